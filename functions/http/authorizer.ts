@@ -1,0 +1,27 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type {
+  APIGatewayRequestAuthorizerEventV2,
+  APIGatewaySimpleAuthorizerWithContextResult,
+} from 'aws-lambda';
+import { createDocumentClient } from '#shared/adapters/dynamodb/client.ts';
+import { createDynamoStore } from '#shared/adapters/dynamodb/dynamo-store.ts';
+import { loadRuntimeConfig } from '#shared/config/runtime-config.ts';
+import type { AuthorizerContext } from '#shared/http/api-request.ts';
+import { createAuthorizer } from '#shared/http/authorize.ts';
+
+/** The HTTP API's Lambda authorizer (simple responses): resolves the API key to its workspace. */
+const config = loadRuntimeConfig();
+const logger = new Logger({ serviceName: 'batch-calls-authorizer' });
+const authorize = createAuthorizer(
+  createDynamoStore({ client: createDocumentClient(), tableName: config.tableName }),
+  config.authCacheTtlSeconds,
+);
+
+export async function handler(
+  event: APIGatewayRequestAuthorizerEventV2,
+): Promise<APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>> {
+  const context = await authorize(event.headers?.authorization);
+  // The key itself is never logged; the outcome is enough to investigate.
+  if (context.authError) logger.info('unauthenticated request', { authError: context.authError });
+  return { isAuthorized: true, context };
+}

@@ -1,0 +1,447 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type {
+  APIGatewayEventRequestContextV2,
+  APIGatewayProxyEventV2WithLambdaAuthorizer,
+  APIGatewayRequestAuthorizerEventV2,
+  Context,
+} from 'aws-lambda';
+import {
+  FUNCTIONS,
+  HTTP_API_MAX_BODY_BYTES,
+  ROUTES,
+  routeKey,
+  type FunctionName,
+  type FunctionSpec,
+  type RouteSpec,
+} from '../wiring.ts';
+import {
+  buildProxyEvent,
+  buildRequestContext,
+  LOCAL_ACCOUNT_ID,
+  LOCAL_API_ID,
+  LOCAL_REGION,
+  newGatewayRequestId,
+  readRequestShape,
+  type RequestShape,
+} from './http-event.ts';
+import { FunctionTimeoutError, invokeWithTimeout } from './lambda-invoke.ts';
+import { MalformedResultError, toHttpAnswer, type HttpAnswer } from './lambda-result.ts';
+import { compileRoutes, MalformedPathError, matchRoute } from './route-match.ts';
+import { serveStaticFile } from './static-files.ts';
+
+/**
+ * The local stand-in for API Gateway (HTTP API, payload format 2.0), driven by infra/wiring.ts so it
+ * routes exactly what AWS routes. It plays API Gateway's part and nothing more: route selection, the
+ * Lambda authorizer call, the 10 MB body limit, the function timeout, payload conversion and the
+ * answers API Gateway itself gives (403 Forbidden, 500 Internal Server Error, 503 Service Unavailable).
+ */
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export type HttpFunctionEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<unknown>;
+
+// Method syntax keeps parameters bivariant, so a handler typed for a narrower authorizer context
+// (the real api function's) is accepted here.
+interface HandlerShapes {
+  http(event: HttpFunctionEvent, context: Context): Promise<unknown>;
+  authorizer(event: APIGatewayRequestAuthorizerEventV2, context: Context): Promise<unknown>;
+}
+export type HttpFunctionHandler = HandlerShapes['http'];
+export type AuthorizerFunctionHandler = HandlerShapes['authorizer'];
+
+export type FunctionHandlers = {
+  [K in FunctionName]: K extends 'authorizer' ? AuthorizerFunctionHandler : HttpFunctionHandler;
+};
+
+export interface GatewayOptions {
+  port: number;
+  host?: string;
+  /** Handlers given here are used as they are; the others are imported from FUNCTIONS[name].entry. */
+  handlers?: Partial<FunctionHandlers>;
+  /**
+   * Import the entries anew (cache-busted): handlers read process.env at module load, so a second
+   * gateway in the same process with another environment needs its own module instances.
+   */
+  freshModules?: boolean;
+  /** Overrides of the wiring's function settings (tests shorten timeouts). */
+  functionSpecs?: Partial<Record<FunctionName, Partial<FunctionSpec>>>;
+  routes?: readonly RouteSpec[];
+  /** Directory served for non-/v1 GET paths; defaults to web/ at the repository root. */
+  staticDir?: string;
+  maxBodyBytes?: number;
+  /** Where function failures are reported (a CloudWatch stand-in); defaults to console.error. */
+  logError?: (message: string) => void;
+  /** Called once per answered request, for an access log. */
+  onRequest?: (entry: AccessLogEntry) => void;
+}
+
+export interface AccessLogEntry {
+  method: string;
+  path: string;
+  status: number;
+  durationMs: number;
+  requestId: string;
+}
+
+export interface Gateway {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const AUTHORIZER: FunctionName = 'authorizer';
+const CLIENT_REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
+let importGeneration = 0;
+
+/**
+ * The handlers the routes need: the route functions, plus the authorizer when a route uses it.
+ * Functions with other triggers (queues, streams) are not the gateway's business.
+ */
+export async function loadHandlers(
+  routes: readonly RouteSpec[],
+  given: Partial<FunctionHandlers> = {},
+  options: { fresh?: boolean } = {},
+): Promise<Partial<FunctionHandlers>> {
+  const generation = ++importGeneration;
+  const names = new Set<FunctionName>(routes.map((route) => route.function));
+  if (routes.some((route) => route.auth === 'apiKey')) names.add(AUTHORIZER);
+  const entries = await Promise.all(
+    [...names].map(async (name) => {
+      const provided = given[name];
+      if (provided) return [name, provided] as const;
+      const url = pathToFileURL(join(REPO_ROOT, FUNCTIONS[name].entry)).href;
+      const module = (await import(options.fresh ? `${url}?instance=${generation}` : url)) as {
+        handler?: unknown;
+      };
+      if (typeof module.handler !== 'function') {
+        throw new Error(`${FUNCTIONS[name].entry} does not export a handler function`);
+      }
+      return [name, module.handler as HttpFunctionHandler] as const;
+    }),
+  );
+  return Object.fromEntries(entries) as Partial<FunctionHandlers>;
+}
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const routes = options.routes ?? ROUTES;
+  const handlers = await loadHandlers(routes, options.handlers, { fresh: options.freshModules });
+  const specs = Object.fromEntries(
+    (Object.keys(FUNCTIONS) as FunctionName[]).map((name) => [
+      name,
+      { ...FUNCTIONS[name], ...options.functionSpecs?.[name] },
+    ]),
+  ) as Record<FunctionName, FunctionSpec>;
+  const settings: Settings = {
+    handlers,
+    specs,
+    routes: compileRoutes(routes),
+    staticDir: options.staticDir ?? join(REPO_ROOT, 'web'),
+    maxBodyBytes: options.maxBodyBytes ?? HTTP_API_MAX_BODY_BYTES,
+    logError: options.logError ?? ((message) => console.error(message)),
+  };
+
+  const server = createServer((req, res) => {
+    const started = Date.now();
+    const ids = requestIds(req);
+    res.on('finish', () => {
+      options.onRequest?.({
+        method: req.method ?? 'GET',
+        path: (req.url ?? '/').split('?')[0] ?? '/',
+        status: res.statusCode,
+        durationMs: Date.now() - started,
+        requestId: ids.requestId,
+      });
+    });
+    handleRequest(settings, req, res, ids).catch((error: unknown) => {
+      settings.logError(`[gateway] ${ids.requestId} unexpected failure: ${describe(error)}`);
+      if (!res.headersSent) sendMessage(res, ids, 500, 'Internal Server Error');
+      else res.destroy();
+    });
+  });
+  // Long uploads and slow handlers are bounded by the body limit and the function timeout instead.
+  server.requestTimeout = 0;
+
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolveListen();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}`,
+    port: address.port,
+    close: () =>
+      new Promise<void>((resolveClose) => {
+        server.close(() => resolveClose());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+interface Settings {
+  handlers: Partial<FunctionHandlers>;
+  specs: Record<FunctionName, FunctionSpec>;
+  routes: ReturnType<typeof compileRoutes>;
+  staticDir: string;
+  maxBodyBytes: number;
+  logError: (message: string) => void;
+}
+
+interface RequestIds {
+  /** API Gateway's own id for this request (requestContext.requestId). */
+  requestId: string;
+  /** What answers carry in X-Request-ID: the client's own value when it sent a sane one. */
+  echoed: string;
+}
+
+function requestIds(req: IncomingMessage): RequestIds {
+  const requestId = newGatewayRequestId();
+  const client = req.headers['x-request-id'];
+  const echoed = typeof client === 'string' && CLIENT_REQUEST_ID.test(client) ? client : requestId;
+  return { requestId, echoed };
+}
+
+async function handleRequest(
+  settings: Settings,
+  req: IncomingMessage,
+  res: ServerResponse,
+  ids: RequestIds,
+): Promise<void> {
+  const shape = readRequestShape(req);
+  const isApiPath = shape.rawPath === '/v1' || shape.rawPath.startsWith('/v1/');
+
+  if (!isApiPath) {
+    if (shape.method === 'GET' || shape.method === 'HEAD') {
+      const served = await serveStaticFile(settings.staticDir, shape.rawPath, shape.method, res, {
+        'x-request-id': ids.echoed,
+      });
+      if (served) return;
+    }
+    discardBody(req, res);
+    sendError(res, ids, 404, 'not_found', `No resource at ${shape.method} ${safePath(shape.rawPath)}`);
+    return;
+  }
+
+  let match: ReturnType<typeof matchRoute>;
+  try {
+    match = matchRoute(settings.routes, shape.method, shape.rawPath);
+  } catch (error) {
+    if (!(error instanceof MalformedPathError)) throw error;
+    discardBody(req, res);
+    sendError(res, ids, 400, 'invalid_request', 'The request path is not valid percent-encoding');
+    return;
+  }
+  if (!match) {
+    discardBody(req, res);
+    sendError(res, ids, 404, 'not_found', `No route for ${shape.method} ${safePath(shape.rawPath)}`);
+    return;
+  }
+
+  const body = await readBody(req, settings.maxBodyBytes);
+  if (body === 'too_large') {
+    discardBody(req, res);
+    sendError(res, ids, 413, 'payload_too_large', `The request body exceeds ${settings.maxBodyBytes} bytes`);
+    return;
+  }
+
+  const key = routeKey(match.route);
+  const requestContext = buildRequestContext(req, shape, key, ids.requestId, new Date());
+
+  let authorizerContext: unknown;
+  if (match.route.auth === 'apiKey') {
+    const outcome = await authorize(settings, shape, requestContext, match.pathParameters);
+    if (outcome.kind === 'denied') {
+      sendMessage(res, ids, 403, 'Forbidden');
+      return;
+    }
+    if (outcome.kind === 'failed') {
+      settings.logError(`[gateway] ${ids.requestId} authorizer failed: ${describe(outcome.error)}`);
+      sendMessage(res, ids, 500, 'Internal Server Error');
+      return;
+    }
+    authorizerContext = outcome.context;
+  }
+
+  const event = buildProxyEvent(shape, requestContext, match.pathParameters, body) as HttpFunctionEvent;
+  if (match.route.auth === 'apiKey') {
+    event.requestContext.authorizer = { lambda: authorizerContext ?? {} };
+  }
+
+  const name = match.route.function;
+  let answer: HttpAnswer;
+  try {
+    const handler = settings.handlers[name] as HttpFunctionHandler | undefined;
+    if (!handler) throw new Error(`No handler loaded for function ${name}`);
+    const result = await invokeWithTimeout(name, settings.specs[name], (context) => handler(event, context));
+    answer = toHttpAnswer(result);
+  } catch (error) {
+    if (error instanceof FunctionTimeoutError) {
+      settings.logError(`[gateway] ${ids.requestId} ${error.message}`);
+      sendMessage(res, ids, 503, 'Service Unavailable');
+      return;
+    }
+    const what = error instanceof MalformedResultError ? 'returned a malformed result' : 'failed';
+    settings.logError(`[gateway] ${ids.requestId} ${name} ${what}: ${describe(error)}`);
+    sendMessage(res, ids, 500, 'Internal Server Error');
+    return;
+  }
+  writeAnswer(res, ids, answer);
+}
+
+type AuthorizerOutcome =
+  { kind: 'allowed'; context: unknown } | { kind: 'denied' } | { kind: 'failed'; error: unknown };
+
+async function authorize(
+  settings: Settings,
+  shape: RequestShape,
+  requestContext: APIGatewayEventRequestContextV2,
+  pathParameters: Record<string, string>,
+): Promise<AuthorizerOutcome> {
+  const event: APIGatewayRequestAuthorizerEventV2 = {
+    version: '2.0',
+    type: 'REQUEST',
+    routeArn:
+      `arn:aws:execute-api:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:${LOCAL_API_ID}/$default/` +
+      `${shape.method}${shape.rawPath}`,
+    // Configured without identity sources (see infra/wiring.ts), so it runs for every request.
+    identitySource: [],
+    routeKey: requestContext.routeKey,
+    rawPath: shape.rawPath,
+    rawQueryString: shape.rawQueryString,
+    cookies: shape.cookies,
+    headers: shape.headers,
+    requestContext,
+  };
+  if (shape.queryStringParameters) event.queryStringParameters = shape.queryStringParameters;
+  if (Object.keys(pathParameters).length > 0) event.pathParameters = pathParameters;
+
+  let result: unknown;
+  try {
+    const authorizer = settings.handlers[AUTHORIZER] as AuthorizerFunctionHandler | undefined;
+    if (!authorizer) throw new Error('No authorizer handler loaded');
+    result = await invokeWithTimeout(AUTHORIZER, settings.specs[AUTHORIZER], (context) =>
+      authorizer(event, context),
+    );
+  } catch (error) {
+    // API Gateway answers an authorizer error or timeout with 500, never with the function's own text.
+    return { kind: 'failed', error };
+  }
+  if (typeof result !== 'object' || result === null || !('isAuthorized' in result)) {
+    return { kind: 'failed', error: new Error('The authorizer result has no isAuthorized') };
+  }
+  const { isAuthorized, context } = result as { isAuthorized: unknown; context?: unknown };
+  if (typeof isAuthorized !== 'boolean') {
+    return { kind: 'failed', error: new Error('The authorizer result has a non-boolean isAuthorized') };
+  }
+  if (context !== undefined && (typeof context !== 'object' || context === null || Array.isArray(context))) {
+    return { kind: 'failed', error: new Error('The authorizer context is not an object') };
+  }
+  if (!isAuthorized) return { kind: 'denied' };
+  // A copy, as across the wire: the function cannot share objects with the authorizer.
+  return { kind: 'allowed', context: context === undefined ? {} : structuredClone(context) };
+}
+
+/** Reads the whole body, or stops at the limit without buffering more (API Gateway's 10 MB). */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too_large'> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) return Promise.resolve('too_large');
+  return new Promise((resolveBody, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.off('data', onData);
+        req.off('end', onEnd);
+        chunks.length = 0;
+        resolveBody('too_large');
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => resolveBody(Buffer.concat(chunks, size));
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', reject);
+  });
+}
+
+/**
+ * Drains what is left of an unwanted body (nothing is kept), then closes the connection if the
+ * request has not ended a moment after our answer went out: node:http stops reading a request whose
+ * answer is finished, so a client still uploading would otherwise hang on a stalled socket.
+ */
+function discardBody(req: IncomingMessage, res: ServerResponse): void {
+  if (req.readableEnded) return;
+  req.resume();
+  res.once('finish', () => {
+    if (req.readableEnded) return;
+    setTimeout(() => {
+      if (!req.readableEnded) req.socket.destroy();
+    }, 1_000).unref();
+  });
+}
+
+function writeAnswer(res: ServerResponse, ids: RequestIds, answer: HttpAnswer): void {
+  res.statusCode = answer.statusCode;
+  const grouped = new Map<string, string[]>();
+  for (const [name, value] of answer.headers) {
+    const lower = name.toLowerCase();
+    grouped.set(lower, [...(grouped.get(lower) ?? []), value]);
+  }
+  for (const [name, values] of grouped) res.setHeader(name, values.length === 1 ? (values[0] ?? '') : values);
+  res.setHeader('apigw-requestid', ids.requestId);
+  res.setHeader('content-length', String(answer.body.length));
+  res.end(answer.body);
+}
+
+/** API Gateway's own answers: `{"message": "Forbidden"}` and friends. */
+function sendMessage(res: ServerResponse, ids: RequestIds, status: number, message: string): void {
+  sendJson(res, ids, status, { message });
+}
+
+/** Answers the gateway gives on the service's behalf use the contract's error envelope. */
+function sendError(
+  res: ServerResponse,
+  ids: RequestIds,
+  status: number,
+  code: string,
+  message: string,
+): void {
+  sendJson(res, ids, status, { error: { code, message }, request_id: ids.echoed });
+}
+
+function sendJson(
+  res: ServerResponse,
+  ids: RequestIds,
+  status: number,
+  payload: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const body = Buffer.from(JSON.stringify(payload));
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json',
+    'content-length': String(body.length),
+    'x-request-id': ids.echoed,
+    'apigw-requestid': ids.requestId,
+  });
+  res.end(body);
+}
+
+/** Paths go into messages and logs; keep them short and free of control characters. */
+function safePath(path: string): string {
+  const cleaned = path.replace(/[^\x20-\x7e]/g, '?');
+  return cleaned.length > 200 ? `${cleaned.slice(0, 200)}…` : cleaned;
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`;
+  return String(error);
+}

@@ -1,0 +1,229 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { freePort, type DynamoDbLocal } from './dynamodb-local.ts';
+import { BootstrapError, ensureDemoResources, ensureLocalWorkspace, writeLocalState } from './bootstrap.ts';
+import {
+  LOCAL_TABLE_NAME,
+  openLocalStore,
+  resolveDataDir,
+  startDataDirDynamoDb,
+  type OpenedStore,
+} from './data-dir-store.ts';
+import { startGateway, type Gateway } from './gateway.ts';
+import { applyEnvironment, localEnvironment } from './local-env.ts';
+import { claimDataDir, DataDirBusyError, type DataDirClaim } from './runtime-file.ts';
+
+/**
+ * `npm start`: the whole service on one machine. DynamoDB Local (persisting under DATA_DIR) stands in
+ * for DynamoDB, the local gateway for API Gateway, and the functions run unchanged in this process.
+ */
+
+class ConfigError extends Error {}
+
+interface StartConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  apiKey: string | undefined;
+  publicBaseUrl: string | undefined;
+  webhookAllowLoopback: string | undefined;
+}
+
+function readConfig(env: NodeJS.ProcessEnv): StartConfig {
+  const portText = env.PORT ?? '3000';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65535)
+    throw new ConfigError(`PORT must be a port number, got "${portText}"`);
+  const loopback = env.WEBHOOK_ALLOW_LOOPBACK;
+  if (loopback !== undefined && loopback !== 'true' && loopback !== 'false') {
+    throw new ConfigError('WEBHOOK_ALLOW_LOOPBACK must be "true" or "false"');
+  }
+  const publicBaseUrl = env.PUBLIC_BASE_URL;
+  if (publicBaseUrl !== undefined && !URL.canParse(publicBaseUrl)) {
+    throw new ConfigError(`PUBLIC_BASE_URL is not a URL: "${publicBaseUrl}"`);
+  }
+  const apiKey = env.BATCH_CALLS_API_KEY;
+  return {
+    port,
+    host: env.HOST ?? '127.0.0.1',
+    dataDir: resolveDataDir(env.DATA_DIR),
+    apiKey: apiKey === '' ? undefined : apiKey,
+    publicBaseUrl: publicBaseUrl?.replace(/\/+$/, ''),
+    webhookAllowLoopback: loopback,
+  };
+}
+
+/** What to print and call: a wildcard listen address is reached through loopback. */
+function reachableHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+export function demoBatchRequest(agentId: string) {
+  return {
+    name: 'Appointment reminders',
+    agent_id: agentId,
+    recipients: [
+      { phone: '+14155551234', dynamic_vars: { first_name: 'Alice', appointment_date: 'May 5th at 2pm' } },
+      { phone: '+14155555678', dynamic_vars: { first_name: 'Bob', appointment_date: 'May 6th at 10am' } },
+    ],
+  };
+}
+
+function banner(info: {
+  baseUrl: string;
+  apiKey: string;
+  workspaceId: string;
+  phoneNumberId: string;
+  agentId: string;
+  dataDir: string;
+}): string {
+  const curl = [
+    `curl -X POST ${info.baseUrl}/v1/agents/batch-calls \\`,
+    `  -H ${shellQuote(`Authorization: Bearer ${info.apiKey}`)} \\`,
+    `  -H 'Content-Type: application/json' \\`,
+    `  -d ${shellQuote(JSON.stringify(demoBatchRequest(info.agentId), null, 2))}`,
+  ].join('\n');
+  return [
+    '',
+    'batch-calls is running in local mode.',
+    '',
+    `  API base URL:     ${info.baseUrl}/v1`,
+    `  Dashboard:        ${info.baseUrl}/`,
+    `  API key:          ${info.apiKey}`,
+    `  Workspace id:     ${info.workspaceId}`,
+    `  Phone number id:  ${info.phoneNumberId}  (simulated outbound number)`,
+    `  Demo agent id:    ${info.agentId}`,
+    `  Data directory:   ${info.dataDir}`,
+    '',
+    'Create a batch:',
+    '',
+    curl,
+    '',
+    'Press Ctrl-C to stop.',
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<number> {
+  let config: StartConfig;
+  try {
+    config = readConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`Error: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  let claim: DataDirClaim;
+  try {
+    claim = await claimDataDir(config.dataDir, 'start');
+  } catch (error) {
+    if (error instanceof DataDirBusyError) {
+      console.error(`Error: ${error.message} Stop it first, or use another DATA_DIR.`);
+      return 1;
+    }
+    throw error;
+  }
+
+  let dynamo: DynamoDbLocal | undefined;
+  let opened: OpenedStore | undefined;
+  let gateway: Gateway | undefined;
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      await gateway?.close();
+      opened?.close();
+      await dynamo?.stop();
+      await claim.release();
+    })();
+    return stopping;
+  };
+
+  const onSignal = (signal: NodeJS.Signals) => {
+    // Ctrl-C reaches every process of the terminal's group (npm, tsx, us) and may arrive twice.
+    if (stopping) return;
+    console.log(`\n${signal}: stopping…`);
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(`Error while stopping: ${error instanceof Error ? error.message : String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
+
+  try {
+    console.log(`Starting DynamoDB Local (data in ${join(config.dataDir, 'dynamodb')})…`);
+    dynamo = await startDataDirDynamoDb(config.dataDir);
+    await claim.update({ dynamodbEndpoint: dynamo.endpoint });
+    opened = await openLocalStore(dynamo.endpoint, LOCAL_TABLE_NAME);
+    const workspace = await ensureLocalWorkspace(opened.store, config.dataDir, config.apiKey);
+    for (const notice of workspace.notices) console.log(notice);
+
+    // Port 0 means "any": it must be known before the handlers read PUBLIC_BASE_URL.
+    const port = config.port === 0 ? await freePort() : config.port;
+    const baseUrl = `http://${reachableHost(config.host)}:${port}`;
+    applyEnvironment(
+      localEnvironment({
+        tableName: LOCAL_TABLE_NAME,
+        dynamodbEndpoint: dynamo.endpoint,
+        publicBaseUrl: config.publicBaseUrl ?? baseUrl,
+        secretsFile: join(config.dataDir, 'secrets.json'),
+        webhookAllowLoopback: config.webhookAllowLoopback,
+      }),
+    );
+    try {
+      gateway = await startGateway({ port, host: config.host });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        throw new ConfigError(`Port ${port} on ${config.host} is already in use; set PORT to another port.`);
+      }
+      throw error;
+    }
+    await claim.update({ apiUrl: baseUrl });
+
+    const demo = await ensureDemoResources(baseUrl, workspace.apiKey, workspace.state);
+    for (const notice of demo.notices) console.log(notice);
+    await writeLocalState(config.dataDir, demo.state);
+    const { phoneNumberId, agentId } = demo.state;
+    if (!phoneNumberId || !agentId) throw new BootstrapError('The demo resources were not created');
+
+    console.log(
+      banner({
+        baseUrl,
+        apiKey: workspace.apiKey,
+        workspaceId: workspace.state.workspaceId,
+        phoneNumberId,
+        agentId,
+        dataDir: config.dataDir,
+      }),
+    );
+    return -1; // Keep running until a signal.
+  } catch (error) {
+    const known = error instanceof ConfigError || error instanceof BootstrapError;
+    console.error(
+      `Error: ${error instanceof Error ? (known ? error.message : (error.stack ?? error.message)) : String(error)}`,
+    );
+    await stop().catch(() => undefined);
+    return 1;
+  }
+}
+
+main().then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (error: unknown) => {
+    console.error(`Error: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,147 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { CsvError, parse } from 'csv-parse';
+import { type FieldIssue, InvalidRequestError, ValidationError } from '../../domain/errors.ts';
+import { LIMITS } from '../../domain/limits.ts';
+import { csvLinePath, csvRowToRecipient, isBlankRow, validateCsvHeader } from '../../contracts/csv-rules.ts';
+import type { RecipientInput } from '../../contracts/recipient.ts';
+
+/**
+ * Reads a recipients CSV as it streams in (the rules themselves are in contracts/csv-rules.ts).
+ *
+ * - UTF-8, checked strictly by a fatal streaming decoder (a lone bad byte is refused, not replaced);
+ *   a leading BOM is dropped.
+ * - RFC 4180 via csv-parse: LF, CRLF or CR line ends, quoted commas, doubled quotes, line breaks
+ *   inside quotes. A stray quote or an unclosed one is `invalid_request` naming the line where the
+ *   broken row starts.
+ * - Blank lines, and rows whose every cell is blank, are skipped wherever they are (spreadsheets
+ *   append `,,,` rows; a trailing newline is common): they carry no recipient.
+ * - Rows are validated to the end so that one answer lists every bad row. After 1,000 data rows the
+ *   file is still read to the end (the caller's stream must be drained anyway, and it is at most
+ *   5 MB) but no longer validated; the answer then says how many rows there were.
+ *
+ * Line numbers are counted here rather than taken from csv-parse, whose `info.lines` counts a CRLF
+ * inside a quoted field as two lines.
+ */
+
+const UTF8_ERROR = 'csv_file: is not valid UTF-8';
+
+async function* decodeUtf8(input: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  try {
+    for await (const chunk of input) {
+      const text = decoder.decode(chunk, { stream: true });
+      if (text !== '') yield text;
+    }
+    const tail = decoder.decode();
+    if (tail !== '') yield tail;
+  } catch (err) {
+    if (err instanceof TypeError)
+      throw new InvalidRequestError(UTF8_ERROR, [{ path: 'csv_file', message: 'is not valid UTF-8' }]);
+    throw err;
+  }
+}
+
+function lineBreaksIn(cells: readonly string[]): number {
+  let count = 0;
+  for (const cell of cells) count += cell.match(/\r\n|\r|\n/g)?.length ?? 0;
+  return count;
+}
+
+function describeCsvError(err: CsvError): string {
+  switch (err.code) {
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return 'a quoted field is never closed';
+    case 'CSV_INVALID_CLOSING_QUOTE':
+      return 'a closing quote must be followed by a comma or the end of the line (write a quote inside a quoted field as "")';
+    case 'INVALID_OPENING_QUOTE':
+      return 'a quote appears inside an unquoted field (quote the whole field and double the quote)';
+    case 'CSV_MAX_RECORD_SIZE':
+      return 'the row is too long';
+    default:
+      return 'cannot be read as CSV';
+  }
+}
+
+export async function parseRecipientsCsv(input: AsyncIterable<Uint8Array>): Promise<RecipientInput[]> {
+  // Lines are counted as csv-parse hands over each record (not as the loop below reads them: records
+  // still buffered when a later one fails would be lost, and the error would name the wrong line).
+  let nextLine = 1; // the physical line where the next record starts
+  const startLines: number[] = []; // startLines[i]: where the i-th record starts
+  let recordIndex = 0;
+  const parser = parse({
+    bom: true,
+    // The row-length rule is ours (with a clear message), not a parse failure.
+    relax_column_count: true,
+    max_record_size: LIMITS.maxCsvBytes,
+    on_record: (cells: string[]) => {
+      startLines.push(nextLine);
+      nextLine += lineBreaksIn(cells) + 1;
+      return cells;
+    },
+  });
+  const feeding = pipeline(Readable.from(decodeUtf8(input)), parser);
+  // Any failure of the pipeline also destroys the parser, so it surfaces through the loop below.
+  feeding.catch(() => undefined);
+
+  let header: string[] | null = null;
+  let rows = 0;
+  const recipients: RecipientInput[] = [];
+  const issues: FieldIssue[] = [];
+
+  try {
+    for await (const record of parser as AsyncIterable<string[]>) {
+      const line = startLines[recordIndex] ?? nextLine;
+      recordIndex += 1;
+      if (isBlankRow(record)) continue;
+      if (header === null) {
+        header = record;
+        const headerIssues = validateCsvHeader(header, line);
+        // Without a usable header no row can be read: stop here and say why.
+        if (headerIssues.length > 0) throw new ValidationError(headerIssues);
+        continue;
+      }
+      rows += 1;
+      if (rows > LIMITS.maxRecipients) continue;
+      const check = csvRowToRecipient(header, record, line);
+      if (check.ok) recipients.push(check.value);
+      else issues.push(...check.issues);
+    }
+    await feeding;
+  } catch (err) {
+    if (err instanceof CsvError) {
+      const path = csvLinePath(nextLine);
+      throw new InvalidRequestError(
+        `${path}: ${describeCsvError(err)}`,
+        [{ path, message: describeCsvError(err) }],
+        {
+          cause: err,
+        },
+      );
+    }
+    throw err;
+  } finally {
+    // On an early exit (a header problem) the source must not be left half-read and open.
+    parser.destroy();
+  }
+
+  if (header === null) {
+    throw new ValidationError([
+      {
+        path: 'csv_file',
+        message: 'is empty; it needs a header row with a "phone" column and one row per recipient',
+      },
+    ]);
+  }
+  if (rows === 0) throw new ValidationError([{ path: 'csv_file', message: 'has no recipients' }]);
+  if (rows > LIMITS.maxRecipients) {
+    throw new ValidationError([
+      {
+        path: 'csv_file',
+        message: `has ${rows.toLocaleString('en-US')} recipients; at most ${LIMITS.maxRecipients.toLocaleString('en-US')} are allowed`,
+      },
+    ]);
+  }
+  if (issues.length > 0) throw new ValidationError(issues);
+  return recipients;
+}

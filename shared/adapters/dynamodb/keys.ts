@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Every key of the single table is built here, and only here: no other module concatenates PK/SK
+ * strings, so the layout can be read (and changed) in one place. Table shape: ./table-definition.ts.
+ *
+ * | entity          | PK                        | SK                 | access pattern                                         |
+ * |-----------------|---------------------------|--------------------|--------------------------------------------------------|
+ * | workspace       | WS#<ws>                   | WS                 | GetItem by workspace id                                |
+ * | apiKey          | KEY#<sha256 of the key>   | KEY                | GetItem on every request: key hash → workspace, key id |
+ * | apiKeyListing   | WS#<ws>                   | APIKEY#<keyId>     | Query WS#<ws> begins_with APIKEY# (keys of a workspace)|
+ * | agent           | WS#<ws>                   | AGENT#<id>         | GetItem; Query begins_with AGENT# (list, paged)        |
+ * | phoneNumber     | WS#<ws>                   | PHONE#<id>         | GetItem; Query begins_with PHONE# (list, paged)        |
+ * | batch           | WS#<ws>                   | BATCH#<id>         | GetItem; Query begins_with BATCH#, ScanIndexForward    |
+ * |                 |                           |                    | false = newest first (ids are ULIDs, sorted by time)   |
+ * | recipient       | BATCH#<batchId>           | R#<index, 4 digits>| Query begins_with R#: every recipient in input order   |
+ * | idempotency     | IDEM#<ws>#<sha256 of key> | IDEM               | conditional Put (claim), GetItem, TTL on `expiresAt`   |
+ *
+ * The API key lookup and listing items are written, and revoked, together in one transaction.
+ * Ids come from shared/domain/ids.ts; a segment holding `#` (or empty) is refused so a crafted id
+ * can never reach into another namespace.
+ */
+
+// A type alias (not an interface) so a key is assignable where the SDK wants a plain record.
+export type TableKey = {
+  PK: string;
+  SK: string;
+};
+
+/** The `entity` attribute every item carries: a type discriminator for streams and debugging. */
+export const ENTITY = {
+  workspace: 'workspace',
+  apiKey: 'apiKey',
+  apiKeyListing: 'apiKeyListing',
+  agent: 'agent',
+  phoneNumber: 'phoneNumber',
+  batch: 'batch',
+  recipient: 'recipient',
+  idempotency: 'idempotency',
+} as const;
+
+export type Entity = (typeof ENTITY)[keyof typeof ENTITY];
+
+/** Sort-key prefixes of the item kinds that share a partition and are listed with begins_with. */
+export const SK_PREFIX = {
+  apiKeyListing: 'APIKEY#',
+  agent: 'AGENT#',
+  phoneNumber: 'PHONE#',
+  batch: 'BATCH#',
+  recipient: 'R#',
+} as const;
+
+/** Zero padding of the recipient index: 4 digits cover LIMITS.maxRecipients (1,000). */
+export const RECIPIENT_INDEX_DIGITS = 4;
+const MAX_RECIPIENT_INDEX = 10 ** RECIPIENT_INDEX_DIGITS - 1;
+
+function segment(name: string, value: string): string {
+  if (value.length === 0 || value.includes('#')) {
+    throw new Error(`Invalid ${name} for a table key: must be non-empty and contain no "#"`);
+  }
+  return value;
+}
+
+function sha256(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('hex');
+}
+
+export function workspacePartition(workspaceId: string): string {
+  return `WS#${segment('workspace id', workspaceId)}`;
+}
+
+export function recipientPartition(batchId: string): string {
+  return `BATCH#${segment('batch id', batchId)}`;
+}
+
+export function padRecipientIndex(index: number): string {
+  if (!Number.isInteger(index) || index < 0 || index > MAX_RECIPIENT_INDEX) {
+    throw new Error(`Invalid recipient index ${index}: must be an integer from 0 to ${MAX_RECIPIENT_INDEX}`);
+  }
+  return String(index).padStart(RECIPIENT_INDEX_DIGITS, '0');
+}
+
+export const keys = {
+  workspace(workspaceId: string): TableKey {
+    return { PK: workspacePartition(workspaceId), SK: 'WS' };
+  },
+
+  /** `keyHash` is the hex SHA-256 of the API key (shared/domain/api-key.ts hashApiKey). */
+  apiKeyLookup(keyHash: string): TableKey {
+    return { PK: `KEY#${segment('key hash', keyHash)}`, SK: 'KEY' };
+  },
+
+  apiKeyListing(workspaceId: string, keyId: string): TableKey {
+    return {
+      PK: workspacePartition(workspaceId),
+      SK: `${SK_PREFIX.apiKeyListing}${segment('key id', keyId)}`,
+    };
+  },
+
+  agent(workspaceId: string, agentId: string): TableKey {
+    return { PK: workspacePartition(workspaceId), SK: `${SK_PREFIX.agent}${segment('agent id', agentId)}` };
+  },
+
+  phoneNumber(workspaceId: string, phoneNumberId: string): TableKey {
+    return {
+      PK: workspacePartition(workspaceId),
+      SK: `${SK_PREFIX.phoneNumber}${segment('phone number id', phoneNumberId)}`,
+    };
+  },
+
+  batch(workspaceId: string, batchId: string): TableKey {
+    return { PK: workspacePartition(workspaceId), SK: `${SK_PREFIX.batch}${segment('batch id', batchId)}` };
+  },
+
+  recipient(batchId: string, index: number): TableKey {
+    return { PK: recipientPartition(batchId), SK: `${SK_PREFIX.recipient}${padRecipientIndex(index)}` };
+  },
+
+  /**
+   * The client's Idempotency-Key is free text (up to 255 characters, any of them): it is hashed so it
+   * can hold `#` and still stay one fixed-length key segment.
+   */
+  idempotency(workspaceId: string, idempotencyKey: string): TableKey {
+    return { PK: `IDEM#${segment('workspace id', workspaceId)}#${sha256(idempotencyKey)}`, SK: 'IDEM' };
+  },
+} as const;

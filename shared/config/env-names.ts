@@ -1,0 +1,17 @@
+/**
+ * Environment variable names shared by infra/ (which sets them) and the runtime (which reads them),
+ * so that a rename fails to compile instead of failing in production.
+ */
+export const ENV = {
+  tableName: 'TABLE_NAME',
+  /** "true" in `npm start`: allows http:// and loopback webhook URLs (see the contract's local mode). */
+  localMode: 'BATCH_CALLS_LOCAL_MODE',
+  webhookAllowLoopback: 'WEBHOOK_ALLOW_LOOPBACK',
+  publicBaseUrl: 'PUBLIC_BASE_URL',
+  /** How long the authorizer trusts a key lookup; revocation takes effect within this time. */
+  authCacheTtlSeconds: 'AUTH_CACHE_TTL_SECONDS',
+  /** Local mode: the JSON file that plays the secret store for provider credentials. */
+  localSecretsFile: 'LOCAL_SECRETS_FILE',
+  logLevel: 'POWERTOOLS_LOG_LEVEL',
+  serviceName: 'POWERTOOLS_SERVICE_NAME',
+} as const;

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { ENV } from './env-names.ts';
+
+/** How long the authorizer trusts a key lookup unless configured otherwise. */
+export const AUTHORIZER_CACHE_SECONDS = 60;
+
+/**
+ * Parsed once at cold start. Required values have no defaults: a function deployed without its
+ * table name fails at start with a clear message instead of on the first request.
+ */
+const schema = z.object({
+  [ENV.tableName]: z.string().min(3),
+  [ENV.localMode]: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  [ENV.webhookAllowLoopback]: z.enum(['true', 'false']).optional(),
+  [ENV.publicBaseUrl]: z.string().url().optional(),
+  [ENV.authCacheTtlSeconds]: z.coerce.number().int().min(0).max(3600).optional(),
+  [ENV.localSecretsFile]: z.string().min(1).optional(),
+});
+
+export interface RuntimeConfig {
+  tableName: string;
+  localMode: boolean;
+  /** Loopback and http:// webhook URLs are allowed: local mode only, unless turned off. */
+  webhookAllowLoopback: boolean;
+  publicBaseUrl: string | null;
+  authCacheTtlSeconds: number;
+  /** Set in local mode only: provider credentials go to this file instead of Secrets Manager. */
+  localSecretsFile: string | null;
+}
+
+export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const names = parsed.error.issues.map((i) => i.path.join('.')).join(', ');
+    throw new Error(`Invalid configuration: ${names}`);
+  }
+  const v = parsed.data;
+  const localMode = v[ENV.localMode];
+  return {
+    tableName: v[ENV.tableName],
+    localMode,
+    webhookAllowLoopback: localMode && v[ENV.webhookAllowLoopback] !== 'false',
+    publicBaseUrl: v[ENV.publicBaseUrl] ?? null,
+    authCacheTtlSeconds: v[ENV.authCacheTtlSeconds] ?? AUTHORIZER_CACHE_SECONDS,
+    localSecretsFile: v[ENV.localSecretsFile] ?? null,
+  };
+}

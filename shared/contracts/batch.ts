@@ -1,0 +1,335 @@
+import { z } from 'zod';
+import type { Batch, BatchSource } from '../domain/batch.ts';
+import { BATCH_STATUSES } from '../domain/batch.ts';
+import { type FieldIssue, ValidationError } from '../domain/errors.ts';
+import { LIMITS } from '../domain/limits.ts';
+import type { Recipient } from '../domain/recipient.ts';
+import { CALL_OUTCOMES, RECIPIENT_STATUSES } from '../domain/recipient.ts';
+import { cursorParamSchema, limitParamSchema, listEnvelope, zodIssuesToFields } from './common.ts';
+import { type RecipientInput, validateRecipient } from './recipient.ts';
+
+/** What the create use case receives, whichever way (JSON or multipart + CSV) the request came. */
+export interface CreateBatchInput {
+  name: string;
+  agentId: string;
+  /** The caller-ID override; null means "use the agent's bound number". */
+  phoneNumberId: string | null;
+  recipients: RecipientInput[];
+  /** UTC ISO string with milliseconds (`2026-12-01T09:00:00.000Z`), or null to start at once. */
+  scheduledAt: string | null;
+  ringingTimeoutMs: number;
+  /** null when the request left it out: the use case fills in the agent's default. */
+  maxConcurrentCalls: number | null;
+  source: BatchSource;
+}
+
+export type CreateBatchFields = Omit<CreateBatchInput, 'recipients' | 'source'>;
+
+// ---------------------------------------------------------------------------------------------------
+// scheduled_at
+
+const RFC3339 =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))?$/;
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/**
+ * An RFC 3339 timestamp WITH an offset (`Z` or `±hh:mm`): a local time without one would be read in
+ * the server's zone, which the client cannot know. The instant must be strictly after `now` and at
+ * most 30 days after it (exactly 30 days is allowed). Answers the instant as a UTC ISO string.
+ */
+export function checkScheduledAt(
+  value: string,
+  now: Date,
+): { ok: true; iso: string } | { ok: false; message: string } {
+  const m = RFC3339.exec(value);
+  if (m === null) {
+    return { ok: false, message: 'must be an RFC 3339 timestamp with an offset, e.g. 2026-12-01T09:00:00Z' };
+  }
+  const [, y, mo, d, h, mi, s, frac, zulu, sign, oh, om] = m;
+  if (zulu === undefined && sign === undefined) {
+    return {
+      ok: false,
+      message: 'must include a time-zone offset (Z or ±hh:mm), e.g. 2026-12-01T09:00:00Z',
+    };
+  }
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const hour = Number(h);
+  const minute = Number(mi);
+  const second = Number(s);
+  const offsetHours = Number(oh ?? 0);
+  const offsetMinutes = Number(om ?? 0);
+  if (
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > daysInMonth(year, month) ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59 ||
+    offsetHours > 23 ||
+    offsetMinutes > 59
+  ) {
+    return { ok: false, message: 'is not a valid date and time' };
+  }
+  const millis = Number((frac ?? '').slice(0, 3).padEnd(3, '0'));
+  const offsetMs = (sign === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000;
+  const instant = Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMs;
+  if (instant <= now.getTime()) return { ok: false, message: 'must be in the future' };
+  if (instant > now.getTime() + LIMITS.scheduleWindowMs) {
+    return { ok: false, message: 'must be at most 30 days ahead' };
+  }
+  return { ok: true, iso: new Date(instant).toISOString() };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Create: JSON body
+
+const nameSchema = z
+  .string()
+  .trim()
+  .min(LIMITS.batchName.min, { message: 'must not be empty' })
+  .max(LIMITS.batchName.max, { message: `must be at most ${LIMITS.batchName.max} characters long` });
+const idSchema = z.string().min(1, { message: 'must not be empty' });
+const ringingTimeoutSchema = z
+  .number()
+  .int()
+  .min(LIMITS.ringingTimeoutMs.min)
+  .max(LIMITS.ringingTimeoutMs.max);
+const maxConcurrentSchema = z
+  .number()
+  .int()
+  .min(LIMITS.maxConcurrentCalls.min)
+  .max(LIMITS.maxConcurrentCalls.max);
+
+/**
+ * The top-level shape of a JSON create request. `recipients` and `scheduled_at` are only shape-checked
+ * here; their own rules run beside it so that one request reports every problem at once. Optional
+ * fields may be null, which means the same as leaving them out.
+ */
+export const createBatchJsonSchema = z.strictObject({
+  name: nameSchema,
+  agent_id: idSchema,
+  phone_number_id: idSchema.nullish(),
+  recipients: z
+    .array(z.unknown())
+    .min(1, { message: 'must hold at least 1 recipient' })
+    .max(LIMITS.maxRecipients, {
+      message: `must hold at most ${LIMITS.maxRecipients.toLocaleString('en-US')} recipients`,
+    }),
+  scheduled_at: z.string().nullish(),
+  ringing_timeout_ms: ringingTimeoutSchema.nullish(),
+  max_concurrent_calls: maxConcurrentSchema.nullish(),
+});
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Validates a parsed JSON create body against the contract's "Create" table. Throws one
+ * ValidationError listing every problem. A body that is not a JSON object (an array, a string, null)
+ * is a ValidationError with path `''`: it was readable JSON, it just breaks the rules.
+ */
+export function validateCreateBatchJson(body: unknown, now: Date): CreateBatchInput {
+  if (!isPlainObject(body)) {
+    throw new ValidationError([{ path: '', message: 'the request body must be a JSON object' }]);
+  }
+  const issues: FieldIssue[] = [];
+  const shape = createBatchJsonSchema.safeParse(body);
+  if (!shape.success) issues.push(...zodIssuesToFields(shape.error));
+
+  const scheduled =
+    typeof body['scheduled_at'] === 'string' ? checkScheduledAt(body['scheduled_at'], now) : null;
+  if (scheduled !== null && !scheduled.ok) issues.push({ path: 'scheduled_at', message: scheduled.message });
+
+  const recipients: RecipientInput[] = [];
+  const rawRecipients = body['recipients'];
+  // A list of the wrong length is already reported as a whole; checking 5,000 items would only bury it.
+  if (
+    Array.isArray(rawRecipients) &&
+    rawRecipients.length >= 1 &&
+    rawRecipients.length <= LIMITS.maxRecipients
+  ) {
+    rawRecipients.forEach((raw, i) => {
+      const check = validateRecipient(raw, `recipients[${i}]`);
+      if (check.ok) recipients.push(check.value);
+      else issues.push(...check.issues);
+    });
+  }
+
+  if (issues.length > 0 || !shape.success) throw new ValidationError(issues);
+  const data = shape.data;
+  return {
+    name: data.name,
+    agentId: data.agent_id,
+    phoneNumberId: data.phone_number_id ?? null,
+    recipients,
+    scheduledAt: scheduled !== null && scheduled.ok ? scheduled.iso : null,
+    ringingTimeoutMs: data.ringing_timeout_ms ?? LIMITS.ringingTimeoutMs.default,
+    maxConcurrentCalls: data.max_concurrent_calls ?? null,
+    source: 'json',
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Create: multipart text fields
+
+/** A form value that must be a plain decimal integer: `30000`, not `3e4`, `30000.0` or ` 30000`. */
+function formInteger(inner: z.ZodNumber) {
+  return z
+    .string()
+    .regex(/^[0-9]+$/, { message: 'must be an integer' })
+    .transform(Number)
+    .pipe(inner);
+}
+
+/** Forms send empty inputs as empty strings; for an optional field that means "not given". */
+function blankAsAbsent<T extends z.ZodType>(schema: T) {
+  return z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+}
+
+export const createBatchFormSchema = z.strictObject({
+  name: nameSchema,
+  agent_id: idSchema,
+  phone_number_id: blankAsAbsent(idSchema),
+  scheduled_at: blankAsAbsent(z.string()),
+  ringing_timeout_ms: blankAsAbsent(formInteger(ringingTimeoutSchema)),
+  max_concurrent_calls: blankAsAbsent(formInteger(maxConcurrentSchema)),
+});
+
+/** The multipart text fields, by the same rules as the JSON body (all values arrive as strings). */
+export function validateCreateBatchFields(fields: Record<string, string>, now: Date): CreateBatchFields {
+  const issues: FieldIssue[] = [];
+  const shape = createBatchFormSchema.safeParse(fields);
+  if (!shape.success) issues.push(...zodIssuesToFields(shape.error));
+
+  const rawScheduled = fields['scheduled_at'];
+  const scheduled =
+    typeof rawScheduled === 'string' && rawScheduled !== '' ? checkScheduledAt(rawScheduled, now) : null;
+  if (scheduled !== null && !scheduled.ok) issues.push({ path: 'scheduled_at', message: scheduled.message });
+
+  if (issues.length > 0 || !shape.success) throw new ValidationError(issues);
+  const data = shape.data;
+  return {
+    name: data.name,
+    agentId: data.agent_id,
+    phoneNumberId: data.phone_number_id ?? null,
+    scheduledAt: scheduled !== null && scheduled.ok ? scheduled.iso : null,
+    ringingTimeoutMs: data.ringing_timeout_ms ?? LIMITS.ringingTimeoutMs.default,
+    maxConcurrentCalls: data.max_concurrent_calls ?? null,
+  };
+}
+
+/** The text fields a multipart create request may carry (besides the `csv_file` file). */
+export const CREATE_BATCH_FORM_FIELDS = Object.keys(createBatchFormSchema.shape);
+
+// ---------------------------------------------------------------------------------------------------
+// List query
+
+export const batchListQuerySchema = z.object({
+  status: z.enum(BATCH_STATUSES).optional(),
+  agent_id: z.string().min(1, { message: 'must not be empty' }).optional(),
+  limit: limitParamSchema,
+  cursor: cursorParamSchema,
+});
+export type BatchListQuery = z.output<typeof batchListQuerySchema>;
+
+// ---------------------------------------------------------------------------------------------------
+// Responses (snake_case, exactly the contract's shapes; strict so a test catches any stray field)
+
+export const batchCountsSchema = z.strictObject({
+  pending: z.number().int(),
+  dialing: z.number().int(),
+  completed: z.number().int(),
+  failed: z.number().int(),
+});
+
+export const batchObjectSchema = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  agent_id: z.string(),
+  phone_number_id: z.string(),
+  status: z.enum(BATCH_STATUSES),
+  scheduled_at: z.string().nullable(),
+  ringing_timeout_ms: z.number().int(),
+  max_concurrent_calls: z.number().int(),
+  source: z.enum(['json', 'csv']),
+  total_recipients: z.number().int(),
+  counts: batchCountsSchema,
+  failure_reason: z.string().nullable(),
+  created_at: z.string(),
+  started_at: z.string().nullable(),
+  completed_at: z.string().nullable(),
+  cancelled_at: z.string().nullable(),
+});
+export type BatchObject = z.infer<typeof batchObjectSchema>;
+
+export const recipientObjectSchema = z.strictObject({
+  id: z.string(),
+  index: z.number().int(),
+  phone: z.string(),
+  dynamic_vars: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  status: z.enum(RECIPIENT_STATUSES),
+  outcome: z.enum(CALL_OUTCOMES).nullable(),
+  attempts: z.number().int(),
+  conversation_id: z.string().nullable(),
+  started_at: z.string().nullable(),
+  ended_at: z.string().nullable(),
+  duration_secs: z.number().nullable(),
+  error: z.string().nullable(),
+});
+export type RecipientObject = z.infer<typeof recipientObjectSchema>;
+
+export const batchDetailResponseSchema = z.strictObject({
+  batch: batchObjectSchema,
+  recipients: z.array(recipientObjectSchema),
+});
+export type BatchDetailResponse = z.infer<typeof batchDetailResponseSchema>;
+
+export const batchListResponseSchema = listEnvelope(batchObjectSchema, 'batches');
+export type BatchListResponse = z.infer<typeof batchListResponseSchema>;
+
+/** The domain batch as the API shows it. */
+export function toBatchObject(batch: Batch): BatchObject {
+  return {
+    id: batch.id,
+    name: batch.name,
+    agent_id: batch.agentId,
+    phone_number_id: batch.phoneNumberId,
+    status: batch.status,
+    scheduled_at: batch.scheduledAt,
+    ringing_timeout_ms: batch.ringingTimeoutMs,
+    max_concurrent_calls: batch.maxConcurrentCalls,
+    source: batch.source,
+    total_recipients: batch.totalRecipients,
+    counts: { ...batch.counts },
+    failure_reason: batch.failureReason,
+    created_at: batch.createdAt,
+    started_at: batch.startedAt,
+    completed_at: batch.completedAt,
+    cancelled_at: batch.cancelledAt,
+  };
+}
+
+/** The domain recipient as the API shows it. */
+export function toRecipientObject(recipient: Recipient): RecipientObject {
+  return {
+    id: recipient.id,
+    index: recipient.index,
+    phone: recipient.phone,
+    dynamic_vars: Object.fromEntries(Object.entries(recipient.dynamicVars)),
+    status: recipient.status,
+    outcome: recipient.outcome,
+    attempts: recipient.attempts,
+    conversation_id: recipient.conversationId,
+    started_at: recipient.startedAt,
+    ended_at: recipient.endedAt,
+    duration_secs: recipient.durationSecs,
+    error: recipient.error,
+  };
+}

@@ -1,0 +1,166 @@
+import { createAgentSchema, toAgentObject, updateAgentSchema } from '../contracts/agent.ts';
+import {
+  batchListQuerySchema,
+  toBatchObject,
+  toRecipientObject,
+  validateCreateBatchJson,
+  type CreateBatchInput,
+} from '../contracts/batch.ts';
+import { pageQuerySchema, parseOrThrow } from '../contracts/common.ts';
+import { createPhoneNumberSchema, toPhoneNumberObject } from '../contracts/phone-number.ts';
+import * as agents from '../app/agents.ts';
+import * as batches from '../app/batches.ts';
+import type { AppDeps } from '../app/deps.ts';
+import * as phoneNumbers from '../app/phone-numbers.ts';
+import { NotFoundError } from '../domain/errors.ts';
+import { isId } from '../domain/ids.ts';
+import type { ApiRequest } from './api-request.ts';
+import { readIdempotencyKey, requestFingerprint, withIdempotency } from './idempotency.ts';
+import { parseCreateBatchMultipart } from './parse-multipart.ts';
+import { bodyBytes, bodyKind, contentTypeOf, readJson } from './request-body.ts';
+import { json, type HttpResponse } from './respond.ts';
+
+/**
+ * Route handlers, keyed by API Gateway's route key (the same keys infra/wiring.ts declares). Each one
+ * parses its input, calls one use case and shapes the answer; no business rules live here.
+ */
+export type RouteHandler = (req: ApiRequest, deps: AppDeps) => Promise<HttpResponse>;
+
+/** `{<key>: [...], next_cursor, has_more}`: the shape of every list answer. */
+function listPage<T, U>(key: string, items: T[], nextCursor: string | null, present: (item: T) => U) {
+  return { [key]: items.map(present), next_cursor: nextCursor, has_more: nextCursor !== null };
+}
+
+const ok = (req: ApiRequest, body: unknown, status = 200, headers: Record<string, string> = {}) =>
+  json(status, body, req.requestId, headers);
+
+const noContent = (req: ApiRequest): HttpResponse => ({
+  statusCode: 204,
+  headers: { 'x-request-id': req.requestId },
+  body: '',
+});
+
+/** A path id of the wrong shape cannot exist: answer 404 without a lookup. */
+function pathId(req: ApiRequest, kind: 'batch' | 'agent' | 'phoneNumber'): string {
+  const id = req.path.id ?? '';
+  if (!isId(kind, id)) {
+    const code =
+      kind === 'agent' ? 'agent_not_found' : kind === 'phoneNumber' ? 'phone_number_not_found' : 'not_found';
+    const what = kind === 'phoneNumber' ? 'Phone number' : kind === 'agent' ? 'Agent' : 'Batch';
+    throw new NotFoundError(`${what} ${id} does not exist.`, code);
+  }
+  return id;
+}
+
+function page(req: ApiRequest) {
+  const q = parseOrThrow(pageQuerySchema, req.query);
+  return { limit: q.limit, cursor: q.cursor ?? null };
+}
+
+async function readCreateBatch(req: ApiRequest): Promise<CreateBatchInput> {
+  const kind = bodyKind(req.event, ['json', 'multipart']);
+  if (kind === 'json') return validateCreateBatchJson(readJson(req.event), req.now);
+  return parseCreateBatchMultipart(bodyBytes(req.event), contentTypeOf(req.event), req.now);
+}
+
+export const ROUTE_HANDLERS: Record<string, RouteHandler> = {
+  // Phone numbers
+  'POST /v1/phone-numbers': async (req, deps) => {
+    bodyKind(req.event, ['json']);
+    const input = parseOrThrow(createPhoneNumberSchema, readJson(req.event));
+    const phone = await phoneNumbers.createPhoneNumber(deps, req.workspaceId, input);
+    return ok(req, toPhoneNumberObject(phone), 201, { location: `/v1/phone-numbers/${phone.id}` });
+  },
+  'GET /v1/phone-numbers': async (req, deps) => {
+    const result = await phoneNumbers.listPhoneNumbers(deps, req.workspaceId, page(req));
+    return ok(req, listPage('phone_numbers', result.items, result.nextCursor, toPhoneNumberObject));
+  },
+  'GET /v1/phone-numbers/{id}': async (req, deps) =>
+    ok(
+      req,
+      toPhoneNumberObject(
+        await phoneNumbers.getPhoneNumber(deps, req.workspaceId, pathId(req, 'phoneNumber')),
+      ),
+    ),
+  'DELETE /v1/phone-numbers/{id}': async (req, deps) => {
+    await phoneNumbers.deletePhoneNumber(deps, req.workspaceId, pathId(req, 'phoneNumber'));
+    return noContent(req);
+  },
+
+  // Agents
+  'POST /v1/agents': async (req, deps) => {
+    bodyKind(req.event, ['json']);
+    const input = parseOrThrow(createAgentSchema, readJson(req.event));
+    const { agent, newSecret } = await agents.createAgent(deps, req.workspaceId, input);
+    return ok(req, toAgentObject(agent, { revealSecret: newSecret !== undefined }), 201, {
+      location: `/v1/agents/${agent.id}`,
+    });
+  },
+  'GET /v1/agents': async (req, deps) => {
+    const result = await agents.listAgents(deps, req.workspaceId, page(req));
+    return ok(
+      req,
+      listPage('agents', result.items, result.nextCursor, (a) => toAgentObject(a)),
+    );
+  },
+  'GET /v1/agents/{id}': async (req, deps) =>
+    ok(req, toAgentObject(await agents.getAgent(deps, req.workspaceId, pathId(req, 'agent')))),
+  'PATCH /v1/agents/{id}': async (req, deps) => {
+    const id = pathId(req, 'agent');
+    bodyKind(req.event, ['json']);
+    const patch = parseOrThrow(updateAgentSchema, readJson(req.event));
+    const { agent, newSecret } = await agents.updateAgent(deps, req.workspaceId, id, patch);
+    return ok(req, toAgentObject(agent, { revealSecret: newSecret !== undefined }));
+  },
+  'DELETE /v1/agents/{id}': async (req, deps) => {
+    await agents.deleteAgent(deps, req.workspaceId, pathId(req, 'agent'));
+    return noContent(req);
+  },
+  'POST /v1/agents/{id}/webhook-secret': async (req, deps) => {
+    const { agent, newSecret } = await agents.rotateWebhookSecret(
+      deps,
+      req.workspaceId,
+      pathId(req, 'agent'),
+    );
+    return ok(req, toAgentObject(agent, { revealSecret: newSecret !== undefined }));
+  },
+
+  // Batch calls
+  'POST /v1/agents/batch-calls': async (req, deps) => {
+    const key = readIdempotencyKey(req.event.headers);
+    const input = await readCreateBatch(req);
+    const route = 'POST /v1/agents/batch-calls';
+    return withIdempotency(
+      deps.store,
+      {
+        workspaceId: req.workspaceId,
+        key,
+        fingerprint: requestFingerprint(route, input),
+        requestId: req.requestId,
+        now: req.now,
+      },
+      async () => {
+        const batch = await batches.createBatch(deps, req.workspaceId, input);
+        return ok(req, toBatchObject(batch), 202, { location: `/v1/agents/batch-calls/${batch.id}` });
+      },
+    );
+  },
+  'GET /v1/agents/batch-calls': async (req, deps) => {
+    const q = parseOrThrow(batchListQuerySchema, req.query);
+    const filter = {
+      ...(q.status ? { status: q.status } : {}),
+      ...(q.agent_id ? { agentId: q.agent_id } : {}),
+    };
+    const result = await batches.listBatches(deps, req.workspaceId, filter, {
+      limit: q.limit,
+      cursor: q.cursor ?? null,
+    });
+    return ok(req, listPage('batches', result.items, result.nextCursor, toBatchObject));
+  },
+  'GET /v1/agents/batch-calls/{id}': async (req, deps) => {
+    const { batch, recipients } = await batches.getBatchDetail(deps, req.workspaceId, pathId(req, 'batch'));
+    return ok(req, { batch: toBatchObject(batch), recipients: recipients.map(toRecipientObject) });
+  },
+  'POST /v1/agents/batch-calls/{id}/cancel': async (req, deps) =>
+    ok(req, toBatchObject(await batches.cancelBatch(deps, req.workspaceId, pathId(req, 'batch')))),
+};

@@ -1,0 +1,99 @@
+import type { Agent } from '../domain/agent.ts';
+import type { Batch, BatchStatus } from '../domain/batch.ts';
+import type { PhoneNumber } from '../domain/phone-number.ts';
+import type { Recipient } from '../domain/recipient.ts';
+import type { ApiKeyRecord, Workspace } from '../domain/workspace.ts';
+
+/**
+ * What the use cases need from storage. The DynamoDB adapter implements it; nothing else in the
+ * domain knows about tables or keys. Every method is scoped to a workspace where the data is.
+ */
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface PageRequest {
+  limit: number;
+  cursor: string | null;
+}
+
+export interface BatchFilter {
+  status?: BatchStatus;
+  agentId?: string;
+}
+
+export interface IdempotencyRecord {
+  workspaceId: string;
+  key: string;
+  /** SHA-256 of method, path and body: the same key with another request is a conflict. */
+  requestHash: string;
+  state: 'in_progress' | 'completed';
+  response: { statusCode: number; headers: Record<string, string>; body: string } | null;
+  createdAt: string;
+}
+
+export interface WorkspaceStore {
+  createWorkspace(workspace: Workspace): Promise<void>;
+  getWorkspace(id: string): Promise<Workspace | null>;
+  createApiKey(record: ApiKeyRecord, keyHash: string): Promise<void>;
+  /** The workspace a key hash belongs to, unless the key is unknown or revoked. */
+  resolveApiKey(keyHash: string): Promise<{ workspaceId: string; keyId: string } | null>;
+  listApiKeys(workspaceId: string): Promise<ApiKeyRecord[]>;
+  /** Revokes a key; returns false when the workspace has no such key. Revoking twice is fine. */
+  revokeApiKey(workspaceId: string, keyId: string, at: string): Promise<boolean>;
+}
+
+export interface PhoneNumberStore {
+  putPhoneNumber(phone: PhoneNumber): Promise<void>;
+  getPhoneNumber(workspaceId: string, id: string): Promise<PhoneNumber | null>;
+  listPhoneNumbers(workspaceId: string, page: PageRequest): Promise<Page<PhoneNumber>>;
+  deletePhoneNumber(workspaceId: string, id: string): Promise<boolean>;
+}
+
+export interface AgentStore {
+  putAgent(agent: Agent): Promise<void>;
+  /** Replaces an existing agent, conditioned on it still existing and on `expectedUpdatedAt`. */
+  replaceAgent(agent: Agent, expectedUpdatedAt: string): Promise<void>;
+  getAgent(workspaceId: string, id: string): Promise<Agent | null>;
+  listAgents(workspaceId: string, page: PageRequest): Promise<Page<Agent>>;
+  deleteAgent(workspaceId: string, id: string): Promise<boolean>;
+}
+
+export interface BatchStore {
+  /**
+   * Writes the recipients first and the batch item last (conditional put), so a crash mid-create
+   * leaves no visible half batch: recipients without their batch are invisible and harmless.
+   */
+  createBatch(batch: Batch, recipients: Recipient[]): Promise<void>;
+  getBatch(workspaceId: string, id: string): Promise<Batch | null>;
+  /** Every recipient of the batch in input order (paginates internally). */
+  listRecipients(batchId: string): Promise<Recipient[]>;
+  listBatches(workspaceId: string, filter: BatchFilter, page: PageRequest): Promise<Page<Batch>>;
+  /**
+   * Moves the batch from one of `from` to `to`, setting `changes` in the same conditional update.
+   * Returns the updated batch, or throws StateConflictError with the current batch unchanged.
+   */
+  transitionBatch(
+    workspaceId: string,
+    id: string,
+    from: readonly BatchStatus[],
+    to: BatchStatus,
+    changes: Partial<Pick<Batch, 'startedAt' | 'completedAt' | 'cancelledAt' | 'failureReason'>>,
+  ): Promise<Batch>;
+}
+
+export interface IdempotencyStore {
+  /** Claims the key for a request; returns the existing record when the key is already taken. */
+  claimIdempotencyKey(record: IdempotencyRecord, ttlSeconds: number): Promise<IdempotencyRecord | null>;
+  completeIdempotencyKey(
+    workspaceId: string,
+    key: string,
+    response: NonNullable<IdempotencyRecord['response']>,
+  ): Promise<void>;
+  /** A 5xx answer releases the key so the client can retry. */
+  releaseIdempotencyKey(workspaceId: string, key: string): Promise<void>;
+}
+
+export type Store = WorkspaceStore & PhoneNumberStore & AgentStore & BatchStore & IdempotencyStore;
