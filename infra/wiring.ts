@@ -1,21 +1,90 @@
 /**
- * The one description of how the service is wired: which function serves which route, and with
- * which trigger settings. The CDK app (infra/) and the local runtime (infra/local/) both read it, so
- * the local mode cannot drift from what AWS runs. Paths use API Gateway's `{param}` syntax.
+ * The one description of how the service is wired: which function serves which route or trigger,
+ * with which settings and which access. The CDK app (infra/) and the local runtime (infra/local/)
+ * both read it, so the local mode cannot drift from what AWS runs; a parity test checks both sides.
+ * Paths use API Gateway's `{param}` syntax.
  */
 
-export type FunctionName = 'api' | 'authorizer';
+export type FunctionName =
+  | 'api'
+  | 'authorizer'
+  | 'providerEvents'
+  | 'tableStream'
+  | 'startBatch'
+  | 'dial'
+  | 'deliverWebhook'
+  | 'sweeper';
+
+/** What a function may touch; the CDK app turns each entry into a `grant*` call, nothing broader. */
+export interface FunctionAccess {
+  table?: 'read' | 'readWrite';
+  /** Queues it sends to. */
+  sendTo?: QueueName[];
+  transcripts?: 'read' | 'write';
+  /** Creates and deletes the one-time start schedules (and passes the scheduler's role). */
+  scheduler?: boolean;
+  /** Provider credentials in Secrets Manager under `batch-calls/*`. */
+  secrets?: 'read' | 'readWrite';
+}
 
 export interface FunctionSpec {
-  /** Module under functions/ exporting `handler` (the Lambda entry). */
+  /** Module exporting `handler` (the Lambda entry). */
   entry: string;
   memoryMb: number;
   timeoutSeconds: number;
+  access: FunctionAccess;
 }
 
 export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
-  api: { entry: 'functions/http/api.ts', memoryMb: 1024, timeoutSeconds: 29 },
-  authorizer: { entry: 'functions/http/authorizer.ts', memoryMb: 256, timeoutSeconds: 5 },
+  api: {
+    entry: 'functions/http/api.ts',
+    memoryMb: 1024,
+    timeoutSeconds: 29,
+    access: { table: 'readWrite', scheduler: true, secrets: 'readWrite', sendTo: ['webhook'] },
+  },
+  authorizer: {
+    entry: 'functions/http/authorizer.ts',
+    memoryMb: 256,
+    timeoutSeconds: 5,
+    access: { table: 'read' },
+  },
+  providerEvents: {
+    entry: 'functions/http/provider-events.ts',
+    memoryMb: 512,
+    timeoutSeconds: 15,
+    access: { table: 'readWrite', transcripts: 'write', secrets: 'read' },
+  },
+  tableStream: {
+    entry: 'functions/streams/table-stream.ts',
+    memoryMb: 512,
+    timeoutSeconds: 60,
+    access: { table: 'readWrite', sendTo: ['dial', 'webhook'], transcripts: 'read' },
+  },
+  startBatch: {
+    entry: 'functions/schedules/start-batch.ts',
+    memoryMb: 512,
+    timeoutSeconds: 60,
+    access: { table: 'readWrite', sendTo: ['dial'] },
+  },
+  dial: {
+    entry: 'functions/queues/dial.ts',
+    memoryMb: 512,
+    timeoutSeconds: 30,
+    access: { table: 'readWrite', sendTo: ['dial'], secrets: 'read' },
+  },
+  deliverWebhook: {
+    entry: 'functions/queues/deliver-webhook.ts',
+    memoryMb: 256,
+    // 10 messages × a 15 s delivery timeout must fit, with room.
+    timeoutSeconds: 180,
+    access: { table: 'readWrite', sendTo: ['webhook'], transcripts: 'read' },
+  },
+  sweeper: {
+    entry: 'functions/schedules/sweeper.ts',
+    memoryMb: 512,
+    timeoutSeconds: 120,
+    access: { table: 'readWrite', sendTo: ['dial', 'webhook'], secrets: 'read' },
+  },
 };
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -50,6 +119,10 @@ export const ROUTES: readonly RouteSpec[] = [
   api('GET', '/v1/agents/batch-calls'),
   api('GET', '/v1/agents/batch-calls/{id}'),
   api('POST', '/v1/agents/batch-calls/{id}/cancel'),
+  api('GET', '/v1/agents/batch-calls/{id}/webhook-deliveries'),
+  api('POST', '/v1/webhook-deliveries/{id}/redeliver'),
+  // Providers authenticate by their signature, not by API key (contract, "Telephony providers").
+  { method: 'POST', path: '/v1/telephony/{provider}/events', function: 'providerEvents', auth: 'none' },
 ];
 
 export function routeKey(route: Pick<RouteSpec, 'method' | 'path'>): string {
@@ -58,3 +131,120 @@ export function routeKey(route: Pick<RouteSpec, 'method' | 'path'>): string {
 
 /** API Gateway HTTP API payload limit; larger requests never reach a function. */
 export const HTTP_API_MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+// ---------------------------------------------------------------------------------------------
+// Queues and event sources
+// ---------------------------------------------------------------------------------------------
+
+export type QueueName = 'dial' | 'webhook';
+
+export interface QueueSpec {
+  /** At least 6 × the consumer's timeout (AWS's advice for Lambda event sources). */
+  visibilityTimeoutSeconds: number;
+  /** Receives before a message moves to the queue's dead-letter queue. */
+  maxReceiveCount: number;
+  retentionSeconds: number;
+}
+
+export const QUEUES: Record<QueueName, QueueSpec> = {
+  dial: {
+    visibilityTimeoutSeconds: 6 * FUNCTIONS.dial.timeoutSeconds,
+    maxReceiveCount: 5,
+    retentionSeconds: 4 * 86_400,
+  },
+  webhook: {
+    visibilityTimeoutSeconds: 6 * FUNCTIONS.deliverWebhook.timeoutSeconds,
+    maxReceiveCount: 5,
+    retentionSeconds: 4 * 86_400,
+  },
+};
+
+export interface QueueSourceSpec {
+  queue: QueueName;
+  function: FunctionName;
+  batchSize: number;
+  /** Lambda's `maximumConcurrency` for the SQS event source (2–1000). */
+  maxConcurrency: number;
+  maxBatchingWindowSeconds: number;
+  reportBatchItemFailures: true;
+}
+
+export const QUEUE_SOURCES: readonly QueueSourceSpec[] = [
+  {
+    queue: 'dial',
+    function: 'dial',
+    batchSize: 10,
+    maxConcurrency: 5,
+    maxBatchingWindowSeconds: 0,
+    reportBatchItemFailures: true,
+  },
+  {
+    queue: 'webhook',
+    function: 'deliverWebhook',
+    batchSize: 10,
+    maxConcurrency: 5,
+    maxBatchingWindowSeconds: 0,
+    reportBatchItemFailures: true,
+  },
+];
+
+/**
+ * A Lambda event filter pattern (the EventBridge pattern syntax Lambda uses for event-source
+ * filtering), applied to the whole stream record. The local stream poller implements the subset used.
+ */
+export type FilterPattern = Record<string, unknown>;
+
+export interface StreamSourceSpec {
+  function: FunctionName;
+  batchSize: number;
+  maxBatchingWindowSeconds: number;
+  startingPosition: 'TRIM_HORIZON' | 'LATEST';
+  bisectBatchOnError: boolean;
+  retryAttempts: number;
+  maxRecordAgeSeconds: number;
+  parallelizationFactor: number;
+  reportBatchItemFailures: true;
+  /** A record passes when it matches any pattern. */
+  filters: FilterPattern[];
+}
+
+/** Only the items whose changes drive a batch: batches, recipients, webhook outbox records. */
+export const STREAM_SOURCES: readonly StreamSourceSpec[] = [
+  {
+    function: 'tableStream',
+    batchSize: 100,
+    maxBatchingWindowSeconds: 0,
+    startingPosition: 'TRIM_HORIZON',
+    bisectBatchOnError: true,
+    retryAttempts: 10,
+    maxRecordAgeSeconds: 86_400,
+    parallelizationFactor: 1,
+    reportBatchItemFailures: true,
+    filters: [
+      {
+        eventName: ['INSERT', 'MODIFY'],
+        dynamodb: { NewImage: { entity: { S: ['batch', 'recipient', 'webhook'] } } },
+      },
+    ],
+  },
+];
+
+export interface RecurringScheduleSpec {
+  function: FunctionName;
+  /** EventBridge rate expression. */
+  rate: string;
+  /** Local mode runs it this often (ms); AWS uses `rate`. */
+  localIntervalMs: number;
+}
+
+export const RECURRING: readonly RecurringScheduleSpec[] = [
+  { function: 'sweeper', rate: 'rate(1 minute)', localIntervalMs: 60_000 },
+];
+
+/** The function the one-time `at(...)` start schedules invoke, with `{workspaceId, batchId}`. */
+export const SCHEDULER_TARGET: FunctionName = 'startBatch';
+
+export const SCHEDULER = {
+  groupName: 'batch-calls',
+  retryPolicy: { maximumRetryAttempts: 10, maximumEventAgeInSeconds: 3_600 },
+} as const;

@@ -14,4 +14,15 @@ export const ENV = {
   localSecretsFile: 'LOCAL_SECRETS_FILE',
   logLevel: 'POWERTOOLS_LOG_LEVEL',
   serviceName: 'POWERTOOLS_SERVICE_NAME',
+  dialQueueUrl: 'DIAL_QUEUE_URL',
+  webhookQueueUrl: 'WEBHOOK_QUEUE_URL',
+  transcriptsBucket: 'TRANSCRIPTS_BUCKET',
+  /** One-time start schedules: their group, target (the startBatch function), role and dead-letter queue. */
+  schedulerGroupName: 'SCHEDULER_GROUP_NAME',
+  schedulerTargetArn: 'SCHEDULER_TARGET_ARN',
+  schedulerRoleArn: 'SCHEDULER_ROLE_ARN',
+  schedulerDlqArn: 'SCHEDULER_DLQ_ARN',
+  /** The simulated telephone network's API (local mode) and the secret its callbacks are signed with. */
+  simulatedProviderUrl: 'SIMULATED_PROVIDER_URL',
+  simulatedProviderSecret: 'SIMULATED_PROVIDER_SECRET',
 } as const;

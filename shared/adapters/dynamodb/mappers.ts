@@ -19,7 +19,14 @@ export type Item = Record<string, unknown>;
 export type Stored<T> = T & TableKey & { entity: Entity } & Item;
 
 /** Attributes that belong to the table, not to the domain object. */
-const TABLE_ATTRIBUTES: readonly string[] = [TABLE.partitionKey, TABLE.sortKey, 'entity', TABLE.ttlAttribute];
+const TABLE_ATTRIBUTES: readonly string[] = [
+  TABLE.partitionKey,
+  TABLE.sortKey,
+  'entity',
+  TABLE.ttlAttribute,
+  TABLE.gsi1.partitionKey,
+  TABLE.gsi1.sortKey,
+];
 
 function withoutAttributes(item: Item, extra: readonly string[] = []): Item {
   const copy: Item = { ...item };

@@ -8,4 +8,10 @@ export const TABLE = {
   /** Epoch seconds; DynamoDB deletes expired items (idempotency records, outbox leftovers). */
   ttlAttribute: 'expiresAt',
   streamViewType: 'NEW_AND_OLD_IMAGES',
+  /**
+   * One sparse index for the background work that must find items across workspaces: batches that
+   * are not finished (`ACTIVE`, sorted by when they need attention) and webhook deliveries waiting
+   * for a retry (`HOOKDUE`, sorted by the next attempt). Items leave it by removing GSI1PK.
+   */
+  gsi1: { name: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' },
 } as const;

@@ -19,10 +19,23 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
     AttributeDefinitions: [
       { AttributeName: TABLE.partitionKey, AttributeType: 'S' },
       { AttributeName: TABLE.sortKey, AttributeType: 'S' },
+      { AttributeName: TABLE.gsi1.partitionKey, AttributeType: 'S' },
+      { AttributeName: TABLE.gsi1.sortKey, AttributeType: 'S' },
     ],
     KeySchema: [
       { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
       { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: TABLE.gsi1.name,
+        KeySchema: [
+          { AttributeName: TABLE.gsi1.partitionKey, KeyType: 'HASH' },
+          { AttributeName: TABLE.gsi1.sortKey, KeyType: 'RANGE' },
+        ],
+        // Keys only: the sweeper reads the few items it finds with a GetItem each.
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
     ],
     BillingMode: 'PAY_PER_REQUEST',
     StreamSpecification: { StreamEnabled: true, StreamViewType: TABLE.streamViewType },

@@ -1,0 +1,103 @@
+import type { EvaluationCriterion, DataCollectionField, AgentTelephony } from '../domain/agent.ts';
+import type { CallOutcome, DynamicVars } from '../domain/recipient.ts';
+
+/**
+ * The telephony port (DESIGN.md §5). An adapter places calls through one provider and reads that
+ * provider's callbacks. Our recipient reference rides in the provider's pass-through field (callback
+ * URL query, metadata or dynamic variables) so that a callback finds its recipient.
+ */
+
+/** Which recipient and attempt a call belongs to. */
+export interface CallRef {
+  workspaceId: string;
+  batchId: string;
+  recipientIndex: number;
+  attempt: number;
+}
+
+export interface PlaceCallInput {
+  ref: CallRef;
+  recipientId: string;
+  /** Our idempotency key for this attempt: a provider that honours one never places it twice. */
+  idempotencyKey: string;
+  to: string;
+  from: string;
+  phoneNumberId: string;
+  /** The provider's credentials, read from the secret store (null for `simulated`). */
+  credentials: Record<string, string> | null;
+  agent: {
+    id: string;
+    /** Already rendered with the recipient's variables: never a literal `{{key}}`. */
+    prompt: string;
+    firstMessage: string | null;
+    evaluationCriteria: EvaluationCriterion[];
+    dataCollection: DataCollectionField[];
+    telephony: AgentTelephony;
+  };
+  dynamicVars: DynamicVars;
+  ringingTimeoutMs: number;
+  /** Where the provider must post its callbacks (our provider-events route, with the ref in the query). */
+  callbackUrl: string;
+}
+
+export type PlaceCallResult =
+  | { kind: 'placed'; providerCallId: string }
+  /** The provider refused the call for good (bad number, bad credentials): fail the recipient. */
+  | { kind: 'rejected'; error: string }
+  /** The provider asked us to slow down: retry later without counting an attempt. */
+  | { kind: 'rate_limited'; retryAfterSeconds: number }
+  /** We do not know whether the call was placed (timeout after sending): never re-dial blindly. */
+  | { kind: 'unknown'; error: string };
+
+export interface TranscriptTurn {
+  role: 'agent' | 'user';
+  message: string;
+  time_in_call_secs: number;
+}
+
+export interface EvaluationResult {
+  id: string;
+  result: 'success' | 'failure' | 'unknown';
+  rationale: string;
+}
+
+export interface Conversation {
+  transcript: TranscriptTurn[];
+  evaluations: EvaluationResult[];
+  dataCollection: Record<string, { value: string | number | boolean | null; rationale: string }>;
+  recordingUrl: string | null;
+}
+
+/** A provider callback, normalised. Only the end of a call changes our state. */
+export interface CallEndedEvent {
+  providerCallId: string;
+  ref: CallRef | null;
+  outcome: CallOutcome;
+  startedAt: string | null;
+  endedAt: string;
+  durationSecs: number;
+  error: string | null;
+  conversation: Conversation | null;
+}
+
+export interface ProviderCallbackRequest {
+  /** The full URL the provider called, as it saw it (signatures may cover it). */
+  url: string;
+  headers: Record<string, string | undefined>;
+  rawBody: Buffer;
+}
+
+export interface Dialer {
+  readonly provider: string;
+  placeCall(input: PlaceCallInput): Promise<PlaceCallResult>;
+  /** Reconciliation for the sweeper when a callback never came; null when the call is still live. */
+  getCall?(providerCallId: string, credentials: Record<string, string> | null): Promise<CallEndedEvent | null>;
+}
+
+export interface CallbackVerifier {
+  readonly provider: string;
+  /** True only for an authentic, fresh callback (forged or replayed ones are refused). */
+  verify(request: ProviderCallbackRequest, secret: string, now: Date): boolean;
+  /** Events that end a call; progress events (ringing, answered) give []. */
+  parse(request: ProviderCallbackRequest): CallEndedEvent[];
+}

@@ -1,0 +1,18 @@
+import type { CallRef } from './dialer.ts';
+
+/** A recipient to dial: one message per recipient and attempt. */
+export type DialMessage = CallRef;
+
+/** An outbox record to deliver. */
+export interface WebhookMessage {
+  batchId: string;
+  webhookId: string;
+}
+
+export interface MessageQueue<T> {
+  /** Sends in batches of 10 (SendMessageBatch), retrying entries that failed; throws if any is lost. */
+  send(messages: T[], options?: { delaySeconds?: number }): Promise<void>;
+}
+
+/** SQS caps a message delay at 15 minutes; longer waits are the sweeper's job. */
+export const MAX_QUEUE_DELAY_SECONDS = 900;

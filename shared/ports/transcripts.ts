@@ -1,0 +1,11 @@
+import type { Conversation } from './dialer.ts';
+
+/** Conversations (transcripts, evaluations, collected data) live in S3, not in items (400 KB limit). */
+export interface TranscriptStore {
+  put(key: string, conversation: Conversation): Promise<void>;
+  get(key: string): Promise<Conversation | null>;
+}
+
+export function transcriptKey(workspaceId: string, batchId: string, recipientId: string): string {
+  return `transcripts/${workspaceId}/${batchId}/${recipientId}.json`;
+}
