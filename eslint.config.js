@@ -12,6 +12,7 @@ export default tseslint.config(
       'bench/results/',
       'test-results/',
       'scratch/',
+      'web/dist/',
     ],
   },
   js.configs.recommended,

@@ -119,6 +119,7 @@ export const ROUTES: readonly RouteSpec[] = [
   api('GET', '/v1/agents/batch-calls'),
   api('GET', '/v1/agents/batch-calls/{id}'),
   api('POST', '/v1/agents/batch-calls/{id}/cancel'),
+  api('GET', '/v1/agents/batch-calls/{id}/recipients/{recipientId}/conversation'),
   api('GET', '/v1/agents/batch-calls/{id}/webhook-deliveries'),
   api('POST', '/v1/webhook-deliveries/{id}/redeliver'),
   // Providers authenticate by their signature, not by API key (contract, "Telephony providers").
@@ -208,7 +209,7 @@ export interface StreamSourceSpec {
   filters: FilterPattern[];
 }
 
-/** Only the items whose changes drive a batch: batches, recipients, webhook outbox records. */
+/** Only the changes that drive a batch: batches, and recipients that reached their end. */
 export const STREAM_SOURCES: readonly StreamSourceSpec[] = [
   {
     function: 'tableStream',
@@ -221,9 +222,12 @@ export const STREAM_SOURCES: readonly StreamSourceSpec[] = [
     parallelizationFactor: 1,
     reportBatchItemFailures: true,
     filters: [
+      // A batch appearing (to start it) or changing (its counts adding up, its end).
+      { eventName: ['INSERT', 'MODIFY'], dynamodb: { NewImage: { entity: { S: ['batch'] } } } },
+      // A recipient reaching its end; the pending → dialing writes never wake the function.
       {
-        eventName: ['INSERT', 'MODIFY'],
-        dynamodb: { NewImage: { entity: { S: ['batch', 'recipient', 'webhook'] } } },
+        eventName: ['MODIFY'],
+        dynamodb: { NewImage: { entity: { S: ['recipient'] }, status: { S: ['completed', 'failed'] } } },
       },
     ],
   },

@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ENV } from '#shared/config/env-names.ts';
 import { freePort, type DynamoDbLocal } from './dynamodb-local.ts';
 import { BootstrapError, ensureDemoResources, ensureLocalWorkspace, writeLocalState } from './bootstrap.ts';
 import {
@@ -10,12 +12,17 @@ import {
   type OpenedStore,
 } from './data-dir-store.ts';
 import { startGateway, type Gateway } from './gateway.ts';
-import { applyEnvironment, localEnvironment } from './local-env.ts';
+import { FunctionModuleError } from './invoke.ts';
+import { startLocalAws, type LocalAws } from './local-aws.ts';
+import { applyEnvironment, localEnvironment, localMaxCallSeconds } from './local-env.ts';
 import { claimDataDir, DataDirBusyError, type DataDirClaim } from './runtime-file.ts';
+import { startSimulatedNetwork, type SimulatedNetwork } from './simulated-network.ts';
 
 /**
  * `npm start`: the whole service on one machine. DynamoDB Local (persisting under DATA_DIR) stands in
- * for DynamoDB, the local gateway for API Gateway, and the functions run unchanged in this process.
+ * for DynamoDB, local emulators for SQS, S3 and EventBridge Scheduler (local-aws.ts), the local gateway
+ * for API Gateway, pollers and timers for Lambda's triggers, and the simulated telephone network for a
+ * voice provider; the functions run unchanged in this process.
  */
 
 class ConfigError extends Error {}
@@ -27,7 +34,11 @@ interface StartConfig {
   apiKey: string | undefined;
   publicBaseUrl: string | undefined;
   webhookAllowLoopback: string | undefined;
+  simCallMs: number;
 }
+
+/** The contract's default length of a simulated call. */
+const DEFAULT_SIM_CALL_MS = 4_000;
 
 function readConfig(env: NodeJS.ProcessEnv): StartConfig {
   const portText = env.PORT ?? '3000';
@@ -42,6 +53,12 @@ function readConfig(env: NodeJS.ProcessEnv): StartConfig {
   if (publicBaseUrl !== undefined && !URL.canParse(publicBaseUrl)) {
     throw new ConfigError(`PUBLIC_BASE_URL is not a URL: "${publicBaseUrl}"`);
   }
+  const simCallText = env.SIM_CALL_MS ?? String(DEFAULT_SIM_CALL_MS);
+  if (!/^\d+$/.test(simCallText) || Number(simCallText) > 3_600_000) {
+    throw new ConfigError(
+      `SIM_CALL_MS must be a whole number of milliseconds up to 3600000, got "${simCallText}"`,
+    );
+  }
   const apiKey = env.BATCH_CALLS_API_KEY;
   return {
     port,
@@ -50,6 +67,7 @@ function readConfig(env: NodeJS.ProcessEnv): StartConfig {
     apiKey: apiKey === '' ? undefined : apiKey,
     publicBaseUrl: publicBaseUrl?.replace(/\/+$/, ''),
     webhookAllowLoopback: loopback,
+    simCallMs: Number(simCallText),
   };
 }
 
@@ -81,6 +99,7 @@ function banner(info: {
   phoneNumberId: string;
   agentId: string;
   dataDir: string;
+  simCallMs: number;
 }): string {
   const curl = [
     `curl -X POST ${info.baseUrl}/v1/agents/batch-calls \\`,
@@ -99,6 +118,7 @@ function banner(info: {
     `  Phone number id:  ${info.phoneNumberId}  (simulated outbound number)`,
     `  Demo agent id:    ${info.agentId}`,
     `  Data directory:   ${info.dataDir}`,
+    `  Simulated calls:  ${info.simCallMs} ms each (SIM_CALL_MS)`,
     '',
     'Create a batch:',
     '',
@@ -135,11 +155,17 @@ async function main(): Promise<number> {
 
   let dynamo: DynamoDbLocal | undefined;
   let opened: OpenedStore | undefined;
+  let localAws: LocalAws | undefined;
+  let network: SimulatedNetwork | undefined;
   let gateway: Gateway | undefined;
   let stopping: Promise<void> | undefined;
   const stop = () => {
+    // No new requests first, then the triggers and emulators (running invocations get a bounded
+    // time), the simulated network, and the database last since everything above writes to it.
     stopping ??= (async () => {
       await gateway?.close();
+      await localAws?.stop();
+      await network?.close();
       opened?.close();
       await dynamo?.stop();
       await claim.release();
@@ -169,18 +195,33 @@ async function main(): Promise<number> {
     const workspace = await ensureLocalWorkspace(opened.store, config.dataDir, config.apiKey);
     for (const notice of workspace.notices) console.log(notice);
 
+    console.log('Starting the local SQS, S3 and EventBridge Scheduler…');
+    localAws = await startLocalAws({
+      dataDir: config.dataDir,
+      dynamodbEndpoint: dynamo.endpoint,
+      tableName: LOCAL_TABLE_NAME,
+    });
+    // A fresh secret each run: the network lives and dies with this process, and so do its calls.
+    const simulatedSecret = randomBytes(32).toString('base64url');
+    network = await startSimulatedNetwork({ callMs: config.simCallMs, secret: simulatedSecret });
+
     // Port 0 means "any": it must be known before the handlers read PUBLIC_BASE_URL.
     const port = config.port === 0 ? await freePort() : config.port;
     const baseUrl = `http://${reachableHost(config.host)}:${port}`;
-    applyEnvironment(
-      localEnvironment({
+    applyEnvironment({
+      ...localEnvironment({
         tableName: LOCAL_TABLE_NAME,
         dynamodbEndpoint: dynamo.endpoint,
         publicBaseUrl: config.publicBaseUrl ?? baseUrl,
         secretsFile: join(config.dataDir, 'secrets.json'),
         webhookAllowLoopback: config.webhookAllowLoopback,
       }),
-    );
+      ...localAws.env,
+      [ENV.simulatedProviderUrl]: network.url,
+      [ENV.simulatedProviderSecret]: simulatedSecret,
+      // Unless set: calls lost with a previous run are failed within minutes (see localMaxCallSeconds).
+      [ENV.maxCallSeconds]: process.env[ENV.maxCallSeconds] ?? String(localMaxCallSeconds(config.simCallMs)),
+    });
     try {
       gateway = await startGateway({ port, host: config.host });
     } catch (error) {
@@ -190,6 +231,8 @@ async function main(): Promise<number> {
       throw error;
     }
     await claim.update({ apiUrl: baseUrl });
+    // After the environment: the trigger functions read it when their modules load.
+    await localAws.startTriggers();
 
     const demo = await ensureDemoResources(baseUrl, workspace.apiKey, workspace.state);
     for (const notice of demo.notices) console.log(notice);
@@ -205,11 +248,13 @@ async function main(): Promise<number> {
         phoneNumberId,
         agentId,
         dataDir: config.dataDir,
+        simCallMs: config.simCallMs,
       }),
     );
     return -1; // Keep running until a signal.
   } catch (error) {
-    const known = error instanceof ConfigError || error instanceof BootstrapError;
+    const known =
+      error instanceof ConfigError || error instanceof BootstrapError || error instanceof FunctionModuleError;
     console.error(
       `Error: ${error instanceof Error ? (known ? error.message : (error.stack ?? error.message)) : String(error)}`,
     );

@@ -13,7 +13,7 @@ import type { AppDeps } from './deps.ts';
  */
 
 export async function createBatch(
-  deps: Pick<AppDeps, 'store' | 'clock'>,
+  deps: Pick<AppDeps, 'store' | 'clock' | 'scheduler' | 'logger'>,
   workspaceId: string,
   input: CreateBatchInput,
 ): Promise<Batch> {
@@ -78,6 +78,18 @@ export async function createBatch(
     cancelledAt: null,
   };
   await store.createBatch(batch, recipients);
+  if (batch.scheduledAt) {
+    try {
+      await deps.scheduler.scheduleStart({ workspaceId, batchId: batch.id, at: batch.scheduledAt });
+    } catch (error) {
+      // The batch is stored and answered; refusing now would invite a duplicate create. The sweeper
+      // starts a scheduled batch whose time has passed, so a lost schedule delays it by a minute at most.
+      deps.logger?.error('could not create the start schedule; the sweeper will start the batch', {
+        batchId: batch.id,
+        error,
+      });
+    }
+  }
   return batch;
 }
 
@@ -106,15 +118,18 @@ export function listBatches(
  * winner. Cancelling a cancelled batch answers it again (idempotent); any other state is a 409.
  */
 export async function cancelBatch(
-  deps: Pick<AppDeps, 'store' | 'clock'>,
+  deps: Pick<AppDeps, 'store' | 'clock' | 'scheduler'>,
   workspaceId: string,
   batchId: string,
 ): Promise<Batch> {
   const { from, to } = batchTransition('cancel');
   try {
-    return await deps.store.transitionBatch(workspaceId, batchId, from, to, {
+    const cancelled = await deps.store.transitionBatch(workspaceId, batchId, from, to, {
       cancelledAt: deps.clock().toISOString(),
     });
+    // Once cancelled, a schedule that still fires finds nothing to start; removing it is tidiness.
+    if (cancelled.scheduledAt) await deps.scheduler.cancelStart(batchId);
+    return cancelled;
   } catch (error) {
     if (!(error instanceof StateConflictError)) throw error;
     const current = await deps.store.getBatch(workspaceId, batchId);

@@ -1,13 +1,22 @@
 import type { HostResolver } from '../ports/host-resolver.ts';
+import type { MessageQueue, WebhookMessage } from '../ports/queues.ts';
+import type { RunStore } from '../ports/run-store.ts';
+import type { BatchScheduler } from '../ports/scheduler.ts';
+import type { TranscriptStore } from '../ports/transcripts.ts';
 import type { SecretStore } from '../ports/secret-store.ts';
 import type { Store } from '../ports/store.ts';
 
 /** What the use cases are given (they never import adapters themselves). */
 export interface AppDeps {
   store: Store;
+  run: RunStore;
+  scheduler: BatchScheduler;
+  webhookQueue: MessageQueue<WebhookMessage>;
+  transcripts: TranscriptStore;
   secrets: SecretStore;
   resolveHost: HostResolver;
   clock: () => Date;
   /** Local mode lets http:// and loopback webhook URLs through (contract, "Local mode"). */
   webhookAllowLoopback: boolean;
+  logger?: { error(message: string, extra: Record<string, unknown>): void };
 }

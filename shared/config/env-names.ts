@@ -25,4 +25,6 @@ export const ENV = {
   /** The simulated telephone network's API (local mode) and the secret its callbacks are signed with. */
   simulatedProviderUrl: 'SIMULATED_PROVIDER_URL',
   simulatedProviderSecret: 'SIMULATED_PROVIDER_SECRET',
+  /** The longest call the sweeper waits for before asking the provider how it ended (default 1 h). */
+  maxCallSeconds: 'MAX_CALL_SECONDS',
 } as const;

@@ -18,7 +18,19 @@ const schema = z.object({
   [ENV.publicBaseUrl]: z.string().url().optional(),
   [ENV.authCacheTtlSeconds]: z.coerce.number().int().min(0).max(3600).optional(),
   [ENV.localSecretsFile]: z.string().min(1).optional(),
+  [ENV.dialQueueUrl]: z.string().url().optional(),
+  [ENV.webhookQueueUrl]: z.string().url().optional(),
+  [ENV.transcriptsBucket]: z.string().min(3).optional(),
+  [ENV.schedulerGroupName]: z.string().min(1).optional(),
+  [ENV.schedulerTargetArn]: z.string().startsWith('arn:').optional(),
+  [ENV.schedulerRoleArn]: z.string().startsWith('arn:').optional(),
+  [ENV.schedulerDlqArn]: z.string().startsWith('arn:').optional(),
+  [ENV.simulatedProviderSecret]: z.string().min(16).optional(),
+  [ENV.maxCallSeconds]: z.coerce.number().int().min(1).max(86_400).optional(),
 });
+
+/** The longest call we wait for by default before asking the provider how it ended. */
+export const DEFAULT_MAX_CALL_SECONDS = 3_600;
 
 export interface RuntimeConfig {
   tableName: string;
@@ -29,6 +41,13 @@ export interface RuntimeConfig {
   authCacheTtlSeconds: number;
   /** Set in local mode only: provider credentials go to this file instead of Secrets Manager. */
   localSecretsFile: string | null;
+  /** Each function is given the ones it uses (infra/wiring.ts access); the rest stay null. */
+  dialQueueUrl: string | null;
+  webhookQueueUrl: string | null;
+  transcriptsBucket: string | null;
+  scheduler: { groupName: string; targetArn: string; roleArn: string; deadLetterArn: string } | null;
+  simulatedProviderSecret: string | null;
+  maxCallSeconds: number;
 }
 
 export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
@@ -46,5 +65,26 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
     publicBaseUrl: v[ENV.publicBaseUrl] ?? null,
     authCacheTtlSeconds: v[ENV.authCacheTtlSeconds] ?? AUTHORIZER_CACHE_SECONDS,
     localSecretsFile: v[ENV.localSecretsFile] ?? null,
+    dialQueueUrl: v[ENV.dialQueueUrl] ?? null,
+    webhookQueueUrl: v[ENV.webhookQueueUrl] ?? null,
+    transcriptsBucket: v[ENV.transcriptsBucket] ?? null,
+    scheduler: schedulerConfig(
+      v[ENV.schedulerGroupName],
+      v[ENV.schedulerTargetArn],
+      v[ENV.schedulerRoleArn],
+      v[ENV.schedulerDlqArn],
+    ),
+    simulatedProviderSecret: v[ENV.simulatedProviderSecret] ?? null,
+    maxCallSeconds: v[ENV.maxCallSeconds] ?? DEFAULT_MAX_CALL_SECONDS,
   };
+}
+
+function schedulerConfig(
+  groupName: string | undefined,
+  targetArn: string | undefined,
+  roleArn: string | undefined,
+  deadLetterArn: string | undefined,
+): RuntimeConfig['scheduler'] {
+  if (!groupName || !targetArn || !roleArn || !deadLetterArn) return null;
+  return { groupName, targetArn, roleArn, deadLetterArn };
 }

@@ -11,7 +11,9 @@ import { createPhoneNumberSchema, toPhoneNumberObject } from '../contracts/phone
 import * as agents from '../app/agents.ts';
 import * as batches from '../app/batches.ts';
 import type { AppDeps } from '../app/deps.ts';
+import * as deliveries from '../app/deliveries.ts';
 import * as phoneNumbers from '../app/phone-numbers.ts';
+import { toConversationResponse, toDeliveryObject } from '../contracts/run.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import { isId } from '../domain/ids.ts';
 import type { ApiRequest } from './api-request.ts';
@@ -163,4 +165,18 @@ export const ROUTE_HANDLERS: Record<string, RouteHandler> = {
   },
   'POST /v1/agents/batch-calls/{id}/cancel': async (req, deps) =>
     ok(req, toBatchObject(await batches.cancelBatch(deps, req.workspaceId, pathId(req, 'batch')))),
+  'GET /v1/agents/batch-calls/{id}/recipients/{recipientId}/conversation': async (req, deps) => {
+    const recipientId = req.path.recipientId ?? '';
+    if (!isId('recipient', recipientId)) throw new NotFoundError(`Recipient ${recipientId} does not exist.`);
+    const c = await deliveries.getConversation(deps, req.workspaceId, pathId(req, 'batch'), recipientId);
+    return ok(req, toConversationResponse(c));
+  },
+  'GET /v1/agents/batch-calls/{id}/webhook-deliveries': async (req, deps) => {
+    const records = await deliveries.listDeliveries(deps, req.workspaceId, pathId(req, 'batch'));
+    return ok(req, { deliveries: records.map(toDeliveryObject) });
+  },
+  'POST /v1/webhook-deliveries/{id}/redeliver': async (req, deps) => {
+    const record = await deliveries.redeliver(deps, req.workspaceId, req.path.id ?? '');
+    return ok(req, toDeliveryObject(record), 202);
+  },
 };

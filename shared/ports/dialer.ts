@@ -91,7 +91,10 @@ export interface Dialer {
   readonly provider: string;
   placeCall(input: PlaceCallInput): Promise<PlaceCallResult>;
   /** Reconciliation for the sweeper when a callback never came; null when the call is still live. */
-  getCall?(providerCallId: string, credentials: Record<string, string> | null): Promise<CallEndedEvent | null>;
+  getCall?(
+    providerCallId: string,
+    credentials: Record<string, string> | null,
+  ): Promise<CallEndedEvent | null>;
 }
 
 export interface CallbackVerifier {

@@ -1,16 +1,37 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { createS3Client } from '#shared/adapters/aws-clients.ts';
 import { createWorkspaceWithKey } from '#shared/app/workspaces.ts';
+import { ENV } from '#shared/config/env-names.ts';
 import type { Store } from '#shared/ports/store.ts';
 import { openLocalStore } from '#infra/local/data-dir-store.ts';
 import { startDynamoDbLocal, freePort } from '#infra/local/dynamodb-local.ts';
 import { startGateway, type GatewayOptions } from '#infra/local/gateway.ts';
-import { applyEnvironment, localEnvironment } from '#infra/local/local-env.ts';
+import type { FunctionHandler } from '#infra/local/invoke.ts';
+import { startLocalAws, type LocalAws } from '#infra/local/local-aws.ts';
+import {
+  applyEnvironment,
+  LOCAL_CREDENTIALS,
+  LOCAL_SDK_REGION,
+  localEnvironment,
+  localMaxCallSeconds,
+} from '#infra/local/local-env.ts';
+import {
+  startSimulatedNetwork,
+  type SimulatedNetwork,
+  type SimulatedNetworkOptions,
+} from '#infra/local/simulated-network.ts';
+import type { FunctionName, FunctionSpec, QueueName, QueueSpec } from '#infra/wiring.ts';
 
 /**
- * The whole HTTP service for an integration test: DynamoDB Local in memory, the real handlers behind
- * the local gateway, and a workspace with a key. Everything listens on random ports.
+ * The whole service for an integration test, as `npm start` runs it but in memory and on random
+ * ports: DynamoDB Local with its stream, the SQS, S3 and Scheduler emulators, the real handlers behind
+ * the local gateway and behind the local triggers (queue and stream pollers, the start schedules,
+ * the sweeper), the simulated telephone network, and a workspace with a key.
  *
  * Handlers read process.env when their module loads, and process.env is per process: run one service
  * at a time per test file (vitest gives each file its own worker). A later service in the same file
@@ -24,6 +45,25 @@ export interface LocalService {
   store: Store;
   tableName: string;
   dynamodbEndpoint: string;
+  /** The simulated telephone network: its calls and how many were live at once. */
+  network: SimulatedNetwork;
+  /** The emulators and triggers (local-aws.ts), e.g. `aws.scheduler.schedules()`. */
+  aws: LocalAws;
+  /** Queue URLs, for tests that look into or feed the queues. */
+  queues: {
+    dial: string;
+    webhook: string;
+    dialDeadLetter: string;
+    webhookDeadLetter: string;
+    schedulerDeadLetter: string;
+    streamFailures: string;
+  };
+  /** An SQS client for the emulator. */
+  sqs: SQSClient;
+  /** The transcripts bucket and a client for it. */
+  s3: { bucket: string; client: S3Client };
+  /** What the triggers reported (function failures, retries), newest last; quiet by default. */
+  logs: string[];
   newWorkspace(name?: string): Promise<{ workspaceId: string; apiKey: string }>;
   stop(): Promise<void>;
 }
@@ -33,8 +73,28 @@ export interface LocalServiceOptions {
   env?: Record<string, string>;
   /** Passed to the gateway, e.g. test handlers or shorter function timeouts. */
   gateway?: Pick<GatewayOptions, 'handlers' | 'functionSpecs' | 'staticDir'>;
+  /** Length of a simulated call (SIM_CALL_MS); 200 ms unless given. */
+  simCallMs?: number;
+  /** More settings of the simulated network (faults such as duplicate callbacks). */
+  network?: Omit<SimulatedNetworkOptions, 'callMs' | 'secret'>;
+  /** How often the sweeper runs (the wiring's interval unless given). */
+  sweeperIntervalMs?: number;
+  /** Start the queue and stream pollers, the schedules and the sweeper (default true). */
+  triggers?: boolean;
+  /** Test handlers for the trigger functions; the others are the real modules. */
+  handlers?: Partial<Record<FunctionName, FunctionHandler>>;
+  /** Overrides of the trigger functions' settings (shorter timeouts). */
+  functionSpecs?: Partial<Record<FunctionName, Partial<FunctionSpec>>>;
+  /** Queue settings, e.g. a short visibility timeout. */
+  queueOverrides?: Partial<Record<QueueName, Partial<QueueSpec>>>;
+  /** First retry backoff of the scheduler and the stream poller. */
+  retryBaseMs?: number;
+  /** Also print what the triggers report (it is always kept in `logs`). */
+  printLogs?: boolean;
 }
 
+const MAX_LOG_LINES = 1_000;
+const DEFAULT_SIM_CALL_MS = 200;
 let running = false;
 let started = 0;
 
@@ -47,6 +107,12 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     cleanups.length = 0;
     running = false;
   };
+  const logs: string[] = [];
+  const log = (message: string) => {
+    logs.push(message);
+    if (logs.length > MAX_LOG_LINES) logs.shift();
+    if (options.printLogs) console.error(message);
+  };
   try {
     const dynamo = await startDynamoDbLocal();
     cleanups.push(() => dynamo.stop());
@@ -56,6 +122,29 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     const scratch = await mkdtemp(join(tmpdir(), 'batch-calls-service-'));
     cleanups.push(() => rm(scratch, { recursive: true, force: true }));
 
+    // Stopped after the triggers (cleanups run in reverse), so a dial still running can reach it.
+    const secret = randomBytes(32).toString('base64url');
+    const network = await startSimulatedNetwork({
+      ...options.network,
+      callMs: options.simCallMs ?? DEFAULT_SIM_CALL_MS,
+      secret,
+      log: options.network?.log ?? log,
+    });
+    cleanups.push(() => network.close());
+
+    const aws = await startLocalAws({
+      dynamodbEndpoint: dynamo.endpoint,
+      tableName,
+      handlers: options.handlers,
+      functionSpecs: options.functionSpecs,
+      freshModules: started > 1,
+      sweeperIntervalMs: options.sweeperIntervalMs,
+      queueOverrides: options.queueOverrides,
+      retryBaseMs: options.retryBaseMs,
+      log,
+    });
+    cleanups.push(() => aws.stop());
+
     const port = await freePort();
     applyEnvironment({
       ...localEnvironment({
@@ -64,6 +153,10 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
         publicBaseUrl: `http://127.0.0.1:${port}`,
         secretsFile: join(scratch, 'secrets.json'),
       }),
+      ...aws.env,
+      [ENV.simulatedProviderUrl]: network.url,
+      [ENV.simulatedProviderSecret]: secret,
+      [ENV.maxCallSeconds]: String(localMaxCallSeconds(options.simCallMs ?? DEFAULT_SIM_CALL_MS)),
       // Tests assert on answers, not on the functions' JSON logs.
       POWERTOOLS_LOG_LEVEL: 'ERROR',
       ...options.env,
@@ -72,9 +165,17 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       port,
       ...options.gateway,
       freshModules: started > 1,
-      logError: () => undefined,
+      logError: log,
     });
     cleanups.push(() => gateway.close());
+    if (options.triggers ?? true) await aws.startTriggers();
+
+    const s3 = createS3Client({
+      endpoint: aws.s3.endpoint,
+      region: LOCAL_SDK_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    cleanups.push(() => s3.destroy());
 
     const { store } = opened;
     const newWorkspace = async (name = 'Test workspace') => {
@@ -82,6 +183,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       return { workspaceId: created.workspace.id, apiKey: created.key.apiKey };
     };
     const first = await newWorkspace();
+    const { queues } = aws.sqs;
     return {
       baseUrl: gateway.url,
       apiKey: first.apiKey,
@@ -89,6 +191,19 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       store,
       tableName,
       dynamodbEndpoint: dynamo.endpoint,
+      network,
+      aws,
+      queues: {
+        dial: queues.dial.url,
+        webhook: queues.webhook.url,
+        dialDeadLetter: queues.dial.deadLetter.url,
+        webhookDeadLetter: queues.webhook.deadLetter.url,
+        schedulerDeadLetter: aws.sqs.schedulerDeadLetter.url,
+        streamFailures: aws.sqs.streamFailures.url,
+      },
+      sqs: aws.sqs.client,
+      s3: { bucket: aws.s3.bucket, client: s3 },
+      logs,
       newWorkspace,
       stop: cleanUp,
     };

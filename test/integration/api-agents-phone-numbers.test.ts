@@ -10,7 +10,7 @@ let service: Awaited<ReturnType<typeof startLocalService>>;
 let c: TestClient;
 
 beforeAll(async () => {
-  service = await startLocalService();
+  service = await startLocalService({ triggers: false });
   c = client(service.baseUrl, service.apiKey);
 });
 afterAll(async () => service?.stop());

@@ -11,7 +11,7 @@ let c: TestClient;
 let agentId: string;
 
 beforeAll(async () => {
-  service = await startLocalService();
+  service = await startLocalService({ triggers: false });
   c = client(service.baseUrl, service.apiKey);
   ({ agentId } = await seedAgent(c));
 });

@@ -12,7 +12,7 @@ let agentId: string;
 let phoneNumberId: string;
 
 beforeAll(async () => {
-  service = await startLocalService();
+  service = await startLocalService({ triggers: false });
   c = client(service.baseUrl, service.apiKey);
   ({ agentId, phoneNumberId } = await seedAgent(c));
 });

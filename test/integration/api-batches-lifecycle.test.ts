@@ -10,7 +10,7 @@ let c: TestClient;
 let agentId: string;
 
 beforeAll(async () => {
-  service = await startLocalService({ env: { AUTH_CACHE_TTL_SECONDS: '0' } });
+  service = await startLocalService({ env: { AUTH_CACHE_TTL_SECONDS: '0' }, triggers: false });
   c = client(service.baseUrl, service.apiKey);
   ({ agentId } = await seedAgent(c));
 });

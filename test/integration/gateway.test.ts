@@ -92,7 +92,7 @@ beforeAll(async () => {
   await writeFile(join(root, 'secret.txt'), 'outside the static root');
   gateway = await startGateway({
     port: await freePort(),
-    handlers: { api, authorizer },
+    handlers: { api, authorizer, providerEvents: api },
     functionSpecs: { api: { timeoutSeconds: 1 } },
     staticDir: web,
     logError: () => undefined,

@@ -19,7 +19,7 @@ let agentId: string;
 let dir: string;
 
 beforeAll(async () => {
-  service = await startLocalService();
+  service = await startLocalService({ triggers: false });
   ({ agentId } = await seedAgent(client(service.baseUrl, service.apiKey)));
   dir = await mkdtemp(join(tmpdir(), 'batch-calls-curl-'));
 });

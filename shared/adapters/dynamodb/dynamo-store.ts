@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Agent } from '../../domain/agent.ts';
-import type { Batch, BatchStatus } from '../../domain/batch.ts';
+import { isTerminalBatchStatus, type Batch, type BatchStatus } from '../../domain/batch.ts';
 import { StateConflictError } from '../../domain/errors.ts';
 import type { PhoneNumber } from '../../domain/phone-number.ts';
 import type { Recipient } from '../../domain/recipient.ts';
@@ -496,12 +496,16 @@ export function createDynamoStore(options: DynamoStoreOptions): Store {
         sets.push(`#${field} = :${field}`);
       }
       const sources = from.map((_, i) => `:from${i}`).join(', ');
+      // A finished batch leaves the sweeper's index of active batches.
+      const leaveIndex = isTerminalBatchStatus(to)
+        ? ` REMOVE ${TABLE.gsi1.partitionKey}, ${TABLE.gsi1.sortKey}`
+        : '';
       try {
         const out = await client.send(
           new UpdateCommand({
             TableName: tableName,
             Key: keys.batch(workspaceId, id),
-            UpdateExpression: `SET ${sets.join(', ')}`,
+            UpdateExpression: `SET ${sets.join(', ')}${leaveIndex}`,
             ConditionExpression: `attribute_exists(#pk) AND #status IN (${sources})`,
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,

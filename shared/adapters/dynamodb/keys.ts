@@ -15,6 +15,16 @@ import { createHash } from 'node:crypto';
  * |                 |                           |                    | false = newest first (ids are ULIDs, sorted by time)   |
  * | recipient       | BATCH#<batchId>           | R#<index, 4 digits>| Query begins_with R#: every recipient in input order   |
  * | idempotency     | IDEM#<ws>#<sha256 of key> | IDEM               | conditional Put (claim), GetItem, TTL on `expiresAt`   |
+ * | webhook outbox  | BATCH#<batchId>           | HOOK#<webhook id>  | conditional Put (once per event); Query begins_with    |
+ * |                 |                           |                    | HOOK# = a batch's delivery log                         |
+ * | pacing          | PACE#<ws>#<phoneNumberId> | PACE               | the caller number's next free dial slot (token bucket) |
+ * | call index      | CALL#<provider>#<call id> | CALL               | provider callback without our ref → recipient          |
+ *
+ * Sparse index GSI1 (only items that carry GSI1PK are in it; KEYS_ONLY):
+ * | GSI1PK   | GSI1SK                        | what                                                        |
+ * |----------|-------------------------------|-------------------------------------------------------------|
+ * | ACTIVE   | <attention time>#<batch id>   | batches not finished: the sweeper starts, tops up, finishes |
+ * | HOOKDUE  | <next attempt time>#<hook id> | webhook deliveries waiting for a retry later than SQS's 15 min |
  *
  * The API key lookup and listing items are written, and revoked, together in one transaction.
  * Ids come from shared/domain/ids.ts; a segment holding `#` (or empty) is refused so a crafted id
@@ -37,6 +47,9 @@ export const ENTITY = {
   batch: 'batch',
   recipient: 'recipient',
   idempotency: 'idempotency',
+  webhook: 'webhook',
+  pacing: 'pacing',
+  callIndex: 'callIndex',
 } as const;
 
 export type Entity = (typeof ENTITY)[keyof typeof ENTITY];
@@ -48,6 +61,7 @@ export const SK_PREFIX = {
   phoneNumber: 'PHONE#',
   batch: 'BATCH#',
   recipient: 'R#',
+  webhook: 'HOOK#',
 } as const;
 
 /** Zero padding of the recipient index: 4 digits cover LIMITS.maxRecipients (1,000). */
@@ -122,5 +136,37 @@ export const keys = {
    */
   idempotency(workspaceId: string, idempotencyKey: string): TableKey {
     return { PK: `IDEM#${segment('workspace id', workspaceId)}#${sha256(idempotencyKey)}`, SK: 'IDEM' };
+  },
+} as const;
+
+/** Keys of the run-time items (running batches: pacing, callbacks, webhooks). */
+export const runKeys = {
+  outbox(batchId: string, webhookId: string): TableKey {
+    return { PK: recipientPartition(batchId), SK: `${SK_PREFIX.webhook}${segment('webhook id', webhookId)}` };
+  },
+
+  pacing(workspaceId: string, phoneNumberId: string): TableKey {
+    return {
+      PK: `PACE#${segment('workspace id', workspaceId)}#${segment('phone number id', phoneNumberId)}`,
+      SK: 'PACE',
+    };
+  },
+
+  callIndex(provider: string, providerCallId: string): TableKey {
+    return { PK: `CALL#${segment('provider', provider)}#${sha256(providerCallId)}`, SK: 'CALL' };
+  },
+} as const;
+
+export type ActiveIndexAttributes = { GSI1PK: string; GSI1SK: string };
+
+/** Values of the sparse GSI1 (see the table above). */
+export const gsi = {
+  ACTIVE: 'ACTIVE',
+  HOOKDUE: 'HOOKDUE',
+  activeBatch(attentionAt: string, batchId: string): ActiveIndexAttributes {
+    return { GSI1PK: 'ACTIVE', GSI1SK: `${attentionAt}#${segment('batch id', batchId)}` };
+  },
+  dueWebhook(nextAttemptAt: string, batchId: string, webhookId: string): ActiveIndexAttributes {
+    return { GSI1PK: 'HOOKDUE', GSI1SK: `${nextAttemptAt}#${segment('batch id', batchId)}#${webhookId}` };
   },
 } as const;

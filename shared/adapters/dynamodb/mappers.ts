@@ -1,10 +1,10 @@
 import type { Agent } from '../../domain/agent.ts';
-import type { Batch } from '../../domain/batch.ts';
+import { isTerminalBatchStatus, type Batch } from '../../domain/batch.ts';
 import type { PhoneNumber } from '../../domain/phone-number.ts';
 import type { Recipient } from '../../domain/recipient.ts';
 import type { ApiKeyRecord, Workspace } from '../../domain/workspace.ts';
 import type { IdempotencyRecord } from '../../ports/store.ts';
-import { ENTITY, keys, type Entity, type TableKey } from './keys.ts';
+import { ENTITY, gsi, keys, type ActiveIndexAttributes, type Entity, type TableKey } from './keys.ts';
 import { TABLE } from './table-definition.ts';
 
 /**
@@ -99,12 +99,24 @@ export function itemToPhoneNumber(item: Item): PhoneNumber {
   return withoutAttributes(item) as unknown as PhoneNumber;
 }
 
-export function batchToItem(batch: Batch): Stored<Batch> {
-  return stored(batch, keys.batch(batch.workspaceId, batch.id), ENTITY.batch);
+/**
+ * A batch that is not finished sits in the sparse GSI1 under `ACTIVE`, sorted by when it needs
+ * attention (its scheduled time, else its creation), so the sweeper finds it without a Scan.
+ * `dispatched` counts the recipients handed to the dial queue (see shared/app/run/).
+ */
+export function batchToItem(
+  batch: Batch,
+): Stored<Batch> & Partial<ActiveIndexAttributes> & { dispatched: number } {
+  const item = { ...stored(batch, keys.batch(batch.workspaceId, batch.id), ENTITY.batch), dispatched: 0 };
+  if (isTerminalBatchStatus(batch.status)) return item;
+  return { ...item, ...gsi.activeBatch(batch.scheduledAt ?? batch.createdAt, batch.id) };
 }
 
+/** Attributes of the batch item that belong to running it, not to the domain object. */
+const BATCH_RUN_ATTRIBUTES = ['dispatched'] as const;
+
 export function itemToBatch(item: Item): Batch {
-  return withoutAttributes(item) as unknown as Batch;
+  return withoutAttributes(item, BATCH_RUN_ATTRIBUTES) as unknown as Batch;
 }
 
 /** Recipients carry their workspace id: the recipient partition is keyed by batch only. */
@@ -112,8 +124,18 @@ export function recipientToItem(recipient: Recipient): Stored<Recipient> {
   return stored(recipient, keys.recipient(recipient.batchId, recipient.index), ENTITY.recipient);
 }
 
+/** Attributes of the recipient item that belong to running it, not to the domain object. */
+export const RECIPIENT_RUN_ATTRIBUTES = [
+  'dispatchedAt',
+  'dialingSince',
+  'provider',
+  'providerCallId',
+  'handedOver',
+  'transcriptKey',
+] as const;
+
 export function itemToRecipient(item: Item): Recipient {
-  return withoutAttributes(item) as unknown as Recipient;
+  return withoutAttributes(item, RECIPIENT_RUN_ATTRIBUTES) as unknown as Recipient;
 }
 
 export function idempotencyToItem(

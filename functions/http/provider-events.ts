@@ -1,0 +1,22 @@
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { verifierFor } from '#shared/adapters/telephony/registry.ts';
+import { loadRuntimeConfig } from '#shared/config/runtime-config.ts';
+import { handleProviderEvent } from '#shared/http/provider-events.ts';
+import type { HttpResponse } from '#shared/http/respond.ts';
+import { composeRunDeps, required } from '../lib/compose.ts';
+import { ENV } from '#shared/config/env-names.ts';
+
+/** Provider callbacks (`POST /v1/telephony/{provider}/events`), verified by signature. */
+const config = loadRuntimeConfig();
+const run = composeRunDeps(config, 'batch-calls-provider-events');
+const publicBaseUrl = required(config.publicBaseUrl, ENV.publicBaseUrl);
+
+export async function handler(event: APIGatewayProxyEventV2, context: Context): Promise<HttpResponse> {
+  run.logger.addContext(context);
+  return handleProviderEvent(event, {
+    run,
+    verifierFor,
+    secretFor: (provider) => (provider === 'simulated' ? config.simulatedProviderSecret : null),
+    publicBaseUrl,
+  });
+}

@@ -1,0 +1,24 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { z } from 'zod';
+import { deliverWebhook } from '#shared/app/run/deliver-webhook.ts';
+import { composeRunDeps } from '../lib/compose.ts';
+
+/**
+ * Webhook-queue consumer: one delivery attempt per message, in parallel (receivers are independent;
+ * a slow one must not hold up the others beyond its own 15 s timeout).
+ */
+const deps = composeRunDeps(undefined, 'batch-calls-webhooks');
+const processor = new BatchProcessor(EventType.SQS);
+const messageSchema = z.object({ batchId: z.string().min(1), webhookId: z.string().min(1) });
+
+async function handleRecord(record: SQSRecord): Promise<void> {
+  const message = messageSchema.parse(JSON.parse(record.body));
+  const result = await deliverWebhook(deps, message);
+  deps.logger.info('webhook', { batchId: message.batchId, webhookId: message.webhookId, result });
+}
+
+export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  deps.logger.addContext(context);
+  return processPartialResponse(event, handleRecord, processor, { context, processInParallel: true });
+}

@@ -1,0 +1,31 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { z } from 'zod';
+import { dialRecipient } from '#shared/app/run/dial.ts';
+import { composeRunDeps } from '../lib/compose.ts';
+
+/**
+ * Dial-queue consumer. Messages are handled one after another (pacing to the caller number's
+ * calls-per-second is sequential by nature); a failed message is reported alone and comes back after
+ * its visibility timeout, the others are done.
+ */
+const deps = composeRunDeps(undefined, 'batch-calls-dial');
+const processor = new BatchProcessor(EventType.SQS);
+const messageSchema = z.object({
+  workspaceId: z.string().min(1),
+  batchId: z.string().min(1),
+  recipientIndex: z.number().int().min(0),
+  attempt: z.number().int().min(1),
+});
+
+async function handleRecord(record: SQSRecord): Promise<void> {
+  const message = messageSchema.parse(JSON.parse(record.body));
+  const outcome = await dialRecipient(deps, message);
+  if (outcome !== 'placed')
+    deps.logger.info('dial', { batchId: message.batchId, index: message.recipientIndex, outcome });
+}
+
+export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  deps.logger.addContext(context);
+  return processPartialResponse(event, handleRecord, processor, { context, processInParallel: false });
+}

@@ -1,0 +1,37 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { itemToBatch, itemToRecipient } from '#shared/adapters/dynamodb/mappers.ts';
+import { onBatchChanged, onRecipientEnded } from '#shared/app/run/reactions.ts';
+import { composeRunDeps } from '../lib/compose.ts';
+
+/**
+ * The table's stream (filtered in the wiring to batch changes and recipients reaching their end):
+ * starts immediate batches, finishes batches whose counts add up, hands each ended recipient's call
+ * slot to the next one and writes webhook outbox records. Records are handled in order, one by one;
+ * a failed one is reported and retried from there (the reactions are idempotent).
+ */
+const deps = composeRunDeps(undefined, 'batch-calls-stream');
+const processor = new BatchProcessor(EventType.DynamoDBStreams);
+
+function image(raw: Record<string, unknown> | undefined): Record<string, unknown> | null {
+  return raw ? unmarshall(raw as Record<string, AttributeValue>) : null;
+}
+
+async function handleRecord(record: DynamoDBRecord): Promise<void> {
+  const after = image(record.dynamodb?.NewImage);
+  if (!after) return;
+  const before = image(record.dynamodb?.OldImage);
+  if (after.entity === 'batch') {
+    await onBatchChanged(deps, before ? itemToBatch(before) : null, itemToBatch(after));
+  } else if (after.entity === 'recipient' && (after.status === 'completed' || after.status === 'failed')) {
+    if (before?.status === after.status) return; // a later write to an ended recipient (its hand-over flag)
+    await onRecipientEnded(deps, itemToRecipient(after));
+  }
+}
+
+export async function handler(event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> {
+  deps.logger.addContext(context);
+  return processPartialResponse(event, handleRecord, processor, { context, processInParallel: false });
+}

@@ -1,0 +1,257 @@
+import { join } from 'node:path';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import {
+  FUNCTIONS,
+  QUEUE_SOURCES,
+  RECURRING,
+  SCHEDULER,
+  SCHEDULER_TARGET,
+  STREAM_SOURCES,
+  type FunctionName,
+  type FunctionSpec,
+  type QueueName,
+  type QueueSpec,
+} from '../wiring.ts';
+import { LOCAL_ACCOUNT_ID } from './http-event.ts';
+import {
+  functionNameFromArn,
+  invokeFunction,
+  loadFunctionHandler,
+  localFunctionArn,
+  type FunctionHandler,
+} from './invoke.ts';
+import { localAwsEnvironment } from './local-env.ts';
+import { createDynamoDbStreamsApi } from './pollers/dynamodb-streams.ts';
+import { startRecurring } from './pollers/recurring.ts';
+import { startSqsPoller } from './pollers/sqs-poller.ts';
+import { createFileCheckpoints, createMemoryCheckpoints } from './pollers/stream-checkpoints.ts';
+import { startStreamPoller } from './pollers/stream-poller.ts';
+import { startS3Emulator, type S3Emulator } from './s3-emulator.ts';
+import { startSchedulerEmulator, type SchedulerEmulator } from './scheduler-emulator.ts';
+import { startSqsEmulator, type SqsEmulator } from './sqs-emulator.ts';
+
+/**
+ * The AWS side of running batches on one machine, driven by infra/wiring.ts: SQS, S3 and
+ * EventBridge Scheduler emulators, and the triggers Lambda would run — the queue and stream event
+ * source mappings, the one-time start schedules and the recurring rules — invoking the function
+ * modules in this process.
+ */
+
+export const LOCAL_TRANSCRIPTS_BUCKET = 'batch-calls-transcripts';
+export const LOCAL_SCHEDULER_ROLE_ARN = `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/batch-calls-local-scheduler`;
+
+export interface LocalAwsOptions {
+  /** DATA_DIR: objects, schedules and stream checkpoints persist under it; omitted → in memory / temporary. */
+  dataDir?: string;
+  dynamodbEndpoint: string;
+  tableName: string;
+  /** Handlers given here are used as they are; the others are imported from FUNCTIONS[name].entry. */
+  handlers?: Partial<Record<FunctionName, FunctionHandler>>;
+  /** Import the entries anew (a second service in one process, with its own environment). */
+  freshModules?: boolean;
+  /** Overrides of the wiring's function settings (tests shorten timeouts). */
+  functionSpecs?: Partial<Record<FunctionName, Partial<FunctionSpec>>>;
+  /** How often the sweeper runs locally (defaults to the wiring's localIntervalMs). */
+  sweeperIntervalMs?: number;
+  /** Intervals of other recurring functions. */
+  recurringIntervalsMs?: Partial<Record<FunctionName, number>>;
+  /** Queue settings for tests (e.g. a 1 s visibility timeout). */
+  queueOverrides?: Partial<Record<QueueName, Partial<QueueSpec>>>;
+  /** First retry backoff of the scheduler and the stream poller (tests make it short). */
+  retryBaseMs?: number;
+  /** Pause of the pollers after an empty read. */
+  idlePollMs?: number;
+  log?: (message: string) => void;
+}
+
+export interface LocalAws {
+  /** What the functions need in process.env (endpoints, queue URLs, bucket, scheduler settings). */
+  env: Record<string, string>;
+  sqs: SqsEmulator;
+  s3: S3Emulator;
+  scheduler: SchedulerEmulator;
+  /** Loads the handlers (read env at import: apply `env` first) and starts every trigger. */
+  startTriggers(): Promise<void>;
+  /** Stops the triggers, then the emulators; running invocations get a bounded time to finish. */
+  stop(): Promise<void>;
+}
+
+interface Stoppable {
+  stop(): Promise<void>;
+}
+
+export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws> {
+  const log = options.log ?? ((message: string) => console.error(message));
+  const started: Stoppable[] = [];
+  const stopAll = async (list: Stoppable[]) => {
+    for (const item of list.splice(0).reverse()) {
+      await item.stop().catch((error: unknown) => log(`[local-aws] stop failed: ${describe(error)}`));
+    }
+  };
+
+  let sqs: SqsEmulator;
+  let s3: S3Emulator;
+  let scheduler: SchedulerEmulator;
+  try {
+    sqs = await startSqsEmulator({ queueOverrides: options.queueOverrides });
+    started.push(sqs);
+    s3 = await startS3Emulator({
+      bucket: LOCAL_TRANSCRIPTS_BUCKET,
+      ...(options.dataDir ? { directory: join(options.dataDir, 's3') } : {}),
+    });
+    started.push(s3);
+    scheduler = await startSchedulerEmulator({
+      ...(options.dataDir ? { file: join(options.dataDir, 'schedules.json') } : {}),
+      groups: [SCHEDULER.groupName],
+      retryBaseMs: options.retryBaseMs,
+      log,
+    });
+    started.push(scheduler);
+  } catch (error) {
+    await stopAll(started);
+    throw error;
+  }
+
+  const env = localAwsEnvironment({
+    sqsEndpoint: sqs.endpoint,
+    s3Endpoint: s3.endpoint,
+    schedulerEndpoint: scheduler.endpoint,
+    dialQueueUrl: sqs.queues.dial.url,
+    webhookQueueUrl: sqs.queues.webhook.url,
+    transcriptsBucket: LOCAL_TRANSCRIPTS_BUCKET,
+    schedulerGroupName: SCHEDULER.groupName,
+    schedulerTargetArn: localFunctionArn(SCHEDULER_TARGET),
+    schedulerRoleArn: LOCAL_SCHEDULER_ROLE_ARN,
+    schedulerDlqArn: sqs.schedulerDeadLetter.arn,
+  });
+
+  const specOf = (name: FunctionName): FunctionSpec => ({
+    ...FUNCTIONS[name],
+    ...options.functionSpecs?.[name],
+  });
+  const handlers = new Map<FunctionName, FunctionHandler>();
+  const handlerOf = async (name: FunctionName): Promise<FunctionHandler> => {
+    let handler = handlers.get(name) ?? options.handlers?.[name];
+    if (!handler) handler = await loadFunctionHandler(name, { fresh: options.freshModules });
+    handlers.set(name, handler);
+    return handler;
+  };
+  const triggers: Stoppable[] = [];
+  let triggersStarted = false;
+
+  async function startTriggers(): Promise<void> {
+    if (triggersStarted) throw new Error('The local triggers are already running');
+    triggersStarted = true;
+    // Every handler first, so a missing module fails the start before anything runs.
+    const names = new Set<FunctionName>([
+      ...QUEUE_SOURCES.map((s) => s.function),
+      ...STREAM_SOURCES.map((s) => s.function),
+      ...RECURRING.map((s) => s.function),
+      SCHEDULER_TARGET,
+    ]);
+    for (const name of names) await handlerOf(name);
+    const call = (name: FunctionName) => async (event: unknown) =>
+      invokeFunction(name, await handlerOf(name), event, specOf(name));
+
+    try {
+      for (const source of QUEUE_SOURCES) {
+        const queue = sqs.queues[source.queue];
+        triggers.push(
+          startSqsPoller({
+            source,
+            client: sqs.client,
+            queueUrl: queue.url,
+            queueArn: queue.arn,
+            invoke: call(source.function),
+            idlePollMs: options.idlePollMs,
+            log,
+          }),
+        );
+      }
+
+      const checkpoints = options.dataDir
+        ? await createFileCheckpoints(join(options.dataDir, 'stream-checkpoints.json'))
+        : createMemoryCheckpoints();
+      const streamsApi = createDynamoDbStreamsApi(options.dynamodbEndpoint);
+      for (const source of STREAM_SOURCES) {
+        triggers.push(
+          startStreamPoller({
+            source,
+            api: streamsApi,
+            tableName: options.tableName,
+            checkpoints,
+            invoke: call(source.function),
+            functionArn: localFunctionArn(source.function),
+            sendFailure: async (description) => {
+              await sqs.client.send(
+                new SendMessageCommand({
+                  QueueUrl: sqs.streamFailures.url,
+                  MessageBody: JSON.stringify(description),
+                }),
+              );
+            },
+            idlePollMs: options.idlePollMs,
+            retryBaseMs: options.retryBaseMs,
+            log,
+          }),
+        );
+      }
+
+      for (const spec of RECURRING) {
+        const intervalMs =
+          options.recurringIntervalsMs?.[spec.function] ??
+          (spec.function === 'sweeper' ? options.sweeperIntervalMs : undefined);
+        triggers.push(startRecurring({ spec, intervalMs, invoke: call(spec.function), log }));
+      }
+
+      scheduler.startFiring({
+        invoke: async (targetArn, event) => {
+          const name = functionNameFromArn(targetArn);
+          if (!name) throw new Error(`No local function has the ARN ${targetArn}`);
+          await call(name)(event);
+        },
+        deadLetter: async (queueArn, message) => {
+          const queue = sqs.queueByArn(queueArn);
+          if (!queue) throw new Error(`No local queue has the ARN ${queueArn}`);
+          await sqs.client.send(
+            new SendMessageCommand({
+              QueueUrl: queue.url,
+              MessageBody: message.body,
+              MessageAttributes: Object.fromEntries(
+                Object.entries(message.attributes).map(([key, value]) => [
+                  key,
+                  { DataType: 'String', StringValue: value },
+                ]),
+              ),
+            }),
+          );
+        },
+      });
+    } catch (error) {
+      await stopAll(triggers);
+      throw error;
+    }
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    env,
+    sqs,
+    s3,
+    scheduler,
+    startTriggers,
+    stop() {
+      // Triggers first (they use the emulators), then the emulators in reverse order of start.
+      stopping ??= (async () => {
+        await Promise.all(triggers.splice(0).map((t) => t.stop().catch((e: unknown) => log(describe(e)))));
+        await stopAll(started);
+      })();
+      return stopping;
+    },
+  };
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

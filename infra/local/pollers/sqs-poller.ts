@@ -1,0 +1,195 @@
+import {
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  type Message,
+  type MessageAttributeValue,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
+import type { QueueSourceSpec } from '../../wiring.ts';
+import { LOCAL_REGION } from '../http-event.ts';
+
+/**
+ * Plays Lambda's SQS event source mapping for one QUEUE_SOURCES entry: receives up to `batchSize`
+ * messages, hands them to the function as an SQSEvent with at most `maxConcurrency` invocations at
+ * once, and deletes what succeeded. Partial batch failures follow Lambda's rules: a thrown error (or
+ * timeout) deletes nothing; `batchItemFailures` keeps those messages (an identifier that is not a
+ * message of the batch fails the whole batch); anything else deletes all. Kept messages reappear after
+ * their visibility timeout, and SQS moves them to the dead-letter queue after maxReceiveCount.
+ */
+
+export interface SqsPollerOptions {
+  source: QueueSourceSpec;
+  client: SQSClient;
+  queueUrl: string;
+  queueArn: string;
+  /** Runs the function; resolves with its result, rejects when it throws or times out. */
+  invoke(event: SQSEvent): Promise<unknown>;
+  /** Pause between empty receives (local-aws-sqs long polling does not return early). */
+  idlePollMs?: number;
+  /** How long stop() waits for running invocations before abandoning them. */
+  stopTimeoutMs?: number;
+  log?: (message: string) => void;
+}
+
+export interface SqsPoller {
+  stop(): Promise<void>;
+}
+
+export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
+  const { source, client, queueUrl } = options;
+  const idlePollMs = options.idlePollMs ?? 100;
+  const log = options.log ?? ((message: string) => console.error(message));
+  const inFlight = new Set<Promise<void>>();
+  let stopped = false;
+  let signalStop: () => void = () => undefined;
+  const stopSignal = new Promise<void>((resolve) => (signalStop = resolve));
+  const pause = (ms: number) => {
+    let timer: NodeJS.Timeout | undefined;
+    const slept = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+    return Promise.race([slept, stopSignal]).finally(() => clearTimeout(timer));
+  };
+
+  async function run(messages: Message[]): Promise<void> {
+    const event: SQSEvent = { Records: messages.map((m) => toRecord(m, options.queueArn)) };
+    let result: unknown;
+    try {
+      result = await options.invoke(event);
+    } catch (error) {
+      log(
+        `[sqs ${source.queue}] ${source.function} failed; ${messages.length} message(s) will be retried: ${describe(error)}`,
+      );
+      return;
+    }
+    const failed = failedIds(result, event);
+    if (failed === 'all') {
+      log(
+        `[sqs ${source.queue}] ${source.function} returned an invalid batchItemFailures; the batch will be retried`,
+      );
+      return;
+    }
+    const done = event.Records.filter((r) => !failed.has(r.messageId));
+    for (let i = 0; i < done.length; i += 10) {
+      const chunk = done.slice(i, i + 10);
+      const out = await client.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: chunk.map((r, index) => ({ Id: String(index), ReceiptHandle: r.receiptHandle })),
+        }),
+      );
+      // A message not deleted only comes back once more; the functions are idempotent for that.
+      for (const failure of out.Failed ?? []) {
+        log(
+          `[sqs ${source.queue}] could not delete a message: ${failure.Code ?? ''} ${failure.Message ?? ''}`,
+        );
+      }
+    }
+  }
+
+  const loop = (async () => {
+    while (!stopped) {
+      if (inFlight.size >= source.maxConcurrency) {
+        await Promise.race([...inFlight, stopSignal]);
+        continue;
+      }
+      let messages: Message[];
+      try {
+        const out = await client.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: source.batchSize,
+            WaitTimeSeconds: 0,
+            AttributeNames: ['All'],
+            MessageAttributeNames: ['All'],
+          }),
+        );
+        messages = out.Messages ?? [];
+      } catch (error) {
+        if (stopped) break;
+        log(`[sqs ${source.queue}] receive failed: ${describe(error)}`);
+        await pause(1_000);
+        continue;
+      }
+      if (stopped) break; // Received while stopping: they come back after their visibility timeout.
+      if (messages.length === 0) {
+        await pause(idlePollMs);
+        continue;
+      }
+      const invocation = run(messages)
+        .catch((error: unknown) => log(`[sqs ${source.queue}] ${describe(error)}`))
+        .finally(() => inFlight.delete(invocation));
+      inFlight.add(invocation);
+    }
+  })();
+
+  return {
+    async stop() {
+      stopped = true;
+      signalStop();
+      await loop;
+      const bound = new Promise<void>((resolve) =>
+        setTimeout(resolve, options.stopTimeoutMs ?? 5_000).unref(),
+      );
+      await Promise.race([Promise.allSettled(inFlight), bound]);
+    },
+  };
+}
+
+/** The ids to keep, or 'all' when the response is not a valid partial batch response. */
+function failedIds(result: unknown, event: SQSEvent): Set<string> | 'all' {
+  if (typeof result !== 'object' || result === null || !('batchItemFailures' in result)) return new Set();
+  const failures = (result as { batchItemFailures: unknown }).batchItemFailures;
+  if (failures === null || failures === undefined) return new Set();
+  if (!Array.isArray(failures)) return 'all';
+  const ids = new Set(event.Records.map((r) => r.messageId));
+  const failed = new Set<string>();
+  for (const failure of failures as unknown[]) {
+    const id = (failure as { itemIdentifier?: unknown } | null)?.itemIdentifier;
+    if (typeof id !== 'string' || !ids.has(id)) return 'all';
+    failed.add(id);
+  }
+  return failed;
+}
+
+function toRecord(message: Message, queueArn: string): SQSRecord {
+  const attributes = message.Attributes ?? {};
+  return {
+    messageId: message.MessageId ?? '',
+    receiptHandle: message.ReceiptHandle ?? '',
+    body: message.Body ?? '',
+    attributes: {
+      ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? '1',
+      SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
+      SenderId: attributes.SenderId ?? 'local',
+      ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+    },
+    messageAttributes: toMessageAttributes(message.MessageAttributes),
+    md5OfBody: message.MD5OfBody ?? '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: queueArn,
+    awsRegion: LOCAL_REGION,
+  };
+}
+
+function toMessageAttributes(
+  attributes: Record<string, MessageAttributeValue> | undefined,
+): SQSMessageAttributes {
+  const result: SQSMessageAttributes = {};
+  for (const [name, value] of Object.entries(attributes ?? {})) {
+    result[name] = {
+      dataType: value.DataType ?? 'String',
+      ...(value.StringValue !== undefined ? { stringValue: value.StringValue } : {}),
+      ...(value.BinaryValue !== undefined
+        ? { binaryValue: Buffer.from(value.BinaryValue).toString('base64') }
+        : {}),
+      stringListValues: value.StringListValues ?? [],
+      binaryListValues: (value.BinaryListValues ?? []).map((b) => Buffer.from(b).toString('base64')),
+    };
+  }
+  return result;
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

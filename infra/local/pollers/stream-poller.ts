@@ -1,0 +1,390 @@
+import { randomUUID } from 'node:crypto';
+import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { StreamSourceSpec } from '../../wiring.ts';
+import { compileFilters } from './filter-pattern.ts';
+import {
+  StreamsApiError,
+  type DynamoDbStreamsApi,
+  type RawStreamRecord,
+  type ShardIteratorType,
+  type StreamShard,
+} from './dynamodb-streams.ts';
+import type { StreamCheckpoints } from './stream-checkpoints.ts';
+
+/**
+ * Plays Lambda's DynamoDB Streams event source mapping for one STREAM_SOURCES entry, against
+ * DynamoDB Local: follows every shard (a parent before its children), filters records with the
+ * entry's patterns, invokes the function with at most `batchSize` records, and applies the entry's
+ * error handling — reportBatchItemFailures (resume from the first failed record), bisectBatchOnError
+ * (split a failing batch and retry the halves; splitting does not count as a retry), retryAttempts
+ * and maxRecordAgeSeconds (-1 = unlimited), then the on-failure destination. One batch at a time per
+ * shard, in order (parallelizationFactor 1). Progress is checkpointed per shard.
+ */
+
+export interface StreamPollerOptions {
+  source: StreamSourceSpec;
+  api: DynamoDbStreamsApi;
+  tableName: string;
+  checkpoints: StreamCheckpoints;
+  /** Runs the function; resolves with its result, rejects when it throws or times out. */
+  invoke(event: DynamoDBStreamEvent): Promise<unknown>;
+  /** The on-failure destination: receives Lambda's description of records given up on. */
+  sendFailure(description: StreamFailureDescription): Promise<void>;
+  /** The function's ARN, named in failure descriptions. */
+  functionArn: string;
+  /** Pause after an empty read. */
+  idlePollMs?: number;
+  /** How often the stream is described again to find new shards. */
+  discoverIntervalMs?: number;
+  /** First backoff before a retry, doubled per attempt up to retryMaxMs. */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  stopTimeoutMs?: number;
+  log?: (message: string) => void;
+}
+
+/** What Lambda sends to a stream source's on-failure destination. */
+export interface StreamFailureDescription {
+  requestContext: {
+    requestId: string;
+    functionArn: string;
+    condition: 'RetryAttemptsExhausted' | 'RecordAgeExceeded';
+    approximateInvokeCount: number;
+  };
+  responseContext: { statusCode: number; executedVersion: string; functionError: string };
+  version: '1.0';
+  timestamp: string;
+  DDBStreamBatchInfo: {
+    shardId: string;
+    startSequenceNumber: string;
+    endSequenceNumber: string;
+    approximateArrivalOfFirstRecord: string;
+    approximateArrivalOfLastRecord: string;
+    batchSize: number;
+    streamArn: string;
+  };
+}
+
+export interface StreamPoller {
+  stop(): Promise<void>;
+}
+
+/** GetRecords' maximum; filtering happens before batching, as in Lambda. */
+const READ_LIMIT = 1000;
+
+interface WorkItem {
+  records: DynamoDBRecord[];
+  /** Failed invocations of these records (splits excluded). */
+  attempts: number;
+}
+
+export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
+  const { source, api, checkpoints } = options;
+  const label = `[stream ${source.function}]`;
+  const log = options.log ?? ((message: string) => console.error(message));
+  const idlePollMs = options.idlePollMs ?? 200;
+  const retryBaseMs = options.retryBaseMs ?? 500;
+  const retryMaxMs = options.retryMaxMs ?? 30_000;
+  const matches = compileFilters(source.filters);
+
+  let stopped = false;
+  let signalStop: () => void = () => undefined;
+  const stopSignal = new Promise<void>((resolve) => (signalStop = resolve));
+  const pause = (ms: number) => {
+    let timer: NodeJS.Timeout | undefined;
+    const slept = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+    return Promise.race([slept, stopSignal]).finally(() => clearTimeout(timer));
+  };
+
+  let streamArn: string | null = null;
+  let firstRun = true;
+  const known = new Map<string, StreamShard>();
+  const workers = new Map<string, Promise<void>>();
+
+  const finished = (shardId: string) =>
+    streamArn !== null && checkpoints.get(streamArn, shardId)?.finished === true;
+
+  async function checkpoint(shardId: string, sequenceNumber: string | null, done = false): Promise<void> {
+    if (streamArn === null) return;
+    await checkpoints.set(streamArn, shardId, { sequenceNumber, finished: done });
+  }
+
+  // --- invoking one batch, with Lambda's error handling ------------------------------------
+
+  function failureDescription(
+    shardId: string,
+    records: DynamoDBRecord[],
+    condition: StreamFailureDescription['requestContext']['condition'],
+    invokeCount: number,
+  ): StreamFailureDescription {
+    const seq = (r: DynamoDBRecord | undefined) => r?.dynamodb?.SequenceNumber ?? '';
+    const arrival = (r: DynamoDBRecord | undefined) =>
+      new Date((r?.dynamodb?.ApproximateCreationDateTime ?? 0) * 1000).toISOString();
+    return {
+      requestContext: {
+        requestId: randomUUID(),
+        functionArn: options.functionArn,
+        condition,
+        approximateInvokeCount: invokeCount,
+      },
+      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+      version: '1.0',
+      timestamp: new Date().toISOString(),
+      DDBStreamBatchInfo: {
+        shardId,
+        startSequenceNumber: seq(records[0]),
+        endSequenceNumber: seq(records.at(-1)),
+        approximateArrivalOfFirstRecord: arrival(records[0]),
+        approximateArrivalOfLastRecord: arrival(records.at(-1)),
+        batchSize: records.length,
+        streamArn: streamArn ?? '',
+      },
+    };
+  }
+
+  async function giveUp(
+    shardId: string,
+    records: DynamoDBRecord[],
+    condition: StreamFailureDescription['requestContext']['condition'],
+    invokeCount: number,
+  ): Promise<void> {
+    const description = failureDescription(shardId, records, condition, invokeCount);
+    log(
+      `${label} gave up on ${records.length} record(s) of ${shardId} (${condition}); sent to the on-failure destination`,
+    );
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await options.sendFailure(description);
+        return;
+      } catch (error) {
+        if (attempt >= 3 || stopped) {
+          log(`${label} could not send to the on-failure destination: ${describe(error)}`);
+          return;
+        }
+        await pause(retryBaseMs);
+      }
+    }
+  }
+
+  /** The index of the first failed record, null for success, or 'error' when the whole batch failed. */
+  async function invoke(records: DynamoDBRecord[]): Promise<number | null | 'error'> {
+    let result: unknown;
+    try {
+      result = await options.invoke({ Records: records });
+    } catch (error) {
+      log(`${label} ${source.function} failed on ${records.length} record(s): ${describe(error)}`);
+      return 'error';
+    }
+    if (typeof result !== 'object' || result === null || !('batchItemFailures' in result)) return null;
+    const failures = (result as { batchItemFailures: unknown }).batchItemFailures;
+    if (failures === null || failures === undefined) return null;
+    if (!Array.isArray(failures)) return 'error';
+    let first: number | null = null;
+    for (const failure of failures as unknown[]) {
+      const id = (failure as { itemIdentifier?: unknown } | null)?.itemIdentifier;
+      const index = records.findIndex((r) => r.dynamodb?.SequenceNumber === id);
+      // Lambda treats an identifier that is not in the batch as a failure of the whole batch.
+      if (typeof id !== 'string' || index === -1) return 'error';
+      first = first === null ? index : Math.min(first, index);
+    }
+    return first;
+  }
+
+  const isExpired = (record: DynamoDBRecord) =>
+    source.maxRecordAgeSeconds >= 0 &&
+    Date.now() - (record.dynamodb?.ApproximateCreationDateTime ?? 0) * 1000 >
+      source.maxRecordAgeSeconds * 1000;
+  const lastSequence = (records: DynamoDBRecord[]) => records.at(-1)?.dynamodb?.SequenceNumber ?? null;
+
+  /** Handles one batch to its end (processed or given up on); false when stopped first. */
+  async function processBatch(shardId: string, batch: DynamoDBRecord[]): Promise<boolean> {
+    const work: WorkItem[] = [{ records: batch, attempts: 0 }];
+    while (work.length > 0) {
+      if (stopped) return false;
+      const item = work[0] as WorkItem;
+      const expired = item.attempts > 0 ? item.records.filter(isExpired) : [];
+      if (expired.length > 0) {
+        // Records are in order: the expired ones are the front of the batch.
+        await giveUp(shardId, expired, 'RecordAgeExceeded', item.attempts);
+        await checkpoint(shardId, lastSequence(expired));
+        item.records = item.records.slice(expired.length);
+        if (item.records.length === 0) {
+          work.shift();
+          continue;
+        }
+      }
+      const outcome = await invoke(item.records);
+      if (outcome === null) {
+        await checkpoint(shardId, lastSequence(item.records));
+        work.shift();
+        continue;
+      }
+      if (outcome === 'error' && source.bisectBatchOnError && item.records.length > 1) {
+        const half = Math.ceil(item.records.length / 2);
+        work.splice(
+          0,
+          1,
+          { records: item.records.slice(0, half), attempts: item.attempts },
+          { records: item.records.slice(half), attempts: item.attempts },
+        );
+        await pause(retryBaseMs);
+        continue;
+      }
+      if (typeof outcome === 'number' && outcome > 0) {
+        // The records before the first failure are done; the retry starts at the failure.
+        await checkpoint(shardId, lastSequence(item.records.slice(0, outcome)));
+        item.records = item.records.slice(outcome);
+      }
+      item.attempts += 1;
+      if (source.retryAttempts >= 0 && item.attempts > source.retryAttempts) {
+        await giveUp(shardId, item.records, 'RetryAttemptsExhausted', item.attempts);
+        await checkpoint(shardId, lastSequence(item.records));
+        work.shift();
+        continue;
+      }
+      await pause(Math.min(retryBaseMs * 2 ** (item.attempts - 1), retryMaxMs));
+    }
+    return true;
+  }
+
+  async function processRecords(shardId: string, raw: RawStreamRecord[]): Promise<boolean> {
+    const records = raw.map((r) => toLambdaRecord(r, streamArn ?? ''));
+    const passing = records.filter((r) => matches(r));
+    for (let i = 0; i < passing.length; i += source.batchSize) {
+      if (!(await processBatch(shardId, passing.slice(i, i + source.batchSize)))) return false;
+    }
+    // Records filtered out after the last batch are done too.
+    await checkpoint(shardId, lastSequence(records));
+    return true;
+  }
+
+  // --- following shards ------------------------------------------------------------------------
+
+  async function firstIterator(
+    arn: string,
+    shard: StreamShard,
+    startAtLatest: boolean,
+  ): Promise<string | null> {
+    const saved = checkpoints.get(arn, shard.ShardId);
+    if (saved?.sequenceNumber) {
+      try {
+        return await api.shardIterator({
+          streamArn: arn,
+          shardId: shard.ShardId,
+          type: 'AFTER_SEQUENCE_NUMBER',
+          sequenceNumber: saved.sequenceNumber,
+        });
+      } catch (error) {
+        if (!(error instanceof StreamsApiError) || error.name !== 'TrimmedDataAccessException') throw error;
+        log(`${label} checkpoint of ${shard.ShardId} is past the stream's retention; reading from its start`);
+      }
+    }
+    const type: ShardIteratorType = !saved && startAtLatest ? 'LATEST' : 'TRIM_HORIZON';
+    try {
+      return await api.shardIterator({ streamArn: arn, shardId: shard.ShardId, type });
+    } catch (error) {
+      if (error instanceof StreamsApiError && error.name === 'ResourceNotFoundException') return null;
+      throw error;
+    }
+  }
+
+  async function followShard(arn: string, shard: StreamShard, startAtLatest: boolean): Promise<void> {
+    let iterator = await firstIterator(arn, shard, startAtLatest);
+    if (iterator === null) {
+      await checkpoint(shard.ShardId, checkpoints.get(arn, shard.ShardId)?.sequenceNumber ?? null, true);
+      return;
+    }
+    if (!checkpoints.get(arn, shard.ShardId)) await checkpoint(shard.ShardId, null);
+    while (!stopped) {
+      let read: Awaited<ReturnType<DynamoDbStreamsApi['records']>>;
+      try {
+        read = await api.records(iterator, READ_LIMIT);
+      } catch (error) {
+        if (stopped) return;
+        if (error instanceof StreamsApiError && error.name === 'ExpiredIteratorException') {
+          iterator = await firstIterator(arn, shard, false);
+          if (iterator === null) return;
+          continue;
+        }
+        throw error;
+      }
+      if (read.records.length > 0 && !(await processRecords(shard.ShardId, read.records))) return;
+      if (read.next === null) {
+        // A closed shard read to its end: its children may start now.
+        await checkpoint(shard.ShardId, checkpoints.get(arn, shard.ShardId)?.sequenceNumber ?? null, true);
+        return;
+      }
+      iterator = read.next;
+      if (read.records.length === 0) await pause(idlePollMs);
+    }
+  }
+
+  function startReadyShards(arn: string): void {
+    const startAtLatest = firstRun && source.startingPosition === 'LATEST' && !checkpoints.knowsStream(arn);
+    for (const shard of known.values()) {
+      if (stopped || workers.has(shard.ShardId) || finished(shard.ShardId)) continue;
+      const parent = shard.ParentShardId;
+      // Lambda reads a parent shard to its end before its children, so per-item order holds.
+      if (parent && known.has(parent) && !finished(parent)) continue;
+      const worker = followShard(
+        arn,
+        shard,
+        startAtLatest && !shard.SequenceNumberRange?.EndingSequenceNumber,
+      )
+        .catch(async (error: unknown) => {
+          log(`${label} shard ${shard.ShardId}: ${describe(error)}; retrying`);
+          await pause(1_000);
+        })
+        .finally(() => {
+          workers.delete(shard.ShardId);
+          if (!stopped) startReadyShards(arn);
+        });
+      workers.set(shard.ShardId, worker);
+    }
+    firstRun = false;
+  }
+
+  const discovery = (async () => {
+    while (!stopped) {
+      try {
+        streamArn ??= await api.latestStreamArn(options.tableName);
+        for (const shard of await api.listShards(streamArn)) known.set(shard.ShardId, shard);
+        startReadyShards(streamArn);
+      } catch (error) {
+        if (stopped) break;
+        if (error instanceof StreamsApiError && error.name === 'ResourceNotFoundException') streamArn = null;
+        log(`${label} cannot read the stream of ${options.tableName}: ${describe(error)}`);
+      }
+      await pause(options.discoverIntervalMs ?? 2_000);
+    }
+  })();
+
+  return {
+    async stop() {
+      stopped = true;
+      signalStop();
+      const bound = new Promise<void>((resolve) =>
+        setTimeout(resolve, options.stopTimeoutMs ?? 5_000).unref(),
+      );
+      await Promise.race([Promise.allSettled([discovery, ...workers.values()]), bound]);
+    },
+  };
+}
+
+function toLambdaRecord(record: RawStreamRecord, streamArn: string): DynamoDBRecord {
+  return {
+    eventID: record.eventID,
+    eventName: record.eventName,
+    eventVersion: record.eventVersion,
+    eventSource: 'aws:dynamodb',
+    awsRegion: record.awsRegion,
+    dynamodb: record.dynamodb,
+    eventSourceARN: streamArn,
+    ...(record.userIdentity ? { userIdentity: record.userIdentity } : {}),
+  };
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

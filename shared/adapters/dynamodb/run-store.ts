@@ -1,0 +1,623 @@
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { MAX_LOGGED_ATTEMPTS, type OutboxRecord } from '../../domain/outbox.ts';
+import type { CallRef } from '../../ports/dialer.ts';
+import type { BatchRun, CallEnd, ClaimResult, RecipientRun, RunStore } from '../../ports/run-store.ts';
+import { ENTITY, gsi, keys, recipientPartition, runKeys, SK_PREFIX, type TableKey } from './keys.ts';
+import { itemToBatch, itemToRecipient } from './mappers.ts';
+import { TABLE } from './table-definition.ts';
+
+/**
+ * DynamoDB side of running batches (shared/ports/run-store.ts). Each state change is one conditional
+ * write or one transaction; a lost condition is an answer ("someone else did it"), never an error.
+ */
+
+type Item = Record<string, unknown>;
+
+/** The outbox's safety net: a record still undelivered this long after it was due is re-queued. */
+const OUTBOX_GRACE_MS = 2 * 60 * 1000;
+
+function errorName(error: unknown): string | undefined {
+  return error instanceof Error ? error.name : undefined;
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return errorName(error) === 'ConditionalCheckFailedException';
+}
+
+/** Which items of a cancelled transaction failed their condition (by position), or null if it was not that. */
+function failedConditions(error: unknown): boolean[] | null {
+  if (errorName(error) !== 'TransactionCanceledException') return null;
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+  const failed = reasons.map((r) => r.Code === 'ConditionalCheckFailed');
+  return failed.some(Boolean) ? failed : null;
+}
+
+function toRecipientRun(item: Item): RecipientRun {
+  return {
+    ...itemToRecipient(item),
+    dispatchedAt: (item.dispatchedAt as string | undefined) ?? null,
+    dialingSince: (item.dialingSince as string | undefined) ?? null,
+    provider: (item.provider as string | undefined) ?? null,
+    providerCallId: (item.providerCallId as string | undefined) ?? null,
+    handedOver: item.handedOver === true,
+    transcriptKey: (item.transcriptKey as string | undefined) ?? null,
+  };
+}
+
+function toBatchRun(item: Item): BatchRun {
+  return { ...itemToBatch(item), dispatched: typeof item.dispatched === 'number' ? item.dispatched : 0 };
+}
+
+function toOutbox(item: Item): OutboxRecord {
+  const copy: Item = { ...item };
+  for (const name of [
+    TABLE.partitionKey,
+    TABLE.sortKey,
+    'entity',
+    TABLE.gsi1.partitionKey,
+    TABLE.gsi1.sortKey,
+  ]) {
+    delete copy[name];
+  }
+  return copy as unknown as OutboxRecord;
+}
+
+export function createDynamoRunStore(options: {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+}): RunStore {
+  const { client, tableName } = options;
+
+  async function get(key: TableKey): Promise<Item | null> {
+    const out = await client.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }));
+    return (out.Item as Item | undefined) ?? null;
+  }
+
+  async function update(
+    input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>,
+  ): Promise<Item | null> {
+    try {
+      const out = await client.send(new UpdateCommand({ TableName: tableName, ...input }));
+      return (out.Attributes as Item | undefined) ?? {};
+    } catch (error) {
+      if (isConditionFailure(error)) return null;
+      throw error;
+    }
+  }
+
+  async function queryAll(
+    input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>,
+  ): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await client.send(
+        new QueryCommand({ TableName: tableName, ...input, ExclusiveStartKey: start }),
+      );
+      items.push(...((out.Items as Item[] | undefined) ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  const recipientKey = (ref: Pick<CallRef, 'batchId' | 'recipientIndex'>) =>
+    keys.recipient(ref.batchId, ref.recipientIndex);
+
+  return {
+    async getBatchRun(workspaceId, batchId) {
+      const item = await get(keys.batch(workspaceId, batchId));
+      return item ? toBatchRun(item) : null;
+    },
+
+    async getRecipientRun(batchId, index) {
+      const item = await get(keys.recipient(batchId, index));
+      return item ? toRecipientRun(item) : null;
+    },
+
+    async listRecipientRuns(batchId) {
+      const items = await queryAll({
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#sk': TABLE.sortKey },
+        ExpressionAttributeValues: { ':pk': recipientPartition(batchId), ':prefix': SK_PREFIX.recipient },
+        ConsistentRead: true,
+      });
+      return items.map(toRecipientRun);
+    },
+
+    async startBatch(workspaceId, batchId, window, now) {
+      const item = await update({
+        Key: keys.batch(workspaceId, batchId),
+        UpdateExpression: 'SET #status = :running, startedAt = :now, dispatched = :window',
+        ConditionExpression: 'attribute_exists(PK) AND #status IN (:pending, :scheduled)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':running': 'running',
+          ':now': now,
+          ':window': window,
+          ':pending': 'pending',
+          ':scheduled': 'scheduled',
+        },
+        ReturnValues: 'ALL_NEW',
+      });
+      return item ? toBatchRun(item) : null;
+    },
+
+    async failBatch(workspaceId, batchId, reason, _now) {
+      const item = await update({
+        Key: keys.batch(workspaceId, batchId),
+        UpdateExpression: `SET #status = :failed, failureReason = :reason REMOVE ${TABLE.gsi1.partitionKey}, ${TABLE.gsi1.sortKey}`,
+        ConditionExpression: 'attribute_exists(PK) AND #status IN (:pending, :scheduled, :running)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':failed': 'failed',
+          ':reason': reason,
+          ':pending': 'pending',
+          ':scheduled': 'scheduled',
+          ':running': 'running',
+        },
+      });
+      return item !== null;
+    },
+
+    async completeBatch(workspaceId, batchId, now) {
+      // Counts always add up to the total, so "nothing pending or dialing" is "every recipient done".
+      const item = await update({
+        Key: keys.batch(workspaceId, batchId),
+        UpdateExpression: `SET #status = :completed, completedAt = :now REMOVE ${TABLE.gsi1.partitionKey}, ${TABLE.gsi1.sortKey}`,
+        ConditionExpression: '#status = :running AND #counts.#pending = :zero AND #counts.#dialing = :zero',
+        ExpressionAttributeNames: {
+          '#status': 'status',
+          '#counts': 'counts',
+          '#pending': 'pending',
+          '#dialing': 'dialing',
+        },
+        ExpressionAttributeValues: {
+          ':completed': 'completed',
+          ':now': now,
+          ':running': 'running',
+          ':zero': 0,
+        },
+      });
+      return item !== null;
+    },
+
+    async markDispatched(batchId, indexes, now) {
+      await Promise.all(
+        indexes.map((index) =>
+          update({
+            Key: keys.recipient(batchId, index),
+            UpdateExpression: 'SET dispatchedAt = :now',
+            ConditionExpression: 'attribute_exists(PK)',
+            ExpressionAttributeValues: { ':now': now },
+          }),
+        ),
+      );
+    },
+
+    async reservePacingSlot(workspaceId, phoneNumberId, intervalMs, nowMs, maxAheadMs) {
+      const key = runKeys.pacing(workspaceId, phoneNumberId);
+      // Optimistic: read the next free slot, take it if nobody moved it meanwhile, else read again.
+      for (let round = 0; round < 20; round++) {
+        const item = await get(key);
+        const previous = typeof item?.nextAt === 'number' ? item.nextAt : null;
+        const slot = Math.max(nowMs, previous ?? 0);
+        if (slot - nowMs > maxAheadMs) return null;
+        const won = await update({
+          Key: key,
+          UpdateExpression: 'SET nextAt = :next, entity = :entity',
+          ConditionExpression: previous === null ? 'attribute_not_exists(nextAt)' : 'nextAt = :previous',
+          ExpressionAttributeValues: {
+            ':next': slot + intervalMs,
+            ':entity': ENTITY.pacing,
+            ...(previous === null ? {} : { ':previous': previous }),
+          },
+        });
+        if (won) return slot;
+      }
+      throw new Error(`Pacing slot of ${phoneNumberId} is too contended to reserve`);
+    },
+
+    async claimRecipient(ref, now): Promise<ClaimResult> {
+      try {
+        await client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: tableName,
+                  Key: recipientKey(ref),
+                  UpdateExpression: 'SET #status = :dialing, attempts = :attempt, dialingSince = :now',
+                  ConditionExpression: '#status = :pending AND attempts = :previous',
+                  ExpressionAttributeNames: { '#status': 'status' },
+                  ExpressionAttributeValues: {
+                    ':dialing': 'dialing',
+                    ':pending': 'pending',
+                    ':attempt': ref.attempt,
+                    ':previous': ref.attempt - 1,
+                    ':now': now,
+                  },
+                },
+              },
+              {
+                // The batch's call slots: dialing may not reach max_concurrent_calls.
+                Update: {
+                  TableName: tableName,
+                  Key: keys.batch(ref.workspaceId, ref.batchId),
+                  UpdateExpression:
+                    'SET #counts.#pending = #counts.#pending - :one, #counts.#dialing = #counts.#dialing + :one',
+                  ConditionExpression: '#status = :running AND #counts.#dialing < maxConcurrentCalls',
+                  ExpressionAttributeNames: {
+                    '#status': 'status',
+                    '#counts': 'counts',
+                    '#pending': 'pending',
+                    '#dialing': 'dialing',
+                  },
+                  ExpressionAttributeValues: { ':one': 1, ':running': 'running' },
+                },
+              },
+              {
+                // The workspace's call slots, across all of its batches.
+                Update: {
+                  TableName: tableName,
+                  Key: keys.workspace(ref.workspaceId),
+                  UpdateExpression: 'SET liveCalls = if_not_exists(liveCalls, :zero) + :one',
+                  ConditionExpression:
+                    'attribute_exists(PK) AND (attribute_not_exists(liveCalls) OR liveCalls < maxLiveCalls)',
+                  ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
+                },
+              },
+            ],
+          }),
+        );
+        return 'claimed';
+      } catch (error) {
+        const failed = failedConditions(error);
+        if (!failed) throw error;
+        if (failed[0]) return 'not_pending';
+        if (failed[1]) {
+          const batch = await get(keys.batch(ref.workspaceId, ref.batchId));
+          return batch?.status === 'running' ? 'batch_full' : 'batch_not_running';
+        }
+        return 'workspace_full';
+      }
+    },
+
+    async recordPlacedCall(ref, recipientId, provider, providerCallId) {
+      await update({
+        Key: recipientKey(ref),
+        UpdateExpression: 'SET provider = :provider, providerCallId = :callId',
+        // The callback may already have ended this attempt: then there is nothing to remember.
+        ConditionExpression: '#status = :dialing AND attempts = :attempt',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':provider': provider,
+          ':callId': providerCallId,
+          ':dialing': 'dialing',
+          ':attempt': ref.attempt,
+        },
+      });
+      await client.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: {
+            ...runKeys.callIndex(provider, providerCallId),
+            entity: ENTITY.callIndex,
+            ...ref,
+            recipientId,
+          },
+        }),
+      );
+    },
+
+    async unclaimRecipient(ref) {
+      try {
+        await client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: tableName,
+                  Key: recipientKey(ref),
+                  UpdateExpression: 'SET #status = :pending, attempts = :previous REMOVE dialingSince',
+                  ConditionExpression: '#status = :dialing AND attempts = :attempt',
+                  ExpressionAttributeNames: { '#status': 'status' },
+                  ExpressionAttributeValues: {
+                    ':pending': 'pending',
+                    ':dialing': 'dialing',
+                    ':attempt': ref.attempt,
+                    ':previous': ref.attempt - 1,
+                  },
+                },
+              },
+              {
+                Update: {
+                  TableName: tableName,
+                  Key: keys.batch(ref.workspaceId, ref.batchId),
+                  UpdateExpression:
+                    'SET #counts.#pending = #counts.#pending + :one, #counts.#dialing = #counts.#dialing - :one',
+                  ExpressionAttributeNames: {
+                    '#counts': 'counts',
+                    '#pending': 'pending',
+                    '#dialing': 'dialing',
+                  },
+                  ExpressionAttributeValues: { ':one': 1 },
+                },
+              },
+              {
+                Update: {
+                  TableName: tableName,
+                  Key: keys.workspace(ref.workspaceId),
+                  UpdateExpression: 'SET liveCalls = if_not_exists(liveCalls, :one) - :one',
+                  ExpressionAttributeValues: { ':one': 1 },
+                },
+              },
+            ],
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (failedConditions(error)) return false;
+        throw error;
+      }
+    },
+
+    async endCall(ref, end: CallEnd) {
+      try {
+        await client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: tableName,
+                  Key: recipientKey(ref),
+                  UpdateExpression:
+                    'SET #status = :status, outcome = :outcome, startedAt = :startedAt, endedAt = :endedAt, ' +
+                    'durationSecs = :duration, #error = :error, conversationId = :conversationId, transcriptKey = :transcriptKey',
+                  ConditionExpression: '#status = :dialing AND attempts = :attempt',
+                  ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
+                  ExpressionAttributeValues: {
+                    ':status': end.status,
+                    ':outcome': end.outcome,
+                    ':startedAt': end.startedAt,
+                    ':endedAt': end.endedAt,
+                    ':duration': end.durationSecs,
+                    ':error': end.error,
+                    ':conversationId': end.conversationId,
+                    ':transcriptKey': end.transcriptKey,
+                    ':dialing': 'dialing',
+                    ':attempt': ref.attempt,
+                  },
+                },
+              },
+              {
+                Update: {
+                  TableName: tableName,
+                  Key: keys.batch(ref.workspaceId, ref.batchId),
+                  UpdateExpression:
+                    'SET #counts.#dialing = #counts.#dialing - :one, #counts.#end = #counts.#end + :one',
+                  ExpressionAttributeNames: {
+                    '#counts': 'counts',
+                    '#dialing': 'dialing',
+                    '#end': end.status,
+                  },
+                  ExpressionAttributeValues: { ':one': 1 },
+                },
+              },
+              {
+                Update: {
+                  TableName: tableName,
+                  Key: keys.workspace(ref.workspaceId),
+                  UpdateExpression: 'SET liveCalls = if_not_exists(liveCalls, :one) - :one',
+                  ExpressionAttributeValues: { ':one': 1 },
+                },
+              },
+            ],
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (failedConditions(error)) return false;
+        throw error;
+      }
+    },
+
+    async abandonRecipient(ref, error, now) {
+      try {
+        await client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: tableName,
+                  Key: recipientKey(ref),
+                  UpdateExpression:
+                    'SET #status = :failed, outcome = :outcome, endedAt = :now, #error = :error',
+                  ConditionExpression: '#status = :pending',
+                  ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
+                  ExpressionAttributeValues: {
+                    ':failed': 'failed',
+                    ':outcome': 'failed',
+                    ':now': now,
+                    ':error': error,
+                    ':pending': 'pending',
+                  },
+                },
+              },
+              {
+                Update: {
+                  TableName: tableName,
+                  Key: keys.batch(ref.workspaceId, ref.batchId),
+                  UpdateExpression:
+                    'SET #counts.#pending = #counts.#pending - :one, #counts.#failed = #counts.#failed + :one',
+                  ExpressionAttributeNames: {
+                    '#counts': 'counts',
+                    '#pending': 'pending',
+                    '#failed': 'failed',
+                  },
+                  ExpressionAttributeValues: { ':one': 1 },
+                },
+              },
+            ],
+          }),
+        );
+        return true;
+      } catch (err) {
+        if (failedConditions(err)) return false;
+        throw err;
+      }
+    },
+
+    async findCall(provider, providerCallId) {
+      const item = await get(runKeys.callIndex(provider, providerCallId));
+      if (!item) return null;
+      return {
+        workspaceId: item.workspaceId as string,
+        batchId: item.batchId as string,
+        recipientIndex: item.recipientIndex as number,
+        attempt: item.attempt as number,
+        recipientId: item.recipientId as string,
+      };
+    },
+
+    async handOver(batchId, index) {
+      const item = await update({
+        Key: keys.recipient(batchId, index),
+        UpdateExpression: 'SET handedOver = :yes',
+        ConditionExpression: 'attribute_not_exists(handedOver) AND #status IN (:completed, :failed)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':yes': true, ':completed': 'completed', ':failed': 'failed' },
+      });
+      return item !== null;
+    },
+
+    async takeNextDispatch(workspaceId, batchId) {
+      const item = await update({
+        Key: keys.batch(workspaceId, batchId),
+        UpdateExpression: 'SET dispatched = dispatched + :one',
+        ConditionExpression: '#status = :running AND dispatched < totalRecipients',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':one': 1, ':running': 'running' },
+        ReturnValues: 'UPDATED_NEW',
+      });
+      return item && typeof item.dispatched === 'number' ? item.dispatched - 1 : null;
+    },
+
+    async putOutbox(record) {
+      const dueAt = new Date(Date.parse(record.createdAt) + OUTBOX_GRACE_MS).toISOString();
+      try {
+        await client.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: {
+              ...record,
+              ...runKeys.outbox(record.batchId, record.webhookId),
+              entity: ENTITY.webhook,
+              ...gsi.dueWebhook(dueAt, record.batchId, record.webhookId),
+            },
+            ConditionExpression: 'attribute_not_exists(PK)',
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    },
+
+    async getOutbox(batchId, webhookId) {
+      const item = await get(runKeys.outbox(batchId, webhookId));
+      return item ? toOutbox(item) : null;
+    },
+
+    async listOutbox(batchId) {
+      const items = await queryAll({
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#sk': TABLE.sortKey },
+        ExpressionAttributeValues: { ':pk': recipientPartition(batchId), ':prefix': SK_PREFIX.webhook },
+        ConsistentRead: true,
+      });
+      return items.map(toOutbox).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    },
+
+    async recordDeliveryAttempt(record, attempt, status, nextAttemptAt) {
+      const attempts = [...record.attempts, attempt].slice(-MAX_LOGGED_ATTEMPTS);
+      // Still waiting: stays in the due index (with a grace period when a queue message carries it);
+      // finished: leaves it.
+      const due =
+        nextAttemptAt !== null ? gsi.dueWebhook(nextAttemptAt, record.batchId, record.webhookId) : null;
+      const item = await update({
+        Key: runKeys.outbox(record.batchId, record.webhookId),
+        UpdateExpression: due
+          ? 'SET attempts = :attempts, #status = :status, nextAttemptAt = :next, GSI1PK = :gpk, GSI1SK = :gsk'
+          : 'SET attempts = :attempts, #status = :status, nextAttemptAt = :next REMOVE GSI1PK, GSI1SK',
+        ConditionExpression: 'size(attempts) = :seen',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':attempts': attempts,
+          ':status': status,
+          ':next': nextAttemptAt,
+          ':seen': record.attempts.length,
+          ...(due ? { ':gpk': due.GSI1PK, ':gsk': due.GSI1SK } : {}),
+        },
+      });
+      return item !== null;
+    },
+
+    async requeueDelivery(batchId, webhookId, now, { manual }) {
+      const due = gsi.dueWebhook(
+        new Date(Date.parse(now) + OUTBOX_GRACE_MS).toISOString(),
+        batchId,
+        webhookId,
+      );
+      const item = await update({
+        Key: runKeys.outbox(batchId, webhookId),
+        UpdateExpression: manual
+          ? 'SET #status = :pending, nextAttemptAt = :now, GSI1PK = :gpk, GSI1SK = :gsk'
+          : 'SET nextAttemptAt = :now, GSI1PK = :gpk, GSI1SK = :gsk',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeNames: manual ? { '#status': 'status' } : undefined,
+        ExpressionAttributeValues: {
+          ...(manual ? { ':pending': 'pending' } : {}),
+          ':now': now,
+          ':gpk': due.GSI1PK,
+          ':gsk': due.GSI1SK,
+        },
+        ReturnValues: 'ALL_NEW',
+      });
+      return item ? toOutbox(item) : null;
+    },
+
+    async listActiveBatches() {
+      const items = await queryAll({
+        IndexName: TABLE.gsi1.name,
+        KeyConditionExpression: 'GSI1PK = :active',
+        ExpressionAttributeValues: { ':active': gsi.ACTIVE },
+      });
+      return items.map((item) => ({
+        workspaceId: String(item.PK).slice('WS#'.length),
+        batchId: String(item.SK).slice(SK_PREFIX.batch.length),
+      }));
+    },
+
+    async listDueDeliveries(now) {
+      // GSI1SK starts with the due time; '~' sorts after the '#' that follows it.
+      const items = await queryAll({
+        IndexName: TABLE.gsi1.name,
+        KeyConditionExpression: 'GSI1PK = :due AND GSI1SK <= :now',
+        ExpressionAttributeValues: { ':due': gsi.HOOKDUE, ':now': `${now}~` },
+      });
+      return items.map((item) => ({
+        batchId: String(item.PK).slice('BATCH#'.length),
+        webhookId: String(item.SK).slice(SK_PREFIX.webhook.length),
+      }));
+    },
+  };
+}

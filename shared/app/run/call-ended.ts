@@ -1,0 +1,49 @@
+import { newId } from '../../domain/ids.ts';
+import { statusForOutcome } from '../../domain/recipient.ts';
+import type { CallEndedEvent, CallRef } from '../../ports/dialer.ts';
+import { transcriptKey } from '../../ports/transcripts.ts';
+import type { RunDeps } from './run-deps.ts';
+
+/**
+ * A call ended (a verified provider callback, or the sweeper's reconciliation). One transaction moves
+ * the recipient `dialing → completed|failed` for this very attempt, updates the batch counts and gives
+ * the call slot back; a duplicate callback finds the recipient already ended and changes nothing.
+ * The conversation goes to S3 first, under a key derived from the recipient, so a retried callback
+ * writes the same object again.
+ */
+export type CallEndedResult = 'recorded' | 'duplicate' | 'unknown_call';
+
+export async function recordCallEnded(
+  deps: Pick<RunDeps, 'run' | 'transcripts' | 'logger'>,
+  provider: string,
+  event: CallEndedEvent,
+): Promise<CallEndedResult> {
+  const ref: CallRef | null = event.ref ?? (await deps.run.findCall(provider, event.providerCallId));
+  if (!ref) return 'unknown_call';
+  const recipient = await deps.run.getRecipientRun(ref.batchId, ref.recipientIndex);
+  if (!recipient || recipient.workspaceId !== ref.workspaceId) return 'unknown_call';
+  if (recipient.status !== 'dialing' || recipient.attempts !== ref.attempt) return 'duplicate';
+  // A callback about another call than the one this attempt placed is not ours to apply.
+  if (recipient.providerCallId && recipient.providerCallId !== event.providerCallId) return 'duplicate';
+
+  let key: string | null = null;
+  if (event.conversation) {
+    key = transcriptKey(ref.workspaceId, ref.batchId, recipient.id);
+    await deps.transcripts.put(key, event.conversation);
+  }
+  const status = statusForOutcome(event.outcome);
+  const recorded = await deps.run.endCall(ref, {
+    status,
+    outcome: event.outcome,
+    startedAt: event.startedAt,
+    endedAt: event.endedAt,
+    durationSecs: event.durationSecs,
+    error:
+      status === 'failed' ? (event.error ?? `The call ended as ${event.outcome.replace('_', ' ')}.`) : null,
+    conversationId: event.conversation
+      ? newId('conversation', Date.parse(event.endedAt) || Date.now())
+      : null,
+    transcriptKey: key,
+  });
+  return recorded ? 'recorded' : 'duplicate';
+}

@@ -1,0 +1,179 @@
+import type { Agent } from '../../domain/agent.ts';
+import type { PhoneNumber } from '../../domain/phone-number.ts';
+import { renderTemplate } from '../../domain/placeholders.ts';
+import type { PlaceCallResult } from '../../ports/dialer.ts';
+import type { DialMessage } from '../../ports/queues.ts';
+import type { RecipientRun } from '../../ports/run-store.ts';
+import { credentialsRef } from '../../ports/secret-store.ts';
+import type { RunDeps } from './run-deps.ts';
+import { batchLevelProblem, failBatch } from './start-batch.ts';
+
+/**
+ * Dials one recipient (one dial-queue message). A person is never called twice for one attempt:
+ * the claim `pending → dialing` carries the attempt number and only its winner calls the provider;
+ * a duplicate message, a stream retry or the sweeper's re-queue find the recipient claimed and stop.
+ *
+ * Order: cheap checks, render the agent's texts (a missing variable fails that recipient, never a
+ * literal `{{key}}` spoken), wait for the caller number's pacing slot, claim (which also takes the
+ * batch's and the workspace's call slot, in one transaction), then call.
+ */
+
+export type DialOutcome =
+  'placed' | 'skipped' | 'requeued' | 'abandoned' | 'rejected' | 'unknown' | 'batch_failed';
+
+/** How long a dial may wait in-process for its pacing slot before handing the message back. */
+const PACING_MAX_WAIT_MS = 3_000;
+/** Delay before retrying a recipient whose batch or workspace had no free call slot. */
+const NO_SLOT_RETRY_SECONDS = 2;
+
+type DialDeps = Pick<
+  RunDeps,
+  | 'store'
+  | 'run'
+  | 'dialQueue'
+  | 'webhookQueue'
+  | 'dialerFor'
+  | 'secrets'
+  | 'clock'
+  | 'sleep'
+  | 'logger'
+  | 'publicBaseUrl'
+>;
+
+export async function dialRecipient(deps: DialDeps, message: DialMessage): Promise<DialOutcome> {
+  const { workspaceId, batchId, recipientIndex } = message;
+  const batch = await deps.run.getBatchRun(workspaceId, batchId);
+  if (!batch || batch.status !== 'running') return 'skipped';
+  const recipient = await deps.run.getRecipientRun(batchId, recipientIndex);
+  if (!recipient || recipient.status !== 'pending' || recipient.attempts !== message.attempt - 1)
+    return 'skipped';
+
+  const agent = await deps.store.getAgent(workspaceId, batch.agentId);
+  const phone = await deps.store.getPhoneNumber(workspaceId, batch.phoneNumberId);
+  if (!agent || !phone || !phone.outbound) {
+    const problem = await batchLevelProblem(deps, workspaceId, batch.agentId, batch.phoneNumberId);
+    await failBatch(deps, workspaceId, batchId, problem ?? 'The agent or caller number is unavailable.');
+    return 'batch_failed';
+  }
+
+  const dialer = deps.dialerFor(phone.provider);
+  if (!dialer)
+    return abandon(deps, message, `Calls through the ${phone.provider} provider are not available.`);
+
+  const texts = renderAgentTexts(agent, recipient);
+  if (!texts.ok) return abandon(deps, message, texts.error);
+
+  const interval = Math.ceil(1000 / phone.callsPerSecond);
+  const nowMs = deps.clock().getTime();
+  const slot = await deps.run.reservePacingSlot(workspaceId, phone.id, interval, nowMs, PACING_MAX_WAIT_MS);
+  if (slot === null) return requeue(deps, message, Math.ceil(PACING_MAX_WAIT_MS / 1000));
+  if (slot > nowMs) await deps.sleep(slot - nowMs);
+
+  const claim = await deps.run.claimRecipient(message, deps.clock().toISOString());
+  if (claim === 'not_pending' || claim === 'batch_not_running') return 'skipped';
+  if (claim === 'batch_full' || claim === 'workspace_full')
+    return requeue(deps, message, NO_SLOT_RETRY_SECONDS);
+
+  let result: PlaceCallResult;
+  try {
+    const credentials =
+      phone.provider === 'simulated' ? null : await deps.secrets.get(credentialsRef(workspaceId, phone.id));
+    result = await dialer.placeCall({
+      ref: message,
+      recipientId: recipient.id,
+      idempotencyKey: `${recipient.id}:${message.attempt}`,
+      to: recipient.phone,
+      from: phone.phoneNumber,
+      phoneNumberId: phone.id,
+      credentials,
+      agent: {
+        id: agent.id,
+        prompt: texts.prompt,
+        firstMessage: texts.firstMessage,
+        evaluationCriteria: agent.evaluationCriteria,
+        dataCollection: agent.dataCollection,
+        telephony: agent.telephony,
+      },
+      dynamicVars: recipient.dynamicVars,
+      ringingTimeoutMs: batch.ringingTimeoutMs,
+      callbackUrl: callbackUrl(deps.publicBaseUrl, phone, message),
+    });
+  } catch (error) {
+    // Adapters answer every case where a call may have been placed; a throw means it was not
+    // (the provider was unreachable): give the slot back and try again later, no attempt counted.
+    deps.logger.warn('provider unreachable; will retry', { batchId, recipientIndex, error });
+    await deps.run.unclaimRecipient(message);
+    return requeue(deps, message, NO_SLOT_RETRY_SECONDS * 5);
+  }
+
+  switch (result.kind) {
+    case 'placed':
+      await deps.run.recordPlacedCall(message, recipient.id, phone.provider, result.providerCallId);
+      return 'placed';
+    case 'rejected':
+      await deps.run.endCall(message, {
+        status: 'failed',
+        outcome: 'failed',
+        startedAt: null,
+        endedAt: deps.clock().toISOString(),
+        durationSecs: null,
+        error: `The provider refused the call: ${result.error}`,
+        conversationId: null,
+        transcriptKey: null,
+      });
+      return 'rejected';
+    case 'rate_limited':
+      await deps.run.unclaimRecipient(message);
+      return requeue(deps, message, Math.max(1, result.retryAfterSeconds));
+    case 'unknown':
+      // Maybe placed, maybe not: never dial again blindly. The callback or the sweeper settles it.
+      deps.logger.warn('call outcome unknown after placing', {
+        batchId,
+        recipientIndex,
+        error: result.error,
+      });
+      return 'unknown';
+  }
+}
+
+function renderAgentTexts(
+  agent: Agent,
+  recipient: RecipientRun,
+): { ok: true; prompt: string; firstMessage: string | null } | { ok: false; error: string } {
+  const prompt = renderTemplate(agent.prompt, recipient.dynamicVars);
+  const first =
+    agent.firstMessage === null ? null : renderTemplate(agent.firstMessage, recipient.dynamicVars);
+  const missing = [...(prompt.ok ? [] : prompt.missing), ...(first && !first.ok ? first.missing : [])];
+  if (!prompt.ok || (first && !first.ok)) {
+    const unique = [...new Set(missing)];
+    return {
+      ok: false,
+      error: `Missing dynamic variable${unique.length > 1 ? 's' : ''}: ${unique.join(', ')}`,
+    };
+  }
+  return { ok: true, prompt: prompt.text, firstMessage: first && first.ok ? first.text : null };
+}
+
+export function callbackUrl(
+  publicBaseUrl: string,
+  phone: Pick<PhoneNumber, 'provider'>,
+  ref: DialMessage,
+): string {
+  const query = new URLSearchParams({
+    ws: ref.workspaceId,
+    batch: ref.batchId,
+    r: String(ref.recipientIndex),
+    a: String(ref.attempt),
+  });
+  return `${publicBaseUrl.replace(/\/$/, '')}/v1/telephony/${phone.provider}/events?${query.toString()}`;
+}
+
+async function abandon(deps: DialDeps, message: DialMessage, error: string): Promise<DialOutcome> {
+  await deps.run.abandonRecipient(message, error, deps.clock().toISOString());
+  return 'abandoned';
+}
+
+async function requeue(deps: DialDeps, message: DialMessage, delaySeconds: number): Promise<DialOutcome> {
+  await deps.dialQueue.send([message], { delaySeconds: Math.min(delaySeconds, 900) });
+  return 'requeued';
+}

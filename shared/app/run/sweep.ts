@@ -1,0 +1,195 @@
+import type { RecipientRun } from '../../ports/run-store.ts';
+import { credentialsRef } from '../../ports/secret-store.ts';
+import { recordCallEnded } from './call-ended.ts';
+import { dispatchNext, onBatchChanged, onRecipientEnded } from './reactions.ts';
+import type { RunDeps } from './run-deps.ts';
+import { startBatch } from './start-batch.ts';
+
+/**
+ * The sweeper (every minute): the table is the single source of truth, and queues, streams and the
+ * scheduler may lose work (a crash, a restart of the local runtime, a message past its retention).
+ * It re-finds that work from the table and redoes it through the same idempotent code paths:
+ *   - a batch that should have started (its schedule or its stream record lost) is started;
+ *   - a running batch: recipients dispatched but never picked up are queued again; ended recipients
+ *     whose hand-over was lost are handed over; missing dispatches are topped up; calls stuck in
+ *     `dialing` past ringing timeout + the longest call are reconciled with the provider or failed;
+ *     counts that add up finish the batch;
+ *   - webhook deliveries that are due (long retries, lost messages) are queued.
+ */
+export const SWEEP_GRACE_MS = 60_000;
+
+export interface SweepReport {
+  started: number;
+  requeued: number;
+  handedOver: number;
+  toppedUp: number;
+  reconciled: number;
+  failedStuck: number;
+  webhooksQueued: number;
+}
+
+type SweepDeps = Pick<
+  RunDeps,
+  | 'store'
+  | 'run'
+  | 'dialQueue'
+  | 'webhookQueue'
+  | 'dialerFor'
+  | 'secrets'
+  | 'transcripts'
+  | 'clock'
+  | 'logger'
+  | 'maxCallSeconds'
+>;
+
+export async function sweep(deps: SweepDeps): Promise<SweepReport> {
+  const report: SweepReport = {
+    started: 0,
+    requeued: 0,
+    handedOver: 0,
+    toppedUp: 0,
+    reconciled: 0,
+    failedStuck: 0,
+    webhooksQueued: 0,
+  };
+  const nowMs = deps.clock().getTime();
+
+  for (const { workspaceId, batchId } of await deps.run.listActiveBatches()) {
+    try {
+      await sweepBatch(deps, workspaceId, batchId, nowMs, report);
+    } catch (error) {
+      // One broken batch must not stop the sweep of the others.
+      deps.logger.error('sweep of a batch failed', { workspaceId, batchId, error });
+    }
+  }
+
+  const due = await deps.run.listDueDeliveries(new Date(nowMs).toISOString());
+  for (let i = 0; i < due.length; i += 10) {
+    const chunk = due.slice(i, i + 10);
+    await deps.webhookQueue.send(chunk);
+    report.webhooksQueued += chunk.length;
+  }
+  return report;
+}
+
+async function sweepBatch(
+  deps: SweepDeps,
+  workspaceId: string,
+  batchId: string,
+  nowMs: number,
+  report: SweepReport,
+) {
+  const batch = await deps.run.getBatchRun(workspaceId, batchId);
+  if (!batch) return;
+  const old = (iso: string | null) => iso !== null && Date.parse(iso) < nowMs - SWEEP_GRACE_MS;
+
+  if (batch.status === 'scheduled' || batch.status === 'pending') {
+    const dueAt = batch.status === 'scheduled' ? batch.scheduledAt : batch.createdAt;
+    if (
+      dueAt !== null &&
+      Date.parse(dueAt) < nowMs - (batch.status === 'scheduled' ? 15_000 : SWEEP_GRACE_MS)
+    ) {
+      if ((await startBatch(deps, workspaceId, batchId)) === 'started') report.started++;
+    }
+    return;
+  }
+  if (batch.status !== 'running') return;
+
+  const recipients = await deps.run.listRecipientRuns(batchId);
+  const stuckAfterMs = batch.ringingTimeoutMs + deps.maxCallSeconds * 1000;
+  const lost: RecipientRun[] = [];
+  let lastEndMs = 0;
+  for (const r of recipients) {
+    if (r.endedAt) lastEndMs = Math.max(lastEndMs, Date.parse(r.endedAt));
+    if (
+      r.status === 'pending' &&
+      r.index < batch.dispatched &&
+      (r.dispatchedAt === null || old(r.dispatchedAt))
+    ) {
+      lost.push(r);
+    } else if ((r.status === 'completed' || r.status === 'failed') && !r.handedOver && old(r.endedAt)) {
+      await onRecipientEnded(deps, r);
+      report.handedOver++;
+    } else if (
+      r.status === 'dialing' &&
+      r.dialingSince &&
+      Date.parse(r.dialingSince) < nowMs - stuckAfterMs
+    ) {
+      await settleStuckCall(deps, batch.workspaceId, batch.phoneNumberId, r, report);
+    }
+  }
+  if (lost.length > 0) {
+    await deps.dialQueue.send(
+      lost.map((r) => ({ workspaceId, batchId, recipientIndex: r.index, attempt: r.attempts + 1 })),
+    );
+    await deps.run.markDispatched(
+      batchId,
+      lost.map((r) => r.index),
+      new Date(nowMs).toISOString(),
+    );
+    report.requeued += lost.length;
+  }
+
+  // A hand-over that crashed between its two steps leaves a call slot unused: top up, but only
+  // when the batch has been quiet long enough that no hand-over is still in flight.
+  const ended = batch.counts.completed + batch.counts.failed;
+  const wanted = Math.min(batch.totalRecipients, ended + batch.maxConcurrentCalls);
+  if (batch.dispatched < wanted && lastEndMs < nowMs - SWEEP_GRACE_MS) {
+    for (let i = batch.dispatched; i < wanted; i++) {
+      if (!(await dispatchNext(deps, workspaceId, batchId))) break;
+      report.toppedUp++;
+    }
+  }
+
+  // The batch's last change may have been missed by the stream: finish it if its counts add up.
+  const fresh = await deps.store.getBatch(workspaceId, batchId);
+  if (fresh) await onBatchChanged(deps, fresh, fresh);
+}
+
+/** Asks the provider how a call with no callback ended; without an answer, fails it with the reason. */
+async function settleStuckCall(
+  deps: SweepDeps,
+  workspaceId: string,
+  phoneNumberId: string,
+  r: RecipientRun,
+  report: SweepReport,
+) {
+  const ref = { workspaceId, batchId: r.batchId, recipientIndex: r.index, attempt: r.attempts };
+  const dialer = r.provider ? deps.dialerFor(r.provider) : undefined;
+  if (dialer?.getCall && r.providerCallId && r.provider) {
+    try {
+      const credentials =
+        r.provider === 'simulated'
+          ? null
+          : await deps.secrets.get(credentialsRef(workspaceId, phoneNumberId));
+      const ended = await dialer.getCall(r.providerCallId, credentials);
+      if (ended) {
+        await recordCallEnded(deps, r.provider, { ...ended, ref });
+        report.reconciled++;
+        return;
+      }
+    } catch (error) {
+      deps.logger.warn('reconciliation with the provider failed', {
+        batchId: r.batchId,
+        index: r.index,
+        error,
+      });
+    }
+  }
+  const since = r.dialingSince
+    ? Math.round((deps.clock().getTime() - Date.parse(r.dialingSince)) / 1000)
+    : null;
+  const ended = await deps.run.endCall(ref, {
+    status: 'failed',
+    outcome: 'failed',
+    startedAt: null,
+    endedAt: deps.clock().toISOString(),
+    durationSecs: null,
+    error: r.providerCallId
+      ? `The provider never reported how the call ended (waited ${since ?? '?'} s); its outcome is unknown.`
+      : `The call could not be confirmed as placed (no answer from the provider); it was not retried, so no one is called twice.`,
+    conversationId: null,
+    transcriptKey: null,
+  });
+  if (ended) report.failedStuck++;
+}

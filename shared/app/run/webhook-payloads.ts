@@ -1,0 +1,43 @@
+import { toBatchObject } from '../../contracts/batch.ts';
+import type { OutboxRecord } from '../../domain/outbox.ts';
+import type { RunDeps } from './run-deps.ts';
+
+/**
+ * The JSON body of a webhook (contract, "Webhooks"), built from the current items when it is sent:
+ * the outbox keeps only the event's identity and time, never a copy of a transcript.
+ */
+export async function buildWebhookPayload(
+  deps: Pick<RunDeps, 'store' | 'run' | 'transcripts'>,
+  record: OutboxRecord,
+): Promise<Record<string, unknown> | null> {
+  const batch = await deps.store.getBatch(record.workspaceId, record.batchId);
+  if (!batch) return null;
+  const envelope = (data: unknown) => ({ type: record.eventType, timestamp: record.occurredAt, data });
+  if (record.recipientIndex === null) return envelope(toBatchObject(batch));
+
+  const recipient = await deps.run.getRecipientRun(record.batchId, record.recipientIndex);
+  if (!recipient) return null;
+  const data: Record<string, unknown> = {
+    conversation_id: recipient.conversationId,
+    agent_id: batch.agentId,
+    batch_id: batch.id,
+    recipient_id: recipient.id,
+    phone: recipient.phone,
+    dynamic_vars: recipient.dynamicVars,
+    status: recipient.status,
+    outcome: recipient.outcome,
+    started_at: recipient.startedAt,
+    ended_at: recipient.endedAt,
+    duration_secs: recipient.durationSecs,
+  };
+  if (record.eventType === 'call.failed') return envelope({ ...data, error: recipient.error });
+
+  const conversation = recipient.transcriptKey ? await deps.transcripts.get(recipient.transcriptKey) : null;
+  return envelope({
+    ...data,
+    transcript: conversation?.transcript ?? [],
+    evaluations: conversation?.evaluations ?? [],
+    data_collection: conversation?.dataCollection ?? {},
+    recording_url: conversation?.recordingUrl ?? null,
+  });
+}

@@ -1,0 +1,55 @@
+import type { WebhookEvent } from './agent.ts';
+
+/**
+ * The webhook outbox: one record per event, written once, whose id is derived from the event (so a
+ * stream retry or a sweeper pass writing it again finds it already there) and sent as `webhook-id`
+ * on every attempt. The record is also the delivery log.
+ */
+
+export type DeliveryStatus = 'pending' | 'retrying' | 'delivered' | 'failed' | 'disabled';
+
+export interface DeliveryAttempt {
+  at: string;
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+  /** True for an attempt asked for with "Redeliver". */
+  manual: boolean;
+}
+
+export interface OutboxRecord {
+  webhookId: string;
+  workspaceId: string;
+  batchId: string;
+  agentId: string;
+  eventType: WebhookEvent;
+  /** The recipient for call events; null for batch events. */
+  recipientIndex: number | null;
+  /** When the event happened: the payload's `timestamp`, the same on every attempt. */
+  occurredAt: string;
+  status: DeliveryStatus;
+  attempts: DeliveryAttempt[];
+  nextAttemptAt: string | null;
+  createdAt: string;
+}
+
+/** `conversation.completed:rcp_…`, `batch.completed:batch_…`: one identity per event. */
+export function webhookIdFor(eventType: WebhookEvent, subjectId: string): string {
+  return `${eventType}:${subjectId}`;
+}
+
+/** The delivery id of the public API names the batch and the event, so it needs no lookup item. */
+export function deliveryIdOf(batchId: string, webhookId: string): string {
+  return `whd_${Buffer.from(`${batchId} ${webhookId}`, 'utf8').toString('base64url')}`;
+}
+
+export function parseDeliveryId(id: string): { batchId: string; webhookId: string } | null {
+  if (!id.startsWith('whd_')) return null;
+  const decoded = Buffer.from(id.slice(4), 'base64url').toString('utf8');
+  const [batchId, webhookId, ...rest] = decoded.split(' ');
+  if (!batchId || !webhookId || rest.length > 0 || !batchId.startsWith('batch_')) return null;
+  return { batchId, webhookId };
+}
+
+/** Keep the log bounded: the retry schedule makes 10 attempts; manual redeliveries add a few. */
+export const MAX_LOGGED_ATTEMPTS = 50;

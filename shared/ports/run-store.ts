@@ -1,0 +1,118 @@
+import type { Batch } from '../domain/batch.ts';
+import type { OutboxRecord, DeliveryAttempt, DeliveryStatus } from '../domain/outbox.ts';
+import type { CallOutcome, Recipient } from '../domain/recipient.ts';
+import type { CallRef } from './dialer.ts';
+
+/**
+ * Storage for running batches. Every method that changes a state does it with a condition (and the
+ * ones that move counts, in one transaction with the count update), so duplicates and races resolve
+ * to exactly one winner: the return value says whether this caller won.
+ */
+
+/** A recipient with the bookkeeping of running it. */
+export interface RecipientRun extends Recipient {
+  dispatchedAt: string | null;
+  dialingSince: string | null;
+  provider: string | null;
+  providerCallId: string | null;
+  handedOver: boolean;
+  transcriptKey: string | null;
+}
+
+export interface BatchRun extends Batch {
+  /** Recipients handed to the dial queue so far, in index order. */
+  dispatched: number;
+}
+
+export type ClaimResult = 'claimed' | 'not_pending' | 'batch_not_running' | 'batch_full' | 'workspace_full';
+
+export interface CallEnd {
+  status: 'completed' | 'failed';
+  outcome: CallOutcome;
+  startedAt: string | null;
+  endedAt: string;
+  durationSecs: number | null;
+  error: string | null;
+  conversationId: string | null;
+  transcriptKey: string | null;
+}
+
+export interface RunStore {
+  getBatchRun(workspaceId: string, batchId: string): Promise<BatchRun | null>;
+  getRecipientRun(batchId: string, index: number): Promise<RecipientRun | null>;
+  listRecipientRuns(batchId: string): Promise<RecipientRun[]>;
+
+  /** pending|scheduled → running with `dispatched = window`; null when another start (or a cancel) won. */
+  startBatch(workspaceId: string, batchId: string, window: number, now: string): Promise<BatchRun | null>;
+  /** pending|scheduled|running → failed with a reason; false when the batch was already finished. */
+  failBatch(workspaceId: string, batchId: string, reason: string, now: string): Promise<boolean>;
+  /** running → completed, only when every recipient is completed or failed. */
+  completeBatch(workspaceId: string, batchId: string, now: string): Promise<boolean>;
+  markDispatched(batchId: string, indexes: number[], now: string): Promise<void>;
+
+  /** Next free dial slot of a caller number (ms epoch), reserved; null when it is further than `maxAheadMs`. */
+  reservePacingSlot(
+    workspaceId: string,
+    phoneNumberId: string,
+    intervalMs: number,
+    nowMs: number,
+    maxAheadMs: number,
+  ): Promise<number | null>;
+
+  /**
+   * One transaction: recipient pending → dialing (attempt n, only from attempt n−1), batch counts
+   * (pending−1, dialing+1, only while running and below max_concurrent_calls), workspace live calls +1
+   * (only below the workspace's maxLiveCalls).
+   */
+  claimRecipient(ref: CallRef, now: string): Promise<ClaimResult>;
+  /** Remembers the provider's call id on the dialing recipient, and indexes it for callbacks. */
+  recordPlacedCall(
+    ref: CallRef,
+    recipientId: string,
+    provider: string,
+    providerCallId: string,
+  ): Promise<void>;
+  /** Undoes a claim whose call the provider refused to place for now (rate limited): no attempt counted. */
+  unclaimRecipient(ref: CallRef): Promise<boolean>;
+  /** One transaction: recipient dialing (this attempt) → terminal, batch counts, workspace live calls −1. */
+  endCall(ref: CallRef, end: CallEnd): Promise<boolean>;
+  /** A recipient that could never be dialed (a missing variable): pending → failed, with its counts. */
+  abandonRecipient(
+    ref: Pick<CallRef, 'workspaceId' | 'batchId' | 'recipientIndex'>,
+    error: string,
+    now: string,
+  ): Promise<boolean>;
+  findCall(provider: string, providerCallId: string): Promise<(CallRef & { recipientId: string }) | null>;
+
+  /** Marks a finished recipient as handed over (once): only the winner dispatches the next one. */
+  handOver(batchId: string, index: number): Promise<boolean>;
+  /** Takes the next recipient index to dispatch (dispatched + 1, while below the total and running). */
+  takeNextDispatch(workspaceId: string, batchId: string): Promise<number | null>;
+
+  /** Writes the outbox record unless it exists; true when this call wrote it. */
+  putOutbox(record: OutboxRecord): Promise<boolean>;
+  getOutbox(batchId: string, webhookId: string): Promise<OutboxRecord | null>;
+  listOutbox(batchId: string): Promise<OutboxRecord[]>;
+  /** Appends an attempt, conditioned on the attempts seen (two workers never both record). */
+  recordDeliveryAttempt(
+    record: OutboxRecord,
+    attempt: DeliveryAttempt,
+    status: DeliveryStatus,
+    nextAttemptAt: string | null,
+  ): Promise<boolean>;
+  /**
+   * Redelivery asked for by a user: due now. A finished delivery becomes `pending` for one manual
+   * attempt; one still in its automatic schedule keeps its state and is just tried now.
+   */
+  requeueDelivery(
+    batchId: string,
+    webhookId: string,
+    now: string,
+    options: { manual: boolean },
+  ): Promise<OutboxRecord | null>;
+
+  /** Batches not finished (sweeper), oldest attention time first. */
+  listActiveBatches(): Promise<{ workspaceId: string; batchId: string }[]>;
+  /** Deliveries whose next attempt is due (sweeper). */
+  listDueDeliveries(now: string): Promise<{ batchId: string; webhookId: string }[]>;
+}

@@ -1,0 +1,133 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { freePort } from '#infra/local/dynamodb-local.ts';
+
+/**
+ * What the dashboard's end-to-end tests run on: `npm start` as a user runs it (it builds the
+ * dashboard, then serves it and the API on one port), on a temporary DATA_DIR, and Debian's headless
+ * Chromium driven by playwright-core.
+ */
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const SCREENSHOT_DIR = join(REPO_ROOT, 'test-results', 'screenshots');
+export const CHROMIUM = '/usr/bin/chromium';
+
+const READY = 'Press Ctrl-C to stop.';
+
+export interface RunningService {
+  baseUrl: string;
+  apiKey: string;
+  agentId: string;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts `npm start` in its own process group and waits for its banner. */
+export async function startNpmService(env: Record<string, string> = {}): Promise<RunningService> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'batch-calls-e2e-'));
+  const port = await freePort();
+  const apiKey = `bck_e2e_${randomBytes(12).toString('hex')}`;
+  const child: ChildProcess = spawn('npm', ['start', '--silent'], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      BATCH_CALLS_API_KEY: apiKey,
+      ...env,
+    },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  let alive = true;
+  void exited.then(() => (alive = false));
+
+  const stop = async () => {
+    if (alive && child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, 'SIGINT');
+      } catch {
+        // Already gone.
+      }
+      const timer = setTimeout(() => {
+        if (alive && child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      }, 15_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + 120_000;
+  while (!output.includes(READY)) {
+    if (!alive || Date.now() > deadline) {
+      await stop();
+      throw new Error(`npm start did not become ready:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const agentId = /Demo agent id:\s+(\S+)/.exec(output)?.[1];
+  if (agentId === undefined) {
+    await stop();
+    throw new Error(`npm start printed no demo agent:\n${output}`);
+  }
+  return { baseUrl: `http://127.0.0.1:${port}`, apiKey, agentId, output: () => output, stop };
+}
+
+export interface Browser {
+  context: BrowserContext;
+  page: Page;
+  /** Console errors and uncaught exceptions of the page: a test may assert there were none. */
+  pageErrors: string[];
+  close(): Promise<void>;
+}
+
+/** Headless Chromium with a fresh profile, in the viewer time zone given. */
+export async function openBrowser(options: { timezoneId?: string } = {}): Promise<Browser> {
+  const profile = await mkdtemp(join(tmpdir(), 'batch-calls-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-sync',
+    ],
+    viewport: { width: 1280, height: 860 },
+    acceptDownloads: true,
+    timezoneId: options.timezoneId,
+    locale: 'en-US',
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  return {
+    context,
+    page,
+    pageErrors,
+    close: async () => {
+      await context.close();
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+}

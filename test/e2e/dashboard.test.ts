@@ -1,0 +1,259 @@
+import { readFile, writeFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Browser, openBrowser, type RunningService, screenshot, startNpmService } from './browser.ts';
+
+/**
+ * The dashboard in a real headless Chromium against `npm start` (issue 5, "Done when"). One service
+ * and one browser for the whole file; the tests run in order, as one user's session would.
+ */
+
+// The viewer is in Paris, the service in UTC: times must be read and shown in the viewer's zone.
+const VIEWER_ZONE = 'Europe/Paris';
+
+let service: RunningService;
+let browser: Browser;
+let page: Page;
+let scratch: string;
+
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), 'batch-calls-e2e-files-'));
+  service = await startNpmService();
+  browser = await openBrowser({ timezoneId: VIEWER_ZONE });
+  page = browser.page;
+  page.setDefaultTimeout(15_000);
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await service?.stop();
+  await rm(scratch, { recursive: true, force: true });
+}, 60_000);
+
+/** The status a recipient row shows right now (rows are keyed by their 1-based position). */
+function rowStatus(position: number): Promise<string | null> {
+  return page
+    .locator('[data-testid=recipient-table] tbody tr')
+    .nth(position - 1)
+    .getAttribute('data-status');
+}
+
+describe('dashboard', () => {
+  it('signs in with a pasted API key and keeps it until sign-out', async () => {
+    await page.goto(`${service.baseUrl}/`);
+    await expect(page.getByRole('heading', { name: 'Sign in' }).isVisible()).resolves.toBe(true);
+    await screenshot(page, '01-sign-in');
+
+    await page.getByLabel('API key').fill('bck_not_a_real_key_000000');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('error-summary').getByText('This key was not accepted').waitFor();
+
+    await page.getByLabel('API key').fill(service.apiKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Batch calls' }).waitFor();
+    await page.getByText('No batches yet.').waitFor();
+
+    // Kept across a reload; gone after "Sign out".
+    await page.reload();
+    await page.getByRole('heading', { name: 'Batch calls' }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.reload();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.getByLabel('API key').fill(service.apiKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Batch calls' }).waitFor();
+  }, 60_000);
+
+  it('downloads the sample, shows a bad CSV row before submitting, then schedules and cancels', async () => {
+    await page.getByRole('link', { name: 'New batch' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('Monday reminders');
+    await page.getByLabel('Agent', { exact: true }).selectOption(service.agentId);
+
+    // The sample has a phone column and one column per placeholder of the demo agent.
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download sample' }).click();
+    const sample = await readFile(await (await download).path(), 'utf8');
+    const [header] = sample.split(/\r?\n/);
+    expect(header).toBe('phone,first_name,appointment_date');
+
+    // Line 3 has a number without its country code.
+    const csvPath = join(scratch, 'recipients.csv');
+    await writeFile(
+      csvPath,
+      `${header}\n+14155551234,Alice,May 5th at 2pm\n415-555-5678,Bob,May 6th at 10am\n`,
+    );
+    await page.getByLabel('CSV file').setInputFiles(csvPath);
+    const badRow = page.locator('[data-testid=csv-preview] tr[data-line="3"]');
+    await badRow.getByText('phone: must be in E.164 format').waitFor();
+    await expect(page.getByTestId('csv-preview').locator('tr[data-line="2"]').innerText()).resolves.toContain(
+      'OK',
+    );
+    // Submitting is refused in the form, naming the line; nothing typed is lost.
+    await page.getByRole('button', { name: 'Start batch' }).click();
+    await page.getByTestId('error-summary').getByText('csv_file:line 3').waitFor();
+    await screenshot(page, '02-new-batch-csv-row-error');
+    await expect(page.getByLabel('Name', { exact: true }).inputValue()).resolves.toBe('Monday reminders');
+
+    // Fixed file: no errors left.
+    await writeFile(
+      csvPath,
+      `${header}\n+14155551234,Alice,May 5th at 2pm\n+14155555678,Bob,May 6th at 10am\n`,
+    );
+    await page.getByLabel('CSV file').setInputFiles(csvPath);
+    await page.getByText('2 recipient rows, no errors.').waitFor();
+
+    // Tomorrow 10:00 in Paris, which is 08:00 or 09:00 UTC depending on the season.
+    await page.getByLabel('Schedule for later').check();
+    const tomorrow = new Date(Date.now() + 24 * 60 * 60 * 1000);
+    const date = new Intl.DateTimeFormat('en-CA', { timeZone: VIEWER_ZONE }).format(tomorrow);
+    await page.getByLabel('Date', { exact: true }).fill(date);
+    await page.getByLabel('Time', { exact: true }).fill('10:00');
+    const info = await page.getByTestId('schedule-info').innerText();
+    const utc = /Starts (\d{4}-\d{2}-\d{2}) (\d{2}):00 UTC/.exec(info);
+    expect(utc?.[1]).toBe(date);
+    expect(['08', '09']).toContain(utc?.[2]);
+    await screenshot(page, '03-new-batch-ready');
+
+    await page.getByRole('button', { name: 'Schedule batch' }).click();
+    await page.getByRole('heading', { name: 'Monday reminders' }).waitFor();
+    await page.locator('.page-head [data-status=scheduled]').waitFor();
+    const scheduled = page.locator('.fact', { hasText: 'Scheduled for' }).locator('time');
+    await expect(scheduled.getAttribute('datetime')).resolves.toBe(`${utc?.[1]}T${utc?.[2]}:00:00.000Z`);
+    await expect(scheduled.innerText()).resolves.toContain('10:00');
+    await screenshot(page, '04-batch-scheduled');
+
+    // Cancel asks first; "Keep it" changes nothing.
+    await page.getByRole('button', { name: 'Cancel batch' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Keep it' }).click();
+    await page.locator('.page-head [data-status=scheduled]').waitFor();
+    await page.getByRole('button', { name: 'Cancel batch' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel batch' }).click();
+    await page.locator('.toast', { hasText: 'Batch cancelled.' }).waitFor();
+    await page.locator('.page-head [data-status=cancelled]').waitFor();
+    await expect(page.getByRole('button', { name: 'Cancel batch' }).count()).resolves.toBe(0);
+    await screenshot(page, '05-batch-cancelled');
+
+    await page.getByRole('link', { name: 'Batch calls', exact: true }).first().click();
+    await page.locator('[data-testid=batch-table] [data-status=cancelled]').waitFor();
+    await screenshot(page, 'batch-list');
+  }, 60_000);
+
+  it('starts a batch and shows its rows go pending → dialing → completed/failed without a reload', async () => {
+    await page.goto(`${service.baseUrl}/#/batches/new`);
+    await page.getByLabel('Name', { exact: true }).fill('Live reminders');
+    await page.getByLabel('Agent', { exact: true }).selectOption(service.agentId);
+    await page.getByLabel('Add by hand').check();
+    // One call at a time, so the second row is still pending while the first dials.
+    await page.getByText('Advanced').click();
+    await page.getByLabel('Max concurrent calls').fill('1');
+    await page.getByLabel('Phone of recipient 1').fill('+14155551234');
+    await page.getByLabel('first_name of recipient 1').fill('Alice');
+    await page.getByLabel('appointment_date of recipient 1').fill('May 5th at 2pm');
+    await page.getByRole('button', { name: 'Add recipient' }).click();
+    // …0002 never answers in the simulated network: that call fails with outcome no_answer.
+    await page.getByLabel('Phone of recipient 2').fill('+14155550002');
+    await page.getByLabel('first_name of recipient 2').fill('Bob');
+    await page.getByLabel('appointment_date of recipient 2').fill('May 6th at 10am');
+    await page.getByRole('button', { name: 'Start batch' }).click();
+    await page.getByRole('heading', { name: 'Live reminders' }).waitFor();
+    await page.locator('[data-testid=recipient-table] tbody tr').nth(1).waitFor();
+
+    // A marker in the page's memory: it survives only if the page is never reloaded.
+    await page.evaluate('window.__e2eMarker = "same page"');
+    const seen: Record<number, string[]> = { 1: [], 2: [] };
+    let shotWhileRunning = false;
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      for (const position of [1, 2]) {
+        const status = await rowStatus(position);
+        const history = seen[position] ?? [];
+        if (status !== null && history[history.length - 1] !== status) history.push(status);
+      }
+      if (!shotWhileRunning && seen[1]?.includes('completed') && (await rowStatus(2)) === 'dialing') {
+        await screenshot(page, 'batch-running');
+        shotWhileRunning = true;
+      }
+      const done = [1, 2].every((p) => ['completed', 'failed'].includes(seen[p]?.at(-1) ?? ''));
+      if (done || Date.now() > deadline) break;
+      await page.waitForTimeout(250);
+    }
+    await expect(page.evaluate('window.__e2eMarker')).resolves.toBe('same page');
+    // Row 2 waited its turn: pending, then dialing, then failed (no answer). Row 1 was dialing at
+    // once or after a pending moment, and completed.
+    expect(seen[2]).toEqual(['pending', 'dialing', 'failed']);
+    expect(seen[1]?.filter((s) => s !== 'pending')).toEqual(['dialing', 'completed']);
+    await page.locator('.page-head [data-status=completed]').waitFor();
+    await expect(page.locator('[data-stat=pickup] .stat-value').innerText()).resolves.toBe('50%');
+    await page.getByTestId('outcome-chart').waitFor();
+    await screenshot(page, '06-batch-completed');
+
+    // The answered call's conversation: the agent's first message with Alice's variables filled in.
+    await page.getByRole('button', { name: 'View conversation of recipient 1' }).click();
+    const dialog = page.getByTestId('conversation-dialog');
+    await dialog.getByTestId('transcript').waitFor();
+    await expect(dialog.getByTestId('transcript').innerText()).resolves.toContain('Hi Alice');
+    await expect(dialog.innerText()).resolves.toContain('attendance_confirmed');
+    await screenshot(page, '07-conversation');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    expect(browser.pageErrors).toEqual([]);
+  }, 120_000);
+
+  it('creates a number and an agent, shows the webhook secret once, and rotates it', async () => {
+    await page.getByRole('link', { name: 'Phone numbers' }).click();
+    await page.getByRole('link', { name: 'Add number' }).click();
+    await page.getByLabel('Phone number', { exact: true }).fill('+1 415 555 0199');
+    await page.getByLabel('Label', { exact: true }).fill('Second line');
+    await page.getByRole('button', { name: 'Add number' }).click();
+    await page.getByTestId('number-table').getByRole('cell', { name: '+14155550199', exact: true }).waitFor();
+    await screenshot(page, '08-phone-numbers');
+
+    await page.getByRole('link', { name: 'Agents' }).click();
+    await page.getByRole('link', { name: 'New agent' }).click();
+    // The API's rules run in the form first: an empty prompt is named before anything is sent.
+    await page.getByLabel('Name', { exact: true }).fill('Follow-up agent');
+    await page.getByRole('button', { name: 'Create agent' }).click();
+    await page.getByTestId('error-summary').getByText('prompt: must not be empty').waitFor();
+    await page
+      .getByLabel('Prompt', { exact: true })
+      .fill('Call {{first_name}} about their order {{order_id}}.');
+    await page
+      .getByLabel('Phone number', { exact: true })
+      .selectOption({ label: '+14155550199 (Second line)' });
+    await page.getByLabel('Webhook URL').fill('http://127.0.0.1:9/hooks');
+    await page.getByRole('button', { name: 'Create agent' }).click();
+    const secret = await page.getByTestId('webhook-secret').inputValue();
+    expect(secret).toMatch(/^whsec_/);
+    await screenshot(page, '09-agent-secret');
+
+    // Shown once: the agent's page does not show it again after a reload.
+    await page.reload();
+    await page.getByRole('heading', { name: 'Edit agent' }).waitFor();
+    await page.getByLabel('Name', { exact: true }).waitFor();
+    await expect(page.getByTestId('webhook-secret').count()).resolves.toBe(0);
+
+    await page.getByRole('button', { name: 'Rotate webhook secret' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Rotate secret' }).click();
+    const rotated = await page.getByTestId('webhook-secret').inputValue();
+    expect(rotated).toMatch(/^whsec_/);
+    expect(rotated).not.toBe(secret);
+
+    // Editing keeps the rest: rename, save, and the list shows the new name and its placeholders.
+    await page.getByLabel('Name', { exact: true }).fill('Order follow-up');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Agent saved.').first().waitFor();
+    await page.getByRole('link', { name: '← Agents' }).click();
+    const row = page.getByTestId('agent-table').locator('tr', { hasText: 'Order follow-up' });
+    await expect(row.innerText()).resolves.toContain('first_name, order_id');
+    await screenshot(page, '10-agents');
+
+    // Readable on a phone: the list turns into cards.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByRole('link', { name: 'Batch calls', exact: true }).first().click();
+    await page.getByTestId('batch-table').waitFor();
+    await screenshot(page, '11-batch-list-phone');
+    expect(browser.pageErrors).toEqual([]);
+  }, 60_000);
+});

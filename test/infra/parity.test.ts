@@ -1,0 +1,220 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CfnElement, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, type BatchCallsApp } from '#infra/app.ts';
+import {
+  FUNCTIONS,
+  QUEUE_SOURCES,
+  QUEUES,
+  RECURRING,
+  ROUTES,
+  SCHEDULER_TARGET,
+  STREAM_SOURCES,
+  routeKey,
+  type FunctionName,
+  type QueueName,
+} from '#infra/wiring.ts';
+
+/**
+ * infra/wiring.ts is what the local runtime reads; this checks that the synthesized stacks say the
+ * same: every function, route, trigger, batch size, concurrency and filter, and nothing else.
+ * Everything is read back from the template and mapped to wiring names, then compared whole.
+ */
+
+type Props = Record<string, unknown>;
+interface Resource {
+  Type: string;
+  Properties?: Props;
+}
+
+let built: BatchCallsApp;
+let stateful: Template;
+let stateless: Template;
+let outdir: string;
+
+beforeAll(() => {
+  outdir = mkdtempSync(join(tmpdir(), 'batch-calls-cdk-'));
+  built = buildApp({
+    context: { 'aws:cdk:bundling-stacks': [], 'aws:cdk:disable-asset-staging': true, region: 'eu-west-1' },
+    outdir,
+    env: {},
+    nagChecks: false,
+  });
+  stateful = Template.fromStack(built.stateful);
+  stateless = Template.fromStack(built.stateless);
+});
+
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
+const QUEUE_NAMES = Object.keys(QUEUES) as QueueName[];
+const idOf = (stack: Stack, construct: IConstruct) =>
+  stack.getLogicalId(construct.node.defaultChild as CfnElement);
+const ofType = (t: Template, type: string) =>
+  Object.entries(t.toJSON().Resources as Record<string, Resource>).filter(([, r]) => r.Type === type);
+const key = (v: unknown) => JSON.stringify(v);
+
+/** Template value → wiring function name (by `Ref` or `GetAtt …Arn` of its function). */
+function functionNamed(value: unknown): FunctionName {
+  for (const name of FUNCTION_NAMES) {
+    const id = idOf(built.stateless, built.stateless.functions[name]);
+    if (key(value) === key({ Ref: id }) || key(value) === key({ 'Fn::GetAtt': [id, 'Arn'] })) return name;
+  }
+  throw new Error(`not a wiring function: ${key(value)}`);
+}
+
+/** Template value (an import of the stateful stack's export) → the stateful resource it names. */
+function exported(value: unknown): string {
+  const name = (value as { 'Fn::ImportValue'?: string })['Fn::ImportValue'];
+  for (const output of Object.values(stateful.toJSON().Outputs as Record<string, Props>)) {
+    if ((output.Export as { Name?: string } | undefined)?.Name === name) {
+      const getAtt = (output.Value as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
+      if (getAtt) return `${getAtt[0]}.${getAtt[1]}`;
+    }
+  }
+  throw new Error(`not a stateful export: ${key(value)}`);
+}
+
+function queueNamed(value: unknown): QueueName {
+  const target = exported(value);
+  for (const name of QUEUE_NAMES) {
+    if (target === `${idOf(built.stateful, built.stateful.queues[name].queue)}.Arn`) return name;
+  }
+  throw new Error(`not a wiring queue: ${target}`);
+}
+
+describe('parity of the CDK app with infra/wiring.ts', () => {
+  it('deploys every function of FUNCTIONS, with its entry, memory and timeout, and no other', () => {
+    const deployed = ofType(stateless, 'AWS::Lambda::Function')
+      .filter(([id]) => !id.startsWith('CustomCDKBucketDeployment'))
+      .map(([id, fn]) => {
+        const name = functionNamed({ Ref: id });
+        return [
+          name,
+          {
+            description: fn.Properties?.Description,
+            memoryMb: fn.Properties?.MemorySize,
+            timeoutSeconds: fn.Properties?.Timeout,
+          },
+        ];
+      });
+    expect(Object.fromEntries(deployed)).toEqual(
+      Object.fromEntries(
+        FUNCTION_NAMES.map((name) => [
+          name,
+          {
+            description: `batch-calls ${name} (${FUNCTIONS[name].entry})`,
+            memoryMb: FUNCTIONS[name].memoryMb,
+            timeoutSeconds: FUNCTIONS[name].timeoutSeconds,
+          },
+        ]),
+      ),
+    );
+  });
+
+  it('serves exactly the ROUTES, each by its function and with its authentication', () => {
+    const integrations = new Map(
+      ofType(stateless, 'AWS::ApiGatewayV2::Integration').map(([id, integration]) => [
+        id,
+        functionNamed(integration.Properties?.IntegrationUri),
+      ]),
+    );
+    const routes = ofType(stateless, 'AWS::ApiGatewayV2::Route').map(([, route]) => {
+      const target =
+        String(key(route.Properties?.Target)).match(/"integrations\/","?.*?\{"Ref":"([^"]+)"/)?.[1] ?? '';
+      return {
+        key: route.Properties?.RouteKey,
+        function: integrations.get(target),
+        auth:
+          route.Properties?.AuthorizationType === 'CUSTOM'
+            ? 'apiKey'
+            : route.Properties?.AuthorizationType === 'NONE'
+              ? 'none'
+              : '?',
+      };
+    });
+    const sortByKey = <T extends { key: unknown }>(list: T[]) =>
+      [...list].sort((a, b) => String(a.key).localeCompare(String(b.key)));
+    expect(sortByKey(routes)).toEqual(
+      sortByKey(
+        ROUTES.map((route) => ({ key: routeKey(route), function: route.function, auth: route.auth })),
+      ),
+    );
+  });
+
+  it('has the queues of QUEUES, with their visibility timeout, retention and redrive', () => {
+    for (const name of QUEUE_NAMES) {
+      const queue = stateful.toJSON().Resources[
+        idOf(built.stateful, built.stateful.queues[name].queue)
+      ] as Resource;
+      expect(queue.Properties, name).toMatchObject({
+        VisibilityTimeout: QUEUES[name].visibilityTimeoutSeconds,
+        MessageRetentionPeriod: QUEUES[name].retentionSeconds,
+        RedrivePolicy: { maxReceiveCount: QUEUES[name].maxReceiveCount },
+      });
+    }
+  });
+
+  it('triggers functions from queues exactly as QUEUE_SOURCES says', () => {
+    const sources = ofType(stateless, 'AWS::Lambda::EventSourceMapping')
+      .map(([, m]) => m.Properties ?? {})
+      .filter((m) => m.StartingPosition === undefined)
+      .map((m) => ({
+        queue: queueNamed(m.EventSourceArn),
+        function: functionNamed(m.FunctionName),
+        batchSize: m.BatchSize,
+        maxConcurrency: (m.ScalingConfig as { MaximumConcurrency?: number } | undefined)?.MaximumConcurrency,
+        maxBatchingWindowSeconds: m.MaximumBatchingWindowInSeconds,
+        reportBatchItemFailures: key(m.FunctionResponseTypes) === key(['ReportBatchItemFailures']),
+      }));
+    expect(sources).toEqual(QUEUE_SOURCES.map((s) => ({ ...s })));
+  });
+
+  it('triggers functions from the table stream exactly as STREAM_SOURCES says, filters included', () => {
+    const streamArn = `${idOf(built.stateful, built.stateful.table)}.StreamArn`;
+    const sources = ofType(stateless, 'AWS::Lambda::EventSourceMapping')
+      .map(([, m]) => m.Properties ?? {})
+      .filter((m) => m.StartingPosition !== undefined)
+      .map((m) => {
+        expect(exported(m.EventSourceArn)).toBe(streamArn);
+        return {
+          function: functionNamed(m.FunctionName),
+          batchSize: m.BatchSize,
+          maxBatchingWindowSeconds: m.MaximumBatchingWindowInSeconds,
+          startingPosition: m.StartingPosition,
+          bisectBatchOnError: m.BisectBatchOnFunctionError,
+          retryAttempts: m.MaximumRetryAttempts,
+          maxRecordAgeSeconds: m.MaximumRecordAgeInSeconds,
+          parallelizationFactor: m.ParallelizationFactor,
+          reportBatchItemFailures: key(m.FunctionResponseTypes) === key(['ReportBatchItemFailures']),
+          filters: (m.FilterCriteria as { Filters: { Pattern: string }[] }).Filters.map(
+            (f) => JSON.parse(f.Pattern) as unknown,
+          ),
+        };
+      });
+    expect(sources).toEqual(STREAM_SOURCES.map((s) => ({ ...s })));
+  });
+
+  it('runs the RECURRING functions at their rate', () => {
+    const rules = ofType(stateless, 'AWS::Events::Rule').map(([, rule]) => {
+      const targets = rule.Properties?.Targets as { Arn: unknown }[];
+      expect(targets).toHaveLength(1);
+      return { function: functionNamed(targets[0]?.Arn), rate: rule.Properties?.ScheduleExpression };
+    });
+    expect(rules).toEqual(RECURRING.map(({ function: fn, rate }) => ({ function: fn, rate })));
+  });
+
+  it('lets EventBridge Scheduler invoke SCHEDULER_TARGET, and nothing else', () => {
+    const role = idOf(built.stateless, built.stateless.schedulerRole);
+    const invoked = ofType(stateless, 'AWS::IAM::Policy')
+      .filter(([, p]) => key(p.Properties?.Roles) === key([{ Ref: role }]))
+      .flatMap(([, p]) => (p.Properties?.PolicyDocument as { Statement: Props[] }).Statement)
+      .filter((s) => key(s.Action) === key('lambda:InvokeFunction'))
+      .map((s) => functionNamed(s.Resource));
+    expect(invoked).toEqual([SCHEDULER_TARGET]);
+  });
+});

@@ -1,0 +1,631 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CfnElement, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, type BatchCallsApp } from '#infra/app.ts';
+import { DeployConfigError, parseDeployConfig } from '#infra/config.ts';
+import { FILES_PREFIX, UPLOAD_EXPIRY_DAYS } from '#infra/stacks/stateful-stack.ts';
+import {
+  FUNCTIONS,
+  QUEUE_SOURCES,
+  QUEUES,
+  SCHEDULER_TARGET,
+  STREAM_SOURCES,
+  type FunctionName,
+} from '#infra/wiring.ts';
+import { TABLE } from '#shared/adapters/dynamodb/table-definition.ts';
+import { ENV } from '#shared/config/env-names.ts';
+
+/**
+ * The properties of the synthesized stacks that matter for correctness and safety. Bundling is
+ * skipped (the code is not under test here), each app is built once.
+ */
+
+type Props = Record<string, unknown>;
+interface Resource {
+  Type: string;
+  Properties?: Props;
+  DeletionPolicy?: string;
+}
+interface Statement {
+  Effect: string;
+  Action: string[];
+  Resource: unknown[];
+  Principal?: unknown;
+  Condition?: Props;
+}
+
+const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
+const outdirs: string[] = [];
+
+function build(context: Record<string, unknown> = {}): BatchCallsApp {
+  const outdir = mkdtempSync(join(tmpdir(), 'batch-calls-cdk-'));
+  outdirs.push(outdir);
+  return buildApp({
+    context: {
+      'aws:cdk:bundling-stacks': [],
+      'aws:cdk:disable-asset-staging': true,
+      region: 'eu-west-1',
+      account: '123456789012',
+      ...context,
+    },
+    outdir,
+    env: {},
+    // test/infra/nag.test.ts runs the checks; here they would only slow every synth down.
+    nagChecks: false,
+  });
+}
+
+const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+const resources = (t: Template) => t.toJSON().Resources as Record<string, Resource>;
+const ofType = (t: Template, type: string) => Object.entries(resources(t)).filter(([, r]) => r.Type === type);
+const idOf = (stack: Stack, construct: IConstruct) =>
+  stack.getLogicalId(construct.node.defaultChild as CfnElement);
+const props = (t: Template, id: string): Props => {
+  const r = resources(t)[id];
+  if (!r) throw new Error(`no resource ${id}`);
+  return r.Properties ?? {};
+};
+
+function statementsOfRole(t: Template, roleId: string): Statement[] {
+  return ofType(t, 'AWS::IAM::Policy')
+    .filter(([, p]) =>
+      asArray(p.Properties?.Roles as unknown[]).some(
+        (r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId }),
+      ),
+    )
+    .flatMap(([, p]) => asArray((p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement))
+    .map((s) => ({ ...s, Action: asArray(s.Action), Resource: asArray(s.Resource) }));
+}
+
+const actionsOf = (statements: Statement[]) => new Set(statements.flatMap((s) => s.Action));
+
+/** The export name under which the stateful stack exports an attribute of one of its resources. */
+function importOf(stateful: Template, id: string, attribute: 'Arn' | 'StreamArn' | 'Ref'): unknown {
+  for (const output of Object.values(stateful.toJSON().Outputs as Record<string, Props>)) {
+    const value = JSON.stringify(output.Value);
+    const wanted = attribute === 'Ref' ? { Ref: id } : { 'Fn::GetAtt': [id, attribute] };
+    if (value === JSON.stringify(wanted)) {
+      return { 'Fn::ImportValue': (output.Export as { Name: string }).Name };
+    }
+  }
+  throw new Error(`${id}.${attribute} is not exported`);
+}
+
+let prod: BatchCallsApp;
+let stateful: Template;
+let stateless: Template;
+
+beforeAll(() => {
+  prod = build();
+  stateful = Template.fromStack(prod.stateful);
+  stateless = Template.fromStack(prod.stateless);
+});
+
+afterAll(() => {
+  for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
+});
+
+const fnId = (name: FunctionName) => idOf(prod.stateless, prod.stateless.functions[name]);
+const roleId = (name: FunctionName) => {
+  const role = prod.stateless.functions[name].role;
+  if (!role) throw new Error(`${name} has no role`);
+  return idOf(prod.stateless, role);
+};
+const queueArn = (construct: IConstruct) => importOf(stateful, idOf(prod.stateful, construct), 'Arn');
+
+describe('table', () => {
+  it('has the key schema, the sparse KEYS_ONLY GSI1, the stream, PITR and TTL of TABLE', () => {
+    const [[, table] = []] = ofType(stateful, 'AWS::DynamoDB::Table');
+    expect(table?.Properties).toMatchObject({
+      KeySchema: [
+        { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
+        { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: TABLE.gsi1.name,
+          KeySchema: [
+            { AttributeName: TABLE.gsi1.partitionKey, KeyType: 'HASH' },
+            { AttributeName: TABLE.gsi1.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
+      DeletionProtectionEnabled: true,
+    });
+    expect(table?.DeletionPolicy).toBe('Retain');
+  });
+});
+
+describe('queues', () => {
+  it.each(QUEUE_SOURCES.map((s) => [s.queue, s] as const))(
+    'the %s queue redrives to its DLQ and hides messages ≥ 6 × its consumer timeout',
+    (name, source) => {
+      const { queue, deadLetterQueue } = prod.stateful.queues[name];
+      const q = props(stateful, idOf(prod.stateful, queue));
+      const consumerTimeout = props(stateless, fnId(source.function)).Timeout as number;
+      expect(consumerTimeout).toBe(FUNCTIONS[source.function].timeoutSeconds);
+      expect(q.VisibilityTimeout as number).toBeGreaterThanOrEqual(6 * consumerTimeout);
+      expect(q.RedrivePolicy).toEqual({
+        deadLetterTargetArn: { 'Fn::GetAtt': [idOf(prod.stateful, deadLetterQueue), 'Arn'] },
+        maxReceiveCount: QUEUES[name].maxReceiveCount,
+      });
+      expect(QUEUES[name].maxReceiveCount).toBeGreaterThan(1);
+    },
+  );
+
+  it('every queue is encrypted, TLS-only and retained in prod', () => {
+    const queues = ofType(stateful, 'AWS::SQS::Queue');
+    expect(queues.length).toBeGreaterThan(0);
+    const policies = ofType(stateful, 'AWS::SQS::QueuePolicy');
+    for (const [id, queue] of queues) {
+      expect(queue.Properties?.SqsManagedSseEnabled, id).toBe(true);
+      expect(queue.DeletionPolicy, id).toBe('Retain');
+      const denies = policies
+        .filter(([, p]) =>
+          asArray(p.Properties?.Queues as unknown[]).some(
+            (q) => JSON.stringify(q) === JSON.stringify({ Ref: id }),
+          ),
+        )
+        .flatMap(([, p]) => (p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement)
+        .filter(
+          (s) =>
+            s.Effect === 'Deny' &&
+            JSON.stringify(s.Condition) === JSON.stringify({ Bool: { 'aws:SecureTransport': 'false' } }),
+        );
+      expect(denies, `${id} must refuse plain HTTP`).toHaveLength(1);
+    }
+  });
+});
+
+describe('event sources', () => {
+  const mappings = () =>
+    ofType(stateless, 'AWS::Lambda::EventSourceMapping').map(([, m]) => m.Properties ?? {});
+  const mappingOf = (name: FunctionName) => {
+    const found = mappings().filter(
+      (m) => JSON.stringify(m.FunctionName) === JSON.stringify({ Ref: fnId(name) }),
+    );
+    expect(found, `${name} has one event source`).toHaveLength(1);
+    return found[0] ?? {};
+  };
+
+  it.each(QUEUE_SOURCES.map((s) => [s.function, s] as const))(
+    '%s consumes its queue with batch size, maximum concurrency and partial batch failures',
+    (name, source) => {
+      expect(mappingOf(name)).toMatchObject({
+        EventSourceArn: queueArn(prod.stateful.queues[source.queue].queue),
+        BatchSize: source.batchSize,
+        ScalingConfig: { MaximumConcurrency: source.maxConcurrency },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+    },
+  );
+
+  it.each(STREAM_SOURCES.map((s) => [s.function, s] as const))(
+    '%s reads the stream filtered, bisecting, with bounded retries and an on-failure queue',
+    (name, source) => {
+      const mapping = mappingOf(name);
+      expect(mapping).toMatchObject({
+        EventSourceArn: importOf(stateful, idOf(prod.stateful, prod.stateful.table), 'StreamArn'),
+        StartingPosition: source.startingPosition,
+        BatchSize: source.batchSize,
+        BisectBatchOnFunctionError: true,
+        MaximumRetryAttempts: source.retryAttempts,
+        MaximumRecordAgeInSeconds: source.maxRecordAgeSeconds,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        DestinationConfig: { OnFailure: { Destination: queueArn(prod.stateful.streamFailureQueue) } },
+      });
+      // Bounded: -1 would retry a poisoned record until it expires, blocking its shard.
+      expect(mapping.MaximumRetryAttempts as number).toBeGreaterThanOrEqual(0);
+      expect(mapping.MaximumRetryAttempts as number).toBeLessThanOrEqual(10);
+      const patterns = (mapping.FilterCriteria as { Filters: { Pattern: string }[] }).Filters.map((f) =>
+        JSON.parse(f.Pattern),
+      );
+      expect(patterns).toEqual(source.filters);
+    },
+  );
+});
+
+describe('functions', () => {
+  it.each(FUNCTION_NAMES)('%s runs Node.js 22 on ARM64 with X-Ray, JSON logs and its environment', (name) => {
+    const fn = props(stateless, fnId(name));
+    expect(fn).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      TracingConfig: { Mode: 'Active' },
+      LoggingConfig: { LogFormat: 'JSON' },
+      MemorySize: FUNCTIONS[name].memoryMb,
+      Timeout: FUNCTIONS[name].timeoutSeconds,
+    });
+    const env = (fn.Environment as { Variables: Props }).Variables;
+    expect(env[ENV.tableName]).toEqual(importOf(stateful, idOf(prod.stateful, prod.stateful.table), 'Ref'));
+    expect(env[ENV.serviceName]).toBe(`batch-calls-${name}`);
+    expect(env[ENV.publicBaseUrl]).toBeDefined();
+    for (const queue of FUNCTIONS[name].access.sendTo ?? []) {
+      expect(env[queue === 'dial' ? ENV.dialQueueUrl : ENV.webhookQueueUrl]).toBeDefined();
+    }
+    expect(env[ENV.transcriptsBucket] !== undefined).toBe(FUNCTIONS[name].access.transcripts !== undefined);
+  });
+
+  it('the api function knows the schedule group, the scheduler role, its DLQ and the start function', () => {
+    const env = (props(stateless, fnId('api')).Environment as { Variables: Props }).Variables;
+    expect(env).toMatchObject({
+      [ENV.schedulerGroupName]: prod.stateless.scheduleGroup.scheduleGroupName,
+      [ENV.schedulerRoleArn]: { 'Fn::GetAtt': [idOf(prod.stateless, prod.stateless.schedulerRole), 'Arn'] },
+      [ENV.schedulerDlqArn]: queueArn(prod.stateful.schedulerDeadLetterQueue),
+      [ENV.schedulerTargetArn]: { 'Fn::GetAtt': [fnId(SCHEDULER_TARGET), 'Arn'] },
+    });
+  });
+});
+
+describe('IAM', () => {
+  const tableWrites = [
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:BatchWriteItem',
+  ];
+
+  it('the authorizer can read the table and nothing else: no writes, queues, files, secrets or schedules', () => {
+    const actions = actionsOf(statementsOfRole(stateless, roleId('authorizer')));
+    expect(actions.has('dynamodb:GetItem')).toBe(true);
+    expect(actions.has('dynamodb:Query')).toBe(true);
+    for (const action of actions) {
+      expect(action, `authorizer may not ${action}`).toMatch(
+        /^(dynamodb:(Get|Query|Scan|BatchGet|Describe|ConditionCheck)|logs:|xray:)/,
+      );
+    }
+    for (const write of tableWrites) expect(actions.has(write)).toBe(false);
+  });
+
+  it.each(FUNCTION_NAMES)('%s holds exactly the access FUNCTIONS gives it', (name) => {
+    const { access } = FUNCTIONS[name];
+    const statements = statementsOfRole(stateless, roleId(name));
+    const actions = actionsOf(statements);
+    expect(tableWrites.every((a) => actions.has(a))).toBe(access.table === 'readWrite');
+    expect(actions.has('dynamodb:GetItem')).toBe(access.table !== undefined);
+
+    const isStreamConsumer = STREAM_SOURCES.some((s) => s.function === name);
+    const sendTargets = statements
+      .filter((s) => s.Action.includes('sqs:SendMessage'))
+      .flatMap((s) => s.Resource.map((r) => JSON.stringify(r)));
+    const expectedSends = [
+      ...(access.sendTo ?? []).map((q) => queueArn(prod.stateful.queues[q].queue)),
+      ...(isStreamConsumer ? [queueArn(prod.stateful.streamFailureQueue)] : []),
+    ].map((r) => JSON.stringify(r));
+    expect(new Set(sendTargets)).toEqual(new Set(expectedSends));
+
+    const s3Actions = [...actions].filter((a) => a.startsWith('s3:'));
+    if (access.transcripts === undefined) expect(s3Actions).toEqual([]);
+    if (access.transcripts === 'write') {
+      expect(actions.has('s3:PutObject')).toBe(true);
+      expect(s3Actions.some((a) => a.startsWith('s3:Delete'))).toBe(false);
+    }
+    for (const s of statements.filter((st) => st.Action.some((a) => a.startsWith('s3:')))) {
+      for (const r of s.Resource) expect(JSON.stringify(r)).not.toMatch(/uploads\//);
+    }
+
+    const secretStatements = statements.filter((s) => s.Action.some((a) => a.startsWith('secretsmanager:')));
+    const secretActions = new Set(secretStatements.flatMap((s) => s.Action));
+    if (!access.secrets) expect(secretActions.size).toBe(0);
+    if (access.secrets === 'read') expect([...secretActions]).toEqual(['secretsmanager:GetSecretValue']);
+    if (access.secrets === 'readWrite') expect(secretActions.has('secretsmanager:CreateSecret')).toBe(true);
+    for (const s of secretStatements) {
+      for (const r of s.Resource) expect(JSON.stringify(r)).toMatch(/:secret:batch-calls\/\*"\]\]\}$/);
+    }
+
+    expect(actions.has('scheduler:CreateSchedule')).toBe(access.scheduler === true);
+    expect(actions.has('iam:PassRole')).toBe(access.scheduler === true);
+    expect(actions.has('lambda:InvokeFunction')).toBe(false);
+  });
+
+  it('the api function may pass only the scheduler role, and manage schedules only in its group', () => {
+    const statements = statementsOfRole(stateless, roleId('api'));
+    const passRole = statements.filter((s) => s.Action.includes('iam:PassRole'));
+    expect(passRole.flatMap((s) => s.Resource)).toEqual([
+      { 'Fn::GetAtt': [idOf(prod.stateless, prod.stateless.schedulerRole), 'Arn'] },
+    ]);
+    const schedules = statements.filter((s) => s.Action.includes('scheduler:CreateSchedule'));
+    expect(new Set(schedules.flatMap((s) => s.Action))).toEqual(
+      new Set(['scheduler:CreateSchedule', 'scheduler:DeleteSchedule']),
+    );
+    expect(JSON.stringify(schedules.flatMap((s) => s.Resource))).toContain(
+      `:schedule/${prod.stateless.scheduleGroup.scheduleGroupName}/*`,
+    );
+  });
+
+  it('the scheduler role is assumable by EventBridge Scheduler of this account only and may only start batches', () => {
+    const role = props(stateless, idOf(prod.stateless, prod.stateless.schedulerRole));
+    expect(role.AssumeRolePolicyDocument).toMatchObject({
+      Statement: [
+        {
+          Action: 'sts:AssumeRole',
+          Effect: 'Allow',
+          Principal: { Service: 'scheduler.amazonaws.com' },
+          Condition: {
+            StringEquals: { 'aws:SourceAccount': '123456789012' },
+            ArnEquals: {
+              'aws:SourceArn': { 'Fn::GetAtt': [idOf(prod.stateless, prod.stateless.scheduleGroup), 'Arn'] },
+            },
+          },
+        },
+      ],
+    });
+    expect(role.ManagedPolicyArns).toBeUndefined();
+    const statements = statementsOfRole(stateless, idOf(prod.stateless, prod.stateless.schedulerRole));
+    expect(statements.map(({ Effect, Action, Resource }) => ({ Effect, Action, Resource }))).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['lambda:InvokeFunction'],
+        Resource: [{ 'Fn::GetAtt': [fnId(SCHEDULER_TARGET), 'Arn'] }],
+      },
+      {
+        Effect: 'Allow',
+        Action: ['sqs:SendMessage'],
+        Resource: [queueArn(prod.stateful.schedulerDeadLetterQueue)],
+      },
+    ]);
+  });
+
+  it('only the scheduler role can invoke the start function: it has no resource policy for anyone else', () => {
+    const permissions = ofType(stateless, 'AWS::Lambda::Permission').filter(
+      ([, p]) =>
+        JSON.stringify(p.Properties?.FunctionName) ===
+        JSON.stringify({ 'Fn::GetAtt': [fnId(SCHEDULER_TARGET), 'Arn'] }),
+    );
+    expect(permissions).toEqual([]);
+    const invokers = ofType(stateless, 'AWS::IAM::Policy').filter(([, p]) =>
+      JSON.stringify(p.Properties?.PolicyDocument).includes('lambda:InvokeFunction'),
+    );
+    expect(invokers.map(([, p]) => p.Properties?.Roles)).toEqual([
+      [{ Ref: idOf(prod.stateless, prod.stateless.schedulerRole) }],
+    ]);
+  });
+
+  it('no role holds a wildcard action or resource except the listed ones AWS or CDK requires', () => {
+    // Resource "*" only for actions that have no resource-level permissions.
+    const starResourceActions = new Set([
+      'xray:PutTraceSegments',
+      'xray:PutTelemetryRecords',
+      'dynamodb:ListStreams',
+      // BucketDeployment's CloudFront invalidation (CDK grants these on *).
+      'cloudfront:CreateInvalidation',
+      'cloudfront:GetInvalidation',
+    ]);
+    // CDK's S3 grants (bucket read, put, and the dashboard deployment's sync).
+    const wildcardActions = new Set([
+      's3:GetObject*',
+      's3:GetBucket*',
+      's3:List*',
+      's3:Abort*',
+      's3:DeleteObject*',
+    ]);
+    for (const template of [stateful, stateless]) {
+      for (const [id, policy] of ofType(template, 'AWS::IAM::Policy')) {
+        const statements = asArray(
+          (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement,
+        );
+        for (const s of statements) {
+          for (const action of asArray(s.Action)) {
+            if (action.includes('*')) expect(wildcardActions, `${id}: ${action}`).toContain(action);
+          }
+          if (asArray(s.Resource).includes('*')) {
+            for (const action of asArray(s.Action))
+              expect(starResourceActions, `${id}: ${action} on *`).toContain(action);
+          }
+        }
+      }
+    }
+  });
+
+  it('no function role carries an AWS managed policy', () => {
+    for (const name of FUNCTION_NAMES) {
+      expect(props(stateless, roleId(name)).ManagedPolicyArns, name).toBeUndefined();
+    }
+  });
+});
+
+describe('encryption and access to data', () => {
+  it('every bucket is encrypted, blocks public access and refuses plain HTTP', () => {
+    for (const template of [stateful, stateless]) {
+      const policies = ofType(template, 'AWS::S3::BucketPolicy');
+      for (const [id, bucket] of ofType(template, 'AWS::S3::Bucket')) {
+        expect(bucket.Properties?.BucketEncryption, id).toEqual({
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        });
+        expect(bucket.Properties?.PublicAccessBlockConfiguration, id).toEqual({
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        });
+        const tlsOnly = policies
+          .filter(([, p]) => JSON.stringify(p.Properties?.Bucket) === JSON.stringify({ Ref: id }))
+          .flatMap(([, p]) => (p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement)
+          .some(
+            (s) =>
+              s.Effect === 'Deny' &&
+              JSON.stringify(s.Condition) === JSON.stringify({ Bool: { 'aws:SecureTransport': 'false' } }),
+          );
+        expect(tlsOnly, `${id} must refuse plain HTTP`).toBe(true);
+      }
+    }
+  });
+
+  it('the files bucket logs access, expires uploads after a day and accepts pre-signed uploads', () => {
+    const bucket = props(stateful, idOf(prod.stateful, prod.stateful.filesBucket));
+    expect(bucket.LoggingConfiguration).toMatchObject({
+      DestinationBucketName: { Ref: idOf(prod.stateful, prod.stateful.logBucket) },
+    });
+    expect((bucket.LifecycleConfiguration as { Rules: Props[] }).Rules).toContainEqual(
+      expect.objectContaining({
+        Prefix: FILES_PREFIX.uploads,
+        ExpirationInDays: UPLOAD_EXPIRY_DAYS,
+        Status: 'Enabled',
+      }),
+    );
+    expect(bucket.CorsConfiguration).toMatchObject({ CorsRules: [{ AllowedMethods: ['PUT', 'POST'] }] });
+    expect(resources(stateful)[idOf(prod.stateful, prod.stateful.filesBucket)]?.DeletionPolicy).toBe(
+      'Retain',
+    );
+  });
+
+  it('the alarm topic is KMS-encrypted with a rotating key CloudWatch may use', () => {
+    const topic = props(stateful, idOf(prod.stateful, prod.stateful.alarmTopic));
+    expect(topic.KmsMasterKeyId).toMatchObject({ 'Fn::GetAtt': [expect.any(String), 'Arn'] });
+    const [[, key] = []] = ofType(stateful, 'AWS::KMS::Key');
+    expect(key?.Properties?.EnableKeyRotation).toBe(true);
+    const statements = (key?.Properties?.KeyPolicy as { Statement: Statement[] }).Statement;
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Effect: 'Allow' }),
+    );
+  });
+});
+
+describe('alarms', () => {
+  const alarmActions = () => [{ Ref: idOf(prod.stateful, prod.stateful.alarmTopic) }];
+
+  it('every dead-letter queue alarms as soon as it holds a message', () => {
+    const dlqs = [
+      prod.stateful.queues.dial.deadLetterQueue,
+      prod.stateful.queues.webhook.deadLetterQueue,
+      prod.stateful.schedulerDeadLetterQueue,
+      prod.stateful.streamFailureQueue,
+    ];
+    const alarms = ofType(stateful, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties ?? {});
+    for (const dlq of dlqs) {
+      const id = idOf(prod.stateful, dlq);
+      const alarm = alarms.find(
+        (a) =>
+          a.MetricName === 'ApproximateNumberOfMessagesVisible' &&
+          JSON.stringify(a.Dimensions) ===
+            JSON.stringify([{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id, 'QueueName'] } }]),
+      );
+      expect(alarm, `alarm on ${id}`).toMatchObject({
+        Namespace: 'AWS/SQS',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        AlarmActions: alarmActions(),
+      });
+    }
+  });
+
+  it.each(FUNCTION_NAMES)('the %s function alarms on errors', (name) => {
+    const alarms = ofType(stateless, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties ?? {});
+    const alarm = alarms.find(
+      (a) =>
+        a.MetricName === 'Errors' &&
+        JSON.stringify(a.Dimensions) ===
+          JSON.stringify([{ Name: 'FunctionName', Value: { Ref: fnId(name) } }]),
+    );
+    expect(alarm).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      AlarmActions: [importOf(stateful, idOf(prod.stateful, prod.stateful.alarmTopic), 'Ref')],
+    });
+  });
+});
+
+describe('HTTP API', () => {
+  it('the authorizer has no identity source and no cache, and answers simple responses', () => {
+    const [[authorizerId, authorizer] = []] = ofType(stateless, 'AWS::ApiGatewayV2::Authorizer');
+    expect(authorizer?.Properties).toMatchObject({
+      AuthorizerType: 'REQUEST',
+      EnableSimpleResponses: true,
+      AuthorizerPayloadFormatVersion: '2.0',
+      AuthorizerResultTtlInSeconds: 0,
+      IdentitySource: [],
+    });
+    const protectedRoutes = ofType(stateless, 'AWS::ApiGatewayV2::Route').filter(
+      ([, r]) => r.Properties?.AuthorizationType === 'CUSTOM',
+    );
+    expect(protectedRoutes.length).toBeGreaterThan(0);
+    for (const [, route] of protectedRoutes)
+      expect(route.Properties?.AuthorizerId).toEqual({ Ref: authorizerId });
+  });
+
+  it('the stage throttles and writes access logs', () => {
+    const [[, stage] = []] = ofType(stateless, 'AWS::ApiGatewayV2::Stage');
+    expect(stage?.Properties).toMatchObject({
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': [expect.any(String), 'Arn'] } },
+    });
+  });
+
+  it('the outputs name the API URL, dashboard URL, table name and region', () => {
+    const outputs = stateless.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(Object.keys(outputs)).toEqual(
+      expect.arrayContaining(['ApiUrl', 'DashboardUrl', 'TableName', 'Region']),
+    );
+    expect(outputs.Region?.Value).toBe('eu-west-1');
+  });
+});
+
+describe('stages and configuration', () => {
+  it('a dev stage deletes its data with the stack', () => {
+    const dev = build({ stage: 'dev' });
+    const t = Template.fromStack(dev.stateful);
+    for (const type of ['AWS::DynamoDB::Table', 'AWS::S3::Bucket', 'AWS::SQS::Queue']) {
+      for (const [id, r] of ofType(t, type)) expect(r.DeletionPolicy, id).toBe('Delete');
+    }
+    expect(dev.stateful.stackName).toBe('batch-calls-dev-stateful');
+  });
+
+  it('refuses bad context with the field named', () => {
+    const bad = (context: Record<string, unknown>) => () =>
+      parseDeployConfig({ region: 'eu-west-1', ...context }, {});
+    expect(bad({ stage: 'Prod!' })).toThrow(DeployConfigError);
+    expect(bad({ stage: 'Prod!' })).toThrow(/stage/);
+    expect(bad({ apiDomainName: 'api.example.com' })).toThrow(
+      /apiCertificateArn: required with apiDomainName/,
+    );
+    expect(
+      bad({
+        dashboardDomainName: 'calls.example.com',
+        dashboardCertificateArn:
+          'arn:aws:acm:eu-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012',
+      }),
+    ).toThrow(/dashboardCertificateArn: CloudFront needs a certificate in us-east-1/);
+    expect(bad({ logRetentionDays: 2 })).toThrow(/logRetentionDays/);
+    expect(bad({ apiRateLimit: 'fast' })).toThrow(/apiRateLimit/);
+    expect(bad({ alarmEmail: 'not-an-email' })).toThrow(/alarmEmail/);
+    expect(() => parseDeployConfig({}, {})).toThrow(/region is required/);
+  });
+
+  it('takes numbers from -c strings and the region from the CLI default', () => {
+    const config = parseDeployConfig(
+      { apiRateLimit: '20', apiBurstLimit: '40' },
+      { CDK_DEFAULT_REGION: 'us-west-2' },
+    );
+    expect(config).toMatchObject({
+      stage: 'prod',
+      region: 'us-west-2',
+      disposable: false,
+      limits: { apiRateLimit: 20, apiBurstLimit: 40 },
+      apiDomain: null,
+    });
+  });
+
+  it('names the missing function entry instead of synthesizing without it', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'batch-calls-empty-'));
+    outdirs.push(empty);
+    expect(() =>
+      buildApp({
+        context: { 'aws:cdk:bundling-stacks': [], region: 'eu-west-1' },
+        projectRoot: empty,
+        env: {},
+      }),
+    ).toThrow(`Function "api": its entry ${FUNCTIONS.api.entry} does not exist`);
+  });
+});

@@ -1,0 +1,298 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDocumentClient, createDynamoDbClient } from '#shared/adapters/dynamodb/client.ts';
+import { createDynamoStore } from '#shared/adapters/dynamodb/dynamo-store.ts';
+import { createDynamoRunStore } from '#shared/adapters/dynamodb/run-store.ts';
+import { ensureTable } from '#shared/adapters/dynamodb/table.ts';
+import { createWorkspaceWithKey } from '#shared/app/workspaces.ts';
+import { initialCounts, type Batch } from '#shared/domain/batch.ts';
+import { newId } from '#shared/domain/ids.ts';
+import type { OutboxRecord } from '#shared/domain/outbox.ts';
+import type { Recipient } from '#shared/domain/recipient.ts';
+import type { RunStore } from '#shared/ports/run-store.ts';
+import type { Store } from '#shared/ports/store.ts';
+import { startDynamoDbLocal, type DynamoDbLocal } from '#infra/local/dynamodb-local.ts';
+
+/** The run store's conditions and transactions, against DynamoDB Local: every race has one winner. */
+
+const TABLE_NAME = 'batch-calls-run-test';
+let db: DynamoDbLocal;
+let store: Store;
+let run: RunStore;
+let destroy: () => void;
+
+beforeAll(async () => {
+  db = await startDynamoDbLocal();
+  const raw = createDynamoDbClient({
+    endpoint: db.endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  destroy = () => raw.destroy();
+  await ensureTable(raw, TABLE_NAME);
+  const doc = createDocumentClient({ client: raw });
+  store = createDynamoStore({ client: doc, tableName: TABLE_NAME });
+  run = createDynamoRunStore({ client: doc, tableName: TABLE_NAME });
+});
+afterAll(async () => {
+  destroy?.();
+  await db?.stop();
+});
+
+const NOW = '2026-11-29T10:00:00.000Z';
+
+async function makeBatch(options: { total: number; maxConcurrent?: number; maxLiveCalls?: number }) {
+  const { workspace } = await createWorkspaceWithKey(store, { name: 'run test' });
+  if (options.maxLiveCalls !== undefined) {
+    // The workspace limit is a plain attribute; tests lower it directly.
+    const doc = createDocumentClient({
+      client: createDynamoDbClient({
+        endpoint: db.endpoint,
+        region: 'local',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      }),
+    });
+    const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
+    await doc.send(
+      new UpdateCommand({
+        TableName: TABLE_NAME,
+        Key: { PK: `WS#${workspace.id}`, SK: 'WS' },
+        UpdateExpression: 'SET maxLiveCalls = :m',
+        ExpressionAttributeValues: { ':m': options.maxLiveCalls },
+      }),
+    );
+  }
+  const batchId = newId('batch');
+  const recipients: Recipient[] = Array.from({ length: options.total }, (_, index) => ({
+    id: newId('recipient'),
+    batchId,
+    workspaceId: workspace.id,
+    index,
+    phone: '+14155551234',
+    dynamicVars: {},
+    status: 'pending',
+    outcome: null,
+    attempts: 0,
+    conversationId: null,
+    startedAt: null,
+    endedAt: null,
+    durationSecs: null,
+    error: null,
+  }));
+  const batch: Batch = {
+    id: batchId,
+    workspaceId: workspace.id,
+    name: 'b',
+    agentId: newId('agent'),
+    phoneNumberId: newId('phoneNumber'),
+    status: 'pending',
+    scheduledAt: null,
+    ringingTimeoutMs: 30_000,
+    maxConcurrentCalls: options.maxConcurrent ?? 10,
+    source: 'json',
+    totalRecipients: options.total,
+    counts: initialCounts(options.total),
+    failureReason: null,
+    createdAt: NOW,
+    startedAt: null,
+    completedAt: null,
+    cancelledAt: null,
+  };
+  await store.createBatch(batch, recipients);
+  return { workspaceId: workspace.id, batchId, recipients };
+}
+
+const ref = (workspaceId: string, batchId: string, recipientIndex: number, attempt = 1) => ({
+  workspaceId,
+  batchId,
+  recipientIndex,
+  attempt,
+});
+
+const answered = {
+  status: 'completed' as const,
+  outcome: 'answered' as const,
+  startedAt: NOW,
+  endedAt: NOW,
+  durationSecs: 12,
+  error: null,
+  conversationId: 'conv_x',
+  transcriptKey: 'k',
+};
+
+describe('starting', () => {
+  it('starts once, however many deliveries race, and lists the batch as active until it ends', async () => {
+    const { workspaceId, batchId } = await makeBatch({ total: 3 });
+    expect((await run.listActiveBatches()).map((b) => b.batchId)).toContain(batchId);
+    const results = await Promise.all([1, 2, 3, 4].map(() => run.startBatch(workspaceId, batchId, 3, NOW)));
+    expect(results.filter((r) => r !== null)).toHaveLength(1);
+    const started = results.find((r) => r !== null);
+    expect(started).toMatchObject({ status: 'running', dispatched: 3, startedAt: NOW });
+
+    expect(await run.failBatch(workspaceId, batchId, 'agent deleted', NOW)).toBe(true);
+    expect(await run.failBatch(workspaceId, batchId, 'again', NOW)).toBe(false);
+    expect((await run.listActiveBatches()).map((b) => b.batchId)).not.toContain(batchId);
+    expect(await store.getBatch(workspaceId, batchId)).toMatchObject({
+      status: 'failed',
+      failureReason: 'agent deleted',
+    });
+  });
+
+  it('a cancel and a start racing: one wins', async () => {
+    const { workspaceId, batchId } = await makeBatch({ total: 1 });
+    const [cancel, start] = await Promise.allSettled([
+      store.transitionBatch(workspaceId, batchId, ['pending', 'scheduled'], 'cancelled', {
+        cancelledAt: NOW,
+      }),
+      run.startBatch(workspaceId, batchId, 1, NOW),
+    ]);
+    const cancelled = cancel.status === 'fulfilled';
+    const started = start.status === 'fulfilled' && start.value !== null;
+    expect(cancelled !== started).toBe(true);
+  });
+});
+
+describe('claiming, ending and call slots', () => {
+  it('claims an attempt once; the loser does nothing; counts move together', async () => {
+    const { workspaceId, batchId } = await makeBatch({ total: 2 });
+    await run.startBatch(workspaceId, batchId, 2, NOW);
+    const results = await Promise.all(
+      [1, 2, 3].map(() => run.claimRecipient(ref(workspaceId, batchId, 0), NOW)),
+    );
+    expect(results.sort()).toEqual(['claimed', 'not_pending', 'not_pending']);
+    const batch = await run.getBatchRun(workspaceId, batchId);
+    expect(batch?.counts).toEqual({ pending: 1, dialing: 1, completed: 0, failed: 0 });
+    expect(await run.getRecipientRun(batchId, 0)).toMatchObject({
+      status: 'dialing',
+      attempts: 1,
+      dialingSince: NOW,
+    });
+    // A stale message for the same attempt, or one that skips an attempt, is refused.
+    expect(await run.claimRecipient(ref(workspaceId, batchId, 1, 2), NOW)).toBe('not_pending');
+  });
+
+  it("refuses a claim past the batch's max_concurrent_calls and past the workspace's live-call limit", async () => {
+    const a = await makeBatch({ total: 3, maxConcurrent: 1 });
+    await run.startBatch(a.workspaceId, a.batchId, 3, NOW);
+    expect(await run.claimRecipient(ref(a.workspaceId, a.batchId, 0), NOW)).toBe('claimed');
+    expect(await run.claimRecipient(ref(a.workspaceId, a.batchId, 1), NOW)).toBe('batch_full');
+    expect(await run.endCall(ref(a.workspaceId, a.batchId, 0), answered)).toBe(true);
+    expect(await run.claimRecipient(ref(a.workspaceId, a.batchId, 1), NOW)).toBe('claimed');
+
+    const b = await makeBatch({ total: 3, maxConcurrent: 3, maxLiveCalls: 1 });
+    await run.startBatch(b.workspaceId, b.batchId, 3, NOW);
+    expect(await run.claimRecipient(ref(b.workspaceId, b.batchId, 0), NOW)).toBe('claimed');
+    expect(await run.claimRecipient(ref(b.workspaceId, b.batchId, 1), NOW)).toBe('workspace_full');
+    // Giving the call back (rate limited) frees the slot and does not count the attempt.
+    expect(await run.unclaimRecipient(ref(b.workspaceId, b.batchId, 0))).toBe(true);
+    expect(await run.getRecipientRun(b.batchId, 0)).toMatchObject({ status: 'pending', attempts: 0 });
+    expect(await run.claimRecipient(ref(b.workspaceId, b.batchId, 1), NOW)).toBe('claimed');
+  });
+
+  it('a claim of a batch that is not running says so', async () => {
+    const { workspaceId, batchId } = await makeBatch({ total: 1 });
+    expect(await run.claimRecipient(ref(workspaceId, batchId, 0), NOW)).toBe('batch_not_running');
+  });
+
+  it('ends a call once: a duplicate callback changes nothing; counts add up; the batch completes', async () => {
+    const { workspaceId, batchId } = await makeBatch({ total: 2 });
+    await run.startBatch(workspaceId, batchId, 2, NOW);
+    await run.claimRecipient(ref(workspaceId, batchId, 0), NOW);
+    await run.recordPlacedCall(ref(workspaceId, batchId, 0), 'rcp_x', 'simulated', 'call-1');
+    expect(await run.findCall('simulated', 'call-1')).toMatchObject({
+      batchId,
+      recipientIndex: 0,
+      attempt: 1,
+    });
+
+    const ends = await Promise.all([1, 2].map(() => run.endCall(ref(workspaceId, batchId, 0), answered)));
+    expect(ends.filter(Boolean)).toHaveLength(1);
+    expect(await run.completeBatch(workspaceId, batchId, NOW)).toBe(false); // one still pending
+
+    expect(await run.abandonRecipient(ref(workspaceId, batchId, 1), 'Missing dynamic variable: x', NOW)).toBe(
+      true,
+    );
+    expect(await run.abandonRecipient(ref(workspaceId, batchId, 1), 'again', NOW)).toBe(false);
+    const batch = await run.getBatchRun(workspaceId, batchId);
+    expect(batch?.counts).toEqual({ pending: 0, dialing: 0, completed: 1, failed: 1 });
+    expect(await run.completeBatch(workspaceId, batchId, NOW)).toBe(true);
+    expect(await run.completeBatch(workspaceId, batchId, NOW)).toBe(false);
+    expect((await run.listActiveBatches()).map((b) => b.batchId)).not.toContain(batchId);
+  });
+});
+
+describe('hand-over and dispatch', () => {
+  it('hands over once per ended recipient and never dispatches past the total', async () => {
+    const { workspaceId, batchId } = await makeBatch({ total: 3, maxConcurrent: 1 });
+    await run.startBatch(workspaceId, batchId, 1, NOW);
+    await run.claimRecipient(ref(workspaceId, batchId, 0), NOW);
+    expect(await run.handOver(batchId, 0)).toBe(false); // not ended yet
+    await run.endCall(ref(workspaceId, batchId, 0), answered);
+    const handOvers = await Promise.all([1, 2].map(() => run.handOver(batchId, 0)));
+    expect(handOvers.filter(Boolean)).toHaveLength(1);
+    expect(await run.takeNextDispatch(workspaceId, batchId)).toBe(1);
+    expect(await run.takeNextDispatch(workspaceId, batchId)).toBe(2);
+    expect(await run.takeNextDispatch(workspaceId, batchId)).toBeNull();
+  });
+});
+
+describe('pacing', () => {
+  it('reserves slots one interval apart, even when reserved concurrently, and refuses one too far ahead', async () => {
+    const ws = newId('workspace');
+    const pn = newId('phoneNumber');
+    const now = 1_800_000_000_000;
+    const slots = await Promise.all([1, 2, 3, 4].map(() => run.reservePacingSlot(ws, pn, 1000, now, 10_000)));
+    expect([...slots].sort()).toEqual([now, now + 1000, now + 2000, now + 3000]);
+    expect(await run.reservePacingSlot(ws, pn, 1000, now, 3_500)).toBeNull();
+    expect(await run.reservePacingSlot(ws, pn, 1000, now + 60_000, 0)).toBe(now + 60_000);
+  });
+});
+
+describe('the webhook outbox', () => {
+  const record = (batchId: string, workspaceId: string): OutboxRecord => ({
+    webhookId: `conversation.completed:${newId('recipient')}`,
+    workspaceId,
+    batchId,
+    agentId: newId('agent'),
+    eventType: 'conversation.completed',
+    recipientIndex: 0,
+    occurredAt: NOW,
+    status: 'pending',
+    attempts: [],
+    nextAttemptAt: NOW,
+    createdAt: NOW,
+  });
+
+  it('writes an event once, logs attempts conditionally, and keeps undelivered ones due', async () => {
+    const { workspaceId, batchId } = await makeBatch({ total: 1 });
+    const r = record(batchId, workspaceId);
+    expect(await run.putOutbox(r)).toBe(true);
+    expect(await run.putOutbox(r)).toBe(false);
+
+    // Due after the grace period (a lost queue message), not before.
+    expect((await run.listDueDeliveries('2026-11-29T10:00:30.000Z')).map((d) => d.webhookId)).not.toContain(
+      r.webhookId,
+    );
+    expect((await run.listDueDeliveries('2026-11-29T10:05:00.000Z')).map((d) => d.webhookId)).toContain(
+      r.webhookId,
+    );
+
+    const attempt = { at: NOW, statusCode: 500, error: 'HTTP 500', durationMs: 3, manual: false };
+    const results = await Promise.all(
+      [1, 2].map(() => run.recordDeliveryAttempt(r, attempt, 'retrying', '2026-11-29T12:00:00.000Z')),
+    );
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const stored = await run.getOutbox(batchId, r.webhookId);
+    expect(stored).toMatchObject({ status: 'retrying', nextAttemptAt: '2026-11-29T12:00:00.000Z' });
+    expect(stored?.attempts).toHaveLength(1);
+
+    const delivered = { ...attempt, statusCode: 200, error: null };
+    expect(stored && (await run.recordDeliveryAttempt(stored, delivered, 'delivered', null))).toBe(true);
+    expect((await run.listDueDeliveries('2030-01-01T00:00:00.000Z')).map((d) => d.webhookId)).not.toContain(
+      r.webhookId,
+    );
+    expect(await run.listOutbox(batchId)).toHaveLength(1);
+
+    const again = await run.requeueDelivery(batchId, r.webhookId, NOW, { manual: true });
+    expect(again).toMatchObject({ status: 'pending', nextAttemptAt: NOW });
+  });
+});

@@ -1,0 +1,174 @@
+import { describe, expect, it, vi } from 'vitest';
+import { dialRecipient, callbackUrl } from '#shared/app/run/dial.ts';
+import type { Agent } from '#shared/domain/agent.ts';
+import type { PhoneNumber } from '#shared/domain/phone-number.ts';
+import type { Dialer, PlaceCallResult } from '#shared/ports/dialer.ts';
+import type { BatchRun, ClaimResult, RecipientRun } from '#shared/ports/run-store.ts';
+
+/** The dial use case alone, with its ports faked: which path does each provider answer take? */
+
+const ref = { workspaceId: 'ws_1', batchId: 'batch_1', recipientIndex: 0, attempt: 1 };
+
+const batch = {
+  id: 'batch_1',
+  workspaceId: 'ws_1',
+  status: 'running',
+  agentId: 'agent_1',
+  phoneNumberId: 'pn_1',
+  ringingTimeoutMs: 30_000,
+  dispatched: 1,
+} as unknown as BatchRun;
+
+const recipient = {
+  id: 'rcp_1',
+  batchId: 'batch_1',
+  workspaceId: 'ws_1',
+  index: 0,
+  phone: '+14155551234',
+  dynamicVars: { first_name: 'Alice' },
+  status: 'pending',
+  attempts: 0,
+} as unknown as RecipientRun;
+
+const agent = {
+  id: 'agent_1',
+  prompt: 'Remind {{first_name}}.',
+  firstMessage: 'Hi {{ first_name }}!',
+  evaluationCriteria: [],
+  dataCollection: [],
+  telephony: {},
+} as unknown as Agent;
+
+const phone = {
+  id: 'pn_1',
+  phoneNumber: '+14155550100',
+  provider: 'simulated',
+  outbound: true,
+  callsPerSecond: 1,
+} as PhoneNumber;
+
+function setup(
+  options: {
+    result?: PlaceCallResult;
+    claim?: ClaimResult;
+    recipient?: Partial<RecipientRun>;
+    slot?: number | null;
+  } = {},
+) {
+  const placeCall = vi.fn(
+    async () => options.result ?? { kind: 'placed' as const, providerCallId: 'call-1' },
+  );
+  const dialer: Dialer = { provider: 'simulated', placeCall };
+  const run = {
+    getBatchRun: vi.fn(async () => batch),
+    getRecipientRun: vi.fn(async () => ({ ...recipient, ...options.recipient })),
+    reservePacingSlot: vi.fn(async () => (options.slot === undefined ? 1_000 : options.slot)),
+    claimRecipient: vi.fn(async () => options.claim ?? ('claimed' as const)),
+    recordPlacedCall: vi.fn(async () => undefined),
+    unclaimRecipient: vi.fn(async () => true),
+    endCall: vi.fn(async () => true),
+    abandonRecipient: vi.fn(async () => true),
+  };
+  const dialQueue = { send: vi.fn(async () => undefined) };
+  const sleep = vi.fn(async () => undefined);
+  const deps = {
+    store: { getAgent: vi.fn(async () => agent), getPhoneNumber: vi.fn(async () => phone) },
+    run,
+    dialQueue,
+    webhookQueue: { send: vi.fn() },
+    dialerFor: () => dialer,
+    secrets: { get: vi.fn(async () => null) },
+    clock: () => new Date(1_000),
+    sleep,
+    logger: { info: vi.fn(), warn: vi.fn(), error: vi.fn() },
+    publicBaseUrl: 'https://calls.example.com/',
+  };
+  return { deps: deps as unknown as Parameters<typeof dialRecipient>[0], run, dialQueue, placeCall, sleep };
+}
+
+describe('dialing a recipient', () => {
+  it('renders the texts, claims, calls with an idempotency key per attempt, and remembers the call', async () => {
+    const { deps, run, placeCall } = setup();
+    expect(await dialRecipient(deps, ref)).toBe('placed');
+    expect(run.claimRecipient).toHaveBeenCalledWith(ref, expect.any(String));
+    const input = (placeCall.mock.calls[0] as unknown as [Record<string, any>])[0];
+    expect(input).toMatchObject({
+      idempotencyKey: 'rcp_1:1',
+      to: '+14155551234',
+      from: '+14155550100',
+      agent: { prompt: 'Remind Alice.', firstMessage: 'Hi Alice!' },
+      callbackUrl: 'https://calls.example.com/v1/telephony/simulated/events?ws=ws_1&batch=batch_1&r=0&a=1',
+    });
+    expect(run.recordPlacedCall).toHaveBeenCalledWith(ref, 'rcp_1', 'simulated', 'call-1');
+  });
+
+  it('fails the recipient, without calling, when a variable is missing', async () => {
+    const { deps, run, placeCall } = setup({ recipient: { dynamicVars: {} } });
+    expect(await dialRecipient(deps, ref)).toBe('abandoned');
+    expect(run.abandonRecipient).toHaveBeenCalledWith(
+      ref,
+      'Missing dynamic variable: first_name',
+      expect.any(String),
+    );
+    expect(run.claimRecipient).not.toHaveBeenCalled();
+    expect(placeCall).not.toHaveBeenCalled();
+  });
+
+  it('does nothing for a duplicate message (already claimed, or another attempt)', async () => {
+    for (const options of [
+      { claim: 'not_pending' as const },
+      { recipient: { status: 'dialing' as const } },
+      { recipient: { attempts: 1 } },
+    ]) {
+      const { deps, placeCall, dialQueue } = setup(options);
+      expect(await dialRecipient(deps, ref)).toBe('skipped');
+      expect(placeCall).not.toHaveBeenCalled();
+      expect(dialQueue.send).not.toHaveBeenCalled();
+    }
+  });
+
+  it('hands the message back with a delay when no call slot or pacing slot is free', async () => {
+    for (const options of [
+      { claim: 'batch_full' as const },
+      { claim: 'workspace_full' as const },
+      { slot: null },
+    ]) {
+      const { deps, placeCall, dialQueue } = setup(options);
+      expect(await dialRecipient(deps, ref)).toBe('requeued');
+      expect(placeCall).not.toHaveBeenCalled();
+      expect(dialQueue.send).toHaveBeenCalledWith([ref], { delaySeconds: expect.any(Number) });
+    }
+  });
+
+  it('waits for its pacing slot before calling', async () => {
+    const { deps, sleep } = setup({ slot: 2_500 });
+    await dialRecipient(deps, ref);
+    expect(sleep).toHaveBeenCalledWith(1_500);
+  });
+
+  it('fails a refused call, retries a rate-limited one without counting it, and leaves an unknown one to the sweeper', async () => {
+    const rejected = setup({ result: { kind: 'rejected', error: 'invalid number' } });
+    expect(await dialRecipient(rejected.deps, ref)).toBe('rejected');
+    expect(rejected.run.endCall).toHaveBeenCalledWith(
+      ref,
+      expect.objectContaining({ status: 'failed', outcome: 'failed' }),
+    );
+
+    const limited = setup({ result: { kind: 'rate_limited', retryAfterSeconds: 7 } });
+    expect(await dialRecipient(limited.deps, ref)).toBe('requeued');
+    expect(limited.run.unclaimRecipient).toHaveBeenCalledWith(ref);
+    expect(limited.dialQueue.send).toHaveBeenCalledWith([ref], { delaySeconds: 7 });
+
+    const unknown = setup({ result: { kind: 'unknown', error: 'timed out after sending' } });
+    expect(await dialRecipient(unknown.deps, ref)).toBe('unknown');
+    expect(unknown.run.unclaimRecipient).not.toHaveBeenCalled();
+    expect(unknown.run.endCall).not.toHaveBeenCalled();
+    expect(unknown.dialQueue.send).not.toHaveBeenCalled();
+  });
+
+  it('builds callback URLs that carry the attempt', () => {
+    expect(callbackUrl('http://127.0.0.1:3000', { provider: 'twilio' }, { ...ref, attempt: 2 })).toBe(
+      'http://127.0.0.1:3000/v1/telephony/twilio/events?ws=ws_1&batch=batch_1&r=0&a=2',
+    );
+  });
+});
