@@ -5,6 +5,7 @@ import { handleProviderEvent } from '#shared/http/provider-events.ts';
 import type { HttpResponse } from '#shared/http/respond.ts';
 import { composeRunDeps, required } from '../lib/compose.ts';
 import { ENV } from '#shared/config/env-names.ts';
+import { callbackSecret } from '#shared/app/run/callback-secret.ts';
 
 /** Provider callbacks (`POST /v1/telephony/{provider}/events`), verified by signature. */
 const config = loadRuntimeConfig();
@@ -16,7 +17,12 @@ export async function handler(event: APIGatewayProxyEventV2, context: Context): 
   return handleProviderEvent(event, {
     run,
     verifierFor,
-    secretFor: (provider) => (provider === 'simulated' ? config.simulatedProviderSecret : null),
+    // The simulated network signs with one secret from the environment; real providers with a
+    // credential of the calling number.
+    secretFor: async (verifier, request) =>
+      verifier.provider === 'simulated'
+        ? config.simulatedProviderSecret
+        : callbackSecret(run, verifier, request),
     publicBaseUrl,
   });
 }

@@ -15,8 +15,8 @@ import { errorResponse, json, type HttpResponse } from './respond.ts';
 export interface ProviderEventsDeps {
   run: Pick<RunDeps, 'run' | 'transcripts' | 'logger' | 'clock'>;
   verifierFor: (provider: string) => CallbackVerifier | undefined;
-  /** The signing secret of a provider's callbacks; null when none is configured (then all are refused). */
-  secretFor: (provider: string) => string | null;
+  /** The secret that must have signed this callback; null when none is known (then it is refused). */
+  secretFor: (verifier: CallbackVerifier, request: ProviderCallbackRequest) => Promise<string | null>;
   /** The public base URL providers call (signatures may cover the full URL). */
   publicBaseUrl: string;
 }
@@ -30,13 +30,13 @@ export async function handleProviderEvent(
     const provider = event.pathParameters?.provider ?? '';
     const verifier = deps.verifierFor(provider);
     if (!verifier) throw new NotFoundError(`No telephony provider is called ${provider}.`);
-    const secret = deps.secretFor(provider);
     const query = event.rawQueryString ? `?${event.rawQueryString}` : '';
     const request: ProviderCallbackRequest = {
       url: `${deps.publicBaseUrl.replace(/\/$/, '')}${event.rawPath}${query}`,
       headers: event.headers,
       rawBody: bodyBytes(event),
     };
+    const secret = await deps.secretFor(verifier, request);
     if (!secret || !verifier.verify(request, secret, deps.run.clock())) {
       throw new UnauthorizedError('The callback signature is missing, invalid or too old.');
     }

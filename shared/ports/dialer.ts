@@ -99,6 +99,17 @@ export interface Dialer {
 
 export interface CallbackVerifier {
   readonly provider: string;
+  /**
+   * Which credential of the calling phone number signs this provider's callbacks (Twilio's
+   * `auth_token`, ElevenLabs' `webhook_secret`, Retell's `api_key`, …). Absent for a provider whose
+   * secret is not per number (the simulated network's comes from the environment).
+   */
+  readonly secretCredential?: string;
+  /**
+   * An unverified hint of the call a callback is about (our ref from the callback URL's query or
+   * the provider's pass-through field), used only to find the secret that must then verify it.
+   */
+  locate?(request: ProviderCallbackRequest): CallRef | null;
   /** True only for an authentic, fresh callback (forged or replayed ones are refused). */
   verify(request: ProviderCallbackRequest, secret: string, now: Date): boolean;
   /** Events that end a call; progress events (ringing, answered) give []. */

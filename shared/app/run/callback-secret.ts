@@ -1,0 +1,49 @@
+import type { CallbackVerifier, CallRef, ProviderCallbackRequest } from '../../ports/dialer.ts';
+import { credentialsRef } from '../../ports/secret-store.ts';
+import type { RunDeps } from './run-deps.ts';
+
+/**
+ * The secret that must have signed a provider's callback: the credential of the phone number the
+ * call was placed from. The callback only hints which call it is about (unverified); a forger can
+ * name any call, but cannot sign for that number's secret, so the hint is safe to follow.
+ */
+export async function callbackSecret(
+  deps: Pick<RunDeps, 'store' | 'secrets'>,
+  verifier: CallbackVerifier,
+  request: ProviderCallbackRequest,
+): Promise<string | null> {
+  if (!verifier.secretCredential) return null;
+  const ref = verifier.locate?.(request) ?? refFromQuery(request.url);
+  if (!ref) return null;
+  const batch = await deps.store.getBatch(ref.workspaceId, ref.batchId);
+  if (!batch) return null;
+  const phone = await deps.store.getPhoneNumber(ref.workspaceId, batch.phoneNumberId);
+  if (!phone || phone.provider !== verifier.provider) return null;
+  const credentials = await deps.secrets.get(credentialsRef(ref.workspaceId, phone.id));
+  return credentials?.[verifier.secretCredential] ?? null;
+}
+
+/** Our ref as the dial step put it in the callback URL (`?ws=…&batch=…&r=…&a=…`). */
+export function refFromQuery(url: string): CallRef | null {
+  let params: URLSearchParams;
+  try {
+    params = new URL(url).searchParams;
+  } catch {
+    return null;
+  }
+  const workspaceId = params.get('ws');
+  const batchId = params.get('batch');
+  const index = Number(params.get('r'));
+  const attempt = Number(params.get('a'));
+  if (
+    !workspaceId ||
+    !batchId ||
+    !Number.isInteger(index) ||
+    index < 0 ||
+    !Number.isInteger(attempt) ||
+    attempt < 1
+  ) {
+    return null;
+  }
+  return { workspaceId, batchId, recipientIndex: index, attempt };
+}
