@@ -25,6 +25,8 @@ export interface FunctionAccess {
   scheduler?: boolean;
   /** Provider credentials in Secrets Manager under `batch-calls/*`. */
   secrets?: 'read' | 'readWrite';
+  /** Pre-signs CSV uploads and reads them back, under the files bucket's uploads/ prefix. */
+  uploads?: boolean;
 }
 
 export interface FunctionSpec {
@@ -40,7 +42,14 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     entry: 'functions/http/api.ts',
     memoryMb: 1024,
     timeoutSeconds: 29,
-    access: { table: 'readWrite', scheduler: true, secrets: 'readWrite', sendTo: ['webhook'] },
+    access: {
+      table: 'readWrite',
+      scheduler: true,
+      secrets: 'readWrite',
+      sendTo: ['webhook'],
+      transcripts: 'read',
+      uploads: true,
+    },
   },
   authorizer: {
     entry: 'functions/http/authorizer.ts',
@@ -115,6 +124,7 @@ export const ROUTES: readonly RouteSpec[] = [
   api('PATCH', '/v1/agents/{id}'),
   api('DELETE', '/v1/agents/{id}'),
   api('POST', '/v1/agents/{id}/webhook-secret'),
+  api('POST', '/v1/uploads'),
   api('POST', '/v1/agents/batch-calls'),
   api('GET', '/v1/agents/batch-calls'),
   api('GET', '/v1/agents/batch-calls/{id}'),

@@ -5,6 +5,7 @@ import { createDynamoRunStore } from '#shared/adapters/dynamodb/run-store.ts';
 import { createS3Client, createSchedulerClient, createSqsClient } from '#shared/adapters/aws-clients.ts';
 import { dnsHostResolver } from '#shared/adapters/net/dns-host-resolver.ts';
 import { createS3TranscriptStore } from '#shared/adapters/s3/s3-transcript-store.ts';
+import { createS3UploadStore } from '#shared/adapters/s3/s3-upload-store.ts';
 import { createEventBridgeScheduler } from '#shared/adapters/scheduler/eventbridge-scheduler.ts';
 import { createFileSecretStore } from '#shared/adapters/secrets/file-secret-store.ts';
 import { createSecretsManagerStore } from '#shared/adapters/secrets/secrets-manager-store.ts';
@@ -96,6 +97,7 @@ export function composeAppDeps(run: RunDeps, config: RuntimeConfig): AppDeps {
     scheduler: run.scheduler,
     webhookQueue: run.webhookQueue,
     transcripts: run.transcripts,
+    uploads: createS3UploadStore({ client: createS3Client(), bucket: config.uploadsBucket ?? '' }),
     secrets: run.secrets,
     resolveHost: dnsHostResolver,
     clock: run.clock,

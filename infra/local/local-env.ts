@@ -58,6 +58,8 @@ export function localAwsEnvironment(input: LocalAwsEnvironmentInput): Record<str
     [ENV.dialQueueUrl]: input.dialQueueUrl,
     [ENV.webhookQueueUrl]: input.webhookQueueUrl,
     [ENV.transcriptsBucket]: input.transcriptsBucket,
+    // One files bucket, as in AWS: transcripts/ and uploads/ prefixes.
+    [ENV.uploadsBucket]: input.transcriptsBucket,
     [ENV.schedulerGroupName]: input.schedulerGroupName,
     [ENV.schedulerTargetArn]: input.schedulerTargetArn,
     [ENV.schedulerRoleArn]: input.schedulerRoleArn,

@@ -441,6 +441,13 @@ export class StatelessStack extends Stack {
       else filesBucket.grantPut(role, keys);
       environment[ENV.transcriptsBucket] = stateful.filesBucket.bucketName;
     }
+    if (access.uploads) {
+      // Pre-signs the POST (the signature carries this role's PutObject right) and reads the file back.
+      const keys = `${FILES_PREFIX.uploads}*`;
+      filesBucket.grantPut(role, keys);
+      filesBucket.grantRead(role, keys);
+      environment[ENV.uploadsBucket] = stateful.filesBucket.bucketName;
+    }
     const secretArn = access.secrets
       ? this.formatArn({
           service: 'secretsmanager',
@@ -689,6 +696,22 @@ export class StatelessStack extends Stack {
                 'Lets an interrupted multipart upload of a transcript be aborted, under transcripts/ only.',
             };
       for (const [action, reason] of Object.entries(actions)) findings.push([`Action::${action}`, reason]);
+    }
+    if (access.uploads) {
+      findings.push([
+        `Resource::${nagText(this.resolve(targets.filesBucket.arnForObjects(`${FILES_PREFIX.uploads}*`)))}`,
+        'Uploaded CSVs are keyed per workspace and upload id at run time: the grant is limited to the uploads/ prefix.',
+      ]);
+      const uploadActions: Record<string, string> = {
+        's3:GetObject*': 'Reads an uploaded CSV back when a batch names it, under uploads/ only.',
+        's3:GetBucket*': "CDK's bucket read grant; bucket metadata only, no object data.",
+        's3:List*': 'ListBucket makes a missing upload a NoSuchKey (a clear 400) rather than a 403.',
+        's3:Abort*': "CDK's put grant; lets an interrupted multipart upload be aborted, under uploads/ only.",
+      };
+      for (const [action, reason] of Object.entries(uploadActions)) {
+        if (!findings.some(([id]) => id === `Action::${action}`))
+          findings.push([`Action::${action}`, reason]);
+      }
     }
     if (secretArn) {
       findings.push([

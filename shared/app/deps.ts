@@ -3,6 +3,7 @@ import type { MessageQueue, WebhookMessage } from '../ports/queues.ts';
 import type { RunStore } from '../ports/run-store.ts';
 import type { BatchScheduler } from '../ports/scheduler.ts';
 import type { TranscriptStore } from '../ports/transcripts.ts';
+import type { UploadStore } from '../ports/uploads.ts';
 import type { SecretStore } from '../ports/secret-store.ts';
 import type { Store } from '../ports/store.ts';
 
@@ -13,6 +14,7 @@ export interface AppDeps {
   scheduler: BatchScheduler;
   webhookQueue: MessageQueue<WebhookMessage>;
   transcripts: TranscriptStore;
+  uploads: UploadStore;
   secrets: SecretStore;
   resolveHost: HostResolver;
   clock: () => Date;

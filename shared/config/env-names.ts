@@ -17,6 +17,8 @@ export const ENV = {
   dialQueueUrl: 'DIAL_QUEUE_URL',
   webhookQueueUrl: 'WEBHOOK_QUEUE_URL',
   transcriptsBucket: 'TRANSCRIPTS_BUCKET',
+  /** Where large CSVs are uploaded with a pre-signed POST (the same files bucket, prefix uploads/). */
+  uploadsBucket: 'UPLOADS_BUCKET',
   /** One-time start schedules: their group, target (the startBatch function), role and dead-letter queue. */
   schedulerGroupName: 'SCHEDULER_GROUP_NAME',
   schedulerTargetArn: 'SCHEDULER_TARGET_ARN',
@@ -27,4 +29,12 @@ export const ENV = {
   simulatedProviderSecret: 'SIMULATED_PROVIDER_SECRET',
   /** The longest call the sweeper waits for before asking the provider how it ended (default 1 h). */
   maxCallSeconds: 'MAX_CALL_SECONDS',
+  /** Twilio's REST API (default https://api.twilio.com); tests and regional endpoints set it. */
+  twilioApiBaseUrl: 'TWILIO_API_BASE_URL',
+  /** Retell's REST API (default https://api.retellai.com). */
+  retellApiBaseUrl: 'RETELL_API_BASE_URL',
+  /** ElevenLabs' REST API (default https://api.elevenlabs.io). */
+  elevenLabsApiBaseUrl: 'ELEVENLABS_API_BASE_URL',
+  /** Vapi's REST API (default https://api.vapi.ai). */
+  vapiApiBaseUrl: 'VAPI_API_BASE_URL',
 } as const;

@@ -21,6 +21,7 @@ const schema = z.object({
   [ENV.dialQueueUrl]: z.string().url().optional(),
   [ENV.webhookQueueUrl]: z.string().url().optional(),
   [ENV.transcriptsBucket]: z.string().min(3).optional(),
+  [ENV.uploadsBucket]: z.string().min(3).optional(),
   [ENV.schedulerGroupName]: z.string().min(1).optional(),
   [ENV.schedulerTargetArn]: z.string().startsWith('arn:').optional(),
   [ENV.schedulerRoleArn]: z.string().startsWith('arn:').optional(),
@@ -45,6 +46,7 @@ export interface RuntimeConfig {
   dialQueueUrl: string | null;
   webhookQueueUrl: string | null;
   transcriptsBucket: string | null;
+  uploadsBucket: string | null;
   scheduler: { groupName: string; targetArn: string; roleArn: string; deadLetterArn: string } | null;
   simulatedProviderSecret: string | null;
   maxCallSeconds: number;
@@ -68,6 +70,7 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
     dialQueueUrl: v[ENV.dialQueueUrl] ?? null,
     webhookQueueUrl: v[ENV.webhookQueueUrl] ?? null,
     transcriptsBucket: v[ENV.transcriptsBucket] ?? null,
+    uploadsBucket: v[ENV.uploadsBucket] ?? null,
     scheduler: schedulerConfig(
       v[ENV.schedulerGroupName],
       v[ENV.schedulerTargetArn],

@@ -15,6 +15,8 @@ export interface CreateBatchInput {
   /** The caller-ID override; null means "use the agent's bound number". */
   phoneNumberId: string | null;
   recipients: RecipientInput[];
+  /** Set when the recipients are in an uploaded CSV (`csv_upload_id`); `recipients` is then empty until read. */
+  csvUploadId?: string;
   /** UTC ISO string with milliseconds (`2026-12-01T09:00:00.000Z`), or null to start at once. */
   scheduledAt: string | null;
   ringingTimeoutMs: number;
@@ -23,7 +25,7 @@ export interface CreateBatchInput {
   source: BatchSource;
 }
 
-export type CreateBatchFields = Omit<CreateBatchInput, 'recipients' | 'source'>;
+export type CreateBatchFields = Omit<CreateBatchInput, 'recipients' | 'source' | 'csvUploadId'>;
 
 // ---------------------------------------------------------------------------------------------------
 // scheduled_at
@@ -120,7 +122,13 @@ export const createBatchJsonSchema = z.strictObject({
     .min(1, { message: 'must hold at least 1 recipient' })
     .max(LIMITS.maxRecipients, {
       message: `must hold at most ${LIMITS.maxRecipients.toLocaleString('en-US')} recipients`,
-    }),
+    })
+    .optional(),
+  /** A CSV uploaded with `POST /v1/uploads`, instead of `recipients` (for files too big for a request body). */
+  csv_upload_id: z
+    .string()
+    .regex(/^upl_[0-9A-HJKMNP-TV-Z]{26}$/, { message: 'is not an upload id' })
+    .optional(),
   scheduled_at: z.string().nullish(),
   ringing_timeout_ms: ringingTimeoutSchema.nullish(),
   max_concurrent_calls: maxConcurrentSchema.nullish(),
@@ -162,8 +170,30 @@ export function validateCreateBatchJson(body: unknown, now: Date): CreateBatchIn
     });
   }
 
+  const hasRecipients = body['recipients'] !== undefined;
+  const hasUpload = body['csv_upload_id'] !== undefined;
+  if (hasRecipients === hasUpload) {
+    issues.push({
+      path: 'recipients',
+      message: hasUpload ? 'cannot be given together with csv_upload_id' : 'is required (or csv_upload_id)',
+    });
+  }
+
   if (issues.length > 0 || !shape.success) throw new ValidationError(issues);
   const data = shape.data;
+  if (data.csv_upload_id) {
+    return {
+      name: data.name,
+      agentId: data.agent_id,
+      phoneNumberId: data.phone_number_id ?? null,
+      recipients: [],
+      csvUploadId: data.csv_upload_id,
+      scheduledAt: scheduled !== null && scheduled.ok ? scheduled.iso : null,
+      ringingTimeoutMs: data.ringing_timeout_ms ?? LIMITS.ringingTimeoutMs.default,
+      maxConcurrentCalls: data.max_concurrent_calls ?? null,
+      source: 'csv',
+    };
+  }
   return {
     name: data.name,
     agentId: data.agent_id,

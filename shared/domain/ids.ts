@@ -14,6 +14,7 @@ export const ID_PREFIXES = {
   workspace: 'ws',
   apiKey: 'key',
   webhookDelivery: 'whd',
+  upload: 'upl',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

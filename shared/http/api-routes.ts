@@ -13,6 +13,7 @@ import * as batches from '../app/batches.ts';
 import type { AppDeps } from '../app/deps.ts';
 import * as deliveries from '../app/deliveries.ts';
 import * as phoneNumbers from '../app/phone-numbers.ts';
+import { createUpload, readUploadedRecipients } from '../app/uploads.ts';
 import { toConversationResponse, toDeliveryObject } from '../contracts/run.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import { isId } from '../domain/ids.ts';
@@ -128,6 +129,22 @@ export const ROUTE_HANDLERS: Record<string, RouteHandler> = {
   },
 
   // Batch calls
+  'POST /v1/uploads': async (req, deps) => {
+    const upload = await createUpload(deps, req.workspaceId);
+    return ok(
+      req,
+      {
+        upload_id: upload.uploadId,
+        method: 'POST',
+        url: upload.url,
+        fields: upload.fields,
+        file_field: 'file',
+        max_bytes: upload.maxBytes,
+        expires_at: upload.expiresAt,
+      },
+      201,
+    );
+  },
   'POST /v1/agents/batch-calls': async (req, deps) => {
     const key = readIdempotencyKey(req.event.headers);
     const input = await readCreateBatch(req);
@@ -142,7 +159,8 @@ export const ROUTE_HANDLERS: Record<string, RouteHandler> = {
         now: req.now,
       },
       async () => {
-        const batch = await batches.createBatch(deps, req.workspaceId, input);
+        const full = await readUploadedRecipients(deps, req.workspaceId, input);
+        const batch = await batches.createBatch(deps, req.workspaceId, full);
         return ok(req, toBatchObject(batch), 202, { location: `/v1/agents/batch-calls/${batch.id}` });
       },
     );

@@ -304,13 +304,21 @@ describe('IAM', () => {
     expect(new Set(sendTargets)).toEqual(new Set(expectedSends));
 
     const s3Actions = [...actions].filter((a) => a.startsWith('s3:'));
-    if (access.transcripts === undefined) expect(s3Actions).toEqual([]);
+    if (access.transcripts === undefined && !access.uploads) expect(s3Actions).toEqual([]);
     if (access.transcripts === 'write') {
       expect(actions.has('s3:PutObject')).toBe(true);
       expect(s3Actions.some((a) => a.startsWith('s3:Delete'))).toBe(false);
     }
-    for (const s of statements.filter((st) => st.Action.some((a) => a.startsWith('s3:')))) {
-      for (const r of s.Resource) expect(JSON.stringify(r)).not.toMatch(/uploads\//);
+    // Only a function given `uploads` reaches the uploads/ prefix, and it may read and put, never delete.
+    const s3Statements = statements.filter((st) => st.Action.some((a) => a.startsWith('s3:')));
+    const touchesUploads = s3Statements.some((st) =>
+      st.Resource.some((r) => /uploads\//.test(JSON.stringify(r))),
+    );
+    expect(touchesUploads).toBe(access.uploads === true);
+    if (access.uploads) {
+      expect(actions.has('s3:PutObject')).toBe(true);
+      expect(actions.has('s3:GetObject*') || actions.has('s3:GetObject')).toBe(true);
+      expect(s3Actions.some((a) => a.startsWith('s3:Delete'))).toBe(false);
     }
 
     const secretStatements = statements.filter((s) => s.Action.some((a) => a.startsWith('secretsmanager:')));

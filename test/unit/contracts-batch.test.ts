@@ -240,11 +240,32 @@ describe('validateCreateBatchJson', () => {
     ]);
   });
 
+  it('takes an uploaded CSV instead of recipients, never both', () => {
+    const upload = 'upl_01HS0000000000000000000000';
+    const base = { name: 'n', agent_id: 'agent_1' };
+    expect(validateCreateBatchJson({ ...base, csv_upload_id: upload }, NOW)).toMatchObject({
+      csvUploadId: upload,
+      recipients: [],
+      source: 'csv',
+    });
+    expect(
+      fieldsOf(() =>
+        validateCreateBatchJson(
+          { ...base, csv_upload_id: upload, recipients: [{ phone: '+14155551234' }] },
+          NOW,
+        ),
+      ),
+    ).toEqual([{ path: 'recipients', message: 'cannot be given together with csv_upload_id' }]);
+    expect(fieldsOf(() => validateCreateBatchJson({ ...base, csv_upload_id: 'x.csv' }, NOW))).toEqual([
+      { path: 'csv_upload_id', message: 'is not an upload id' },
+    ]);
+  });
+
   it('requires name, agent_id and recipients', () => {
     expect(fieldsOf(() => validateCreateBatchJson({}, NOW))).toEqual([
       { path: 'name', message: 'is required' },
       { path: 'agent_id', message: 'is required' },
-      { path: 'recipients', message: 'is required' },
+      { path: 'recipients', message: 'is required (or csv_upload_id)' },
     ]);
   });
 
