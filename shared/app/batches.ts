@@ -118,7 +118,7 @@ export function listBatches(
  * winner. Cancelling a cancelled batch answers it again (idempotent); any other state is a 409.
  */
 export async function cancelBatch(
-  deps: Pick<AppDeps, 'store' | 'clock' | 'scheduler'>,
+  deps: Pick<AppDeps, 'store' | 'clock' | 'scheduler' | 'logger'>,
   workspaceId: string,
   batchId: string,
 ): Promise<Batch> {
@@ -127,8 +127,13 @@ export async function cancelBatch(
     const cancelled = await deps.store.transitionBatch(workspaceId, batchId, from, to, {
       cancelledAt: deps.clock().toISOString(),
     });
-    // Once cancelled, a schedule that still fires finds nothing to start; removing it is tidiness.
-    if (cancelled.scheduledAt) await deps.scheduler.cancelStart(batchId);
+    // Once cancelled, a schedule that still fires finds nothing to start: removing it is tidiness,
+    // and a failure to remove it must not turn a successful cancel into an error.
+    if (cancelled.scheduledAt) {
+      await deps.scheduler.cancelStart(batchId).catch((error: unknown) => {
+        deps.logger?.error('could not delete the start schedule of a cancelled batch', { batchId, error });
+      });
+    }
     return cancelled;
   } catch (error) {
     if (!(error instanceof StateConflictError)) throw error;

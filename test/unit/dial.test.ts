@@ -68,6 +68,7 @@ function setup(
     unclaimRecipient: vi.fn(async () => true),
     endCall: vi.fn(async () => true),
     abandonRecipient: vi.fn(async () => true),
+    markDispatched: vi.fn(async () => undefined),
   };
   const dialQueue = { send: vi.fn(async () => undefined) };
   const sleep = vi.fn(async () => undefined);

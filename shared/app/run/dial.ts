@@ -175,5 +175,7 @@ async function abandon(deps: DialDeps, message: DialMessage, error: string): Pro
 
 async function requeue(deps: DialDeps, message: DialMessage, delaySeconds: number): Promise<DialOutcome> {
   await deps.dialQueue.send([message], { delaySeconds: Math.min(delaySeconds, 900) });
+  // Fresh dispatch time: the sweeper only re-queues recipients whose message may have been lost.
+  await deps.run.markDispatched(message.batchId, [message.recipientIndex], deps.clock().toISOString());
   return 'requeued';
 }
