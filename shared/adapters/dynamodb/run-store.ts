@@ -10,6 +10,10 @@ import {
 import { MAX_LOGGED_ATTEMPTS, type OutboxRecord } from '../../domain/outbox.ts';
 import type { CallRef } from '../../ports/dialer.ts';
 import type { BatchRun, CallEnd, ClaimResult, RecipientRun, RunStore } from '../../ports/run-store.ts';
+
+type TransactItem = NonNullable<
+  ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
+>[number];
 import { ENTITY, gsi, keys, recipientPartition, runKeys, SK_PREFIX, type TableKey } from './keys.ts';
 import { itemToBatch, itemToRecipient } from './mappers.ts';
 import { TABLE } from './table-definition.ts';
@@ -70,6 +74,52 @@ function toOutbox(item: Item): OutboxRecord {
   return copy as unknown as OutboxRecord;
 }
 
+type CountName = 'pending' | 'dialing' | 'completed' | 'failed';
+
+/**
+ * The batch-item half of a recipient transition: one count down, another up (counts always add up),
+ * optionally under a condition (the claim's call-slot check).
+ */
+function moveCount(
+  tableName: string,
+  ref: Pick<CallRef, 'workspaceId' | 'batchId'>,
+  from: CountName,
+  to: CountName,
+  condition?: { expression: string; names: Record<string, string>; values: Record<string, unknown> },
+) {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: keys.batch(ref.workspaceId, ref.batchId),
+      UpdateExpression: 'SET #counts.#from = #counts.#from - :one, #counts.#to = #counts.#to + :one',
+      ...(condition ? { ConditionExpression: condition.expression } : {}),
+      ExpressionAttributeNames: { '#counts': 'counts', '#from': from, '#to': to, ...condition?.names },
+      ExpressionAttributeValues: { ':one': 1, ...condition?.values },
+    },
+  };
+}
+
+/** The workspace's live-call counter: +1 only below its limit, −1 when a call ends or is given back. */
+function workspaceSlot(tableName: string, workspaceId: string, delta: 1 | -1) {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: keys.workspace(workspaceId),
+      ...(delta === 1
+        ? {
+            UpdateExpression: 'SET liveCalls = if_not_exists(liveCalls, :zero) + :one',
+            ConditionExpression:
+              'attribute_exists(PK) AND (attribute_not_exists(liveCalls) OR liveCalls < maxLiveCalls)',
+            ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
+          }
+        : {
+            UpdateExpression: 'SET liveCalls = if_not_exists(liveCalls, :one) - :one',
+            ExpressionAttributeValues: { ':one': 1 },
+          }),
+    },
+  };
+}
+
 export function createDynamoRunStore(options: {
   client: DynamoDBDocumentClient;
   tableName: string;
@@ -106,6 +156,18 @@ export function createDynamoRunStore(options: {
       start = out.LastEvaluatedKey;
     } while (start);
     return items;
+  }
+
+  /** Runs a transaction; null when it committed, else which items failed their condition. */
+  async function transact(items: TransactItem[]): Promise<boolean[] | null> {
+    try {
+      await client.send(new TransactWriteCommand({ TransactItems: items }));
+      return null;
+    } catch (error) {
+      const failed = failedConditions(error);
+      if (!failed) throw error;
+      return failed;
+    }
   }
 
   const recipientKey = (ref: Pick<CallRef, 'batchId' | 'recipientIndex'>) =>
@@ -226,68 +288,39 @@ export function createDynamoRunStore(options: {
     },
 
     async claimRecipient(ref, now): Promise<ClaimResult> {
-      try {
-        await client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: tableName,
-                  Key: recipientKey(ref),
-                  UpdateExpression: 'SET #status = :dialing, attempts = :attempt, dialingSince = :now',
-                  ConditionExpression: '#status = :pending AND attempts = :previous',
-                  ExpressionAttributeNames: { '#status': 'status' },
-                  ExpressionAttributeValues: {
-                    ':dialing': 'dialing',
-                    ':pending': 'pending',
-                    ':attempt': ref.attempt,
-                    ':previous': ref.attempt - 1,
-                    ':now': now,
-                  },
-                },
-              },
-              {
-                // The batch's call slots: dialing may not reach max_concurrent_calls.
-                Update: {
-                  TableName: tableName,
-                  Key: keys.batch(ref.workspaceId, ref.batchId),
-                  UpdateExpression:
-                    'SET #counts.#pending = #counts.#pending - :one, #counts.#dialing = #counts.#dialing + :one',
-                  ConditionExpression: '#status = :running AND #counts.#dialing < maxConcurrentCalls',
-                  ExpressionAttributeNames: {
-                    '#status': 'status',
-                    '#counts': 'counts',
-                    '#pending': 'pending',
-                    '#dialing': 'dialing',
-                  },
-                  ExpressionAttributeValues: { ':one': 1, ':running': 'running' },
-                },
-              },
-              {
-                // The workspace's call slots, across all of its batches.
-                Update: {
-                  TableName: tableName,
-                  Key: keys.workspace(ref.workspaceId),
-                  UpdateExpression: 'SET liveCalls = if_not_exists(liveCalls, :zero) + :one',
-                  ConditionExpression:
-                    'attribute_exists(PK) AND (attribute_not_exists(liveCalls) OR liveCalls < maxLiveCalls)',
-                  ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
-                },
-              },
-            ],
-          }),
-        );
-        return 'claimed';
-      } catch (error) {
-        const failed = failedConditions(error);
-        if (!failed) throw error;
-        if (failed[0]) return 'not_pending';
-        if (failed[1]) {
-          const batch = await get(keys.batch(ref.workspaceId, ref.batchId));
-          return batch?.status === 'running' ? 'batch_full' : 'batch_not_running';
-        }
-        return 'workspace_full';
+      const failed = await transact([
+        {
+          Update: {
+            TableName: tableName,
+            Key: recipientKey(ref),
+            UpdateExpression: 'SET #status = :dialing, attempts = :attempt, dialingSince = :now',
+            ConditionExpression: '#status = :pending AND attempts = :previous',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':dialing': 'dialing',
+              ':pending': 'pending',
+              ':attempt': ref.attempt,
+              ':previous': ref.attempt - 1,
+              ':now': now,
+            },
+          },
+        },
+        // The batch's call slots: dialing may not reach max_concurrent_calls.
+        moveCount(tableName, ref, 'pending', 'dialing', {
+          expression: '#status = :running AND #counts.#to < maxConcurrentCalls',
+          names: { '#status': 'status' },
+          values: { ':running': 'running' },
+        }),
+        // The workspace's call slots, across all of its batches.
+        workspaceSlot(tableName, ref.workspaceId, 1),
+      ]);
+      if (failed === null) return 'claimed';
+      if (failed[0]) return 'not_pending';
+      if (failed[1]) {
+        const batch = await get(keys.batch(ref.workspaceId, ref.batchId));
+        return batch?.status === 'running' ? 'batch_full' : 'batch_not_running';
       }
+      return 'workspace_full';
     },
 
     async recordPlacedCall(ref, recipientId, provider, providerCallId) {
@@ -318,161 +351,80 @@ export function createDynamoRunStore(options: {
     },
 
     async unclaimRecipient(ref) {
-      try {
-        await client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: tableName,
-                  Key: recipientKey(ref),
-                  UpdateExpression: 'SET #status = :pending, attempts = :previous REMOVE dialingSince',
-                  ConditionExpression: '#status = :dialing AND attempts = :attempt',
-                  ExpressionAttributeNames: { '#status': 'status' },
-                  ExpressionAttributeValues: {
-                    ':pending': 'pending',
-                    ':dialing': 'dialing',
-                    ':attempt': ref.attempt,
-                    ':previous': ref.attempt - 1,
-                  },
-                },
-              },
-              {
-                Update: {
-                  TableName: tableName,
-                  Key: keys.batch(ref.workspaceId, ref.batchId),
-                  UpdateExpression:
-                    'SET #counts.#pending = #counts.#pending + :one, #counts.#dialing = #counts.#dialing - :one',
-                  ExpressionAttributeNames: {
-                    '#counts': 'counts',
-                    '#pending': 'pending',
-                    '#dialing': 'dialing',
-                  },
-                  ExpressionAttributeValues: { ':one': 1 },
-                },
-              },
-              {
-                Update: {
-                  TableName: tableName,
-                  Key: keys.workspace(ref.workspaceId),
-                  UpdateExpression: 'SET liveCalls = if_not_exists(liveCalls, :one) - :one',
-                  ExpressionAttributeValues: { ':one': 1 },
-                },
-              },
-            ],
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (failedConditions(error)) return false;
-        throw error;
-      }
+      const failed = await transact([
+        {
+          Update: {
+            TableName: tableName,
+            Key: recipientKey(ref),
+            UpdateExpression: 'SET #status = :pending, attempts = :previous REMOVE dialingSince',
+            ConditionExpression: '#status = :dialing AND attempts = :attempt',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':pending': 'pending',
+              ':dialing': 'dialing',
+              ':attempt': ref.attempt,
+              ':previous': ref.attempt - 1,
+            },
+          },
+        },
+        moveCount(tableName, ref, 'dialing', 'pending'),
+        workspaceSlot(tableName, ref.workspaceId, -1),
+      ]);
+      return failed === null;
     },
 
     async endCall(ref, end: CallEnd) {
-      try {
-        await client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: tableName,
-                  Key: recipientKey(ref),
-                  UpdateExpression:
-                    'SET #status = :status, outcome = :outcome, startedAt = :startedAt, endedAt = :endedAt, ' +
-                    'durationSecs = :duration, #error = :error, conversationId = :conversationId, transcriptKey = :transcriptKey',
-                  ConditionExpression: '#status = :dialing AND attempts = :attempt',
-                  ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
-                  ExpressionAttributeValues: {
-                    ':status': end.status,
-                    ':outcome': end.outcome,
-                    ':startedAt': end.startedAt,
-                    ':endedAt': end.endedAt,
-                    ':duration': end.durationSecs,
-                    ':error': end.error,
-                    ':conversationId': end.conversationId,
-                    ':transcriptKey': end.transcriptKey,
-                    ':dialing': 'dialing',
-                    ':attempt': ref.attempt,
-                  },
-                },
-              },
-              {
-                Update: {
-                  TableName: tableName,
-                  Key: keys.batch(ref.workspaceId, ref.batchId),
-                  UpdateExpression:
-                    'SET #counts.#dialing = #counts.#dialing - :one, #counts.#end = #counts.#end + :one',
-                  ExpressionAttributeNames: {
-                    '#counts': 'counts',
-                    '#dialing': 'dialing',
-                    '#end': end.status,
-                  },
-                  ExpressionAttributeValues: { ':one': 1 },
-                },
-              },
-              {
-                Update: {
-                  TableName: tableName,
-                  Key: keys.workspace(ref.workspaceId),
-                  UpdateExpression: 'SET liveCalls = if_not_exists(liveCalls, :one) - :one',
-                  ExpressionAttributeValues: { ':one': 1 },
-                },
-              },
-            ],
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (failedConditions(error)) return false;
-        throw error;
-      }
+      const failed = await transact([
+        {
+          Update: {
+            TableName: tableName,
+            Key: recipientKey(ref),
+            UpdateExpression:
+              'SET #status = :status, outcome = :outcome, startedAt = :startedAt, endedAt = :endedAt, ' +
+              'durationSecs = :duration, #error = :error, conversationId = :conversationId, transcriptKey = :transcriptKey',
+            ConditionExpression: '#status = :dialing AND attempts = :attempt',
+            ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
+            ExpressionAttributeValues: {
+              ':status': end.status,
+              ':outcome': end.outcome,
+              ':startedAt': end.startedAt,
+              ':endedAt': end.endedAt,
+              ':duration': end.durationSecs,
+              ':error': end.error,
+              ':conversationId': end.conversationId,
+              ':transcriptKey': end.transcriptKey,
+              ':dialing': 'dialing',
+              ':attempt': ref.attempt,
+            },
+          },
+        },
+        moveCount(tableName, ref, 'dialing', end.status),
+        workspaceSlot(tableName, ref.workspaceId, -1),
+      ]);
+      return failed === null;
     },
 
     async abandonRecipient(ref, error, now) {
-      try {
-        await client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: tableName,
-                  Key: recipientKey(ref),
-                  UpdateExpression:
-                    'SET #status = :failed, outcome = :outcome, endedAt = :now, #error = :error',
-                  ConditionExpression: '#status = :pending',
-                  ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
-                  ExpressionAttributeValues: {
-                    ':failed': 'failed',
-                    ':outcome': 'failed',
-                    ':now': now,
-                    ':error': error,
-                    ':pending': 'pending',
-                  },
-                },
-              },
-              {
-                Update: {
-                  TableName: tableName,
-                  Key: keys.batch(ref.workspaceId, ref.batchId),
-                  UpdateExpression:
-                    'SET #counts.#pending = #counts.#pending - :one, #counts.#failed = #counts.#failed + :one',
-                  ExpressionAttributeNames: {
-                    '#counts': 'counts',
-                    '#pending': 'pending',
-                    '#failed': 'failed',
-                  },
-                  ExpressionAttributeValues: { ':one': 1 },
-                },
-              },
-            ],
-          }),
-        );
-        return true;
-      } catch (err) {
-        if (failedConditions(err)) return false;
-        throw err;
-      }
+      const failed = await transact([
+        {
+          Update: {
+            TableName: tableName,
+            Key: recipientKey(ref),
+            UpdateExpression: 'SET #status = :failed, outcome = :outcome, endedAt = :now, #error = :error',
+            ConditionExpression: '#status = :pending',
+            ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
+            ExpressionAttributeValues: {
+              ':failed': 'failed',
+              ':outcome': 'failed',
+              ':now': now,
+              ':error': error,
+              ':pending': 'pending',
+            },
+          },
+        },
+        moveCount(tableName, ref, 'pending', 'failed'),
+      ]);
+      return failed === null;
     },
 
     async findCall(provider, providerCallId) {
