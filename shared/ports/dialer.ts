@@ -110,6 +110,11 @@ export interface CallbackVerifier {
    * the provider's pass-through field), used only to find the secret that must then verify it.
    */
   locate?(request: ProviderCallbackRequest): CallRef | null;
+  /**
+   * The provider's call id a callback names (unverified), for callbacks that carry no ref of ours
+   * (ElevenLabs' call_initiation_failure): the call index then finds the recipient and its number.
+   */
+  callId?(request: ProviderCallbackRequest): string | null;
   /** True only for an authentic, fresh callback (forged or replayed ones are refused). */
   verify(request: ProviderCallbackRequest, secret: string, now: Date): boolean;
   /** Events that end a call; progress events (ringing, answered) give []. */

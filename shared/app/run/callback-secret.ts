@@ -8,12 +8,16 @@ import type { RunDeps } from './run-deps.ts';
  * name any call, but cannot sign for that number's secret, so the hint is safe to follow.
  */
 export async function callbackSecret(
-  deps: Pick<RunDeps, 'store' | 'secrets'>,
+  deps: Pick<RunDeps, 'store' | 'secrets' | 'run'>,
   verifier: CallbackVerifier,
   request: ProviderCallbackRequest,
 ): Promise<string | null> {
   if (!verifier.secretCredential) return null;
-  const ref = verifier.locate?.(request) ?? refFromQuery(request.url);
+  let ref: CallRef | null = verifier.locate?.(request) ?? refFromQuery(request.url);
+  if (!ref) {
+    const callId = verifier.callId?.(request);
+    if (callId) ref = await deps.run.findCall(verifier.provider, callId);
+  }
   if (!ref) return null;
   const batch = await deps.store.getBatch(ref.workspaceId, ref.batchId);
   if (!batch) return null;

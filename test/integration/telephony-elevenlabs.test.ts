@@ -1,0 +1,296 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refToString } from '#shared/adapters/telephony/elevenlabs-http.ts';
+import { signElevenLabsWebhook } from '#shared/adapters/telephony/elevenlabs-wire.ts';
+import { startFakeElevenLabs, type FakeElevenLabs } from '../helpers/fake-elevenlabs.ts';
+import { client, type TestClient } from '../helpers/http-client.ts';
+import { startLocalService } from '../helpers/local-service.ts';
+
+/**
+ * Whole batches through ElevenLabs Agents: the local service (real handlers, emulators, sweeper) with
+ * ELEVENLABS_API_BASE_URL pointing at a local server that implements ElevenLabs' documented API and
+ * post-call webhooks, a phone number of provider `elevenlabs` and an agent with its ElevenLabs id.
+ */
+
+const WEBHOOK_SECRET = 'wsec_local_elevenlabs_secret';
+const API_KEY = 'xi_local_key';
+
+let fake: FakeElevenLabs;
+let service: Awaited<ReturnType<typeof startLocalService>>;
+let c: TestClient;
+let receiver: Server;
+let receiverUrl: string;
+const received: any[] = [];
+const agentSecrets: string[] = [];
+let goodNumber: string;
+let eventsUrl: string;
+
+beforeAll(async () => {
+  fake = await startFakeElevenLabs({
+    apiKey: API_KEY,
+    webhookSecret: WEBHOOK_SECRET,
+    phoneNumbers: { phnum_1: { number: '+14155550100', provider: 'twilio' } },
+    agents: {
+      agent_el: {
+        firstMessage: 'Hi {{first_name}}, this is a reminder of your appointment.',
+        evaluationCriteria: ['confirmed'],
+        dataCollection: ['callback_time'],
+      },
+    },
+    callMs: 400,
+  });
+  receiver = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+      const ok = agentSecrets.some((secret) => {
+        try {
+          new Webhook(secret).verify(body, headers);
+          return true;
+        } catch {
+          return false;
+        }
+      });
+      if (ok) received.push(JSON.parse(body));
+      res.writeHead(ok ? 204 : 400).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+
+  service = await startLocalService({
+    env: { ELEVENLABS_API_BASE_URL: fake.url, MAX_CALL_SECONDS: '2' },
+    sweeperIntervalMs: 1_000,
+  });
+  eventsUrl = `${service.baseUrl}/v1/telephony/elevenlabs/events`;
+  fake.webhookUrl = eventsUrl;
+  c = client(service.baseUrl, service.apiKey);
+  goodNumber = await phoneNumber('+14155550100', API_KEY);
+}, 120_000);
+
+afterAll(async () => {
+  await fake?.close();
+  await service?.stop();
+  await new Promise((resolve) => receiver?.close(resolve));
+});
+
+async function phoneNumber(e164: string, apiKey: string): Promise<string> {
+  const res = await c.post('/v1/phone-numbers', {
+    phone_number: e164,
+    provider: 'elevenlabs',
+    credentials: { api_key: apiKey, agent_phone_number_id: 'phnum_1', webhook_secret: WEBHOOK_SECRET },
+    calls_per_second: 50,
+  });
+  expect(res.status, res.text).toBe(201);
+  expect(res.body.credentials).not.toHaveProperty('api_key', apiKey);
+  return res.body.id;
+}
+
+async function agent(phoneNumberId: string): Promise<string> {
+  const res = await c.post('/v1/agents', {
+    name: 'Reminders',
+    prompt: 'You remind {{first_name}} of an appointment.',
+    phone_number_id: phoneNumberId,
+    telephony: { elevenlabs_agent_id: 'agent_el' },
+    webhook_url: receiverUrl,
+    webhook_events: ['conversation.completed', 'call.failed'],
+    evaluation_criteria: [{ id: 'confirmed', description: 'The customer confirmed.' }],
+    data_collection: [{ id: 'callback_time', type: 'string', description: 'When to call back.' }],
+  });
+  expect(res.status, res.text).toBe(201);
+  agentSecrets.push(res.body.webhook_secret);
+  return res.body.id;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function runBatch(agentId: string, recipients: unknown[], timeoutMs = 30_000) {
+  const res = await c.post('/v1/agents/batch-calls', {
+    name: 'ElevenLabs batch',
+    agent_id: agentId,
+    recipients,
+    ringing_timeout_ms: 1_000,
+    max_concurrent_calls: 1,
+  });
+  expect(res.status, res.text).toBe(202);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const detail = await c.get(`/v1/agents/batch-calls/${res.body.id}`);
+    const { batch } = detail.body;
+    const counts = batch.counts;
+    expect(counts.pending + counts.dialing + counts.completed + counts.failed).toBe(batch.total_recipients);
+    if (['completed', 'failed', 'cancelled'].includes(batch.status)) return detail.body;
+    if (Date.now() > deadline) throw new Error(`batch still ${batch.status}: ${JSON.stringify(counts)}`);
+    await sleep(200);
+  }
+}
+
+const requestsTo = (to: string) => fake.outboundRequests().filter((r) => r.to === to);
+
+describe('ElevenLabs Agents as the dialer', () => {
+  it('completes a batch: answered and voicemail calls carry transcript, evaluations and data collection', async () => {
+    const agentId = await agent(goodNumber);
+    const done = await runBatch(agentId, [
+      { phone: '+14155551234', first_name: 'Alice' },
+      { phone: '+14155555678', first_name: 'Bob' },
+      { phone: '+14155550004', first_name: 'Machine' },
+    ]);
+    expect(done.batch).toMatchObject({
+      status: 'completed',
+      counts: { pending: 0, dialing: 0, completed: 3, failed: 0 },
+    });
+    const by = Object.fromEntries(done.recipients.map((r: any) => [r.dynamic_vars.first_name, r]));
+    expect(by.Alice).toMatchObject({ status: 'completed', outcome: 'answered', attempts: 1, error: null });
+    expect(by.Alice.duration_secs).toBe(1);
+    expect(by.Machine).toMatchObject({ status: 'completed', outcome: 'voicemail' });
+
+    const conversation = await c.get(
+      `/v1/agents/batch-calls/${done.batch.id}/recipients/${by.Alice.id}/conversation`,
+    );
+    expect(conversation.status, conversation.text).toBe(200);
+    expect(conversation.body.transcript.map((t: any) => t.role)).toEqual(['agent', 'user', 'agent']);
+    expect(conversation.body.transcript[0].message).toBe('Hi Alice, this is a reminder of your appointment.');
+    expect(conversation.body.evaluations).toEqual([
+      { id: 'confirmed', result: 'success', rationale: 'The customer agreed.' },
+    ]);
+    expect(conversation.body.data_collection).toEqual({
+      callback_time: { value: 'tomorrow at 10', rationale: 'The customer said tomorrow at 10.' },
+    });
+
+    // The calls carried the recipient's variables and our ref; each was placed once.
+    const call = fake.calls().find((x) => x.to === '+14155551234');
+    expect(call?.dynamicVariables).toMatchObject({
+      first_name: 'Alice',
+      batch_calls_ref: refToString({
+        workspaceId: service.workspaceId,
+        batchId: done.batch.id,
+        recipientIndex: 0,
+        attempt: 1,
+      }),
+    });
+    for (const to of ['+14155551234', '+14155555678', '+14155550004']) expect(requestsTo(to)).toHaveLength(1);
+
+    const deadline = Date.now() + 15_000;
+    let completed: any[] = [];
+    while (Date.now() < deadline) {
+      completed = received.filter(
+        (e) => e.type === 'conversation.completed' && e.data.batch_id === done.batch.id,
+      );
+      if (completed.length === 3) break;
+      await sleep(200);
+    }
+    const alice = completed.find((e) => e.data.dynamic_vars.first_name === 'Alice');
+    expect(alice?.data).toMatchObject({
+      outcome: 'answered',
+      evaluations: [{ id: 'confirmed', result: 'success' }],
+      data_collection: { callback_time: { value: 'tomorrow at 10' } },
+    });
+    expect(alice?.data.transcript[0].message).toContain('Hi Alice');
+  });
+
+  it('settles call_initiation_failure webhooks as busy, no answer and failed', async () => {
+    const agentId = await agent(goodNumber);
+    const done = await runBatch(agentId, [
+      { phone: '+14155550001', first_name: 'Busy' },
+      { phone: '+14155550002', first_name: 'Nobody' },
+      { phone: '+14155550003', first_name: 'Broken' },
+    ]);
+    expect(done.batch.counts).toMatchObject({ completed: 0, failed: 3 });
+    const by = Object.fromEntries(done.recipients.map((r: any) => [r.dynamic_vars.first_name, r]));
+    expect(by.Busy).toMatchObject({ status: 'failed', outcome: 'busy', attempts: 1 });
+    expect(by.Nobody).toMatchObject({ status: 'failed', outcome: 'no_answer' });
+    expect(by.Broken).toMatchObject({ status: 'failed', outcome: 'failed' });
+    expect(by.Busy.error).toContain('busy');
+    // Settled by the webhook itself (accepted), not by the sweeper's reconciliation.
+    const failures = fake.webhooks().filter((w) => w.type === 'call_initiation_failure');
+    expect(failures.length).toBeGreaterThanOrEqual(3);
+    expect(failures.every((w) => w.status === 200)).toBe(true);
+  });
+
+  it('refuses forged, re-signed and stale webhooks; nothing changes', async () => {
+    const body = JSON.stringify({
+      type: 'post_call_transcription',
+      event_timestamp: Math.floor(Date.now() / 1000),
+      data: {
+        conversation_id: 'conv_forged',
+        status: 'done',
+        conversation_initiation_client_data: {
+          dynamic_variables: {
+            batch_calls_ref: refToString({
+              workspaceId: service.workspaceId,
+              batchId: 'batch_01J0000000000000000000000',
+              recipientIndex: 0,
+              attempt: 1,
+            }),
+          },
+        },
+      },
+    });
+    const post = (signature: string | null) =>
+      fetch(eventsUrl, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(signature === null ? {} : { 'ElevenLabs-Signature': signature }),
+        },
+        body,
+      });
+    expect((await post(null)).status).toBe(401);
+    expect((await post(signElevenLabsWebhook('not-the-secret', body, new Date()))).status).toBe(401);
+    expect(
+      (await post(signElevenLabsWebhook(WEBHOOK_SECRET, body, new Date(Date.now() - 40 * 60_000)))).status,
+    ).toBe(401);
+    expect((await post('t=1,v0=00')).status).toBe(401);
+  });
+
+  it('fails the recipients of a number whose API key ElevenLabs refuses, with a clear error', async () => {
+    const badNumber = await phoneNumber('+14155550199', 'xi_wrong_key');
+    const agentId = await agent(badNumber);
+    const done = await runBatch(agentId, [{ phone: '+14155556001', first_name: 'Carol' }]);
+    expect(done.recipients[0]).toMatchObject({ status: 'failed', outcome: 'failed' });
+    expect(done.recipients[0].error).toMatch(/ElevenLabs refused the phone number's credentials \(HTTP 401/);
+    expect(fake.calls().some((call) => call.to === '+14155556001')).toBe(false);
+  });
+
+  it('retries a 429 without counting an attempt', async () => {
+    const agentId = await agent(goodNumber);
+    fake.faults.rateLimitNext = 1;
+    const done = await runBatch(agentId, [{ phone: '+14155556101', first_name: 'Rita' }]);
+    expect(done.recipients[0]).toMatchObject({ status: 'completed', outcome: 'answered', attempts: 1 });
+    expect(requestsTo('+14155556101').map((r) => r.status)).toEqual([429, 200]);
+  });
+
+  it('reconciles a call whose webhook never came (ElevenLabs sends it once)', async () => {
+    const agentId = await agent(goodNumber);
+    fake.faults.dropWebhooks = true;
+    try {
+      const done = await runBatch(agentId, [{ phone: '+14155556201', first_name: 'Quiet' }], 30_000);
+      expect(done.recipients[0]).toMatchObject({ status: 'completed', outcome: 'answered', attempts: 1 });
+      const conversation = await c.get(
+        `/v1/agents/batch-calls/${done.batch.id}/recipients/${done.recipients[0].id}/conversation`,
+      );
+      expect(conversation.body.transcript[0].message).toContain('Hi Quiet');
+      expect(requestsTo('+14155556201')).toHaveLength(1);
+    } finally {
+      fake.faults.dropWebhooks = false;
+    }
+  });
+
+  it('never dials twice after a 5xx or a timeout after sending', async () => {
+    const agentId = await agent(goodNumber);
+    fake.faults.serverErrorNext = 1;
+    const afterError = await runBatch(agentId, [{ phone: '+14155556301', first_name: 'Erin' }]);
+    // ElevenLabs placed the call before failing: its webhook settles the recipient.
+    expect(afterError.recipients[0]).toMatchObject({ status: 'completed', outcome: 'answered', attempts: 1 });
+    expect(requestsTo('+14155556301').map((r) => r.status)).toEqual([500]);
+
+    fake.faults.hangNext = 1;
+    const afterHang = await runBatch(agentId, [{ phone: '+14155556302', first_name: 'Hank' }]);
+    expect(afterHang.recipients[0]).toMatchObject({ status: 'completed', attempts: 1 });
+    expect(requestsTo('+14155556302')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,298 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refToString } from '#shared/adapters/telephony/elevenlabs-http.ts';
+import { startFakeVapi, type FakeVapi } from '../helpers/fake-vapi.ts';
+import { client, type TestClient } from '../helpers/http-client.ts';
+import { startLocalService } from '../helpers/local-service.ts';
+
+/**
+ * Whole batches through Vapi: the local service (real handlers, emulators, sweeper) with
+ * VAPI_API_BASE_URL pointing at a local server that implements Vapi's documented API and server
+ * messages, a phone number of provider `vapi` and an agent with its Vapi assistant id.
+ */
+
+const SERVER_SECRET = 'vapi_local_server_secret';
+const API_KEY = 'vapi_local_private_key';
+
+let fake: FakeVapi;
+let service: Awaited<ReturnType<typeof startLocalService>>;
+let c: TestClient;
+let receiver: Server;
+let receiverUrl: string;
+const received: any[] = [];
+const agentSecrets: string[] = [];
+let goodNumber: string;
+let eventsUrl: string;
+
+beforeAll(async () => {
+  fake = await startFakeVapi({
+    apiKey: API_KEY,
+    serverSecret: SERVER_SECRET,
+    phoneNumbers: { 'pn-vapi-1': { number: '+14155550100' } },
+    assistants: { 'asst-1': { firstMessage: 'Hi {{first_name}}, this is a reminder of your appointment.' } },
+    callMs: 400,
+  });
+  receiver = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+      const ok = agentSecrets.some((secret) => {
+        try {
+          new Webhook(secret).verify(body, headers);
+          return true;
+        } catch {
+          return false;
+        }
+      });
+      if (ok) received.push(JSON.parse(body));
+      res.writeHead(ok ? 204 : 400).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+
+  service = await startLocalService({
+    env: { VAPI_API_BASE_URL: fake.url, MAX_CALL_SECONDS: '2' },
+    sweeperIntervalMs: 1_000,
+  });
+  eventsUrl = `${service.baseUrl}/v1/telephony/vapi/events`;
+  fake.serverUrl = eventsUrl;
+  c = client(service.baseUrl, service.apiKey);
+  goodNumber = await phoneNumber('+14155550100', { api_key: API_KEY, webhook_secret: SERVER_SECRET });
+}, 120_000);
+
+afterAll(async () => {
+  await fake?.close();
+  await service?.stop();
+  await new Promise((resolve) => receiver?.close(resolve));
+});
+
+async function phoneNumber(e164: string, credentials: Record<string, string>): Promise<string> {
+  const res = await c.post('/v1/phone-numbers', {
+    phone_number: e164,
+    provider: 'vapi',
+    credentials: { phone_number_id: 'pn-vapi-1', ...credentials },
+    calls_per_second: 50,
+  });
+  expect(res.status, res.text).toBe(201);
+  return res.body.id;
+}
+
+async function agent(phoneNumberId: string): Promise<string> {
+  const res = await c.post('/v1/agents', {
+    name: 'Reminders',
+    prompt: 'You remind {{first_name}} of an appointment.',
+    phone_number_id: phoneNumberId,
+    telephony: { vapi_assistant_id: 'asst-1' },
+    webhook_url: receiverUrl,
+    webhook_events: ['conversation.completed', 'call.failed'],
+  });
+  expect(res.status, res.text).toBe(201);
+  agentSecrets.push(res.body.webhook_secret);
+  return res.body.id;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function runBatch(agentId: string, recipients: unknown[], timeoutMs = 30_000) {
+  const res = await c.post('/v1/agents/batch-calls', {
+    name: 'Vapi batch',
+    agent_id: agentId,
+    recipients,
+    ringing_timeout_ms: 1_000,
+    max_concurrent_calls: 1,
+  });
+  expect(res.status, res.text).toBe(202);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const detail = await c.get(`/v1/agents/batch-calls/${res.body.id}`);
+    const { batch } = detail.body;
+    const counts = batch.counts;
+    expect(counts.pending + counts.dialing + counts.completed + counts.failed).toBe(batch.total_recipients);
+    if (['completed', 'failed', 'cancelled'].includes(batch.status)) return detail.body;
+    if (Date.now() > deadline) throw new Error(`batch still ${batch.status}: ${JSON.stringify(counts)}`);
+    await sleep(200);
+  }
+}
+
+const requestsTo = (to: string) => fake.createRequests().filter((r) => r.to === to);
+
+describe('Vapi as the dialer', () => {
+  it('completes a batch; every endedReason maps to its outcome; reports are mapped into conversation.completed', async () => {
+    const agentId = await agent(goodNumber);
+    const done = await runBatch(agentId, [
+      { phone: '+14155551234', first_name: 'Alice' },
+      { phone: '+14155550004', first_name: 'Machine' },
+      { phone: '+14155550001', first_name: 'Busy' },
+      { phone: '+14155550002', first_name: 'Nobody' },
+      { phone: '+14155550003', first_name: 'Broken' },
+    ]);
+    expect(done.batch).toMatchObject({
+      status: 'completed',
+      counts: { pending: 0, dialing: 0, completed: 2, failed: 3 },
+    });
+    const by = Object.fromEntries(done.recipients.map((r: any) => [r.dynamic_vars.first_name, r]));
+    expect(by.Alice).toMatchObject({ status: 'completed', outcome: 'answered', attempts: 1, error: null });
+    expect(by.Machine).toMatchObject({ status: 'completed', outcome: 'voicemail' });
+    expect(by.Busy).toMatchObject({
+      status: 'failed',
+      outcome: 'busy',
+      error: 'Vapi ended the call: customer-busy',
+    });
+    expect(by.Nobody).toMatchObject({ status: 'failed', outcome: 'no_answer' });
+    expect(by.Broken).toMatchObject({ status: 'failed', outcome: 'failed' });
+    expect(by.Broken.error).toContain('twilio-failed-to-connect-call');
+
+    const conversation = await c.get(
+      `/v1/agents/batch-calls/${done.batch.id}/recipients/${by.Alice.id}/conversation`,
+    );
+    expect(conversation.status, conversation.text).toBe(200);
+    expect(conversation.body.transcript.map((t: any) => t.role)).toEqual(['agent', 'user', 'agent']);
+    expect(conversation.body.transcript[0].message).toBe('Hi Alice, this is a reminder of your appointment.');
+    expect(conversation.body.evaluations).toEqual([
+      { id: 'success_evaluation', result: 'success', rationale: 'The customer confirmed.' },
+    ]);
+    expect(conversation.body.data_collection).toEqual({
+      callback_time: { value: 'Friday 9am', rationale: '' },
+      confirmed: { value: true, rationale: '' },
+    });
+    expect(conversation.body.recording_url).toMatch(/^https:\/\/storage\.vapi\.ai\//);
+
+    const call = fake.calls().find((x) => x.to === '+14155551234');
+    expect(call?.metadata).toMatchObject({
+      batch_calls_ref: refToString({
+        workspaceId: service.workspaceId,
+        batchId: done.batch.id,
+        recipientIndex: 0,
+        attempt: 1,
+      }),
+    });
+    expect(call?.variableValues).toEqual({ first_name: 'Alice' });
+    for (const r of done.recipients) expect(requestsTo(r.phone)).toHaveLength(1);
+    // Settled by the reports themselves: every report was accepted.
+    const reports = fake.serverMessages().filter((m) => m.type === 'end-of-call-report');
+    expect(reports.every((m) => m.status === 200)).toBe(true);
+
+    const deadline = Date.now() + 15_000;
+    let alice: any;
+    while (Date.now() < deadline && !alice) {
+      alice = received.find(
+        (e) =>
+          e.type === 'conversation.completed' &&
+          e.data.batch_id === done.batch.id &&
+          e.data.dynamic_vars.first_name === 'Alice',
+      );
+      await sleep(200);
+    }
+    expect(alice?.data).toMatchObject({
+      outcome: 'answered',
+      evaluations: [{ id: 'success_evaluation', result: 'success' }],
+      data_collection: { callback_time: { value: 'Friday 9am' } },
+    });
+  });
+
+  it('refuses a server message without the right x-vapi-secret; nothing changes', async () => {
+    const body = JSON.stringify({
+      message: {
+        type: 'end-of-call-report',
+        endedReason: 'customer-ended-call',
+        call: {
+          id: 'call-forged',
+          metadata: {
+            batch_calls_ref: refToString({
+              workspaceId: service.workspaceId,
+              batchId: 'batch_01J0000000000000000000000',
+              recipientIndex: 0,
+              attempt: 1,
+            }),
+          },
+        },
+      },
+    });
+    const post = (secret: string | null) =>
+      fetch(eventsUrl, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(secret === null ? {} : { 'x-vapi-secret': secret }),
+        },
+        body,
+      });
+    expect((await post(null)).status).toBe(401);
+    expect((await post('guess')).status).toBe(401);
+    expect((await post(`${SERVER_SECRET}x`)).status).toBe(401);
+  });
+
+  it('fails the recipients of a number whose API key Vapi refuses, with a clear error', async () => {
+    const badNumber = await phoneNumber('+14155550199', { api_key: 'wrong', webhook_secret: SERVER_SECRET });
+    const agentId = await agent(badNumber);
+    const done = await runBatch(agentId, [{ phone: '+14155556001', first_name: 'Carol' }]);
+    expect(done.recipients[0]).toMatchObject({ status: 'failed', outcome: 'failed' });
+    expect(done.recipients[0].error).toMatch(/Vapi refused the phone number's credentials \(HTTP 401/);
+    expect(fake.calls().some((call) => call.to === '+14155556001')).toBe(false);
+  });
+
+  it('fails a recipient whose number Vapi refuses, naming the reason', async () => {
+    const agentId = await agent(goodNumber);
+    const done = await runBatch(agentId, [{ phone: '+14155559999', first_name: 'Dnc' }]);
+    expect(done.recipients[0]).toMatchObject({ status: 'failed', outcome: 'failed', attempts: 1 });
+    expect(done.recipients[0].error).toContain('do-not-call');
+  });
+
+  it('retries a 429 without counting an attempt', async () => {
+    const agentId = await agent(goodNumber);
+    fake.faults.rateLimitNext = 1;
+    const done = await runBatch(agentId, [{ phone: '+14155556101', first_name: 'Rita' }]);
+    expect(done.recipients[0]).toMatchObject({ status: 'completed', outcome: 'answered', attempts: 1 });
+    expect(requestsTo('+14155556101').map((r) => r.status)).toEqual([429, 201]);
+  });
+
+  it('reconciles calls whose report never came, and those of a number without webhook_secret', async () => {
+    const agentId = await agent(goodNumber);
+    fake.faults.dropServerMessages = true;
+    try {
+      const done = await runBatch(agentId, [{ phone: '+14155556201', first_name: 'Quiet' }]);
+      expect(done.recipients[0]).toMatchObject({ status: 'completed', outcome: 'answered', attempts: 1 });
+      expect(requestsTo('+14155556201')).toHaveLength(1);
+    } finally {
+      fake.faults.dropServerMessages = false;
+    }
+
+    // Without webhook_secret nothing can authenticate Vapi's messages: they are refused (401) and
+    // the sweeper settles each call from GET /call/{id}.
+    const unsigned = await phoneNumber('+14155550198', { api_key: API_KEY });
+    const unsignedAgent = await agent(unsigned);
+    const done = await runBatch(unsignedAgent, [
+      { phone: '+14155556202', first_name: 'Una' },
+      { phone: '+14155550001', first_name: 'Busy' },
+    ]);
+    const by = Object.fromEntries(done.recipients.map((r: any) => [r.dynamic_vars.first_name, r]));
+    expect(by.Una).toMatchObject({ status: 'completed', outcome: 'answered' });
+    expect(by.Busy).toMatchObject({ status: 'failed', outcome: 'busy' });
+    const reports = fake
+      .serverMessages()
+      .filter(
+        (m) =>
+          m.type === 'end-of-call-report' &&
+          fake.calls().find((x) => x.id === m.callId)?.to === '+14155556202',
+      );
+    expect(reports.map((m) => m.status)).toEqual([401]);
+  });
+
+  it('never dials twice after a 5xx or a timeout after sending', async () => {
+    const agentId = await agent(goodNumber);
+    fake.faults.serverErrorNext = 1;
+    const afterError = await runBatch(agentId, [{ phone: '+14155556301', first_name: 'Erin' }]);
+    expect(afterError.recipients[0]).toMatchObject({ status: 'completed', outcome: 'answered', attempts: 1 });
+    expect(requestsTo('+14155556301').map((r) => r.status)).toEqual([500]);
+
+    fake.faults.hangNext = 1;
+    const afterHang = await runBatch(agentId, [{ phone: '+14155556302', first_name: 'Hank' }]);
+    expect(afterHang.recipients[0]).toMatchObject({ status: 'completed', attempts: 1 });
+    expect(requestsTo('+14155556302')).toHaveLength(1);
+  });
+});

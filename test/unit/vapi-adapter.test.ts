@@ -1,0 +1,219 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProviderUnreachableError, refToString } from '#shared/adapters/telephony/elevenlabs-http.ts';
+import { vapiCallbackVerifier } from '#shared/adapters/telephony/vapi-callbacks.ts';
+import { createVapiDialer } from '#shared/adapters/telephony/vapi-dialer.ts';
+import { vapiOutcome, verifyVapiSecret } from '#shared/adapters/telephony/vapi-wire.ts';
+import { freePort } from '#infra/local/dynamodb-local.ts';
+import type { PlaceCallInput, ProviderCallbackRequest } from '#shared/ports/dialer.ts';
+import { startFakeVapi, type FakeVapi } from '../helpers/fake-vapi.ts';
+
+const SECRET = 'vapi_server_secret';
+const ref = { workspaceId: 'ws_1', batchId: 'batch_1', recipientIndex: 2, attempt: 1 };
+
+function request(body: unknown, secret: string | null = SECRET): ProviderCallbackRequest {
+  return {
+    url: 'https://calls.example.com/v1/telephony/vapi/events',
+    headers: secret === null ? {} : { 'X-Vapi-Secret': secret },
+    rawBody: Buffer.from(JSON.stringify(body)),
+  };
+}
+
+const report = {
+  message: {
+    type: 'end-of-call-report',
+    timestamp: 1760000000000,
+    endedReason: 'customer-ended-call',
+    startedAt: '2026-03-01T12:00:00.000Z',
+    endedAt: '2026-03-01T12:00:42.400Z',
+    durationSeconds: 42.4,
+    call: { id: 'call-uuid-1', status: 'ended', metadata: { batch_calls_ref: refToString(ref) } },
+    artifact: {
+      messages: [
+        { role: 'system', message: 'prompt', secondsFromStart: 0 },
+        { role: 'bot', message: 'Hi Alice', secondsFromStart: 0.5 },
+        { role: 'user', message: 'Hello', secondsFromStart: 2 },
+        { role: 'tool_calls', secondsFromStart: 3 },
+      ],
+      recordingUrl: 'https://storage.vapi.ai/rec.wav',
+    },
+    analysis: {
+      summary: 'Confirmed.',
+      structuredData: { callback_time: '10am', slots: [1] },
+      successEvaluation: 'true',
+    },
+  },
+};
+
+describe('Vapi endedReason mapping (DESIGN.md §5)', () => {
+  it.each([
+    ['customer-ended-call', false, 'answered'],
+    ['assistant-ended-call', false, 'answered'],
+    ['assistant-said-end-call-phrase', false, 'answered'],
+    ['exceeded-max-duration', false, 'answered'],
+    ['voicemail', true, 'voicemail'],
+    ['customer-did-not-answer', false, 'no_answer'],
+    ['customer-busy', false, 'busy'],
+    ['twilio-failed-to-connect-call', false, 'failed'],
+    ['vonage-failed-to-connect', false, 'failed'],
+    ['call.start.error-get-phone-number', false, 'failed'],
+    ['pipeline-error-openai-llm-failed', true, 'answered'],
+    ['pipeline-error-openai-llm-failed', false, 'failed'],
+    ['manually-canceled', false, 'canceled'],
+    [null, false, 'failed'],
+  ] as const)('%s (connected: %s) → %s', (reason, connected, outcome) => {
+    expect(vapiOutcome(reason, connected)).toBe(outcome);
+  });
+});
+
+describe('Vapi server messages', () => {
+  const v = vapiCallbackVerifier;
+
+  it("authenticates by x-vapi-secret, in constant time, with the number's webhook_secret", () => {
+    expect(v.secretCredential).toBe('webhook_secret');
+    expect(v.verify(request(report), SECRET, new Date())).toBe(true);
+    expect(v.verify(request(report, 'vapi_server_secreT'), SECRET, new Date())).toBe(false);
+    expect(v.verify(request(report, 'short'), SECRET, new Date())).toBe(false);
+    expect(v.verify(request(report, null), SECRET, new Date())).toBe(false);
+    expect(verifyVapiSecret(SECRET, '')).toBe(false);
+    expect(v.locate?.(request(report))).toEqual(ref);
+  });
+
+  it('maps end-of-call-report into a completed conversation', () => {
+    expect(v.parse(request(report))).toEqual([
+      {
+        providerCallId: 'call-uuid-1',
+        ref,
+        outcome: 'answered',
+        startedAt: '2026-03-01T12:00:00.000Z',
+        endedAt: '2026-03-01T12:00:42.400Z',
+        durationSecs: 42,
+        error: null,
+        conversation: {
+          transcript: [
+            { role: 'agent', message: 'Hi Alice', time_in_call_secs: 0.5 },
+            { role: 'user', message: 'Hello', time_in_call_secs: 2 },
+          ],
+          evaluations: [{ id: 'success_evaluation', result: 'success', rationale: 'Confirmed.' }],
+          dataCollection: {
+            callback_time: { value: '10am', rationale: '' },
+            slots: { value: '[1]', rationale: '' },
+          },
+          recordingUrl: 'https://storage.vapi.ai/rec.wav',
+        },
+      },
+    ]);
+  });
+
+  it('fails a call that never connected, with the reason', () => {
+    const busy = structuredClone(report) as any;
+    busy.message.endedReason = 'customer-busy';
+    busy.message.artifact.messages = [];
+    busy.message.durationSeconds = 0;
+    busy.message.startedAt = undefined;
+    busy.message.analysis = {}; // Vapi sends no evaluation for a call nobody answered.
+    const [event] = v.parse(request(busy));
+    expect(event).toMatchObject({ outcome: 'busy', startedAt: null, durationSecs: 0, conversation: null });
+    expect(event?.error).toBe('Vapi ended the call: customer-busy');
+  });
+
+  it('ignores progress messages and refuses malformed ones', () => {
+    expect(v.parse(request({ message: { type: 'status-update', status: 'in-progress', call: {} } }))).toEqual(
+      [],
+    );
+    expect(() => v.parse({ ...request({}), rawBody: Buffer.from('x') })).toThrow(/not JSON/);
+    expect(() => v.parse(request({ message: { type: 'end-of-call-report' } }))).toThrow(/message\.call/);
+  });
+});
+
+describe('Vapi dialer over HTTP', () => {
+  let fake: FakeVapi;
+  const credentials = { api_key: 'vapi_private', phone_number_id: 'pn-vapi-1' };
+
+  beforeAll(async () => {
+    fake = await startFakeVapi({
+      apiKey: 'vapi_private',
+      serverSecret: SECRET,
+      phoneNumbers: { 'pn-vapi-1': { number: '+14155550100' } },
+      assistants: { 'asst-1': { firstMessage: 'Hi {{first_name}}' } },
+      callMs: 150,
+    });
+  });
+  afterAll(() => fake?.close());
+
+  const input = (to: string, extra: Partial<PlaceCallInput> = {}): PlaceCallInput => ({
+    ref,
+    recipientId: 'rcp_1',
+    idempotencyKey: 'rcp_1:1',
+    to,
+    from: '+14155550100',
+    phoneNumberId: 'pn_1',
+    credentials,
+    agent: {
+      id: 'agent_1',
+      prompt: 'p',
+      firstMessage: null,
+      evaluationCriteria: [],
+      dataCollection: [],
+      telephony: { vapi_assistant_id: 'asst-1' },
+    },
+    dynamicVars: { first_name: 'Alice' },
+    ringingTimeoutMs: 30_000,
+    callbackUrl: 'http://127.0.0.1/v1/telephony/vapi/events',
+    ...extra,
+  });
+
+  it('places a call with the variables and our ref in metadata, and reconciles it', async () => {
+    const dialer = createVapiDialer({ baseUrl: fake.url });
+    const placed = await dialer.placeCall(input('+14155551234'));
+    if (placed.kind !== 'placed') throw new Error(JSON.stringify(placed));
+    expect(fake.calls().find((call) => call.id === placed.providerCallId)).toMatchObject({
+      to: '+14155551234',
+      variableValues: { first_name: 'Alice' },
+      metadata: { batch_calls_ref: refToString(ref), recipient_id: 'rcp_1' },
+    });
+    expect(await dialer.getCall?.(placed.providerCallId, credentials)).toBeNull();
+    await new Promise((r) => setTimeout(r, 300));
+    const ended = await dialer.getCall?.(placed.providerCallId, credentials);
+    expect(ended).toMatchObject({ outcome: 'answered', ref });
+    expect(ended?.conversation?.transcript[0]).toMatchObject({ role: 'agent', message: 'Hi Alice' });
+    expect(ended?.conversation?.dataCollection.callback_time?.value).toBe('Friday 9am');
+  });
+
+  it('maps every failure to the right result', async () => {
+    const dialer = createVapiDialer({ baseUrl: fake.url, timeoutMs: 500 });
+    const badKey = await dialer.placeCall(
+      input('+14155551240', { credentials: { ...credentials, api_key: 'x' } }),
+    );
+    expect(badKey.kind === 'rejected' && badKey.error).toMatch(
+      /Vapi refused the phone number's credentials \(HTTP 401: Invalid Key/,
+    );
+
+    const refused = await dialer.placeCall(input('+14155559999'));
+    expect(refused.kind === 'rejected' && refused.error).toMatch(/HTTP 400.*do-not-call/);
+    expect(refused.kind === 'rejected' && refused.error).not.toContain('4155559999');
+
+    const noAssistant = await dialer.placeCall(
+      input('+1415555124', { agent: { ...input('').agent, telephony: {} } }),
+    );
+    expect(noAssistant.kind === 'rejected' && noAssistant.error).toContain('telephony.vapi_assistant_id');
+    const noPhone = await dialer.placeCall(
+      input('+14155551241', { credentials: { api_key: 'vapi_private' } }),
+    );
+    expect(noPhone.kind === 'rejected' && noPhone.error).toContain('phone_number_id');
+
+    fake.faults.rateLimitNext = 1;
+    expect(await dialer.placeCall(input('+14155551243'))).toEqual({
+      kind: 'rate_limited',
+      retryAfterSeconds: 1,
+    });
+    fake.faults.serverErrorNext = 1;
+    const fiveHundred = await dialer.placeCall(input('+14155551244'));
+    expect(fiveHundred.kind === 'unknown' && fiveHundred.error).toContain('HTTP 500');
+    fake.faults.hangNext = 1;
+    const hung = await dialer.placeCall(input('+14155551245'));
+    expect(hung.kind === 'unknown' && hung.error).toContain('did not answer within 500 ms');
+
+    const closed = createVapiDialer({ baseUrl: `http://127.0.0.1:${await freePort()}` });
+    await expect(closed.placeCall(input('+14155551246'))).rejects.toBeInstanceOf(ProviderUnreachableError);
+  });
+});
