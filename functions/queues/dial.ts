@@ -5,9 +5,9 @@ import { dialRecipient } from '#shared/app/run/dial.ts';
 import { composeRunDeps } from '../lib/compose.ts';
 
 /**
- * Dial-queue consumer. Messages are handled one after another (pacing to the caller number's
- * calls-per-second is sequential by nature); a failed message is reported alone and comes back after
- * its visibility timeout, the others are done.
+ * Dial-queue consumer. The messages of a batch are dialed in parallel: each reserves its own pacing
+ * slot in DynamoDB (the caller number's calls-per-second holds across all invocations) and waits for
+ * it. A failed message is reported alone and comes back after its visibility timeout.
  */
 const deps = composeRunDeps(undefined, 'batch-calls-dial');
 const processor = new BatchProcessor(EventType.SQS);
@@ -27,5 +27,5 @@ async function handleRecord(record: SQSRecord): Promise<void> {
 
 export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
   deps.logger.addContext(context);
-  return processPartialResponse(event, handleRecord, processor, { context, processInParallel: false });
+  return processPartialResponse(event, handleRecord, processor, { context, processInParallel: true });
 }

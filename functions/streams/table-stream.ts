@@ -9,8 +9,9 @@ import { composeRunDeps } from '../lib/compose.ts';
 /**
  * The table's stream (filtered in the wiring to batch changes and recipients reaching their end):
  * starts immediate batches, finishes batches whose counts add up, hands each ended recipient's call
- * slot to the next one and writes webhook outbox records. Records are handled in order, one by one;
- * a failed one is reported and retried from there (the reactions are idempotent).
+ * slot to the next one and writes webhook outbox records. Records are handled in parallel: every
+ * reaction reads the state it acts on and changes it conditionally, so their order does not matter
+ * (and each is idempotent); a failed one is reported and retried from there.
  */
 const deps = composeRunDeps(undefined, 'batch-calls-stream');
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
@@ -33,5 +34,5 @@ async function handleRecord(record: DynamoDBRecord): Promise<void> {
 
 export async function handler(event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> {
   deps.logger.addContext(context);
-  return processPartialResponse(event, handleRecord, processor, { context, processInParallel: false });
+  return processPartialResponse(event, handleRecord, processor, { context, processInParallel: true });
 }
