@@ -31,7 +31,11 @@ const idRefSchema = z.string().min(1, { message: 'must not be empty' });
 
 const telephonyField = z.string().min(1, { message: 'must not be empty' }).optional();
 export const telephonySchema = z.strictObject({
-  twiml_url: telephonyField,
+  // Twilio fetches it when the call connects: an absolute http(s) URL, or the call cannot work.
+  twiml_url: z
+    .string()
+    .url({ protocol: /^https?$/, message: 'must be an absolute http(s) URL' })
+    .optional(),
   elevenlabs_agent_id: telephonyField,
   vapi_assistant_id: telephonyField,
   retell_agent_id: telephonyField,

@@ -7,10 +7,8 @@ import {
   MalformedCallbackError,
   simulatedCallbackVerifier,
 } from '#shared/adapters/telephony/simulated-callbacks.ts';
-import {
-  createSimulatedDialer,
-  ProviderUnreachableError,
-} from '#shared/adapters/telephony/simulated-dialer.ts';
+import { ProviderUnreachableError } from '#shared/adapters/telephony/provider-http.ts';
+import { createSimulatedDialer } from '#shared/adapters/telephony/simulated-dialer.ts';
 import { signSimulatedCallback } from '#shared/adapters/telephony/simulated-wire.ts';
 import { renderTemplate } from '#shared/domain/placeholders.ts';
 import type {
@@ -465,12 +463,15 @@ describe('the network API', () => {
 });
 
 describe('registry', () => {
-  it('knows the simulated provider only, for now', () => {
+  it('serves every provider of the contract, and nothing else', () => {
     expect(dialerFor('simulated', { SIMULATED_PROVIDER_URL: network.url })?.provider).toBe('simulated');
     expect(() => dialerFor('simulated', {})).toThrow(/SIMULATED_PROVIDER_URL/);
-    expect(dialerFor('twilio', {})).toBeUndefined();
+    for (const provider of ['twilio', 'retell', 'elevenlabs', 'vapi']) {
+      expect(dialerFor(provider, {})?.provider).toBe(provider);
+      expect(verifierFor(provider)?.provider).toBe(provider);
+    }
     expect(verifierFor('simulated')).toBe(simulatedCallbackVerifier);
-    expect(verifierFor('retell')).toBeUndefined();
+    expect(dialerFor('nope', {})).toBeUndefined();
     expect(verifierFor('toString')).toBeUndefined();
   });
 });

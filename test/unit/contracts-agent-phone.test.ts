@@ -77,6 +77,7 @@ describe('createAgentSchema', () => {
     expect(fields).toEqual([
       { path: 'name', message: 'must not be empty' },
       { path: 'prompt', message: 'must be at most 20,000 characters long' },
+      { path: 'telephony.twiml_url', message: 'must be an absolute http(s) URL' },
       { path: 'telephony.sip_uri', message: 'is not a known field' },
       { path: 'webhook_url', message: 'must be an https:// URL' },
       {

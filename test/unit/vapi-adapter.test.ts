@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProviderUnreachableError, refToString } from '#shared/adapters/telephony/elevenlabs-http.ts';
+import { refToString } from '#shared/adapters/telephony/call-ref-codec.ts';
+import { ProviderUnreachableError } from '#shared/adapters/telephony/provider-http.ts';
 import { vapiCallbackVerifier } from '#shared/adapters/telephony/vapi-callbacks.ts';
 import { createVapiDialer } from '#shared/adapters/telephony/vapi-dialer.ts';
 import { vapiOutcome, verifyVapiSecret } from '#shared/adapters/telephony/vapi-wire.ts';

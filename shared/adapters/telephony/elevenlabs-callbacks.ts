@@ -4,7 +4,8 @@ import type {
   CallRef,
   ProviderCallbackRequest,
 } from '../../ports/dialer.ts';
-import { headerOf, REF_KEY, refFromString } from './elevenlabs-http.ts';
+import { REF_KEY, refFromString } from './call-ref-codec.ts';
+import { headerOf } from './provider-http.ts';
 import {
   conversationSchema,
   ELEVENLABS_PROVIDER,

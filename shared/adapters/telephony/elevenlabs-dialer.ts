@@ -1,12 +1,13 @@
 import type { CallEndedEvent, Dialer, PlaceCallInput, PlaceCallResult } from '../../ports/dialer.ts';
+import { REF_KEY, refToString } from './call-ref-codec.ts';
 import {
   credential,
   placeResultOf,
   providerErrorMessage,
-  REF_KEY,
-  refToString,
-  requestJson,
-} from './elevenlabs-http.ts';
+  type PlaceCallReading,
+  providerApi,
+  type ProviderApiOptions,
+} from './provider-http.ts';
 import {
   conversationSchema,
   ELEVENLABS_PROVIDER,
@@ -15,12 +16,8 @@ import {
   phoneNumberResponseSchema,
 } from './elevenlabs-wire.ts';
 
-export interface ElevenLabsDialerOptions {
-  /** ELEVENLABS_API_BASE_URL, `https://api.elevenlabs.io` in production. */
-  baseUrl: string;
-  /** How long one request may take before its outcome counts as unknown; 10 s unless given. */
-  timeoutMs?: number;
-  fetchImpl?: typeof fetch;
+/** `baseUrl` is ELEVENLABS_API_BASE_URL, `https://api.elevenlabs.io` in production. */
+export interface ElevenLabsDialerOptions extends ProviderApiOptions {
   clock?: () => Date;
 }
 
@@ -30,6 +27,27 @@ const NAME = 'ElevenLabs';
 const OUTBOUND_PATHS: Record<string, string> = {
   twilio: '/v1/convai/twilio/outbound-call',
   sip_trunk: '/v1/convai/sip-trunk/outbound-call',
+};
+
+/**
+ * An outbound call's answer. A 2xx is not always a call: ElevenLabs answers `success: false` with a
+ * reason when its telephony side refused the number.
+ */
+const READING: PlaceCallReading = {
+  provider: NAME,
+  credentialNames: 'api_key',
+  placed(body) {
+    const parsed = outboundCallResponseSchema.safeParse(body);
+    if (!parsed.success) return { kind: 'unknown', error: 'ElevenLabs answered without a conversation id' };
+    if (!parsed.data.success)
+      return {
+        kind: 'rejected',
+        error: `ElevenLabs did not place the call: ${providerErrorMessage(parsed.data.message ?? '', 200)}`,
+      };
+    if (!parsed.data.conversation_id)
+      return { kind: 'unknown', error: 'ElevenLabs accepted the call without a conversation id' };
+    return { kind: 'placed', providerCallId: parsed.data.conversation_id };
+  },
 };
 
 type Transport = { ok: true; path: string } | { ok: false; result: PlaceCallResult };
@@ -45,22 +63,17 @@ type Transport = { ok: true; path: string } | { ok: false; result: PlaceCallResu
  * id is the provider call id: the post-call webhook and `GET /v1/convai/conversations/{id}` name it.
  */
 export function createElevenLabsDialer(options: ElevenLabsDialerOptions): Dialer {
-  const base = options.baseUrl.replace(/\/+$/, '');
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  const fetchImpl = options.fetchImpl ?? fetch;
+  const api = providerApi(NAME, options);
   const clock = options.clock ?? (() => new Date());
   const transports = new Map<string, string>();
 
   async function transportOf(apiKey: string, phoneNumberId: string): Promise<Transport> {
     const cached = transports.get(phoneNumberId);
     if (cached) return { ok: true, path: cached };
-    const answer = await requestJson({
-      provider: NAME,
-      url: `${base}/v1/convai/phone-numbers/${encodeURIComponent(phoneNumberId)}`,
+    const answer = await api.send({
+      path: `/v1/convai/phone-numbers/${encodeURIComponent(phoneNumberId)}`,
       method: 'GET',
       headers: { 'xi-api-key': apiKey },
-      timeoutMs,
-      fetchImpl,
     });
     // A lookup places nothing: a failure that may pass is thrown, so the dial is retried later.
     if (answer.kind === 'unknown')
@@ -74,7 +87,8 @@ export function createElevenLabsDialer(options: ElevenLabsDialerOptions): Dialer
         },
       };
     if (answer.status < 200 || answer.status >= 300) {
-      const result = placeResultOf(NAME, answer, () => ({ kind: 'unknown', error: 'unreachable' }));
+      // Not a 2xx, so never read as a call: 401/403, 4xx and 429 mean what they mean for a call.
+      const result = placeResultOf(READING, answer);
       if (result.kind === 'unknown')
         throw new Error(`Looking up the ElevenLabs number failed: ${result.error}`);
       return { ok: false, result };
@@ -109,12 +123,11 @@ export function createElevenLabsDialer(options: ElevenLabsDialerOptions): Dialer
       const transport = await transportOf(apiKey.value, phoneId.value);
       if (!transport.ok) return transport.result;
 
-      const answer = await requestJson({
-        provider: NAME,
-        url: `${base}${transport.path}`,
+      const answer = await api.send({
+        path: `${transport.path}`,
         method: 'POST',
         headers: { 'xi-api-key': apiKey.value },
-        body: {
+        json: {
           agent_id: agentId,
           agent_phone_number_id: phoneId.value,
           to_number: input.to,
@@ -122,22 +135,8 @@ export function createElevenLabsDialer(options: ElevenLabsDialerOptions): Dialer
             dynamic_variables: { ...input.dynamicVars, [REF_KEY]: refToString(input.ref) },
           },
         },
-        timeoutMs,
-        fetchImpl,
       });
-      return placeResultOf(NAME, answer, (body) => {
-        const parsed = outboundCallResponseSchema.safeParse(body);
-        if (!parsed.success)
-          return { kind: 'unknown', error: 'ElevenLabs answered without a conversation id' };
-        if (!parsed.data.success)
-          return {
-            kind: 'rejected',
-            error: `ElevenLabs did not place the call: ${providerErrorMessage(parsed.data.message ?? '', 200)}`,
-          };
-        if (!parsed.data.conversation_id)
-          return { kind: 'unknown', error: 'ElevenLabs accepted the call without a conversation id' };
-        return { kind: 'placed', providerCallId: parsed.data.conversation_id };
-      });
+      return placeResultOf(READING, answer);
     },
 
     /**
@@ -147,20 +146,12 @@ export function createElevenLabsDialer(options: ElevenLabsDialerOptions): Dialer
     async getCall(providerCallId, credentials): Promise<CallEndedEvent | null> {
       const apiKey = credential(credentials, 'api_key', NAME);
       if (!apiKey.ok) throw new Error(apiKey.error);
-      const answer = await requestJson({
-        provider: NAME,
-        url: `${base}/v1/convai/conversations/${encodeURIComponent(providerCallId)}`,
-        method: 'GET',
-        headers: { 'xi-api-key': apiKey.value },
-        timeoutMs,
-        fetchImpl,
-      });
-      if (answer.kind === 'unknown') throw new Error(answer.error);
-      if (answer.status !== 200)
-        throw new Error(
-          `ElevenLabs answered HTTP ${answer.status} for conversation ${providerCallId}: ${providerErrorMessage(answer.body, answer.status)}`,
-        );
-      const parsed = conversationSchema.safeParse(answer.body);
+      const body = await api.lookUp(
+        `/v1/convai/conversations/${encodeURIComponent(providerCallId)}`,
+        { 'xi-api-key': apiKey.value },
+        `conversation ${providerCallId}`,
+      );
+      const parsed = conversationSchema.safeParse(body);
       if (!parsed.success) throw new Error(`ElevenLabs' conversation ${providerCallId} is malformed`);
       if (parsed.data.status !== 'done' && parsed.data.status !== 'failed') return null;
       return endedEventOfConversation(parsed.data, clock());

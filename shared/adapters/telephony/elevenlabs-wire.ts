@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { CallOutcome } from '../../domain/recipient.ts';
 import type { CallEndedEvent, Conversation, EvaluationResult, TranscriptTurn } from '../../ports/dialer.ts';
-import { REF_KEY, refFromString } from './elevenlabs-http.ts';
+import { REF_KEY, refFromString } from './call-ref-codec.ts';
 
 /**
  * ElevenLabs Agents' wire format (docs: "Outbound call via twilio", "Post-call webhooks", "Get

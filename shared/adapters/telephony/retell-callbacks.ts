@@ -8,11 +8,7 @@ import {
   retellOutcome,
   retellWebhookSchema,
 } from './retell-wire.ts';
-
-function header(headers: ProviderCallbackRequest['headers'], name: string): string | undefined {
-  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === name) return value;
-  return undefined;
-}
+import { headerOf } from './provider-http.ts';
 
 /** Thrown by `parse` for a body that is not a Retell webhook; the route answers 400 with it. */
 export class MalformedRetellWebhookError extends Error {
@@ -55,7 +51,7 @@ export const retellCallbackVerifier: CallbackVerifier = {
 
   verify(request, secret, now) {
     return verifyRetellSignature(
-      header(request.headers, RETELL_SIGNATURE_HEADER),
+      headerOf(request.headers, RETELL_SIGNATURE_HEADER),
       secret,
       request.rawBody,
       now,

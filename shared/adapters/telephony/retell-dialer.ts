@@ -1,5 +1,12 @@
 import type { CallEndedEvent, Dialer, PlaceCallInput, PlaceCallResult } from '../../ports/dialer.ts';
-import { readJson, retryAfterSeconds, sendProviderRequest } from './twilio-http.ts';
+import {
+  credential,
+  type PlaceCallReading,
+  placedWithId,
+  placeResultOf,
+  providerApi,
+  type ProviderApiOptions,
+} from './provider-http.ts';
 import { refToWire } from './simulated-wire.ts';
 import {
   callEndedFromRetellCall,
@@ -7,25 +14,23 @@ import {
   RETELL_PROVIDER,
   retellCallSchema,
   retellCreateCallResponseSchema,
-  retellErrorSchema,
   type RetellMetadata,
 } from './retell-wire.ts';
 
-export interface RetellDialerOptions {
-  /** RETELL_API_BASE_URL; https://api.retellai.com in production. */
-  baseUrl: string;
-  /** How long one request may take before its outcome counts as unknown; 10 s unless given. */
-  timeoutMs?: number;
-  fetchImpl?: typeof fetch;
-}
+/** `baseUrl` is RETELL_API_BASE_URL; https://api.retellai.com in production. */
+export type RetellDialerOptions = ProviderApiOptions;
 
-async function describeError(response: Response): Promise<string> {
-  const parsed = retellErrorSchema.safeParse(await readJson(response));
-  const message = parsed.success
-    ? (parsed.data.message ?? parsed.data.error ?? parsed.data.error_message ?? null)
-    : null;
-  return `HTTP ${response.status}${message ? `: ${message}` : ''}`;
-}
+const NAME = 'Retell';
+
+const READING: PlaceCallReading = {
+  provider: NAME,
+  credentialNames: 'api_key',
+  placed: placedWithId(
+    NAME,
+    'call_id',
+    (body) => retellCreateCallResponseSchema.safeParse(body).data?.call_id,
+  ),
+};
 
 /** Retell's dynamic variables are strings only. */
 function stringVars(vars: PlaceCallInput['dynamicVars']): Record<string, string> {
@@ -41,20 +46,14 @@ function stringVars(vars: PlaceCallInput['dynamicVars']): Record<string, string>
  * connection once sent → unknown (Retell has no idempotency key, so a re-send could call twice).
  */
 export function createRetellDialer(options: RetellDialerOptions): Dialer {
-  const base = options.baseUrl.replace(/\/+$/, '');
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  const fetchImpl = options.fetchImpl ?? fetch;
+  const api = providerApi(NAME, options);
 
   return {
     provider: RETELL_PROVIDER,
 
     async placeCall(input: PlaceCallInput): Promise<PlaceCallResult> {
-      const apiKey = input.credentials?.api_key;
-      if (!apiKey)
-        return {
-          kind: 'rejected',
-          error: 'The phone number has no Retell credentials: api_key is required.',
-        };
+      const apiKey = credential(input.credentials, 'api_key', NAME);
+      if (!apiKey.ok) return { kind: 'rejected', error: apiKey.error };
       const agentId = input.agent.telephony.retell_agent_id;
       if (!agentId) {
         return {
@@ -67,64 +66,30 @@ export function createRetellDialer(options: RetellDialerOptions): Dialer {
         recipient_id: input.recipientId,
         evaluation_ids: input.agent.evaluationCriteria.map((c) => c.id),
       };
-      const sent = await sendProviderRequest(
-        'Retell',
-        fetchImpl,
-        `${base}/v2/create-phone-call`,
-        {
-          method: 'POST',
-          headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-          body: JSON.stringify({
-            from_number: input.from,
-            to_number: input.to,
-            override_agent_id: agentId,
-            retell_llm_dynamic_variables: stringVars(input.dynamicVars),
-            metadata,
-          }),
+      const answer = await api.send({
+        path: `/v2/create-phone-call`,
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey.value}` },
+        json: {
+          from_number: input.from,
+          to_number: input.to,
+          override_agent_id: agentId,
+          retell_llm_dynamic_variables: stringVars(input.dynamicVars),
+          metadata,
         },
-        timeoutMs,
-      );
-      if (sent.kind === 'unknown') return sent;
-      const { response } = sent;
-
-      if (response.status === 200 || response.status === 201) {
-        const parsed = retellCreateCallResponseSchema.safeParse(await readJson(response));
-        if (!parsed.success) return { kind: 'unknown', error: 'Retell accepted the call without a call_id' };
-        return { kind: 'placed', providerCallId: parsed.data.call_id };
-      }
-      if (response.status === 429) {
-        const retryAfter = retryAfterSeconds(response, 1);
-        await response.body?.cancel();
-        return { kind: 'rate_limited', retryAfterSeconds: retryAfter };
-      }
-      const text = await describeError(response);
-      if (response.status === 401 || response.status === 403) {
-        return {
-          kind: 'rejected',
-          error: `Retell rejected the phone number's credentials (${text}): check its api_key.`,
-        };
-      }
-      if (response.status >= 400 && response.status < 500) {
-        return { kind: 'rejected', error: `Retell refused the call (${text}).` };
-      }
-      return { kind: 'unknown', error: `Retell answered ${text}` };
+      });
+      return placeResultOf(READING, answer);
     },
 
     async getCall(providerCallId, credentials): Promise<CallEndedEvent | null> {
-      const apiKey = credentials?.api_key;
-      if (!apiKey) throw new Error('The phone number has no Retell api_key to look the call up with');
-      const sent = await sendProviderRequest(
-        'Retell',
-        fetchImpl,
-        `${base}/v2/get-call/${encodeURIComponent(providerCallId)}`,
-        { headers: { authorization: `Bearer ${apiKey}` } },
-        timeoutMs,
+      const apiKey = credential(credentials, 'api_key', NAME);
+      if (!apiKey.ok) throw new Error(apiKey.error);
+      const body = await api.lookUp(
+        `/v2/get-call/${encodeURIComponent(providerCallId)}`,
+        { authorization: `Bearer ${apiKey.value}` },
+        `call ${providerCallId}`,
       );
-      if (sent.kind === 'unknown') throw new Error(sent.error);
-      if (!sent.response.ok) {
-        throw new Error(`Retell answered ${await describeError(sent.response)} for call ${providerCallId}`);
-      }
-      const parsed = retellCallSchema.safeParse(await readJson(sent.response));
+      const parsed = retellCallSchema.safeParse(body);
       if (!parsed.success) throw new Error(`Retell's call ${providerCallId} is malformed`);
       return isRetellCallOver(parsed.data) ? callEndedFromRetellCall(parsed.data, new Date()) : null;
     },

@@ -64,11 +64,6 @@ export const retellWebhookSchema = z.object({ event: z.string(), call: retellCal
 
 export const retellCreateCallResponseSchema = z.object({ call_id: z.string().min(1) }).loose();
 
-/** Retell's error body; the message field has been `message` and `error` over time. */
-export const retellErrorSchema = z
-  .object({ message: z.string().nullish(), error: z.string().nullish(), error_message: z.string().nullish() })
-  .loose();
-
 export function metadataRef(metadata: unknown): { ref: CallRef; evaluationIds: string[] } | null {
   const parsed = retellMetadataSchema.safeParse(metadata);
   return parsed.success ? { ref: refFromWire(parsed.data), evaluationIds: parsed.data.evaluation_ids } : null;

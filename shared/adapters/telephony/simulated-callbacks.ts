@@ -1,4 +1,4 @@
-import type { CallbackVerifier, CallEndedEvent, ProviderCallbackRequest } from '../../ports/dialer.ts';
+import type { CallbackVerifier, CallEndedEvent } from '../../ports/dialer.ts';
 import {
   callEndedEventFromPayload,
   callEndedPayloadSchema,
@@ -6,11 +6,7 @@ import {
   SIMULATED_SIGNATURE_HEADER,
   verifySimulatedSignature,
 } from './simulated-wire.ts';
-
-function header(headers: ProviderCallbackRequest['headers'], name: string): string | undefined {
-  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === name) return value;
-  return undefined;
-}
+import { headerOf } from './provider-http.ts';
 
 /** Thrown by `parse` for a body that is not a simulated callback; the route answers 400 with it. */
 export class MalformedCallbackError extends Error {
@@ -30,7 +26,7 @@ export const simulatedCallbackVerifier: CallbackVerifier = {
 
   verify(request, secret, now) {
     return verifySimulatedSignature(
-      header(request.headers, SIMULATED_SIGNATURE_HEADER),
+      headerOf(request.headers, SIMULATED_SIGNATURE_HEADER),
       secret,
       request.rawBody,
       now,

@@ -1,12 +1,8 @@
 import { refFromQuery } from '../../app/run/callback-secret.ts';
-import type { CallbackVerifier, CallEndedEvent, ProviderCallbackRequest } from '../../ports/dialer.ts';
+import type { CallbackVerifier, CallEndedEvent } from '../../ports/dialer.ts';
 import { formParams, TWILIO_SIGNATURE_HEADER, validateTwilioSignature } from './twilio-signature.ts';
 import { callEndedFromStatusCallback, TWILIO_PROVIDER } from './twilio-wire.ts';
-
-function header(headers: ProviderCallbackRequest['headers'], name: string): string | undefined {
-  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === name) return value;
-  return undefined;
-}
+import { headerOf } from './provider-http.ts';
 
 /** Thrown by `parse` for a body that is not a Twilio status callback; the route answers 400 with it. */
 export class MalformedTwilioCallbackError extends Error {
@@ -35,7 +31,7 @@ export const twilioCallbackVerifier: CallbackVerifier = {
   verify(request, secret) {
     return validateTwilioSignature(
       secret,
-      header(request.headers, TWILIO_SIGNATURE_HEADER),
+      headerOf(request.headers, TWILIO_SIGNATURE_HEADER),
       request.url,
       formParams(request.rawBody),
     );

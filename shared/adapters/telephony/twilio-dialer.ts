@@ -1,5 +1,12 @@
 import type { CallEndedEvent, Dialer, PlaceCallInput, PlaceCallResult } from '../../ports/dialer.ts';
-import { readJson, retryAfterSeconds, sendProviderRequest } from './twilio-http.ts';
+import {
+  type PlaceCallReading,
+  placedWithId,
+  placeResultOf,
+  providerApi,
+  type ProviderApiOptions,
+  providerErrorMessage,
+} from './provider-http.ts';
 import {
   callEndedFromResource,
   TWILIO_API_VERSION,
@@ -9,13 +16,10 @@ import {
   twilioErrorSchema,
 } from './twilio-wire.ts';
 
-export interface TwilioDialerOptions {
-  /** TWILIO_API_BASE_URL; https://api.twilio.com in production. */
-  baseUrl: string;
-  /** How long one request may take before its outcome counts as unknown; 10 s unless given. */
-  timeoutMs?: number;
-  fetchImpl?: typeof fetch;
-}
+/** `baseUrl` is TWILIO_API_BASE_URL; https://api.twilio.com in production. */
+export type TwilioDialerOptions = ProviderApiOptions;
+
+const NAME = 'Twilio';
 
 /** The events we ask Twilio to report; only the final one changes our state. */
 const STATUS_CALLBACK_EVENTS = ['initiated', 'ringing', 'answered', 'completed'];
@@ -33,21 +37,39 @@ function credentialsOf(input: Record<string, string> | null): TwilioCredentials 
   return accountSid && authToken ? { accountSid, authToken } : null;
 }
 
-function basicAuth(c: TwilioCredentials): string {
-  return `Basic ${Buffer.from(`${c.accountSid}:${c.authToken}`).toString('base64')}`;
+function headersOf(c: TwilioCredentials): Record<string, string> {
+  const basic = Buffer.from(`${c.accountSid}:${c.authToken}`).toString('base64');
+  return { authorization: `Basic ${basic}`, accept: 'application/json' };
 }
 
-/** `HTTP 400, error 21211: Invalid 'To' Phone Number` from Twilio's error body. */
-async function describeError(response: Response): Promise<{ text: string; code: number | null }> {
-  const parsed = twilioErrorSchema.safeParse(await readJson(response));
-  const code = parsed.success ? (parsed.data.code ?? null) : null;
-  const message = parsed.success ? parsed.data.message : null;
-  const detail = code !== null ? `error ${code}${message ? `: ${message}` : ''}` : (message ?? 'no details');
-  return { text: `HTTP ${response.status}, ${detail}`, code };
+/** `error 21211: Invalid 'To' Phone Number` from Twilio's error body. */
+function reasonOf(body: unknown, status: number): string {
+  const parsed = twilioErrorSchema.safeParse(body);
+  if (!parsed.success || parsed.data.code == null) return providerErrorMessage(body, status);
+  const { code, message } = parsed.data;
+  return `error ${code}${message ? `: ${message}` : ''}`;
 }
 
-/** The agent runtime's TwiML URL, told which recipient this call is for. */
-function twimlUrl(base: string, input: PlaceCallInput): string {
+function isTooManyRequests(body: unknown): boolean {
+  const parsed = twilioErrorSchema.safeParse(body);
+  return parsed.success && parsed.data.code === TWILIO_TOO_MANY_REQUESTS;
+}
+
+/** Twilio names its error in a code of its own, and may say "slow down" (20429) in a 400. */
+const READING: PlaceCallReading = {
+  provider: NAME,
+  credentialNames: 'account_sid and auth_token',
+  placed: placedWithId(NAME, 'CallSid', (body) => twilioCallResourceSchema.safeParse(body).data?.sid),
+  reason: reasonOf,
+  isRateLimit: isTooManyRequests,
+};
+
+/**
+ * The agent runtime's TwiML URL, told which recipient this call is for; null when it is no URL (a
+ * throw here would read to the dial step as "provider unreachable" and be retried forever).
+ */
+function twimlUrl(base: string, input: PlaceCallInput): string | null {
+  if (!URL.canParse(base)) return null;
   const url = new URL(base);
   url.searchParams.set('batch_id', input.ref.batchId);
   url.searchParams.set('recipient_id', input.recipientId);
@@ -63,10 +85,8 @@ function twimlUrl(base: string, input: PlaceCallInput): string {
  * connection never established throws, since nothing was placed.
  */
 export function createTwilioDialer(options: TwilioDialerOptions): Dialer {
-  const base = options.baseUrl.replace(/\/+$/, '');
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  const fetchImpl = options.fetchImpl ?? fetch;
-  const accountUrl = (sid: string) => `${base}/${TWILIO_API_VERSION}/Accounts/${encodeURIComponent(sid)}`;
+  const api = providerApi(NAME, options);
+  const accountPath = (sid: string) => `/${TWILIO_API_VERSION}/Accounts/${encodeURIComponent(sid)}`;
 
   return {
     provider: TWILIO_PROVIDER,
@@ -86,10 +106,12 @@ export function createTwilioDialer(options: TwilioDialerOptions): Dialer {
           error: "The agent has no telephony.twiml_url: Twilio needs the agent runtime's TwiML endpoint.",
         };
       }
+      const twiml = twimlUrl(agentTwiml, input);
+      if (twiml === null) return { kind: 'rejected', error: "The agent's telephony.twiml_url is not a URL." };
       const form = new URLSearchParams({
         To: input.to,
         From: input.from,
-        Url: twimlUrl(agentTwiml, input),
+        Url: twiml,
         Method: 'POST',
         StatusCallback: input.callbackUrl,
         StatusCallbackMethod: 'POST',
@@ -98,65 +120,22 @@ export function createTwilioDialer(options: TwilioDialerOptions): Dialer {
       });
       for (const event of STATUS_CALLBACK_EVENTS) form.append('StatusCallbackEvent', event);
 
-      const sent = await sendProviderRequest(
-        'Twilio',
-        fetchImpl,
-        `${accountUrl(credentials.accountSid)}/Calls.json`,
-        {
-          method: 'POST',
-          headers: {
-            authorization: basicAuth(credentials),
-            'content-type': 'application/x-www-form-urlencoded',
-            accept: 'application/json',
-          },
-          body: form.toString(),
-        },
-        timeoutMs,
-      );
-      if (sent.kind === 'unknown') return sent;
-      const { response } = sent;
-
-      if (response.status === 200 || response.status === 201) {
-        const parsed = twilioCallResourceSchema.safeParse(await readJson(response));
-        if (!parsed.success) return { kind: 'unknown', error: 'Twilio accepted the call without a CallSid' };
-        return { kind: 'placed', providerCallId: parsed.data.sid };
-      }
-      if (response.status === 429) {
-        const retryAfter = retryAfterSeconds(response, 1);
-        await response.body?.cancel();
-        return { kind: 'rate_limited', retryAfterSeconds: retryAfter };
-      }
-      const { text, code } = await describeError(response);
-      if (code === TWILIO_TOO_MANY_REQUESTS) return { kind: 'rate_limited', retryAfterSeconds: 1 };
-      if (response.status === 401 || response.status === 403) {
-        return {
-          kind: 'rejected',
-          error: `Twilio rejected the phone number's credentials (${text}): check its account_sid and auth_token.`,
-        };
-      }
-      if (response.status >= 400 && response.status < 500) {
-        return { kind: 'rejected', error: `Twilio refused the call (${text}).` };
-      }
-      return { kind: 'unknown', error: `Twilio answered ${text}` };
+      const answer = await api.send({
+        method: 'POST',
+        path: `${accountPath(credentials.accountSid)}/Calls.json`,
+        headers: headersOf(credentials),
+        form,
+      });
+      return placeResultOf(READING, answer);
     },
 
     async getCall(providerCallId, rawCredentials): Promise<CallEndedEvent | null> {
       const credentials = credentialsOf(rawCredentials);
       if (!credentials)
         throw new Error('The phone number has no Twilio credentials to look the call up with');
-      const sent = await sendProviderRequest(
-        'Twilio',
-        fetchImpl,
-        `${accountUrl(credentials.accountSid)}/Calls/${encodeURIComponent(providerCallId)}.json`,
-        { headers: { authorization: basicAuth(credentials), accept: 'application/json' } },
-        timeoutMs,
-      );
-      if (sent.kind === 'unknown') throw new Error(sent.error);
-      if (!sent.response.ok) {
-        const { text } = await describeError(sent.response);
-        throw new Error(`Twilio answered ${text} for call ${providerCallId}`);
-      }
-      const parsed = twilioCallResourceSchema.safeParse(await readJson(sent.response));
+      const path = `${accountPath(credentials.accountSid)}/Calls/${encodeURIComponent(providerCallId)}.json`;
+      const body = await api.lookUp(path, headersOf(credentials), `call ${providerCallId}`, reasonOf);
+      const parsed = twilioCallResourceSchema.safeParse(body);
       if (!parsed.success) throw new Error(`Twilio's Call resource ${providerCallId} is malformed`);
       return callEndedFromResource(parsed.data, new Date());
     },

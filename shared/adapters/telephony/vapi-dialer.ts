@@ -1,24 +1,27 @@
 import type { CallEndedEvent, Dialer, PlaceCallInput, PlaceCallResult } from '../../ports/dialer.ts';
+import { REF_KEY, refToString } from './call-ref-codec.ts';
 import {
   credential,
+  type PlaceCallReading,
+  placedWithId,
   placeResultOf,
-  providerErrorMessage,
-  REF_KEY,
-  refToString,
-  requestJson,
-} from './elevenlabs-http.ts';
+  providerApi,
+  type ProviderApiOptions,
+} from './provider-http.ts';
 import { endedEventOfCall, VAPI_PROVIDER, vapiCallSchema } from './vapi-wire.ts';
 
-export interface VapiDialerOptions {
-  /** VAPI_API_BASE_URL, `https://api.vapi.ai` in production. */
-  baseUrl: string;
-  /** How long one request may take before its outcome counts as unknown; 10 s unless given. */
-  timeoutMs?: number;
-  fetchImpl?: typeof fetch;
+/** `baseUrl` is VAPI_API_BASE_URL, `https://api.vapi.ai` in production. */
+export interface VapiDialerOptions extends ProviderApiOptions {
   clock?: () => Date;
 }
 
 const NAME = 'Vapi';
+
+const READING: PlaceCallReading = {
+  provider: NAME,
+  credentialNames: 'api_key',
+  placed: placedWithId(NAME, 'call id', (body) => vapiCallSchema.safeParse(body).data?.id),
+};
 
 /**
  * The Dialer for Vapi: `POST /call` with the agent's assistant, the number's Vapi phone number id,
@@ -27,9 +30,7 @@ const NAME = 'Vapi';
  * in every server message and in `GET /call/{id}`. The Call's `id` is the provider call id.
  */
 export function createVapiDialer(options: VapiDialerOptions): Dialer {
-  const base = options.baseUrl.replace(/\/+$/, '');
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  const fetchImpl = options.fetchImpl ?? fetch;
+  const api = providerApi(NAME, options);
   const clock = options.clock ?? (() => new Date());
 
   return {
@@ -44,46 +45,30 @@ export function createVapiDialer(options: VapiDialerOptions): Dialer {
       const phoneNumberId = credential(input.credentials, 'phone_number_id', NAME);
       if (!phoneNumberId.ok) return { kind: 'rejected', error: phoneNumberId.error };
 
-      const answer = await requestJson({
-        provider: NAME,
-        url: `${base}/call`,
+      const answer = await api.send({
+        path: '/call',
         method: 'POST',
         headers: { authorization: `Bearer ${apiKey.value}` },
-        body: {
+        json: {
           assistantId,
           phoneNumberId: phoneNumberId.value,
           customer: { number: input.to },
           assistantOverrides: { variableValues: input.dynamicVars },
           metadata: { [REF_KEY]: refToString(input.ref), recipient_id: input.recipientId },
         },
-        timeoutMs,
-        fetchImpl,
       });
-      return placeResultOf(NAME, answer, (body) => {
-        const parsed = vapiCallSchema.safeParse(body);
-        return parsed.success
-          ? { kind: 'placed', providerCallId: parsed.data.id }
-          : { kind: 'unknown', error: 'Vapi accepted the call without a call id' };
-      });
+      return placeResultOf(READING, answer);
     },
 
     async getCall(providerCallId, credentials): Promise<CallEndedEvent | null> {
       const apiKey = credential(credentials, 'api_key', NAME);
       if (!apiKey.ok) throw new Error(apiKey.error);
-      const answer = await requestJson({
-        provider: NAME,
-        url: `${base}/call/${encodeURIComponent(providerCallId)}`,
-        method: 'GET',
-        headers: { authorization: `Bearer ${apiKey.value}` },
-        timeoutMs,
-        fetchImpl,
-      });
-      if (answer.kind === 'unknown') throw new Error(answer.error);
-      if (answer.status !== 200)
-        throw new Error(
-          `Vapi answered HTTP ${answer.status} for call ${providerCallId}: ${providerErrorMessage(answer.body, answer.status)}`,
-        );
-      const parsed = vapiCallSchema.safeParse(answer.body);
+      const body = await api.lookUp(
+        `/call/${encodeURIComponent(providerCallId)}`,
+        { authorization: `Bearer ${apiKey.value}` },
+        `call ${providerCallId}`,
+      );
+      const parsed = vapiCallSchema.safeParse(body);
       if (!parsed.success) throw new Error(`Vapi's call ${providerCallId} is malformed`);
       if (parsed.data.status !== 'ended') return null;
       return endedEventOfCall(parsed.data, clock());

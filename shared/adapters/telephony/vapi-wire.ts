@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { CallOutcome } from '../../domain/recipient.ts';
 import type { CallEndedEvent, Conversation, EvaluationResult, TranscriptTurn } from '../../ports/dialer.ts';
-import { REF_KEY, refFromString } from './elevenlabs-http.ts';
+import { REF_KEY, refFromString } from './call-ref-codec.ts';
 
 /**
  * Vapi's wire format (API reference "Create Call", "Get Call", server message "end-of-call-report"),
