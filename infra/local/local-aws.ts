@@ -24,7 +24,11 @@ import { localAwsEnvironment } from './local-env.ts';
 import { createDynamoDbStreamsApi } from './pollers/dynamodb-streams.ts';
 import { startRecurring } from './pollers/recurring.ts';
 import { startSqsPoller } from './pollers/sqs-poller.ts';
-import { createFileCheckpoints, createMemoryCheckpoints } from './pollers/stream-checkpoints.ts';
+import {
+  createFileCheckpoints,
+  createMemoryCheckpoints,
+  type StreamCheckpoints,
+} from './pollers/stream-checkpoints.ts';
 import { startStreamPoller } from './pollers/stream-poller.ts';
 import { startS3Emulator, type S3Emulator } from './s3-emulator.ts';
 import { startSchedulerEmulator, type SchedulerEmulator } from './scheduler-emulator.ts';
@@ -72,6 +76,12 @@ export interface LocalAws {
   scheduler: SchedulerEmulator;
   /** Loads the handlers (read env at import: apply `env` first) and starts every trigger. */
   startTriggers(): Promise<void>;
+  /**
+   * Stops the queue and stream pollers and the recurring timers, as a crash of the workers would
+   * (the scheduler keeps firing); startTriggers() runs them again, from the stream positions reached.
+   * Messages taken but not finished come back after their visibility timeout. The chaos test uses it.
+   */
+  stopTriggers(): Promise<void>;
   /** Stops the triggers, then the emulators; running invocations get a bounded time to finish. */
   stop(): Promise<void>;
 }
@@ -136,8 +146,12 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     handlers.set(name, handler);
     return handler;
   };
+  const call = (name: FunctionName) => async (event: unknown) =>
+    invokeFunction(name, await handlerOf(name), event, specOf(name));
   const triggers: Stoppable[] = [];
   let triggersStarted = false;
+  let schedulerFiring = false;
+  let checkpoints: StreamCheckpoints | undefined;
 
   async function startTriggers(): Promise<void> {
     if (triggersStarted) throw new Error('The local triggers are already running');
@@ -150,8 +164,6 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
       SCHEDULER_TARGET,
     ]);
     for (const name of names) await handlerOf(name);
-    const call = (name: FunctionName) => async (event: unknown) =>
-      invokeFunction(name, await handlerOf(name), event, specOf(name));
 
     try {
       for (const source of QUEUE_SOURCES) {
@@ -169,7 +181,8 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
         );
       }
 
-      const checkpoints = options.dataDir
+      // Kept across stopTriggers(), as Lambda keeps an event source's position when a worker dies.
+      checkpoints ??= options.dataDir
         ? await createFileCheckpoints(join(options.dataDir, 'stream-checkpoints.json'))
         : createMemoryCheckpoints();
       const streamsApi = createDynamoDbStreamsApi(options.dynamodbEndpoint);
@@ -204,33 +217,45 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
         triggers.push(startRecurring({ spec, intervalMs, invoke: call(spec.function), log }));
       }
 
-      scheduler.startFiring({
-        invoke: async (targetArn, event) => {
-          const name = functionNameFromArn(targetArn);
-          if (!name) throw new Error(`No local function has the ARN ${targetArn}`);
-          await call(name)(event);
-        },
-        deadLetter: async (queueArn, message) => {
-          const queue = sqs.queueByArn(queueArn);
-          if (!queue) throw new Error(`No local queue has the ARN ${queueArn}`);
-          await sqs.client.send(
-            new SendMessageCommand({
-              QueueUrl: queue.url,
-              MessageBody: message.body,
-              MessageAttributes: Object.fromEntries(
-                Object.entries(message.attributes).map(([key, value]) => [
-                  key,
-                  { DataType: 'String', StringValue: value },
-                ]),
-              ),
-            }),
-          );
-        },
-      });
+      // The scheduler is not stopped by stopTriggers(), so it starts firing once.
+      if (!schedulerFiring) startSchedulerFiring();
     } catch (error) {
       await stopAll(triggers);
+      triggersStarted = false;
       throw error;
     }
+  }
+
+  function startSchedulerFiring(): void {
+    schedulerFiring = true;
+    scheduler.startFiring({
+      invoke: async (targetArn, event) => {
+        const name = functionNameFromArn(targetArn);
+        if (!name) throw new Error(`No local function has the ARN ${targetArn}`);
+        await call(name)(event);
+      },
+      deadLetter: async (queueArn, message) => {
+        const queue = sqs.queueByArn(queueArn);
+        if (!queue) throw new Error(`No local queue has the ARN ${queueArn}`);
+        await sqs.client.send(
+          new SendMessageCommand({
+            QueueUrl: queue.url,
+            MessageBody: message.body,
+            MessageAttributes: Object.fromEntries(
+              Object.entries(message.attributes).map(([key, value]) => [
+                key,
+                { DataType: 'String', StringValue: value },
+              ]),
+            ),
+          }),
+        );
+      },
+    });
+  }
+
+  async function stopTriggers(): Promise<void> {
+    await Promise.all(triggers.splice(0).map((t) => t.stop().catch((e: unknown) => log(describe(e)))));
+    triggersStarted = false;
   }
 
   let stopping: Promise<void> | undefined;
@@ -240,6 +265,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     s3,
     scheduler,
     startTriggers,
+    stopTriggers,
     stop() {
       // Triggers first (they use the emulators), then the emulators in reverse order of start.
       stopping ??= (async () => {

@@ -1,7 +1,7 @@
 import type { CreateAgentRequest, UpdateAgentRequest } from '../contracts/agent.ts';
 import { rotateSecrets, type Agent } from '../domain/agent.ts';
 import { ConflictError, NotFoundError, StateConflictError, ValidationError } from '../domain/errors.ts';
-import { newId } from '../domain/ids.ts';
+import { isId, newId } from '../domain/ids.ts';
 import { generateWebhookSecret } from '../domain/webhook-secret.ts';
 import type { Page, PageRequest } from '../ports/store.ts';
 import type { AppDeps } from './deps.ts';
@@ -19,7 +19,7 @@ export interface AgentWithSecret {
 }
 
 async function assertPhoneNumberExists(deps: Pick<AppDeps, 'store'>, workspaceId: string, id: string) {
-  if (!(await deps.store.getPhoneNumber(workspaceId, id))) {
+  if (!isId('phoneNumber', id) || !(await deps.store.getPhoneNumber(workspaceId, id))) {
     throw new NotFoundError(`Phone number ${id} does not exist.`, 'phone_number_not_found');
   }
 }

@@ -1,7 +1,7 @@
 import type { CreateBatchInput } from '../contracts/batch.ts';
 import { batchTransition, initialCounts, type Batch } from '../domain/batch.ts';
 import { ConflictError, NotFoundError, StateConflictError, ValidationError } from '../domain/errors.ts';
-import { newId } from '../domain/ids.ts';
+import { isId, newId } from '../domain/ids.ts';
 import type { Recipient } from '../domain/recipient.ts';
 import type { BatchFilter, Page, PageRequest } from '../ports/store.ts';
 import type { AppDeps } from './deps.ts';
@@ -18,7 +18,8 @@ export async function createBatch(
   input: CreateBatchInput,
 ): Promise<Batch> {
   const { store } = deps;
-  const agent = await store.getAgent(workspaceId, input.agentId);
+  // An id of the wrong shape names nothing (and must never reach a key builder): not found.
+  const agent = isId('agent', input.agentId) ? await store.getAgent(workspaceId, input.agentId) : null;
   if (!agent) throw new NotFoundError(`Agent ${input.agentId} does not exist.`, 'agent_not_found');
 
   const phoneNumberId = input.phoneNumberId ?? agent.phoneNumberId;
@@ -31,7 +32,9 @@ export async function createBatch(
       },
     ]);
   }
-  const phone = await store.getPhoneNumber(workspaceId, phoneNumberId);
+  const phone = isId('phoneNumber', phoneNumberId)
+    ? await store.getPhoneNumber(workspaceId, phoneNumberId)
+    : null;
   if (!phone)
     throw new NotFoundError(`Phone number ${phoneNumberId} does not exist.`, 'phone_number_not_found');
   if (!phone.outbound) {

@@ -1,0 +1,124 @@
+import type { Context } from 'aws-lambda';
+import { ENV } from '#shared/config/env-names.ts';
+import { LOCAL_ACCOUNT_ID } from '#infra/local/http-event.ts';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { REPO_ROOT } from '#infra/local/gateway.ts';
+import type { FunctionHandler } from '#infra/local/invoke.ts';
+import { FUNCTIONS, type FunctionName } from '#infra/wiring.ts';
+import {
+  startLocalService,
+  type LocalService,
+  type LocalServiceOptions,
+} from '../../test/helpers/local-service.ts';
+import { startCountingProxy, type CountedService, type CountingProxy } from './counting-proxy.ts';
+
+/**
+ * The local service (test/helpers/local-service.ts, what `npm start` runs) with its functions'
+ * AWS requests counted by operation (counting proxies in front of DynamoDB Local and the SQS, S3 and
+ * Scheduler emulators) and every function invocation counted and timed (the real handlers, wrapped).
+ */
+
+export interface InvocationStats {
+  count: number;
+  totalMs: number;
+}
+
+export interface BenchService {
+  service: LocalService;
+  proxies: Record<CountedService, CountingProxy>;
+  invocations(): Record<FunctionName, InvocationStats>;
+  /** Clears the request and invocation counts (e.g. after setting up agents and numbers). */
+  resetCounts(): void;
+  stop(): Promise<void>;
+}
+
+let instances = 0;
+
+/**
+ * Imports a function's module anew, under a query of its own: the gateway and invoke.ts each count
+ * their `?instance=N` imports separately, so reusing theirs could hand back a module that read an
+ * earlier service's environment.
+ */
+async function importHandler(name: FunctionName): Promise<FunctionHandler> {
+  const url = pathToFileURL(join(REPO_ROOT, FUNCTIONS[name].entry)).href;
+  const module = (await import(`${url}?bench-instance=${++instances}`)) as { handler?: unknown };
+  if (typeof module.handler !== 'function') throw new Error(`${FUNCTIONS[name].entry} exports no handler`);
+  return module.handler as FunctionHandler;
+}
+
+const TRIGGERED: FunctionName[] = ['tableStream', 'startBatch', 'dial', 'deliverWebhook', 'sweeper'];
+const GATEWAY: FunctionName[] = ['api', 'authorizer', 'providerEvents'];
+
+export async function startBenchService(options: LocalServiceOptions = {}): Promise<BenchService> {
+  const services: CountedService[] = ['dynamodb', 'sqs', 's3', 'scheduler'];
+  const proxies = Object.fromEntries(
+    await Promise.all(services.map(async (s) => [s, await startCountingProxy(s)] as const)),
+  ) as Record<CountedService, CountingProxy>;
+
+  let stats = {} as Record<FunctionName, InvocationStats>;
+  const reset = () => {
+    stats = Object.fromEntries(
+      (Object.keys(FUNCTIONS) as FunctionName[]).map((name) => [name, { count: 0, totalMs: 0 }]),
+    ) as Record<FunctionName, InvocationStats>;
+  };
+  reset();
+  const wrap = (name: FunctionName): FunctionHandler => {
+    let real: FunctionHandler | undefined;
+    return async (event: unknown, context: Context) => {
+      // Imported at first use, anew: the module reads this service's environment when it loads.
+      real ??= await importHandler(name);
+      const started = performance.now();
+      try {
+        return await real(event, context);
+      } finally {
+        stats[name].count++;
+        stats[name].totalMs += performance.now() - started;
+      }
+    };
+  };
+  const wrapAll = (names: FunctionName[]) =>
+    Object.fromEntries(names.map((name) => [name, wrap(name)])) as Partial<
+      Record<FunctionName, FunctionHandler>
+    >;
+
+  let service: LocalService;
+  try {
+    service = await startLocalService({
+      ...options,
+      handlers: { ...wrapAll(TRIGGERED), ...options.handlers },
+      gateway: { ...options.gateway, handlers: { ...wrapAll(GATEWAY), ...options.gateway?.handlers } },
+      env: {
+        AWS_ENDPOINT_URL_DYNAMODB: proxies.dynamodb.url,
+        AWS_ENDPOINT_URL_SQS: proxies.sqs.url,
+        // The SQS client sends to the queue URL's host, so the queue URLs name the proxy too.
+        [ENV.dialQueueUrl]: `${proxies.sqs.url}/${LOCAL_ACCOUNT_ID}/dial`,
+        [ENV.webhookQueueUrl]: `${proxies.sqs.url}/${LOCAL_ACCOUNT_ID}/webhook`,
+        AWS_ENDPOINT_URL_S3: proxies.s3.url,
+        AWS_ENDPOINT_URL_SCHEDULER: proxies.scheduler.url,
+        ...options.env,
+      },
+    });
+  } catch (error) {
+    await Promise.all(Object.values(proxies).map((p) => p.close()));
+    throw error;
+  }
+  proxies.dynamodb.setTarget(service.dynamodbEndpoint);
+  proxies.sqs.setTarget(service.aws.sqs.endpoint);
+  proxies.s3.setTarget(service.aws.s3.endpoint);
+  proxies.scheduler.setTarget(service.aws.scheduler.endpoint);
+
+  return {
+    service,
+    proxies,
+    invocations: () => structuredClone(stats),
+    resetCounts() {
+      reset();
+      for (const proxy of Object.values(proxies)) proxy.reset();
+    },
+    async stop() {
+      await service.stop();
+      await Promise.all(Object.values(proxies).map((p) => p.close()));
+    },
+  };
+}

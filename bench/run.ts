@@ -1,0 +1,278 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { percentile, round, summarize, formatSummary, type Summary } from './lib/stats.ts';
+import { runLoad, type LoadResult } from './lib/load-clients.ts';
+import { seedAgent } from './lib/seed.ts';
+import { PRICES } from './lib/prices.ts';
+import { benchColdStart, type ColdStartResult } from './sections/cold-start.ts';
+import { benchCreate, type CreateResult } from './sections/create.ts';
+import { benchRun, type RunResult } from './sections/run.ts';
+import { startLocalService } from '../test/helpers/local-service.ts';
+
+/**
+ * `npm run bench`: the service's figures against the local mode (see bench/README.md). Prints a
+ * table and writes bench/results/latest.json. BENCH_QUICK=1 runs small sizes to try the harness;
+ * BENCH_RUN_REPEAT=<n> repeats each batch run (1 by default: a 1,000-call run takes minutes).
+ */
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+const quick = process.env.BENCH_QUICK === '1';
+const runRepeat = Number(process.env.BENCH_RUN_REPEAT ?? 1);
+const only = process.env.BENCH_ONLY?.split(',');
+const wanted = (section: string) => !only || only.includes(section);
+
+const CONFIG = {
+  quick,
+  coldStart: { runs: quick ? 2 : 5 },
+  create: { recipients: 1000, runs: quick ? 2 : 3, requestsPerRun: quick ? 3 : 8 },
+  run: {
+    recipients: quick ? 200 : 1000,
+    concurrencies: [10, 50],
+    callMs: 1000,
+    callsPerSecond: 100,
+    repeat: runRepeat,
+    webhookThroughputRuns: quick ? 1 : 3,
+  },
+  load: { clients: 20, durationMs: quick ? 8_000 : 30_000, runs: 1 },
+};
+
+const sectionErrors: Record<string, string> = {};
+/** Runs one section; a failure is reported and the other sections still run. */
+async function section<T>(name: string, work: () => Promise<T>): Promise<T | null> {
+  try {
+    return await work();
+  } catch (error) {
+    sectionErrors[name] = error instanceof Error ? error.message : String(error);
+    log(`${name} FAILED: ${sectionErrors[name]}`);
+    return null;
+  }
+}
+
+const log = (line: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
+
+interface RunSummary {
+  concurrency: number;
+  runs: RunResult[];
+  finishS: Summary;
+  idealS: number;
+  ratio: Summary;
+  maxLive: Summary;
+  callsPerSecond: Summary;
+  peakCallsPerSecond: Summary;
+  webhookLatencyP50Ms: Summary;
+  webhookLatencyP95Ms: Summary;
+  costPer1000: Summary;
+}
+
+async function loadSection() {
+  const service = await startLocalService({ simCallMs: 1000 });
+  try {
+    const { agentId } = await seedAgent(service, { callsPerSecond: 100 });
+    const results: LoadResult[] = [];
+    for (let i = 0; i < CONFIG.load.runs; i++) {
+      const r = await runLoad({
+        baseUrl: service.baseUrl,
+        apiKey: service.apiKey,
+        agentId,
+        clients: CONFIG.load.clients,
+        durationMs: CONFIG.load.durationMs,
+      });
+      results.push(r);
+    }
+    const pick = (f: (r: LoadResult) => number) => summarize(results.map(f));
+    return {
+      clients: CONFIG.load.clients,
+      durationS: CONFIG.load.durationMs / 1000,
+      requestsPerSecond: pick((r) => (r.requests * 1000) / r.durationMs),
+      p50Ms: pick((r) => percentile(r.latenciesMs, 50)),
+      p95Ms: pick((r) => percentile(r.latenciesMs, 95)),
+      p99Ms: pick((r) => percentile(r.latenciesMs, 99)),
+      byStatus: results.map((r) => r.byStatus),
+      serverErrors: results.reduce(
+        (n, r) =>
+          n +
+          r.networkErrors +
+          Object.entries(r.byStatus).reduce(
+            (m, [status, count]) => m + (Number(status) >= 500 ? count : 0),
+            0,
+          ),
+        0,
+      ),
+      failures: results.flatMap((r) => r.failures),
+    };
+  } finally {
+    await service.stop();
+  }
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
+  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ')).join('\n');
+}
+
+async function main() {
+  const startedAt = new Date();
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGb: round(totalmem() / 2 ** 30, 1),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    loadAverageAtStart: loadavg().map((l) => round(l, 2)),
+  };
+  log(`machine ${JSON.stringify(machine)}${quick ? ' (BENCH_QUICK: small sizes)' : ''}`);
+
+  let coldStart: ColdStartResult[] | null = null;
+  if (wanted('cold')) {
+    log('cold start: bundling each function and importing it in fresh processes');
+    coldStart = await section('cold start', () => benchColdStart(CONFIG.coldStart.runs));
+  }
+  let create: CreateResult | null = null;
+  if (wanted('create')) {
+    log('create: 1,000 recipients by JSON, typical CSV and near-limit CSV');
+    create = await section('create', () => benchCreate(CONFIG.create));
+  }
+  const runs: RunSummary[] = [];
+  if (wanted('run')) {
+    for (const concurrency of CONFIG.run.concurrencies) {
+      const results: RunResult[] = [];
+      for (let i = 0; i < CONFIG.run.repeat; i++) {
+        log(
+          `run: ${CONFIG.run.recipients} recipients, 1 s calls, max_concurrent_calls ${concurrency} (${i + 1}/${CONFIG.run.repeat})`,
+        );
+        const result = await section(`run N=${concurrency}`, () =>
+          benchRun({
+            recipients: CONFIG.run.recipients,
+            concurrency,
+            callMs: CONFIG.run.callMs,
+            callsPerSecond: CONFIG.run.callsPerSecond,
+            // Delivery throughput does not depend on the concurrency: measured once, after the last run.
+            webhookThroughputRuns:
+              concurrency === CONFIG.run.concurrencies.at(-1) && i === CONFIG.run.repeat - 1
+                ? CONFIG.run.webhookThroughputRuns
+                : 0,
+            timeoutMs: 15 * 60_000,
+          }),
+        );
+        if (result) results.push(result);
+      }
+      if (results.length === 0) continue;
+      const pick = (f: (r: RunResult) => number) => summarize(results.map(f));
+      runs.push({
+        concurrency,
+        runs: results,
+        finishS: pick((r) => r.finishMs / 1000),
+        idealS: (results[0]?.idealMs ?? 0) / 1000,
+        ratio: pick((r) => r.ratio),
+        maxLive: pick((r) => r.maxLive),
+        callsPerSecond: pick((r) => r.callsPerSecond),
+        peakCallsPerSecond: pick((r) => r.peakCallsPerSecond),
+        webhookLatencyP50Ms: pick((r) => r.webhookLatencyP50Ms),
+        webhookLatencyP95Ms: pick((r) => r.webhookLatencyP95Ms),
+        costPer1000: pick((r) => r.cost.usdPer1000Calls.total),
+      });
+    }
+  }
+  let load: Awaited<ReturnType<typeof loadSection>> | null = null;
+  if (wanted('load')) {
+    log(`load: ${CONFIG.load.clients} clients for ${CONFIG.load.durationMs / 1000} s`);
+    load = await section('load', loadSection);
+  }
+  const finishedAt = new Date();
+
+  const f = formatSummary;
+  const rows: string[][] = [['figure', 'median (min–max)', 'note']];
+  for (const input of create?.inputs ?? []) {
+    rows.push([
+      `create ${create?.recipients} by ${input.input} (${round(input.bytes / 1024, 0)} KB)`,
+      `p50 ${f(input.latencyP50Ms, 0, ' ms')}, p95 ${f(input.latencyP95Ms, 0, ' ms')}`,
+      `${input.latencyP50Ms.runs} runs × ${CONFIG.create.requestsPerRun} requests`,
+    ]);
+    rows.push([`  parse + validate CPU`, f(input.parseCpuMs, 1, ' ms'), 'in-process, no I/O']);
+    rows.push([
+      `  DynamoDB requests`,
+      f(input.dynamoRequests, 0),
+      `design minimum ${create?.designMinimumRequests}; ${Object.entries(input.dynamoByOperation)
+        .map(([op, n]) => `${op} ${n}`)
+        .join(', ')}; ${f(input.writeUnits, 0)} WCU`,
+    ]);
+  }
+  for (const r of runs) {
+    const first = r.runs[0];
+    rows.push([
+      `run ${CONFIG.run.recipients} × 1 s calls, N=${r.concurrency}`,
+      `${f(r.finishS, 1, ' s')} (ideal ${r.idealS} s)`,
+      `ratio ${f(r.ratio, 2)} (target ≥ 0.9); ${r.runs.length} run(s)`,
+    ]);
+    rows.push([`  most calls live at once`, f(r.maxLive, 0), `limit ${r.concurrency}`]);
+    rows.push([
+      `  calls placed per second`,
+      `${f(r.callsPerSecond, 1)} avg, ${f(r.peakCallsPerSecond, 0)} peak in 1 s`,
+      `pacing setting ${CONFIG.run.callsPerSecond}/s; concurrency allows ${r.concurrency}/s`,
+    ]);
+    rows.push([
+      `  call end → webhook`,
+      `p50 ${f(r.webhookLatencyP50Ms, 0, ' ms')}, p95 ${f(r.webhookLatencyP95Ms, 0, ' ms')}`,
+      '',
+    ]);
+    if (first) {
+      const per = first.cost.requestsPerRecipient;
+      rows.push([
+        `  AWS requests per recipient`,
+        `DynamoDB ${round(per.dynamodb ?? 0, 1)}, SQS ${round(per.sqs ?? 0, 1)}, S3 ${round(per.s3 ?? 0, 2)}, Scheduler ${round(per.scheduler ?? 0, 2)}`,
+        `Lambda ${round(per.lambdaInvocations ?? 0, 2)} invocations, API Gateway ${round(per.apiGateway ?? 0, 2)}`,
+      ]);
+      rows.push([
+        `  est. AWS cost per 1,000 calls`,
+        `$${f(r.costPer1000, 4)}`,
+        Object.entries(first.cost.usdPer1000Calls)
+          .filter(([k]) => k !== 'total')
+          .map(([k, v]) => `${k} $${round(v, 4)}`)
+          .join(', '),
+      ]);
+    }
+    const throughput = first?.webhookDeliveriesPerSecond;
+    if (throughput) rows.push([`webhook deliveries per second`, f(throughput, 1), 'one local receiver, 2xx']);
+  }
+  for (const c of coldStart ?? []) {
+    rows.push([
+      `cold start ${c.function}`,
+      `${round(c.bundleBytes / 1024, 0)} KB, import ${f(c.importMs, 0, ' ms')}`,
+      `fresh process total ${f(c.processMs, 0, ' ms')}`,
+    ]);
+  }
+  if (load) {
+    rows.push([
+      `load ${load.clients} clients × ${load.durationS} s`,
+      `p50 ${f(load.p50Ms, 0, ' ms')}, p95 ${f(load.p95Ms, 0, ' ms')}, p99 ${f(load.p99Ms, 0, ' ms')}`,
+      `${f(load.requestsPerSecond, 0)} req/s; 5xx or no answer: ${load.serverErrors}`,
+    ]);
+  }
+
+  for (const [name, error] of Object.entries(sectionErrors)) {
+    rows.push([`${name}: FAILED`, error.split('\n')[0]?.slice(0, 100) ?? '', 'see the log above']);
+  }
+
+  const header = `batch-calls bench — ${startedAt.toISOString().slice(0, 10)}, ${machine.cpus} cores (${machine.cpuModel}), Node ${machine.node}, load average at start ${machine.loadAverageAtStart.join(' ')}`;
+  console.log(`\n${header}\n\n${table(rows)}\n`);
+  console.log(
+    `Prices: ${PRICES.region}, ${PRICES.date} list prices (bench/lib/prices.ts). Took ${round((finishedAt.getTime() - startedAt.getTime()) / 60_000, 1)} min.`,
+  );
+
+  const out = resolve(import.meta.dirname, 'results');
+  await mkdir(out, { recursive: true });
+  await writeFile(
+    join(out, 'latest.json'),
+    `${JSON.stringify({ startedAt, finishedAt, machine, config: CONFIG, prices: PRICES, errors: sectionErrors, coldStart, create, runs, load, table: rows }, null, 2)}\n`,
+  );
+  log(`wrote bench/results/latest.json`);
+}
+
+main().then(
+  () => process.exit(Object.keys(sectionErrors).length > 0 ? 1 : 0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,251 @@
+import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { createDocumentClient } from '#shared/adapters/dynamodb/client.ts';
+import { createDynamoRunStore } from '#shared/adapters/dynamodb/run-store.ts';
+import { LOCAL_CREDENTIALS, LOCAL_SDK_REGION } from '#infra/local/local-env.ts';
+import { FUNCTIONS, type FunctionName } from '#infra/wiring.ts';
+import { startBenchService, type BenchService } from '../lib/bench-service.ts';
+import { jsonRecipients } from '../lib/inputs.ts';
+import { PRICES } from '../lib/prices.ts';
+import { startReceiver, type Receiver } from '../lib/receiver.ts';
+import { seedAgent } from '../lib/seed.ts';
+import { percentile, summarize, type Summary } from '../lib/stats.ts';
+
+/**
+ * 2, 3 and 5. Running a batch: 1,000 recipients, simulated calls of 1 s, at a concurrency limit.
+ * Time to finish against the ideal ceil(n / N) × call length, the most calls live at once (from the
+ * simulated network), calls placed per second against the number's pacing; the AWS requests the
+ * functions made (counted at proxies in front of the emulators) and what they would cost; the time
+ * from each call's end to its webhook, and how fast the webhook consumer delivers.
+ */
+
+export interface RunOptions {
+  recipients: number;
+  concurrency: number;
+  callMs: number;
+  callsPerSecond: number;
+  /** Also measure webhook delivery throughput (runs of redelivering every event of the batch). */
+  webhookThroughputRuns: number;
+  timeoutMs: number;
+}
+
+export interface CostBreakdown {
+  requestsPerRecipient: Record<string, number>;
+  byOperation: Record<string, Record<string, number>>;
+  lambda: { invocations: Record<string, number>; gbSeconds: number };
+  dynamo: { readUnits: number; writeUnits: number };
+  usdPer1000Calls: Record<string, number> & { total: number };
+}
+
+export interface RunResult {
+  recipients: number;
+  concurrency: number;
+  callMs: number;
+  callsPerSecondSetting: number;
+  finishMs: number;
+  idealMs: number;
+  ratio: number;
+  maxLive: number;
+  placements: number;
+  callsPerSecond: number;
+  peakCallsPerSecond: number;
+  webhookLatencyP50Ms: number;
+  webhookLatencyP95Ms: number;
+  webhookDeliveriesPerSecond: Summary | null;
+  cost: CostBreakdown;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function benchRun(options: RunOptions): Promise<RunResult> {
+  const receiver = await startReceiver();
+  let bench: BenchService | undefined;
+  try {
+    bench = await startBenchService({ simCallMs: options.callMs });
+    const { service } = bench;
+    const { c, agentId } = await seedAgent(service, {
+      callsPerSecond: options.callsPerSecond,
+      webhookUrl: receiver.url,
+    });
+    bench.resetCounts();
+
+    const created = await c.post('/v1/agents/batch-calls', {
+      name: `Bench run N=${options.concurrency}`,
+      agent_id: agentId,
+      recipients: jsonRecipients(options.recipients),
+      max_concurrent_calls: options.concurrency,
+    });
+    if (created.status !== 202) throw new Error(`create failed: ${created.text.slice(0, 300)}`);
+    const batchId: string = created.body.id;
+
+    // Polled from the table directly, so the benchmark adds no API requests to the counts.
+    const deadline = Date.now() + options.timeoutMs;
+    let batch = await service.store.getBatch(service.workspaceId, batchId);
+    while (batch && (batch.status === 'pending' || batch.status === 'running')) {
+      if (Date.now() > deadline) throw new Error(`batch still ${batch.status} after ${options.timeoutMs} ms`);
+      await sleep(250);
+      batch = await service.store.getBatch(service.workspaceId, batchId);
+    }
+    if (batch?.status !== 'completed' || !batch.startedAt || !batch.completedAt) {
+      throw new Error(`the batch ended as ${batch?.status ?? 'missing'}`);
+    }
+    const finishMs = Date.parse(batch.completedAt) - Date.parse(batch.startedAt);
+    const idealMs = Math.ceil(options.recipients / options.concurrency) * options.callMs;
+
+    const calls = service.network.calls().filter((call) => call.request.ref?.batch_id === batchId);
+    const placed = calls.map((call) => Date.parse(call.placedAt)).sort((a, b) => a - b);
+    const first = placed[0] ?? 0;
+    const last = placed.at(-1) ?? 0;
+    let peak = 0;
+    for (let i = 0, j = 0; i < placed.length; i++) {
+      while ((placed[i] ?? 0) - (placed[j] ?? 0) >= 1_000) j++;
+      peak = Math.max(peak, i - j + 1);
+    }
+
+    const expected = options.recipients + 1;
+    await waitFor(() => receiver.arrivals.length >= expected, 120_000);
+    const endedAt = new Map(calls.map((call) => [call.to, Date.parse(call.endedAt ?? call.placedAt)]));
+    const latencies = receiver.arrivals.flatMap((a) => {
+      const ended = a.phone ? endedAt.get(a.phone) : undefined;
+      return ended === undefined ? [] : [a.at - ended];
+    });
+
+    const cost = costOf(bench, options.recipients);
+    const throughput =
+      options.webhookThroughputRuns > 0
+        ? await webhookThroughput(bench, receiver, batchId, options.webhookThroughputRuns)
+        : null;
+
+    return {
+      recipients: options.recipients,
+      concurrency: options.concurrency,
+      callMs: options.callMs,
+      callsPerSecondSetting: options.callsPerSecond,
+      finishMs,
+      idealMs,
+      ratio: idealMs / finishMs,
+      maxLive: service.network.stats().maxLive,
+      placements: calls.length,
+      callsPerSecond: placed.length > 1 ? ((placed.length - 1) * 1000) / (last - first) : Number.NaN,
+      peakCallsPerSecond: peak,
+      webhookLatencyP50Ms: percentile(latencies, 50),
+      webhookLatencyP95Ms: percentile(latencies, 95),
+      webhookDeliveriesPerSecond: throughput,
+      cost,
+    };
+  } finally {
+    await bench?.stop();
+    await receiver.close();
+  }
+}
+
+async function waitFor(done: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the webhooks');
+    await sleep(100);
+  }
+}
+
+/**
+ * What the run cost in AWS requests, per recipient and in dollars per 1,000 calls. Counted: the
+ * functions' own requests (proxies), their invocations and durations. Modelled: Lambda's SQS event
+ * source makes one ReceiveMessage and one DeleteMessageBatch per batch of messages it delivers; its
+ * idle long polling and the table stream's reads (free) are left out.
+ */
+function costOf(bench: BenchService, recipients: number): CostBreakdown {
+  const invocations = bench.invocations();
+  const counts = Object.fromEntries(
+    Object.entries(bench.proxies).map(([service, proxy]) => [service, proxy.counts()]),
+  ) as Record<string, Record<string, number>>;
+  const sum = (service: string) => Object.values(counts[service] ?? {}).reduce((a, b) => a + b, 0);
+  const queueInvocations = invocations.dial.count + invocations.deliverWebhook.count;
+  const eventSourceSqs = 2 * queueInvocations;
+  const lambdaRequests = Object.values(invocations).reduce((a, s) => a + s.count, 0);
+  const gbSeconds = (Object.keys(invocations) as FunctionName[]).reduce(
+    (a, name) => a + (invocations[name].totalMs / 1000) * (FUNCTIONS[name].memoryMb / 1024),
+    0,
+  );
+  const apiRequests = invocations.api.count + invocations.providerEvents.count;
+  const { readUnits, writeUnits } = bench.proxies.dynamodb.capacity();
+  const s3 = counts.s3 ?? {};
+  const puts = s3.PutObject ?? 0;
+  const gets = s3.GetObject ?? 0;
+  const schedules = counts.scheduler?.CreateSchedule ?? 0;
+  const scale = 1000 / recipients;
+  const usd = {
+    lambda: (lambdaRequests * PRICES.lambdaPerRequest + gbSeconds * PRICES.lambdaPerGbSecond) * scale,
+    dynamodb: (writeUnits * PRICES.dynamoPerWriteUnit + readUnits * PRICES.dynamoPerReadUnit) * scale,
+    sqs: (sum('sqs') + eventSourceSqs) * PRICES.sqsPerRequest * scale,
+    apiGateway: apiRequests * PRICES.apiGatewayHttpPerRequest * scale,
+    s3: (puts * PRICES.s3PerPut + gets * PRICES.s3PerGet) * scale,
+    scheduler: schedules * PRICES.schedulerPerInvocation * scale,
+  };
+  const per = (n: number) => n / recipients;
+  return {
+    requestsPerRecipient: {
+      dynamodb: per(sum('dynamodb')),
+      sqs: per(sum('sqs') + eventSourceSqs),
+      s3: per(sum('s3')),
+      scheduler: per(sum('scheduler')),
+      lambdaInvocations: per(lambdaRequests),
+      apiGateway: per(apiRequests),
+    },
+    byOperation: {
+      ...counts,
+      sqsEventSource: { ReceiveMessage: queueInvocations, DeleteMessageBatch: queueInvocations },
+    },
+    lambda: {
+      invocations: Object.fromEntries(Object.entries(invocations).map(([name, s]) => [name, s.count])),
+      gbSeconds,
+    },
+    dynamo: { readUnits, writeUnits },
+    usdPer1000Calls: { ...usd, total: Object.values(usd).reduce((a, b) => a + b, 0) },
+  };
+}
+
+/** Every event of the batch delivered again, as fast as the webhook consumer goes. */
+async function webhookThroughput(
+  bench: BenchService,
+  receiver: Receiver,
+  batchId: string,
+  runs: number,
+): Promise<Summary> {
+  const { service } = bench;
+  const run = createDynamoRunStore({
+    client: createDocumentClient({
+      endpoint: service.dynamodbEndpoint,
+      region: LOCAL_SDK_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    }),
+    tableName: service.tableName,
+  });
+  const records = await run.listOutbox(batchId);
+  const rates: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const now = new Date().toISOString();
+    for (let i = 0; i < records.length; i += 25) {
+      await Promise.all(
+        records
+          .slice(i, i + 25)
+          .map((record) => run.requeueDelivery(batchId, record.webhookId, now, { manual: true })),
+      );
+    }
+    const before = receiver.arrivals.length;
+    const started = Date.now();
+    for (let i = 0; i < records.length; i += 10) {
+      await service.sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: service.queues.webhook,
+          Entries: records.slice(i, i + 10).map((record, n) => ({
+            Id: String(n),
+            MessageBody: JSON.stringify({ batchId, webhookId: record.webhookId }),
+          })),
+        }),
+      );
+    }
+    await waitFor(() => receiver.arrivals.length - before >= records.length, 120_000);
+    const lastAt = Math.max(...receiver.arrivals.slice(before).map((a) => a.at));
+    rates.push((records.length * 1000) / (lastAt - started));
+  }
+  return summarize(rates);
+}
