@@ -31,6 +31,7 @@ import { FunctionTimeoutError, invokeWithTimeout } from './lambda-invoke.ts';
 import { MalformedResultError, toHttpAnswer, type HttpAnswer } from './lambda-result.ts';
 import { compileRoutes, MalformedPathError, matchRoute } from './route-match.ts';
 import { serveStaticFile } from './static-files.ts';
+import { freshImportUrl } from './fresh-import.ts';
 
 /**
  * The local stand-in for API Gateway (HTTP API, payload format 2.0), driven by infra/wiring.ts so it
@@ -94,7 +95,6 @@ export interface Gateway {
 
 const AUTHORIZER: FunctionName = 'authorizer';
 const CLIENT_REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
-let importGeneration = 0;
 
 /**
  * The handlers the routes need: the route functions, plus the authorizer when a route uses it.
@@ -105,7 +105,6 @@ export async function loadHandlers(
   given: Partial<FunctionHandlers> = {},
   options: { fresh?: boolean } = {},
 ): Promise<Partial<FunctionHandlers>> {
-  const generation = ++importGeneration;
   const names = new Set<FunctionName>(routes.map((route) => route.function));
   if (routes.some((route) => route.auth === 'apiKey')) names.add(AUTHORIZER);
   const entries = await Promise.all(
@@ -113,7 +112,7 @@ export async function loadHandlers(
       const provided = given[name];
       if (provided) return [name, provided] as const;
       const url = pathToFileURL(join(REPO_ROOT, FUNCTIONS[name].entry)).href;
-      const module = (await import(options.fresh ? `${url}?instance=${generation}` : url)) as {
+      const module = (await import(options.fresh ? freshImportUrl(url) : url)) as {
         handler?: unknown;
       };
       if (typeof module.handler !== 'function') {

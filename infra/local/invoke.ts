@@ -5,6 +5,7 @@ import type { Context } from 'aws-lambda';
 import { FUNCTIONS, type FunctionName, type FunctionSpec } from '../wiring.ts';
 import { REPO_ROOT } from './gateway.ts';
 import { createLambdaContext, invokeWithTimeout } from './lambda-invoke.ts';
+import { freshImportUrl } from './fresh-import.ts';
 
 /**
  * How every local trigger (queue and stream pollers, the scheduler, the recurring timers) calls a
@@ -39,8 +40,6 @@ export class FunctionModuleError extends Error {
   }
 }
 
-let importGeneration = 0;
-
 /**
  * Imports FUNCTIONS[name].entry and returns its handler. `fresh` imports a new module instance:
  * handlers read process.env at load, so a second local service in one process needs its own.
@@ -53,7 +52,7 @@ export async function loadFunctionHandler(
   const file = join(REPO_ROOT, entry);
   if (!existsSync(file)) throw new FunctionModuleError(`${entry} (function ${name}) does not exist`);
   const url = pathToFileURL(file).href;
-  const module = (await import(options.fresh ? `${url}?instance=${++importGeneration}` : url)) as {
+  const module = (await import(options.fresh ? freshImportUrl(url) : url)) as {
     handler?: unknown;
   };
   if (typeof module.handler !== 'function') {
