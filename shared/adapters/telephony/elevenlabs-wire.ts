@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { signTimestampedHmac, verifyTimestampedHmac } from './timestamped-hmac.ts';
 import { z } from 'zod';
 import type { CallOutcome } from '../../domain/recipient.ts';
 import type { CallEndedEvent, Conversation, EvaluationResult, TranscriptTurn } from '../../ports/dialer.ts';
@@ -182,14 +182,9 @@ export function failureEvent(
   };
 }
 
-function hmacHex(secret: string, timestamp: string, rawBody: Buffer | string): string {
-  return createHmac('sha256', secret).update(`${timestamp}.`).update(rawBody).digest('hex');
-}
-
 /** The `ElevenLabs-Signature` value: `t=<unix seconds>,v0=<hex HMAC-SHA256(secret, "<t>.<body>")>`. */
-export function signElevenLabsWebhook(secret: string, rawBody: Buffer | string, at: Date): string {
-  const t = String(Math.floor(at.getTime() / 1000));
-  return `t=${t},v0=${hmacHex(secret, t, rawBody)}`;
+export function signElevenLabsWebhook(secret: string, rawBody: string | Buffer, at: Date): string {
+  return signTimestampedHmac(secret, rawBody, at, 'v0');
 }
 
 /** True when a `v0` signature of the header matches (constant time) and `t` is within the tolerance. */
@@ -199,22 +194,8 @@ export function verifyElevenLabsSignature(
   rawBody: Buffer,
   now: Date,
 ): boolean {
-  if (header === undefined || secret === '') return false;
-  let timestamp: string | null = null;
-  const signatures: string[] = [];
-  for (const part of header.split(',')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    const key = part.slice(0, eq).trim();
-    const value = part.slice(eq + 1).trim();
-    if (key === 't' && /^\d{1,12}$/.test(value)) timestamp = value;
-    else if (key === 'v0' && /^[0-9a-f]{64}$/.test(value)) signatures.push(value);
-  }
-  if (timestamp === null || signatures.length === 0) return false;
-  if (Math.abs(now.getTime() / 1000 - Number(timestamp)) > ELEVENLABS_SIGNATURE_TOLERANCE_SECONDS)
-    return false;
-  const expected = Buffer.from(hmacHex(secret, timestamp, rawBody), 'hex');
-  let ok = false;
-  for (const s of signatures) ok = timingSafeEqual(expected, Buffer.from(s, 'hex')) || ok;
-  return ok;
+  return verifyTimestampedHmac(header, secret, rawBody, now, {
+    version: 'v0',
+    toleranceSeconds: ELEVENLABS_SIGNATURE_TOLERANCE_SECONDS,
+  });
 }
