@@ -111,3 +111,29 @@ export function csvRowToRecipient(header: string[], cells: string[], line: numbe
 export function isBlankRow(cells: readonly string[]): boolean {
   return cells.every((c) => c.trim() === '');
 }
+
+/**
+ * A csv-parse error in words, the same for the API's reader and the dashboard's preview (they use
+ * csv-parse's Node and browser builds, whose errors share these codes).
+ */
+export function describeCsvError(err: { code?: string }): string {
+  switch (err.code) {
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return 'a quoted field is never closed';
+    case 'CSV_INVALID_CLOSING_QUOTE':
+      return 'a closing quote must be followed by a comma or the end of the line (write a quote inside a quoted field as "")';
+    case 'INVALID_OPENING_QUOTE':
+      return 'a quote appears inside an unquoted field (quote the whole field and double the quote)';
+    case 'CSV_MAX_RECORD_SIZE':
+      return 'the row is too long';
+    default:
+      return 'cannot be read as CSV';
+  }
+}
+
+/** Line breaks inside a row's quoted cells: the row's next line is this many lines further on. */
+export function lineBreaksIn(cells: readonly string[]): number {
+  let count = 0;
+  for (const cell of cells) count += cell.match(/\r\n|\r|\n/g)?.length ?? 0;
+  return count;
+}

@@ -3,7 +3,14 @@ import { pipeline } from 'node:stream/promises';
 import { CsvError, parse } from 'csv-parse';
 import { type FieldIssue, InvalidRequestError, ValidationError } from '../../domain/errors.ts';
 import { LIMITS } from '../../domain/limits.ts';
-import { csvLinePath, csvRowToRecipient, isBlankRow, validateCsvHeader } from '../../contracts/csv-rules.ts';
+import {
+  csvLinePath,
+  csvRowToRecipient,
+  describeCsvError,
+  isBlankRow,
+  lineBreaksIn,
+  validateCsvHeader,
+} from '../../contracts/csv-rules.ts';
 import type { RecipientInput } from '../../contracts/recipient.ts';
 
 /**
@@ -39,27 +46,6 @@ async function* decodeUtf8(input: AsyncIterable<Uint8Array>): AsyncGenerator<str
     if (err instanceof TypeError)
       throw new InvalidRequestError(UTF8_ERROR, [{ path: 'csv_file', message: 'is not valid UTF-8' }]);
     throw err;
-  }
-}
-
-function lineBreaksIn(cells: readonly string[]): number {
-  let count = 0;
-  for (const cell of cells) count += cell.match(/\r\n|\r|\n/g)?.length ?? 0;
-  return count;
-}
-
-function describeCsvError(err: CsvError): string {
-  switch (err.code) {
-    case 'CSV_QUOTE_NOT_CLOSED':
-      return 'a quoted field is never closed';
-    case 'CSV_INVALID_CLOSING_QUOTE':
-      return 'a closing quote must be followed by a comma or the end of the line (write a quote inside a quoted field as "")';
-    case 'INVALID_OPENING_QUOTE':
-      return 'a quote appears inside an unquoted field (quote the whole field and double the quote)';
-    case 'CSV_MAX_RECORD_SIZE':
-      return 'the row is too long';
-    default:
-      return 'cannot be read as CSV';
   }
 }
 

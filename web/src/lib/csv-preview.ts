@@ -1,6 +1,8 @@
 import { CsvError, parse } from 'csv-parse/browser/esm/sync';
 import {
   csvLinePath,
+  describeCsvError,
+  lineBreaksIn,
   csvRowToRecipient,
   isBlankRow,
   normalizeHeader,
@@ -34,28 +36,6 @@ export interface CsvPreview {
   fileIssues: FieldIssue[];
   /** The valid rows as recipients. */
   recipients: RecipientInput[];
-}
-
-// The same wording as the API's reader, which keeps its copy beside the Node stream code.
-function describeCsvError(err: CsvError): string {
-  switch (err.code) {
-    case 'CSV_QUOTE_NOT_CLOSED':
-      return 'a quoted field is never closed';
-    case 'CSV_INVALID_CLOSING_QUOTE':
-      return 'a closing quote must be followed by a comma or the end of the line (write a quote inside a quoted field as "")';
-    case 'INVALID_OPENING_QUOTE':
-      return 'a quote appears inside an unquoted field (quote the whole field and double the quote)';
-    case 'CSV_MAX_RECORD_SIZE':
-      return 'the row is too long';
-    default:
-      return 'cannot be read as CSV';
-  }
-}
-
-function lineBreaksIn(cells: readonly string[]): number {
-  let count = 0;
-  for (const cell of cells) count += cell.match(/\r\n|\r|\n/g)?.length ?? 0;
-  return count;
 }
 
 const plural = (n: number) => n.toLocaleString('en-US');
