@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFunctionHandler, type FunctionHandler } from '#infra/local/invoke.ts';
 import { client, type TestClient } from '../helpers/http-client.ts';
 import { startLocalService, type LocalService } from '../helpers/local-service.ts';
+import { maxLiveCalls } from '../helpers/live-calls.ts';
 
 /**
  * The chaos run (issue 7): a batch of 300 recipients through the whole local service while the test
@@ -293,14 +294,7 @@ describe('chaos', () => {
     expect(service.network.stats().placements).toBe(RECIPIENTS);
     const repeatedRequests = calls.reduce((sum, call) => sum + call.requests - 1, 0);
     // Never more live calls than the limit, from the network's own placed/ended times.
-    const edges = calls.flatMap((call) => [
-      { at: Date.parse(call.placedAt), delta: 1 },
-      { at: Date.parse(call.endedAt ?? call.placedAt), delta: -1 },
-    ]);
-    edges.sort((a, b) => a.at - b.at || a.delta - b.delta);
-    let live = 0;
-    let maxLive = 0;
-    for (const edge of edges) maxLive = Math.max(maxLive, (live += edge.delta));
+    const maxLive = maxLiveCalls(calls);
     expect(maxLive).toBeLessThanOrEqual(MAX_CONCURRENT_CALLS);
 
     // Every event reached the receiver with a 2xx, under one webhook-id that belongs to it alone.

@@ -4,6 +4,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, type TestClient } from '../helpers/http-client.ts';
 import { startLocalService } from '../helpers/local-service.ts';
+import { maxLiveCalls } from '../helpers/live-calls.ts';
 
 /**
  * Running batches end to end, in the same handler code Lambda runs: DynamoDB Local with its stream,
@@ -247,15 +248,7 @@ describe('running a batch', () => {
     const calls = service.network.calls().filter((call) => call.request.ref?.batch_id === res.body.id);
     expect(calls).toHaveLength(8);
     expect(calls.every((call) => call.requests === 1)).toBe(true);
-    // The most calls of this batch live at one moment, from the network's own placed/ended times.
-    const edges = calls.flatMap((call) => [
-      { at: Date.parse(call.placedAt), delta: 1 },
-      { at: Date.parse(call.endedAt ?? call.placedAt), delta: -1 },
-    ]);
-    edges.sort((a, b) => a.at - b.at || a.delta - b.delta);
-    let live = 0;
-    let maxLive = 0;
-    for (const edge of edges) maxLive = Math.max(maxLive, (live += edge.delta));
+    const maxLive = maxLiveCalls(calls);
     expect(maxLive).toBe(2);
     expect(done.recipients.every((r: any) => r.attempts === 1)).toBe(true);
   });

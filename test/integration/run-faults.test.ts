@@ -9,6 +9,7 @@ import {
 import { ENV } from '#shared/config/env-names.ts';
 import { client, type TestClient } from '../helpers/http-client.ts';
 import { startLocalService } from '../helpers/local-service.ts';
+import { maxLiveCalls } from '../helpers/live-calls.ts';
 
 /**
  * The faults of issue 3, one test each, on the real local runtime: duplicate queue messages, stream
@@ -108,14 +109,7 @@ describe('faults while running batches', () => {
     expect(done.batch.status).toBe('completed');
     expectEachDialedOnce(batchId, 200);
     const calls = service.network.calls().filter((call) => call.request.ref?.batch_id === batchId);
-    const edges = calls.flatMap((call) => [
-      { at: Date.parse(call.placedAt), delta: 1 },
-      { at: Date.parse(call.endedAt ?? call.placedAt), delta: -1 },
-    ]);
-    edges.sort((a, b) => a.at - b.at || a.delta - b.delta);
-    let live = 0;
-    let maxLive = 0;
-    for (const edge of edges) maxLive = Math.max(maxLive, (live += edge.delta));
+    const maxLive = maxLiveCalls(calls);
     expect(maxLive).toBeLessThanOrEqual(5);
     expect(maxLive).toBeGreaterThan(1);
   }, 150_000);
