@@ -93,12 +93,21 @@ export interface RunStore {
   putOutbox(record: OutboxRecord): Promise<boolean>;
   getOutbox(batchId: string, webhookId: string): Promise<OutboxRecord | null>;
   listOutbox(batchId: string): Promise<OutboxRecord[]>;
-  /** Appends an attempt, conditioned on the attempts seen (two workers never both record). */
+  /**
+   * Takes the right to send the next attempt until `until`: conditioned on the attempts seen and on no
+   * other unexpired claim, so two workers holding copies of one message never both POST. A worker that
+   * dies while sending leaves a claim that simply expires; the due index then brings the record back.
+   */
+  claimDelivery(record: OutboxRecord, now: string, until: string): Promise<boolean>;
+  /**
+   * Appends an attempt and releases the claim, conditioned on the attempts seen (two workers never both
+   * record). `sweepAt` is when the sweeper should re-queue the record if nothing delivered it by then
+   * (null when finished): later than `nextAttemptAt` when a delayed queue message already carries it.
+   */
   recordDeliveryAttempt(
     record: OutboxRecord,
     attempt: DeliveryAttempt,
-    status: DeliveryStatus,
-    nextAttemptAt: string | null,
+    next: { status: DeliveryStatus; nextAttemptAt: string | null; sweepAt: string | null },
   ): Promise<boolean>;
   /**
    * Redelivery asked for by a user: due now. A finished delivery becomes `pending` for one manual

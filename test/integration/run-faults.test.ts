@@ -217,4 +217,34 @@ describe('faults while running batches', () => {
       failFirst = 0;
     }
   }, 40_000);
+
+  it('one delivery held by several workers at once (a redelivered message, the sweeper) → one POST', async () => {
+    const batchId = await createBatch(1, {}, 7100);
+    const done = await waitForEnd(batchId);
+    const id = `conversation.completed:${done.recipients[0].id}`;
+    const deadline = Date.now() + 20_000;
+    while (!(attempts.get(id) ?? []).includes(204) && Date.now() < deadline) await sleep(250);
+    expect(attempts.get(id)).toEqual([204]);
+
+    const log = await c.get(`/v1/agents/batch-calls/${batchId}/webhook-deliveries`);
+    const delivery = log.body.deliveries.find((d: any) => d.webhook_id === id);
+    // "Redeliver" queues one message; two more copies of it reach two workers at the same moment.
+    const redeliver = await c.post(`/v1/webhook-deliveries/${delivery.id}/redeliver`, {});
+    expect(redeliver.status, redeliver.text).toBe(202);
+    const { handler } = await import('#functions/queues/deliver-webhook.ts');
+    const message = { messageId: 'copy', body: JSON.stringify({ batchId, webhookId: id }) };
+    const context = { awsRequestId: 'copies', getRemainingTimeInMillis: () => 30_000 } as any;
+    await Promise.all([
+      handler({ Records: [{ ...message, messageId: 'a' }] } as any, context),
+      handler({ Records: [{ ...message, messageId: 'b' }] } as any, context),
+    ]);
+    await sleep(2_000); // the queued copy has been taken by the local poller by now
+    expect(attempts.get(id)).toEqual([204, 204]);
+    const after = await c.get(`/v1/agents/batch-calls/${batchId}/webhook-deliveries`);
+    const logged = after.body.deliveries.find((d: any) => d.webhook_id === id);
+    expect(logged.attempts.map((a: any) => [a.status_code, a.manual])).toEqual([
+      [204, false],
+      [204, true],
+    ]);
+  }, 40_000);
 });

@@ -276,17 +276,32 @@ describe('the webhook outbox', () => {
       r.webhookId,
     );
 
+    // One claim at a time; an expired claim can be taken again.
+    const claims = await Promise.all([1, 2].map(() => run.claimDelivery(r, NOW, '2026-11-29T10:01:00.000Z')));
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    expect(await run.claimDelivery(r, '2026-11-29T10:00:59.000Z', '2026-11-29T10:02:00.000Z')).toBe(false);
+    expect(await run.claimDelivery(r, '2026-11-29T10:01:01.000Z', '2026-11-29T10:02:00.000Z')).toBe(true);
+
     const attempt = { at: NOW, statusCode: 500, error: 'HTTP 500', durationMs: 3, manual: false };
-    const results = await Promise.all(
-      [1, 2].map(() => run.recordDeliveryAttempt(r, attempt, 'retrying', '2026-11-29T12:00:00.000Z')),
-    );
+    const retry = {
+      status: 'retrying' as const,
+      nextAttemptAt: '2026-11-29T12:00:00.000Z',
+      sweepAt: '2026-11-29T12:02:00.000Z',
+    };
+    const results = await Promise.all([1, 2].map(() => run.recordDeliveryAttempt(r, attempt, retry)));
     expect(results.filter(Boolean)).toHaveLength(1);
     const stored = await run.getOutbox(batchId, r.webhookId);
     expect(stored).toMatchObject({ status: 'retrying', nextAttemptAt: '2026-11-29T12:00:00.000Z' });
     expect(stored?.attempts).toHaveLength(1);
+    // Recording released the claim; the sweeper looks at it only from its sweep time.
+    expect(stored && (await run.claimDelivery(stored, NOW, '2026-11-29T10:01:00.000Z'))).toBe(true);
+    const due = async (at: string) => (await run.listDueDeliveries(at)).map((d) => d.webhookId);
+    expect(await due('2026-11-29T12:01:00.000Z')).not.toContain(r.webhookId);
+    expect(await due('2026-11-29T12:02:00.000Z')).toContain(r.webhookId);
 
     const delivered = { ...attempt, statusCode: 200, error: null };
-    expect(stored && (await run.recordDeliveryAttempt(stored, delivered, 'delivered', null))).toBe(true);
+    const finished = { status: 'delivered' as const, nextAttemptAt: null, sweepAt: null };
+    expect(stored && (await run.recordDeliveryAttempt(stored, delivered, finished))).toBe(true);
     expect((await run.listDueDeliveries('2030-01-01T00:00:00.000Z')).map((d) => d.webhookId)).not.toContain(
       r.webhookId,
     );

@@ -7,7 +7,7 @@ import {
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { MAX_LOGGED_ATTEMPTS, type OutboxRecord } from '../../domain/outbox.ts';
+import { MAX_LOGGED_ATTEMPTS, OUTBOX_GRACE_MS, type OutboxRecord } from '../../domain/outbox.ts';
 import type { CallRef } from '../../ports/dialer.ts';
 import type { BatchRun, CallEnd, ClaimResult, RecipientRun, RunStore } from '../../ports/run-store.ts';
 
@@ -24,9 +24,6 @@ import { TABLE } from './table-definition.ts';
  */
 
 type Item = Record<string, unknown>;
-
-/** The outbox's safety net: a record still undelivered this long after it was due is re-queued. */
-const OUTBOX_GRACE_MS = 2 * 60 * 1000;
 
 function errorName(error: unknown): string | undefined {
   return error instanceof Error ? error.name : undefined;
@@ -499,17 +496,32 @@ export function createDynamoRunStore(options: {
       return items.map(toOutbox).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
     },
 
-    async recordDeliveryAttempt(record, attempt, status, nextAttemptAt) {
+    async claimDelivery(record, now, until) {
+      const item = await update({
+        Key: runKeys.outbox(record.batchId, record.webhookId),
+        UpdateExpression: 'SET sendingUntil = :until',
+        ConditionExpression:
+          'size(attempts) = :seen AND #status = :status AND (attribute_not_exists(sendingUntil) OR sendingUntil < :now)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':until': until,
+          ':now': now,
+          ':seen': record.attempts.length,
+          ':status': record.status,
+        },
+      });
+      return item !== null;
+    },
+
+    async recordDeliveryAttempt(record, attempt, { status, nextAttemptAt, sweepAt }) {
       const attempts = [...record.attempts, attempt].slice(-MAX_LOGGED_ATTEMPTS);
-      // Still waiting: stays in the due index (with a grace period when a queue message carries it);
-      // finished: leaves it.
-      const due =
-        nextAttemptAt !== null ? gsi.dueWebhook(nextAttemptAt, record.batchId, record.webhookId) : null;
+      // Still waiting: stays in the due index at its sweep time; finished: leaves it.
+      const due = sweepAt !== null ? gsi.dueWebhook(sweepAt, record.batchId, record.webhookId) : null;
       const item = await update({
         Key: runKeys.outbox(record.batchId, record.webhookId),
         UpdateExpression: due
-          ? 'SET attempts = :attempts, #status = :status, nextAttemptAt = :next, GSI1PK = :gpk, GSI1SK = :gsk'
-          : 'SET attempts = :attempts, #status = :status, nextAttemptAt = :next REMOVE GSI1PK, GSI1SK',
+          ? 'SET attempts = :attempts, #status = :status, nextAttemptAt = :next, GSI1PK = :gpk, GSI1SK = :gsk REMOVE sendingUntil'
+          : 'SET attempts = :attempts, #status = :status, nextAttemptAt = :next REMOVE GSI1PK, GSI1SK, sendingUntil',
         ConditionExpression: 'size(attempts) = :seen',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {

@@ -1,5 +1,10 @@
 import { activeSecrets } from '../../domain/agent.ts';
-import type { DeliveryAttempt, DeliveryStatus } from '../../domain/outbox.ts';
+import {
+  DELIVERY_CLAIM_MS,
+  OUTBOX_GRACE_MS,
+  type DeliveryAttempt,
+  type DeliveryStatus,
+} from '../../domain/outbox.ts';
 import { classifyResponse, nextAttempt } from '../../domain/webhook-retry.ts';
 import { signWebhook } from '../../domain/webhook-signing.ts';
 import { MAX_QUEUE_DELAY_SECONDS, type WebhookMessage } from '../../ports/queues.ts';
@@ -9,8 +14,9 @@ import { buildWebhookPayload } from './webhook-payloads.ts';
 /**
  * Delivers one outbox record: sign (Standard Webhooks, every secret that signs now), POST through the
  * SSRF-guarded sender, log the attempt and plan the next one. A retry due within SQS's 15-minute delay
- * rides a delayed message; a later one waits in the due index for the sweeper. The attempt is
- * recorded conditionally, so two workers holding the same message never both count it.
+ * rides a delayed message; a later one waits in the due index for the sweeper. Before sending, the
+ * worker claims the attempt (conditioned on the attempts seen), so two workers holding copies of one
+ * message (an SQS redelivery, the sweeper re-queuing a late one) never both POST it.
  */
 export const WEBHOOK_TIMEOUT_MS = 15_000;
 
@@ -29,6 +35,9 @@ type DeliverDeps = Pick<
   | 'webhookAllowLoopback'
 >;
 
+/** Clocks of two workers may differ a little; a delayed message never arrives before its time. */
+const EARLY_TOLERANCE_MS = 1_000;
+
 const FINISHED: readonly DeliveryStatus[] = ['delivered', 'failed', 'disabled'];
 
 export async function deliverWebhook(deps: DeliverDeps, message: WebhookMessage): Promise<DeliverResult> {
@@ -36,6 +45,12 @@ export async function deliverWebhook(deps: DeliverDeps, message: WebhookMessage)
   if (!record || FINISHED.includes(record.status)) return 'skipped';
   const now = deps.clock();
   const manual = record.attempts.length > 0 && record.status === 'pending';
+  // A duplicate of the message that carried the previous attempt must not pull the next one forward.
+  if (record.nextAttemptAt && Date.parse(record.nextAttemptAt) > now.getTime() + EARLY_TOLERANCE_MS) {
+    return 'skipped';
+  }
+  const claimUntil = new Date(now.getTime() + DELIVERY_CLAIM_MS).toISOString();
+  if (!(await deps.run.claimDelivery(record, now.toISOString(), claimUntil))) return 'skipped';
 
   const agent = await deps.store.getAgent(record.workspaceId, record.agentId);
   const payload = agent?.webhookUrl ? await buildWebhookPayload(deps, record) : null;
@@ -50,7 +65,11 @@ export async function deliverWebhook(deps: DeliverDeps, message: WebhookMessage)
       durationMs: 0,
       manual,
     };
-    await deps.run.recordDeliveryAttempt(record, attempt, 'failed', null);
+    await deps.run.recordDeliveryAttempt(record, attempt, {
+      status: 'failed',
+      nextAttemptAt: null,
+      sweepAt: null,
+    });
     return 'failed';
   }
 
@@ -82,14 +101,20 @@ export async function deliverWebhook(deps: DeliverDeps, message: WebhookMessage)
     manual && verdict.kind === 'retry'
       ? { state: 'failed' as const, nextAttemptAt: null }
       : nextAttempt(automatic, verdict, now, deps.random);
-  const nextAt = next.nextAttemptAt?.toISOString() ?? null;
-  if (!(await deps.run.recordDeliveryAttempt(record, attempt, next.state, nextAt))) return 'skipped';
-
-  if (next.state === 'retrying' && next.nextAttemptAt) {
-    const delaySeconds = Math.ceil((next.nextAttemptAt.getTime() - now.getTime()) / 1000);
-    if (delaySeconds <= MAX_QUEUE_DELAY_SECONDS) {
-      await deps.webhookQueue.send([message], { delaySeconds: Math.max(0, delaySeconds) });
-    }
+  // A retry within SQS's 15-minute delay rides a delayed message, and the sweeper looks again only
+  // after a grace period (the message was lost); a later one is the sweeper's from its due time.
+  const nextAtMs = next.nextAttemptAt?.getTime() ?? null;
+  const delaySeconds = nextAtMs === null ? null : Math.max(0, Math.ceil((nextAtMs - now.getTime()) / 1000));
+  const carried = delaySeconds !== null && delaySeconds <= MAX_QUEUE_DELAY_SECONDS;
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  const recorded = await deps.run.recordDeliveryAttempt(record, attempt, {
+    status: next.state,
+    nextAttemptAt: iso(nextAtMs),
+    sweepAt: iso(nextAtMs === null ? null : nextAtMs + (carried ? OUTBOX_GRACE_MS : 0)),
+  });
+  if (!recorded) return 'skipped';
+  if (next.state === 'retrying' && carried) {
+    await deps.webhookQueue.send([message], { delaySeconds: delaySeconds ?? 0 });
   }
   return next.state;
 }
