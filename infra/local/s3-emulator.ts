@@ -35,13 +35,32 @@ type S3rverConstructor = new (options: {
   address: string;
   silent: boolean;
   directory: string;
-  configureBuckets: Array<{ name: string }>;
+  configureBuckets: Array<{ name: string; configs?: string[] }>;
 }) => S3rverInstance;
 interface S3rverAccounts {
   DUMMY_ACCOUNT: { createKeyPair(accessKeyId: string, secretAccessKey: string): void };
 }
 
 const require = createRequire(import.meta.url);
+
+/**
+ * The CORS rule of the deployed files bucket (infra/stacks/stateful-stack.ts), so the dashboard can
+ * POST a CSV to the pre-signed form from its own origin; without it s3rver answers no
+ * Access-Control-Allow-Origin and the browser refuses the answer.
+ */
+const BUCKET_CORS = `<CORSConfiguration>
+  <CORSRule>
+    <AllowedOrigin>*</AllowedOrigin>
+    <AllowedMethod>PUT</AllowedMethod>
+    <AllowedMethod>POST</AllowedMethod>
+    <AllowedHeader>content-type</AllowedHeader>
+    <AllowedHeader>content-length</AllowedHeader>
+    <AllowedHeader>content-md5</AllowedHeader>
+    <AllowedHeader>x-amz-*</AllowedHeader>
+    <ExposeHeader>ETag</ExposeHeader>
+    <MaxAgeSeconds>3000</MaxAgeSeconds>
+  </CORSRule>
+</CORSConfiguration>`;
 
 export async function startS3Emulator(options: S3EmulatorOptions): Promise<S3Emulator> {
   const S3rver = require('s3rver') as S3rverConstructor;
@@ -57,8 +76,8 @@ export async function startS3Emulator(options: S3EmulatorOptions): Promise<S3Emu
     address: '127.0.0.1',
     silent: true,
     directory,
-    // Creating an existing bucket is fine: s3rver keeps its objects.
-    configureBuckets: [{ name: options.bucket }],
+    // Creating an existing bucket is fine: s3rver keeps its objects (and replaces the CORS rule).
+    configureBuckets: [{ name: options.bucket, configs: [BUCKET_CORS] }],
   });
   let address: { port: number };
   try {

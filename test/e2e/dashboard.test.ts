@@ -1,7 +1,7 @@
 import { readFile, writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Page, Request, Response as PageResponse, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, openBrowser, type RunningService, screenshot, startNpmService } from './browser.ts';
 
@@ -31,6 +31,15 @@ afterAll(async () => {
   await service?.stop();
   await rm(scratch, { recursive: true, force: true });
 }, 60_000);
+
+/** The API as the test's own client, to check what the dashboard created. */
+async function api<T>(path: string): Promise<T> {
+  const res = await fetch(`${service.baseUrl}${path}`, {
+    headers: { authorization: `Bearer ${service.apiKey}` },
+  });
+  expect(res.status, path).toBe(200);
+  return (await res.json()) as T;
+}
 
 /** The status a recipient row shows right now (rows are keyed by their 1-based position). */
 function rowStatus(position: number): Promise<string | null> {
@@ -117,6 +126,65 @@ describe('dashboard', () => {
     expect(['08', '09']).toContain(utc?.[2]);
     await screenshot(page, '03-new-batch-ready');
 
+    // The CSV goes to S3 with the pre-signed form of POST /v1/uploads, not in the create request.
+    // Every request of the submits below is recorded, and S3's answers and the create are tampered
+    // with once each: S3 refuses the first upload, and the first create's answer is lost after the
+    // service created the batch.
+    const tickets: Array<{ upload_id: string; url: string }> = [];
+    const s3Posts: Request[] = [];
+    const creates: Request[] = [];
+    // The page talks to two origins only: the service's, and S3's (s3rver here).
+    const isS3Post = (url: URL) => url.origin !== service.baseUrl;
+    const onRequest = (request: Request) => {
+      if (request.method() !== 'POST') return;
+      if (request.url() === `${service.baseUrl}/v1/agents/batch-calls`) creates.push(request);
+      else if (isS3Post(new URL(request.url()))) s3Posts.push(request);
+    };
+    page.on('request', onRequest);
+    const onTicket = async (response: PageResponse) => {
+      if (response.url() === `${service.baseUrl}/v1/uploads` && response.status() === 201) {
+        tickets.push((await response.json()) as { upload_id: string; url: string });
+      }
+    };
+    page.on('response', onTicket);
+    // The refused upload is held until the test has seen the page's "Uploading…" state.
+    let release = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const expiredPolicy = async (route: Route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      await released;
+      const response = await route.fetch();
+      await route.fulfill({
+        response,
+        status: 403,
+        contentType: 'application/xml',
+        body:
+          '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>' +
+          '<Message>Invalid according to Policy: Policy expired.</Message></Error>',
+      });
+    };
+    await page.route(isS3Post, expiredPolicy);
+    await page.getByRole('button', { name: 'Schedule batch' }).click();
+    await page.getByRole('button', { name: 'Uploading…' }).waitFor();
+    await page.getByTestId('upload-status').getByText('Uploading recipients.csv…').waitFor();
+    release();
+    const csvField = page.locator('[data-path=csv_file] > .field-error');
+    await csvField.getByText('the upload link expired before the file was sent').waitFor();
+    await screenshot(page, '03b-new-batch-upload-refused');
+    await expect(page.getByLabel('Name', { exact: true }).inputValue()).resolves.toBe('Monday reminders');
+    await expect(page.getByText('2 recipient rows, no errors.').isVisible()).resolves.toBe(true);
+    await expect(page.getByTestId('upload-status').isHidden()).resolves.toBe(true);
+    await page.unroute(isS3Post, expiredPolicy);
+
+    const createUrl = `${service.baseUrl}/v1/agents/batch-calls`;
+    const loseAnswer = async (route: Route) => {
+      await route.fetch();
+      await route.abort('connectionreset');
+    };
+    await page.route(createUrl, loseAnswer, { times: 1 });
+    await page.getByRole('button', { name: 'Schedule batch' }).click();
+    await page.getByTestId('error-summary').getByText('The service could not be reached').waitFor();
+    // The retry sends the same request: no new upload, the same upload id and Idempotency-Key.
     await page.getByRole('button', { name: 'Schedule batch' }).click();
     await page.getByRole('heading', { name: 'Monday reminders' }).waitFor();
     await page.locator('.page-head [data-status=scheduled]').waitFor();
@@ -124,6 +192,31 @@ describe('dashboard', () => {
     await expect(scheduled.getAttribute('datetime')).resolves.toBe(`${utc?.[1]}T${utc?.[2]}:00:00.000Z`);
     await expect(scheduled.innerText()).resolves.toContain('10:00');
     await screenshot(page, '04-batch-scheduled');
+
+    page.off('request', onRequest);
+    page.off('response', onTicket);
+    expect(tickets).toHaveLength(2);
+    expect(s3Posts.map((r) => r.url())).toEqual(tickets.map((t) => t.url));
+    expect(new URL(tickets[1]?.url ?? '').origin).not.toBe(service.baseUrl);
+    expect(creates).toHaveLength(2);
+    for (const create of creates) {
+      expect(create.headers()['content-type']).toBe('application/json');
+      expect(create.postDataJSON()).toMatchObject({
+        name: 'Monday reminders',
+        agent_id: service.agentId,
+        csv_upload_id: tickets[1]?.upload_id,
+      });
+      expect(create.postDataJSON()).not.toHaveProperty('recipients');
+    }
+    expect(creates[1]?.headers()['idempotency-key']).toBe(creates[0]?.headers()['idempotency-key']);
+    // One batch, from the uploaded CSV.
+    const batchId = /#\/batches\/([^/?]+)/.exec(page.url())?.[1] ?? '';
+    const detail = await api<{ batch: { source: string; total_recipients: number } }>(
+      `/v1/agents/batch-calls/${batchId}`,
+    );
+    expect(detail.batch).toMatchObject({ source: 'csv', total_recipients: 2 });
+    const list = await api<{ batches: Array<{ name: string }> }>('/v1/agents/batch-calls');
+    expect(list.batches.filter((b) => b.name === 'Monday reminders')).toHaveLength(1);
 
     // Cancel asks first; "Keep it" changes nothing.
     await page.getByRole('button', { name: 'Cancel batch' }).click();

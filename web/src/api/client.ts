@@ -2,46 +2,23 @@ import type { AgentListResponse, AgentObject } from '../../../shared/contracts/a
 import type { BatchDetailResponse, BatchListResponse, BatchObject } from '../../../shared/contracts/batch.ts';
 import type { ErrorEnvelope } from '../../../shared/contracts/common.ts';
 import type { PhoneNumberObject } from '../../../shared/contracts/phone-number.ts';
-import type { FieldIssue } from '../../../shared/domain/errors.ts';
-import type { ConversationResponse, WebhookDeliveriesResponse } from './types.ts';
+import { ApiError } from './api-error.ts';
+import type {
+  ConversationResponse,
+  CreateBatchCsvFields,
+  CreateBatchJsonBody,
+  UploadTicket,
+  WebhookDeliveriesResponse,
+} from './types.ts';
+
+export { ApiError, errorMessage } from './api-error.ts';
+export type { CreateBatchBase, CreateBatchCsvFields, CreateBatchJsonBody, UploadTicket } from './types.ts';
 
 /**
  * The dashboard's only way to the service: the public API, with the user's key. Answers are typed by
  * the contracts' schemas (shared/contracts); they are not re-validated here, since a stricter client
  * than the contract would break on a harmless new field.
  */
-
-/** An answer that is not 2xx, or a request that never got one (status 0). */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly fields: FieldIssue[] = [],
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
-
-/** Words for any failure, for a page's error notice. */
-export function errorMessage(error: unknown): string {
-  if (error instanceof ApiError) return error.message;
-  return 'Something went wrong. Try again.';
-}
-
-export interface CreateBatchJsonBody {
-  name: string;
-  agent_id: string;
-  phone_number_id?: string;
-  recipients: Array<{ phone: string; dynamic_vars: Record<string, string> }>;
-  scheduled_at?: string;
-  max_concurrent_calls?: number;
-  ringing_timeout_ms?: number;
-}
-
-/** The multipart text fields (every value a string, as a form sends it). */
-export type CreateBatchCsvFields = Record<string, string>;
 
 type Query = Record<string, string | number | undefined>;
 
@@ -148,6 +125,11 @@ export class ApiClient {
     }
     form.append('csv_file', file, file.name);
     return this.request('POST', '/v1/agents/batch-calls', { form, idempotencyKey });
+  }
+
+  /** A place in S3 for one CSV; an API older than uploads answers 404. */
+  createUpload(): Promise<UploadTicket> {
+    return this.request('POST', '/v1/uploads');
   }
 
   cancelBatch(id: string): Promise<BatchObject> {

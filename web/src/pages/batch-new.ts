@@ -4,7 +4,10 @@ import { checkVarKey } from '../../../shared/contracts/recipient.ts';
 import type { PhoneNumberObject } from '../../../shared/contracts/phone-number.ts';
 import { type FieldIssue, ValidationError } from '../../../shared/domain/errors.ts';
 import { LIMITS } from '../../../shared/domain/limits.ts';
-import { ApiError, type CreateBatchJsonBody, errorMessage } from '../api/client.ts';
+import { ApiError, type CreateBatchBase, type CreateBatchJsonBody, errorMessage } from '../api/client.ts';
+import { CsvBatchSender, type CsvSendPhase, formFields } from '../api/csv-batch-sender.ts';
+import { formatBytes, UploadError } from '../api/csv-upload.ts';
+import { xhrTransport } from '../api/xhr-transport.ts';
 import { focusHeading, type Page, pageHeading } from '../app-context.ts';
 import { type CsvPreview, previewIssues, previewRecipientsCsv } from '../lib/csv-preview.ts';
 import { agentPlaceholders, missingPlaceholders, sampleCsv } from '../lib/sample-csv.ts';
@@ -26,7 +29,8 @@ import { errorEl, loadingEl, tableWrap } from '../ui/widgets.ts';
  * New batch: name, agent, optional caller ID, recipients (a CSV checked in the browser by the API's
  * rules, or typed in), start now or schedule. Every rule the API applies runs here first, with the
  * same messages; whatever the API still refuses is shown at the field it names, and the form keeps
- * all its input.
+ * all its input. A CSV goes to S3 through a pre-signed upload first (web/src/api/csv-batch-sender.ts),
+ * since a request body through API Gateway + Lambda cannot hold the contract's 5 MB.
  */
 
 const PREVIEW_ROWS = 10;
@@ -118,6 +122,15 @@ function buildForm(
   const fileStatus = h('p', { class: 'muted', 'aria-live': 'polite' });
   const previewBox = h('div', { class: 'csv-preview', 'data-testid': 'csv-preview' });
   const sampleButton = h('button', { type: 'button', class: 'button' }, 'Download sample');
+  const uploadBar = h('progress', { max: 100, value: 0, 'aria-label': 'CSV upload' });
+  const uploadText = h('span', {});
+  const uploadStatus = h(
+    'p',
+    { class: 'muted upload-status', hidden: true, 'data-testid': 'upload-status' },
+    uploadBar,
+    ' ',
+    uploadText,
+  );
   let csvFile: File | null = null;
   let preview: CsvPreview | null = null;
 
@@ -229,16 +242,19 @@ function buildForm(
 
   const csvPanel = h(
     'div',
-    { class: 'panel', 'data-path': 'csv_file' },
+    { class: 'panel' },
     h(
       'div',
       { class: 'row-gap' },
+      // The file's own problems (too large, refused by S3, …) are shown here, by the input.
       field('CSV file', fileInput, {
+        path: 'csv_file',
         hint: 'UTF-8, a "phone" column in E.164 (+14155551234); every other column becomes a variable.',
       }),
       h('div', { class: 'field' }, sampleButton),
     ),
     fileStatus,
+    uploadStatus,
     previewBox,
   );
   renderPreview();
@@ -544,7 +560,9 @@ function buildForm(
   const errors = new FormErrors(form);
 
   // The key follows the request: a retry of the same input (after a network error) is the same key,
-  // so it can never start a batch twice; any change makes a new request and a new key.
+  // so it can never start a batch twice; any change makes a new request and a new key. The CSV
+  // sender keeps the same rule for its own requests, and keeps an uploaded file for a retry.
+  const csvSender = new CsvBatchSender(ctx.api, { transport: xhrTransport });
   let lastAttempt: { fingerprint: string; key: string } | null = null;
   const keyFor = (fingerprint: string) => {
     if (lastAttempt?.fingerprint !== fingerprint) lastAttempt = { fingerprint, key: crypto.randomUUID() };
@@ -578,7 +596,7 @@ function buildForm(
     if (placeholderIssue !== null)
       issues.push({ path: mode() === 'csv' ? 'csv_file' : 'recipients', message: placeholderIssue });
 
-    const base = {
+    const base: CreateBatchBase = {
       name: nameInput.value,
       agent_id: agentSelect.value,
       ...(callerSelect.value === '' ? {} : { phone_number_id: callerSelect.value }),
@@ -591,21 +609,19 @@ function buildForm(
       ...(ringingMs === undefined ? {} : { ringing_timeout_ms: ringingMs }),
     };
 
+    const startingLabel = scheduledAt === undefined ? 'Starting…' : 'Scheduling…';
     let send: () => Promise<{ id: string; status: string }>;
     if (mode() === 'csv') {
-      const fields = {
-        ...base,
-        ...Object.fromEntries(Object.entries(numbers).map(([k, v]) => [k, String(v)])),
-      };
-      issues.push(...rulesIssues(() => validateCreateBatchFields(fields, now)));
+      const body: CreateBatchBase = { ...base, ...numbers };
+      // The same rules as the API's, for any way the file is sent (upload or multipart).
+      issues.push(...rulesIssues(() => validateCreateBatchFields(formFields(body), now)));
       if (csvFile === null || preview === null)
         issues.push({ path: 'csv_file', message: 'choose a CSV file' });
       else issues.push(...previewIssues(preview));
       const file = csvFile;
-      const fingerprint = JSON.stringify([fields, file?.name, file?.size, file?.lastModified]);
       send = () => {
         if (file === null) throw new Error('unreachable: no file');
-        return ctx.api.createBatchCsv(fields, file, keyFor(fingerprint));
+        return csvSender.send(body, file, (phase) => showPhase(phase, file.name, startingLabel));
       };
     } else {
       const recipients = rows
@@ -631,19 +647,41 @@ function buildForm(
     busy = true;
     submitButton.disabled = true;
     const label = submitButton.textContent;
-    submitButton.textContent = scheduledAt === undefined ? 'Starting…' : 'Scheduling…';
+    submitButton.textContent = startingLabel;
     try {
       const batch = await send();
       errors.clear();
       announce(batch.status === 'scheduled' ? 'Batch scheduled.' : 'Batch started.');
       ctx.navigate(`/batches/${encodeURIComponent(batch.id)}`);
     } catch (error) {
-      errors.show(apiErrorTitle(error), apiErrorFields(error));
+      if (error instanceof UploadError) {
+        errors.show('The batch was not created: the CSV file was not uploaded.', [
+          { path: 'csv_file', message: error.message },
+        ]);
+      } else {
+        errors.show(apiErrorTitle(error), apiErrorFields(error));
+      }
     } finally {
+      uploadStatus.hidden = true;
       busy = false;
       submitButton.disabled = false;
       submitButton.textContent = label;
     }
+  };
+
+  /** The upload's progress next to the CSV field, and the step in the submit button. */
+  const showPhase = (phase: CsvSendPhase, fileName: string, startingLabel: string) => {
+    if (phase.step === 'creating') {
+      uploadStatus.hidden = true;
+      submitButton.textContent = startingLabel;
+      return;
+    }
+    if (uploadStatus.hidden) announce(`Uploading ${fileName}…`);
+    uploadStatus.hidden = false;
+    submitButton.textContent = 'Uploading…';
+    const percent = phase.total === 0 ? 0 : Math.min(100, Math.round((phase.sent / phase.total) * 100));
+    uploadBar.value = percent;
+    uploadText.textContent = `Uploading ${fileName}… ${percent}% of ${formatBytes(phase.total)}`;
   };
 
   main.append(form);
@@ -680,7 +718,9 @@ function apiErrorTitle(error: unknown): string {
 /** The API's field list, or the field an error code implies when it gives none. */
 function apiErrorFields(error: unknown): FieldIssue[] {
   if (!(error instanceof ApiError)) return [];
-  if (error.fields.length > 0) return error.fields;
+  // The upload is the form's CSV file: its problems belong next to that field.
+  if (error.fields.length > 0)
+    return error.fields.map((f) => (f.path === 'csv_upload_id' ? { ...f, path: 'csv_file' } : f));
   switch (error.code) {
     case 'agent_not_found':
       return [{ path: 'agent_id', message: error.message }];

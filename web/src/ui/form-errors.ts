@@ -80,8 +80,10 @@ export class FormErrors {
     );
     if (shown) return;
     const msg = h('p', { class: 'field-error' }, message);
-    // A table row cannot hold a <p>: its message goes in the row's own error cell.
-    const slot = target.querySelector<HTMLElement>(':scope .row-error-slot');
+    // A table row cannot hold a <p>: its message goes in the row's own error cell. Any other box
+    // (the recipients fieldset around the CSV preview) shows it itself, not in the table's first row.
+    const slot =
+      target instanceof HTMLTableRowElement ? target.querySelector<HTMLElement>('.row-error-slot') : null;
     if (slot !== null) slot.append(msg);
     else target.append(msg);
     const control = target.querySelector<HTMLElement>('input, select, textarea');
