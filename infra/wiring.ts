@@ -61,7 +61,8 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     entry: 'functions/http/provider-events.ts',
     memoryMb: 512,
     timeoutSeconds: 15,
-    access: { table: 'readWrite', transcripts: 'write', secrets: 'read' },
+    // Sends to the dial queue: it hands a finished call's slot to the next recipient itself.
+    access: { table: 'readWrite', sendTo: ['dial'], transcripts: 'write', secrets: 'read' },
   },
   tableStream: {
     entry: 'functions/streams/table-stream.ts',

@@ -13,7 +13,7 @@ import { errorResponse, json, type HttpResponse } from './respond.ts';
  * A 5xx makes the provider retry, which is safe: applying a callback twice changes nothing.
  */
 export interface ProviderEventsDeps {
-  run: Pick<RunDeps, 'run' | 'transcripts' | 'logger' | 'clock'>;
+  run: Pick<RunDeps, 'run' | 'transcripts' | 'logger' | 'clock' | 'dialQueue'>;
   verifierFor: (provider: string) => CallbackVerifier | undefined;
   /** The secret that must have signed this callback; null when none is known (then it is refused). */
   secretFor: (verifier: CallbackVerifier, request: ProviderCallbackRequest) => Promise<string | null>;

@@ -245,6 +245,18 @@ describe('pacing', () => {
     expect(await run.reservePacingSlot(ws, pn, 1000, now, 3_500)).toBeNull();
     expect(await run.reservePacingSlot(ws, pn, 1000, now + 60_000, 0)).toBe(now + 60_000);
   });
+
+  it('gives 30 dialers racing for one number 30 different slots, without a read-compare storm', async () => {
+    const ws = newId('workspace');
+    const pn = newId('phoneNumber');
+    const now = 1_800_000_000_000;
+    const slots = await Promise.all(
+      Array.from({ length: 30 }, () => run.reservePacingSlot(ws, pn, 10, now, 10_000)),
+    );
+    expect([...slots].sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(
+      Array.from({ length: 30 }, (_, i) => now + i * 10),
+    );
+  });
 });
 
 describe('the webhook outbox', () => {

@@ -39,6 +39,7 @@ import {
   type Item,
 } from './mappers.ts';
 import { TABLE } from './table-definition.ts';
+import { retryOnConflict } from './conflicts.ts';
 
 /**
  * The Store port on one DynamoDB table (layout: ./keys.ts). Every state change is a conditional
@@ -501,17 +502,20 @@ export function createDynamoStore(options: DynamoStoreOptions): Store {
         ? ` REMOVE ${TABLE.gsi1.partitionKey}, ${TABLE.gsi1.sortKey}`
         : '';
       try {
-        const out = await client.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: keys.batch(workspaceId, id),
-            UpdateExpression: `SET ${sets.join(', ')}${leaveIndex}`,
-            ConditionExpression: `attribute_exists(#pk) AND #status IN (${sources})`,
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-            ReturnValues: 'ALL_NEW',
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          }),
+        // The batch item is hot while it runs (every claim and call end moves its counts).
+        const out = await retryOnConflict(() =>
+          client.send(
+            new UpdateCommand({
+              TableName: tableName,
+              Key: keys.batch(workspaceId, id),
+              UpdateExpression: `SET ${sets.join(', ')}${leaveIndex}`,
+              ConditionExpression: `attribute_exists(#pk) AND #status IN (${sources})`,
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
+              ReturnValues: 'ALL_NEW',
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            }),
+          ),
         );
         if (!out.Attributes) throw new Error(`UpdateItem on batch ${id} returned no attributes`);
         return itemToBatch(out.Attributes);

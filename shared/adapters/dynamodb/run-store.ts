@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { MAX_LOGGED_ATTEMPTS, OUTBOX_GRACE_MS, type OutboxRecord } from '../../domain/outbox.ts';
 import type { CallRef } from '../../ports/dialer.ts';
+import { retryOnConflict } from './conflicts.ts';
 import type { BatchRun, CallEnd, ClaimResult, RecipientRun, RunStore } from '../../ports/run-store.ts';
 
 type TransactItem = NonNullable<
@@ -132,7 +133,9 @@ export function createDynamoRunStore(options: {
     input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>,
   ): Promise<Item | null> {
     try {
-      const out = await client.send(new UpdateCommand({ TableName: tableName, ...input }));
+      const out = await retryOnConflict(() =>
+        client.send(new UpdateCommand({ TableName: tableName, ...input })),
+      );
       return (out.Attributes as Item | undefined) ?? {};
     } catch (error) {
       if (isConditionFailure(error)) return null;
@@ -158,7 +161,7 @@ export function createDynamoRunStore(options: {
   /** Runs a transaction; null when it committed, else which items failed their condition. */
   async function transact(items: TransactItem[]): Promise<boolean[] | null> {
     try {
-      await client.send(new TransactWriteCommand({ TransactItems: items }));
+      await retryOnConflict(() => client.send(new TransactWriteCommand({ TransactItems: items })));
       return null;
     } catch (error) {
       const failed = failedConditions(error);
@@ -263,23 +266,33 @@ export function createDynamoRunStore(options: {
 
     async reservePacingSlot(workspaceId, phoneNumberId, intervalMs, nowMs, maxAheadMs) {
       const key = runKeys.pacing(workspaceId, phoneNumberId);
-      // Optimistic: read the next free slot, take it if nobody moved it meanwhile, else read again.
-      for (let round = 0; round < 20; round++) {
-        const item = await get(key);
-        const previous = typeof item?.nextAt === 'number' ? item.nextAt : null;
-        const slot = Math.max(nowMs, previous ?? 0);
-        if (slot - nowMs > maxAheadMs) return null;
-        const won = await update({
+      // Without a read: while the number is busy, "next slot + interval" is one conditional write that
+      // any number of dialers can apply in turn (DynamoDB serialises writes to an item), so 50 dialers
+      // at once cost 50 writes, not the 50² of read-then-compare. When the number is idle (its next
+      // slot is in the past or unset), the slot is "now", set by a second form of the write.
+      for (let round = 0; round < 10; round++) {
+        const busy = await update({
+          Key: key,
+          UpdateExpression: 'SET nextAt = nextAt + :interval',
+          ConditionExpression: 'nextAt >= :now AND nextAt <= :latest',
+          ExpressionAttributeValues: {
+            ':interval': intervalMs,
+            ':now': nowMs,
+            ':latest': nowMs + maxAheadMs,
+          },
+          ReturnValues: 'UPDATED_NEW',
+        });
+        if (busy && typeof busy.nextAt === 'number') return busy.nextAt - intervalMs;
+        const idle = await update({
           Key: key,
           UpdateExpression: 'SET nextAt = :next, entity = :entity',
-          ConditionExpression: previous === null ? 'attribute_not_exists(nextAt)' : 'nextAt = :previous',
-          ExpressionAttributeValues: {
-            ':next': slot + intervalMs,
-            ':entity': ENTITY.pacing,
-            ...(previous === null ? {} : { ':previous': previous }),
-          },
+          ConditionExpression: 'attribute_not_exists(nextAt) OR nextAt < :now',
+          ExpressionAttributeValues: { ':next': nowMs + intervalMs, ':now': nowMs, ':entity': ENTITY.pacing },
         });
-        if (won) return slot;
+        if (idle) return nowMs;
+        // Neither: the next slot is too far ahead (answer null), or it moved between the two writes.
+        const item = await get(key);
+        if (typeof item?.nextAt === 'number' && item.nextAt > nowMs + maxAheadMs) return null;
       }
       throw new Error(`Pacing slot of ${phoneNumberId} is too contended to reserve`);
     },

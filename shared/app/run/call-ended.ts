@@ -2,6 +2,7 @@ import { newId } from '../../domain/ids.ts';
 import { statusForOutcome } from '../../domain/recipient.ts';
 import type { CallEndedEvent, CallRef } from '../../ports/dialer.ts';
 import { transcriptKey } from '../../ports/transcripts.ts';
+import { handOverSlot } from './reactions.ts';
 import type { RunDeps } from './run-deps.ts';
 
 /**
@@ -9,12 +10,13 @@ import type { RunDeps } from './run-deps.ts';
  * the recipient `dialing → completed|failed` for this very attempt, updates the batch counts and gives
  * the call slot back; a duplicate callback finds the recipient already ended and changes nothing.
  * The conversation goes to S3 first, under a key derived from the recipient, so a retried callback
- * writes the same object again.
+ * writes the same object again. Then the freed slot goes straight to the next recipient: waiting for
+ * the table's stream to do it would add a hop to every call of a batch larger than its concurrency.
  */
 export type CallEndedResult = 'recorded' | 'duplicate' | 'unknown_call';
 
 export async function recordCallEnded(
-  deps: Pick<RunDeps, 'run' | 'transcripts' | 'logger'>,
+  deps: Pick<RunDeps, 'run' | 'transcripts' | 'logger' | 'dialQueue' | 'clock'>,
   provider: string,
   event: CallEndedEvent,
 ): Promise<CallEndedResult> {
@@ -45,5 +47,16 @@ export async function recordCallEnded(
       : null,
     transcriptKey: key,
   });
-  return recorded ? 'recorded' : 'duplicate';
+  if (!recorded) return 'duplicate';
+  try {
+    await handOverSlot(deps, ref.workspaceId, ref.batchId, ref.recipientIndex);
+  } catch (error) {
+    // The end is recorded; the stream reaction (or the sweeper) hands the slot over instead.
+    deps.logger.warn('hand-over after the call ended failed; the stream will do it', {
+      batchId: ref.batchId,
+      index: ref.recipientIndex,
+      error,
+    });
+  }
+  return 'recorded';
 }

@@ -34,8 +34,23 @@ export async function onRecipientEnded(deps: ReactionDeps, recipient: Recipient)
   const batch = await deps.store.getBatch(recipient.workspaceId, recipient.batchId);
   if (!batch) return;
   await recordRecipientEvent(deps, batch, recipient);
-  if (!(await deps.run.handOver(recipient.batchId, recipient.index))) return;
-  await dispatchNext(deps, batch.workspaceId, batch.id);
+  await handOverSlot(deps, batch.workspaceId, batch.id, recipient.index);
+}
+
+/**
+ * Gives an ended recipient's call slot to the next recipient, once: the provider-events function does
+ * it right after recording the call's end (the short path), the stream reaction and the sweeper do it
+ * again when that step was lost, and `handOver` lets only the first of them dispatch.
+ */
+export async function handOverSlot(
+  deps: Pick<RunDeps, 'run' | 'dialQueue' | 'clock'>,
+  workspaceId: string,
+  batchId: string,
+  index: number,
+): Promise<boolean> {
+  if (!(await deps.run.handOver(batchId, index))) return false;
+  await dispatchNext(deps, workspaceId, batchId);
+  return true;
 }
 
 export async function dispatchNext(

@@ -1,0 +1,57 @@
+/**
+ * Transaction conflicts on hot items. A batch item (its counts) and a workspace item (its live-call
+ * counter) are written by every claim and every call end of a running batch; when two transactions
+ * touch one of them at the same moment, DynamoDB cancels one with reason `TransactionConflict` (and
+ * a plain write racing a transaction gets `TransactionConflictException`). Neither is an answer about
+ * the data, and the SDK does not retry them: the write is simply tried again after a short random
+ * pause (full jitter, so the contenders spread out instead of colliding again).
+ */
+
+interface CancellationReason {
+  Code?: string;
+}
+
+function nameOf(error: unknown): string | undefined {
+  return error instanceof Error ? error.name : undefined;
+}
+
+/** True for a conflict with another request; false for a failed condition or anything else. */
+export function isTransactionConflict(error: unknown): boolean {
+  const name = nameOf(error);
+  if (name === 'TransactionConflictException') return true;
+  if (name !== 'TransactionCanceledException') return false;
+  const reasons = (error as { CancellationReasons?: CancellationReason[] }).CancellationReasons ?? [];
+  // A failed condition is a real answer ("someone else did it") even when another item conflicted.
+  if (reasons.some((r) => r.Code === 'ConditionalCheckFailed')) return false;
+  return reasons.some((r) => r.Code === 'TransactionConflict');
+}
+
+export interface ConflictRetryOptions {
+  /** Tries in all, the first included. */
+  attempts?: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  random?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export async function retryOnConflict<T>(
+  work: () => Promise<T>,
+  options: ConflictRetryOptions = {},
+): Promise<T> {
+  const attempts = options.attempts ?? 12;
+  const base = options.baseDelayMs ?? 10;
+  const cap = options.maxDelayMs ?? 400;
+  const random = options.random ?? Math.random;
+  const sleep = options.sleep ?? defaultSleep;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= attempts || !isTransactionConflict(error)) throw error;
+      await sleep(Math.round(random() * Math.min(cap, base * 2 ** attempt)));
+    }
+  }
+}
