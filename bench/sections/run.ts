@@ -43,6 +43,14 @@ export interface RunResult {
   callsPerSecondSetting: number;
   finishMs: number;
   idealMs: number;
+  /**
+   * How long a call slot stays empty between two calls on average: (N × the span from the first
+   * placement to the last end − the calls' own time) / hand-overs. The design's own cost of handing a
+   * slot over, whatever the call length; start and finish are left out.
+   */
+  slotIdleMsPerCall: number;
+  /** CPU of this one Node process (every local function, emulator and poller) as % of one core. */
+  runtimeCpuPercent: number;
   ratio: number;
   maxLive: number;
   placements: number;
@@ -78,6 +86,8 @@ export async function benchRun(options: RunOptions): Promise<RunResult> {
     const batchId: string = created.body.id;
 
     // Polled from the table directly, so the benchmark adds no API requests to the counts.
+    const cpuBefore = process.cpuUsage();
+    const wallBefore = Date.now();
     const deadline = Date.now() + options.timeoutMs;
     let batch = await service.store.getBatch(service.workspaceId, batchId);
     while (batch && (batch.status === 'pending' || batch.status === 'running')) {
@@ -88,10 +98,22 @@ export async function benchRun(options: RunOptions): Promise<RunResult> {
     if (batch?.status !== 'completed' || !batch.startedAt || !batch.completedAt) {
       throw new Error(`the batch ended as ${batch?.status ?? 'missing'}`);
     }
+    const cpu = process.cpuUsage(cpuBefore);
+    const runtimeCpuPercent = ((cpu.user + cpu.system) / 1000 / Math.max(1, Date.now() - wallBefore)) * 100;
     const finishMs = Date.parse(batch.completedAt) - Date.parse(batch.startedAt);
     const idealMs = Math.ceil(options.recipients / options.concurrency) * options.callMs;
 
     const calls = service.network.calls().filter((call) => call.request.ref?.batch_id === batchId);
+    // Between the first placement and the last end: the batch's start and finish are not hand-overs.
+    const busyMs = calls.reduce(
+      (sum, call) => sum + (Date.parse(call.endedAt ?? call.placedAt) - Date.parse(call.placedAt)),
+      0,
+    );
+    const span =
+      Math.max(...calls.map((call) => Date.parse(call.endedAt ?? call.placedAt))) -
+      Math.min(...calls.map((call) => Date.parse(call.placedAt)));
+    const handOvers = Math.max(1, calls.length - options.concurrency);
+    const slotIdleMsPerCall = Math.max(0, options.concurrency * span - busyMs) / handOvers;
     const placed = calls.map((call) => Date.parse(call.placedAt)).sort((a, b) => a - b);
     const first = placed[0] ?? 0;
     const last = placed.at(-1) ?? 0;
@@ -122,6 +144,8 @@ export async function benchRun(options: RunOptions): Promise<RunResult> {
       callsPerSecondSetting: options.callsPerSecond,
       finishMs,
       idealMs,
+      slotIdleMsPerCall,
+      runtimeCpuPercent,
       ratio: idealMs / finishMs,
       maxLive: service.network.stats().maxLive,
       placements: calls.length,
