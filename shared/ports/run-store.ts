@@ -96,18 +96,24 @@ export interface RunStore {
   /**
    * Takes the right to send the next attempt until `until`: conditioned on the attempts seen and on no
    * other unexpired claim, so two workers holding copies of one message never both POST. A worker that
-   * dies while sending leaves a claim that simply expires; the due index then brings the record back.
+   * dies while sending leaves a claim that simply expires. When another worker holds the claim, the
+   * answer says until when (that copy should come back then); when the record has moved on (another
+   * worker logged the attempt), `heldUntil` is null and there is nothing left to do.
    */
-  claimDelivery(record: OutboxRecord, now: string, until: string): Promise<boolean>;
+  claimDelivery(
+    record: OutboxRecord,
+    now: string,
+    until: string,
+  ): Promise<{ claimed: true } | { claimed: false; heldUntil: string | null }>;
   /**
    * Appends an attempt and releases the claim, conditioned on the attempts seen (two workers never both
-   * record). `sweepAt` is when the sweeper should re-queue the record if nothing delivered it by then
-   * (null when finished): later than `nextAttemptAt` when a delayed queue message already carries it.
+   * record). A record still waiting stays in the due index at `nextAttemptAt` (the sweeper's safety net
+   * when the message carrying it is lost); a finished one leaves it.
    */
   recordDeliveryAttempt(
     record: OutboxRecord,
     attempt: DeliveryAttempt,
-    next: { status: DeliveryStatus; nextAttemptAt: string | null; sweepAt: string | null },
+    next: { status: DeliveryStatus; nextAttemptAt: string | null },
   ): Promise<boolean>;
   /**
    * Redelivery asked for by a user: due now. A finished delivery becomes `pending` for one manual

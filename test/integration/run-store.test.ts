@@ -288,31 +288,36 @@ describe('the webhook outbox', () => {
       r.webhookId,
     );
 
-    // One claim at a time; an expired claim can be taken again.
-    const claims = await Promise.all([1, 2].map(() => run.claimDelivery(r, NOW, '2026-11-29T10:01:00.000Z')));
-    expect(claims.filter(Boolean)).toHaveLength(1);
-    expect(await run.claimDelivery(r, '2026-11-29T10:00:59.000Z', '2026-11-29T10:02:00.000Z')).toBe(false);
-    expect(await run.claimDelivery(r, '2026-11-29T10:01:01.000Z', '2026-11-29T10:02:00.000Z')).toBe(true);
+    // One claim at a time, and the loser learns until when; an expired claim can be taken again.
+    const until = '2026-11-29T10:01:00.000Z';
+    const claims = await Promise.all([1, 2].map(() => run.claimDelivery(r, NOW, until)));
+    expect(claims).toContainEqual({ claimed: true });
+    expect(claims).toContainEqual({ claimed: false, heldUntil: until });
+    expect(await run.claimDelivery(r, '2026-11-29T10:00:59.000Z', '2026-11-29T10:02:00.000Z')).toEqual({
+      claimed: false,
+      heldUntil: until,
+    });
+    expect(await run.claimDelivery(r, '2026-11-29T10:01:01.000Z', '2026-11-29T10:02:00.000Z')).toEqual({
+      claimed: true,
+    });
 
     const attempt = { at: NOW, statusCode: 500, error: 'HTTP 500', durationMs: 3, manual: false };
-    const retry = {
-      status: 'retrying' as const,
-      nextAttemptAt: '2026-11-29T12:00:00.000Z',
-      sweepAt: '2026-11-29T12:02:00.000Z',
-    };
+    const retry = { status: 'retrying' as const, nextAttemptAt: '2026-11-29T12:00:00.000Z' };
     const results = await Promise.all([1, 2].map(() => run.recordDeliveryAttempt(r, attempt, retry)));
     expect(results.filter(Boolean)).toHaveLength(1);
     const stored = await run.getOutbox(batchId, r.webhookId);
     expect(stored).toMatchObject({ status: 'retrying', nextAttemptAt: '2026-11-29T12:00:00.000Z' });
     expect(stored?.attempts).toHaveLength(1);
-    // Recording released the claim; the sweeper looks at it only from its sweep time.
-    expect(stored && (await run.claimDelivery(stored, NOW, '2026-11-29T10:01:00.000Z'))).toBe(true);
+    // Recording released the claim; a copy holding the old attempt count finds the record moved on.
+    expect(await run.claimDelivery(r, NOW, until)).toEqual({ claimed: false, heldUntil: null });
+    expect(stored && (await run.claimDelivery(stored, NOW, until))).toEqual({ claimed: true });
+    // Still due for the sweeper from its next attempt (in case the message carrying it is lost).
     const due = async (at: string) => (await run.listDueDeliveries(at)).map((d) => d.webhookId);
-    expect(await due('2026-11-29T12:01:00.000Z')).not.toContain(r.webhookId);
-    expect(await due('2026-11-29T12:02:00.000Z')).toContain(r.webhookId);
+    expect(await due('2026-11-29T11:59:00.000Z')).not.toContain(r.webhookId);
+    expect(await due('2026-11-29T12:00:00.000Z')).toContain(r.webhookId);
 
     const delivered = { ...attempt, statusCode: 200, error: null };
-    const finished = { status: 'delivered' as const, nextAttemptAt: null, sweepAt: null };
+    const finished = { status: 'delivered' as const, nextAttemptAt: null };
     expect(stored && (await run.recordDeliveryAttempt(stored, delivered, finished))).toBe(true);
     expect((await run.listDueDeliveries('2030-01-01T00:00:00.000Z')).map((d) => d.webhookId)).not.toContain(
       r.webhookId,

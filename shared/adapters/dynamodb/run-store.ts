@@ -510,8 +510,9 @@ export function createDynamoRunStore(options: {
     },
 
     async claimDelivery(record, now, until) {
+      const key = runKeys.outbox(record.batchId, record.webhookId);
       const item = await update({
-        Key: runKeys.outbox(record.batchId, record.webhookId),
+        Key: key,
         UpdateExpression: 'SET sendingUntil = :until',
         ConditionExpression:
           'size(attempts) = :seen AND #status = :status AND (attribute_not_exists(sendingUntil) OR sendingUntil < :now)',
@@ -523,13 +524,24 @@ export function createDynamoRunStore(options: {
           ':status': record.status,
         },
       });
-      return item !== null;
+      if (item !== null) return { claimed: true };
+      // Lost: either another worker holds this very attempt, or the record has moved on.
+      const current = await get(key);
+      const attempts = Array.isArray(current?.attempts) ? current.attempts.length : -1;
+      const heldUntil = typeof current?.sendingUntil === 'string' ? current.sendingUntil : null;
+      const held =
+        attempts === record.attempts.length &&
+        current?.status === record.status &&
+        heldUntil !== null &&
+        heldUntil >= now;
+      return { claimed: false, heldUntil: held ? heldUntil : null };
     },
 
-    async recordDeliveryAttempt(record, attempt, { status, nextAttemptAt, sweepAt }) {
+    async recordDeliveryAttempt(record, attempt, { status, nextAttemptAt }) {
       const attempts = [...record.attempts, attempt].slice(-MAX_LOGGED_ATTEMPTS);
-      // Still waiting: stays in the due index at its sweep time; finished: leaves it.
-      const due = sweepAt !== null ? gsi.dueWebhook(sweepAt, record.batchId, record.webhookId) : null;
+      // Still waiting: stays in the due index; finished: leaves it.
+      const due =
+        nextAttemptAt !== null ? gsi.dueWebhook(nextAttemptAt, record.batchId, record.webhookId) : null;
       const item = await update({
         Key: runKeys.outbox(record.batchId, record.webhookId),
         UpdateExpression: due

@@ -1,10 +1,5 @@
 import { activeSecrets } from '../../domain/agent.ts';
-import {
-  DELIVERY_CLAIM_MS,
-  OUTBOX_GRACE_MS,
-  type DeliveryAttempt,
-  type DeliveryStatus,
-} from '../../domain/outbox.ts';
+import { DELIVERY_CLAIM_MS, type DeliveryAttempt, type DeliveryStatus } from '../../domain/outbox.ts';
 import { classifyResponse, nextAttempt } from '../../domain/webhook-retry.ts';
 import { signWebhook } from '../../domain/webhook-signing.ts';
 import { MAX_QUEUE_DELAY_SECONDS, type WebhookMessage } from '../../ports/queues.ts';
@@ -20,7 +15,7 @@ import { buildWebhookPayload } from './webhook-payloads.ts';
  */
 export const WEBHOOK_TIMEOUT_MS = 15_000;
 
-export type DeliverResult = 'delivered' | 'retrying' | 'failed' | 'disabled' | 'skipped';
+export type DeliverResult = 'delivered' | 'retrying' | 'failed' | 'disabled' | 'deferred' | 'skipped';
 
 type DeliverDeps = Pick<
   RunDeps,
@@ -50,7 +45,15 @@ export async function deliverWebhook(deps: DeliverDeps, message: WebhookMessage)
     return 'skipped';
   }
   const claimUntil = new Date(now.getTime() + DELIVERY_CLAIM_MS).toISOString();
-  if (!(await deps.run.claimDelivery(record, now.toISOString(), claimUntil))) return 'skipped';
+  const claim = await deps.run.claimDelivery(record, now.toISOString(), claimUntil);
+  if (!claim.claimed) {
+    if (claim.heldUntil === null) return 'skipped';
+    // Another worker is sending this attempt; if it dies, this copy must still be there after its
+    // claim expires (the message is deleted when this returns).
+    const waitMs = Date.parse(claim.heldUntil) - now.getTime();
+    await deps.webhookQueue.send([message], { delaySeconds: Math.max(1, Math.ceil(waitMs / 1000) + 1) });
+    return 'deferred';
+  }
 
   const agent = await deps.store.getAgent(record.workspaceId, record.agentId);
   const payload = agent?.webhookUrl ? await buildWebhookPayload(deps, record) : null;
@@ -65,11 +68,7 @@ export async function deliverWebhook(deps: DeliverDeps, message: WebhookMessage)
       durationMs: 0,
       manual,
     };
-    await deps.run.recordDeliveryAttempt(record, attempt, {
-      status: 'failed',
-      nextAttemptAt: null,
-      sweepAt: null,
-    });
+    await deps.run.recordDeliveryAttempt(record, attempt, { status: 'failed', nextAttemptAt: null });
     return 'failed';
   }
 
@@ -101,20 +100,19 @@ export async function deliverWebhook(deps: DeliverDeps, message: WebhookMessage)
     manual && verdict.kind === 'retry'
       ? { state: 'failed' as const, nextAttemptAt: null }
       : nextAttempt(automatic, verdict, now, deps.random);
-  // A retry within SQS's 15-minute delay rides a delayed message, and the sweeper looks again only
-  // after a grace period (the message was lost); a later one is the sweeper's from its due time.
-  const nextAtMs = next.nextAttemptAt?.getTime() ?? null;
-  const delaySeconds = nextAtMs === null ? null : Math.max(0, Math.ceil((nextAtMs - now.getTime()) / 1000));
-  const carried = delaySeconds !== null && delaySeconds <= MAX_QUEUE_DELAY_SECONDS;
-  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  // A retry within SQS's 15-minute delay rides a delayed message; a later one is the sweeper's. The
+  // record stays due in the index either way, so a lost message is found again; the claim keeps the
+  // sweeper's copy and the delayed message from both sending.
   const recorded = await deps.run.recordDeliveryAttempt(record, attempt, {
     status: next.state,
-    nextAttemptAt: iso(nextAtMs),
-    sweepAt: iso(nextAtMs === null ? null : nextAtMs + (carried ? OUTBOX_GRACE_MS : 0)),
+    nextAttemptAt: next.nextAttemptAt?.toISOString() ?? null,
   });
   if (!recorded) return 'skipped';
-  if (next.state === 'retrying' && carried) {
-    await deps.webhookQueue.send([message], { delaySeconds: delaySeconds ?? 0 });
+  if (next.state === 'retrying' && next.nextAttemptAt) {
+    const delaySeconds = Math.max(0, Math.ceil((next.nextAttemptAt.getTime() - now.getTime()) / 1000));
+    if (delaySeconds <= MAX_QUEUE_DELAY_SECONDS) {
+      await deps.webhookQueue.send([message], { delaySeconds });
+    }
   }
   return next.state;
 }
