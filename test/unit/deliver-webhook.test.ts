@@ -1,0 +1,115 @@
+import { describe, expect, it, vi } from 'vitest';
+import { deliverWebhook } from '#shared/app/run/deliver-webhook.ts';
+import type { OutboxRecord } from '#shared/domain/outbox.ts';
+
+/** One delivery attempt, with its ports faked: when does a worker send, defer or stop? */
+
+const NOW = new Date('2026-11-29T10:00:00.000Z');
+const message = { batchId: 'batch_1', webhookId: 'batch.completed:batch_1' };
+
+const record: OutboxRecord = {
+  webhookId: message.webhookId,
+  workspaceId: 'ws_1',
+  batchId: 'batch_1',
+  agentId: 'agent_1',
+  eventType: 'batch.completed',
+  recipientIndex: null,
+  occurredAt: NOW.toISOString(),
+  status: 'pending',
+  attempts: [],
+  nextAttemptAt: NOW.toISOString(),
+  createdAt: NOW.toISOString(),
+};
+
+function setup(
+  options: {
+    record?: Partial<OutboxRecord>;
+    claim?: { claimed: true } | { claimed: false; heldUntil: string | null };
+    statusCode?: number;
+  } = {},
+) {
+  const run = {
+    getOutbox: vi.fn(async () => ({ ...record, ...options.record })),
+    claimDelivery: vi.fn(async () => options.claim ?? { claimed: true as const }),
+    recordDeliveryAttempt: vi.fn(async () => true),
+  };
+  const webhookQueue = { send: vi.fn(async () => undefined) };
+  const sendWebhook = vi.fn(async () => ({ statusCode: options.statusCode ?? 204, durationMs: 5 }));
+  const deps = {
+    run,
+    store: {
+      getAgent: vi.fn(async () => ({
+        id: 'agent_1',
+        webhookUrl: 'https://hooks.example.com/in',
+        webhookSecrets: [{ secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', expiresAt: null }],
+      })),
+      getBatch: vi.fn(async () => ({
+        id: 'batch_1',
+        workspaceId: 'ws_1',
+        agentId: 'agent_1',
+        name: 'b',
+        status: 'completed',
+        counts: { pending: 0, dialing: 0, completed: 1, failed: 0 },
+        totalRecipients: 1,
+      })),
+    },
+    transcripts: { get: vi.fn() },
+    webhookQueue,
+    sendWebhook,
+    clock: () => NOW,
+    random: () => 0.5,
+    logger: { info: vi.fn(), warn: vi.fn(), error: vi.fn() },
+    webhookAllowLoopback: false,
+  } as unknown as Parameters<typeof deliverWebhook>[0];
+  return { deps, run, webhookQueue, sendWebhook };
+}
+
+describe('delivering a webhook', () => {
+  it('claims the attempt, sends it once and records it', async () => {
+    const { deps, run, sendWebhook } = setup();
+    expect(await deliverWebhook(deps, message)).toBe('delivered');
+    expect(run.claimDelivery).toHaveBeenCalledWith(
+      expect.objectContaining({ webhookId: message.webhookId }),
+      NOW.toISOString(),
+      '2026-11-29T10:01:00.000Z',
+    );
+    expect(sendWebhook).toHaveBeenCalledOnce();
+    expect(run.recordDeliveryAttempt).toHaveBeenCalledWith(
+      expect.anything(),
+      expect.objectContaining({ statusCode: 204 }),
+      { status: 'delivered', nextAttemptAt: null },
+    );
+  });
+
+  it('sends nothing while another worker holds the attempt, and comes back after its claim', async () => {
+    const heldUntil = new Date(NOW.getTime() + 30_000).toISOString();
+    const { deps, webhookQueue, sendWebhook } = setup({ claim: { claimed: false, heldUntil } });
+    expect(await deliverWebhook(deps, message)).toBe('deferred');
+    expect(sendWebhook).not.toHaveBeenCalled();
+    expect(webhookQueue.send).toHaveBeenCalledWith([message], { delaySeconds: 31 });
+  });
+
+  it('stops when another worker already logged the attempt', async () => {
+    const { deps, webhookQueue, sendWebhook } = setup({ claim: { claimed: false, heldUntil: null } });
+    expect(await deliverWebhook(deps, message)).toBe('skipped');
+    expect(sendWebhook).not.toHaveBeenCalled();
+    expect(webhookQueue.send).not.toHaveBeenCalled();
+  });
+
+  it('lets a duplicate of an earlier message not pull the next retry forward', async () => {
+    const later = new Date(NOW.getTime() + 5_000).toISOString();
+    const { deps, run, sendWebhook } = setup({ record: { status: 'retrying', nextAttemptAt: later } });
+    expect(await deliverWebhook(deps, message)).toBe('skipped');
+    expect(run.claimDelivery).not.toHaveBeenCalled();
+    expect(sendWebhook).not.toHaveBeenCalled();
+  });
+
+  it('plans a failed attempt again on a delayed message, keeping it due for the sweeper', async () => {
+    const { deps, run, webhookQueue } = setup({ statusCode: 500 });
+    expect(await deliverWebhook(deps, message)).toBe('retrying');
+    const next = (run.recordDeliveryAttempt.mock.calls[0] as unknown[])[2] as { nextAttemptAt: string };
+    expect(next).toMatchObject({ status: 'retrying' });
+    expect(Date.parse(next.nextAttemptAt)).toBeLessThanOrEqual(NOW.getTime() + 1_000);
+    expect(webhookQueue.send).toHaveBeenCalledWith([message], { delaySeconds: expect.any(Number) });
+  });
+});
