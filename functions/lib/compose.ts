@@ -69,6 +69,7 @@ export function composeRunDeps(
     publicBaseUrl: config.publicBaseUrl ?? '',
     webhookAllowLoopback: config.webhookAllowLoopback,
     maxCallSeconds: config.maxCallSeconds,
+    sweepGraceMs: config.sweepGraceSeconds * 1000,
   };
 }
 

@@ -29,6 +29,11 @@ export const ENV = {
   simulatedProviderSecret: 'SIMULATED_PROVIDER_SECRET',
   /** The longest call the sweeper waits for before asking the provider how it ended (default 1 h). */
   maxCallSeconds: 'MAX_CALL_SECONDS',
+  /**
+   * How long the sweeper leaves work to its queue message before it assumes the message was lost and
+   * queues it again (a dial, a hand-over, a webhook delivery; default 60 s; the chaos test shortens it).
+   */
+  sweepGraceSeconds: 'SWEEP_GRACE_SECONDS',
   /** Twilio's REST API (default https://api.twilio.com); tests and regional endpoints set it. */
   twilioApiBaseUrl: 'TWILIO_API_BASE_URL',
   /** Retell's REST API (default https://api.retellai.com). */

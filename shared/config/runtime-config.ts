@@ -28,10 +28,13 @@ const schema = z.object({
   [ENV.schedulerDlqArn]: z.string().startsWith('arn:').optional(),
   [ENV.simulatedProviderSecret]: z.string().min(16).optional(),
   [ENV.maxCallSeconds]: z.coerce.number().int().min(1).max(86_400).optional(),
+  [ENV.sweepGraceSeconds]: z.coerce.number().int().min(1).max(3_600).optional(),
 });
 
 /** The longest call we wait for by default before asking the provider how it ended. */
 export const DEFAULT_MAX_CALL_SECONDS = 3_600;
+/** Long enough that the sweeper never races a message that is merely on time; the sweeper runs each minute. */
+export const DEFAULT_SWEEP_GRACE_SECONDS = 60;
 
 export interface RuntimeConfig {
   tableName: string;
@@ -50,6 +53,7 @@ export interface RuntimeConfig {
   scheduler: { groupName: string; targetArn: string; roleArn: string; deadLetterArn: string } | null;
   simulatedProviderSecret: string | null;
   maxCallSeconds: number;
+  sweepGraceSeconds: number;
 }
 
 export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
@@ -79,6 +83,7 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
     ),
     simulatedProviderSecret: v[ENV.simulatedProviderSecret] ?? null,
     maxCallSeconds: v[ENV.maxCallSeconds] ?? DEFAULT_MAX_CALL_SECONDS,
+    sweepGraceSeconds: v[ENV.sweepGraceSeconds] ?? DEFAULT_SWEEP_GRACE_SECONDS,
   };
 }
 

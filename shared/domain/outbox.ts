@@ -51,13 +51,6 @@ export function parseDeliveryId(id: string): { batchId: string; webhookId: strin
   return { batchId, webhookId };
 }
 
-/**
- * The outbox's safety net: a record that a queue message should deliver, still undelivered this long
- * after it was due, is re-queued by the sweeper (the message was lost). Long enough that the sweeper
- * never races a message that is merely on time.
- */
-export const OUTBOX_GRACE_MS = 2 * 60 * 1000;
-
 /** How long one worker may hold the right to send an attempt: far above the 15 s send timeout. */
 export const DELIVERY_CLAIM_MS = 60_000;
 

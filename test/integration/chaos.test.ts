@@ -17,8 +17,8 @@ import { maxLiveCalls } from '../helpers/live-calls.ts';
 /**
  * The chaos run (issue 7): a batch of 300 recipients through the whole local service while the test
  * kills and restarts the workers (the queue and stream pollers and the sweeper; a restart re-reads
- * the stream from its start), peeks at the queues and sends what it saw again, loses queued webhook
- * messages (purge), hands the stream function records twice and replays older ones, while the
+ * the stream from its start), peeks at the queues and sends what it saw again, loses queued dial and
+ * webhook messages (purge), hands the stream function records twice and replays older ones, while the
  * simulated network sends every provider callback twice and late, and the webhook receiver answers
  * 500 to about 30 % of the deliveries. Afterwards nothing is lost or doubled: every recipient ended
  * once with the outcome its number asks for, each call was placed once, the counts add up and every
@@ -142,8 +142,9 @@ beforeAll(async () => {
     network: { duplicateCallbacks: true, callbackDelayJitterMs: 500 },
     // A message held by a killed worker comes back after its visibility timeout, as in SQS.
     queueOverrides: { dial: { visibilityTimeoutSeconds: 3 }, webhook: { visibilityTimeoutSeconds: 3 } },
-    // A call with no callback is reconciled with the network after ringing timeout + this.
-    env: { MAX_CALL_SECONDS: '3' },
+    // A call with no callback is reconciled with the network after ringing timeout + this; work whose
+    // queue message was lost (purged below) is queued again by the sweeper after this grace period.
+    env: { MAX_CALL_SECONDS: '3', SWEEP_GRACE_SECONDS: '3' },
     handlers: { tableStream: streamWithDuplicates() },
   });
   c = client(service.baseUrl, service.apiKey);
@@ -182,10 +183,12 @@ async function chaos(state: { done: boolean }): Promise<void> {
     } else if (roll < 0.9) {
       await duplicateQueued(service.queues.webhook, 'webhook');
     } else {
-      // Queued webhook messages lost; the outbox keeps them due, and the sweeper queues them again.
+      // Queued messages lost: the table keeps the work (a dispatched recipient, a due delivery), and
+      // the sweeper queues it again.
+      const which = random() < 0.5 ? 'dial' : 'webhook';
       try {
-        await service.sqs.send(new PurgeQueueCommand({ QueueUrl: service.queues.webhook }));
-        count('webhook queue purged');
+        await service.sqs.send(new PurgeQueueCommand({ QueueUrl: service.queues[which] }));
+        count(`${which} queue purged`);
       } catch {
         // One purge a minute per queue (as in SQS); this fault is simply skipped.
       }

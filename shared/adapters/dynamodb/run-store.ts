@@ -7,7 +7,7 @@ import {
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { MAX_LOGGED_ATTEMPTS, OUTBOX_GRACE_MS, type OutboxRecord } from '../../domain/outbox.ts';
+import { MAX_LOGGED_ATTEMPTS, type OutboxRecord } from '../../domain/outbox.ts';
 import type { CallRef } from '../../ports/dialer.ts';
 import { retryOnConflict } from './conflicts.ts';
 import type { BatchRun, CallEnd, ClaimResult, RecipientRun, RunStore } from '../../ports/run-store.ts';
@@ -473,7 +473,8 @@ export function createDynamoRunStore(options: {
     },
 
     async putOutbox(record) {
-      const dueAt = new Date(Date.parse(record.createdAt) + OUTBOX_GRACE_MS).toISOString();
+      // Due at once: the sweeper applies its grace period (the stream's message should deliver it first).
+      const dueAt = record.createdAt;
       try {
         await client.send(
           new PutCommand({
@@ -561,11 +562,7 @@ export function createDynamoRunStore(options: {
     },
 
     async requeueDelivery(batchId, webhookId, now, { manual }) {
-      const due = gsi.dueWebhook(
-        new Date(Date.parse(now) + OUTBOX_GRACE_MS).toISOString(),
-        batchId,
-        webhookId,
-      );
+      const due = gsi.dueWebhook(now, batchId, webhookId);
       const item = await update({
         Key: runKeys.outbox(batchId, webhookId),
         UpdateExpression: manual

@@ -34,6 +34,8 @@ export interface RunDeps {
   webhookAllowLoopback: boolean;
   /** The longest call we wait for before asking the provider (or failing the call). */
   maxCallSeconds: number;
+  /** How long the sweeper leaves work to its queue message before it assumes the message was lost. */
+  sweepGraceMs: number;
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -14,10 +14,10 @@ import { startBatch } from './start-batch.ts';
  *     whose hand-over was lost are handed over; missing dispatches are topped up; calls stuck in
  *     `dialing` past ringing timeout + the longest call are reconciled with the provider or failed;
  *     counts that add up finish the batch;
- *   - webhook deliveries that are due (long retries, lost messages) are queued.
+ *   - webhook deliveries due for longer than the grace period (long retries, lost messages) are queued.
+ * The grace period (`sweepGraceMs`, SWEEP_GRACE_SECONDS) is how long a queue message is trusted to do
+ * its work; everything the sweeper queues again is idempotent anyway, so a short one only costs messages.
  */
-export const SWEEP_GRACE_MS = 60_000;
-
 export interface SweepReport {
   started: number;
   requeued: number;
@@ -40,6 +40,7 @@ type SweepDeps = Pick<
   | 'clock'
   | 'logger'
   | 'maxCallSeconds'
+  | 'sweepGraceMs'
 >;
 
 export async function sweep(deps: SweepDeps): Promise<SweepReport> {
@@ -63,7 +64,7 @@ export async function sweep(deps: SweepDeps): Promise<SweepReport> {
     }
   }
 
-  const due = await deps.run.listDueDeliveries(new Date(nowMs).toISOString());
+  const due = await deps.run.listDueDeliveries(new Date(nowMs - deps.sweepGraceMs).toISOString());
   for (let i = 0; i < due.length; i += 10) {
     const chunk = due.slice(i, i + 10);
     await deps.webhookQueue.send(chunk);
@@ -81,13 +82,14 @@ async function sweepBatch(
 ) {
   const batch = await deps.run.getBatchRun(workspaceId, batchId);
   if (!batch) return;
-  const old = (iso: string | null) => iso !== null && Date.parse(iso) < nowMs - SWEEP_GRACE_MS;
+  const grace = deps.sweepGraceMs;
+  const old = (iso: string | null) => iso !== null && Date.parse(iso) < nowMs - grace;
 
   if (batch.status === 'scheduled' || batch.status === 'pending') {
     const dueAt = batch.status === 'scheduled' ? batch.scheduledAt : batch.createdAt;
     if (
       dueAt !== null &&
-      Date.parse(dueAt) < nowMs - (batch.status === 'scheduled' ? 15_000 : SWEEP_GRACE_MS)
+      Date.parse(dueAt) < nowMs - (batch.status === 'scheduled' ? Math.min(15_000, grace) : grace)
     ) {
       if ((await startBatch(deps, workspaceId, batchId)) === 'started') report.started++;
     }
@@ -134,7 +136,7 @@ async function sweepBatch(
   // when the batch has been quiet long enough that no hand-over is still in flight.
   const ended = batch.counts.completed + batch.counts.failed;
   const wanted = Math.min(batch.totalRecipients, ended + batch.maxConcurrentCalls);
-  if (batch.dispatched < wanted && lastEndMs < nowMs - SWEEP_GRACE_MS) {
+  if (batch.dispatched < wanted && lastEndMs < nowMs - grace) {
     for (let i = batch.dispatched; i < wanted; i++) {
       if (!(await dispatchNext(deps, workspaceId, batchId))) break;
       report.toppedUp++;
