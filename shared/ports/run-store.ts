@@ -16,6 +16,8 @@ export interface RecipientRun extends Recipient {
   provider: string | null;
   providerCallId: string | null;
   handedOver: boolean;
+  /** Its webhook event is in the outbox (set by the stream reaction; the sweeper redoes it until set). */
+  eventRecorded: boolean;
   transcriptKey: string | null;
 }
 
@@ -86,6 +88,11 @@ export interface RunStore {
 
   /** Marks a finished recipient as handed over (once): only the winner dispatches the next one. */
   handOver(batchId: string, index: number): Promise<boolean>;
+  /**
+   * After its event is in the outbox: marks a finished recipient's event as recorded and, in the same
+   * write, hands it over if nobody did yet; true when this call won the hand-over.
+   */
+  markEventRecorded(batchId: string, index: number): Promise<boolean>;
   /** Takes the next recipient index to dispatch (dispatched + 1, while below the total and running). */
   takeNextDispatch(workspaceId: string, batchId: string): Promise<number | null>;
 
@@ -105,6 +112,8 @@ export interface RunStore {
     now: string,
     until: string,
   ): Promise<{ claimed: true } | { claimed: false; heldUntil: string | null }>;
+  /** Gives back a claim this worker holds (`until` identifies it) after a failure that was not a crash. */
+  releaseDelivery(record: OutboxRecord, until: string): Promise<void>;
   /**
    * Appends an attempt and releases the claim, conditioned on the attempts seen (two workers never both
    * record). A record still waiting stays in the due index at `nextAttemptAt` (the sweeper's safety net

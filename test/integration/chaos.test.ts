@@ -311,6 +311,21 @@ describe('chaos', () => {
       await sleep(250);
     }
     const missing = [...expectedEvents].filter((e) => !deliveredEvents().has(e));
+    if (missing.length > 0) {
+      // Say where each missing event stands, so a failure on CI can be understood from its log.
+      const log = await c.get(`/v1/agents/batch-calls/${batchId}/webhook-deliveries`);
+      const byId = new Map<string, any>(log.body.deliveries.map((d: any) => [d.webhook_id, d]));
+      const states = missing.map((e) => {
+        const d = byId.get(e);
+        return d
+          ? `${e}: ${d.status}, attempts ${JSON.stringify(d.attempts.map((a: any) => a.status_code))}, next ${d.next_attempt_at}`
+          : `${e}: no outbox record`;
+      });
+      console.log(
+        `missing events at ${new Date().toISOString()}:\n${states.join('\n')}\nfaults ${JSON.stringify(chaosLog)}\n` +
+          `last logs:\n${service.logs.slice(-30).join('\n')}`,
+      );
+    }
     expect(missing, 'events never delivered').toEqual([]);
     const idsByEvent = new Map<string, Set<string>>();
     const eventsById = new Map<string, Set<string>>();

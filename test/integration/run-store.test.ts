@@ -229,9 +229,24 @@ describe('hand-over and dispatch', () => {
     await run.endCall(ref(workspaceId, batchId, 0), answered);
     const handOvers = await Promise.all([1, 2].map(() => run.handOver(batchId, 0)));
     expect(handOvers.filter(Boolean)).toHaveLength(1);
+    // Handed over already (by the callback): marking the event recorded does not hand over again.
+    expect(await run.markEventRecorded(batchId, 0)).toBe(false);
+    expect(await run.getRecipientRun(batchId, 0)).toMatchObject({ eventRecorded: true, handedOver: true });
     expect(await run.takeNextDispatch(workspaceId, batchId)).toBe(1);
     expect(await run.takeNextDispatch(workspaceId, batchId)).toBe(2);
     expect(await run.takeNextDispatch(workspaceId, batchId)).toBeNull();
+  });
+
+  it('hands over with the event mark when nobody did yet, once, and never before the end', async () => {
+    const { workspaceId, batchId } = await makeBatch({ total: 2, maxConcurrent: 1 });
+    await run.startBatch(workspaceId, batchId, 1, NOW);
+    await run.claimRecipient(ref(workspaceId, batchId, 0), NOW);
+    expect(await run.markEventRecorded(batchId, 0)).toBe(false); // still dialing
+    expect(await run.getRecipientRun(batchId, 0)).toMatchObject({ eventRecorded: false, handedOver: false });
+    await run.endCall(ref(workspaceId, batchId, 0), answered);
+    const marks = await Promise.all([1, 2].map(() => run.markEventRecorded(batchId, 0)));
+    expect(marks.filter(Boolean)).toHaveLength(1);
+    expect(await run.handOver(batchId, 0)).toBe(false);
   });
 });
 
@@ -306,6 +321,17 @@ describe('the webhook outbox', () => {
     const stored = await run.getOutbox(batchId, r.webhookId);
     expect(stored).toMatchObject({ status: 'retrying', nextAttemptAt: '2026-11-29T12:00:00.000Z' });
     expect(stored?.attempts).toHaveLength(1);
+    // A claim given back (a failure that was not a crash) can be taken again at once; only by its holder.
+    const mine = '2026-11-29T10:05:00.000Z';
+    expect(stored && (await run.claimDelivery(stored, '2026-11-29T10:04:00.000Z', mine))).toEqual({
+      claimed: true,
+    });
+    if (stored) await run.releaseDelivery(stored, '2026-11-29T10:09:00.000Z'); // not its claim: kept
+    expect(stored && (await run.claimDelivery(stored, '2026-11-29T10:04:01.000Z', mine))).toEqual({
+      claimed: false,
+      heldUntil: mine,
+    });
+    if (stored) await run.releaseDelivery(stored, mine);
     // Recording released the claim; a copy holding the old attempt count finds the record moved on.
     expect(await run.claimDelivery(r, NOW, until)).toEqual({ claimed: false, heldUntil: null });
     expect(stored && (await run.claimDelivery(stored, NOW, until))).toEqual({ claimed: true });

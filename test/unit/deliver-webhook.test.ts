@@ -26,15 +26,20 @@ function setup(
     record?: Partial<OutboxRecord>;
     claim?: { claimed: true } | { claimed: false; heldUntil: string | null };
     statusCode?: number;
+    sendFails?: boolean;
   } = {},
 ) {
   const run = {
     getOutbox: vi.fn(async () => ({ ...record, ...options.record })),
     claimDelivery: vi.fn(async () => options.claim ?? { claimed: true as const }),
     recordDeliveryAttempt: vi.fn(async () => true),
+    releaseDelivery: vi.fn(async () => undefined),
   };
   const webhookQueue = { send: vi.fn(async () => undefined) };
-  const sendWebhook = vi.fn(async () => ({ statusCode: options.statusCode ?? 204, durationMs: 5 }));
+  const sendWebhook = vi.fn(async () => {
+    if (options.sendFails) throw new Error('socket hang up');
+    return { statusCode: options.statusCode ?? 204, durationMs: 5 };
+  });
   const deps = {
     run,
     store: {
@@ -87,6 +92,16 @@ describe('delivering a webhook', () => {
     expect(await deliverWebhook(deps, message)).toBe('deferred');
     expect(sendWebhook).not.toHaveBeenCalled();
     expect(webhookQueue.send).toHaveBeenCalledWith([message], { delaySeconds: 31 });
+  });
+
+  it('gives the claim back when the attempt fails without a crash, so the redelivery can make it', async () => {
+    const { deps, run } = setup({ sendFails: true });
+    await expect(deliverWebhook(deps, message)).rejects.toThrow('socket hang up');
+    expect(run.releaseDelivery).toHaveBeenCalledWith(
+      expect.objectContaining({ webhookId: message.webhookId }),
+      '2026-11-29T10:01:00.000Z',
+    );
+    expect(run.recordDeliveryAttempt).not.toHaveBeenCalled();
   });
 
   it('stops when another worker already logged the attempt', async () => {

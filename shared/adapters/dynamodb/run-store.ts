@@ -50,6 +50,7 @@ function toRecipientRun(item: Item): RecipientRun {
     provider: (item.provider as string | undefined) ?? null,
     providerCallId: (item.providerCallId as string | undefined) ?? null,
     handedOver: item.handedOver === true,
+    eventRecorded: item.eventRecorded === true,
     transcriptKey: (item.transcriptKey as string | undefined) ?? null,
   };
 }
@@ -460,6 +461,19 @@ export function createDynamoRunStore(options: {
       return item !== null;
     },
 
+    async markEventRecorded(batchId, index) {
+      const old = await update({
+        Key: keys.recipient(batchId, index),
+        UpdateExpression: 'SET eventRecorded = :yes, handedOver = :yes',
+        ConditionExpression: '#status IN (:completed, :failed)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':yes': true, ':completed': 'completed', ':failed': 'failed' },
+        // The values before this write: no handedOver then means this write handed it over.
+        ReturnValues: 'UPDATED_OLD',
+      });
+      return old !== null && old.handedOver !== true;
+    },
+
     async takeNextDispatch(workspaceId, batchId) {
       const item = await update({
         Key: keys.batch(workspaceId, batchId),
@@ -536,6 +550,15 @@ export function createDynamoRunStore(options: {
         heldUntil !== null &&
         heldUntil >= now;
       return { claimed: false, heldUntil: held ? heldUntil : null };
+    },
+
+    async releaseDelivery(record, until) {
+      await update({
+        Key: runKeys.outbox(record.batchId, record.webhookId),
+        UpdateExpression: 'REMOVE sendingUntil',
+        ConditionExpression: 'sendingUntil = :until',
+        ExpressionAttributeValues: { ':until': until },
+      });
     },
 
     async recordDeliveryAttempt(record, attempt, { status, nextAttemptAt }) {

@@ -1,5 +1,10 @@
 import { activeSecrets } from '../../domain/agent.ts';
-import { DELIVERY_CLAIM_MS, type DeliveryAttempt, type DeliveryStatus } from '../../domain/outbox.ts';
+import {
+  DELIVERY_CLAIM_MS,
+  type DeliveryAttempt,
+  type DeliveryStatus,
+  type OutboxRecord,
+} from '../../domain/outbox.ts';
 import { classifyResponse, nextAttempt } from '../../domain/webhook-retry.ts';
 import { signWebhook } from '../../domain/webhook-signing.ts';
 import { MAX_QUEUE_DELAY_SECONDS, type WebhookMessage } from '../../ports/queues.ts';
@@ -55,6 +60,24 @@ export async function deliverWebhook(deps: DeliverDeps, message: WebhookMessage)
     return 'deferred';
   }
 
+  try {
+    return await sendClaimed(deps, message, record, now, manual);
+  } catch (error) {
+    // Not a crash: give the attempt back at once, so the message's redelivery can make it (a claim
+    // left behind would hold every copy back until it expires).
+    await deps.run.releaseDelivery(record, claimUntil).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The attempt itself, once claimed: build, sign, send, log and plan the next one. */
+async function sendClaimed(
+  deps: DeliverDeps,
+  message: WebhookMessage,
+  record: OutboxRecord,
+  now: Date,
+  manual: boolean,
+): Promise<DeliverResult> {
   const agent = await deps.store.getAgent(record.workspaceId, record.agentId);
   const payload = agent?.webhookUrl ? await buildWebhookPayload(deps, record) : null;
   if (!agent?.webhookUrl || !payload) {

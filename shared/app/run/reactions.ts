@@ -27,20 +27,23 @@ export async function onBatchChanged(deps: ReactionDeps, before: Batch | null, a
 }
 
 /**
- * A recipient ended: send its webhook, and hand its call slot to the next recipient not yet
- * dispatched. `handOver` is the once-only guard, so a duplicate record never dispatches twice.
+ * A recipient ended: send its webhook, then mark the event recorded, which also hands its call slot
+ * over if the provider-events function did not (one write: the once-only guard of both). Until the
+ * mark is there the sweeper runs this again, so an event whose stream record was lost is still sent.
  */
 export async function onRecipientEnded(deps: ReactionDeps, recipient: Recipient): Promise<void> {
   const batch = await deps.store.getBatch(recipient.workspaceId, recipient.batchId);
   if (!batch) return;
   await recordRecipientEvent(deps, batch, recipient);
-  await handOverSlot(deps, batch.workspaceId, batch.id, recipient.index);
+  if (await deps.run.markEventRecorded(batch.id, recipient.index)) {
+    await dispatchNext(deps, batch.workspaceId, batch.id);
+  }
 }
 
 /**
  * Gives an ended recipient's call slot to the next recipient, once: the provider-events function does
- * it right after recording the call's end (the short path), the stream reaction and the sweeper do it
- * again when that step was lost, and `handOver` lets only the first of them dispatch.
+ * it right after recording the call's end (the short path); the stream reaction (and, through it, the
+ * sweeper) does it when that step was lost, and the `handedOver` flag lets only the first dispatch.
  */
 export async function handOverSlot(
   deps: Pick<RunDeps, 'run' | 'dialQueue' | 'clock'>,

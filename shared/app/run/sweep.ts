@@ -109,7 +109,8 @@ async function sweepBatch(
       (r.dispatchedAt === null || old(r.dispatchedAt))
     ) {
       lost.push(r);
-    } else if ((r.status === 'completed' || r.status === 'failed') && !r.handedOver && old(r.endedAt)) {
+    } else if ((r.status === 'completed' || r.status === 'failed') && !r.eventRecorded && old(r.endedAt)) {
+      // Its stream reaction was lost: the event is recorded and the slot handed over (if not yet).
       await onRecipientEnded(deps, r);
       report.handedOver++;
     } else if (
