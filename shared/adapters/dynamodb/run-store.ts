@@ -75,6 +75,15 @@ function toOutbox(item: Item): OutboxRecord {
 
 type CountName = 'pending' | 'dialing' | 'completed' | 'failed';
 
+/** The condition of a write that sets flags (`:yes`) on a recipient only once it has ended. */
+function endedRecipient(prefix = '') {
+  return {
+    ConditionExpression: `${prefix}#status IN (:completed, :failed)`,
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':yes': true, ':completed': 'completed', ':failed': 'failed' },
+  };
+}
+
 /**
  * The batch-item half of a recipient transition: one count down, another up (counts always add up),
  * optionally under a condition (the claim's call-slot check).
@@ -159,6 +168,16 @@ export function createDynamoRunStore(options: {
     return items;
   }
 
+  /** One kind of item under a batch's partition (its recipients, its outbox), strongly consistent. */
+  function queryBatchPartition(batchId: string, prefix: string): Promise<Item[]> {
+    return queryAll({
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#sk': TABLE.sortKey },
+      ExpressionAttributeValues: { ':pk': recipientPartition(batchId), ':prefix': prefix },
+      ConsistentRead: true,
+    });
+  }
+
   /** Runs a transaction; null when it committed, else which items failed their condition. */
   async function transact(items: TransactItem[]): Promise<boolean[] | null> {
     try {
@@ -186,13 +205,7 @@ export function createDynamoRunStore(options: {
     },
 
     async listRecipientRuns(batchId) {
-      const items = await queryAll({
-        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-        ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#sk': TABLE.sortKey },
-        ExpressionAttributeValues: { ':pk': recipientPartition(batchId), ':prefix': SK_PREFIX.recipient },
-        ConsistentRead: true,
-      });
-      return items.map(toRecipientRun);
+      return (await queryBatchPartition(batchId, SK_PREFIX.recipient)).map(toRecipientRun);
     },
 
     async startBatch(workspaceId, batchId, window, now) {
@@ -454,9 +467,7 @@ export function createDynamoRunStore(options: {
       const item = await update({
         Key: keys.recipient(batchId, index),
         UpdateExpression: 'SET handedOver = :yes',
-        ConditionExpression: 'attribute_not_exists(handedOver) AND #status IN (:completed, :failed)',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':yes': true, ':completed': 'completed', ':failed': 'failed' },
+        ...endedRecipient('attribute_not_exists(handedOver) AND '),
       });
       return item !== null;
     },
@@ -465,9 +476,7 @@ export function createDynamoRunStore(options: {
       const old = await update({
         Key: keys.recipient(batchId, index),
         UpdateExpression: 'SET eventRecorded = :yes, handedOver = :yes',
-        ConditionExpression: '#status IN (:completed, :failed)',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':yes': true, ':completed': 'completed', ':failed': 'failed' },
+        ...endedRecipient(),
         // The values before this write: no handedOver then means this write handed it over.
         ReturnValues: 'UPDATED_OLD',
       });
@@ -515,12 +524,7 @@ export function createDynamoRunStore(options: {
     },
 
     async listOutbox(batchId) {
-      const items = await queryAll({
-        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-        ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#sk': TABLE.sortKey },
-        ExpressionAttributeValues: { ':pk': recipientPartition(batchId), ':prefix': SK_PREFIX.webhook },
-        ConsistentRead: true,
-      });
+      const items = await queryBatchPartition(batchId, SK_PREFIX.webhook);
       return items.map(toOutbox).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
     },
 

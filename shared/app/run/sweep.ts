@@ -21,7 +21,8 @@ import { startBatch } from './start-batch.ts';
 export interface SweepReport {
   started: number;
   requeued: number;
-  handedOver: number;
+  /** Ended recipients whose stream reaction (event, hand-over) was lost and is redone. */
+  reactionsRedone: number;
   toppedUp: number;
   reconciled: number;
   failedStuck: number;
@@ -47,7 +48,7 @@ export async function sweep(deps: SweepDeps): Promise<SweepReport> {
   const report: SweepReport = {
     started: 0,
     requeued: 0,
-    handedOver: 0,
+    reactionsRedone: 0,
     toppedUp: 0,
     reconciled: 0,
     failedStuck: 0,
@@ -112,7 +113,7 @@ async function sweepBatch(
     } else if ((r.status === 'completed' || r.status === 'failed') && !r.eventRecorded && old(r.endedAt)) {
       // Its stream reaction was lost: the event is recorded and the slot handed over (if not yet).
       await onRecipientEnded(deps, r);
-      report.handedOver++;
+      report.reactionsRedone++;
     } else if (
       r.status === 'dialing' &&
       r.dialingSince &&
