@@ -11,12 +11,13 @@ import {
   type LocalService,
   type LocalServiceOptions,
 } from '../../test/helpers/local-service.ts';
-import { startCountingProxy, type CountedService, type CountingProxy } from './counting-proxy.ts';
+import { startCountingProxies, type CountedService, type CountingProxy } from './counting-proxy.ts';
 
 /**
  * The local service (test/helpers/local-service.ts, what `npm start` runs) with its functions'
  * AWS requests counted by operation (counting proxies in front of DynamoDB Local and the SQS, S3 and
- * Scheduler emulators) and every function invocation counted and timed (the real handlers, wrapped).
+ * Scheduler emulators, on a worker thread of their own) and every function invocation counted and
+ * timed (the real handlers, wrapped).
  */
 
 export interface InvocationStats {
@@ -29,7 +30,7 @@ export interface BenchService {
   proxies: Record<CountedService, CountingProxy>;
   invocations(): Record<FunctionName, InvocationStats>;
   /** Clears the request and invocation counts (e.g. after setting up agents and numbers). */
-  resetCounts(): void;
+  resetCounts(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -52,9 +53,8 @@ const GATEWAY: FunctionName[] = ['api', 'authorizer', 'providerEvents'];
 
 export async function startBenchService(options: LocalServiceOptions = {}): Promise<BenchService> {
   const services: CountedService[] = ['dynamodb', 'sqs', 's3', 'scheduler'];
-  const proxies = Object.fromEntries(
-    await Promise.all(services.map(async (s) => [s, await startCountingProxy(s)] as const)),
-  ) as Record<CountedService, CountingProxy>;
+  const counting = await startCountingProxies(services);
+  const { proxies } = counting;
 
   let stats = {} as Record<FunctionName, InvocationStats>;
   const reset = () => {
@@ -100,7 +100,7 @@ export async function startBenchService(options: LocalServiceOptions = {}): Prom
       },
     });
   } catch (error) {
-    await Promise.all(Object.values(proxies).map((p) => p.close()));
+    await counting.close();
     throw error;
   }
   proxies.dynamodb.setTarget(service.dynamodbEndpoint);
@@ -112,13 +112,13 @@ export async function startBenchService(options: LocalServiceOptions = {}): Prom
     service,
     proxies,
     invocations: () => structuredClone(stats),
-    resetCounts() {
+    async resetCounts() {
       reset();
-      for (const proxy of Object.values(proxies)) proxy.reset();
+      await Promise.all(Object.values(proxies).map((proxy) => proxy.reset()));
     },
     async stop() {
       await service.stop();
-      await Promise.all(Object.values(proxies).map((p) => p.close()));
+      await counting.close();
     },
   };
 }

@@ -1,154 +1,176 @@
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
 
 /**
- * An HTTP proxy in front of one local AWS endpoint that counts the requests going through it, by
- * operation. The functions are pointed at it through their AWS_ENDPOINT_URL_* variables, so exactly
+ * HTTP proxies in front of the local AWS endpoints that count the requests going through them, by
+ * operation. The functions are pointed at them through their AWS_ENDPOINT_URL_* variables, so exactly
  * their requests are counted — not those of the local pollers (which stand in for Lambda's event
- * source mappings) nor the benchmark's own. For DynamoDB it also asks for ReturnConsumedCapacity and
- * adds up the read and write capacity units DynamoDB Local reports, which is what on-demand bills.
+ * source mappings) nor the benchmark's own. The DynamoDB proxy also asks for ReturnConsumedCapacity
+ * and adds up the capacity units DynamoDB Local reports, which is what on-demand bills.
+ *
+ * The proxies run in one worker thread (counting-proxy-worker.mjs): parsing, rewriting and
+ * forwarding every request costs CPU, and on the service's own event loop that cost would slow the
+ * system being measured. This thread only hands out the URLs and asks for the counts. (The worker
+ * still belongs to this process: process.cpuUsage() includes its CPU.)
+ *
+ * The reads are asynchronous (a message to the worker and its answer) rather than synchronous over a
+ * SharedArrayBuffer: the counts are keyed by operation names only known when a request arrives, which
+ * a fixed shared layout cannot hold without a table of every operation, and the bench reads them a
+ * few times per run, where a message round trip costs nothing that matters. A read made after a
+ * request's answer arrived includes that request: the worker counts before it answers.
  */
 
-export type CountedService = 'dynamodb' | 'sqs' | 's3' | 'scheduler';
+export type CountedService = 'dynamodb' | 's3' | 'scheduler' | 'sqs';
 
 export interface CountingProxy {
-  url: string;
-  /** Where requests go; requests arriving before it is set wait for it. */
+  readonly service: CountedService;
+  readonly url: string;
+  /** Where requests go; requests arriving before it is set wait for it. Throws on a bad URL. */
   setTarget(url: string): void;
   /** Requests by operation since the last reset. */
-  counts(): Record<string, number>;
-  total(): number;
-  /** DynamoDB only: capacity units consumed since the last reset. */
-  capacity(): { readUnits: number; writeUnits: number };
-  reset(): void;
+  counts(): Promise<Record<string, number>>;
+  total(): Promise<number>;
+  /** DynamoDB only (0 for the others): capacity units consumed since the last reset. */
+  capacity(): Promise<{ readUnits: number; writeUnits: number }>;
+  reset(): Promise<void>;
+}
+
+export interface CountingProxies<S extends CountedService = CountedService> {
+  proxies: Record<S, CountingProxy>;
+  /** Stops every proxy and the worker thread hosting them. */
   close(): Promise<void>;
 }
 
-const DYNAMO_WRITES = new Set([
-  'PutItem',
-  'UpdateItem',
-  'DeleteItem',
-  'BatchWriteItem',
-  'TransactWriteItems',
-]);
-const DYNAMO_CAPACITY_OPS = new Set([
-  ...DYNAMO_WRITES,
-  'GetItem',
-  'Query',
-  'Scan',
-  'BatchGetItem',
-  'TransactGetItems',
-]);
+// The messages exchanged with counting-proxy-worker.mjs, which is plain JavaScript: keep in step.
+interface ProxySnapshot {
+  counts: Record<string, number>;
+  readUnits: number;
+  writeUnits: number;
+}
+interface ProxyWorkerData {
+  services: CountedService[];
+}
+/** To the worker. `setTarget` has no answer; the others are answered under their `id`. */
+type ProxyWorkerRequest =
+  | { type: 'setTarget'; service: CountedService; url: string }
+  | { type: 'snapshot'; id: number; service: CountedService }
+  | { type: 'reset'; id: number; service: CountedService }
+  | { type: 'close'; id: number };
+/** From the worker: first `started` (or `failed`), then one answer per request with an id. */
+type ProxyWorkerMessage =
+  | { type: 'started'; urls: Record<string, string> }
+  | { type: 'failed'; error: string }
+  | { type: 'answer'; id: number; snapshot?: ProxySnapshot }
+  | { type: 'error'; id: number; error: string };
+type Answer = Extract<ProxyWorkerMessage, { type: 'answer' }>;
 
-function operationOf(service: CountedService, req: IncomingMessage): string {
-  const target = req.headers['x-amz-target'];
-  if (typeof target === 'string') return target.split('.').pop() ?? target;
-  const path = new URL(req.url ?? '/', 'http://proxy').pathname;
-  if (service === 's3') {
-    const isObject = path.split('/').filter(Boolean).length >= 2;
-    const verb: Record<string, string> = { PUT: 'Put', GET: 'Get', HEAD: 'Head', DELETE: 'Delete' };
-    return `${verb[req.method ?? ''] ?? req.method ?? '?'}${isObject ? 'Object' : 'Bucket'}`;
-  }
-  if (service === 'scheduler') {
-    const verb: Record<string, string> = { POST: 'Create', PUT: 'Update', GET: 'Get', DELETE: 'Delete' };
-    return `${verb[req.method ?? ''] ?? req.method ?? '?'}${path.startsWith('/schedule-groups') ? 'ScheduleGroup' : 'Schedule'}`;
-  }
-  // SQS's query protocol names the action in the body; the SDK in use speaks JSON (x-amz-target).
-  return `${req.method ?? '?'} ${path}`;
+interface Pending {
+  resolve: (answer: Answer) => void;
+  reject: (error: Error) => void;
 }
 
-function readAll(stream: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.on('end', () => resolve(Buffer.concat(chunks)));
-    stream.on('error', reject);
+/**
+ * JavaScript, so that no loader is needed: Node 20 applies no ESM loader (tsx) given in a worker's
+ * execArgv (nodejs/node#47747), and vitest's transforms do not reach worker threads.
+ */
+const WORKER_URL = new URL('./counting-proxy-worker.mjs', import.meta.url);
+
+export async function startCountingProxies<S extends CountedService>(
+  services: readonly S[],
+): Promise<CountingProxies<S>> {
+  if (services.length === 0) throw new Error('startCountingProxies: services must not be empty');
+  const data: ProxyWorkerData = { services: [...services] };
+  // None of the parent's execArgv: under tsx it names tsx's loaders, which the worker does not need.
+  const worker = new Worker(WORKER_URL, { workerData: data, execArgv: [] });
+
+  const pending = new Map<number, Pending>();
+  let nextId = 1;
+  let failure: Error | null = null;
+  let onStarted: ((urls: Record<string, string>) => void) | undefined;
+  let onFailed: ((error: Error) => void) | undefined;
+  const started = new Promise<Record<string, string>>((resolve, reject) => {
+    onStarted = resolve;
+    onFailed = reject;
   });
-}
 
-function unitsOf(consumed: unknown): number {
-  const list = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
-  return list.reduce((sum: number, c: { CapacityUnits?: number }) => sum + (c.CapacityUnits ?? 0), 0);
-}
-
-export async function startCountingProxy(service: CountedService): Promise<CountingProxy> {
-  let target: URL | null = null;
-  let announce: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => (announce = resolve));
-  let counts: Record<string, number> = {};
-  let readUnits = 0;
-  let writeUnits = 0;
-
-  const server: Server = createServer((req, res) => {
-    void (async () => {
-      const operation = operationOf(service, req);
-      counts[operation] = (counts[operation] ?? 0) + 1;
-      let body = await readAll(req);
-      const measure = service === 'dynamodb' && DYNAMO_CAPACITY_OPS.has(operation);
-      if (measure) {
-        // DynamoDB Local does not check signatures, so the body may gain a field on the way.
-        const json = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
-        json.ReturnConsumedCapacity ??= 'TOTAL';
-        body = Buffer.from(JSON.stringify(json));
+  const fail = (error: Error) => {
+    failure ??= error;
+    onFailed?.(failure);
+    for (const { reject } of pending.values()) reject(failure);
+    pending.clear();
+  };
+  worker.on('message', (message: ProxyWorkerMessage) => {
+    switch (message.type) {
+      case 'started':
+        onStarted?.(message.urls);
+        return;
+      case 'failed':
+        fail(new Error(`the counting proxies did not start: ${message.error}`));
+        return;
+      case 'answer':
+      case 'error': {
+        const waiting = pending.get(message.id);
+        pending.delete(message.id);
+        if (message.type === 'answer') waiting?.resolve(message);
+        else waiting?.reject(new Error(`counting proxy: ${message.error}`));
+        return;
       }
-      await ready;
-      const to = target;
-      if (!to) throw new Error('no target');
-      const headers = { ...req.headers, host: to.host, 'content-length': String(body.length) };
-      // The body is forwarded whole, so its length replaces any chunked framing.
-      delete headers['transfer-encoding'];
-      const upstream = httpRequest(
-        { hostname: to.hostname, port: to.port, method: req.method, path: req.url, headers },
-        (answer) => {
-          void (async () => {
-            const data = await readAll(answer);
-            if (measure && (answer.statusCode ?? 500) < 300) {
-              try {
-                const parsed = JSON.parse(data.toString('utf8')) as { ConsumedCapacity?: unknown };
-                const units = unitsOf(parsed.ConsumedCapacity);
-                if (DYNAMO_WRITES.has(operation)) writeUnits += units;
-                else readUnits += units;
-              } catch {
-                // Not JSON: nothing to add up.
-              }
-            }
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
-            res.end(data);
-          })().catch(() => res.destroy());
-        },
-      );
-      upstream.on('error', () => {
-        if (!res.headersSent) res.writeHead(502);
-        res.end();
-      });
-      upstream.end(body);
-    })().catch(() => {
-      if (!res.headersSent) res.writeHead(502);
-      res.end();
-    });
+    }
   });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  worker.on('error', (error) => fail(new Error(`the counting-proxy worker failed: ${error.message}`)));
+  worker.on('exit', (code) => fail(new Error(`the counting-proxy worker has exited (code ${code})`)));
+
+  const ask = (request: Exclude<ProxyWorkerRequest, { type: 'setTarget' }>) =>
+    new Promise<Answer>((resolve, reject) => {
+      if (failure) return reject(failure);
+      pending.set(request.id, { resolve, reject });
+      worker.postMessage(request);
+    });
+  const snapshot = async (service: S): Promise<ProxySnapshot> => {
+    const answer = await ask({ type: 'snapshot', id: nextId++, service });
+    if (!answer.snapshot) throw new Error(`counting proxy: no snapshot for ${service}`);
+    return answer.snapshot;
+  };
+
+  let urls: Record<string, string>;
+  try {
+    urls = await started;
+  } catch (error) {
+    await worker.terminate();
+    throw error;
+  }
+
+  const handle = (service: S): CountingProxy => {
+    const url = urls[service];
+    if (!url) throw new Error(`the counting-proxy worker started no proxy for ${service}`);
+    return {
+      service,
+      url,
+      setTarget(target) {
+        // Checked here, where a bad URL can still be reported to the caller.
+        const request: ProxyWorkerRequest = { type: 'setTarget', service, url: new URL(target).href };
+        worker.postMessage(request);
+      },
+      counts: async () => (await snapshot(service)).counts,
+      total: async () => Object.values((await snapshot(service)).counts).reduce((a, b) => a + b, 0),
+      capacity: async () => {
+        const { readUnits, writeUnits } = await snapshot(service);
+        return { readUnits, writeUnits };
+      },
+      reset: async () => {
+        await ask({ type: 'reset', id: nextId++, service });
+      },
+    };
+  };
 
   return {
-    url: `http://127.0.0.1:${port}`,
-    setTarget(url) {
-      target = new URL(url);
-      announce();
+    proxies: Object.fromEntries(services.map((service) => [service, handle(service)])) as Record<
+      S,
+      CountingProxy
+    >,
+    async close() {
+      // Closing the servers first ends their connections cleanly; terminate() is the backstop.
+      if (!failure) await ask({ type: 'close', id: nextId++ }).catch(() => undefined);
+      await worker.terminate();
     },
-    counts: () => ({ ...counts }),
-    total: () => Object.values(counts).reduce((a, b) => a + b, 0),
-    capacity: () => ({ readUnits, writeUnits }),
-    reset() {
-      counts = {};
-      readUnits = 0;
-      writeUnits = 0;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
   };
 }

@@ -87,17 +87,17 @@ export async function benchCreate(options: CreateOptions): Promise<CreateResult>
       const runs = await repeat(options.runs, async () => {
         const latencies: number[] = [];
         for (let i = 0; i < options.requestsPerRun; i++) {
-          bench.resetCounts();
+          await bench.resetCounts();
           const started = performance.now();
           const res = await input.send();
           latencies.push(performance.now() - started);
           if (res.status !== 202)
             throw new Error(`${input.input}: HTTP ${res.status} ${res.text.slice(0, 300)}`);
-          perRequest.requests.push(bench.proxies.dynamodb.total());
-          const units = bench.proxies.dynamodb.capacity();
+          perRequest.requests.push(await bench.proxies.dynamodb.total());
+          const units = await bench.proxies.dynamodb.capacity();
           perRequest.write.push(units.writeUnits);
           perRequest.read.push(units.readUnits);
-          byOperation = bench.proxies.dynamodb.counts();
+          byOperation = await bench.proxies.dynamodb.counts();
         }
         return {
           p50: percentile(latencies, 50),

@@ -74,7 +74,7 @@ export async function benchRun(options: RunOptions): Promise<RunResult> {
       callsPerSecond: options.callsPerSecond,
       webhookUrl: receiver.url,
     });
-    bench.resetCounts();
+    await bench.resetCounts();
 
     const created = await c.post('/v1/agents/batch-calls', {
       name: `Bench run N=${options.concurrency}`,
@@ -131,7 +131,7 @@ export async function benchRun(options: RunOptions): Promise<RunResult> {
       return ended === undefined ? [] : [a.at - ended];
     });
 
-    const cost = costOf(bench, options.recipients);
+    const cost = await costOf(bench, options.recipients);
     const throughput =
       options.webhookThroughputRuns > 0
         ? await webhookThroughput(bench, receiver, batchId, options.webhookThroughputRuns)
@@ -176,10 +176,12 @@ async function waitFor(done: () => boolean, timeoutMs: number): Promise<void> {
  * source makes one ReceiveMessage and one DeleteMessageBatch per batch of messages it delivers; its
  * idle long polling and the table stream's reads (free) are left out.
  */
-function costOf(bench: BenchService, recipients: number): CostBreakdown {
+async function costOf(bench: BenchService, recipients: number): Promise<CostBreakdown> {
   const invocations = bench.invocations();
   const counts = Object.fromEntries(
-    Object.entries(bench.proxies).map(([service, proxy]) => [service, proxy.counts()]),
+    await Promise.all(
+      Object.entries(bench.proxies).map(async ([service, proxy]) => [service, await proxy.counts()] as const),
+    ),
   ) as Record<string, Record<string, number>>;
   const sum = (service: string) => Object.values(counts[service] ?? {}).reduce((a, b) => a + b, 0);
   const queueInvocations = invocations.dial.count + invocations.deliverWebhook.count;
@@ -190,7 +192,7 @@ function costOf(bench: BenchService, recipients: number): CostBreakdown {
     0,
   );
   const apiRequests = invocations.api.count + invocations.providerEvents.count;
-  const { readUnits, writeUnits } = bench.proxies.dynamodb.capacity();
+  const { readUnits, writeUnits } = await bench.proxies.dynamodb.capacity();
   const s3 = counts.s3 ?? {};
   const puts = s3.PutObject ?? 0;
   const gets = s3.GetObject ?? 0;
