@@ -16,6 +16,8 @@ const messageSchema = z.object({
   batchId: z.string().min(1),
   recipientIndex: z.number().int().min(0),
   attempt: z.number().int().min(1),
+  agentId: z.string().min(1).optional(),
+  phoneNumberId: z.string().min(1).optional(),
 });
 
 async function handleRecord(record: SQSRecord): Promise<void> {

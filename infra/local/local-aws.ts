@@ -176,6 +176,10 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
             queueArn: queue.arn,
             invoke: call(source.function),
             idlePollMs: options.idlePollMs,
+            subscribe: (wake) =>
+              sqs.onMessageVisible((queueName) => {
+                if (queueName === queue.name) wake();
+              }),
             log,
           }),
         );

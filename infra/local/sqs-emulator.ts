@@ -1,4 +1,5 @@
-import type { Server } from 'node:http';
+import { EventEmitter } from 'node:events';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createSqsServer } from 'local-aws-sqs';
@@ -31,6 +32,12 @@ export interface SqsEmulator {
   streamFailures: QueueInfo;
   /** Finds a queue of this emulator by its ARN. */
   queueByArn(arn: string): QueueInfo | null;
+  /**
+   * Calls `listener` with a queue's name when a message sent to it becomes visible (at once, or when
+   * its DelaySeconds pass). The pollers wait on this instead of polling every few milliseconds: the
+   * emulator's long polling does not return early, while SQS's does. Returns the unsubscribe.
+   */
+  onMessageVisible(listener: (queueName: string) => void): () => void;
   stop(): Promise<void>;
 }
 
@@ -54,6 +61,7 @@ export async function startSqsEmulator(options: SqsEmulatorOptions = {}): Promis
     // Tests create and drop queues freely; AWS's 60 s wait after a delete has no use here.
     emulateQueueCreationLifecycle: false,
   });
+  const visible = watchSends(server);
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
   const client = createSqsClient({ endpoint, region: LOCAL_SDK_REGION, credentials: LOCAL_CREDENTIALS });
@@ -104,12 +112,68 @@ export async function startSqsEmulator(options: SqsEmulatorOptions = {}): Promis
         const found = all.find((q) => q.arn === arn);
         return found ? { name: found.name, url: found.url, arn: found.arn } : null;
       },
-      stop: () => closeServer(server, client),
+      onMessageVisible: (listener) => {
+        visible.on('visible', listener);
+        return () => visible.off('visible', listener);
+      },
+      stop: () => {
+        visible.emit('stop');
+        return closeServer(server, client);
+      },
     };
   } catch (error) {
     await closeServer(server, client);
     throw error;
   }
+}
+
+const SEND_TARGETS = new Set(['AmazonSQS.SendMessage', 'AmazonSQS.SendMessageBatch']);
+
+/**
+ * Reads each send the emulator answers with 200 (the SDK speaks SQS's JSON protocol: the action is in
+ * x-amz-target, the queue URL and delays in the body) and emits 'visible' with the queue's name when
+ * its messages can be received. This listener runs before the emulator's and only listens in.
+ */
+function watchSends(server: Server): EventEmitter {
+  const events = new EventEmitter();
+  const timers = new Set<NodeJS.Timeout>();
+  events.once('stop', () => {
+    for (const timer of timers) clearTimeout(timer);
+  });
+  const announce = (queueName: string, delaySeconds: number) => {
+    if (delaySeconds <= 0) {
+      events.emit('visible', queueName);
+      return;
+    }
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      events.emit('visible', queueName);
+    }, delaySeconds * 1000);
+    timer.unref();
+    timers.add(timer);
+  };
+  server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+    const target = req.headers['x-amz-target'];
+    if (typeof target !== 'string' || !SEND_TARGETS.has(target)) return;
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    res.on('finish', () => {
+      if (res.statusCode !== 200) return;
+      let body: { QueueUrl?: unknown; DelaySeconds?: unknown; Entries?: { DelaySeconds?: unknown }[] };
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof body;
+      } catch {
+        return;
+      }
+      if (typeof body.QueueUrl !== 'string') return;
+      const queueName = body.QueueUrl.split('/').pop() ?? '';
+      const delays = Array.isArray(body.Entries)
+        ? body.Entries.map((entry) => Number(entry.DelaySeconds ?? 0))
+        : [Number(body.DelaySeconds ?? 0)];
+      for (const delay of new Set(delays)) announce(queueName, Number.isFinite(delay) ? delay : 0);
+    });
+  });
+  return events;
 }
 
 function closeServer(server: Server, client: SQSClient): Promise<void> {

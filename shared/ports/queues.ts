@@ -1,7 +1,14 @@
 import type { CallRef } from './dialer.ts';
 
 /** A recipient to dial: one message per recipient and attempt. */
-export type DialMessage = CallRef;
+/**
+ * A recipient to dial. `agentId` and `phoneNumberId` (the batch's) let the dial read everything it
+ * needs in one round trip; a message without them (queued by an older version) is dialed as well.
+ */
+export interface DialMessage extends CallRef {
+  agentId?: string;
+  phoneNumberId?: string;
+}
 
 /** An outbox record to deliver. */
 export interface WebhookMessage {

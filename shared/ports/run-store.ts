@@ -1,4 +1,6 @@
+import type { Agent } from '../domain/agent.ts';
 import type { Batch } from '../domain/batch.ts';
+import type { PhoneNumber } from '../domain/phone-number.ts';
 import type { OutboxRecord, DeliveryAttempt, DeliveryStatus } from '../domain/outbox.ts';
 import type { CallOutcome, Recipient } from '../domain/recipient.ts';
 import type { CallRef } from './dialer.ts';
@@ -26,6 +28,20 @@ export interface BatchRun extends Batch {
   dispatched: number;
 }
 
+/** What dialing one recipient reads; null where the item does not exist. */
+export interface DialReads {
+  batch: BatchRun | null;
+  recipient: RecipientRun | null;
+  agent: Agent | null;
+  phone: PhoneNumber | null;
+}
+
+export interface NextDispatch {
+  recipientIndex: number;
+  agentId: string;
+  phoneNumberId: string;
+}
+
 export type ClaimResult = 'claimed' | 'not_pending' | 'batch_not_running' | 'batch_full' | 'workspace_full';
 
 export interface CallEnd {
@@ -43,6 +59,11 @@ export interface RunStore {
   getBatchRun(workspaceId: string, batchId: string): Promise<BatchRun | null>;
   getRecipientRun(batchId: string, index: number): Promise<RecipientRun | null>;
   listRecipientRuns(batchId: string): Promise<RecipientRun[]>;
+  /**
+   * The dial's reads in one round trip: the batch, the recipient, and the agent and caller number
+   * the batch names (the dial message carries their ids; the caller checks they match the batch).
+   */
+  getDialReads(ref: CallRef, agentId: string, phoneNumberId: string): Promise<DialReads>;
 
   /** pending|scheduled → running with `dispatched = window`; null when another start (or a cancel) won. */
   startBatch(workspaceId: string, batchId: string, window: number, now: string): Promise<BatchRun | null>;
@@ -76,8 +97,12 @@ export interface RunStore {
   ): Promise<void>;
   /** Undoes a claim whose call the provider refused to place for now (rate limited): no attempt counted. */
   unclaimRecipient(ref: CallRef): Promise<boolean>;
-  /** One transaction: recipient dialing (this attempt) → terminal, batch counts, workspace live calls −1. */
-  endCall(ref: CallRef, end: CallEnd): Promise<boolean>;
+  /**
+   * One transaction: recipient dialing (this attempt) → terminal, batch counts, workspace live calls −1.
+   * With `handOver`, the recipient is also marked handed over in that write: the caller then
+   * dispatches the next recipient itself (and gives the mark back if it cannot).
+   */
+  endCall(ref: CallRef, end: CallEnd, options?: { handOver?: boolean }): Promise<boolean>;
   /** A recipient that could never be dialed (a missing variable): pending → failed, with its counts. */
   abandonRecipient(
     ref: Pick<CallRef, 'workspaceId' | 'batchId' | 'recipientIndex'>,
@@ -86,15 +111,21 @@ export interface RunStore {
   ): Promise<boolean>;
   findCall(provider: string, providerCallId: string): Promise<(CallRef & { recipientId: string }) | null>;
 
-  /** Marks a finished recipient as handed over (once): only the winner dispatches the next one. */
-  handOver(batchId: string, index: number): Promise<boolean>;
+  /**
+   * Takes back the hand-over mark of an ended recipient whose next dispatch failed, unless its stream
+   * reaction already ran: that reaction (or the sweeper) then hands the slot over instead.
+   */
+  releaseHandOver(batchId: string, index: number): Promise<boolean>;
   /**
    * After its event is in the outbox: marks a finished recipient's event as recorded and, in the same
    * write, hands it over if nobody did yet; true when this call won the hand-over.
    */
   markEventRecorded(batchId: string, index: number): Promise<boolean>;
-  /** Takes the next recipient index to dispatch (dispatched + 1, while below the total and running). */
-  takeNextDispatch(workspaceId: string, batchId: string): Promise<number | null>;
+  /**
+   * Takes the next recipient index to dispatch (dispatched + 1, while below the total and running),
+   * with the agent and caller number the dial will read.
+   */
+  takeNextDispatch(workspaceId: string, batchId: string): Promise<NextDispatch | null>;
 
   /** Writes the outbox record unless it exists; true when this call wrote it. */
   putOutbox(record: OutboxRecord): Promise<boolean>;

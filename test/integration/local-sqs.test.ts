@@ -252,4 +252,42 @@ describe('SQS poller (the local event source mapping)', () => {
     expect(dead).toEqual(['{"poison":true}']);
     expect(receives).toBe(2);
   });
+
+  it('picks a message up as soon as it is sent (or its delay passes), not at the next idle poll', async () => {
+    const { client, queues } = await start();
+    const pickedUp: { body: string; afterMs: number }[] = [];
+    const sentAt = new Map<string, number>();
+    poller = startSqsPoller({
+      source: source(),
+      client,
+      queueUrl: queues.dial.url,
+      queueArn: queues.dial.arn,
+      // An idle poll this long would show in every pick-up below if the wake-up did not work.
+      idlePollMs: 5_000,
+      subscribe: (wake) =>
+        emulator?.onMessageVisible((name) => {
+          if (name === queues.dial.name) wake();
+        }) ?? (() => undefined),
+      log: () => undefined,
+      invoke: async (event: SQSEvent) => {
+        for (const r of event.Records)
+          pickedUp.push({ body: r.body, afterMs: Date.now() - (sentAt.get(r.body) ?? 0) });
+        return { batchItemFailures: [] };
+      },
+    });
+    await sleep(300); // The poller's first receive found nothing: it is in its long idle pause now.
+    const queue = createSqsQueue<string>({ client, queueUrl: queues.dial.url });
+    // A send to another queue must not count as one to this queue.
+    await createSqsQueue<string>({ client, queueUrl: queues.webhook.url }).send(['elsewhere']);
+    sentAt.set('"now"', Date.now());
+    await queue.send(['now']);
+    await until(() => pickedUp.length === 1, 3_000, 'the message sent without delay');
+    sentAt.set('"delayed"', Date.now());
+    await queue.send(['delayed'], { delaySeconds: 1 });
+    await until(() => pickedUp.length === 2, 4_000, 'the delayed message');
+    expect(pickedUp.map((p) => p.body)).toEqual(['"now"', '"delayed"']);
+    expect(pickedUp[0]?.afterMs).toBeLessThan(2_000);
+    expect(pickedUp[1]?.afterMs).toBeGreaterThanOrEqual(1_000);
+    expect(pickedUp[1]?.afterMs).toBeLessThan(3_000);
+  });
 });

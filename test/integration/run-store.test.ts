@@ -7,6 +7,8 @@ import { createWorkspaceWithKey } from '#shared/app/workspaces.ts';
 import { initialCounts, type Batch } from '#shared/domain/batch.ts';
 import { newId } from '#shared/domain/ids.ts';
 import type { OutboxRecord } from '#shared/domain/outbox.ts';
+import type { Agent } from '#shared/domain/agent.ts';
+import type { PhoneNumber } from '#shared/domain/phone-number.ts';
 import type { Recipient } from '#shared/domain/recipient.ts';
 import type { RunStore } from '#shared/ports/run-store.ts';
 import type { Store } from '#shared/ports/store.ts';
@@ -220,21 +222,95 @@ describe('claiming, ending and call slots', () => {
   });
 });
 
+describe('reading for a dial', () => {
+  it('reads the batch, the recipient, and the agent and number in one request, within the workspace', async () => {
+    const { workspaceId, batchId, recipients } = await makeBatch({ total: 2 });
+    const batch = await run.getBatchRun(workspaceId, batchId);
+    if (!batch) throw new Error('no batch');
+    const agent = {
+      id: batch.agentId,
+      workspaceId,
+      name: 'Receptionist',
+      prompt: 'Be kind.',
+      firstMessage: null,
+      phoneNumberId: null,
+      telephony: {},
+      webhookUrl: null,
+      webhookEvents: [],
+      webhookSecrets: [],
+      evaluationCriteria: [],
+      dataCollection: [],
+      maxConcurrentCalls: 5,
+      createdAt: NOW,
+      updatedAt: NOW,
+    } as Agent;
+    const phone: PhoneNumber = {
+      id: batch.phoneNumberId,
+      workspaceId,
+      phoneNumber: '+14155550100',
+      label: 'Main line',
+      provider: 'simulated',
+      credentialsMasked: null,
+      outbound: true,
+      callsPerSecond: 5,
+      createdAt: NOW,
+    };
+    await store.putAgent(agent);
+    await store.putPhoneNumber(phone);
+
+    const reads = await run.getDialReads(ref(workspaceId, batchId, 1), agent.id, phone.id);
+    expect(reads.batch).toEqual(batch);
+    expect(reads.recipient).toMatchObject({ id: recipients[1]?.id, index: 1, status: 'pending' });
+    expect(reads.agent).toEqual(agent);
+    expect(reads.phone).toEqual(phone);
+
+    // Missing items are null; another workspace's ids never reach this workspace's items.
+    const other = await makeBatch({ total: 1 });
+    expect(await run.getDialReads(ref(other.workspaceId, batchId, 5), agent.id, phone.id)).toEqual({
+      batch: null,
+      recipient: null,
+      agent: null,
+      phone: null,
+    });
+  });
+});
+
 describe('hand-over and dispatch', () => {
-  it('hands over once per ended recipient and never dispatches past the total', async () => {
+  it('marks the hand-over in the end transaction, so the event mark does not dispatch again', async () => {
     const { workspaceId, batchId } = await makeBatch({ total: 3, maxConcurrent: 1 });
     await run.startBatch(workspaceId, batchId, 1, NOW);
     await run.claimRecipient(ref(workspaceId, batchId, 0), NOW);
-    expect(await run.handOver(batchId, 0)).toBe(false); // not ended yet
-    await run.endCall(ref(workspaceId, batchId, 0), answered);
-    const handOvers = await Promise.all([1, 2].map(() => run.handOver(batchId, 0)));
-    expect(handOvers.filter(Boolean)).toHaveLength(1);
+    const ends = await Promise.all(
+      [1, 2].map(() => run.endCall(ref(workspaceId, batchId, 0), answered, { handOver: true })),
+    );
+    expect(ends.filter(Boolean)).toHaveLength(1);
+    expect(await run.getRecipientRun(batchId, 0)).toMatchObject({ status: 'completed', handedOver: true });
     // Handed over already (by the callback): marking the event recorded does not hand over again.
     expect(await run.markEventRecorded(batchId, 0)).toBe(false);
     expect(await run.getRecipientRun(batchId, 0)).toMatchObject({ eventRecorded: true, handedOver: true });
-    expect(await run.takeNextDispatch(workspaceId, batchId)).toBe(1);
-    expect(await run.takeNextDispatch(workspaceId, batchId)).toBe(2);
+    const batch = await run.getBatchRun(workspaceId, batchId);
+    const next = { agentId: batch?.agentId, phoneNumberId: batch?.phoneNumberId };
+    expect(await run.takeNextDispatch(workspaceId, batchId)).toEqual({ recipientIndex: 1, ...next });
+    expect(await run.takeNextDispatch(workspaceId, batchId)).toEqual({ recipientIndex: 2, ...next });
     expect(await run.takeNextDispatch(workspaceId, batchId)).toBeNull();
+  });
+
+  it('gives a hand-over mark back only before the event is recorded, which then hands over itself', async () => {
+    const { workspaceId, batchId } = await makeBatch({ total: 3, maxConcurrent: 1 });
+    await run.startBatch(workspaceId, batchId, 1, NOW);
+    for (const index of [0, 1]) {
+      await run.claimRecipient(ref(workspaceId, batchId, index), NOW);
+      await run.endCall(ref(workspaceId, batchId, index), answered, { handOver: true });
+    }
+    // Recipient 0: the dispatch failed before its stream reaction: the mark goes back, and the
+    // reaction's event mark wins the hand-over.
+    expect(await run.releaseHandOver(batchId, 0)).toBe(true);
+    expect(await run.releaseHandOver(batchId, 0)).toBe(false);
+    expect(await run.markEventRecorded(batchId, 0)).toBe(true);
+    // Recipient 1: its reaction ran first (and did not hand over): too late to give the mark back.
+    expect(await run.markEventRecorded(batchId, 1)).toBe(false);
+    expect(await run.releaseHandOver(batchId, 1)).toBe(false);
+    expect(await run.getRecipientRun(batchId, 1)).toMatchObject({ handedOver: true, eventRecorded: true });
   });
 
   it('hands over with the event mark when nobody did yet, once, and never before the end', async () => {
@@ -246,7 +322,6 @@ describe('hand-over and dispatch', () => {
     await run.endCall(ref(workspaceId, batchId, 0), answered);
     const marks = await Promise.all([1, 2].map(() => run.markEventRecorded(batchId, 0)));
     expect(marks.filter(Boolean)).toHaveLength(1);
-    expect(await run.handOver(batchId, 0)).toBe(false);
   });
 });
 

@@ -28,14 +28,27 @@ const event: CallEndedEvent = {
   conversation: null,
 } as unknown as CallEndedEvent;
 
-function setup(options: { ended?: boolean; handOver?: () => Promise<boolean>; next?: number | null } = {}) {
+function setup(
+  options: {
+    ended?: boolean;
+    next?: number | null;
+    takeNext?: () => Promise<unknown>;
+    release?: () => Promise<boolean>;
+  } = {},
+) {
   const run = {
     findCall: vi.fn(async () => null),
     getRecipientRun: vi.fn(async () => dialing),
     endCall: vi.fn(async () => options.ended ?? true),
-    handOver: vi.fn(options.handOver ?? (async () => true)),
-    takeNextDispatch: vi.fn(async () => (options.next === undefined ? 13 : options.next)),
+    takeNextDispatch: vi.fn(
+      options.takeNext ??
+        (async () =>
+          options.next === null
+            ? null
+            : { recipientIndex: options.next ?? 13, agentId: 'agent_1', phoneNumberId: 'pn_1' }),
+    ),
     markDispatched: vi.fn(async () => undefined),
+    releaseHandOver: vi.fn(options.release ?? (async () => true)),
   };
   const dialQueue = { send: vi.fn(async () => undefined) };
   const logger = { info: vi.fn(), warn: vi.fn(), error: vi.fn() };
@@ -50,37 +63,57 @@ function setup(options: { ended?: boolean; handOver?: () => Promise<boolean>; ne
 }
 
 describe('a call ending', () => {
-  it('records the end, then hands the slot straight to the next recipient', async () => {
+  it('records the end and the hand-over in one write, then hands the slot straight to the next recipient', async () => {
     const { deps, run, dialQueue } = setup();
     expect(await recordCallEnded(deps, 'simulated', event)).toBe('recorded');
-    expect(run.endCall).toHaveBeenCalledWith(ref, expect.objectContaining({ status: 'completed' }));
-    expect(run.handOver).toHaveBeenCalledWith('batch_1', 3);
+    expect(run.endCall).toHaveBeenCalledWith(ref, expect.objectContaining({ status: 'completed' }), {
+      handOver: true,
+    });
     expect(dialQueue.send).toHaveBeenCalledWith([
-      { workspaceId: 'ws_1', batchId: 'batch_1', recipientIndex: 13, attempt: 1 },
+      {
+        workspaceId: 'ws_1',
+        batchId: 'batch_1',
+        recipientIndex: 13,
+        attempt: 1,
+        agentId: 'agent_1',
+        phoneNumberId: 'pn_1',
+      },
     ]);
     expect(run.markDispatched).toHaveBeenCalledWith('batch_1', [13], '2026-11-29T10:01:01.000Z');
+    expect(run.releaseHandOver).not.toHaveBeenCalled();
   });
 
-  it('dispatches nothing when the hand-over was already done (by the stream or the sweeper)', async () => {
-    const { deps, run, dialQueue } = setup({ handOver: async () => false });
+  it('dispatches nothing when every recipient is dispatched already', async () => {
+    const { deps, dialQueue } = setup({ next: null });
     expect(await recordCallEnded(deps, 'simulated', event)).toBe('recorded');
-    expect(run.takeNextDispatch).not.toHaveBeenCalled();
     expect(dialQueue.send).not.toHaveBeenCalled();
   });
 
   it('hands nothing over for a duplicate callback', async () => {
     const { deps, run } = setup({ ended: false });
     expect(await recordCallEnded(deps, 'simulated', event)).toBe('duplicate');
-    expect(run.handOver).not.toHaveBeenCalled();
+    expect(run.takeNextDispatch).not.toHaveBeenCalled();
   });
 
-  it('keeps the recorded end when the hand-over fails; the stream does it instead', async () => {
-    const { deps, logger } = setup({
-      handOver: async () => {
+  it('keeps the recorded end when the dispatch fails, and gives the hand-over back to the stream', async () => {
+    const { deps, run, logger } = setup({
+      takeNext: async () => {
         throw new Error('throttled');
       },
     });
     expect(await recordCallEnded(deps, 'simulated', event)).toBe('recorded');
+    expect(run.releaseHandOver).toHaveBeenCalledWith('batch_1', 3);
     expect(logger.warn).toHaveBeenCalledOnce();
+
+    const worse = setup({
+      takeNext: async () => {
+        throw new Error('throttled');
+      },
+      release: async () => {
+        throw new Error('throttled too');
+      },
+    });
+    expect(await recordCallEnded(worse.deps, 'simulated', event)).toBe('recorded');
+    expect(worse.logger.error).toHaveBeenCalledOnce();
   });
 });

@@ -53,15 +53,21 @@ function setup(
     claim?: ClaimResult;
     recipient?: Partial<RecipientRun>;
     slot?: number | null;
+    batch?: Partial<BatchRun>;
+    phone?: Partial<PhoneNumber>;
   } = {},
 ) {
+  const theBatch = { ...batch, ...options.batch } as BatchRun;
+  const theRecipient = { ...recipient, ...options.recipient } as RecipientRun;
+  const thePhone = { ...phone, ...options.phone } as PhoneNumber;
   const placeCall = vi.fn(
     async () => options.result ?? { kind: 'placed' as const, providerCallId: 'call-1' },
   );
   const dialer: Dialer = { provider: 'simulated', placeCall };
   const run = {
-    getBatchRun: vi.fn(async () => batch),
-    getRecipientRun: vi.fn(async () => ({ ...recipient, ...options.recipient })),
+    getBatchRun: vi.fn(async () => theBatch),
+    getRecipientRun: vi.fn(async () => theRecipient),
+    getDialReads: vi.fn(async () => ({ batch: theBatch, recipient: theRecipient, agent, phone: thePhone })),
     reservePacingSlot: vi.fn(async () => (options.slot === undefined ? 1_000 : options.slot)),
     claimRecipient: vi.fn(async () => options.claim ?? ('claimed' as const)),
     recordPlacedCall: vi.fn(async () => undefined),
@@ -72,8 +78,9 @@ function setup(
   };
   const dialQueue = { send: vi.fn(async () => undefined) };
   const sleep = vi.fn(async () => undefined);
+  const store = { getAgent: vi.fn(async () => agent), getPhoneNumber: vi.fn(async () => thePhone) };
   const deps = {
-    store: { getAgent: vi.fn(async () => agent), getPhoneNumber: vi.fn(async () => phone) },
+    store,
     run,
     dialQueue,
     webhookQueue: { send: vi.fn() },
@@ -84,7 +91,14 @@ function setup(
     logger: { info: vi.fn(), warn: vi.fn(), error: vi.fn() },
     publicBaseUrl: 'https://calls.example.com/',
   };
-  return { deps: deps as unknown as Parameters<typeof dialRecipient>[0], run, dialQueue, placeCall, sleep };
+  return {
+    deps: deps as unknown as Parameters<typeof dialRecipient>[0],
+    run,
+    store,
+    dialQueue,
+    placeCall,
+    sleep,
+  };
 }
 
 describe('dialing a recipient', () => {
@@ -171,5 +185,65 @@ describe('dialing a recipient', () => {
     expect(callbackUrl('http://127.0.0.1:3000', { provider: 'twilio' }, { ...ref, attempt: 2 })).toBe(
       'http://127.0.0.1:3000/v1/telephony/twilio/events?ws=ws_1&batch=batch_1&r=0&a=2',
     );
+  });
+
+  it('reads the batch, recipient, agent and number in one round trip when the message names them', async () => {
+    const named = { ...ref, agentId: 'agent_1', phoneNumberId: 'pn_1' };
+    const one = setup();
+    expect(await dialRecipient(one.deps, named)).toBe('placed');
+    expect(one.run.getDialReads).toHaveBeenCalledWith(named, 'agent_1', 'pn_1');
+    expect(one.run.getBatchRun).not.toHaveBeenCalled();
+    expect(one.store.getAgent).not.toHaveBeenCalled();
+
+    // An older message without the ids, or ids that are not the batch's: read the batch's own.
+    for (const message of [ref, { ...ref, agentId: 'agent_other', phoneNumberId: 'pn_1' }]) {
+      const fallback = setup();
+      expect(await dialRecipient(fallback.deps, message)).toBe('placed');
+      expect(fallback.run.getBatchRun).toHaveBeenCalledWith('ws_1', 'batch_1');
+      expect(fallback.store.getAgent).toHaveBeenCalledWith('ws_1', 'agent_1');
+      expect(fallback.store.getPhoneNumber).toHaveBeenCalledWith('ws_1', 'pn_1');
+    }
+  });
+
+  describe('pacing and claim', () => {
+    // The number allows 20 calls/s and the batch has 10 slots: pacing rarely binds.
+    const roomy = { phone: { callsPerSecond: 20 }, batch: { maxConcurrentCalls: 10 } };
+
+    it('go out together when the number allows as many calls per second as the batch has slots', async () => {
+      const { deps, run, sleep } = setup({ ...roomy, slot: 1_200 });
+      let claimStartedBeforePacingEnded = false;
+      let pacingDone = false;
+      run.reservePacingSlot.mockImplementation(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        pacingDone = true;
+        return 1_200;
+      });
+      run.claimRecipient.mockImplementation(async () => {
+        claimStartedBeforePacingEnded = !pacingDone;
+        return 'claimed' as const;
+      });
+      expect(await dialRecipient(deps, ref)).toBe('placed');
+      expect(claimStartedBeforePacingEnded).toBe(true);
+      expect(sleep).toHaveBeenCalledWith(200);
+    });
+
+    it('give the claim back when the pacing slot is too far ahead', async () => {
+      const { deps, run, placeCall, dialQueue } = setup({ ...roomy, slot: null });
+      expect(await dialRecipient(deps, ref)).toBe('requeued');
+      expect(run.unclaimRecipient).toHaveBeenCalledWith(ref);
+      expect(placeCall).not.toHaveBeenCalled();
+      expect(dialQueue.send).toHaveBeenCalledWith([ref], { delaySeconds: 3 });
+    });
+
+    it('take pacing first, and claim nothing without a pacing slot, when the number is the bottleneck', async () => {
+      const { deps, run } = setup({
+        phone: { callsPerSecond: 1 },
+        batch: { maxConcurrentCalls: 10 },
+        slot: null,
+      });
+      expect(await dialRecipient(deps, ref)).toBe('requeued');
+      expect(run.claimRecipient).not.toHaveBeenCalled();
+      expect(run.unclaimRecipient).not.toHaveBeenCalled();
+    });
   });
 });

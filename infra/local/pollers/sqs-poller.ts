@@ -1,5 +1,6 @@
 import {
   DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
   ReceiveMessageCommand,
   type Message,
   type MessageAttributeValue,
@@ -25,8 +26,13 @@ export interface SqsPollerOptions {
   queueArn: string;
   /** Runs the function; resolves with its result, rejects when it throws or times out. */
   invoke(event: SQSEvent): Promise<unknown>;
-  /** Pause between empty receives (local-aws-sqs long polling does not return early). */
+  /**
+   * Pause between empty receives (local-aws-sqs long polling does not return early). A wake-up from
+   * `subscribe` ends it at once, as a message arriving ends SQS's long poll.
+   */
   idlePollMs?: number;
+  /** Subscribes to "a message became visible in this queue"; returns the unsubscribe. */
+  subscribe?: (wake: () => void) => () => void;
   /** How long stop() waits for running invocations before abandoning them. */
   stopTimeoutMs?: number;
   log?: (message: string) => void;
@@ -38,7 +44,7 @@ export interface SqsPoller {
 
 export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
   const { source, client, queueUrl } = options;
-  const idlePollMs = options.idlePollMs ?? 100;
+  const idlePollMs = options.idlePollMs ?? 250;
   const log = options.log ?? ((message: string) => console.error(message));
   const inFlight = new Set<Promise<void>>();
   let stopped = false;
@@ -48,6 +54,46 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
     let timer: NodeJS.Timeout | undefined;
     const slept = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
     return Promise.race([slept, stopSignal]).finally(() => clearTimeout(timer));
+  };
+  // A wake-up that came while receiving (or invoking) is kept, so the next idle pause is skipped.
+  let woken = false;
+  let endIdle: (() => void) | null = null;
+  const unsubscribe = options.subscribe?.(() => {
+    woken = true;
+    endIdle?.();
+  });
+  type IdleEnd = 'timed_out' | 'woken';
+  const idle = async (ms: number): Promise<IdleEnd> => {
+    if (woken) return 'woken';
+    const wakeUp = new Promise<IdleEnd>((resolve) => (endIdle = () => resolve('woken')));
+    return Promise.race([pause(ms).then(() => 'timed_out' as const), wakeUp]).finally(() => (endIdle = null));
+  };
+  /** How the last idle pause ended; null after a receive that found messages. */
+  let lastIdle: IdleEnd | null = 'timed_out';
+
+  /**
+   * How many messages to ask for. local-aws-sqs holds every receive for 40 ms unless it can fill
+   * MaxNumberOfMessages, while SQS answers a receive with what it has and Lambda invokes with that:
+   * asking for as many as are visible gets SQS's behaviour. Its ApproximateNumberOfMessages counts
+   * in-flight messages too (SQS's does not), hence the difference. Woken by a send, one message is
+   * there for sure: asking for one answers at once without the count. After an idle pause that
+   * nobody woke, a plain receive goes out regardless: the count only ever speeds the pick-up up.
+   */
+  const receivable = async (): Promise<number> => {
+    const after = lastIdle;
+    lastIdle = null;
+    if (after === 'timed_out') return source.batchSize;
+    if (after === 'woken') return 1;
+    const out = await client.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    const visible =
+      Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) -
+      Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+    return Math.max(0, Math.min(source.batchSize, Number.isFinite(visible) ? visible : source.batchSize));
   };
 
   async function run(messages: Message[]): Promise<void> {
@@ -93,11 +139,18 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
         continue;
       }
       let messages: Message[];
+      woken = false;
       try {
+        const wanted = await receivable();
+        if (wanted === 0) {
+          if (stopped) break;
+          lastIdle = await idle(idlePollMs);
+          continue;
+        }
         const out = await client.send(
           new ReceiveMessageCommand({
             QueueUrl: queueUrl,
-            MaxNumberOfMessages: source.batchSize,
+            MaxNumberOfMessages: wanted,
             WaitTimeSeconds: 0,
             AttributeNames: ['All'],
             MessageAttributeNames: ['All'],
@@ -112,7 +165,7 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
       }
       if (stopped) break; // Received while stopping: they come back after their visibility timeout.
       if (messages.length === 0) {
-        await pause(idlePollMs);
+        lastIdle = await idle(idlePollMs);
         continue;
       }
       const invocation = run(messages)
@@ -125,6 +178,7 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
   return {
     async stop() {
       stopped = true;
+      unsubscribe?.();
       signalStop();
       await loop;
       const bound = new Promise<void>((resolve) =>

@@ -16,7 +16,8 @@ type TransactItem = NonNullable<
   ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
 >[number];
 import { ENTITY, gsi, keys, recipientPartition, runKeys, SK_PREFIX, type TableKey } from './keys.ts';
-import { itemToBatch, itemToRecipient } from './mappers.ts';
+import { batchGetItems } from './batch-get.ts';
+import { itemToAgent, itemToBatch, itemToPhoneNumber, itemToRecipient } from './mappers.ts';
 import { TABLE } from './table-definition.ts';
 
 /**
@@ -190,6 +191,13 @@ export function createDynamoRunStore(options: {
     }
   }
 
+  // Per caller number, the next pacing slot this container last saw (bounded: numbers are few).
+  const pacingSeen = new Map<string, number>();
+  const rememberPacing = (id: string, nextAt: number) => {
+    if (pacingSeen.size >= 1_000 && !pacingSeen.has(id)) pacingSeen.clear();
+    pacingSeen.set(id, nextAt);
+  };
+
   const recipientKey = (ref: Pick<CallRef, 'batchId' | 'recipientIndex'>) =>
     keys.recipient(ref.batchId, ref.recipientIndex);
 
@@ -197,6 +205,21 @@ export function createDynamoRunStore(options: {
     async getBatchRun(workspaceId, batchId) {
       const item = await get(keys.batch(workspaceId, batchId));
       return item ? toBatchRun(item) : null;
+    },
+
+    async getDialReads(ref, agentId, phoneNumberId) {
+      const [batch, recipient, agent, phone] = await batchGetItems(client, tableName, [
+        keys.batch(ref.workspaceId, ref.batchId),
+        recipientKey(ref),
+        keys.agent(ref.workspaceId, agentId),
+        keys.phoneNumber(ref.workspaceId, phoneNumberId),
+      ]);
+      return {
+        batch: batch ? toBatchRun(batch) : null,
+        recipient: recipient ? toRecipientRun(recipient) : null,
+        agent: agent ? itemToAgent(agent) : null,
+        phone: phone ? itemToPhoneNumber(phone) : null,
+      };
     },
 
     async getRecipientRun(batchId, index) {
@@ -284,8 +307,8 @@ export function createDynamoRunStore(options: {
       // any number of dialers can apply in turn (DynamoDB serialises writes to an item), so 50 dialers
       // at once cost 50 writes, not the 50² of read-then-compare. When the number is idle (its next
       // slot is in the past or unset), the slot is "now", set by a second form of the write.
-      for (let round = 0; round < 10; round++) {
-        const busy = await update({
+      const busy = async (): Promise<number | undefined> => {
+        const item = await update({
           Key: key,
           UpdateExpression: 'SET nextAt = nextAt + :interval',
           ConditionExpression: 'nextAt >= :now AND nextAt <= :latest',
@@ -296,17 +319,35 @@ export function createDynamoRunStore(options: {
           },
           ReturnValues: 'UPDATED_NEW',
         });
-        if (busy && typeof busy.nextAt === 'number') return busy.nextAt - intervalMs;
-        const idle = await update({
+        return item && typeof item.nextAt === 'number' ? item.nextAt - intervalMs : undefined;
+      };
+      const idle = async (): Promise<number | undefined> => {
+        const item = await update({
           Key: key,
           UpdateExpression: 'SET nextAt = :next, entity = :entity',
           ConditionExpression: 'attribute_not_exists(nextAt) OR nextAt < :now',
           ExpressionAttributeValues: { ':next': nowMs + intervalMs, ':now': nowMs, ':entity': ENTITY.pacing },
         });
-        if (idle) return nowMs;
+        return item ? nowMs : undefined;
+      };
+      // The form that matches the number's state costs one write; the other, a failed write first.
+      // The next slot this container last saw is the best guess of that state.
+      const seen = pacingSeen.get(key.PK + key.SK);
+      const forms = seen !== undefined && seen >= nowMs ? [busy, idle] : [idle, busy];
+      for (let round = 0; round < 10; round++) {
+        for (const form of forms) {
+          const slot = await form();
+          if (slot !== undefined) {
+            rememberPacing(key.PK + key.SK, slot + intervalMs);
+            return slot;
+          }
+        }
         // Neither: the next slot is too far ahead (answer null), or it moved between the two writes.
         const item = await get(key);
-        if (typeof item?.nextAt === 'number' && item.nextAt > nowMs + maxAheadMs) return null;
+        if (typeof item?.nextAt === 'number' && item.nextAt > nowMs + maxAheadMs) {
+          rememberPacing(key.PK + key.SK, item.nextAt);
+          return null;
+        }
       }
       throw new Error(`Pacing slot of ${phoneNumberId} is too contended to reserve`);
     },
@@ -397,7 +438,7 @@ export function createDynamoRunStore(options: {
       return failed === null;
     },
 
-    async endCall(ref, end: CallEnd) {
+    async endCall(ref, end: CallEnd, options = {}) {
       const failed = await transact([
         {
           Update: {
@@ -405,7 +446,8 @@ export function createDynamoRunStore(options: {
             Key: recipientKey(ref),
             UpdateExpression:
               'SET #status = :status, outcome = :outcome, startedAt = :startedAt, endedAt = :endedAt, ' +
-              'durationSecs = :duration, #error = :error, conversationId = :conversationId, transcriptKey = :transcriptKey',
+              'durationSecs = :duration, #error = :error, conversationId = :conversationId, transcriptKey = :transcriptKey' +
+              (options.handOver ? ', handedOver = :yes' : ''),
             ConditionExpression: '#status = :dialing AND attempts = :attempt',
             ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
             ExpressionAttributeValues: {
@@ -419,6 +461,7 @@ export function createDynamoRunStore(options: {
               ':transcriptKey': end.transcriptKey,
               ':dialing': 'dialing',
               ':attempt': ref.attempt,
+              ...(options.handOver ? { ':yes': true } : {}),
             },
           },
         },
@@ -463,11 +506,12 @@ export function createDynamoRunStore(options: {
       };
     },
 
-    async handOver(batchId, index) {
+    async releaseHandOver(batchId, index) {
       const item = await update({
         Key: keys.recipient(batchId, index),
-        UpdateExpression: 'SET handedOver = :yes',
-        ...endedRecipient('attribute_not_exists(handedOver) AND '),
+        UpdateExpression: 'REMOVE handedOver',
+        ConditionExpression: 'handedOver = :yes AND attribute_not_exists(eventRecorded)',
+        ExpressionAttributeValues: { ':yes': true },
       });
       return item !== null;
     },
@@ -490,9 +534,16 @@ export function createDynamoRunStore(options: {
         ConditionExpression: '#status = :running AND dispatched < totalRecipients',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: { ':one': 1, ':running': 'running' },
-        ReturnValues: 'UPDATED_NEW',
+        // The whole batch: the next dial's message carries its agent and number, saving it a read.
+        ReturnValues: 'ALL_NEW',
       });
-      return item && typeof item.dispatched === 'number' ? item.dispatched - 1 : null;
+      if (!item || typeof item.dispatched !== 'number') return null;
+      const batch = toBatchRun(item);
+      return {
+        recipientIndex: item.dispatched - 1,
+        agentId: batch.agentId,
+        phoneNumberId: batch.phoneNumberId,
+      };
     },
 
     async putOutbox(record) {

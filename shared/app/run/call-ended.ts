@@ -2,7 +2,7 @@ import { newId } from '../../domain/ids.ts';
 import { statusForOutcome } from '../../domain/recipient.ts';
 import type { CallEndedEvent, CallRef } from '../../ports/dialer.ts';
 import { transcriptKey } from '../../ports/transcripts.ts';
-import { handOverSlot } from './reactions.ts';
+import { dispatchNext } from './reactions.ts';
 import type { RunDeps } from './run-deps.ts';
 
 /**
@@ -12,6 +12,8 @@ import type { RunDeps } from './run-deps.ts';
  * The conversation goes to S3 first, under a key derived from the recipient, so a retried callback
  * writes the same object again. Then the freed slot goes straight to the next recipient: waiting for
  * the table's stream to do it would add a hop to every call of a batch larger than its concurrency.
+ * The end transaction marks the recipient handed over, so the stream reaction does not dispatch too;
+ * if the dispatch fails, the mark is given back and the stream (or the sweeper) does it instead.
  */
 export type CallEndedResult = 'recorded' | 'duplicate' | 'unknown_call';
 
@@ -34,22 +36,26 @@ export async function recordCallEnded(
     await deps.transcripts.put(key, event.conversation);
   }
   const status = statusForOutcome(event.outcome);
-  const recorded = await deps.run.endCall(ref, {
-    status,
-    outcome: event.outcome,
-    startedAt: event.startedAt,
-    endedAt: event.endedAt,
-    durationSecs: event.durationSecs,
-    error:
-      status === 'failed' ? (event.error ?? `The call ended as ${event.outcome.replace('_', ' ')}.`) : null,
-    conversationId: event.conversation
-      ? newId('conversation', Date.parse(event.endedAt) || Date.now())
-      : null,
-    transcriptKey: key,
-  });
+  const recorded = await deps.run.endCall(
+    ref,
+    {
+      status,
+      outcome: event.outcome,
+      startedAt: event.startedAt,
+      endedAt: event.endedAt,
+      durationSecs: event.durationSecs,
+      error:
+        status === 'failed' ? (event.error ?? `The call ended as ${event.outcome.replace('_', ' ')}.`) : null,
+      conversationId: event.conversation
+        ? newId('conversation', Date.parse(event.endedAt) || Date.now())
+        : null,
+      transcriptKey: key,
+    },
+    { handOver: true },
+  );
   if (!recorded) return 'duplicate';
   try {
-    await handOverSlot(deps, ref.workspaceId, ref.batchId, ref.recipientIndex);
+    await dispatchNext(deps, ref.workspaceId, ref.batchId);
   } catch (error) {
     // The end is recorded; the stream reaction (or the sweeper) hands the slot over instead.
     deps.logger.warn('hand-over after the call ended failed; the stream will do it', {
@@ -57,6 +63,14 @@ export async function recordCallEnded(
       index: ref.recipientIndex,
       error,
     });
+    await deps.run.releaseHandOver(ref.batchId, ref.recipientIndex).catch((releaseError: unknown) =>
+      // Not even that: the sweeper tops the batch up once it has been quiet for its grace period.
+      deps.logger.error('could not give the hand-over mark back', {
+        batchId: ref.batchId,
+        index: ref.recipientIndex,
+        error: releaseError,
+      }),
+    );
   }
   return 'recorded';
 }

@@ -3,7 +3,7 @@ import type { PhoneNumber } from '../../domain/phone-number.ts';
 import { renderTemplate } from '../../domain/placeholders.ts';
 import type { PlaceCallResult } from '../../ports/dialer.ts';
 import type { DialMessage } from '../../ports/queues.ts';
-import type { RecipientRun } from '../../ports/run-store.ts';
+import type { BatchRun, ClaimResult, DialReads, RecipientRun } from '../../ports/run-store.ts';
 import { credentialsRef } from '../../ports/secret-store.ts';
 import type { RunDeps } from './run-deps.ts';
 import { batchLevelProblem, failBatch } from './start-batch.ts';
@@ -13,9 +13,9 @@ import { batchLevelProblem, failBatch } from './start-batch.ts';
  * the claim `pending → dialing` carries the attempt number and only its winner calls the provider;
  * a duplicate message, a stream retry or the sweeper's re-queue find the recipient claimed and stop.
  *
- * Order: cheap checks, render the agent's texts (a missing variable fails that recipient, never a
- * literal `{{key}}` spoken), wait for the caller number's pacing slot, claim (which also takes the
- * batch's and the workspace's call slot, in one transaction), then call.
+ * Order: the reads (one round trip), cheap checks, render the agent's texts (a missing variable fails
+ * that recipient, never a literal `{{key}}` spoken), take the caller number's pacing slot and claim
+ * (which also takes the batch's and the workspace's call slot, in one transaction), then call.
  */
 
 export type DialOutcome =
@@ -42,19 +42,11 @@ type DialDeps = Pick<
 
 export async function dialRecipient(deps: DialDeps, message: DialMessage): Promise<DialOutcome> {
   const { workspaceId, batchId, recipientIndex } = message;
-  // Reads that do not depend on each other go out together: every one is on a freed slot's path.
-  const [batch, recipient] = await Promise.all([
-    deps.run.getBatchRun(workspaceId, batchId),
-    deps.run.getRecipientRun(batchId, recipientIndex),
-  ]);
+  const { batch, recipient, agent, phone } = await readForDial(deps, message);
   if (!batch || batch.status !== 'running') return 'skipped';
   if (!recipient || recipient.status !== 'pending' || recipient.attempts !== message.attempt - 1)
     return 'skipped';
 
-  const [agent, phone] = await Promise.all([
-    deps.store.getAgent(workspaceId, batch.agentId),
-    deps.store.getPhoneNumber(workspaceId, batch.phoneNumberId),
-  ]);
   if (!agent || !phone || !phone.outbound) {
     const problem = await batchLevelProblem(deps, workspaceId, batch.agentId, batch.phoneNumberId);
     await failBatch(deps, workspaceId, batchId, problem ?? 'The agent or caller number is unavailable.');
@@ -68,16 +60,8 @@ export async function dialRecipient(deps: DialDeps, message: DialMessage): Promi
   const texts = renderAgentTexts(agent, recipient);
   if (!texts.ok) return abandon(deps, message, texts.error);
 
-  const interval = Math.ceil(1000 / phone.callsPerSecond);
-  const nowMs = deps.clock().getTime();
-  const slot = await deps.run.reservePacingSlot(workspaceId, phone.id, interval, nowMs, PACING_MAX_WAIT_MS);
-  if (slot === null) return requeue(deps, message, Math.ceil(PACING_MAX_WAIT_MS / 1000));
-  if (slot > nowMs) await deps.sleep(slot - nowMs);
-
-  const claim = await deps.run.claimRecipient(message, deps.clock().toISOString());
-  if (claim === 'not_pending' || claim === 'batch_not_running') return 'skipped';
-  if (claim === 'batch_full' || claim === 'workspace_full')
-    return requeue(deps, message, NO_SLOT_RETRY_SECONDS);
+  const slots = await takeSlots(deps, message, batch, phone);
+  if (slots !== 'taken') return slots;
 
   let result: PlaceCallResult;
   try {
@@ -139,6 +123,84 @@ export async function dialRecipient(deps: DialDeps, message: DialMessage): Promi
       });
       return 'unknown';
   }
+}
+
+/**
+ * Takes the caller number's pacing slot (waiting for it) and claims the recipient with its call slots.
+ * When the number allows at least as many calls per second as the batch has call slots, its pacing
+ * rarely makes a dial wait: both writes then go out together, one round trip less on every freed
+ * slot's path. Otherwise pacing comes first, so a dial that must wait holds no call slot meanwhile
+ * and one that cannot get a pacing slot soon needs no claim given back.
+ */
+async function takeSlots(
+  deps: DialDeps,
+  message: DialMessage,
+  batch: Pick<BatchRun, 'maxConcurrentCalls'>,
+  phone: PhoneNumber,
+): Promise<'taken' | DialOutcome> {
+  const interval = Math.ceil(1000 / phone.callsPerSecond);
+  const nowMs = deps.clock().getTime();
+  const pace = () =>
+    deps.run.reservePacingSlot(message.workspaceId, phone.id, interval, nowMs, PACING_MAX_WAIT_MS);
+  const claim = () => deps.run.claimRecipient(message, deps.clock().toISOString());
+  const pacingLater = () => requeue(deps, message, Math.ceil(PACING_MAX_WAIT_MS / 1000));
+  const waitFor = async (slot: number) => {
+    if (slot > nowMs) await deps.sleep(slot - nowMs);
+  };
+
+  if (phone.callsPerSecond >= batch.maxConcurrentCalls) {
+    const [slot, claimed] = await Promise.all([pace(), claim()]);
+    if (claimed !== 'claimed') return notClaimed(deps, message, claimed);
+    if (slot === null) {
+      await deps.run.unclaimRecipient(message);
+      return pacingLater();
+    }
+    await waitFor(slot);
+    return 'taken';
+  }
+  const slot = await pace();
+  if (slot === null) return pacingLater();
+  await waitFor(slot);
+  const claimed = await claim();
+  return claimed === 'claimed' ? 'taken' : notClaimed(deps, message, claimed);
+}
+
+function notClaimed(
+  deps: DialDeps,
+  message: DialMessage,
+  result: Exclude<ClaimResult, 'claimed'>,
+): Promise<DialOutcome> | DialOutcome {
+  if (result === 'not_pending' || result === 'batch_not_running') return 'skipped';
+  // batch_full, workspace_full: a slot frees up soon.
+  return requeue(deps, message, NO_SLOT_RETRY_SECONDS);
+}
+
+/**
+ * Everything the dial reads is on a freed slot's path: with the batch's agent and number in the
+ * message, one round trip; otherwise the batch and recipient, then the agent and number it names.
+ */
+async function readForDial(deps: DialDeps, message: DialMessage): Promise<DialReads> {
+  const { workspaceId, batchId, recipientIndex } = message;
+  if (message.agentId && message.phoneNumberId) {
+    const reads = await deps.run.getDialReads(message, message.agentId, message.phoneNumberId);
+    // A batch's agent and number never change, so a mismatch is a message not written by us.
+    if (
+      !reads.batch ||
+      (reads.batch.agentId === message.agentId && reads.batch.phoneNumberId === message.phoneNumberId)
+    ) {
+      return reads;
+    }
+  }
+  const [batch, recipient] = await Promise.all([
+    deps.run.getBatchRun(workspaceId, batchId),
+    deps.run.getRecipientRun(batchId, recipientIndex),
+  ]);
+  if (!batch) return { batch, recipient, agent: null, phone: null };
+  const [agent, phone] = await Promise.all([
+    deps.store.getAgent(workspaceId, batch.agentId),
+    deps.store.getPhoneNumber(workspaceId, batch.phoneNumberId),
+  ]);
+  return { batch, recipient, agent, phone };
 }
 
 function renderAgentTexts(

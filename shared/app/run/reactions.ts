@@ -40,22 +40,6 @@ export async function onRecipientEnded(deps: ReactionDeps, recipient: Recipient)
   }
 }
 
-/**
- * Gives an ended recipient's call slot to the next recipient, once: the provider-events function does
- * it right after recording the call's end (the short path); the stream reaction (and, through it, the
- * sweeper) does it when that step was lost, and the `handedOver` flag lets only the first dispatch.
- */
-export async function handOverSlot(
-  deps: Pick<RunDeps, 'run' | 'dialQueue' | 'clock'>,
-  workspaceId: string,
-  batchId: string,
-  index: number,
-): Promise<boolean> {
-  if (!(await deps.run.handOver(batchId, index))) return false;
-  await dispatchNext(deps, workspaceId, batchId);
-  return true;
-}
-
 export async function dispatchNext(
   deps: Pick<RunDeps, 'run' | 'dialQueue' | 'clock'>,
   workspaceId: string,
@@ -63,7 +47,7 @@ export async function dispatchNext(
 ): Promise<boolean> {
   const next = await deps.run.takeNextDispatch(workspaceId, batchId);
   if (next === null) return false;
-  await deps.dialQueue.send([{ workspaceId, batchId, recipientIndex: next, attempt: 1 }]);
-  await deps.run.markDispatched(batchId, [next], deps.clock().toISOString());
+  await deps.dialQueue.send([{ workspaceId, batchId, attempt: 1, ...next }]);
+  await deps.run.markDispatched(batchId, [next.recipientIndex], deps.clock().toISOString());
   return true;
 }

@@ -36,6 +36,8 @@ export async function startBatch(
     batchId,
     recipientIndex: index,
     attempt: 1,
+    agentId: started.agentId,
+    phoneNumberId: started.phoneNumberId,
   }));
   await deps.dialQueue.send(messages);
   await deps.run.markDispatched(

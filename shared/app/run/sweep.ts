@@ -124,7 +124,14 @@ async function sweepBatch(
   }
   if (lost.length > 0) {
     await deps.dialQueue.send(
-      lost.map((r) => ({ workspaceId, batchId, recipientIndex: r.index, attempt: r.attempts + 1 })),
+      lost.map((r) => ({
+        workspaceId,
+        batchId,
+        recipientIndex: r.index,
+        attempt: r.attempts + 1,
+        agentId: batch.agentId,
+        phoneNumberId: batch.phoneNumberId,
+      })),
     );
     await deps.run.markDispatched(
       batchId,
