@@ -69,7 +69,8 @@ interface RunSummary {
   webhookLatencyP50Ms: Summary;
   webhookLatencyP95Ms: Summary;
   slotIdleMsPerCall: Summary;
-  runtimeCpuPercent: Summary;
+  eventLoopBusyPercent: Summary;
+  cpuMsPerCall: Summary;
   costPer1000: Summary;
 }
 
@@ -180,7 +181,8 @@ async function main() {
         webhookLatencyP50Ms: pick((r) => r.webhookLatencyP50Ms),
         webhookLatencyP95Ms: pick((r) => r.webhookLatencyP95Ms),
         slotIdleMsPerCall: pick((r) => r.slotIdleMsPerCall),
-        runtimeCpuPercent: pick((r) => r.runtimeCpuPercent),
+        eventLoopBusyPercent: pick((r) => r.eventLoopBusyPercent),
+        cpuMsPerCall: pick((r) => r.cpuMsPerCall),
         costPer1000: pick((r) => r.cost.usdPer1000Calls.total),
       });
     }
@@ -220,7 +222,12 @@ async function main() {
     rows.push([
       `  slot idle per call`,
       f(r.slotIdleMsPerCall, 0, ' ms'),
-      `hand-over cost; local runtime at ${f(r.runtimeCpuPercent, 0, '%')} of one core`,
+      `hand-over cost; the local runtime's event loop ${f(r.eventLoopBusyPercent, 0, '%')} busy`,
+    ]);
+    rows.push([
+      `  local CPU per call`,
+      f(r.cpuMsPerCall, 0, ' ms'),
+      `whole local service, one process; calls/s it can take ≈ cores for Node ÷ this`,
     ]);
     rows.push([
       `  calls placed per second`,

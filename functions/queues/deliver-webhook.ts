@@ -10,7 +10,13 @@ import { composeRunDeps } from '../lib/compose.ts';
  */
 const deps = composeRunDeps(undefined, 'batch-calls-webhooks');
 const processor = new BatchProcessor(EventType.SQS);
-const messageSchema = z.object({ batchId: z.string().min(1), webhookId: z.string().min(1) });
+const messageSchema = z.object({
+  batchId: z.string().min(1),
+  webhookId: z.string().min(1),
+  workspaceId: z.string().min(1).optional(),
+  agentId: z.string().min(1).optional(),
+  recipientIndex: z.number().int().min(0).nullable().optional(),
+});
 
 async function handleRecord(record: SQSRecord): Promise<void> {
   const message = messageSchema.parse(JSON.parse(record.body));

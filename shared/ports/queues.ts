@@ -10,10 +10,16 @@ export interface DialMessage extends CallRef {
   phoneNumberId?: string;
 }
 
-/** An outbox record to deliver. */
+/**
+ * An outbox record to deliver. The record's workspace, agent and recipient index, when the message
+ * carries them, let the delivery read everything it needs in one round trip.
+ */
 export interface WebhookMessage {
   batchId: string;
   webhookId: string;
+  workspaceId?: string;
+  agentId?: string;
+  recipientIndex?: number | null;
 }
 
 export interface MessageQueue<T> {

@@ -4,6 +4,7 @@ import type { PhoneNumber } from '../domain/phone-number.ts';
 import type { OutboxRecord, DeliveryAttempt, DeliveryStatus } from '../domain/outbox.ts';
 import type { CallOutcome, Recipient } from '../domain/recipient.ts';
 import type { CallRef } from './dialer.ts';
+import type { WebhookMessage } from './queues.ts';
 
 /**
  * Storage for running batches. Every method that changes a state does it with a condition (and the
@@ -34,6 +35,15 @@ export interface DialReads {
   recipient: RecipientRun | null;
   agent: Agent | null;
   phone: PhoneNumber | null;
+}
+
+/** What delivering one webhook reads; null where the item does not exist. */
+export interface DeliveryReads {
+  record: OutboxRecord | null;
+  agent: Agent | null;
+  batch: Batch | null;
+  /** Null also for a batch event, which has no recipient. */
+  recipient: RecipientRun | null;
 }
 
 export interface NextDispatch {
@@ -130,6 +140,15 @@ export interface RunStore {
   /** Writes the outbox record unless it exists; true when this call wrote it. */
   putOutbox(record: OutboxRecord): Promise<boolean>;
   getOutbox(batchId: string, webhookId: string): Promise<OutboxRecord | null>;
+  /**
+   * A delivery's reads in one round trip: the outbox record, the agent, the batch and (for a
+   * recipient's event) the recipient, as the message names them (the caller checks the record agrees).
+   */
+  getDeliveryReads(
+    message: Required<Pick<WebhookMessage, 'batchId' | 'webhookId' | 'workspaceId' | 'agentId'>> & {
+      recipientIndex: number | null;
+    },
+  ): Promise<DeliveryReads>;
   listOutbox(batchId: string): Promise<OutboxRecord[]>;
   /**
    * Takes the right to send the next attempt until `until`: conditioned on the attempts seen and on no

@@ -364,6 +364,26 @@ describe('the webhook outbox', () => {
     createdAt: NOW,
   });
 
+  it('reads a delivery’s record, batch and recipient in one request (no agent stored here: null)', async () => {
+    const { workspaceId, batchId, recipients } = await makeBatch({ total: 1 });
+    const r = record(batchId, workspaceId);
+    await run.putOutbox(r);
+    const named = { batchId, webhookId: r.webhookId, workspaceId, agentId: r.agentId };
+    const reads = await run.getDeliveryReads({ ...named, recipientIndex: 0 });
+    expect(reads.record).toMatchObject({ webhookId: r.webhookId, status: 'pending' });
+    expect(reads.batch).toMatchObject({ id: batchId, workspaceId });
+    expect(reads.recipient).toMatchObject({ id: recipients[0]?.id, index: 0 });
+    expect(reads.agent).toBeNull();
+    // A batch event has no recipient; another workspace's id reaches none of this one's items.
+    expect((await run.getDeliveryReads({ ...named, recipientIndex: null })).recipient).toBeNull();
+    const elsewhere = await run.getDeliveryReads({
+      ...named,
+      workspaceId: newId('workspace'),
+      recipientIndex: null,
+    });
+    expect(elsewhere.batch).toBeNull();
+  });
+
   it('writes an event once, logs attempts conditionally, and keeps undelivered ones due', async () => {
     const { workspaceId, batchId } = await makeBatch({ total: 1 });
     const r = record(batchId, workspaceId);

@@ -29,8 +29,28 @@ function setup(
     sendFails?: boolean;
   } = {},
 ) {
+  const agent = {
+    id: 'agent_1',
+    webhookUrl: 'https://hooks.example.com/in',
+    webhookSecrets: [{ secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', expiresAt: null }],
+  };
+  const batch = {
+    id: 'batch_1',
+    workspaceId: 'ws_1',
+    agentId: 'agent_1',
+    name: 'b',
+    status: 'completed',
+    counts: { pending: 0, dialing: 0, completed: 1, failed: 0 },
+    totalRecipients: 1,
+  };
   const run = {
     getOutbox: vi.fn(async () => ({ ...record, ...options.record })),
+    getDeliveryReads: vi.fn(async () => ({
+      record: { ...record, ...options.record },
+      agent,
+      batch,
+      recipient: null,
+    })),
     claimDelivery: vi.fn(async () => options.claim ?? { claimed: true as const }),
     recordDeliveryAttempt: vi.fn(async () => true),
     releaseDelivery: vi.fn(async () => undefined),
@@ -42,22 +62,7 @@ function setup(
   });
   const deps = {
     run,
-    store: {
-      getAgent: vi.fn(async () => ({
-        id: 'agent_1',
-        webhookUrl: 'https://hooks.example.com/in',
-        webhookSecrets: [{ secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', expiresAt: null }],
-      })),
-      getBatch: vi.fn(async () => ({
-        id: 'batch_1',
-        workspaceId: 'ws_1',
-        agentId: 'agent_1',
-        name: 'b',
-        status: 'completed',
-        counts: { pending: 0, dialing: 0, completed: 1, failed: 0 },
-        totalRecipients: 1,
-      })),
-    },
+    store: { getAgent: vi.fn(async () => agent), getBatch: vi.fn(async () => batch) },
     transcripts: { get: vi.fn() },
     webhookQueue,
     sendWebhook,
@@ -66,7 +71,7 @@ function setup(
     logger: { info: vi.fn(), warn: vi.fn(), error: vi.fn() },
     webhookAllowLoopback: false,
   } as unknown as Parameters<typeof deliverWebhook>[0];
-  return { deps, run, webhookQueue, sendWebhook };
+  return { deps, run, store: deps.store, webhookQueue, sendWebhook };
 }
 
 describe('delivering a webhook', () => {
@@ -126,5 +131,27 @@ describe('delivering a webhook', () => {
     expect(next).toMatchObject({ status: 'retrying' });
     expect(Date.parse(next.nextAttemptAt)).toBeLessThanOrEqual(NOW.getTime() + 1_000);
     expect(webhookQueue.send).toHaveBeenCalledWith([message], { delaySeconds: expect.any(Number) });
+  });
+
+  it('reads the record, agent and batch in one round trip when the message names them', async () => {
+    const named = { ...message, workspaceId: 'ws_1', agentId: 'agent_1', recipientIndex: null };
+    const one = setup();
+    expect(await deliverWebhook(one.deps, named)).toBe('delivered');
+    expect(one.run.getDeliveryReads).toHaveBeenCalledWith(named);
+    expect(one.run.getOutbox).not.toHaveBeenCalled();
+    expect(one.store.getAgent).not.toHaveBeenCalled();
+    expect(one.store.getBatch).not.toHaveBeenCalled();
+    const sent = (one.sendWebhook.mock.calls[0] as unknown as [{ body: string }])[0];
+    expect(JSON.parse(sent.body)).toMatchObject({
+      type: 'batch.completed',
+      data: { id: 'batch_1', status: 'completed' },
+    });
+
+    // A message whose ids disagree with the record's reads the record alone, and the rest from it.
+    const other = setup();
+    expect(await deliverWebhook(other.deps, { ...named, agentId: 'agent_other' })).toBe('delivered');
+    expect(other.run.getOutbox).toHaveBeenCalledWith('batch_1', message.webhookId);
+    expect(other.store.getAgent).toHaveBeenCalledWith('ws_1', 'agent_1');
+    expect(other.store.getBatch).toHaveBeenCalledWith('ws_1', 'batch_1');
   });
 });

@@ -569,6 +569,22 @@ export function createDynamoRunStore(options: {
       }
     },
 
+    async getDeliveryReads(message) {
+      const { workspaceId, batchId, recipientIndex } = message;
+      const [record, agent, batch, recipient] = await batchGetItems(client, tableName, [
+        runKeys.outbox(batchId, message.webhookId),
+        keys.agent(workspaceId, message.agentId),
+        keys.batch(workspaceId, batchId),
+        ...(recipientIndex === null ? [] : [keys.recipient(batchId, recipientIndex)]),
+      ]);
+      return {
+        record: record ? toOutbox(record) : null,
+        agent: agent ? itemToAgent(agent) : null,
+        batch: batch ? itemToBatch(batch) : null,
+        recipient: recipient ? toRecipientRun(recipient) : null,
+      };
+    },
+
     async getOutbox(batchId, webhookId) {
       const item = await get(runKeys.outbox(batchId, webhookId));
       return item ? toOutbox(item) : null;

@@ -1,4 +1,4 @@
-import { activeSecrets } from '../../domain/agent.ts';
+import { activeSecrets, type Agent } from '../../domain/agent.ts';
 import {
   DELIVERY_CLAIM_MS,
   type DeliveryAttempt,
@@ -9,7 +9,7 @@ import { classifyResponse, nextAttempt } from '../../domain/webhook-retry.ts';
 import { signWebhook } from '../../domain/webhook-signing.ts';
 import { MAX_QUEUE_DELAY_SECONDS, type WebhookMessage } from '../../ports/queues.ts';
 import type { RunDeps } from './run-deps.ts';
-import { buildWebhookPayload } from './webhook-payloads.ts';
+import { buildWebhookPayload, type PayloadItems } from './webhook-payloads.ts';
 
 /**
  * Delivers one outbox record: sign (Standard Webhooks, every secret that signs now), POST through the
@@ -41,7 +41,7 @@ const EARLY_TOLERANCE_MS = 1_000;
 const FINISHED: readonly DeliveryStatus[] = ['delivered', 'failed', 'disabled'];
 
 export async function deliverWebhook(deps: DeliverDeps, message: WebhookMessage): Promise<DeliverResult> {
-  const record = await deps.run.getOutbox(message.batchId, message.webhookId);
+  const { record, related } = await readForDelivery(deps, message);
   if (!record || FINISHED.includes(record.status)) return 'skipped';
   const now = deps.clock();
   const manual = record.attempts.length > 0 && record.status === 'pending';
@@ -61,13 +61,47 @@ export async function deliverWebhook(deps: DeliverDeps, message: WebhookMessage)
   }
 
   try {
-    return await sendClaimed(deps, message, record, now, manual);
+    return await sendClaimed(deps, message, record, now, manual, related);
   } catch (error) {
     // Not a crash: give the attempt back at once, so the message's redelivery can make it (a claim
     // left behind would hold every copy back until it expires).
     await deps.run.releaseDelivery(record, claimUntil).catch(() => undefined);
     throw error;
   }
+}
+
+/** The items a delivery reads besides its record, when the message let them come with it. */
+interface Related {
+  agent: Agent | null;
+  payload: PayloadItems;
+}
+
+/**
+ * The outbox record, and with it (one round trip) the agent, batch and recipient when the message
+ * names them; a message without them (the sweeper's, a manual redelivery's) reads the record alone.
+ */
+async function readForDelivery(
+  deps: DeliverDeps,
+  message: WebhookMessage,
+): Promise<{ record: OutboxRecord | null; related: Related | null }> {
+  const { workspaceId, agentId, recipientIndex } = message;
+  if (workspaceId && agentId && recipientIndex !== undefined) {
+    const reads = await deps.run.getDeliveryReads({ ...message, workspaceId, agentId, recipientIndex });
+    const { record } = reads;
+    // The ids come from the record when it was written; a message that disagrees is not ours.
+    if (
+      !record ||
+      (record.workspaceId === workspaceId &&
+        record.agentId === agentId &&
+        record.recipientIndex === recipientIndex)
+    ) {
+      return {
+        record,
+        related: { agent: reads.agent, payload: { batch: reads.batch, recipient: reads.recipient } },
+      };
+    }
+  }
+  return { record: await deps.run.getOutbox(message.batchId, message.webhookId), related: null };
 }
 
 /** The attempt itself, once claimed: build, sign, send, log and plan the next one. */
@@ -77,9 +111,10 @@ async function sendClaimed(
   record: OutboxRecord,
   now: Date,
   manual: boolean,
+  related: Related | null,
 ): Promise<DeliverResult> {
-  const agent = await deps.store.getAgent(record.workspaceId, record.agentId);
-  const payload = agent?.webhookUrl ? await buildWebhookPayload(deps, record) : null;
+  const agent = related ? related.agent : await deps.store.getAgent(record.workspaceId, record.agentId);
+  const payload = agent?.webhookUrl ? await buildWebhookPayload(deps, record, related?.payload) : null;
   if (!agent?.webhookUrl || !payload) {
     const error = !agent?.webhookUrl
       ? 'The agent has no webhook URL any more.'

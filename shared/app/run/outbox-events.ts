@@ -35,7 +35,15 @@ async function record(
   };
   if (!(await deps.run.putOutbox(outbox))) return;
   try {
-    await deps.webhookQueue.send([{ batchId: batch.id, webhookId: outbox.webhookId }]);
+    await deps.webhookQueue.send([
+      {
+        batchId: batch.id,
+        webhookId: outbox.webhookId,
+        workspaceId: outbox.workspaceId,
+        agentId: outbox.agentId,
+        recipientIndex: outbox.recipientIndex,
+      },
+    ]);
   } catch (error) {
     // The record is written and due: the sweeper will queue it.
     deps.logger.warn('could not queue a webhook; the sweeper will', { webhookId: outbox.webhookId, error });

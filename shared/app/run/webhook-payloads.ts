@@ -1,21 +1,32 @@
 import { toBatchObject } from '../../contracts/batch.ts';
+import type { Batch } from '../../domain/batch.ts';
 import type { OutboxRecord } from '../../domain/outbox.ts';
+import type { RecipientRun } from '../../ports/run-store.ts';
 import type { RunDeps } from './run-deps.ts';
 
 /**
  * The JSON body of a webhook (contract, "Webhooks"), built from the current items when it is sent:
  * the outbox keeps only the event's identity and time, never a copy of a transcript.
  */
+/** The batch and recipient of an event, when the caller read them already (null: they do not exist). */
+export interface PayloadItems {
+  batch: Batch | null;
+  recipient: RecipientRun | null;
+}
+
 export async function buildWebhookPayload(
   deps: Pick<RunDeps, 'store' | 'run' | 'transcripts'>,
   record: OutboxRecord,
+  known?: PayloadItems,
 ): Promise<Record<string, unknown> | null> {
-  const batch = await deps.store.getBatch(record.workspaceId, record.batchId);
+  const batch = known ? known.batch : await deps.store.getBatch(record.workspaceId, record.batchId);
   if (!batch) return null;
   const envelope = (data: unknown) => ({ type: record.eventType, timestamp: record.occurredAt, data });
   if (record.recipientIndex === null) return envelope(toBatchObject(batch));
 
-  const recipient = await deps.run.getRecipientRun(record.batchId, record.recipientIndex);
+  const recipient = known
+    ? known.recipient
+    : await deps.run.getRecipientRun(record.batchId, record.recipientIndex);
   if (!recipient) return null;
   const data: Record<string, unknown> = {
     conversation_id: recipient.conversationId,
