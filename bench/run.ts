@@ -7,7 +7,7 @@ import { seedAgent } from './lib/seed.ts';
 import { PRICES } from './lib/prices.ts';
 import { benchColdStart, type ColdStartResult } from './sections/cold-start.ts';
 import { benchCreate, type CreateResult } from './sections/create.ts';
-import { benchRun, type RunResult } from './sections/run.ts';
+import { benchRun, type HandOverSteps, type RunResult } from './sections/run.ts';
 import { startLocalService } from '../test/helpers/local-service.ts';
 
 /**
@@ -27,9 +27,12 @@ const CONFIG = {
   coldStart: { runs: quick ? 2 : 5 },
   create: { recipients: 1000, runs: quick ? 2 : 3, requestsPerRun: quick ? 3 : 8 },
   run: {
-    // The issue's runs (1,000 × 1 s calls at N = 10 and 50), and one with longer calls to show how
-    // the ratio depends on the call length: the slot hand-over costs the same whatever the call.
+    // The issue's runs (1,000 × 1 s calls at N = 10 and 50), one with a single call slot (the
+    // hand-over's own latency, no contention), and one with longer calls to show how the ratio depends
+    // on the call length: the slot hand-over costs the same whatever the call.
     scenarios: [
+      // One call slot: each hand-over alone, on a machine not yet busy with the others.
+      { recipients: quick ? 15 : 40, concurrency: 1, callMs: 1000 },
       { recipients: quick ? 200 : 1000, concurrency: 10, callMs: 1000 },
       { recipients: quick ? 200 : 1000, concurrency: 50, callMs: 1000 },
       { recipients: quick ? 50 : 100, concurrency: 10, callMs: 5000 },
@@ -40,6 +43,20 @@ const CONFIG = {
   },
   load: { clients: 20, durationMs: quick ? 8_000 : 30_000, runs: 1 },
 };
+
+/** Per step, the median of the runs' medians. */
+function medianSteps(all: HandOverSteps[]): HandOverSteps {
+  const mid = (f: (s: HandOverSteps) => number) => percentile(all.map(f), 50);
+  return {
+    endToDispatched: mid((s) => s.endToDispatched),
+    dispatchedToClaim: mid((s) => s.dispatchedToClaim),
+    claimToPlaced: mid((s) => s.claimToPlaced),
+    totalP50: mid((s) => s.totalP50),
+    totalP90: mid((s) => s.totalP90),
+    totalMean: mid((s) => s.totalMean),
+    count: all.reduce((sum, s) => sum + s.count, 0),
+  };
+}
 
 const sectionErrors: Record<string, string> = {};
 /** Runs one section; a failure is reported and the other sections still run. */
@@ -71,6 +88,7 @@ interface RunSummary {
   slotIdleMsPerCall: Summary;
   eventLoopBusyPercent: Summary;
   cpuMsPerCall: Summary;
+  handOverSteps: HandOverSteps;
   costPer1000: Summary;
 }
 
@@ -183,6 +201,7 @@ async function main() {
         slotIdleMsPerCall: pick((r) => r.slotIdleMsPerCall),
         eventLoopBusyPercent: pick((r) => r.eventLoopBusyPercent),
         cpuMsPerCall: pick((r) => r.cpuMsPerCall),
+        handOverSteps: medianSteps(results.map((r) => r.handOverSteps)),
         costPer1000: pick((r) => r.cost.usdPer1000Calls.total),
       });
     }
@@ -223,6 +242,12 @@ async function main() {
       `  slot idle per call`,
       f(r.slotIdleMsPerCall, 0, ' ms'),
       `hand-over cost; the local runtime's event loop ${f(r.eventLoopBusyPercent, 0, '%')} busy`,
+    ]);
+    const steps = r.handOverSteps;
+    rows.push([
+      `  hand-over steps (median)`,
+      `${round(steps.endToDispatched, 0)} + ${round(steps.dispatchedToClaim, 0)} + ${round(steps.claimToPlaced, 0)} ms`,
+      `call end → next dispatched (callback, end, dispatch) → claim sent (queue, reads, pacing) → placed (claim, provider); whole: p50 ${round(steps.totalP50, 0)}, p90 ${round(steps.totalP90, 0)}, mean ${round(steps.totalMean, 0)} ms; ${steps.count} hand-overs`,
     ]);
     rows.push([
       `  local CPU per call`,

@@ -57,6 +57,8 @@ export interface RunResult {
   eventLoopBusyPercent: number;
   /** CPU time of that process (all threads, the counting proxies' too) per call placed. */
   cpuMsPerCall: number;
+  /** Where a hand-over's time goes, median per step (see handOverSteps). */
+  handOverSteps: HandOverSteps;
   ratio: number;
   maxLive: number;
   placements: number;
@@ -66,6 +68,22 @@ export interface RunResult {
   webhookLatencyP95Ms: number;
   webhookDeliveriesPerSecond: Summary | null;
   cost: CostBreakdown;
+}
+
+/** Medians, in ms, of the steps between a call's end and the next call's placement. */
+export interface HandOverSteps {
+  /** Call end → next recipient's dial message sent: callback, end transaction, dispatch. */
+  endToDispatched: number;
+  /** → claim sent: the queue hop, the dial's reads, its pacing slot. */
+  dispatchedToClaim: number;
+  /** → call placed: the claim transaction and the provider request. */
+  claimToPlaced: number;
+  /** The whole hand-over (end → placed): median, 90th percentile and mean (what the ratio feels). */
+  totalP50: number;
+  totalP90: number;
+  totalMean: number;
+  /** Hand-overs measured. */
+  count: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -120,6 +138,7 @@ export async function benchRun(options: RunOptions): Promise<RunResult> {
       Math.min(...calls.map((call) => Date.parse(call.placedAt)));
     const handOvers = Math.max(1, calls.length - options.concurrency);
     const slotIdleMsPerCall = Math.max(0, options.concurrency * span - busyMs) / handOvers;
+    const handOverSteps = await stepsOf(bench, batchId, calls, options.concurrency);
     const placed = calls.map((call) => Date.parse(call.placedAt)).sort((a, b) => a - b);
     const first = placed[0] ?? 0;
     const last = placed.at(-1) ?? 0;
@@ -153,6 +172,7 @@ export async function benchRun(options: RunOptions): Promise<RunResult> {
       slotIdleMsPerCall,
       eventLoopBusyPercent,
       cpuMsPerCall: (cpu.user + cpu.system) / 1000 / Math.max(1, calls.length),
+      handOverSteps,
       ratio: idealMs / finishMs,
       maxLive: service.network.stats().maxLive,
       placements: calls.length,
@@ -167,6 +187,67 @@ export async function benchRun(options: RunOptions): Promise<RunResult> {
     await bench?.stop();
     await receiver.close();
   }
+}
+
+/**
+ * The steps of each hand-over, from timestamps the run leaves anyway: the simulated network's call
+ * ends and placements, and each recipient's dispatchedAt (written right after its dial message is
+ * sent) and dialingSince (the claim's time). Every call end past the first window's hands over to
+ * one recipient; which one is not recorded, so the k-th end is paired with the k-th dispatch (in
+ * time order): exact for one call slot, and for more it keeps the mean right even where it pairs
+ * the wrong two. Recipients dispatched again (a retry) are left out.
+ */
+async function stepsOf(
+  bench: BenchService,
+  batchId: string,
+  calls: ReturnType<BenchService['service']['network']['calls']>,
+  concurrency: number,
+): Promise<HandOverSteps> {
+  const { service } = bench;
+  const run = createDynamoRunStore({
+    client: createDocumentClient({
+      endpoint: service.dynamodbEndpoint,
+      region: LOCAL_SDK_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    }),
+    tableName: service.tableName,
+  });
+  const recipients = await run.listRecipientRuns(batchId);
+  const placedAt = new Map(
+    calls.map((call) => [call.request.ref?.recipient_index, Date.parse(call.placedAt)] as const),
+  );
+  const ends = calls
+    .map((call) => (call.endedAt ? Date.parse(call.endedAt) : Number.NaN))
+    .filter(Number.isFinite)
+    .sort((a, b) => a - b);
+  const handedOver = recipients
+    .filter((r) => r.index >= concurrency && r.dispatchedAt)
+    .sort((a, b) => Date.parse(a.dispatchedAt ?? '') - Date.parse(b.dispatchedAt ?? ''));
+  const steps: [number, number, number][] = [];
+  handedOver.forEach((r, k) => {
+    const end = ends[k];
+    const placed = placedAt.get(r.index);
+    if (r.attempts !== 1 || !r.dispatchedAt || !r.dialingSince) return;
+    const dispatched = Date.parse(r.dispatchedAt);
+    const claimed = Date.parse(r.dialingSince);
+    if (placed === undefined || end === undefined || claimed < dispatched) return;
+    steps.push([dispatched - end, claimed - dispatched, placed - claimed]);
+  });
+  const median = (i: 0 | 1 | 2) =>
+    percentile(
+      steps.map((s) => s[i]),
+      50,
+    );
+  const totals = steps.map((s) => s[0] + s[1] + s[2]);
+  return {
+    endToDispatched: median(0),
+    dispatchedToClaim: median(1),
+    claimToPlaced: median(2),
+    totalP50: percentile(totals, 50),
+    totalP90: percentile(totals, 90),
+    totalMean: totals.reduce((a, b) => a + b, 0) / Math.max(1, totals.length),
+    count: steps.length,
+  };
 }
 
 async function waitFor(done: () => boolean, timeoutMs: number): Promise<void> {
