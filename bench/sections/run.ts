@@ -203,15 +203,7 @@ async function stepsOf(
   calls: ReturnType<BenchService['service']['network']['calls']>,
   concurrency: number,
 ): Promise<HandOverSteps> {
-  const { service } = bench;
-  const run = createDynamoRunStore({
-    client: createDocumentClient({
-      endpoint: service.dynamodbEndpoint,
-      region: LOCAL_SDK_REGION,
-      credentials: LOCAL_CREDENTIALS,
-    }),
-    tableName: service.tableName,
-  });
+  const run = runStoreOf(bench);
   const recipients = await run.listRecipientRuns(batchId);
   const placedAt = new Map(
     calls.map((call) => [call.request.ref?.recipient_index, Date.parse(call.placedAt)] as const),
@@ -248,6 +240,19 @@ async function stepsOf(
     totalMean: totals.reduce((a, b) => a + b, 0) / Math.max(1, totals.length),
     count: steps.length,
   };
+}
+
+/** The run store on the service's table, for the bench's own reads (not counted: no proxy). */
+function runStoreOf(bench: BenchService) {
+  const { service } = bench;
+  return createDynamoRunStore({
+    client: createDocumentClient({
+      endpoint: service.dynamodbEndpoint,
+      region: LOCAL_SDK_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    }),
+    tableName: service.tableName,
+  });
 }
 
 async function waitFor(done: () => boolean, timeoutMs: number): Promise<void> {
@@ -325,14 +330,7 @@ async function webhookThroughput(
   runs: number,
 ): Promise<Summary> {
   const { service } = bench;
-  const run = createDynamoRunStore({
-    client: createDocumentClient({
-      endpoint: service.dynamodbEndpoint,
-      region: LOCAL_SDK_REGION,
-      credentials: LOCAL_CREDENTIALS,
-    }),
-    tableName: service.tableName,
-  });
+  const run = runStoreOf(bench);
   const records = await run.listOutbox(batchId);
   const rates: number[] = [];
   for (let r = 0; r < runs; r++) {

@@ -16,6 +16,7 @@ import type { Recipient } from '#shared/domain/recipient.ts';
 import type { ApiKeyRecord } from '#shared/domain/workspace.ts';
 import type { IdempotencyRecord, Page, PageRequest, Store } from '#shared/ports/store.ts';
 import { startDynamoDbLocal, type DynamoDbLocal } from '#infra/local/dynamodb-local.ts';
+import { agentFixture, phoneNumberFixture } from '../helpers/domain-fixtures.ts';
 
 const TABLE_NAME = 'batch-calls-test';
 const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -103,40 +104,8 @@ function makeRecipients(batch: Batch, count: number): Recipient[] {
   }));
 }
 
-function makeAgent(workspaceId: string, overrides: Partial<Agent> = {}): Agent {
-  return {
-    id: newId('agent'),
-    workspaceId,
-    name: 'Receptionist',
-    prompt: 'Be kind.',
-    firstMessage: null,
-    phoneNumberId: null,
-    telephony: {},
-    webhookUrl: 'https://example.com/hooks',
-    webhookEvents: ['batch.completed'],
-    webhookSecrets: [{ secret: 'whsec_abc', expiresAt: null }],
-    evaluationCriteria: [],
-    dataCollection: [{ id: 'age', type: 'number', description: 'Age' }],
-    maxConcurrentCalls: 5,
-    createdAt: CREATED_AT,
-    updatedAt: CREATED_AT,
-    ...overrides,
-  };
-}
-
-function makePhoneNumber(workspaceId: string): PhoneNumber {
-  return {
-    id: newId('phoneNumber'),
-    workspaceId,
-    phoneNumber: '+14155550100',
-    label: 'Main line',
-    provider: 'simulated',
-    credentialsMasked: null,
-    outbound: true,
-    callsPerSecond: 1,
-    createdAt: CREATED_AT,
-  };
-}
+const makeAgent = agentFixture;
+const makePhoneNumber = (workspaceId: string) => phoneNumberFixture(workspaceId);
 
 /** Follows the cursors to the end; fails if paging does not terminate. */
 async function pageThrough<T>(fetch: (page: PageRequest) => Promise<Page<T>>, limit: number): Promise<T[][]> {

@@ -7,12 +7,11 @@ import { createWorkspaceWithKey } from '#shared/app/workspaces.ts';
 import { initialCounts, type Batch } from '#shared/domain/batch.ts';
 import { newId } from '#shared/domain/ids.ts';
 import type { OutboxRecord } from '#shared/domain/outbox.ts';
-import type { Agent } from '#shared/domain/agent.ts';
-import type { PhoneNumber } from '#shared/domain/phone-number.ts';
 import type { Recipient } from '#shared/domain/recipient.ts';
 import type { RunStore } from '#shared/ports/run-store.ts';
 import type { Store } from '#shared/ports/store.ts';
 import { startDynamoDbLocal, type DynamoDbLocal } from '#infra/local/dynamodb-local.ts';
+import { agentFixture, phoneNumberFixture } from '../helpers/domain-fixtures.ts';
 
 /** The run store's conditions and transactions, against DynamoDB Local: every race has one winner. */
 
@@ -227,34 +226,8 @@ describe('reading for a dial', () => {
     const { workspaceId, batchId, recipients } = await makeBatch({ total: 2 });
     const batch = await run.getBatchRun(workspaceId, batchId);
     if (!batch) throw new Error('no batch');
-    const agent = {
-      id: batch.agentId,
-      workspaceId,
-      name: 'Receptionist',
-      prompt: 'Be kind.',
-      firstMessage: null,
-      phoneNumberId: null,
-      telephony: {},
-      webhookUrl: null,
-      webhookEvents: [],
-      webhookSecrets: [],
-      evaluationCriteria: [],
-      dataCollection: [],
-      maxConcurrentCalls: 5,
-      createdAt: NOW,
-      updatedAt: NOW,
-    } as Agent;
-    const phone: PhoneNumber = {
-      id: batch.phoneNumberId,
-      workspaceId,
-      phoneNumber: '+14155550100',
-      label: 'Main line',
-      provider: 'simulated',
-      credentialsMasked: null,
-      outbound: true,
-      callsPerSecond: 5,
-      createdAt: NOW,
-    };
+    const agent = agentFixture(workspaceId, { id: batch.agentId });
+    const phone = phoneNumberFixture(workspaceId, { id: batch.phoneNumberId, callsPerSecond: 5 });
     await store.putAgent(agent);
     await store.putPhoneNumber(phone);
 

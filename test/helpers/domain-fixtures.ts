@@ -1,0 +1,43 @@
+import type { Agent } from '#shared/domain/agent.ts';
+import { newId } from '#shared/domain/ids.ts';
+import type { PhoneNumber } from '#shared/domain/phone-number.ts';
+
+/** Whole domain objects for store tests, written straight to the table (not through the API). */
+
+const CREATED_AT = '2025-01-02T03:04:05.000Z';
+
+export function agentFixture(workspaceId: string, overrides: Partial<Agent> = {}): Agent {
+  return {
+    id: newId('agent'),
+    workspaceId,
+    name: 'Receptionist',
+    prompt: 'Be kind.',
+    firstMessage: null,
+    phoneNumberId: null,
+    telephony: {},
+    webhookUrl: 'https://example.com/hooks',
+    webhookEvents: ['batch.completed'],
+    webhookSecrets: [{ secret: 'whsec_abc', expiresAt: null }],
+    evaluationCriteria: [],
+    dataCollection: [{ id: 'age', type: 'number', description: 'Age' }],
+    maxConcurrentCalls: 5,
+    createdAt: CREATED_AT,
+    updatedAt: CREATED_AT,
+    ...overrides,
+  };
+}
+
+export function phoneNumberFixture(workspaceId: string, overrides: Partial<PhoneNumber> = {}): PhoneNumber {
+  return {
+    id: newId('phoneNumber'),
+    workspaceId,
+    phoneNumber: '+14155550100',
+    label: 'Main line',
+    provider: 'simulated',
+    credentialsMasked: null,
+    outbound: true,
+    callsPerSecond: 1,
+    createdAt: CREATED_AT,
+    ...overrides,
+  };
+}
