@@ -235,6 +235,16 @@ describe('dialing a recipient', () => {
       expect(dialQueue.send).toHaveBeenCalledWith([ref], { delaySeconds: 3 });
     });
 
+    it('give the claim back when the pacing write fails, so no recipient is left dialing without a call', async () => {
+      const { deps, run, placeCall } = setup(roomy);
+      run.reservePacingSlot.mockImplementation(async () => {
+        throw new Error('Pacing slot of pn_1 is too contended to reserve');
+      });
+      await expect(dialRecipient(deps, ref)).rejects.toThrow('too contended');
+      expect(run.unclaimRecipient).toHaveBeenCalledWith(ref);
+      expect(placeCall).not.toHaveBeenCalled();
+    });
+
     it('take pacing first, and claim nothing without a pacing slot, when the number is the bottleneck', async () => {
       const { deps, run } = setup({
         phone: { callsPerSecond: 1 },

@@ -149,13 +149,17 @@ async function takeSlots(
   };
 
   if (phone.callsPerSecond >= batch.maxConcurrentCalls) {
-    const [slot, claimed] = await Promise.all([pace(), claim()]);
-    if (claimed !== 'claimed') return notClaimed(deps, message, claimed);
-    if (slot === null) {
+    const [paced, claimed] = await Promise.allSettled([pace(), claim()]);
+    // A pacing slot taken for nothing only spaces the number's calls a little more: nothing to undo.
+    if (claimed.status === 'rejected') throw claimed.reason;
+    if (claimed.value !== 'claimed') return notClaimed(deps, message, claimed.value);
+    if (paced.status === 'rejected' || paced.value === null) {
+      // A claim kept without a call would leave the recipient dialing until the sweeper fails it.
       await deps.run.unclaimRecipient(message);
+      if (paced.status === 'rejected') throw paced.reason;
       return pacingLater();
     }
-    await waitFor(slot);
+    await waitFor(paced.value);
     return 'taken';
   }
   const slot = await pace();
