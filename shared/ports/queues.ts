@@ -1,8 +1,7 @@
 import type { CallRef } from './dialer.ts';
 
-/** A recipient to dial: one message per recipient and attempt. */
 /**
- * A recipient to dial. `agentId` and `phoneNumberId` (the batch's) let the dial read everything it
+ * A recipient to dial: one message per recipient and attempt. `agentId` and `phoneNumberId` (the batch's) let the dial read everything it
  * needs in one round trip; a message without them (queued by an older version) is dialed as well.
  */
 export interface DialMessage extends CallRef {

@@ -1,4 +1,5 @@
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { fullJitterMs, sleep } from './backoff.ts';
 import type { TableKey } from './keys.ts';
 
 /**
@@ -20,8 +21,6 @@ export interface BatchGetOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 const keyOf = (item: { PK?: unknown; SK?: unknown }): string => `${String(item.PK)}\u0000${String(item.SK)}`;
 
 export async function batchGetItems(
@@ -36,7 +35,7 @@ export async function batchGetItems(
   const maxAttempts = options.maxAttempts ?? 8;
   const baseDelayMs = options.baseDelayMs ?? 25;
   const maxDelayMs = options.maxDelayMs ?? 1_000;
-  const sleep = options.sleep ?? defaultSleep;
+  const wait = options.sleep ?? sleep;
 
   const found = new Map<string, Item>();
   // BatchGetItem refuses a request that names one key twice.
@@ -53,7 +52,7 @@ export async function batchGetItems(
     if (attempt >= maxAttempts) {
       throw new Error(`BatchGetItem left ${pending.length} keys unprocessed after ${attempt} attempts`);
     }
-    await sleep(Math.random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)));
+    await wait(fullJitterMs(attempt - 1, baseDelayMs, maxDelayMs));
   }
   return keys.map((key) => found.get(keyOf(key)) ?? null);
 }

@@ -1,4 +1,5 @@
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { fullJitterMs, sleep } from './backoff.ts';
 
 /**
  * Puts many items with BatchWriteItem: chunks of 25 (the API's maximum), a few chunks in flight at a
@@ -21,8 +22,6 @@ export interface BatchPutOptions {
 
 type PutItem = Record<string, unknown>;
 type WriteRequest = { PutRequest?: { Item: PutItem | undefined } };
-
-const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function chunk<T>(items: readonly T[], size: number): T[][] {
   const chunks: T[][] = [];
@@ -62,7 +61,7 @@ export async function batchPutItems(
   const maxAttempts = options.maxAttempts ?? 8;
   const baseDelayMs = options.baseDelayMs ?? 50;
   const maxDelayMs = options.maxDelayMs ?? 2_000;
-  const sleep = options.sleep ?? defaultSleep;
+  const wait = options.sleep ?? sleep;
 
   const writeChunk = async (chunkItems: PutItem[]): Promise<void> => {
     let pending: WriteRequest[] = chunkItems.map((Item) => ({ PutRequest: { Item } }));
@@ -76,8 +75,7 @@ export async function batchPutItems(
         );
       }
       pending = unprocessed as WriteRequest[];
-      const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
-      await sleep(Math.random() * ceiling);
+      await wait(fullJitterMs(attempt - 1, baseDelayMs, maxDelayMs));
     }
   };
 

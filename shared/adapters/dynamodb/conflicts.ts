@@ -1,3 +1,5 @@
+import { fullJitterMs, sleep } from './backoff.ts';
+
 /**
  * Transaction conflicts on hot items. A batch item (its counts) and a workspace item (its live-call
  * counter) are written by every claim and every call end of a running batch; when two transactions
@@ -35,8 +37,6 @@ export interface ConflictRetryOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 export async function retryOnConflict<T>(
   work: () => Promise<T>,
   options: ConflictRetryOptions = {},
@@ -45,13 +45,13 @@ export async function retryOnConflict<T>(
   const base = options.baseDelayMs ?? 10;
   const cap = options.maxDelayMs ?? 400;
   const random = options.random ?? Math.random;
-  const sleep = options.sleep ?? defaultSleep;
+  const wait = options.sleep ?? sleep;
   for (let attempt = 1; ; attempt++) {
     try {
       return await work();
     } catch (error) {
       if (attempt >= attempts || !isTransactionConflict(error)) throw error;
-      await sleep(Math.round(random() * Math.min(cap, base * 2 ** attempt)));
+      await wait(Math.round(fullJitterMs(attempt, base, cap, random)));
     }
   }
 }

@@ -77,9 +77,9 @@ function toOutbox(item: Item): OutboxRecord {
 type CountName = 'pending' | 'dialing' | 'completed' | 'failed';
 
 /** The condition of a write that sets flags (`:yes`) on a recipient only once it has ended. */
-function endedRecipient(prefix = '') {
+function endedRecipient() {
   return {
-    ConditionExpression: `${prefix}#status IN (:completed, :failed)`,
+    ConditionExpression: '#status IN (:completed, :failed)',
     ExpressionAttributeNames: { '#status': 'status' },
     ExpressionAttributeValues: { ':yes': true, ':completed': 'completed', ':failed': 'failed' },
   };

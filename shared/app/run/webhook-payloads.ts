@@ -4,16 +4,16 @@ import type { OutboxRecord } from '../../domain/outbox.ts';
 import type { RecipientRun } from '../../ports/run-store.ts';
 import type { RunDeps } from './run-deps.ts';
 
-/**
- * The JSON body of a webhook (contract, "Webhooks"), built from the current items when it is sent:
- * the outbox keeps only the event's identity and time, never a copy of a transcript.
- */
 /** The batch and recipient of an event, when the caller read them already (null: they do not exist). */
 export interface PayloadItems {
   batch: Batch | null;
   recipient: RecipientRun | null;
 }
 
+/**
+ * The JSON body of a webhook (contract, "Webhooks"), built from the current items when it is sent:
+ * the outbox keeps only the event's identity and time, never a copy of a transcript.
+ */
 export async function buildWebhookPayload(
   deps: Pick<RunDeps, 'store' | 'run' | 'transcripts'>,
   record: OutboxRecord,
