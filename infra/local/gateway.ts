@@ -36,9 +36,19 @@ import { freshImportUrl } from './fresh-import.ts';
 /**
  * The local stand-in for API Gateway (HTTP API, payload format 2.0), driven by infra/wiring.ts so it
  * routes exactly what AWS routes. It plays API Gateway's part and nothing more: route selection, the
- * Lambda authorizer call, the 10 MB body limit, the function timeout, payload conversion and the
- * answers API Gateway itself gives (403 Forbidden, 500 Internal Server Error, 503 Service Unavailable).
+ * Lambda authorizer call, the 10 MB body limit, the function timeout, the 30 s request timeout, payload
+ * conversion and the answers API Gateway itself gives (403 Forbidden, 500 Internal Server Error, 503
+ * Service Unavailable).
  */
+
+/**
+ * API Gateway HTTP API's maximum integration timeout, a fixed quota ("Quotas for configuring and
+ * running an HTTP API"). An HTTP API answers a request that runs past it with
+ * `503 {"message":"Service Unavailable"}`. Locally the clock starts when the request's headers have
+ * arrived, so a client that trickles its body in (or never finishes it) is cut off too, instead of
+ * holding a connection and a handler forever.
+ */
+export const HTTP_API_TIMEOUT_MS = 30_000;
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -73,6 +83,8 @@ export interface GatewayOptions {
   /** Directory served for non-/v1 GET paths; defaults to web/ at the repository root. */
   staticDir?: string;
   maxBodyBytes?: number;
+  /** How long a request may take, its body upload included (HTTP_API_TIMEOUT_MS unless given). */
+  requestTimeoutMs?: number;
   /** Where function failures are reported (a CloudWatch stand-in); defaults to console.error. */
   logError?: (message: string) => void;
   /** Called once per answered request, for an access log. */
@@ -154,13 +166,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         requestId: ids.requestId,
       });
     });
+    const timer = setTimeout(() => timeOut(req, res, ids), options.requestTimeoutMs ?? HTTP_API_TIMEOUT_MS);
+    res.once('close', () => clearTimeout(timer));
     handleRequest(settings, req, res, ids).catch((error: unknown) => {
       settings.logError(`[gateway] ${ids.requestId} unexpected failure: ${describe(error)}`);
       if (!res.headersSent) sendMessage(res, ids, 500, 'Internal Server Error');
       else res.destroy();
     });
   });
-  // Long uploads and slow handlers are bounded by the body limit and the function timeout instead.
+  // node:http's own requestTimeout would answer 408 on its own schedule (checked every 30 s); the
+  // per-request timer above answers as API Gateway does, on time.
   server.requestTimeout = 0;
 
   await new Promise<void>((resolveListen, reject) => {
@@ -243,6 +258,7 @@ async function handleRequest(
   }
 
   const body = await readBody(req, settings.maxBodyBytes);
+  if (body === 'aborted') return; // Timed out (already answered) or the client went away.
   if (body === 'too_large') {
     discardBody(req, res);
     sendError(res, ids, 413, 'payload_too_large', `The request body exceeds ${settings.maxBodyBytes} bytes`);
@@ -346,11 +362,30 @@ async function authorize(
   return { kind: 'allowed', context: context === undefined ? {} : structuredClone(context) };
 }
 
-/** Reads the whole body, or stops at the limit without buffering more (API Gateway's 10 MB). */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too_large'> {
+/**
+ * API Gateway's answer to a request past its timeout. A client still uploading is cut off once the
+ * answer is out (like discardBody); the handler's work, if it started, runs on and its result is dropped.
+ */
+function timeOut(req: IncomingMessage, res: ServerResponse, ids: RequestIds): void {
+  if (res.headersSent) return;
+  res.setHeader('connection', 'close');
+  sendMessage(res, ids, 503, 'Service Unavailable');
+  res.once('finish', () => {
+    if (!req.readableEnded) req.socket.destroy();
+  });
+}
+
+/**
+ * Reads the whole body, or stops at the limit without buffering more (API Gateway's 10 MB);
+ * 'aborted' when the connection closes first (the client left, or the request timed out).
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too_large' | 'aborted'> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) return Promise.resolve('too_large');
   return new Promise((resolveBody, reject) => {
+    req.once('close', () => {
+      if (!req.readableEnded) resolveBody('aborted');
+    });
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer) => {
@@ -367,7 +402,10 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too_la
     const onEnd = () => resolveBody(Buffer.concat(chunks, size));
     req.on('data', onData);
     req.on('end', onEnd);
-    req.on('error', reject);
+    req.on('error', (error) => {
+      if (req.destroyed) resolveBody('aborted');
+      else reject(error);
+    });
   });
 }
 
@@ -388,6 +426,7 @@ function discardBody(req: IncomingMessage, res: ServerResponse): void {
 }
 
 function writeAnswer(res: ServerResponse, ids: RequestIds, answer: HttpAnswer): void {
+  if (res.headersSent) return; // Timed out meanwhile: API Gateway dropped the result too.
   res.statusCode = answer.statusCode;
   const grouped = new Map<string, string[]>();
   for (const [name, value] of answer.headers) {
@@ -423,6 +462,7 @@ function sendJson(
   payload: unknown,
   headers: Record<string, string> = {},
 ): void {
+  if (res.headersSent) return; // Timed out meanwhile: the timeout answer went out instead.
   const body = Buffer.from(JSON.stringify(payload));
   res.writeHead(status, {
     ...headers,

@@ -1,11 +1,17 @@
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayRequestAuthorizerEventV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '#infra/local/dynamodb-local.ts';
-import { startGateway, type Gateway, type HttpFunctionEvent } from '#infra/local/gateway.ts';
+import {
+  HTTP_API_TIMEOUT_MS,
+  startGateway,
+  type Gateway,
+  type HttpFunctionEvent,
+} from '#infra/local/gateway.ts';
 import { HTTP_API_MAX_BODY_BYTES } from '#infra/wiring.ts';
 
 /**
@@ -366,6 +372,71 @@ describe('answers API Gateway gives itself', () => {
     expect(response.status).toBe(503);
     expect(response.json).toEqual({ message: 'Service Unavailable' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+  });
+});
+
+describe('request timeout (API Gateway HTTP API: 30 s)', () => {
+  // A gateway of its own with a short timeout and a function allowed to run far longer, so only the
+  // gateway's timeout can end these requests.
+  let quick: Gateway;
+  const TIMEOUT_MS = 300;
+  beforeAll(async () => {
+    quick = await startGateway({
+      port: await freePort(),
+      handlers: { api, authorizer, providerEvents: api },
+      functionSpecs: { api: { timeoutSeconds: 600 } },
+      requestTimeoutMs: TIMEOUT_MS,
+      staticDir: root,
+      logError: () => undefined,
+    });
+  });
+  afterAll(() => quick?.close());
+
+  it("is API Gateway's 30 s unless configured", () => {
+    expect(HTTP_API_TIMEOUT_MS).toBe(30_000);
+  });
+
+  /** Sends the headers and part of a body, then stalls; resolves with all the gateway sent back. */
+  function stalledUpload(): Promise<{ answer: string; closedByServer: boolean }> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(quick.port, '127.0.0.1');
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => (answer += chunk.toString('utf8')));
+      socket.on('error', reject);
+      // 'end' is the server closing its side; we never close ours.
+      socket.on('end', () => {
+        resolve({ answer, closedByServer: true });
+        socket.destroy();
+      });
+      socket.write(
+        'POST /v1/agents/batch-calls HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n' +
+          'Content-Length: 1000\r\n\r\n{"name": "slow',
+      );
+    });
+  }
+
+  it('answers 503 Service Unavailable to a body that never finishes, and closes the connection', async () => {
+    const before = apiCalls;
+    const { answer, closedByServer } = await stalledUpload();
+    expect(closedByServer).toBe(true);
+    const [head = '', body = ''] = answer.split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 503 /);
+    expect(head.toLowerCase()).toContain('connection: close');
+    expect(head.toLowerCase()).toMatch(/apigw-requestid: \S+/);
+    expect(JSON.parse(body)).toEqual({ message: 'Service Unavailable' });
+    expect(apiCalls).toBe(before); // The function never saw the half request.
+  });
+
+  it('answers 503 when the function outlasts it, even with a longer function timeout', async () => {
+    const response = await fetch(`${quick.url}/v1/agents`, { headers: { 'x-test-behaviour': 'hang' } });
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({ message: 'Service Unavailable' });
+  });
+
+  it('lets a request that finishes in time through', async () => {
+    const response = await fetch(`${quick.url}/v1/agents`, { method: 'POST', body: '{"ok": true}' });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as Echo).body).toBe('{"ok": true}');
   });
 });
 
