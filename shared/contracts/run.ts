@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { WEBHOOK_EVENTS } from '../domain/agent.ts';
 import { deliveryIdOf, type OutboxRecord } from '../domain/outbox.ts';
+import { httpsRecordingUrl } from '../domain/recording-url.ts';
 import type { Conversation } from '../ports/dialer.ts';
 
 /**
@@ -26,7 +27,8 @@ export const conversationResponseSchema = z.strictObject({
       rationale: z.string(),
     }),
   ),
-  recording_url: z.string().nullable(),
+  /** Only ever an https URL (domain/recording-url.ts). */
+  recording_url: z.url({ protocol: /^https$/ }).nullable(),
 });
 export type ConversationResponse = z.infer<typeof conversationResponseSchema>;
 
@@ -35,7 +37,8 @@ export function toConversationResponse(c: Conversation): ConversationResponse {
     transcript: c.transcript,
     evaluations: c.evaluations,
     data_collection: c.dataCollection,
-    recording_url: c.recordingUrl,
+    // Also for conversations stored before recording URLs were checked on the way in.
+    recording_url: httpsRecordingUrl(c.recordingUrl),
   };
 }
 

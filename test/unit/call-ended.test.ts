@@ -116,4 +116,25 @@ describe('a call ending', () => {
     expect(await recordCallEnded(worse.deps, 'simulated', event)).toBe('recorded');
     expect(worse.logger.error).toHaveBeenCalledOnce();
   });
+
+  it('stores a recording URL only when it is https', async () => {
+    const conversation = { transcript: [], evaluations: [], dataCollection: {} };
+    const cases: Array<[string, string | null]> = [
+      ['https://storage.vapi.ai/rec.wav', 'https://storage.vapi.ai/rec.wav'],
+      ['http://retell.example/rec.wav', null],
+      ['javascript:alert(document.domain)', null],
+      ['data:text/html,<script>alert(1)</script>', null],
+      ['https://user:pass@evil.example/rec.wav', null],
+      ['/relative/rec.wav', null],
+    ];
+    for (const [given, stored] of cases) {
+      const { deps } = setup();
+      const withRecording = { ...event, conversation: { ...conversation, recordingUrl: given } };
+      expect(await recordCallEnded(deps, 'retell', withRecording)).toBe('recorded');
+      expect(deps.transcripts.put, given).toHaveBeenCalledWith(
+        'transcripts/ws_1/batch_1/rcp_3.json',
+        expect.objectContaining({ recordingUrl: stored }),
+      );
+    }
+  });
 });

@@ -1,4 +1,5 @@
 import { newId } from '../../domain/ids.ts';
+import { httpsRecordingUrl } from '../../domain/recording-url.ts';
 import { statusForOutcome } from '../../domain/recipient.ts';
 import type { CallEndedEvent, CallRef } from '../../ports/dialer.ts';
 import { transcriptKey } from '../../ports/transcripts.ts';
@@ -33,7 +34,12 @@ export async function recordCallEnded(
   let key: string | null = null;
   if (event.conversation) {
     key = transcriptKey(ref.workspaceId, ref.batchId, recipient.id);
-    await deps.transcripts.put(key, event.conversation);
+    // Whatever the provider sent, only an https recording URL is stored (domain/recording-url.ts).
+    const conversation = {
+      ...event.conversation,
+      recordingUrl: httpsRecordingUrl(event.conversation.recordingUrl),
+    };
+    await deps.transcripts.put(key, conversation);
   }
   const status = statusForOutcome(event.outcome);
   const recorded = await deps.run.endCall(

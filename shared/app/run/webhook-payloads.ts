@@ -1,6 +1,7 @@
 import { toBatchObject } from '../../contracts/batch.ts';
 import type { Batch } from '../../domain/batch.ts';
 import type { OutboxRecord } from '../../domain/outbox.ts';
+import { httpsRecordingUrl } from '../../domain/recording-url.ts';
 import type { RecipientRun } from '../../ports/run-store.ts';
 import type { RunDeps } from './run-deps.ts';
 
@@ -49,6 +50,6 @@ export async function buildWebhookPayload(
     transcript: conversation?.transcript ?? [],
     evaluations: conversation?.evaluations ?? [],
     data_collection: conversation?.dataCollection ?? {},
-    recording_url: conversation?.recordingUrl ?? null,
+    recording_url: httpsRecordingUrl(conversation?.recordingUrl),
   });
 }

@@ -1,5 +1,6 @@
 import type { BatchDetailResponse, RecipientObject } from '../../../shared/contracts/batch.ts';
 import { maskPhone } from '../../../shared/domain/phone.ts';
+import { httpsRecordingUrl } from '../../../shared/domain/recording-url.ts';
 import { ApiError, errorMessage } from '../api/client.ts';
 import type { ConversationResponse, WebhookDelivery } from '../api/types.ts';
 import { type AppContext, focusHeading, type Page, pageHeading } from '../app-context.ts';
@@ -431,13 +432,23 @@ function conversationView(recipient: RecipientObject, c: ConversationResponse): 
             ),
           ),
         ),
-    c.recording_url === null
-      ? null
-      : h(
-          'p',
-          {},
-          h('a', { href: c.recording_url, target: '_blank', rel: 'noopener noreferrer' }, 'Recording'),
-        ),
+    recordingEl(c.recording_url),
+  );
+}
+
+/**
+ * The service only ever answers https recording URLs; checked again here because this is where a
+ * `javascript:` URL would run with the API key in reach. Anything else is said, never linked.
+ */
+function recordingEl(url: string | null): HTMLElement | null {
+  if (url === null) return null;
+  const safe = httpsRecordingUrl(url);
+  if (safe === null)
+    return h('p', { class: 'muted', 'data-testid': 'recording' }, 'Recording: not a secure link.');
+  return h(
+    'p',
+    { 'data-testid': 'recording' },
+    h('a', { href: safe, target: '_blank', rel: 'noopener noreferrer' }, 'Recording'),
   );
 }
 
