@@ -82,6 +82,11 @@ export interface GatewayOptions {
   routes?: readonly RouteSpec[];
   /** Directory served for non-/v1 GET paths; defaults to web/ at the repository root. */
   staticDir?: string;
+  /**
+   * Origins the dashboard may call besides this one (its Content-Security-Policy's connect-src): the
+   * S3 emulator, where the dashboard's pre-signed CSV uploads go.
+   */
+  dashboardConnectSources?: readonly string[];
   maxBodyBytes?: number;
   /** How long a request may take, its body upload included (HTTP_API_TIMEOUT_MS unless given). */
   requestTimeoutMs?: number;
@@ -150,6 +155,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     specs,
     routes: compileRoutes(routes),
     staticDir: options.staticDir ?? join(REPO_ROOT, 'web'),
+    dashboardConnectSources: options.dashboardConnectSources ?? [],
     maxBodyBytes: options.maxBodyBytes ?? HTTP_API_MAX_BODY_BYTES,
     logError: options.logError ?? ((message) => console.error(message)),
   };
@@ -203,6 +209,7 @@ interface Settings {
   specs: Record<FunctionName, FunctionSpec>;
   routes: ReturnType<typeof compileRoutes>;
   staticDir: string;
+  dashboardConnectSources: readonly string[];
   maxBodyBytes: number;
   logError: (message: string) => void;
 }
@@ -232,9 +239,14 @@ async function handleRequest(
 
   if (!isApiPath) {
     if (shape.method === 'GET' || shape.method === 'HEAD') {
-      const served = await serveStaticFile(settings.staticDir, shape.rawPath, shape.method, res, {
-        'x-request-id': ids.echoed,
-      });
+      const served = await serveStaticFile(
+        settings.staticDir,
+        shape.rawPath,
+        shape.method,
+        res,
+        { 'x-request-id': ids.echoed },
+        settings.dashboardConnectSources,
+      );
       if (served) return;
     }
     discardBody(req, res);

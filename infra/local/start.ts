@@ -223,7 +223,12 @@ async function main(): Promise<number> {
       [ENV.maxCallSeconds]: process.env[ENV.maxCallSeconds] ?? String(localMaxCallSeconds(config.simCallMs)),
     });
     try {
-      gateway = await startGateway({ port, host: config.host });
+      // The dashboard's pre-signed CSV uploads go to the S3 emulator: its CSP must allow that origin.
+      gateway = await startGateway({
+        port,
+        host: config.host,
+        dashboardConnectSources: [new URL(localAws.s3.endpoint).origin],
+      });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
         throw new ConfigError(`Port ${port} on ${config.host} is already in use; set PORT to another port.`);

@@ -2,10 +2,13 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
+import { dashboardSecurityHeaders } from '../dashboard-headers.ts';
 
 /**
  * Serves the dashboard's files. In AWS the dashboard is hosted apart from the API; locally one port
- * serves both, so the contract's "API under /v1, dashboard at /" holds on one machine.
+ * serves both, so the contract's "API under /v1, dashboard at /" holds on one machine. Every file goes
+ * out with the dashboard's security headers (Content-Security-Policy and friends, infra/dashboard-headers.ts),
+ * the very ones CloudFront adds in AWS.
  */
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -45,13 +48,17 @@ export function resolveStaticPath(root: string, rawPath: string): string | null 
   return target;
 }
 
-/** Answers a GET/HEAD for a static file; returns false when there is no such file. */
+/**
+ * Answers a GET/HEAD for a static file; returns false when there is no such file. `connectSources`:
+ * the origins besides its own the dashboard may call (the S3 emulator, for pre-signed uploads).
+ */
 export async function serveStaticFile(
   root: string,
   rawPath: string,
   method: 'GET' | 'HEAD',
   res: ServerResponse,
   extraHeaders: Record<string, string>,
+  connectSources: readonly string[] = [],
 ): Promise<boolean> {
   let file = resolveStaticPath(root, rawPath);
   if (!file) return false;
@@ -63,10 +70,10 @@ export async function serveStaticFile(
   if (!info?.isFile()) return false;
   res.writeHead(200, {
     ...extraHeaders,
+    ...dashboardSecurityHeaders(connectSources),
     'content-type': CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
     'content-length': String(info.size),
     'cache-control': 'no-cache',
-    'x-content-type-options': 'nosniff',
   });
   if (method === 'HEAD') {
     res.end();

@@ -37,6 +37,11 @@ import { TABLE } from '#shared/adapters/dynamodb/table-definition.ts';
 import { ENV } from '#shared/config/env-names.ts';
 import type { DeployConfig } from '#infra/config.ts';
 import {
+  DASHBOARD_FRAME_OPTIONS,
+  DASHBOARD_REFERRER_POLICY,
+  dashboardContentSecurityPolicy,
+} from '#infra/dashboard-headers.ts';
+import {
   FUNCTIONS,
   QUEUE_SOURCES,
   RECURRING,
@@ -295,6 +300,45 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, 'Region', { value: this.region, description: 'Region of the stack' });
   }
 
+  /**
+   * The dashboard's security headers (infra/dashboard-headers.ts, which the local gateway sends too),
+   * plus HSTS, which only means something over https.
+   */
+  private dashboardHeaders(config: DeployConfig, stateful: StatefulStack): cloudfront.ResponseHeadersPolicy {
+    // The API: its custom domain when there is one. Otherwise its execute-api host cannot be named
+    // here: the API's CORS names this distribution's domain, so the distribution naming the API back
+    // would be a dependency cycle; any execute-api host of the region is allowed instead.
+    const api = config.apiDomain
+      ? `https://${config.apiDomain.domainName}`
+      : `https://*.execute-api.${this.region}.${this.urlSuffix}`;
+    // Where the pre-signed CSV POST goes: the files bucket's virtual-hosted regional endpoint, the
+    // form of URL the SDK's createPresignedPost gives.
+    const uploads = `https://${stateful.filesBucket.bucketName}.s3.${this.region}.${this.urlSuffix}`;
+    return new cloudfront.ResponseHeadersPolicy(this, 'DashboardHeaders', {
+      comment: 'batch-calls dashboard: CSP, no framing, no referrer, nosniff, HSTS',
+      securityHeadersBehavior: {
+        contentSecurityPolicy: {
+          contentSecurityPolicy: dashboardContentSecurityPolicy([api, uploads]),
+          override: true,
+        },
+        contentTypeOptions: { override: true },
+        frameOptions: {
+          frameOption: DASHBOARD_FRAME_OPTIONS as cloudfront.HeadersFrameOption,
+          override: true,
+        },
+        referrerPolicy: {
+          referrerPolicy: DASHBOARD_REFERRER_POLICY as cloudfront.HeadersReferrerPolicy,
+          override: true,
+        },
+        strictTransportSecurity: {
+          accessControlMaxAge: Duration.days(365),
+          includeSubdomains: true,
+          override: true,
+        },
+      },
+    });
+  }
+
   private dashboardHosting(
     config: DeployConfig,
     stateful: StatefulStack,
@@ -328,7 +372,7 @@ export class StatelessStack extends Stack {
         origin: origins.S3BucketOrigin.withOriginAccessControl(bucket),
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
         cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
-        responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
+        responseHeadersPolicy: this.dashboardHeaders(config, stateful),
       },
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       priceClass: cloudfront.PriceClass.PRICE_CLASS_100,

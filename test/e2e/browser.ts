@@ -89,6 +89,12 @@ export interface Browser {
   page: Page;
   /** Console errors and uncaught exceptions of the page: a test may assert there were none. */
   pageErrors: string[];
+  /**
+   * What the Content-Security-Policy refused, in any page of the context: `securitypolicyviolation`
+   * events and the console's "Refused to …" errors (which also cover frame-ancestors, whose event
+   * never reaches the framed page). The dashboard must cause none.
+   */
+  cspViolations: string[];
   close(): Promise<void>;
 }
 
@@ -113,13 +119,34 @@ export async function openBrowser(options: { timezoneId?: string } = {}): Promis
     timezoneId: options.timezoneId,
     locale: 'en-US',
   });
+  const cspViolations: string[] = [];
+  // Bindings and init scripts are installed by the DevTools protocol, which the page's CSP does not
+  // govern, so they work under the policy they watch.
+  await context.exposeBinding('__e2eCspViolation', (_source, text: string) => {
+    cspViolations.push(text);
+  });
+  // A string, like the page scripts of the tests: they run in the browser, not under Node's types.
+  await context.addInitScript(`
+    document.addEventListener('securitypolicyviolation', (event) => {
+      window.__e2eCspViolation(
+        event.effectiveDirective + ' refused ' + (event.blockedURI || 'inline') +
+          ' (' + event.sourceFile + ':' + event.lineNumber + ')',
+      );
+    });
+  `);
   const page = context.pages()[0] ?? (await context.newPage());
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) {
+      cspViolations.push(`console: ${message.text()}`);
+    }
+  });
   return {
     context,
     page,
     pageErrors,
+    cspViolations,
     close: async () => {
       await context.close();
       await rm(profile, { recursive: true, force: true });

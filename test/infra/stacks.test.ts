@@ -7,7 +7,9 @@ import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type BatchCallsApp } from '#infra/app.ts';
 import { DeployConfigError, parseDeployConfig } from '#infra/config.ts';
+import { dashboardContentSecurityPolicy, dashboardSecurityHeaders } from '#infra/dashboard-headers.ts';
 import { FILES_PREFIX, UPLOAD_EXPIRY_DAYS } from '#infra/stacks/stateful-stack.ts';
+import { nagText } from '#infra/stacks/stateless-stack.ts';
 import {
   FUNCTIONS,
   QUEUE_SOURCES,
@@ -577,6 +579,84 @@ describe('HTTP API', () => {
       expect.arrayContaining(['ApiUrl', 'DashboardUrl', 'TableName', 'Region']),
     );
     expect(outputs.Region?.Value).toBe('eu-west-1');
+  });
+});
+
+describe('dashboard', () => {
+  interface HeadersConfig {
+    ContentSecurityPolicy: { ContentSecurityPolicy: unknown; Override: boolean };
+    ContentTypeOptions: { Override: boolean };
+    FrameOptions: { FrameOption: string; Override: boolean };
+    ReferrerPolicy: { ReferrerPolicy: string; Override: boolean };
+    StrictTransportSecurity: {
+      AccessControlMaxAgeSec: number;
+      IncludeSubdomains: boolean;
+      Override: boolean;
+    };
+  }
+  function dashboardHeaders(t: Template): { id: string; headers: HeadersConfig; csp: string } {
+    const policies = ofType(t, 'AWS::CloudFront::ResponseHeadersPolicy');
+    expect(policies).toHaveLength(1);
+    const [[id, policy] = []] = policies;
+    const config = (policy?.Properties?.ResponseHeadersPolicyConfig ?? {}) as Props;
+    const headers = config.SecurityHeadersConfig as HeadersConfig;
+    // Intrinsics flattened: the API and bucket names are tokens in the template.
+    return { id: id ?? '', headers, csp: nagText(headers.ContentSecurityPolicy.ContentSecurityPolicy) };
+  }
+  const directive = (csp: string, name: string) =>
+    csp
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .find(([n]) => n === name)
+      ?.slice(1);
+
+  it('CloudFront sends the CSP and headers the local gateway sends, on every dashboard file', () => {
+    const { id, headers, csp } = dashboardHeaders(stateless);
+    const local = dashboardSecurityHeaders();
+    // One definition: the same policy as locally, with AWS's API and upload origins in connect-src.
+    const connect = directive(csp, 'connect-src') ?? [];
+    expect(csp).toBe(dashboardContentSecurityPolicy(connect.slice(1)));
+    expect(directive(csp, 'script-src')).toEqual(["'self'"]);
+    expect(directive(csp, 'style-src')).toEqual(["'self'"]);
+    expect(directive(csp, 'default-src')).toEqual(["'self'"]);
+    expect(directive(csp, 'frame-ancestors')).toEqual(["'none'"]);
+    expect(directive(csp, 'base-uri')).toEqual(["'none'"]);
+    expect(directive(csp, 'object-src')).toEqual(["'none'"]);
+    expect(directive(csp, 'form-action')).toEqual(["'none'"]);
+    expect(csp).not.toMatch(/unsafe-/);
+    // The API (no custom domain: any execute-api host of the region, see the stack) and the files
+    // bucket's regional endpoint, where the pre-signed CSV POST goes.
+    const bucketName = nagText(importOf(stateful, idOf(prod.stateful, prod.stateful.filesBucket), 'Ref'));
+    expect(connect).toEqual([
+      "'self'",
+      'https://*.execute-api.eu-west-1.<AWS::URLSuffix>',
+      `https://${bucketName}.s3.eu-west-1.<AWS::URLSuffix>`,
+    ]);
+    expect(headers.ContentSecurityPolicy.Override).toBe(true);
+    expect(headers.ContentTypeOptions.Override).toBe(true);
+    expect(local['x-content-type-options']).toBe('nosniff');
+    expect(headers.FrameOptions).toEqual({ FrameOption: local['x-frame-options'], Override: true });
+    expect(headers.ReferrerPolicy).toEqual({ ReferrerPolicy: local['referrer-policy'], Override: true });
+    expect(headers.StrictTransportSecurity).toMatchObject({
+      AccessControlMaxAgeSec: 31_536_000,
+      Override: true,
+    });
+
+    const [[, distribution] = []] = ofType(stateless, 'AWS::CloudFront::Distribution');
+    const config = distribution?.Properties?.DistributionConfig as Props;
+    expect((config.DefaultCacheBehavior as Props).ResponseHeadersPolicyId).toEqual({ Ref: id });
+    expect(config.CacheBehaviors).toBeUndefined();
+  });
+
+  it("names the API's custom domain exactly when there is one", () => {
+    const custom = build({
+      apiDomainName: 'api.example.com',
+      apiCertificateArn:
+        'arn:aws:acm:eu-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012',
+    });
+    const { csp } = dashboardHeaders(Template.fromStack(custom.stateless));
+    expect(directive(csp, 'connect-src')?.slice(0, 2)).toEqual(["'self'", 'https://api.example.com']);
+    expect(csp).not.toContain('execute-api');
   });
 });
 

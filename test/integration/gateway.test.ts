@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayRequestAuthorizerEventV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dashboardSecurityHeaders } from '#infra/dashboard-headers.ts';
 import { freePort } from '#infra/local/dynamodb-local.ts';
 import {
   HTTP_API_TIMEOUT_MS,
@@ -37,6 +38,8 @@ interface Echo {
 
 let gateway: Gateway;
 let root: string;
+/** Where the dashboard's pre-signed uploads would go (the S3 emulator's origin). */
+const S3_EMULATOR = 'http://127.0.0.1:4569';
 let lastAuthorizerEvent: APIGatewayRequestAuthorizerEventV2 | undefined;
 let apiCalls = 0;
 
@@ -101,6 +104,7 @@ beforeAll(async () => {
     handlers: { api, authorizer, providerEvents: api },
     functionSpecs: { api: { timeoutSeconds: 1 } },
     staticDir: web,
+    dashboardConnectSources: [S3_EMULATOR],
     logError: () => undefined,
   });
 });
@@ -473,6 +477,20 @@ describe('static files', () => {
     expect(await script.text()).toBe('console.log("app");');
     expect(await (await fetch(`${gateway.url}/docs/`)).text()).toContain('docs');
     expect(await (await fetch(`${gateway.url}/docs`)).text()).toContain('docs');
+  });
+
+  it("sends the dashboard's security headers with every file: a strict CSP, no framing, no referrer", async () => {
+    for (const path of ['/', '/app.js', '/docs/']) {
+      const response = await fetch(`${gateway.url}${path}`);
+      const expected = dashboardSecurityHeaders([S3_EMULATOR]);
+      for (const [name, value] of Object.entries(expected))
+        expect(response.headers.get(name), name).toBe(value);
+    }
+    const csp = (await fetch(`${gateway.url}/`)).headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain(`connect-src 'self' ${S3_EMULATOR}`);
+    expect(csp).not.toMatch(/unsafe-/);
   });
 
   it('answers a missing file with 404', async () => {

@@ -1,3 +1,5 @@
+// First: before any module builds a zod schema (see the module).
+import './zod-without-eval.ts';
 import { ApiClient } from './api/client.ts';
 import type { AppContext, Page } from './app-context.ts';
 import { loadConfig } from './config.ts';

@@ -9,6 +9,9 @@ export function statusBadge(status: string): HTMLElement {
 
 export function progressBar(done: number, total: number, label: string): HTMLElement {
   const pct = total === 0 ? 0 : Math.round((done / total) * 100);
+  // Set through the CSSOM: a `style` attribute is an inline style, which the CSP refuses.
+  const fill = h('div', { class: 'progress-fill' });
+  fill.style.width = `${pct}%`;
   return h(
     'div',
     { class: 'progress-wrap' },
@@ -23,7 +26,7 @@ export function progressBar(done: number, total: number, label: string): HTMLEle
         'aria-valuenow': done,
         'aria-valuetext': `${done} of ${total} done`,
       },
-      h('div', { class: 'progress-fill', style: `width: ${pct}%` }),
+      fill,
     ),
     h('span', { class: 'progress-text' }, `${done} / ${total}`),
   );
