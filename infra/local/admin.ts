@@ -195,6 +195,8 @@ async function withStore<T>(target: Target, work: (store: WorkspaceStore) => Pro
 
   await mkdir(target.dataDir, { recursive: true, mode: 0o700 });
   const claim = await claimDataDir(target.dataDir, 'admin');
+  // stderr: stdout's last line is the command's answer (a key), which scripts read.
+  for (const notice of claim.notices) console.error(notice);
   let dynamo: DynamoDbLocal | undefined;
   const cleanUp = async () => {
     await dynamo?.stop();
@@ -205,7 +207,7 @@ async function withStore<T>(target: Target, work: (store: WorkspaceStore) => Pro
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    dynamo = await startDataDirDynamoDb(target.dataDir);
+    dynamo = await startDataDirDynamoDb(target.dataDir, claim);
     await claim.update({ dynamodbEndpoint: dynamo.endpoint });
     const opened = await openLocalStore(dynamo.endpoint);
     try {

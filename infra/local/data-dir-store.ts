@@ -6,6 +6,7 @@ import { ensureTable } from '#shared/adapters/dynamodb/table.ts';
 import type { Store } from '#shared/ports/store.ts';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.ts';
 import { LOCAL_SDK_REGION } from './local-env.ts';
+import type { DataDirClaim } from './runtime-file.ts';
 
 /** The table `npm start` and the admin command use in DATA_DIR's DynamoDB Local. */
 export const LOCAL_TABLE_NAME = 'batch-calls-local';
@@ -16,11 +17,14 @@ export function resolveDataDir(value: string | undefined): string {
   return resolve(value && value.trim() !== '' ? value : '.data');
 }
 
-/** Starts DynamoDB Local persisting under DATA_DIR/dynamodb (the caller must hold DATA_DIR). */
-export async function startDataDirDynamoDb(dataDir: string): Promise<DynamoDbLocal> {
+/**
+ * Starts DynamoDB Local persisting under DATA_DIR/dynamodb. The caller must hold DATA_DIR; the JVM's
+ * pid goes into its claim at once, so a successor can stop that JVM if it outlives the caller.
+ */
+export async function startDataDirDynamoDb(dataDir: string, claim?: DataDirClaim): Promise<DynamoDbLocal> {
   const dbPath = join(dataDir, 'dynamodb');
   await mkdir(dbPath, { recursive: true });
-  return startDynamoDbLocal({ dbPath });
+  return startDynamoDbLocal({ dbPath, onSpawn: (pid) => claim?.update({ dynamodbPid: pid }) });
 }
 
 export interface OpenedStore {

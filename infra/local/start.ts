@@ -152,6 +152,7 @@ async function main(): Promise<number> {
     }
     throw error;
   }
+  for (const notice of claim.notices) console.log(notice);
 
   let dynamo: DynamoDbLocal | undefined;
   let opened: OpenedStore | undefined;
@@ -189,7 +190,7 @@ async function main(): Promise<number> {
 
   try {
     console.log(`Starting DynamoDB Local (data in ${join(config.dataDir, 'dynamodb')})…`);
-    dynamo = await startDataDirDynamoDb(config.dataDir);
+    dynamo = await startDataDirDynamoDb(config.dataDir, claim);
     await claim.update({ dynamodbEndpoint: dynamo.endpoint });
     opened = await openLocalStore(dynamo.endpoint, LOCAL_TABLE_NAME);
     const workspace = await ensureLocalWorkspace(opened.store, config.dataDir, config.apiKey);

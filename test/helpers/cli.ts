@@ -92,9 +92,19 @@ export function processesMatching(...parts: string[]): number[] {
   return pids;
 }
 
-/** DynamoDB Local JVMs serving the database of this DATA_DIR. */
+/**
+ * DynamoDB Local JVMs serving the database of this DATA_DIR: `java` processes only, not the shell
+ * watchdog that started one (its command line names the jar and the path too).
+ */
 export function dynamoJvmsOf(dataDir: string): number[] {
-  return processesMatching('DynamoDBLocal.jar', `${dataDir}/dynamodb`);
+  return processesMatching('DynamoDBLocal.jar', `${dataDir}/dynamodb`).filter((pid) => {
+    try {
+      const program = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? '';
+      return program === 'java' || program.endsWith('/java');
+    } catch {
+      return false;
+    }
+  });
 }
 
 export async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {

@@ -59,6 +59,8 @@ function parseBanner(output: string): Banner {
 let dataDir: string;
 let port: number;
 const started: Spawned[] = [];
+/** Every DATA_DIR of this file, for the clean-up. */
+const dataDirs: string[] = [];
 
 function startService(extraEnv: Record<string, string> = {}): Spawned {
   const env: Record<string, string | undefined> = { PORT: String(port), DATA_DIR: dataDir, ...extraEnv };
@@ -67,10 +69,13 @@ function startService(extraEnv: Record<string, string> = {}): Spawned {
   return spawned;
 }
 
-async function runtimeInfo(): Promise<{ pid: number; dynamodbEndpoint: string; apiUrl: string }> {
-  return JSON.parse(await readFile(join(dataDir, 'runtime.json'), 'utf8')) as {
+async function runtimeInfo(
+  dir = dataDir,
+): Promise<{ pid: number; dynamodbEndpoint: string; dynamodbPid: number; apiUrl: string }> {
+  return JSON.parse(await readFile(join(dir, 'runtime.json'), 'utf8')) as {
     pid: number;
     dynamodbEndpoint: string;
+    dynamodbPid: number;
     apiUrl: string;
   };
 }
@@ -84,6 +89,7 @@ async function get(path: string, apiKey: string): Promise<{ status: number; json
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'batch-calls-start-'));
+  dataDirs.push(dataDir);
   port = await freePort();
   // The caller's own settings must not leak into the child.
   for (const name of ['BATCH_CALLS_API_KEY', 'HOST', 'PUBLIC_BASE_URL', 'PORT', 'DATA_DIR'])
@@ -100,8 +106,10 @@ afterAll(async () => {
       }
     }
   }
-  for (const pid of dynamoJvmsOf(dataDir)) process.kill(pid, 'SIGKILL');
-  await rm(dataDir, { recursive: true, force: true });
+  for (const dir of dataDirs) {
+    for (const pid of dynamoJvmsOf(dir)) process.kill(pid, 'SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 describe('npm start', () => {
@@ -213,4 +221,37 @@ describe('npm start', () => {
     expect((await third.exited).code).toBe(0);
     expect(dynamoJvmsOf(dataDir)).toEqual([]);
   }, 240_000);
+
+  it('kill -9 of npm start takes its DynamoDB Local along, and a restart finds the data with one JVM', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'batch-calls-killed-'));
+    dataDirs.push(dir);
+    const env = { DATA_DIR: dir, PORT: String(await freePort()) };
+    const first = startService(env);
+    const banner = parseBanner(await first.waitFor(READY));
+    const created = await fetch(banner.curl.url, {
+      method: 'POST',
+      headers: banner.curl.headers,
+      body: banner.curl.body,
+    });
+    expect(created.status).toBe(202);
+    const batch = (await created.json()) as { id: string };
+    const runtime = await runtimeInfo(dir);
+    // runtime.json names the JVM (a successor stops it if it ever outlives its owner).
+    expect(dynamoJvmsOf(dir)).toEqual([runtime.dynamodbPid]);
+
+    // Only the Node process dies: no exit hook, no signal handler runs.
+    process.kill(runtime.pid, 'SIGKILL');
+    await waitUntil(() => dynamoJvmsOf(dir).length === 0, 20_000, 'the JVM followed its killed parent');
+
+    const second = startService(env);
+    await second.waitFor(READY);
+    expect(dynamoJvmsOf(dir)).toHaveLength(1);
+    const detail = await fetch(`${banner.curl.url}/${batch.id}`, {
+      headers: { authorization: `Bearer ${banner.apiKey}` },
+    });
+    expect(detail.status).toBe(200);
+    process.kill((await runtimeInfo(dir)).pid, 'SIGTERM');
+    expect((await second.exited).code).toBe(0);
+    expect(dynamoJvmsOf(dir)).toEqual([]);
+  }, 180_000);
 });
