@@ -116,7 +116,10 @@ function jvmPidOf(child: ChildProcess): Promise<number> {
       resolvePid(Number(line[1]));
     };
     child.stdout?.on('data', onData);
-    child.once('exit', () => reject(new Error('The DynamoDB Local watchdog exited before starting the JVM')));
+    // 'close' comes after the output has been read, so a pid printed just before exiting still counts.
+    child.once('close', () =>
+      reject(new Error('The DynamoDB Local watchdog exited before starting the JVM')),
+    );
   });
 }
 

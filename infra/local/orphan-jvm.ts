@@ -60,6 +60,8 @@ export async function stopOrphanDynamoDb(
   dataDir: string,
   graceMs = 3_000,
 ): Promise<OrphanOutcome> {
+  // runtime.json is a file anyone with DATA_DIR can edit: 0 or -1 would signal whole process groups.
+  if (!Number.isSafeInteger(pid) || pid <= 1) return 'not_running';
   const args = commandLineOf(pid);
   if (!args || !isDataDirDynamoDb(args, dataDir)) return 'not_running';
   const stillThere = () => {
