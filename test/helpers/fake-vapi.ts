@@ -80,7 +80,6 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-
 function endedReasonOf(to: string): string {
   const last = to.slice(-4);
   if (last === '0001') return 'customer-busy';
