@@ -163,6 +163,8 @@ describe('ElevenLabs Agents as the dialer', () => {
 
     // The calls carried the recipient's variables and our ref; each was placed once.
     const call = fake.calls().find((x) => x.to === '+14155551234');
+    // The batch's ringing timeout rides in telephony_call_config (seconds).
+    expect(call?.telephonyCallConfig).toEqual({ ringing_timeout_secs: 1 });
     expect(call?.dynamicVariables).toMatchObject({
       first_name: 'Alice',
       batch_calls_ref: refToString({
@@ -264,7 +266,7 @@ describe('ElevenLabs Agents as the dialer', () => {
     expect(requestsTo('+14155556101').map((r) => r.status)).toEqual([429, 200]);
   });
 
-  it('reconciles a call whose webhook never came (ElevenLabs sends it once)', async () => {
+  it('reconciles a call whose webhook never came (sent once: retries are opt-in)', async () => {
     const agentId = await agent(goodNumber);
     fake.faults.dropWebhooks = true;
     try {
