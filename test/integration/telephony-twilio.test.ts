@@ -116,6 +116,8 @@ describe('a batch through Twilio', () => {
       ['+14155550001', '+14155550002', '+14155550003', '+14155550004', '+14155551234', '+14155555678'].sort(),
     );
     for (const call of calls) expect(createsTo(call.to)).toHaveLength(1);
+    // Twilio ignores a parameter it does not know (warning 20001): we sent none.
+    expect(twilio.warnings()).toEqual([]);
 
     const alice = calls.find((call) => call.to === '+14155551234');
     expect(alice?.form).toMatchObject({
@@ -137,6 +139,24 @@ describe('a batch through Twilio', () => {
     for (const call of calls) for (const cb of call.callbacks) expect(cb.httpStatus).toBe(200);
     aliceCallbackUrl = statusCallback;
     aliceSid = alice?.sid ?? '';
+  });
+
+  it('the local Twilio ignores an unknown parameter with warning 20001, as Twilio documents', async () => {
+    const res = await fetch(`${twilio.url}/2010-04-01/Accounts/${ACCOUNT_SID}/Calls.json`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({
+        To: '+14155556801',
+        From: '+14155550100',
+        Url: TWIML_URL,
+        RingTimeout: '20',
+      }).toString(),
+    });
+    expect(res.status).toBe(201);
+    expect(twilio.warnings()).toEqual([{ code: 20001, parameters: ['RingTimeout'] }]);
   });
 
   it('refuses a callback with a bad or missing signature, and changes nothing with a good one', async () => {
