@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refToString } from '#shared/adapters/telephony/call-ref-codec.ts';
-import { signElevenLabsWebhook } from '#shared/adapters/telephony/elevenlabs-wire.ts';
+import { elevenLabsSignature } from '../helpers/fake-elevenlabs-schema.ts';
 import { startFakeElevenLabs, type FakeElevenLabs } from '../helpers/fake-elevenlabs.ts';
 import { client, type TestClient } from '../helpers/http-client.ts';
 import { startLocalService } from '../helpers/local-service.ts';
@@ -242,9 +242,9 @@ describe('ElevenLabs Agents as the dialer', () => {
         body,
       });
     expect((await post(null)).status).toBe(401);
-    expect((await post(signElevenLabsWebhook('not-the-secret', body, new Date()))).status).toBe(401);
+    expect((await post(elevenLabsSignature('not-the-secret', body, new Date()))).status).toBe(401);
     expect(
-      (await post(signElevenLabsWebhook(WEBHOOK_SECRET, body, new Date(Date.now() - 40 * 60_000)))).status,
+      (await post(elevenLabsSignature(WEBHOOK_SECRET, body, new Date(Date.now() - 40 * 60_000)))).status,
     ).toBe(401);
     expect((await post('t=1,v0=00')).status).toBe(401);
   });

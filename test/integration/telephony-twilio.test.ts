@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { paramsFromRecord, twilioSignature } from '#shared/adapters/telephony/twilio-signature.ts';
+import { twilioRequestSignature } from '../helpers/fake-twilio-schema.ts';
 import { startFakeTwilio, type FakeTwilio } from '../helpers/fake-twilio.ts';
 import { client, type TestClient } from '../helpers/http-client.ts';
 import { startLocalService } from '../helpers/local-service.ts';
@@ -177,11 +177,9 @@ describe('a batch through Twilio', () => {
         },
         body: new URLSearchParams(params).toString(),
       });
-    expect(
-      (await post(twilioSignature('not-the-token', aliceCallbackUrl, paramsFromRecord(params)))).status,
-    ).toBe(401);
+    expect((await post(twilioRequestSignature('not-the-token', aliceCallbackUrl, params))).status).toBe(401);
     expect((await post(null)).status).toBe(401);
-    const genuine = await post(twilioSignature(AUTH_TOKEN, aliceCallbackUrl, paramsFromRecord(params)));
+    const genuine = await post(twilioRequestSignature(AUTH_TOKEN, aliceCallbackUrl, params));
     expect(genuine.status).toBe(200);
     expect(await genuine.json()).toMatchObject({ received: 1, results: ['duplicate'] });
   });
