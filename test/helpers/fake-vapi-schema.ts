@@ -120,11 +120,75 @@ export function vapiValidationMessages(error: z.ZodError): string[] {
       for (const key of issue.keys) messages.push(`${prefix}property ${key} should not exist`);
       continue;
     }
-    const field = parent.join('.');
-    const text = issue.message.startsWith(parent.at(-1) ?? '\0')
-      ? issue.message
-      : `${field} ${issue.message}`;
+    // class-validator names the property, then its parents are prefixed: `customer.number must be …`.
+    const name = parent.at(-1) ?? '';
+    const text = issue.message.startsWith(name) ? issue.message : `${name} ${issue.message}`;
     messages.push(parent.length > 1 ? `${parent.slice(0, -1).join('.')}.${text}` : text);
   }
   return messages;
 }
+
+/**
+ * What the fake sends is checked against Vapi's documented server messages before it leaves, so the
+ * fake cannot drift from the docs: `src/api/types/ServerMessage.ts` (`{message}`),
+ * `ServerMessageStatusUpdate.ts`, `ServerMessageEndOfCallReport.ts` (`endedReason`, `artifact` and
+ * `analysis` required), `Call.ts` (`id`, `orgId`, `createdAt`, `updatedAt` required), `Artifact.ts`,
+ * `Analysis.ts` (`successEvaluation` is a string).
+ */
+const callSchema = z.strictObject({
+  id: z.string(),
+  orgId: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  type: z.enum(['inboundPhoneCall', 'outboundPhoneCall', 'webCall', 'vapi.websocketCall']).optional(),
+  status: z.string().optional(),
+  endedReason: z.string().optional(),
+  startedAt: z.string().optional(),
+  endedAt: z.string().optional(),
+  assistantId: z.string().optional(),
+  assistantOverrides: assistantOverridesSchema.optional(),
+  phoneNumberId: z.string().optional(),
+  customer: customerSchema.optional(),
+  artifact: z.unknown().optional(),
+  analysis: z.unknown().optional(),
+});
+
+const artifactSchema = z.strictObject({
+  messages: z.array(z.looseObject({ role: z.string(), message: z.string().optional() })).optional(),
+  transcript: z.string().optional(),
+  recordingUrl: z.string().optional(),
+});
+
+const analysisSchema = z.strictObject({
+  summary: z.string().optional(),
+  structuredData: z.record(z.string(), z.unknown()).optional(),
+  successEvaluation: z.string().optional(),
+});
+
+const envelopeCommon = {
+  timestamp: z.number().optional(),
+  call: callSchema.optional(),
+  customer: customerSchema.optional(),
+  phoneNumber: z.unknown().optional(),
+};
+
+export const serverMessageSchema = z.strictObject({
+  message: z.discriminatedUnion('type', [
+    z.strictObject({
+      ...envelopeCommon,
+      type: z.literal('status-update'),
+      status: z.enum(['scheduled', 'queued', 'ringing', 'in-progress', 'forwarding', 'ended']),
+      endedReason: z.string().optional(),
+    }),
+    z.strictObject({
+      ...envelopeCommon,
+      type: z.literal('end-of-call-report'),
+      endedReason: z.string(),
+      artifact: artifactSchema,
+      analysis: analysisSchema,
+      cost: z.number().optional(),
+      startedAt: z.string().optional(),
+      endedAt: z.string().optional(),
+    }),
+  ]),
+});

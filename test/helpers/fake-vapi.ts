@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { createCallDtoSchema, vapiValidationMessages, type CreateCallDto } from './fake-vapi-schema.ts';
+import {
+  createCallDtoSchema,
+  serverMessageSchema,
+  vapiValidationMessages,
+  type CreateCallDto,
+} from './fake-vapi-schema.ts';
 
 /**
  * A local server that behaves like Vapi, per its documented contract (not per our adapter):
@@ -120,22 +125,26 @@ export async function startFakeVapi(options: FakeVapiOptions): Promise<FakeVapi>
 
   async function serverMessage(call: Record<string, unknown>, message: Record<string, unknown>) {
     if (faults.dropServerMessages || fake.serverUrl === null) return;
+    const phoneNumberId = String(call.phoneNumberId);
+    const envelope = {
+      message: {
+        ...message,
+        timestamp: Date.now(),
+        call,
+        customer: call.customer,
+        phoneNumber: { id: phoneNumberId, number: options.phoneNumbers[phoneNumberId]?.number },
+      },
+    };
+    // JSON drops what is undefined, as Vapi's serializer does; then it must be a documented message
+    // (outside the try: a fake that drifts from the docs must fail the test, not pass as "lost").
+    const body = JSON.stringify(envelope);
+    serverMessageSchema.parse(JSON.parse(body));
     let status: number;
     try {
-      const phoneNumberId = String(call.phoneNumberId);
-      const envelope = {
-        message: {
-          ...message,
-          timestamp: Date.now(),
-          call,
-          customer: call.customer,
-          phoneNumber: { id: phoneNumberId, number: options.phoneNumbers[phoneNumberId]?.number },
-        },
-      };
       const res = await fetch(fake.serverUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...authHeaders() },
-        body: JSON.stringify(envelope),
+        body,
       });
       status = res.status;
       await res.body?.cancel();

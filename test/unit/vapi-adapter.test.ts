@@ -6,6 +6,7 @@ import { createVapiDialer } from '#shared/adapters/telephony/vapi-dialer.ts';
 import { vapiOutcome, verifyVapiSecret } from '#shared/adapters/telephony/vapi-wire.ts';
 import { freePort } from '#infra/local/dynamodb-local.ts';
 import type { PlaceCallInput, ProviderCallbackRequest } from '#shared/ports/dialer.ts';
+import { serverMessageSchema } from '../helpers/fake-vapi-schema.ts';
 import { startFakeVapi, type FakeVapi } from '../helpers/fake-vapi.ts';
 
 const SECRET = 'vapi_server_secret';
@@ -244,12 +245,28 @@ describe('Vapi dialer over HTTP', () => {
     const nested = await post({ ...good, customer: { number: '+14155551299', phone: 'x' } });
     expect(nested.body).toMatchObject({ message: ['customer.property phone should not exist'] });
     const typed = await post({ ...good, assistantOverrides: { variableValues: 'first_name=A' } });
-    expect(typed.status).toBe(400);
-    expect(JSON.stringify(typed.body)).toContain('assistantOverrides.variableValues');
+    expect(typed).toMatchObject({
+      status: 400,
+      body: { message: [expect.stringMatching(/^assistantOverrides\.variableValues /)] },
+    });
     const notE164 = await post({ ...good, customer: { number: '4155551299' } });
     expect(notE164.body).toMatchObject({
       message: ['customer.number must be a valid phone number in the E.164 format.'],
     });
+  });
+
+  it("the local Vapi's server messages must be documented ones (checked before they are sent)", () => {
+    const report = { type: 'end-of-call-report', endedReason: 'customer-busy', artifact: {}, analysis: {} };
+    const call = { id: 'c', orgId: 'o', createdAt: 't', updatedAt: 't' };
+    expect(serverMessageSchema.safeParse({ message: { ...report, call } }).success).toBe(true);
+    // ServerMessageEndOfCallReport has no durationSeconds; a Call has no metadata; analysis is required.
+    expect(serverMessageSchema.safeParse({ message: { ...report, durationSeconds: 3 } }).success).toBe(false);
+    expect(
+      serverMessageSchema.safeParse({ message: { ...report, call: { ...call, metadata: {} } } }).success,
+    ).toBe(false);
+    expect(serverMessageSchema.safeParse({ message: { ...report, analysis: undefined } }).success).toBe(
+      false,
+    );
   });
 
   it('maps every failure to the right result', async () => {
