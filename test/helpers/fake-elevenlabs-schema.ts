@@ -80,3 +80,42 @@ export function elevenLabsSignature(secret: string, rawBody: string, at = new Da
   const digest = createHmac('sha256', secret).update(`${t}.${rawBody}`).digest('hex');
   return `t=${t},v0=${digest}`;
 }
+
+/**
+ * What the fake sends is checked against the documented shapes before it leaves, so the fake cannot
+ * drift from the docs. `post_call_transcription`'s `data` is "the same format as the GET Conversation
+ * response" (post-call-webhooks page): `GetConversationResponseModel` (`src/serialization/types/`:
+ * `agent_id`, `status` ∈ initiated | in-progress | processing | done | failed, `metadata` with
+ * `start_time_unix_secs` and `call_duration_secs`, `conversation_id`, `has_audio`, `has_user_audio`,
+ * `has_response_audio`, `transcript` turns with `role` and `time_in_call_secs`). A
+ * `call_initiation_failure`'s `data` names `agent_id`, `conversation_id`, `failure_reason` and the
+ * telephony provider's `metadata`.
+ */
+export const conversationSchema = z.looseObject({
+  agent_id: z.string(),
+  status: z.enum(['initiated', 'in-progress', 'processing', 'done', 'failed']),
+  metadata: z.looseObject({ start_time_unix_secs: z.number(), call_duration_secs: z.number() }),
+  conversation_id: z.string(),
+  has_audio: z.boolean(),
+  has_user_audio: z.boolean(),
+  has_response_audio: z.boolean(),
+  transcript: z.array(z.looseObject({ role: z.enum(['user', 'agent']), time_in_call_secs: z.number() })),
+});
+
+export const webhookSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('post_call_transcription'),
+    event_timestamp: z.number().int(),
+    data: conversationSchema,
+  }),
+  z.strictObject({
+    type: z.literal('call_initiation_failure'),
+    event_timestamp: z.number().int(),
+    data: z.strictObject({
+      agent_id: z.string(),
+      conversation_id: z.string(),
+      failure_reason: z.string(),
+      metadata: z.strictObject({ type: z.enum(['twilio', 'sip']), body: z.record(z.string(), z.unknown()) }),
+    }),
+  }),
+]);

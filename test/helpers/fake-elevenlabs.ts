@@ -6,6 +6,7 @@ import {
   sipTrunkOutboundCallSchema,
   twilioOutboundCallSchema,
   validationDetail,
+  webhookSchema,
 } from './fake-elevenlabs-schema.ts';
 
 /**
@@ -134,6 +135,8 @@ export async function startFakeElevenLabs(options: FakeElevenLabsOptions): Promi
   async function postWebhook(type: string, conversationId: string, data: unknown) {
     if (faults.dropWebhooks || fake.webhookUrl === null) return;
     const body = JSON.stringify({ type, event_timestamp: Math.floor(Date.now() / 1000), data });
+    // A fake drifting from the documented payload fails the test (thrown outside any catch).
+    webhookSchema.parse(JSON.parse(body));
     let status: number;
     try {
       const res = await fetch(fake.webhookUrl, {
@@ -157,6 +160,9 @@ export async function startFakeElevenLabs(options: FakeElevenLabsOptions): Promi
       agent_id: call.agentId,
       conversation_id: call.conversationId,
       status: call.status,
+      has_audio: false,
+      has_user_audio: false,
+      has_response_audio: false,
       ...call.conversation,
     };
   }
@@ -240,6 +246,8 @@ export async function startFakeElevenLabs(options: FakeElevenLabsOptions): Promi
           dynamic_variables: { ...vars, system__call_duration_secs: duration },
         },
         has_audio: true,
+        has_user_audio: !voicemail,
+        has_response_audio: true,
       };
       // Analysis runs after the call; the webhook follows it.
       later(Math.min(100, callMs / 3), async () => {
