@@ -116,3 +116,66 @@ export function retellSignature(apiKey: string, rawBody: string, timestampMs = D
     .digest('hex');
   return `v=${timestampMs},d=${digest}`;
 }
+
+/**
+ * The call object of a webhook ("the same content you would receive when you fetch the call details
+ * using the get-call API", docs.retellai.com/features/webhook): retell-sdk `PhoneCallResponse`
+ * (`src/resources/call.ts`), every documented property, the required ones typed.
+ */
+const phoneCallSchema = z.strictObject({
+  agent_id: z.string(),
+  agent_version: z.number(),
+  call_id: z.string(),
+  call_status: z.enum(['registered', 'not_connected', 'ongoing', 'ended', 'error']),
+  call_type: z.literal('phone_call'),
+  direction: z.enum(['inbound', 'outbound']),
+  from_number: z.string(),
+  to_number: z.string(),
+  agent_name: any,
+  agent_tag: any,
+  call_analysis: z
+    .strictObject({
+      call_successful: z.boolean().optional(),
+      call_summary: z.string().optional(),
+      custom_analysis_data: z.unknown().optional(),
+      in_voicemail: z.boolean().optional(),
+      user_sentiment: z.enum(['Negative', 'Positive', 'Neutral', 'Unknown']).optional(),
+    })
+    .optional(),
+  call_cost: any,
+  collected_dynamic_variables: any,
+  custom_sip_headers: any,
+  data_storage_setting: any,
+  disconnection_reason: z.string().optional(),
+  duration_ms: z.number().optional(),
+  end_timestamp: z.number().optional(),
+  knowledge_base_retrieved_contents_url: any,
+  latency: any,
+  llm_token_usage: any,
+  metadata: any,
+  opt_in_signed_url: any,
+  public_log_url: any,
+  recording_multi_channel_url: any,
+  recording_url: z.string().optional(),
+  retell_llm_dynamic_variables: z.record(z.string(), z.string()).optional(),
+  scrubbed_recording_multi_channel_url: any,
+  scrubbed_recording_url: any,
+  scrubbed_transcript_with_tool_calls: any,
+  start_timestamp: z.number().optional(),
+  telephony_identifier: any,
+  transcript: z.string().optional(),
+  transcript_object: z.array(z.looseObject({ role: z.string(), content: z.string() })).optional(),
+  transcript_with_tool_calls: any,
+  transfer_destination: any,
+  transfer_end_timestamp: any,
+});
+
+/**
+ * A webhook as the fake sends it (docs.retellai.com/features/webhook-overview): `{event, call}`;
+ * `call_ended` carries "all fields from the call object except call_analysis".
+ */
+export const webhookSchema = z.discriminatedUnion('event', [
+  z.strictObject({ event: z.literal('call_started'), call: phoneCallSchema }),
+  z.strictObject({ event: z.literal('call_ended'), call: phoneCallSchema.omit({ call_analysis: true }) }),
+  z.strictObject({ event: z.literal('call_analyzed'), call: phoneCallSchema }),
+]);

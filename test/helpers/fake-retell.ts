@@ -6,6 +6,7 @@ import {
   RETELL_ERRORS,
   retellSignature,
   type CreatePhoneCallParams,
+  webhookSchema,
 } from './fake-retell-schema.ts';
 
 /**
@@ -120,6 +121,8 @@ export async function startFakeRetell(options: FakeRetellOptions): Promise<FakeR
     if (dropped.has(`${entry.call.to_number} ${event}`) || webhookUrl === null) return;
     const target = webhookUrl;
     const body = JSON.stringify({ event, call });
+    // A fake drifting from the documented payload fails the test (thrown outside any catch).
+    webhookSchema.parse(JSON.parse(body));
     const previous = chains.get(entry.call.call_id) ?? Promise.resolve();
     const next = previous.then(async () => {
       for (let attempt = 0; attempt < 3 && !closing; attempt++) {
