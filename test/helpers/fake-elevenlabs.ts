@@ -1,16 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { signElevenLabsWebhook } from '#shared/adapters/telephony/elevenlabs-wire.ts';
+import {
+  elevenLabsSignature,
+  sipTrunkOutboundCallSchema,
+  twilioOutboundCallSchema,
+  validationDetail,
+  webhookSchema,
+} from './fake-elevenlabs-schema.ts';
 
 /**
- * A local server that behaves like ElevenLabs Agents for our adapter, per its documented contract:
- * `POST /v1/convai/{twilio|sip-trunk}/outbound-call` (header `xi-api-key`; `agent_id`,
- * `agent_phone_number_id`, `to_number`, `conversation_initiation_client_data.dynamic_variables`;
- * 200 `{success, message, conversation_id, callSid | sip_call_id}`, 401 for a bad key, 422 FastAPI
- * validation errors, 404 for an unknown agent or number), `GET /v1/convai/phone-numbers/{id}`,
- * `GET /v1/convai/conversations/{id}`, and the post-call webhooks (`post_call_transcription`,
- * `call_initiation_failure`) signed with `ElevenLabs-Signature: t=…,v0=…`, sent once, no retry.
+ * A local server that behaves like ElevenLabs Agents, per its documented contract (not per our
+ * adapter): `POST /v1/convai/{twilio|sip-trunk}/outbound-call` (header `xi-api-key`; the body
+ * validated strictly against the SDK's request types, see `fake-elevenlabs-schema.ts`: 422
+ * `{detail: [{loc, msg, type}]}` for a missing, mistyped or unknown field; 200 `{success, message,
+ * conversation_id, callSid | sip_call_id}`, 401 for a bad key, 404 for an unknown agent or number),
+ * `GET /v1/convai/phone-numbers/{id}`, `GET /v1/convai/conversations/{id}`, and the post-call webhooks
+ * (elevenlabs.io/docs/eleven-agents/workflows/post-call-webhooks: `post_call_transcription`,
+ * `call_initiation_failure`, each `{type, event_timestamp, data}`) signed with `ElevenLabs-Signature:
+ * t=…,v0=…`. Each is sent once: retries are opt-in per webhook in ElevenLabs (off by default,
+ * elevenlabs.io/docs/eleven-api/resources/webhooks) and this fake models the default.
+ * `telephony_call_config.ringing_timeout_secs` bounds how long a 0002 number rings (scaled down).
  *
  * The called number's last four digits choose the outcome, as in the simulated network: 0001 busy,
  * 0002 no-answer, 0003 a failure ElevenLabs reports as "unknown", 0004 voicemail; 9999 is a number
@@ -37,6 +47,8 @@ export interface FakeElevenLabsCall {
   to: string;
   path: string;
   dynamicVariables: Record<string, unknown>;
+  /** The request's `telephony_call_config`, as sent. */
+  telephonyCallConfig: { ringing_timeout_secs?: number | undefined } | undefined;
   status: 'initiated' | 'in-progress' | 'processing' | 'done' | 'failed';
   placedAt: number;
 }
@@ -123,13 +135,15 @@ export async function startFakeElevenLabs(options: FakeElevenLabsOptions): Promi
   async function postWebhook(type: string, conversationId: string, data: unknown) {
     if (faults.dropWebhooks || fake.webhookUrl === null) return;
     const body = JSON.stringify({ type, event_timestamp: Math.floor(Date.now() / 1000), data });
+    // A fake drifting from the documented payload fails the test (thrown outside any catch).
+    webhookSchema.parse(JSON.parse(body));
     let status: number;
     try {
       const res = await fetch(fake.webhookUrl, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          'ElevenLabs-Signature': signElevenLabsWebhook(options.webhookSecret, body, new Date()),
+          'ElevenLabs-Signature': elevenLabsSignature(options.webhookSecret, body),
         },
         body,
       });
@@ -146,6 +160,9 @@ export async function startFakeElevenLabs(options: FakeElevenLabsOptions): Promi
       agent_id: call.agentId,
       conversation_id: call.conversationId,
       status: call.status,
+      has_audio: false,
+      has_user_audio: false,
+      has_response_audio: false,
       ...call.conversation,
     };
   }
@@ -155,7 +172,10 @@ export async function startFakeElevenLabs(options: FakeElevenLabsOptions): Promi
     later(callMs / 3, () => {
       if (call.outcome === 'answered' || call.outcome === 'voicemail') call.status = 'in-progress';
     });
-    later(callMs, async () => {
+    // Nobody answers: it rings for ringing_timeout_secs (ElevenLabs leaves the default to the
+    // telephony provider: Twilio's is 60 s), scaled down 60× so a test stays short.
+    const ringsMs = Math.max(50, ((call.telephonyCallConfig?.ringing_timeout_secs ?? 60) * 1000) / 60);
+    later(call.outcome === 'no-answer' ? ringsMs : callMs, async () => {
       const started = Math.floor(call.placedAt / 1000);
       if (call.outcome === 'busy' || call.outcome === 'no-answer' || call.outcome === 'unknown') {
         call.status = 'failed';
@@ -226,6 +246,8 @@ export async function startFakeElevenLabs(options: FakeElevenLabsOptions): Promi
           dynamic_variables: { ...vars, system__call_duration_secs: duration },
         },
         has_audio: true,
+        has_user_audio: !voicemail,
+        has_response_audio: true,
       };
       // Analysis runs after the call; the webhook follows it.
       later(Math.min(100, callMs / 3), async () => {
@@ -247,30 +269,17 @@ export async function startFakeElevenLabs(options: FakeElevenLabsOptions): Promi
       });
     }
     const to = typeof body.to_number === 'string' ? body.to_number : null;
-    const missing = ['agent_id', 'agent_phone_number_id', 'to_number'].filter(
-      (key) => typeof body[key] !== 'string',
+    const transport = path.includes('/sip-trunk/') ? 'sip_trunk' : 'twilio';
+    const parsed = (transport === 'twilio' ? twilioOutboundCallSchema : sipTrunkOutboundCallSchema).safeParse(
+      body,
     );
-    const client = body.conversation_initiation_client_data as
-      { dynamic_variables?: Record<string, unknown> } | undefined;
-    const vars = client?.dynamic_variables ?? {};
-    const badVar = Object.entries(vars).find(([, v]) => !['string', 'number', 'boolean'].includes(typeof v));
-    if (missing.length > 0 || badVar) {
+    if (!parsed.success) {
       record(to, 422);
-      return send(res, 422, {
-        detail: [
-          ...missing.map((key) => ({ type: 'missing', loc: ['body', key], msg: 'Field required' })),
-          ...(badVar
-            ? [
-                {
-                  type: 'string_type',
-                  loc: ['body', 'conversation_initiation_client_data', 'dynamic_variables', badVar[0]],
-                  msg: 'Input should be a valid string',
-                },
-              ]
-            : []),
-        ],
-      });
+      return send(res, 422, { detail: validationDetail(parsed.error) });
     }
+    const request = parsed.data;
+    const vars: Record<string, unknown> =
+      request.conversation_initiation_client_data?.dynamic_variables ?? {};
     if (faults.rateLimitNext > 0) {
       faults.rateLimitNext--;
       record(to, 429);
@@ -279,8 +288,8 @@ export async function startFakeElevenLabs(options: FakeElevenLabsOptions): Promi
         detail: { status: 'too_many_concurrent_requests', message: 'Too many requests' },
       });
     }
-    const agentId = body.agent_id as string;
-    const phone = options.phoneNumbers[body.agent_phone_number_id as string];
+    const agentId = request.agent_id;
+    const phone = options.phoneNumbers[request.agent_phone_number_id];
     if (!options.agents[agentId]) {
       record(to, 404);
       return send(res, 404, { detail: { status: 'agent_not_found', message: 'Agent not found' } });
@@ -291,7 +300,6 @@ export async function startFakeElevenLabs(options: FakeElevenLabsOptions): Promi
         detail: { status: 'phone_number_not_found', message: 'Phone number not found' },
       });
     }
-    const transport = path.includes('/sip-trunk/') ? 'sip_trunk' : 'twilio';
     if (phone.provider !== transport) {
       record(to, 400);
       return send(res, 400, {
@@ -320,6 +328,7 @@ export async function startFakeElevenLabs(options: FakeElevenLabsOptions): Promi
       to,
       path,
       dynamicVariables: vars,
+      telephonyCallConfig: request.telephony_call_config,
       status: 'initiated',
       placedAt: Date.now(),
       agentId,
@@ -413,14 +422,17 @@ export async function startFakeElevenLabs(options: FakeElevenLabsOptions): Promi
     webhookUrl: null,
     faults,
     calls: () =>
-      [...calls.values()].map(({ conversationId, to, path, dynamicVariables, status, placedAt }) => ({
-        conversationId,
-        to,
-        path,
-        dynamicVariables,
-        status,
-        placedAt,
-      })),
+      [...calls.values()].map(
+        ({ conversationId, to, path, dynamicVariables, telephonyCallConfig, status, placedAt }) => ({
+          conversationId,
+          to,
+          path,
+          dynamicVariables,
+          telephonyCallConfig,
+          status,
+          placedAt,
+        }),
+      ),
     outboundRequests: () => [...outbound],
     webhooks: () => [...webhooks],
     close: async () => {

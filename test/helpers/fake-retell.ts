@@ -1,14 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { RETELL_SIGNATURE_HEADER, signRetellWebhook } from '#shared/adapters/telephony/retell-signature.ts';
+import {
+  createPhoneCallSchema,
+  RETELL_ERRORS,
+  retellSignature,
+  type CreatePhoneCallParams,
+  webhookSchema,
+} from './fake-retell-schema.ts';
 
 /**
  * A local Retell, as its API reference describes it, for tests over real HTTP: `POST
- * /v2/create-phone-call` (Bearer API key, JSON, 201 with the call object), `GET /v2/get-call/{call_id}`,
- * and the webhooks `call_started`, `call_ended` (the call object without `call_analysis`) and
- * `call_analyzed` (with it), each `{event, call}` signed with `x-retell-signature` by the API key and
- * retried up to 3 times when not answered 2xx.
+ * /v2/create-phone-call` (Bearer API key, JSON validated strictly against `CallCreatePhoneCallParams`,
+ * see `fake-retell-schema.ts`; 201 with the call object), `GET /v2/get-call/{call_id}`, and the
+ * webhooks (docs.retellai.com/features/webhook-overview): `call_started` (not for a call that never
+ * connected), `call_ended` ("all fields from the call object except call_analysis") and
+ * `call_analyzed` (with it), each `{event, call}` signed with `x-retell-signature` by the API key,
+ * with a 10 s timeout and "retried, up to 3 times" when not answered 2xx. `metadata` and
+ * `retell_llm_dynamic_variables` are omitted from the call when the create did not give them.
+ * `agent_override.agent.ring_duration_ms` (30 s by default) bounds how long 0002 rings.
  *
  * The called number's last four digits pick the `disconnection_reason`: 0001 dial_busy, 0002
  * dial_no_answer, 0003 dial_failed, 0004 voicemail_reached, 0005 invalid_destination; any other number
@@ -38,7 +48,7 @@ export interface FakeRetellOptions {
 
 export interface FakeRetellCall {
   call: Record<string, unknown> & { call_id: string; to_number: string };
-  request: Record<string, unknown>;
+  request: CreatePhoneCallParams;
   webhooks: Array<{ event: string; httpStatus: number | null; tries: number }>;
 }
 
@@ -56,7 +66,6 @@ export interface FakeRetell {
   close(): Promise<void>;
 }
 
-const E164 = /^\+[1-9]\d{6,14}$/;
 const NOT_CONNECTED: Record<string, string> = {
   '0001': 'dial_busy',
   '0002': 'dial_no_answer',
@@ -112,6 +121,8 @@ export async function startFakeRetell(options: FakeRetellOptions): Promise<FakeR
     if (dropped.has(`${entry.call.to_number} ${event}`) || webhookUrl === null) return;
     const target = webhookUrl;
     const body = JSON.stringify({ event, call });
+    // A fake drifting from the documented payload fails the test (thrown outside any catch).
+    webhookSchema.parse(JSON.parse(body));
     const previous = chains.get(entry.call.call_id) ?? Promise.resolve();
     const next = previous.then(async () => {
       for (let attempt = 0; attempt < 3 && !closing; attempt++) {
@@ -121,7 +132,7 @@ export async function startFakeRetell(options: FakeRetellOptions): Promise<FakeR
             method: 'POST',
             headers: {
               'content-type': 'application/json',
-              [RETELL_SIGNATURE_HEADER]: signRetellWebhook(options.apiKey, body, new Date()),
+              'x-retell-signature': retellSignature(options.apiKey, body),
             },
             body,
             signal: AbortSignal.timeout(10_000),
@@ -145,7 +156,7 @@ export async function startFakeRetell(options: FakeRetellOptions): Promise<FakeR
     return copy;
   }
 
-  function run(entry: FakeRetellCall, agent: FakeRetellAgent, vars: Record<string, string>) {
+  function run(entry: FakeRetellCall, agent: FakeRetellAgent, vars: Record<string, string>, ringMs: number) {
     const { call } = entry;
     const last4 = call.to_number.slice(-4);
     const notConnected = NOT_CONNECTED[last4];
@@ -155,7 +166,8 @@ export async function startFakeRetell(options: FakeRetellOptions): Promise<FakeR
         sendWebhook(entry, 'call_analyzed', { ...call });
       });
     if (notConnected) {
-      later(last4 === '0002' ? 500 : 150, () => {
+      // Nobody answers: it rings for ring_duration_ms (scaled down 60×, so a test stays short).
+      later(last4 === '0002' ? Math.max(50, ringMs / 60) : 150, () => {
         Object.assign(call, {
           call_status: 'not_connected',
           disconnection_reason: notConnected,
@@ -221,31 +233,28 @@ export async function startFakeRetell(options: FakeRetellOptions): Promise<FakeR
       entry.status = status;
       retellError(res, status, message);
     };
-    if (req.headers.authorization !== `Bearer ${options.apiKey}`) return reply(401, 'Invalid API key');
+    if (req.headers.authorization !== `Bearer ${options.apiKey}`)
+      return reply(401, RETELL_ERRORS.unauthorized);
     if (faults.rateLimit > 0) {
       faults.rateLimit--;
-      return reply(429, 'Too many requests, please slow down');
+      return reply(429, RETELL_ERRORS.rateLimited);
     }
     if (faults.fail > 0) {
       faults.fail--;
-      return reply(500, 'Internal server error');
+      return reply(500, RETELL_ERRORS.internal);
     }
-    const { from_number: from, to_number: to, override_agent_id: agentId } = body;
-    if (typeof from !== 'string' || !E164.test(from))
-      return reply(400, 'from_number must be an E.164 number');
-    if (typeof to !== 'string' || !E164.test(to)) return reply(400, 'to_number must be an E.164 number');
+    const parsed = createPhoneCallSchema.safeParse(body);
+    if (!parsed.success) {
+      log(`fake retell: refused ${JSON.stringify(parsed.error.issues.map((i) => i.path.join('.')))}`);
+      return reply(400, RETELL_ERRORS.badRequest);
+    }
+    const request = parsed.data;
+    const { from_number: from, to_number: to, override_agent_id: agentId } = request;
     if (!options.numbers.includes(from)) return reply(404, `Phone number ${from} not found`);
-    if (typeof agentId !== 'string' || !Object.hasOwn(options.agents, agentId)) {
+    if (agentId === undefined || !Object.hasOwn(options.agents, agentId)) {
       return reply(404, 'Agent not found');
     }
-    const vars = body.retell_llm_dynamic_variables ?? {};
-    if (typeof vars !== 'object' || vars === null || Array.isArray(vars)) {
-      return reply(400, 'retell_llm_dynamic_variables must be an object');
-    }
-    for (const [key, value] of Object.entries(vars)) {
-      if (typeof value !== 'string')
-        return reply(400, `retell_llm_dynamic_variables.${key} must be a string`);
-    }
+    const vars = request.retell_llm_dynamic_variables;
     const agent = options.agents[agentId];
     if (!agent) return reply(404, 'Agent not found');
     const call: FakeRetellCall['call'] = {
@@ -257,12 +266,12 @@ export async function startFakeRetell(options: FakeRetellOptions): Promise<FakeR
       direction: 'outbound',
       from_number: from,
       to_number: to,
-      metadata: body.metadata ?? {},
-      retell_llm_dynamic_variables: vars,
+      ...(request.metadata === undefined ? {} : { metadata: request.metadata }),
+      ...(vars === undefined ? {} : { retell_llm_dynamic_variables: vars }),
     };
-    const fake: FakeRetellCall = { call, request: body, webhooks: [] };
+    const fake: FakeRetellCall = { call, request, webhooks: [] };
     calls.set(call.call_id, fake);
-    run(fake, agent, vars as Record<string, string>);
+    run(fake, agent, vars ?? {}, request.agent_override?.agent?.ring_duration_ms ?? 30_000);
     entry.status = 201;
     const answer = JSON.stringify(call);
     if (faults.hang > 0) {
@@ -282,7 +291,7 @@ export async function startFakeRetell(options: FakeRetellOptions): Promise<FakeR
       if (path === '/v2/create-phone-call' && req.method === 'POST') return createCall(req, res);
       if (getOne?.[1] && req.method === 'GET') {
         if (req.headers.authorization !== `Bearer ${options.apiKey}`)
-          return retellError(res, 401, 'Invalid API key');
+          return retellError(res, 401, RETELL_ERRORS.unauthorized);
         const found = calls.get(decodeURIComponent(getOne[1]));
         if (!found) return retellError(res, 404, 'Call not found');
         res.writeHead(200, { 'content-type': 'application/json' });

@@ -2,17 +2,22 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
-  formParams,
-  paramsFromRecord,
-  twilioSignature,
-} from '#shared/adapters/telephony/twilio-signature.ts';
+  CALL_CREATE_PARAMETERS,
+  MACHINE_DETECTION,
+  STATUS_CALLBACK_EVENTS,
+  TIMEOUT_SECONDS,
+  twilioRequestSignature,
+} from './fake-twilio-schema.ts';
 
 /**
  * A local Twilio Programmable Voice, as its documentation describes it, for tests over real HTTP:
  * `POST /2010-04-01/Accounts/{AccountSid}/Calls.json` (form-encoded, basic auth AccountSid:AuthToken,
- * Twilio's error bodies `{code, message, more_info, status}` and codes), `GET …/Calls/{CallSid}.json`,
- * and each call's status callbacks (the requested `StatusCallbackEvent`s, the final one always),
- * form-encoded and signed with `X-Twilio-Signature` over the StatusCallback URL as given.
+ * Twilio's error bodies `{code, message, more_info, status}` and codes; the parameters checked
+ * against twilio-node's `CallListInstanceCreateOptions`, see `fake-twilio-schema.ts`: an unknown one
+ * is ignored with a 20001 warning, as Twilio does), `GET …/Calls/{CallSid}.json`, and each call's
+ * status callbacks (twilio.com/docs/voice/api/call-resource#statuscallback: the requested
+ * `StatusCallbackEvent`s, the final one always), form-encoded and signed with `X-Twilio-Signature`
+ * over the StatusCallback URL as given, by the fake's own implementation of twilio-node's scheme.
  *
  * The called number's last four digits pick what happens: 0001 busy, 0002 rings until `Timeout`
  * then no-answer, 0003 failed, 0004 a machine answers (AnsweredBy machine_start); any other number
@@ -63,10 +68,11 @@ export interface FakeTwilio {
   hangNext(ms: number, n?: number): void;
   /** Never sends the status callbacks of calls to this number (they are lost), though the calls go on. */
   dropCallbacksTo(phone: string): void;
+  /** Twilio's Debugger: the 20001 "Unknown parameters" warnings of accepted create requests. */
+  warnings(): Array<{ code: number; parameters: string[] }>;
   close(): Promise<void>;
 }
 
-const EVENTS = new Set(['initiated', 'ringing', 'answered', 'completed']);
 const E164 = /^\+[1-9]\d{6,14}$/;
 
 /** RFC 2822, as Twilio writes dates: `Tue, 05 May 2026 14:00:30 +0000`. */
@@ -98,6 +104,7 @@ export async function startFakeTwilio(options: FakeTwilioOptions): Promise<FakeT
   const creates: Array<{ status: number; to: string | null }> = [];
   const faults = { rateLimit: 0, fail: 0, hang: 0, hangMs: 0 };
   const dropped = new Set<string>();
+  const warnings: Array<{ code: number; parameters: string[] }> = [];
   const timers = new Set<NodeJS.Timeout>();
   let closing = false;
 
@@ -150,7 +157,7 @@ export async function startFakeTwilio(options: FakeTwilioOptions): Promise<FakeT
     call.callbacks.push(record);
     if (dropped.has(call.to)) return;
     const token = options.accounts[call.accountSid] ?? '';
-    const signature = twilioSignature(token, statusCallback, paramsFromRecord(params));
+    const signature = twilioRequestSignature(token, statusCallback, params);
     const previous = chains.get(call.sid) ?? Promise.resolve();
     const next = previous.then(async () => {
       if (closing) return;
@@ -230,7 +237,9 @@ export async function startFakeTwilio(options: FakeTwilioOptions): Promise<FakeT
 
   async function createCall(req: IncomingMessage, res: ServerResponse, accountSid: string) {
     const raw = await readBody(req);
-    const form = formParams(raw);
+    const form = new Map<string, string[]>();
+    for (const [key, value] of new URLSearchParams(raw.toString('utf8')))
+      form.set(key, [...(form.get(key) ?? []), value]);
     const get = (name: string) => form.get(name)?.[0];
     const entry = { status: 0, to: get('To') ?? null };
     creates.push(entry);
@@ -266,16 +275,19 @@ export async function startFakeTwilio(options: FakeTwilioOptions): Promise<FakeT
       return reply(400, 21610, 'This fake sends status callbacks with POST only');
     }
     for (const event of form.get('StatusCallbackEvent') ?? []) {
-      if (!EVENTS.has(event)) return reply(400, 21626, `Invalid StatusCallbackEvent: ${event}`);
+      if (!STATUS_CALLBACK_EVENTS.has(event))
+        return reply(400, 21626, `Invalid StatusCallbackEvent: ${event}`);
     }
-    const timeout = Number(get('Timeout') ?? '60');
-    if (!Number.isInteger(timeout) || timeout < 1 || timeout > 600) {
-      return reply(400, 21216, 'Timeout must be an integer from 1 to 600');
+    const timeout = Number(get('Timeout') ?? String(TIMEOUT_SECONDS.default));
+    if (!Number.isInteger(timeout) || timeout < 1 || timeout > TIMEOUT_SECONDS.max) {
+      return reply(400, 21216, `Timeout must be an integer from 1 to ${TIMEOUT_SECONDS.max}`);
     }
     const machineDetection = get('MachineDetection');
-    if (machineDetection !== undefined && !['Enable', 'DetectMessageEnd'].includes(machineDetection)) {
+    if (machineDetection !== undefined && !MACHINE_DETECTION.has(machineDetection)) {
       return reply(400, 21626, `Invalid MachineDetection: ${machineDetection}`);
     }
+    const unknown = [...form.keys()].filter((name) => !CALL_CREATE_PARAMETERS.has(name));
+    if (unknown.length > 0) warnings.push({ code: 20001, parameters: unknown });
 
     const call: FakeTwilioCall = {
       sid: `CA${randomBytes(16).toString('hex')}`,
@@ -351,6 +363,7 @@ export async function startFakeTwilio(options: FakeTwilioOptions): Promise<FakeT
       faults.hangMs = ms;
     },
     dropCallbacksTo: (phone) => void dropped.add(phone),
+    warnings: () => [...warnings],
     async close() {
       closing = true;
       for (const t of timers) clearTimeout(t);

@@ -1,24 +1,45 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import {
+  createCallDtoSchema,
+  serverMessageSchema,
+  vapiValidationMessages,
+  type CreateCallDto,
+} from './fake-vapi-schema.ts';
 
 /**
- * A local server that behaves like Vapi for our adapter, per its documented contract: `POST /call`
- * (Bearer private key; `assistantId`, `phoneNumberId`, `customer.number`,
- * `assistantOverrides.variableValues`, `metadata`; 201 with the Call object, 401 for a bad key, 400
- * `{message, error, statusCode}` for a bad request), `GET /call/{id}`, and server messages posted to
- * the server URL with the `x-vapi-secret` header: `status-update`, then `end-of-call-report` once,
- * without retry.
+ * A local server that behaves like Vapi, per its documented contract (not per our adapter):
+ *
+ * - `POST /call` (Bearer private key): the body must be a CreateCallDto (`fake-vapi-schema.ts`, from
+ *   Vapi's SDK types); an unknown property or a wrong type is a 400 `{message: [...], error:
+ *   'Bad Request', statusCode: 400}` as Vapi's validation answers; 201 with the Call object
+ *   (`src/api/types/Call.ts`: `id`, `orgId`, `createdAt`, `updatedAt`, `type`, `status`, `assistantId`,
+ *   `assistantOverrides`, `phoneNumberId`, `customer`; a Call has no top-level `metadata`); 401
+ *   `Invalid Key` for a bad key. `GET /call/{id}` returns the Call.
+ * - Server messages posted to the server URL as `{message: …}` (ServerMessage.ts): `status-update`
+ *   (ServerMessageStatusUpdate.ts: `type`, `status`, `timestamp`, `call`, `customer`, `phoneNumber`,
+ *   `endedReason` once ended) and then once, without retry (Server.ts: "Defaults to undefined (the
+ *   request will not be retried)"), `end-of-call-report` (ServerMessageEndOfCallReport.ts: `type`,
+ *   `endedReason`, `artifact`, `analysis` required; `timestamp`, `cost`, `call`, `customer`,
+ *   `phoneNumber`, `startedAt`, `endedAt`). No `durationSeconds`: the SDK does not document one.
+ * - Server authentication (docs.vapi.ai/server-url/server-authentication): a Bearer Token custom
+ *   credential sends `Authorization: Bearer <token>` (the default); the legacy inline `secret` (or a
+ *   credential with header `X-Vapi-Secret` and no prefix) sends `X-Vapi-Secret: <token>`; no
+ *   credential sends neither.
  *
  * The called number's last four digits choose `endedReason`: 0001 customer-busy, 0002
  * customer-did-not-answer, 0003 twilio-failed-to-connect-call, 0004 voicemail; 9999 is refused at
  * `POST /call`; any other number talks and ends with customer-ended-call.
  */
 
+export type FakeVapiServerAuth =
+  { kind: 'bearer'; token: string } | { kind: 'x-vapi-secret'; token: string } | { kind: 'none' };
+
 export interface FakeVapiOptions {
   apiKey: string;
-  /** Sent as `x-vapi-secret` (the server URL's secret); null sends none, as Vapi does without one. */
-  serverSecret: string | null;
+  /** How server messages authenticate (the server's credential in Vapi's dashboard). */
+  serverAuth: FakeVapiServerAuth;
   phoneNumbers: Record<string, { number: string }>;
   assistants: Record<string, { firstMessage: string }>;
   callMs?: number;
@@ -36,7 +57,8 @@ export interface FakeVapiCall {
   id: string;
   to: string;
   variableValues: Record<string, unknown>;
-  metadata: Record<string, unknown>;
+  /** The call's `assistantOverrides` as Vapi stored it (and echoes it in every server message). */
+  assistantOverrides: Record<string, unknown>;
   status: string;
 }
 
@@ -44,6 +66,8 @@ export interface FakeVapi {
   url: string;
   /** The server URL (set on the assistant, number or org in Vapi's dashboard). */
   serverUrl: string | null;
+  /** Starts as `options.serverAuth`; a test may switch it, as an operator would in the dashboard. */
+  serverAuth: FakeVapiServerAuth;
   faults: FakeVapiFaults;
   calls(): FakeVapiCall[];
   createRequests(): Array<{ to: string | null; status: number }>;
@@ -60,8 +84,6 @@ async function readBody(req: IncomingMessage): Promise<string> {
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
 }
-
-const E164 = /^\+[1-9]\d{7,14}$/;
 
 function endedReasonOf(to: string): string {
   const last = to.slice(-4);
@@ -94,17 +116,35 @@ export async function startFakeVapi(options: FakeVapiOptions): Promise<FakeVapi>
     timers.add(timer);
   };
 
+  function authHeaders(): Record<string, string> {
+    const auth = fake.serverAuth;
+    if (auth.kind === 'bearer') return { authorization: `Bearer ${auth.token}` };
+    if (auth.kind === 'x-vapi-secret') return { 'x-vapi-secret': auth.token };
+    return {};
+  }
+
   async function serverMessage(call: Record<string, unknown>, message: Record<string, unknown>) {
     if (faults.dropServerMessages || fake.serverUrl === null) return;
+    const phoneNumberId = String(call.phoneNumberId);
+    const envelope = {
+      message: {
+        ...message,
+        timestamp: Date.now(),
+        call,
+        customer: call.customer,
+        phoneNumber: { id: phoneNumberId, number: options.phoneNumbers[phoneNumberId]?.number },
+      },
+    };
+    // JSON drops what is undefined, as Vapi's serializer does; then it must be a documented message
+    // (outside the try: a fake that drifts from the docs must fail the test, not pass as "lost").
+    const body = JSON.stringify(envelope);
+    serverMessageSchema.parse(JSON.parse(body));
     let status: number;
     try {
       const res = await fetch(fake.serverUrl, {
         method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(options.serverSecret === null ? {} : { 'x-vapi-secret': options.serverSecret }),
-        },
-        body: JSON.stringify({ message: { timestamp: Date.now(), call, ...message } }),
+        headers: { 'content-type': 'application/json', ...authHeaders() },
+        body,
       });
       status = res.status;
       await res.body?.cancel();
@@ -118,6 +158,10 @@ export async function startFakeVapi(options: FakeVapiOptions): Promise<FakeVapi>
     const reason = endedReasonOf(to);
     const talks = reason === 'customer-ended-call' || reason === 'voicemail';
     const assistant = options.assistants[String(call.assistantId)];
+    later(callMs / 6, async () => {
+      call.status = 'ringing';
+      await serverMessage(call, { type: 'status-update', status: 'ringing' });
+    });
     later(callMs / 3, async () => {
       if (!talks) return;
       call.status = 'in-progress';
@@ -155,6 +199,7 @@ export async function startFakeVapi(options: FakeVapiOptions): Promise<FakeVapi>
       };
       Object.assign(call, { status: 'ended', endedReason: reason, endedAt, artifact, analysis });
       if (!talks) delete call.startedAt;
+      await serverMessage(call, { type: 'status-update', status: 'ended', endedReason: reason });
       await serverMessage(call, {
         type: 'end-of-call-report',
         endedReason: reason,
@@ -162,21 +207,21 @@ export async function startFakeVapi(options: FakeVapiOptions): Promise<FakeVapi>
         analysis,
         startedAt: call.startedAt,
         endedAt,
-        durationSeconds: talks ? (Date.parse(endedAt) - Date.parse(String(call.startedAt))) / 1000 : 0,
         cost: 0.05,
       });
     });
   }
 
   async function createCall(req: IncomingMessage, res: ServerResponse) {
-    let body: Record<string, any>;
+    let raw: unknown;
     try {
-      body = JSON.parse(await readBody(req)) as Record<string, any>;
+      raw = JSON.parse(await readBody(req));
     } catch {
       creates.push({ to: null, status: 400 });
       return send(res, 400, { message: 'Unexpected token in JSON', error: 'Bad Request', statusCode: 400 });
     }
-    const to: string | null = typeof body.customer?.number === 'string' ? body.customer.number : null;
+    const loose = raw as { customer?: { number?: unknown } } | null;
+    const to: string | null = typeof loose?.customer?.number === 'string' ? loose.customer.number : null;
     const bad = (message: string | string[]) => {
       creates.push({ to, status: 400 });
       send(res, 400, { message, error: 'Bad Request', statusCode: 400 });
@@ -187,16 +232,18 @@ export async function startFakeVapi(options: FakeVapiOptions): Promise<FakeVapi>
       res.setHeader('retry-after', '1');
       return send(res, 429, { message: 'Too Many Requests', error: 'Too Many Requests', statusCode: 429 });
     }
-    if (to === null || !E164.test(to))
-      return bad(['customer.number must be a valid phone number in the E.164 format.']);
-    if (!options.assistants[body.assistantId])
+    const parsed = createCallDtoSchema.safeParse(raw);
+    if (!parsed.success) return bad(vapiValidationMessages(parsed.error));
+    const body: CreateCallDto = parsed.data;
+    if (to === null) return bad(['customer.number must be a valid phone number in the E.164 format.']);
+    if (body.assistantId === undefined || !options.assistants[body.assistantId])
       return bad(`Couldn't Get Assistant. \`assistantId\` ${String(body.assistantId)} Does Not Exist.`);
-    if (!options.phoneNumbers[body.phoneNumberId])
+    if (body.phoneNumberId === undefined || !options.phoneNumbers[body.phoneNumberId])
       return bad(
         `Couldn't Get Phone Number. \`phoneNumberId\` ${String(body.phoneNumberId)} Does Not Exist.`,
       );
     if (to.endsWith('9999')) return bad(`Number ${to} is not allowed: it is on the do-not-call list.`);
-    const vars = (body.assistantOverrides?.variableValues ?? {}) as Record<string, unknown>;
+    const vars = body.assistantOverrides?.variableValues ?? {};
     const now = new Date().toISOString();
     const call: Record<string, unknown> = {
       id: randomUUID(),
@@ -206,8 +253,7 @@ export async function startFakeVapi(options: FakeVapiOptions): Promise<FakeVapi>
       assistantId: body.assistantId,
       phoneNumberId: body.phoneNumberId,
       customer: { number: to },
-      assistantOverrides: body.assistantOverrides,
-      metadata: body.metadata ?? {},
+      ...(body.assistantOverrides === undefined ? {} : { assistantOverrides: body.assistantOverrides }),
       createdAt: now,
       updatedAt: now,
     };
@@ -261,6 +307,7 @@ export async function startFakeVapi(options: FakeVapiOptions): Promise<FakeVapi>
   const fake: FakeVapi = {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     serverUrl: null,
+    serverAuth: options.serverAuth,
     faults,
     calls: () =>
       [...calls.values()].map((call) => ({
@@ -268,7 +315,7 @@ export async function startFakeVapi(options: FakeVapiOptions): Promise<FakeVapi>
         to: String((call.customer as { number: string }).number),
         variableValues: ((call.assistantOverrides as { variableValues?: Record<string, unknown> } | undefined)
           ?.variableValues ?? {}) as Record<string, unknown>,
-        metadata: call.metadata as Record<string, unknown>,
+        assistantOverrides: (call.assistantOverrides ?? {}) as Record<string, unknown>,
         status: String(call.status),
       })),
     createRequests: () => [...creates],

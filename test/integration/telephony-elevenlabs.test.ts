@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refToString } from '#shared/adapters/telephony/call-ref-codec.ts';
-import { signElevenLabsWebhook } from '#shared/adapters/telephony/elevenlabs-wire.ts';
+import { elevenLabsSignature } from '../helpers/fake-elevenlabs-schema.ts';
 import { startFakeElevenLabs, type FakeElevenLabs } from '../helpers/fake-elevenlabs.ts';
 import { client, type TestClient } from '../helpers/http-client.ts';
 import { startLocalService } from '../helpers/local-service.ts';
@@ -163,6 +163,8 @@ describe('ElevenLabs Agents as the dialer', () => {
 
     // The calls carried the recipient's variables and our ref; each was placed once.
     const call = fake.calls().find((x) => x.to === '+14155551234');
+    // The batch's ringing timeout rides in telephony_call_config (seconds).
+    expect(call?.telephonyCallConfig).toEqual({ ringing_timeout_secs: 1 });
     expect(call?.dynamicVariables).toMatchObject({
       first_name: 'Alice',
       batch_calls_ref: refToString({
@@ -240,9 +242,9 @@ describe('ElevenLabs Agents as the dialer', () => {
         body,
       });
     expect((await post(null)).status).toBe(401);
-    expect((await post(signElevenLabsWebhook('not-the-secret', body, new Date()))).status).toBe(401);
+    expect((await post(elevenLabsSignature('not-the-secret', body, new Date()))).status).toBe(401);
     expect(
-      (await post(signElevenLabsWebhook(WEBHOOK_SECRET, body, new Date(Date.now() - 40 * 60_000)))).status,
+      (await post(elevenLabsSignature(WEBHOOK_SECRET, body, new Date(Date.now() - 40 * 60_000)))).status,
     ).toBe(401);
     expect((await post('t=1,v0=00')).status).toBe(401);
   });
@@ -264,7 +266,7 @@ describe('ElevenLabs Agents as the dialer', () => {
     expect(requestsTo('+14155556101').map((r) => r.status)).toEqual([429, 200]);
   });
 
-  it('reconciles a call whose webhook never came (ElevenLabs sends it once)', async () => {
+  it('reconciles a call whose webhook never came (sent once: retries are opt-in)', async () => {
     const agentId = await agent(goodNumber);
     fake.faults.dropWebhooks = true;
     try {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signRetellWebhook } from '#shared/adapters/telephony/retell-signature.ts';
+import { retellSignature } from '../helpers/fake-retell-schema.ts';
 import { startFakeRetell, type FakeRetell } from '../helpers/fake-retell.ts';
 import { client, type TestClient } from '../helpers/http-client.ts';
 import { startLocalService } from '../helpers/local-service.ts';
@@ -130,6 +130,8 @@ describe('a batch through Retell', () => {
       override_agent_id: RETELL_AGENT,
       retell_llm_dynamic_variables: { first_name: 'Alice', visits: '3' },
       metadata: { batch_id: batchId, recipient_index: 0, attempt: 1, recipient_id: by.Alice.id },
+      // The batch's 1 s ringing timeout, raised to the least Retell accepts (5 s).
+      agent_override: { agent: { ring_duration_ms: 5_000 } },
     });
 
     // Ended by call_analyzed (it carries the analysis); the transcript is Retell's transcript_object.
@@ -156,6 +158,35 @@ describe('a batch through Retell', () => {
     aliceBody = JSON.stringify({ event: 'call_analyzed', call: alice?.call });
   });
 
+  it("passes the batch's ringing timeout as agent_override.agent.ring_duration_ms", async () => {
+    const { batchId, done } = await runBatch([{ phone: '+14155556701', first_name: 'Rin' }], {
+      ringing_timeout_ms: 20_000,
+    });
+    expect(done.recipients[0]).toMatchObject({ status: 'completed', outcome: 'answered' });
+    expect(callsOf(batchId)[0]?.request.agent_override).toEqual({ agent: { ring_duration_ms: 20_000 } });
+  });
+
+  it('the local Retell refuses what its reference does not document, with its 400 body', async () => {
+    const post = async (body: unknown) => {
+      const res = await fetch(`${retell.url}/v2/create-phone-call`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as unknown };
+    };
+    const good = { from_number: '+14155550100', to_number: '+14155556702', override_agent_id: RETELL_AGENT };
+    const refused = {
+      status: 400,
+      body: { status: 'error', message: 'Invalid request format, please check API reference.' },
+    };
+    expect(await post({ ...good, agent_id: RETELL_AGENT })).toEqual(refused);
+    expect(await post({ ...good, agent_override: { agent: { ring_timeout_ms: 9000 } } })).toEqual(refused);
+    expect(await post({ ...good, agent_override: { agent: { ring_duration_ms: 1000 } } })).toEqual(refused);
+    expect(await post({ ...good, retell_llm_dynamic_variables: { visits: 3 } })).toEqual(refused);
+    expect(await post({ to_number: good.to_number })).toEqual(refused);
+  });
+
   it('refuses a webhook with a bad, missing or stale signature; a genuine repeat changes nothing', async () => {
     const url = `${service.baseUrl}/v1/telephony/retell/events`;
     const post = (signature: string | null) =>
@@ -167,12 +198,10 @@ describe('a batch through Retell', () => {
         },
         body: aliceBody,
       });
-    expect((await post(signRetellWebhook('key_not_the_key', aliceBody, new Date()))).status).toBe(401);
+    expect((await post(retellSignature('key_not_the_key', aliceBody))).status).toBe(401);
     expect((await post(null)).status).toBe(401);
-    expect(
-      (await post(signRetellWebhook(API_KEY, aliceBody, new Date(Date.now() - 6 * 60_000)))).status,
-    ).toBe(401);
-    const genuine = await post(signRetellWebhook(API_KEY, aliceBody, new Date()));
+    expect((await post(retellSignature(API_KEY, aliceBody, Date.now() - 6 * 60_000))).status).toBe(401);
+    const genuine = await post(retellSignature(API_KEY, aliceBody));
     expect(genuine.status).toBe(200);
     expect(await genuine.json()).toMatchObject({ received: 1, results: ['duplicate'] });
   });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { paramsFromRecord, twilioSignature } from '#shared/adapters/telephony/twilio-signature.ts';
+import { twilioRequestSignature } from '../helpers/fake-twilio-schema.ts';
 import { startFakeTwilio, type FakeTwilio } from '../helpers/fake-twilio.ts';
 import { client, type TestClient } from '../helpers/http-client.ts';
 import { startLocalService } from '../helpers/local-service.ts';
@@ -116,6 +116,8 @@ describe('a batch through Twilio', () => {
       ['+14155550001', '+14155550002', '+14155550003', '+14155550004', '+14155551234', '+14155555678'].sort(),
     );
     for (const call of calls) expect(createsTo(call.to)).toHaveLength(1);
+    // Twilio ignores a parameter it does not know (warning 20001): we sent none.
+    expect(twilio.warnings()).toEqual([]);
 
     const alice = calls.find((call) => call.to === '+14155551234');
     expect(alice?.form).toMatchObject({
@@ -139,6 +141,24 @@ describe('a batch through Twilio', () => {
     aliceSid = alice?.sid ?? '';
   });
 
+  it('the local Twilio ignores an unknown parameter with warning 20001, as Twilio documents', async () => {
+    const res = await fetch(`${twilio.url}/2010-04-01/Accounts/${ACCOUNT_SID}/Calls.json`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({
+        To: '+14155556801',
+        From: '+14155550100',
+        Url: TWIML_URL,
+        RingTimeout: '20',
+      }).toString(),
+    });
+    expect(res.status).toBe(201);
+    expect(twilio.warnings()).toEqual([{ code: 20001, parameters: ['RingTimeout'] }]);
+  });
+
   it('refuses a callback with a bad or missing signature, and changes nothing with a good one', async () => {
     const params = {
       AccountSid: ACCOUNT_SID,
@@ -157,11 +177,9 @@ describe('a batch through Twilio', () => {
         },
         body: new URLSearchParams(params).toString(),
       });
-    expect(
-      (await post(twilioSignature('not-the-token', aliceCallbackUrl, paramsFromRecord(params)))).status,
-    ).toBe(401);
+    expect((await post(twilioRequestSignature('not-the-token', aliceCallbackUrl, params))).status).toBe(401);
     expect((await post(null)).status).toBe(401);
-    const genuine = await post(twilioSignature(AUTH_TOKEN, aliceCallbackUrl, paramsFromRecord(params)));
+    const genuine = await post(twilioRequestSignature(AUTH_TOKEN, aliceCallbackUrl, params));
     expect(genuine.status).toBe(200);
     expect(await genuine.json()).toMatchObject({ received: 1, results: ['duplicate'] });
   });

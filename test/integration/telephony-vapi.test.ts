@@ -29,7 +29,7 @@ let eventsUrl: string;
 beforeAll(async () => {
   fake = await startFakeVapi({
     apiKey: API_KEY,
-    serverSecret: SERVER_SECRET,
+    serverAuth: { kind: 'x-vapi-secret', token: SERVER_SECRET },
     phoneNumbers: { 'pn-vapi-1': { number: '+14155550100' } },
     assistants: { 'asst-1': { firstMessage: 'Hi {{first_name}}, this is a reminder of your appointment.' } },
     callMs: 400,
@@ -120,6 +120,16 @@ async function runBatch(agentId: string, recipients: unknown[], timeoutMs = 30_0
 }
 
 const requestsTo = (to: string) => fake.createRequests().filter((r) => r.to === to);
+/** The server messages about calls to these numbers. */
+function messagesTo(phones: string[]) {
+  const ids = new Set(
+    fake
+      .calls()
+      .filter((x) => phones.includes(x.to))
+      .map((x) => x.id),
+  );
+  return fake.serverMessages().filter((m) => ids.has(m.callId));
+}
 
 describe('Vapi as the dialer', () => {
   it('completes a batch; every endedReason maps to its outcome; reports are mapped into conversation.completed', async () => {
@@ -163,7 +173,8 @@ describe('Vapi as the dialer', () => {
     expect(conversation.body.recording_url).toMatch(/^https:\/\/storage\.vapi\.ai\//);
 
     const call = fake.calls().find((x) => x.to === '+14155551234');
-    expect(call?.metadata).toMatchObject({
+    // Our ref rides where Vapi documents caller data: assistantOverrides.metadata, echoed in the Call.
+    expect(call?.assistantOverrides.metadata).toMatchObject({
       batch_calls_ref: refToString({
         workspaceId: service.workspaceId,
         batchId: done.batch.id,
@@ -173,9 +184,10 @@ describe('Vapi as the dialer', () => {
     });
     expect(call?.variableValues).toEqual({ first_name: 'Alice' });
     for (const r of done.recipients) expect(requestsTo(r.phone)).toHaveLength(1);
-    // Settled by the reports themselves: every report was accepted.
-    const reports = fake.serverMessages().filter((m) => m.type === 'end-of-call-report');
-    expect(reports.every((m) => m.status === 200)).toBe(true);
+    // Settled by the reports themselves: every server message (status updates too) was accepted.
+    const messages = messagesTo(done.recipients.map((r: any) => r.phone));
+    expect(messages.filter((m) => m.type === 'end-of-call-report')).toHaveLength(5);
+    expect(messages.filter((m) => m.status !== 200)).toEqual([]);
 
     const deadline = Date.now() + 15_000;
     let alice: any;
@@ -195,36 +207,67 @@ describe('Vapi as the dialer', () => {
     });
   });
 
-  it('refuses a server message without the right x-vapi-secret; nothing changes', async () => {
-    const body = JSON.stringify({
-      message: {
-        type: 'end-of-call-report',
-        endedReason: 'customer-ended-call',
-        call: {
-          id: 'call-forged',
-          metadata: {
-            batch_calls_ref: refToString({
-              workspaceId: service.workspaceId,
-              batchId: 'batch_01J0000000000000000000000',
-              recipientIndex: 0,
-              attempt: 1,
-            }),
+  it("accepts Vapi's Bearer server credential (Authorization: Bearer) as well as x-vapi-secret", async () => {
+    const agentId = await agent(goodNumber);
+    fake.serverAuth = { kind: 'bearer', token: SERVER_SECRET };
+    try {
+      const done = await runBatch(agentId, [
+        { phone: '+14155556401', first_name: 'Bea' },
+        { phone: '+14155550001', first_name: 'Busy' },
+      ]);
+      const by = Object.fromEntries(done.recipients.map((r: any) => [r.dynamic_vars.first_name, r]));
+      expect(by.Bea).toMatchObject({ status: 'completed', outcome: 'answered', attempts: 1 });
+      expect(by.Busy).toMatchObject({ status: 'failed', outcome: 'busy' });
+      const mine = messagesTo(['+14155556401']);
+      expect(mine.filter((m) => m.type === 'end-of-call-report').map((m) => m.status)).toEqual([200]);
+      expect(mine.filter((m) => m.status !== 200)).toEqual([]);
+    } finally {
+      fake.serverAuth = { kind: 'x-vapi-secret', token: SERVER_SECRET };
+    }
+  });
+
+  it('refuses a server message without the right secret, in either header; nothing changes', async () => {
+    const agentId = await agent(goodNumber);
+    const done = await runBatch(agentId, [{ phone: '+14155556501', first_name: 'Vic' }]);
+    const real = fake.calls().find((x) => x.to === '+14155556501');
+    if (!real) throw new Error('no call');
+    const forged = (callId: string, withRef: boolean) =>
+      JSON.stringify({
+        message: {
+          type: 'end-of-call-report',
+          endedReason: 'customer-busy',
+          artifact: { messages: [] },
+          analysis: {},
+          call: {
+            id: callId,
+            ...(withRef
+              ? {
+                  assistantOverrides: {
+                    metadata: {
+                      batch_calls_ref: refToString({
+                        workspaceId: service.workspaceId,
+                        batchId: done.batch.id,
+                        recipientIndex: 0,
+                        attempt: 1,
+                      }),
+                    },
+                  },
+                }
+              : {}),
           },
         },
-      },
-    });
-    const post = (secret: string | null) =>
-      fetch(eventsUrl, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(secret === null ? {} : { 'x-vapi-secret': secret }),
-        },
-        body,
       });
-    expect((await post(null)).status).toBe(401);
-    expect((await post('guess')).status).toBe(401);
-    expect((await post(`${SERVER_SECRET}x`)).status).toBe(401);
+    const post = (headers: Record<string, string>, body: string) =>
+      fetch(eventsUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    for (const body of [forged(real.id, true), forged(real.id, false), forged('call-unknown', false)]) {
+      expect((await post({}, body)).status).toBe(401);
+      expect((await post({ 'x-vapi-secret': 'guess' }, body)).status).toBe(401);
+      expect((await post({ 'x-vapi-secret': `${SERVER_SECRET}x` }, body)).status).toBe(401);
+      expect((await post({ authorization: 'Bearer guess' }, body)).status).toBe(401);
+      expect((await post({ authorization: SERVER_SECRET }, body)).status).toBe(401);
+    }
+    const after = await c.get(`/v1/agents/batch-calls/${done.batch.id}`);
+    expect(after.body.recipients[0]).toMatchObject({ status: 'completed', outcome: 'answered' });
   });
 
   it('fails the recipients of a number whose API key Vapi refuses, with a clear error', async () => {

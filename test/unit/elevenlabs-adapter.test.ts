@@ -229,13 +229,51 @@ describe('ElevenLabs dialer over HTTP', () => {
       path: '/v1/convai/twilio/outbound-call',
       to: '+14155551234',
       dynamicVariables: { first_name: 'Alice', batch_calls_ref: refToString(ref) },
+      // The batch's ringing timeout, in the seconds TelephonyCallConfig takes.
+      telephonyCallConfig: { ringing_timeout_secs: 30 },
     });
 
     const sip = await dialer.placeCall(
-      input('+14155551235', { credentials: { ...credentials, agent_phone_number_id: 'phnum_sip' } }),
+      input('+14155551235', {
+        credentials: { ...credentials, agent_phone_number_id: 'phnum_sip' },
+        ringingTimeoutMs: 12_400,
+      }),
     );
     expect(sip.kind).toBe('placed');
-    expect(fake.calls().at(-1)?.path).toBe('/v1/convai/sip-trunk/outbound-call');
+    expect(fake.calls().at(-1)).toMatchObject({
+      path: '/v1/convai/sip-trunk/outbound-call',
+      telephonyCallConfig: { ringing_timeout_secs: 13 },
+    });
+  });
+
+  it('the local ElevenLabs refuses what the SDK does not document (422 HTTPValidationError)', async () => {
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(`${fake.url}/v1/convai/${path}/outbound-call`, {
+        method: 'POST',
+        headers: { 'xi-api-key': 'xi_key', 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as unknown };
+    };
+    const good = { agent_id: 'agent_el', agent_phone_number_id: 'phnum_sip', to_number: '+14155551236' };
+    expect(await post('sip-trunk', { ...good, metadata: {} })).toEqual({
+      status: 422,
+      body: {
+        detail: [
+          { type: 'extra_forbidden', loc: ['body', 'metadata'], msg: 'Extra inputs are not permitted' },
+        ],
+      },
+    });
+    // call_recording_enabled is documented for Twilio numbers only.
+    expect((await post('sip-trunk', { ...good, call_recording_enabled: true })).status).toBe(422);
+    const typed = await post('sip-trunk', { ...good, telephony_call_config: { ringing_timeout_secs: '30' } });
+    expect(typed.body).toMatchObject({
+      detail: [{ loc: ['body', 'telephony_call_config', 'ringing_timeout_secs'] }],
+    });
+    const missing = await post('sip-trunk', { agent_id: 'agent_el', to_number: '+14155551236' });
+    expect(missing.body).toEqual({
+      detail: [{ type: 'missing', loc: ['body', 'agent_phone_number_id'], msg: 'Field required' }],
+    });
   });
 
   it('reconciles: null while the call is live, then the finished conversation', async () => {

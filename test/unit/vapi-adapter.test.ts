@@ -6,15 +6,21 @@ import { createVapiDialer } from '#shared/adapters/telephony/vapi-dialer.ts';
 import { vapiOutcome, verifyVapiSecret } from '#shared/adapters/telephony/vapi-wire.ts';
 import { freePort } from '#infra/local/dynamodb-local.ts';
 import type { PlaceCallInput, ProviderCallbackRequest } from '#shared/ports/dialer.ts';
+import { serverMessageSchema } from '../helpers/fake-vapi-schema.ts';
 import { startFakeVapi, type FakeVapi } from '../helpers/fake-vapi.ts';
 
 const SECRET = 'vapi_server_secret';
 const ref = { workspaceId: 'ws_1', batchId: 'batch_1', recipientIndex: 2, attempt: 1 };
 
-function request(body: unknown, secret: string | null = SECRET): ProviderCallbackRequest {
+function request(
+  body: unknown,
+  secret: string | null = SECRET,
+  header: 'X-Vapi-Secret' | 'Authorization' = 'X-Vapi-Secret',
+): ProviderCallbackRequest {
+  const value = header === 'Authorization' ? `Bearer ${secret}` : secret;
   return {
     url: 'https://calls.example.com/v1/telephony/vapi/events',
-    headers: secret === null ? {} : { 'X-Vapi-Secret': secret },
+    headers: secret === null ? {} : { [header]: value ?? undefined },
     rawBody: Buffer.from(JSON.stringify(body)),
   };
 }
@@ -26,8 +32,19 @@ const report = {
     endedReason: 'customer-ended-call',
     startedAt: '2026-03-01T12:00:00.000Z',
     endedAt: '2026-03-01T12:00:42.400Z',
-    durationSeconds: 42.4,
-    call: { id: 'call-uuid-1', status: 'ended', metadata: { batch_calls_ref: refToString(ref) } },
+    cost: 0.12,
+    // ServerMessageEndOfCallReport.call is a Call: our ref is in the assistantOverrides we sent.
+    call: {
+      id: 'call-uuid-1',
+      orgId: 'org-1',
+      createdAt: '2026-03-01T11:59:58.000Z',
+      updatedAt: '2026-03-01T12:00:43.000Z',
+      status: 'ended',
+      assistantOverrides: {
+        variableValues: { first_name: 'Alice' },
+        metadata: { batch_calls_ref: refToString(ref), recipient_id: 'rcp_1' },
+      },
+    },
     artifact: {
       messages: [
         { role: 'system', message: 'prompt', secondsFromStart: 0 },
@@ -79,6 +96,32 @@ describe('Vapi server messages', () => {
     expect(v.locate?.(request(report))).toEqual(ref);
   });
 
+  it("accepts Vapi's Bearer Token server credential (Authorization: Bearer <token>)", () => {
+    expect(v.verify(request(report, SECRET, 'Authorization'), SECRET, new Date())).toBe(true);
+    expect(v.verify(request(report, 'guess', 'Authorization'), SECRET, new Date())).toBe(false);
+    // The token without its scheme, or another scheme, is not Vapi's Bearer header.
+    const bare = { ...request(report), headers: { authorization: SECRET } };
+    expect(v.verify(bare, SECRET, new Date())).toBe(false);
+    const basic = { ...request(report), headers: { authorization: `Basic ${SECRET}` } };
+    expect(v.verify(basic, SECRET, new Date())).toBe(false);
+    // One wrong header is enough to refuse, even when the other one is right.
+    const mixed = {
+      ...request(report),
+      headers: { 'x-vapi-secret': SECRET, authorization: 'Bearer guess' },
+    };
+    expect(v.verify(mixed, SECRET, new Date())).toBe(false);
+  });
+
+  it('finds the call by its Vapi id when the message carries no ref of ours', () => {
+    const bare = structuredClone(report) as any;
+    delete bare.message.call.assistantOverrides;
+    expect(v.locate?.(request(bare))).toBeNull();
+    expect(v.callId?.(request(bare))).toBe('call-uuid-1');
+    const [event] = v.parse(request(bare));
+    // No ref: the call index (written when the call was placed) finds the recipient.
+    expect(event).toMatchObject({ providerCallId: 'call-uuid-1', ref: null, outcome: 'answered' });
+  });
+
   it('maps end-of-call-report into a completed conversation', () => {
     expect(v.parse(request(report))).toEqual([
       {
@@ -109,7 +152,6 @@ describe('Vapi server messages', () => {
     const busy = structuredClone(report) as any;
     busy.message.endedReason = 'customer-busy';
     busy.message.artifact.messages = [];
-    busy.message.durationSeconds = 0;
     busy.message.startedAt = undefined;
     busy.message.analysis = {}; // Vapi sends no evaluation for a call nobody answered.
     const [event] = v.parse(request(busy));
@@ -133,7 +175,7 @@ describe('Vapi dialer over HTTP', () => {
   beforeAll(async () => {
     fake = await startFakeVapi({
       apiKey: 'vapi_private',
-      serverSecret: SECRET,
+      serverAuth: { kind: 'x-vapi-secret', token: SECRET },
       phoneNumbers: { 'pn-vapi-1': { number: '+14155550100' } },
       assistants: { 'asst-1': { firstMessage: 'Hi {{first_name}}' } },
       callMs: 150,
@@ -163,14 +205,14 @@ describe('Vapi dialer over HTTP', () => {
     ...extra,
   });
 
-  it('places a call with the variables and our ref in metadata, and reconciles it', async () => {
+  it('places a call Vapi accepts (a CreateCallDto, our ref in assistantOverrides.metadata) and reconciles it', async () => {
     const dialer = createVapiDialer({ baseUrl: fake.url });
     const placed = await dialer.placeCall(input('+14155551234'));
     if (placed.kind !== 'placed') throw new Error(JSON.stringify(placed));
     expect(fake.calls().find((call) => call.id === placed.providerCallId)).toMatchObject({
       to: '+14155551234',
       variableValues: { first_name: 'Alice' },
-      metadata: { batch_calls_ref: refToString(ref), recipient_id: 'rcp_1' },
+      assistantOverrides: { metadata: { batch_calls_ref: refToString(ref), recipient_id: 'rcp_1' } },
     });
     expect(await dialer.getCall?.(placed.providerCallId, credentials)).toBeNull();
     await new Promise((r) => setTimeout(r, 300));
@@ -178,6 +220,53 @@ describe('Vapi dialer over HTTP', () => {
     expect(ended).toMatchObject({ outcome: 'answered', ref });
     expect(ended?.conversation?.transcript[0]).toMatchObject({ role: 'agent', message: 'Hi Alice' });
     expect(ended?.conversation?.dataCollection.callback_time?.value).toBe('Friday 9am');
+  });
+
+  it('the local Vapi refuses what Vapi refuses: unknown properties, wrong types (400, class-validator messages)', async () => {
+    const post = async (body: unknown) => {
+      const res = await fetch(`${fake.url}/call`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer vapi_private', 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as unknown };
+    };
+    const good = {
+      assistantId: 'asst-1',
+      phoneNumberId: 'pn-vapi-1',
+      customer: { number: '+14155551299' },
+      assistantOverrides: { variableValues: { first_name: 'A' }, metadata: { k: 'v' } },
+    };
+    expect((await post(good)).status).toBe(201);
+    expect(await post({ ...good, metadata: { k: 'v' } })).toEqual({
+      status: 400,
+      body: { message: ['property metadata should not exist'], error: 'Bad Request', statusCode: 400 },
+    });
+    const nested = await post({ ...good, customer: { number: '+14155551299', phone: 'x' } });
+    expect(nested.body).toMatchObject({ message: ['customer.property phone should not exist'] });
+    const typed = await post({ ...good, assistantOverrides: { variableValues: 'first_name=A' } });
+    expect(typed).toMatchObject({
+      status: 400,
+      body: { message: [expect.stringMatching(/^assistantOverrides\.variableValues /)] },
+    });
+    const notE164 = await post({ ...good, customer: { number: '4155551299' } });
+    expect(notE164.body).toMatchObject({
+      message: ['customer.number must be a valid phone number in the E.164 format.'],
+    });
+  });
+
+  it("the local Vapi's server messages must be documented ones (checked before they are sent)", () => {
+    const report = { type: 'end-of-call-report', endedReason: 'customer-busy', artifact: {}, analysis: {} };
+    const call = { id: 'c', orgId: 'o', createdAt: 't', updatedAt: 't' };
+    expect(serverMessageSchema.safeParse({ message: { ...report, call } }).success).toBe(true);
+    // ServerMessageEndOfCallReport has no durationSeconds; a Call has no metadata; analysis is required.
+    expect(serverMessageSchema.safeParse({ message: { ...report, durationSeconds: 3 } }).success).toBe(false);
+    expect(
+      serverMessageSchema.safeParse({ message: { ...report, call: { ...call, metadata: {} } } }).success,
+    ).toBe(false);
+    expect(serverMessageSchema.safeParse({ message: { ...report, analysis: undefined } }).success).toBe(
+      false,
+    );
   });
 
   it('maps every failure to the right result', async () => {

@@ -134,14 +134,21 @@ export function createElevenLabsDialer(options: ElevenLabsDialerOptions): Dialer
           conversation_initiation_client_data: {
             dynamic_variables: { ...input.dynamicVars, [REF_KEY]: refToString(input.ref) },
           },
+          // elevenlabs-js TelephonyCallConfig: "How long to ring the recipient before giving up, in
+          // seconds" (the telephony provider may bound it further). Both outbound paths take it.
+          telephony_call_config: {
+            ringing_timeout_secs: Math.max(1, Math.ceil(input.ringingTimeoutMs / 1000)),
+          },
         },
       });
       return placeResultOf(READING, answer);
     },
 
     /**
-     * ElevenLabs sends its post-call webhook once and does not retry by default, so the sweeper's
-     * reconciliation is what settles a call whose webhook was lost.
+     * ElevenLabs retries a post-call webhook only when retries are enabled on it (off by default,
+     * up to 5 attempts over about 40 minutes; elevenlabs.io/docs/eleven-api/resources/webhooks), and
+     * never a call_initiation_failure, so the sweeper's reconciliation settles a call whose webhook
+     * was lost.
      */
     async getCall(providerCallId, credentials): Promise<CallEndedEvent | null> {
       const apiKey = credential(credentials, 'api_key', NAME);

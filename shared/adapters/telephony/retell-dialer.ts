@@ -32,6 +32,17 @@ const READING: PlaceCallReading = {
   ),
 };
 
+/**
+ * `agent_override.agent.ring_duration_ms` (retell-sdk `CallCreatePhoneCallParams.AgentOverride.Agent`):
+ * "the phone ringing will last for the specified amount of milliseconds … Valid range is [5000,
+ * 300000]". A batch's shorter timeout is raised to Retell's least, never refused.
+ */
+const RING_DURATION_MS = { min: 5_000, max: 300_000 };
+
+function ringDurationMs(ringingTimeoutMs: number): number {
+  return Math.min(RING_DURATION_MS.max, Math.max(RING_DURATION_MS.min, Math.round(ringingTimeoutMs)));
+}
+
 /** Retell's dynamic variables are strings only. */
 function stringVars(vars: PlaceCallInput['dynamicVars']): Record<string, string> {
   return Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, String(v)]));
@@ -40,7 +51,8 @@ function stringVars(vars: PlaceCallInput['dynamicVars']): Record<string, string>
 /**
  * The Dialer for Retell. `placeCall` is `POST /v2/create-phone-call` with the calling number, the
  * agent's Retell agent (`override_agent_id`), the recipient's variables as
- * `retell_llm_dynamic_variables` and our ref in `metadata`. Outcome: 201 → placed; 429 →
+ * `retell_llm_dynamic_variables`, our ref in `metadata` and the batch's ringing timeout as
+ * `agent_override.agent.ring_duration_ms` (a per-call override of the agent). Outcome: 201 → placed; 429 →
  * rate_limited; 401/403 → rejected naming the api_key; other 4xx (a number Retell does not own, an
  * unknown agent, no payment method) → rejected with Retell's message; 5xx, a timeout or a broken
  * connection once sent → unknown (Retell has no idempotency key, so a re-send could call twice).
@@ -76,6 +88,7 @@ export function createRetellDialer(options: RetellDialerOptions): Dialer {
           override_agent_id: agentId,
           retell_llm_dynamic_variables: stringVars(input.dynamicVars),
           metadata,
+          agent_override: { agent: { ring_duration_ms: ringDurationMs(input.ringingTimeoutMs) } },
         },
       });
       return placeResultOf(READING, answer);

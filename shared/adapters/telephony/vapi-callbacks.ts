@@ -4,15 +4,17 @@ import type {
   CallRef,
   ProviderCallbackRequest,
 } from '../../ports/dialer.ts';
-import { REF_KEY, refFromString } from './call-ref-codec.ts';
 import { headerOf } from './provider-http.ts';
 import {
   endedEventOfReport,
   endOfCallReportSchema,
+  refOfCall,
   serverMessageEnvelopeSchema,
+  VAPI_AUTHORIZATION_HEADER,
   VAPI_PROVIDER,
   VAPI_SECRET_HEADER,
-  verifyVapiSecret,
+  vapiCallSchema,
+  verifyVapiServerAuth,
 } from './vapi-wire.ts';
 
 /** Thrown by `parse` for a body that is not a Vapi server message; the route answers 400 with it. */
@@ -31,32 +33,44 @@ function json(request: ProviderCallbackRequest): unknown {
   }
 }
 
+/** `message.call` of a server message, when it is a Call with an id (unverified). */
+function callOf(request: ProviderCallbackRequest) {
+  const envelope = serverMessageEnvelopeSchema.safeParse(json(request));
+  if (!envelope.success) return null;
+  return vapiCallSchema.safeParse(envelope.data.message.call).data ?? null;
+}
+
 /**
- * Reads Vapi's server messages. They authenticate with the server URL's secret, sent as
- * `x-vapi-secret` and compared in constant time with the number's `webhook_secret` credential. A
- * number without that credential has no way to authenticate a message, so every message about its
- * calls is refused (no secret is found) and its calls are settled by reconciliation instead
- * (`GET /call/{id}`, once the sweeper finds them past their longest duration).
- * Only `end-of-call-report` changes our state; status updates, transcripts and the rest give [].
+ * Reads Vapi's server messages (`{message: {type, call, …}}`). They authenticate with the server
+ * credential's token, sent as `Authorization: Bearer <token>` (Vapi's Bearer Token credential) or
+ * `X-Vapi-Secret: <token>` (the legacy secret), compared in constant time with the number's
+ * `webhook_secret` credential. A number without that credential has no way to authenticate a message,
+ * so every message about its calls is refused (no secret is found) and its calls are settled by
+ * reconciliation instead (`GET /call/{id}`, once the sweeper finds them past their longest duration).
+ *
+ * The call is found from our ref in `call.assistantOverrides.metadata` (where the dialer put it) or,
+ * failing that, from `call.id` through the call index the dial step wrote. Only `end-of-call-report`
+ * changes our state; status updates, transcripts and the rest give [].
  */
 export const vapiCallbackVerifier: CallbackVerifier = {
   provider: VAPI_PROVIDER,
   secretCredential: 'webhook_secret',
 
   locate(request): CallRef | null {
-    const body = json(request);
-    if (typeof body !== 'object' || body === null || !('message' in body)) return null;
-    const message = body.message;
-    if (typeof message !== 'object' || message === null || !('call' in message)) return null;
-    const call = message.call;
-    if (typeof call !== 'object' || call === null || !('metadata' in call)) return null;
-    const metadata = call.metadata;
-    if (typeof metadata !== 'object' || metadata === null || !(REF_KEY in metadata)) return null;
-    return refFromString((metadata as Record<string, unknown>)[REF_KEY]);
+    const call = callOf(request);
+    return call ? refOfCall(call) : null;
+  },
+
+  callId(request): string | null {
+    return callOf(request)?.id ?? null;
   },
 
   verify(request, secret) {
-    return verifyVapiSecret(headerOf(request.headers, VAPI_SECRET_HEADER), secret);
+    return verifyVapiServerAuth(
+      headerOf(request.headers, VAPI_SECRET_HEADER),
+      headerOf(request.headers, VAPI_AUTHORIZATION_HEADER),
+      secret,
+    );
   },
 
   parse(request): CallEndedEvent[] {

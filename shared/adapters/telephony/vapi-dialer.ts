@@ -24,10 +24,13 @@ const READING: PlaceCallReading = {
 };
 
 /**
- * The Dialer for Vapi: `POST /call` with the agent's assistant, the number's Vapi phone number id,
- * the recipient as `customer.number`, the recipient's variables as `assistantOverrides.variableValues`
- * (the assistant's prompt uses them as `{{first_name}}`) and our ref in `metadata`, which Vapi echoes
- * in every server message and in `GET /call/{id}`. The Call's `id` is the provider call id.
+ * The Dialer for Vapi: `POST /call` with a CreateCallDto (VapiAI/server-sdk-typescript
+ * `src/api/resources/calls/client/requests/CreateCallDto.ts`): the agent's `assistantId`, the
+ * number's `phoneNumberId`, the recipient as `customer.number`, and `assistantOverrides` with the
+ * recipient's variables (`variableValues`: the assistant's prompt uses them as `{{first_name}}`) and
+ * our ref (`metadata`). CreateCallDto has no top-level `metadata`, and Vapi refuses unknown properties
+ * with a 400; the Call keeps its `assistantOverrides`, so every server message and `GET /call/{id}`
+ * carry our ref back. The Call's `id` is the provider call id (the call index maps it too).
  */
 export function createVapiDialer(options: VapiDialerOptions): Dialer {
   const api = providerApi(NAME, options);
@@ -53,8 +56,10 @@ export function createVapiDialer(options: VapiDialerOptions): Dialer {
           assistantId,
           phoneNumberId: phoneNumberId.value,
           customer: { number: input.to },
-          assistantOverrides: { variableValues: input.dynamicVars },
-          metadata: { [REF_KEY]: refToString(input.ref), recipient_id: input.recipientId },
+          assistantOverrides: {
+            variableValues: input.dynamicVars,
+            metadata: { [REF_KEY]: refToString(input.ref), recipient_id: input.recipientId },
+          },
         },
       });
       return placeResultOf(READING, answer);

@@ -5,13 +5,21 @@ import type { CallEndedEvent, Conversation, EvaluationResult, TranscriptTurn } f
 import { REF_KEY, refFromString } from './call-ref-codec.ts';
 
 /**
- * Vapi's wire format (API reference "Create Call", "Get Call", server message "end-of-call-report"),
- * shared by the dialer, the callback verifier and the test's local server.
+ * Vapi's wire format, read from Vapi's SDK types (github.com/VapiAI/server-sdk-typescript,
+ * `src/api/types/Call.ts`, `ServerMessageEndOfCallReport.ts`, `AssistantOverrides.ts`), shared by
+ * the dialer and the callback verifier. The local Vapi of the tests has its own schemas, written
+ * from the same sources, so that the two cannot agree on a mistake.
  */
 
 export const VAPI_PROVIDER = 'vapi';
-/** The header carrying the server URL's secret on every server message. */
+/**
+ * Server authentication (docs.vapi.ai/server-url/server-authentication): a "Bearer Token" custom
+ * credential sends `Authorization: Bearer <token>` (the default and the recommended one); the legacy
+ * inline `secret`, or a Bearer credential with header `X-Vapi-Secret` and no prefix, sends
+ * `X-Vapi-Secret: <token>`.
+ */
 export const VAPI_SECRET_HEADER = 'x-vapi-secret';
+export const VAPI_AUTHORIZATION_HEADER = 'authorization';
 
 const messageSchema = z.object({
   role: z.string(),
@@ -31,14 +39,18 @@ const analysisSchema = z.object({
   successEvaluation: z.unknown().optional(),
 });
 
-/** The Call object (`POST /call` answers it, `GET /call/{id}` returns it, reports embed it). */
+/**
+ * The Call object (`POST /call` answers it, `GET /call/{id}` returns it, server messages embed it).
+ * It has no `metadata` of its own: the caller's data rides in the `assistantOverrides` it was created
+ * with ("metadata you want to store"), which the Call keeps.
+ */
 export const vapiCallSchema = z.object({
   id: z.string().min(1),
   status: z.string().nullish(),
   endedReason: z.string().nullish(),
   startedAt: z.string().nullish(),
   endedAt: z.string().nullish(),
-  metadata: z.record(z.string(), z.unknown()).nullish(),
+  assistantOverrides: z.object({ metadata: z.record(z.string(), z.unknown()).nullish() }).nullish(),
   artifact: artifactSchema.nullish(),
   analysis: analysisSchema.nullish(),
   // Older calls carry these at the top level instead of under `artifact`.
@@ -47,6 +59,11 @@ export const vapiCallSchema = z.object({
 });
 export type VapiCall = z.infer<typeof vapiCallSchema>;
 
+/**
+ * `ServerMessageEndOfCallReport`. Its `call` is optional in the SDK (chats have none), but a phone
+ * call's report names its call, and without it nothing could be settled: a report without one is
+ * malformed here.
+ */
 export const endOfCallReportSchema = z.object({
   type: z.literal('end-of-call-report'),
   endedReason: z.string().nullish(),
@@ -55,7 +72,7 @@ export const endOfCallReportSchema = z.object({
   analysis: analysisSchema.nullish(),
   startedAt: z.string().nullish(),
   endedAt: z.string().nullish(),
-  durationSeconds: z.number().nullish(),
+  // Older reports carried these at the top level instead of under `artifact`.
   recordingUrl: z.string().nullish(),
   messages: z.array(messageSchema).nullish(),
   timestamp: z.union([z.number(), z.string()]).nullish(),
@@ -64,6 +81,11 @@ export const endOfCallReportSchema = z.object({
 export const serverMessageEnvelopeSchema = z.object({
   message: z.object({ type: z.string() }).loose(),
 });
+
+/** Our ref in a Call: `assistantOverrides.metadata`, where the dialer put it. */
+export function refOfCall(call: VapiCall) {
+  return refFromString(call.assistantOverrides?.metadata?.[REF_KEY]);
+}
 
 /** Reasons of a call that connected and ended normally (Vapi's `endedReason` list). */
 const CONNECTED_REASONS = new Set([
@@ -145,7 +167,6 @@ export interface EndedCallParts {
   endedReason: string | null | undefined;
   startedAt: string | null | undefined;
   endedAt: string | null | undefined;
-  durationSeconds: number | null | undefined;
   messages: z.infer<typeof messageSchema>[];
   analysis: z.infer<typeof analysisSchema> | null | undefined;
   recordingUrl: string | null | undefined;
@@ -154,15 +175,14 @@ export interface EndedCallParts {
 export function endedEvent(parts: EndedCallParts, now: Date): CallEndedEvent {
   const startedAt = isoOrNull(parts.startedAt);
   const endedAt = isoOrNull(parts.endedAt) ?? now.toISOString();
-  const duration =
-    parts.durationSeconds ??
-    (startedAt === null ? 0 : Math.max(0, (Date.parse(endedAt) - Date.parse(startedAt)) / 1000));
+  // Vapi documents no duration in a report or a Call: it is the time between start and end.
+  const duration = startedAt === null ? 0 : Math.max(0, (Date.parse(endedAt) - Date.parse(startedAt)) / 1000);
   const spoke = parts.messages.some((m) => (m.role === 'user' || m.role === 'bot') && !!m.message);
   const outcome = vapiOutcome(parts.endedReason, spoke || duration > 0);
   const connected = outcome === 'answered' || outcome === 'voicemail';
   return {
     providerCallId: parts.call.id,
-    ref: refFromString(parts.call.metadata?.[REF_KEY]),
+    ref: refOfCall(parts.call),
     outcome,
     startedAt: connected ? startedAt : null,
     endedAt,
@@ -182,7 +202,6 @@ export function endedEventOfReport(report: z.infer<typeof endOfCallReportSchema>
       endedReason: report.endedReason ?? report.call.endedReason,
       startedAt: report.startedAt ?? report.call.startedAt,
       endedAt: report.endedAt ?? report.call.endedAt,
-      durationSeconds: report.durationSeconds,
       messages: artifact?.messages ?? report.messages ?? report.call.messages ?? [],
       analysis: report.analysis ?? report.call.analysis,
       recordingUrl: artifact?.recordingUrl ?? report.recordingUrl ?? report.call.recordingUrl,
@@ -198,7 +217,6 @@ export function endedEventOfCall(call: VapiCall, now: Date): CallEndedEvent {
       endedReason: call.endedReason,
       startedAt: call.startedAt,
       endedAt: call.endedAt,
-      durationSeconds: null,
       messages: call.artifact?.messages ?? call.messages ?? [],
       analysis: call.analysis,
       recordingUrl: call.artifact?.recordingUrl ?? call.recordingUrl,
@@ -213,4 +231,27 @@ export function verifyVapiSecret(header: string | undefined, secret: string): bo
   // Hashing first gives equal lengths, so timingSafeEqual reveals nothing about the length either.
   const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
   return timingSafeEqual(digest(header), digest(secret));
+}
+
+/** The token of an `Authorization: Bearer <token>` header; undefined for any other scheme. */
+export function bearerToken(header: string | undefined): string | undefined {
+  const match = /^Bearer +(\S.*)$/i.exec(header?.trim() ?? '');
+  return match?.[1];
+}
+
+/**
+ * Whether a server message carries the number's secret the way Vapi sends it: `X-Vapi-Secret:
+ * <secret>` or `Authorization: Bearer <secret>`. At least one must be present, and every one present
+ * must match (a right secret in one header does not excuse a wrong one in the other).
+ */
+export function verifyVapiServerAuth(
+  legacyHeader: string | undefined,
+  authorizationHeader: string | undefined,
+  secret: string,
+): boolean {
+  if (legacyHeader === undefined && authorizationHeader === undefined) return false;
+  if (legacyHeader !== undefined && !verifyVapiSecret(legacyHeader, secret)) return false;
+  if (authorizationHeader !== undefined && !verifyVapiSecret(bearerToken(authorizationHeader), secret))
+    return false;
+  return true;
 }
