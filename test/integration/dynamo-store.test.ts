@@ -758,6 +758,7 @@ describe('a refused create stores nothing (issue 11, item 3)', () => {
     (recipients[2] as Recipient).dynamicVars = { account: Number('12345678901234567') };
     const error = await good.createBatch(batch, recipients).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).fields[0]?.path).toBe('recipients[2]');
     expect(JSON.stringify((error as ValidationError).fields)).not.toContain('1234567890');
     (recipients[2] as Recipient).dynamicVars = { tiny: 1e-200 };
     await expect(good.createBatch(batch, recipients)).rejects.toBeInstanceOf(ValidationError);

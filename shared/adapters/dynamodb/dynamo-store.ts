@@ -508,7 +508,7 @@ export function createDynamoStore(options: DynamoStoreOptions): Store {
       }
       const recipientItems = recipients.map(recipientToItem);
       const batchItem = batchToItem(batch);
-      recipientItems.forEach((item, i) => assertStorable(item, `recipients[${i}]`));
+      recipientItems.forEach((item, i) => assertStorable(item, `Recipient ${i}`, `recipients[${i}]`));
       assertStorable(batchItem, 'The batch');
 
       if (recipientItems.length === 0) {

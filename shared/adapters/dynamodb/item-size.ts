@@ -84,19 +84,19 @@ function everyNumberStorable(value: AttributeValue): boolean {
  * The last line of defence before a write: an item DynamoDB would refuse (over 400 KB, a number it
  * cannot store, a number the SDK will not marshal) becomes a clear 4xx instead of an SDK exception
  * and a 500. The messages name what was written, never a value (values may be personal data).
- * Returns the marshalled size.
+ * `path` names the field in a ValidationError. Returns the marshalled size.
  */
-export function assertStorable(item: Record<string, unknown>, what: string): number {
+export function assertStorable(item: Record<string, unknown>, what: string, path = ''): number {
   let marshalled: Record<string, AttributeValue>;
   try {
     marshalled = marshallItem(item);
   } catch {
     // The SDK's message quotes the value (an unsafe integer): it must not reach the logs.
-    throw new ValidationError([{ path: '', message: `${what} holds a value that cannot be stored` }]);
+    throw new ValidationError([{ path, message: `${what} holds a value that cannot be stored` }]);
   }
   if (!Object.values(marshalled).every(everyNumberStorable)) {
     throw new ValidationError([
-      { path: '', message: `${what} holds a number outside the range that can be stored` },
+      { path, message: `${what} holds a number outside the range that can be stored` },
     ]);
   }
   const size = marshalledItemSize(marshalled);
