@@ -73,7 +73,8 @@ export function holdsLoneSurrogate(value: unknown): boolean {
     if (typeof next === 'string') {
       if (LONE_SURROGATE.test(next)) return true;
     } else if (Array.isArray(next)) {
-      stack.push(...next);
+      // One by one: spreading a multi-million-element array into push() overflows the call stack.
+      for (const element of next) stack.push(element);
     } else if (typeof next === 'object' && next !== null) {
       for (const [key, inner] of Object.entries(next)) {
         if (LONE_SURROGATE.test(key)) return true;

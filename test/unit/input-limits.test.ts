@@ -92,6 +92,9 @@ describe('text that has no UTF-8 form', () => {
     expect(() => readJson(event('{"\\udfff":1}'))).toThrow(InvalidRequestError);
     // A pair is a character: fine.
     expect(readJson(event('{"a":"\\ud83d\\ude00"}'))).toEqual({ a: '😀' });
+    // A body of millions of elements is walked without overflowing the stack.
+    const huge = `[${'0,'.repeat(3_000_000)}"\\udc00"]`;
+    expect(() => readJson(event(huge))).toThrow(InvalidRequestError);
   });
 
   it('readJson: bytes that are not UTF-8 (base64 from the gateway) are 400 invalid_request', () => {
