@@ -63,9 +63,11 @@ describe('abandoned batch creations', () => {
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
     const write = async (batchId: string, startedAt: string, count: number) => {
+      // The marker last: the sweeper (every 500 ms) must not find it while its recipients are still
+      // being written (in real life the marker is minutes old only once its writer is long gone).
       const items = [
-        creationMarkerItem(service.workspaceId, batchId, startedAt),
         ...recipients(batchId, count).map(recipientToItem),
+        creationMarkerItem(service.workspaceId, batchId, startedAt),
       ];
       for (let i = 0; i < items.length; i += 25) {
         await doc.send(
