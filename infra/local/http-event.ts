@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { APIGatewayEventRequestContextV2, APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -5,7 +6,8 @@ import type { APIGatewayEventRequestContextV2, APIGatewayProxyEventV2 } from 'aw
 /**
  * Builds what API Gateway (HTTP API, payload format 2.0) hands a function, from a node:http request.
  * Rules followed: headers lower-cased with repeated values comma-joined; `cookie` headers moved to
- * `cookies`; repeated query keys comma-joined; text bodies as-is, anything else base64.
+ * `cookies`; repeated query keys comma-joined; text bodies as-is (when they are UTF-8), anything else
+ * base64.
  */
 
 export const LOCAL_ACCOUNT_ID = '000000000000';
@@ -116,7 +118,9 @@ export function buildProxyEvent(
   if (shape.queryStringParameters) event.queryStringParameters = shape.queryStringParameters;
   if (Object.keys(pathParameters).length > 0) event.pathParameters = pathParameters;
   if (body.length > 0) {
-    const text = isTextContentType(shape.headers['content-type']);
+    // Bytes that are not UTF-8 cannot be a JS string without being replaced, so they travel base64
+    // even under a text media type: the handler sees exactly what the client sent (docs/limits.md).
+    const text = isTextContentType(shape.headers['content-type']) && isUtf8(body);
     event.body = text ? body.toString('utf8') : body.toString('base64');
     event.isBase64Encoded = !text;
   }

@@ -14,26 +14,38 @@ export const AGENT_LIMITS = {
   prompt: { min: 1, max: 20_000 },
   firstMessage: { max: 20_000 },
   itemId: { max: 100 },
-  description: { max: 2_000 },
+  description: { max: 1_000 },
+  /** Items of `evaluation_criteria`, and of `data_collection`. */
+  listItems: { max: 25 },
+  /** `telephony.twiml_url` (a URL, as long as a webhook URL may be). */
+  telephonyUrl: { max: 2_048 },
+  /** `telephony.*_agent_id`: a provider's id (theirs are UUIDs or ~30-character tokens). */
+  telephonyId: { max: 200 },
 } as const;
 
-const nameSchema = z
-  .string()
-  .trim()
-  .min(AGENT_LIMITS.name.min, { message: 'must not be empty' })
-  .max(AGENT_LIMITS.name.max);
-const promptSchema = z
-  .string()
-  .min(AGENT_LIMITS.prompt.min, { message: 'must not be empty' })
-  .max(AGENT_LIMITS.prompt.max);
-const firstMessageSchema = z.string().max(AGENT_LIMITS.firstMessage.max);
-const idRefSchema = z.string().min(1, { message: 'must not be empty' });
+/** Free text must have a UTF-8 form: a lone surrogate (`"\ud800"` in JSON) has none. */
+function wellFormed<T extends z.ZodString>(schema: T) {
+  return schema.refine((v) => !/\p{Cs}/u.test(v), { message: 'must be valid Unicode text' });
+}
 
-const telephonyField = z.string().min(1, { message: 'must not be empty' }).optional();
+const nameSchema = wellFormed(
+  z.string().trim().min(AGENT_LIMITS.name.min, { message: 'must not be empty' }).max(AGENT_LIMITS.name.max),
+);
+const promptSchema = wellFormed(
+  z.string().min(AGENT_LIMITS.prompt.min, { message: 'must not be empty' }).max(AGENT_LIMITS.prompt.max),
+);
+const firstMessageSchema = wellFormed(z.string().max(AGENT_LIMITS.firstMessage.max));
+// Only ids of the right shape can name anything; a longer one is refused here rather than looked up.
+const idRefSchema = z.string().min(1, { message: 'must not be empty' }).max(100);
+
+const telephonyField = wellFormed(
+  z.string().min(1, { message: 'must not be empty' }).max(AGENT_LIMITS.telephonyId.max),
+).optional();
 export const telephonySchema = z.strictObject({
   // Twilio fetches it when the call connects: an absolute http(s) URL, or the call cannot work.
   twiml_url: z
     .string()
+    .max(AGENT_LIMITS.telephonyUrl.max)
     .url({ protocol: /^https?$/, message: 'must be an absolute http(s) URL' })
     .optional(),
   elevenlabs_agent_id: telephonyField,
@@ -75,13 +87,13 @@ const itemIdSchema = z
   .min(1, { message: 'must not be empty' })
   .max(AGENT_LIMITS.itemId.max)
   .regex(/^[A-Za-z0-9_.-]+$/, { message: 'may hold only letters, digits, _, . and -' });
-const descriptionSchema = z
-  .string()
-  .min(1, { message: 'must not be empty' })
-  .max(AGENT_LIMITS.description.max);
+const descriptionSchema = wellFormed(
+  z.string().min(1, { message: 'must not be empty' }).max(AGENT_LIMITS.description.max),
+);
 
 export const evaluationCriteriaSchema = z
   .array(z.strictObject({ id: itemIdSchema, description: descriptionSchema }))
+  .max(AGENT_LIMITS.listItems.max)
   .superRefine(uniqueBy((c: { id: string }) => c.id, 'id'));
 
 export const dataCollectionSchema = z
@@ -92,6 +104,7 @@ export const dataCollectionSchema = z
       description: descriptionSchema,
     }),
   )
+  .max(AGENT_LIMITS.listItems.max)
   .superRefine(uniqueBy((c: { id: string }) => c.id, 'id'));
 
 const maxConcurrentSchema = z

@@ -95,8 +95,10 @@ const nameSchema = z
   .string()
   .trim()
   .min(LIMITS.batchName.min, { message: 'must not be empty' })
-  .max(LIMITS.batchName.max, { message: `must be at most ${LIMITS.batchName.max} characters long` });
-const idSchema = z.string().min(1, { message: 'must not be empty' });
+  .max(LIMITS.batchName.max, { message: `must be at most ${LIMITS.batchName.max} characters long` })
+  .refine((v) => !/\p{Cs}/u.test(v), { message: 'must be valid Unicode text' });
+// Ids are ~32 characters; a longer one names nothing and is refused before any lookup.
+const idSchema = z.string().min(1, { message: 'must not be empty' }).max(100);
 const ringingTimeoutSchema = z
   .number()
   .int()

@@ -1,4 +1,5 @@
 import type { FieldIssue } from '../domain/errors.ts';
+import { LIMITS } from '../domain/limits.ts';
 import { normalizeE164 } from '../domain/phone.ts';
 import type { DynamicVars } from '../domain/recipient.ts';
 import { checkVarKey, checkVarValue, type RecipientCheck } from './recipient.ts';
@@ -34,6 +35,15 @@ export function validateCsvHeader(header: string[], line = 1): FieldIssue[] {
   const path = csvLinePath(line);
   const names = normalizeHeader(header);
   const issues: FieldIssue[] = [];
+  if (names.length > LIMITS.csvMaxColumns) {
+    // Checked first and alone: naming hundreds of columns would bury it.
+    return [
+      {
+        path,
+        message: `has ${names.length} columns; at most ${LIMITS.csvMaxColumns} are allowed (phone and ${LIMITS.dynamicVarsPerRecipient} variables)`,
+      },
+    ];
+  }
   if (!names.includes(PHONE_COLUMN)) {
     const nearMiss = names.find((n) => n.toLowerCase() === PHONE_COLUMN);
     issues.push({

@@ -26,6 +26,11 @@ export const PROVIDER_CREDENTIALS: Record<Provider, ReadonlyArray<{ key: string;
   retell: [{ key: 'api_key', required: true }],
 };
 
+export const PHONE_NUMBER_LIMITS = {
+  /** A provider credential (API keys and tokens are well under 200 characters). */
+  credentialValue: { max: 4_096 },
+} as const;
+
 export const e164Schema = z.string().transform((value, ctx) => {
   const check = normalizeE164(value);
   if (check.ok) return check.e164;
@@ -48,11 +53,15 @@ export const createPhoneNumberSchema = z
     label: z
       .string()
       .max(200)
+      .refine((v) => !/\p{Cs}/u.test(v), { message: 'must be valid Unicode text' })
       .nullish()
       .transform((v) => v ?? null),
     provider: z.enum(PROVIDERS),
     credentials: z
-      .record(z.string(), z.string().min(1, { message: 'must not be empty' }))
+      .record(
+        z.string().max(100),
+        z.string().min(1, { message: 'must not be empty' }).max(PHONE_NUMBER_LIMITS.credentialValue.max),
+      )
       .nullish()
       .transform((v) => v ?? null),
     outbound: z

@@ -16,9 +16,15 @@ export type RecipientCheck = { ok: true; value: RecipientInput } | { ok: false; 
 // later code copies the variables with `obj[key] = …`; refusing it is cheaper than auditing every copy.
 const RESERVED_KEYS = new Set(['__proto__']);
 
+/** A string holding a lone UTF-16 surrogate (`"\ud800"` in JSON) has no UTF-8 form to store. */
+export function isWellFormedText(value: string): boolean {
+  return !/\p{Cs}/u.test(value);
+}
+
 /** Why a variable name is unusable, or null when it is fine. */
 export function checkVarKey(key: string): string | null {
   if (key.length === 0) return 'variable names must not be empty';
+  if (!isWellFormedText(key)) return 'variable names must be valid Unicode text';
   if (key.length > LIMITS.dynamicVarKeyMaxLength) {
     return `variable names must be at most ${LIMITS.dynamicVarKeyMaxLength} characters long`;
   }
@@ -27,14 +33,33 @@ export function checkVarKey(key: string): string | null {
   return null;
 }
 
+/**
+ * Why a number cannot be a variable, or null when it is fine (docs/limits.md). The message never
+ * holds the value: it may be an account number.
+ */
+export function checkVarNumber(value: number): string | null {
+  const { maxMagnitude, minNonZeroMagnitude } = LIMITS.dynamicVarNumber;
+  const magnitude = Math.abs(value);
+  if (!Number.isFinite(value)) return 'must be a finite number';
+  // Every double beyond 2^53 is an integer, so this also covers 1e200.
+  if (magnitude > maxMagnitude) {
+    return 'must be an integer within ±9,007,199,254,740,991 (send longer numbers, like account numbers, as strings)';
+  }
+  if (magnitude !== 0 && magnitude < minNonZeroMagnitude) {
+    return 'is too small to store (non-zero numbers must be at least 1e-130 in magnitude)';
+  }
+  return null;
+}
+
 /** Why a variable value is unusable, or null when it is fine. */
 export function checkVarValue(value: unknown): string | null {
   if (typeof value === 'string') {
-    return value.length > LIMITS.dynamicVarValueMaxLength
-      ? `must be at most ${LIMITS.dynamicVarValueMaxLength.toLocaleString('en-US')} characters long`
-      : null;
+    if (value.length > LIMITS.dynamicVarValueMaxLength) {
+      return `must be at most ${LIMITS.dynamicVarValueMaxLength.toLocaleString('en-US')} characters long`;
+    }
+    return isWellFormedText(value) ? null : 'must be valid Unicode text (it holds a lone surrogate)';
   }
-  if (typeof value === 'number') return Number.isFinite(value) ? null : 'must be a finite number';
+  if (typeof value === 'number') return checkVarNumber(value);
   if (typeof value === 'boolean') return null;
   return 'must be a string, number or boolean';
 }
@@ -101,6 +126,13 @@ export function validateRecipient(raw: unknown, path: string): RecipientCheck {
       continue;
     }
     addVar(key, value, varPath);
+  }
+
+  if (vars.size > LIMITS.dynamicVarsPerRecipient) {
+    issues.push({
+      path: dynamicVarsPath,
+      message: `must hold at most ${LIMITS.dynamicVarsPerRecipient} variables (this recipient has ${vars.size})`,
+    });
   }
 
   if (issues.length > 0 || phone === null) return { ok: false, issues };

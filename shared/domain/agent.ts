@@ -64,5 +64,10 @@ export function rotateSecrets(current: WebhookSecret[], fresh: string, now: Date
   const kept = current
     .filter((s) => s.expiresAt === null || Date.parse(s.expiresAt) > now.getTime())
     .map((s) => (s.expiresAt === null ? { ...s, expiresAt } : s));
-  return [{ secret: fresh, expiresAt: null }, ...kept];
+  // Bounded, so rotating in a loop cannot grow the agent item past DynamoDB's 400 KB: beyond it the
+  // oldest rotated-out secrets stop signing before their 24 h are up.
+  return [{ secret: fresh, expiresAt: null }, ...kept].slice(0, MAX_WEBHOOK_SECRETS);
 }
+
+/** The current secret plus at most nine rotated-out ones still within their overlap. */
+export const MAX_WEBHOOK_SECRETS = 10;

@@ -1,4 +1,5 @@
-import type { WebhookEvent } from './agent.ts';
+import { WEBHOOK_EVENTS, type WebhookEvent } from './agent.ts';
+import { isId } from './ids.ts';
 
 /**
  * The webhook outbox: one record per event, written once, whose id is derived from the event (so a
@@ -43,11 +44,33 @@ export function deliveryIdOf(batchId: string, webhookId: string): string {
   return `whd_${Buffer.from(`${batchId} ${webhookId}`, 'utf8').toString('base64url')}`;
 }
 
+/** Longer than any id deliveryIdOf makes (≈130 characters); a longer one is not decoded at all. */
+const DELIVERY_ID_MAX_LENGTH = 256;
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+/** `<event>:<recipient or batch id>`, exactly as webhookIdFor makes them. */
+function isWebhookId(value: string): boolean {
+  const at = value.indexOf(':');
+  if (at === -1) return false;
+  const event = value.slice(0, at);
+  const subject = value.slice(at + 1);
+  if (!(WEBHOOK_EVENTS as readonly string[]).includes(event)) return false;
+  return isId('recipient', subject) || isId('batch', subject);
+}
+
+/**
+ * The batch and webhook ids a public delivery id names, or null when it cannot name any delivery.
+ * Client input: everything decoded is checked to be an id of our own shape before it can reach a
+ * table key (a `#` would reach into another key namespace, a long value past DynamoDB's key size).
+ */
 export function parseDeliveryId(id: string): { batchId: string; webhookId: string } | null {
-  if (!id.startsWith('whd_')) return null;
-  const decoded = Buffer.from(id.slice(4), 'base64url').toString('utf8');
+  if (!id.startsWith('whd_') || id.length > DELIVERY_ID_MAX_LENGTH) return null;
+  const encoded = id.slice(4);
+  if (!BASE64URL.test(encoded)) return null;
+  const decoded = Buffer.from(encoded, 'base64url').toString('utf8');
   const [batchId, webhookId, ...rest] = decoded.split(' ');
-  if (!batchId || !webhookId || rest.length > 0 || !batchId.startsWith('batch_')) return null;
+  if (!batchId || !webhookId || rest.length > 0) return null;
+  if (!isId('batch', batchId) || !isWebhookId(webhookId)) return null;
   return { batchId, webhookId };
 }
 

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import busboy from 'busboy';
 import { parseRecipientsCsv } from '../adapters/csv/parse-recipients-csv.ts';
@@ -137,6 +138,12 @@ export async function parseCreateBatchMultipart(
   if (csvOutcome !== null && !csvOutcome.ok) {
     if (!(csvOutcome.error instanceof ValidationError)) throw csvOutcome.error;
     issues.push(...csvOutcome.error.fields);
+  }
+  // The CSV and every text field must be UTF-8, and the framing is ASCII: so must the whole body
+  // (a CSV that is not is named above).
+  // Checked on the bytes, since busboy decodes text fields with replacement characters.
+  if (!isUtf8(body)) {
+    throw new InvalidRequestError('The request body is not valid UTF-8 (text fields and the CSV must be).');
   }
   if (csvOutcome === null) issues.unshift({ path: FILE_FIELD, message: 'is required' });
   if (state.tooManyParts) issues.push({ path: '', message: 'the form has too many fields or files' });

@@ -9,6 +9,11 @@ export interface RawBody {
 
 export type BodyKind = 'json' | 'multipart';
 
+/**
+ * The body's bytes. API Gateway (HTTP API, payload 2.0) hands over text media types as a string and
+ * anything else base64-encoded; either way the handler decodes them strictly (readJson, the CSV reader,
+ * the multipart check), so bytes that are not UTF-8 are refused, never replaced.
+ */
 export function bodyBytes(event: RawBody): Buffer {
   if (event.body === undefined) return Buffer.alloc(0);
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
@@ -41,10 +46,41 @@ export function readJson(event: RawBody): unknown {
   } catch (cause) {
     throw new InvalidRequestError('The request body is not valid UTF-8.', [], { cause });
   }
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch (cause) {
     const detail = cause instanceof SyntaxError ? `: ${cause.message}` : '';
     throw new InvalidRequestError(`The request body is not valid JSON${detail}`, [], { cause });
   }
+  // `"\ud800"` is valid JSON syntax for a string with no UTF-8 form: it could only be stored altered.
+  if (holdsLoneSurrogate(value)) {
+    throw new InvalidRequestError(
+      'The request body is not valid Unicode: a \\u escape encodes a lone surrogate.',
+    );
+  }
+  return value;
+}
+
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** True when a string anywhere in a parsed JSON value (keys included) holds a lone UTF-16 surrogate. */
+export function holdsLoneSurrogate(value: unknown): boolean {
+  // Iterative: a deeply nested body must not overflow the stack.
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const next = stack.pop();
+    if (typeof next === 'string') {
+      if (LONE_SURROGATE.test(next)) return true;
+    } else if (Array.isArray(next)) {
+      // One by one: spreading a multi-million-element array into push() overflows the call stack.
+      for (const element of next) stack.push(element);
+    } else if (typeof next === 'object' && next !== null) {
+      for (const [key, inner] of Object.entries(next)) {
+        if (LONE_SURROGATE.test(key)) return true;
+        stack.push(inner);
+      }
+    }
+  }
+  return false;
 }

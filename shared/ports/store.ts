@@ -64,9 +64,24 @@ export interface AgentStore {
 export interface BatchStore {
   /**
    * Writes the recipients first and the batch item last (conditional put), so a crash mid-create
-   * leaves no visible half batch: recipients without their batch are invisible and harmless.
+   * leaves no visible half batch; a failed create deletes what it wrote, and what a crash leaves is
+   * found by the sweeper (listAbandonedBatchCreations). An item DynamoDB could not store is refused
+   * before anything is written (a 4xx domain error).
    */
   createBatch(batch: Batch, recipients: Recipient[]): Promise<void>;
+  /**
+   * Creates that started before `startedBefore` and never finished nor were undone (a crash, a failed
+   * clean-up): their recipients may be stored without a batch. For the sweeper.
+   */
+  listAbandonedBatchCreations(startedBefore: string): Promise<{ workspaceId: string; batchId: string }[]>;
+  /**
+   * Finishes an abandoned create: when its batch exists only the marker goes; otherwise every recipient
+   * stored under it is deleted, then the marker.
+   */
+  discardAbandonedBatchCreation(
+    workspaceId: string,
+    batchId: string,
+  ): Promise<{ discardedRecipients: number }>;
   getBatch(workspaceId: string, id: string): Promise<Batch | null>;
   /** Every recipient of the batch in input order (paginates internally). */
   listRecipients(batchId: string): Promise<Recipient[]>;

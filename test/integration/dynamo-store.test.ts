@@ -1,5 +1,6 @@
 import {
   DescribeTableCommand,
+  QueryCommand,
   DescribeTimeToLiveCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
@@ -9,7 +10,14 @@ import { BatchStateConflictError, createDynamoStore } from '#shared/adapters/dyn
 import { ensureTable } from '#shared/adapters/dynamodb/table.ts';
 import type { Agent } from '#shared/domain/agent.ts';
 import { initialCounts, type Batch, type BatchStatus } from '#shared/domain/batch.ts';
-import { InvalidRequestError, StateConflictError } from '#shared/domain/errors.ts';
+import {
+  InvalidRequestError,
+  PayloadTooLargeError,
+  StateConflictError,
+  ValidationError,
+} from '#shared/domain/errors.ts';
+import { ABANDONED_CREATION_MS, sweepAbandonedCreations } from '#shared/app/run/sweep.ts';
+import { countItems } from '../helpers/table-count.ts';
 import { newId } from '#shared/domain/ids.ts';
 import type { PhoneNumber } from '#shared/domain/phone-number.ts';
 import type { Recipient } from '#shared/domain/recipient.ts';
@@ -106,6 +114,19 @@ function makeRecipients(batch: Batch, count: number): Recipient[] {
 
 const makeAgent = agentFixture;
 const makePhoneNumber = (workspaceId: string) => phoneNumberFixture(workspaceId);
+
+/** Every item of a batch's partition (recipients, outbox, the creation marker), read raw. */
+async function partitionItems(batchId: string): Promise<Record<string, unknown>[]> {
+  const out = await rawClient().send(
+    new QueryCommand({
+      TableName: TABLE_NAME,
+      KeyConditionExpression: 'PK = :pk',
+      ExpressionAttributeValues: { ':pk': { S: `BATCH#${batchId}` } },
+      ConsistentRead: true,
+    }),
+  );
+  return out.Items ?? [];
+}
 
 /** Follows the cursors to the end; fails if paging does not terminate. */
 async function pageThrough<T>(fetch: (page: PageRequest) => Promise<Page<T>>, limit: number): Promise<T[][]> {
@@ -262,8 +283,10 @@ describe('batches', () => {
     await observed.createBatch(batch, recipients);
 
     expect(names.filter((n) => n === 'BatchWriteItemCommand')).toHaveLength(40);
-    expect(names.filter((n) => n === 'PutItemCommand')).toHaveLength(1);
-    expect(names.at(-1)).toBe('PutItemCommand');
+    // The creation marker, then (after every recipient) the batch; then the marker goes.
+    expect(names.filter((n) => n === 'PutItemCommand')).toHaveLength(2);
+    expect(names[0]).toBe('PutItemCommand');
+    expect(names.slice(-2)).toEqual(['PutItemCommand', 'DeleteItemCommand']);
     expect(maxInFlight).toBeGreaterThan(1);
     expect(maxInFlight).toBeLessThanOrEqual(4);
 
@@ -286,18 +309,20 @@ describe('batches', () => {
     expect(listed.items).toEqual([original]);
   });
 
-  it('leaves no visible batch when the final put fails after the recipients were written', async () => {
+  it('leaves nothing when the final put fails after the recipients were written', async () => {
+    let puts = 0;
     const client = rawClient((name) => {
-      if (name === 'PutItemCommand') throw new Error('simulated crash before the batch put');
+      // The first put is the creation marker; the second, the batch.
+      if (name === 'PutItemCommand' && ++puts === 2) throw new Error('simulated failure of the batch put');
     });
-    const crashing = storeOn(client);
+    const failing = storeOn(client);
     const ws = newId('workspace');
     const batch = makeBatch(ws, { totalRecipients: 30, counts: initialCounts(30) });
-    await expect(crashing.createBatch(batch, makeRecipients(batch, 30))).rejects.toThrow('simulated crash');
+    await expect(failing.createBatch(batch, makeRecipients(batch, 30))).rejects.toThrow('simulated failure');
     expect(await store.getBatch(ws, batch.id)).toBeNull();
     expect((await store.listBatches(ws, {}, { limit: 10, cursor: null })).items).toEqual([]);
-    // The recipients exist but nothing refers to them.
-    expect(await store.listRecipients(batch.id)).toHaveLength(30);
+    expect(await store.listRecipients(batch.id)).toEqual([]);
+    expect(await partitionItems(batch.id)).toEqual([]);
   });
 
   it('refuses recipients of another batch before writing anything', async () => {
@@ -618,5 +643,129 @@ describe('phone numbers', () => {
     expect(await store.deletePhoneNumber(ws, (phones[0] as PhoneNumber).id)).toBe(true);
     expect(await store.deletePhoneNumber(ws, (phones[0] as PhoneNumber).id)).toBe(false);
     expect((await store.listPhoneNumbers(ws, { limit: 10, cursor: null })).items).toEqual(phones.slice(1));
+  });
+});
+
+describe('a refused create stores nothing (issue 11, item 3)', () => {
+  const quietLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+  let tables = 0;
+
+  /** A table of its own, so a scan of the whole table is the proof. */
+  async function freshTable(): Promise<string> {
+    const name = `refused-create-${++tables}`;
+    await ensureTable(rawClient(), name);
+    return name;
+  }
+
+  /**
+   * A store whose BatchWriteItem puts fail from the `failPutChunk`-th call on (1-based), and whose
+   * deletes fail too when `failDeletes`. Counts puts that complete after `answered` is set.
+   */
+  function faultyStore(tableName: string, opts: { failPutChunk: number; failDeletes: boolean }) {
+    const state = { putChunks: 0, answered: false, lateWrites: 0 };
+    const client = rawClient();
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName !== 'BatchWriteItemCommand') return next(args);
+        const input = args.input as { RequestItems: Record<string, { DeleteRequest?: unknown }[]> };
+        const isDelete = (input.RequestItems[tableName] ?? []).some((r) => r.DeleteRequest !== undefined);
+        if (isDelete) {
+          if (opts.failDeletes) throw new Error('simulated delete failure');
+          return next(args);
+        }
+        const n = ++state.putChunks;
+        if (n === opts.failPutChunk) {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          throw new Error('simulated chunk failure');
+        }
+        // The chunks beside the failing one are slower than it, so they are in flight when it fails.
+        await new Promise((resolve) => setTimeout(resolve, 40));
+        const out = await next(args);
+        if (state.answered) state.lateWrites++;
+        return out;
+      },
+      { step: 'initialize', name: 'injectFaults' },
+    );
+    const faulty = createDynamoStore({
+      client: createDocumentClient({ client }),
+      tableName,
+      batchWrite: { sleep: async () => undefined },
+    });
+    return { store: faulty, state };
+  }
+
+  it('undoes a create whose recipient chunk fails mid-way: the table is empty when it answers', async () => {
+    const tableName = await freshTable();
+    const { store: faulty, state } = faultyStore(tableName, { failPutChunk: 6, failDeletes: false });
+    const ws = newId('workspace');
+    const batch = makeBatch(ws, { totalRecipients: 1_000, counts: initialCounts(1_000) });
+
+    await expect(faulty.createBatch(batch, makeRecipients(batch, 1_000))).rejects.toThrow(
+      /simulated chunk failure/,
+    );
+    state.answered = true;
+    // Chunks 1–8 at most were started (4 in flight when the 6th failed); none of the 40 after.
+    expect(state.putChunks).toBeLessThanOrEqual(9);
+    expect(await countItems(db?.endpoint ?? '', tableName)).toBe(0);
+    // Nothing was still writing after the answer.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(state.lateWrites).toBe(0);
+    expect(await countItems(db?.endpoint ?? '', tableName)).toBe(0);
+  });
+
+  it('leaves only what the sweeper removes once no request can still be writing, when the clean-up fails too', async () => {
+    const tableName = await freshTable();
+    const now = Date.now();
+    const { store: faulty } = faultyStore(tableName, { failPutChunk: 3, failDeletes: true });
+    const good = createDynamoStore({ client: createDocumentClient({ client: rawClient() }), tableName });
+    const ws = newId('workspace');
+    const batch = makeBatch(ws, { totalRecipients: 200, counts: initialCounts(200) });
+    // A batch created meanwhile, complete: the sweeper must leave it alone.
+    const kept = makeBatch(ws, { totalRecipients: 30, counts: initialCounts(30) });
+    await good.createBatch(kept, makeRecipients(kept, 30));
+    const keptItems = 31;
+
+    await expect(faulty.createBatch(batch, makeRecipients(batch, 200))).rejects.toThrow(/simulated/);
+    // Some recipients and the marker are left: the clean-up could not delete them.
+    const left = await countItems(db?.endpoint ?? '', tableName);
+    expect(left).toBeGreaterThan(keptItems);
+    expect(await good.listAbandonedBatchCreations(new Date(now + 60_000).toISOString())).toEqual([
+      { workspaceId: ws, batchId: batch.id },
+    ]);
+
+    // Within the window a request may still run: nothing is touched.
+    expect(await sweepAbandonedCreations({ store: good, logger: quietLogger }, now + 60_000)).toBe(0);
+    expect(await countItems(db?.endpoint ?? '', tableName)).toBe(left);
+
+    // Past it, everything of the abandoned create goes, and the complete batch stays.
+    const later = now + ABANDONED_CREATION_MS + 60_000;
+    expect(await sweepAbandonedCreations({ store: good, logger: quietLogger }, later)).toBe(1);
+    expect(await countItems(db?.endpoint ?? '', tableName)).toBe(keptItems);
+    expect(await good.getBatch(ws, kept.id)).toEqual(kept);
+    expect(await good.listRecipients(kept.id)).toHaveLength(30);
+    expect(await good.listAbandonedBatchCreations(new Date(later).toISOString())).toEqual([]);
+  });
+
+  it('refuses an item DynamoDB cannot store before writing anything', async () => {
+    const tableName = await freshTable();
+    const good = createDynamoStore({ client: createDocumentClient({ client: rawClient() }), tableName });
+    const ws = newId('workspace');
+    const batch = makeBatch(ws, { totalRecipients: 3, counts: initialCounts(3) });
+    const recipients = makeRecipients(batch, 3);
+    const big = Object.fromEntries(Array.from({ length: 450 }, (_, i) => [`v${i}`, 'x'.repeat(1_000)]));
+    (recipients[2] as Recipient).dynamicVars = big;
+    await expect(good.createBatch(batch, recipients)).rejects.toBeInstanceOf(PayloadTooLargeError);
+    (recipients[2] as Recipient).dynamicVars = { account: Number('12345678901234567') };
+    const error = await good.createBatch(batch, recipients).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).fields[0]?.path).toBe('recipients[2]');
+    expect(JSON.stringify((error as ValidationError).fields)).not.toContain('1234567890');
+    (recipients[2] as Recipient).dynamicVars = { tiny: 1e-200 };
+    await expect(good.createBatch(batch, recipients)).rejects.toBeInstanceOf(ValidationError);
+    expect(await countItems(db?.endpoint ?? '', tableName)).toBe(0);
+
+    const agent = { ...makeAgent(ws), prompt: 'p'.repeat(500_000) };
+    await expect(good.putAgent(agent)).rejects.toBeInstanceOf(PayloadTooLargeError);
+    expect(await countItems(db?.endpoint ?? '', tableName)).toBe(0);
   });
 });

@@ -60,6 +60,16 @@ const phone = fc.oneof(
   fc.integer(),
   fc.constant(null),
 );
+/** Numbers DynamoDB cannot store exactly, or at all (issue 11): each is a 400, never a 500. */
+const unstorableNumber = fc.constantFrom(
+  2 ** 60,
+  1e200,
+  -1e200,
+  1e-200,
+  -1e-131,
+  2 ** 53 + 2,
+  12345678901234568,
+);
 const dynamicVars = fc.oneof(
   {
     arbitrary: fc.dictionary(fc.string({ maxLength: 12 }), fc.string({ maxLength: 30 }), { maxKeys: 4 }),
@@ -67,6 +77,14 @@ const dynamicVars = fc.oneof(
   },
   fc.dictionary(fc.string({ maxLength: 120 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }),
   fc.jsonValue({ maxDepth: 2 }),
+  fc.dictionary(fc.string({ maxLength: 12 }), fc.oneof(unstorableNumber, fc.double(), fc.integer()), {
+    maxKeys: 3,
+  }),
+  // Around the 50-variable limit, 1 KB each.
+  fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), fc.constant('v'.repeat(1_000)), {
+    minKeys: 45,
+    maxKeys: 60,
+  }),
 );
 const recipient = fc.oneof(
   {
@@ -157,6 +175,21 @@ function jsonRequest(agent: string) {
     { arbitrary: fc.json({ maxDepth: 3 }), weight: 2 },
     fc.string({ maxLength: 200 }),
     fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes)),
+    // A valid body with bytes that are not UTF-8 inside a string (a lone byte, a broken sequence,
+    // an encoded surrogate), or a \u escape of a lone surrogate: 400 invalid_request, nothing stored.
+    fc
+      .tuple(
+        createBody(agent),
+        fc.constantFrom([0xff], [0xc3, 0x28], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe2, 0x82]),
+      )
+      .map(([body, bad]) => {
+        const text = JSON.stringify({ ...body, name: 'Reminders' });
+        const at = text.indexOf('Reminders') + 3;
+        return Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from(bad), Buffer.from(text.slice(at))]);
+      }),
+    createBody(agent).map((body) =>
+      JSON.stringify({ ...body, name: 'Reminders' }).replace('Reminders', 'Rem\\ud800inders'),
+    ),
     createBody(agent).map((body) => {
       const text = JSON.stringify(body);
       return text.slice(0, Math.max(1, Math.floor(text.length / 2)));
@@ -219,6 +252,11 @@ const csvMangle = fc.oneof(
   fc.record({ kind: fc.constant('separator' as const), separator: fc.constantFrom(';', '\t', ', ') }),
   fc.record({ kind: fc.constant('eol' as const), eol: fc.constantFrom('\r', '\n\n', '\r\r\n') }),
   fc.record({ kind: fc.constant('cut' as const), at: fc.nat() }),
+  // Wide files: around the 51-column limit, and the issue's 450 columns.
+  fc.record({
+    kind: fc.constant('wide' as const),
+    columns: fc.oneof(fc.integer({ min: 48, max: 54 }), fc.integer({ min: 440, max: 460 })),
+  }),
   fc.record({
     kind: fc.constant('insert' as const),
     at: fc.nat(),
@@ -241,7 +279,11 @@ function renderCsv(csv: Csv, mangles: readonly CsvMangle[]): Buffer {
     else if (m.kind === 'row') rows.push(m.row);
     else if (m.kind === 'separator') separator = m.separator;
     else if (m.kind === 'eol') eol = m.eol;
-    else late.push(m);
+    else if (m.kind === 'wide') {
+      const extra = Array.from({ length: m.columns - header.length }, (_, i) => `col${i}`);
+      header.push(...extra);
+      for (const row of rows) row.push(...extra.map(() => 'x'.repeat(100)));
+    } else late.push(m);
   }
   let bytes = Buffer.from(
     (csv.bom ? '\uFEFF' : '') + [header, ...rows].map((r) => r.join(separator)).join(eol) + eol,
@@ -367,5 +409,188 @@ describe('fuzzing batch creation', () => {
       },
     );
     expect(outcomes.accepted).toBeGreaterThan(acceptedBefore);
+  }, 120_000);
+
+  it('refuses every input of issue 11 on every route with a 4xx naming it, and stores nothing', async () => {
+    const phone = '+14155551234';
+    const create = (body: unknown) => () => c.post('/v1/agents/batch-calls', body);
+    const rawJson =
+      (path: string, bytes: Buffer, method = 'POST') =>
+      () =>
+        c.request(method, path, { rawBody: bytes, headers: { 'content-type': 'application/json' } });
+    const csv =
+      (text: string | Buffer, name = 'Wide') =>
+      () => {
+        const form = new FormData();
+        form.set('name', name);
+        form.set('agent_id', agentId);
+        form.set('csv_file', new Blob([text], { type: 'text/csv' }), 'r.csv');
+        return c.request('POST', '/v1/agents/batch-calls', { rawBody: form });
+      };
+    const kb = 'x'.repeat(1_000);
+    const vars450 = Object.fromEntries(Array.from({ length: 450 }, (_, i) => [`v${i}`, kb]));
+    const criteria = (n: number, type?: string) =>
+      Array.from({ length: n }, (_, i) => ({ id: `c${i}`, ...(type ? { type } : {}), description: kb }));
+    const wideHeader = ['phone', ...Array.from({ length: 449 }, (_, i) => `c${i}`)].join(',');
+    const wideRow = [phone, ...Array.from({ length: 449 }, () => kb)].join(',');
+    const badBytes = (text: string, at: string) =>
+      Buffer.concat([
+        Buffer.from(text.slice(0, text.indexOf(at))),
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from(text.slice(text.indexOf(at))),
+      ]);
+    const validCreate = { name: 'Reminders', agent_id: agentId, recipients: [{ phone }] };
+    const agent = (await c.get(`/v1/agents/${agentId}`)).body;
+    const crafted = (inner: string) => `whd_${Buffer.from(inner).toString('base64url')}`;
+    // A batch of this workspace: crafted delivery ids must get past the batch lookup to matter.
+    const real = await c.post('/v1/agents/batch-calls', validCreate);
+    expect(real.status, real.text).toBe(202);
+    const batchId = String(real.body.id);
+    const cursor = (sk: string) =>
+      Buffer.from(JSON.stringify({ PK: `WS#${service.workspaceId}`, SK: sk })).toString('base64url');
+
+    const cases: [string, number[], () => Promise<TestResponse>][] = [
+      [
+        'unsafe integer',
+        [400],
+        create({ ...validCreate, recipients: [{ phone, dynamic_vars: { account: 12345678901234568 } }] }),
+      ],
+      [
+        '1e200',
+        [400],
+        rawJson(
+          '/v1/agents/batch-calls',
+          Buffer.from(JSON.stringify(validCreate).replace('}]', ',"n":1e200}]')),
+        ),
+      ],
+      [
+        '1e-200',
+        [400],
+        rawJson(
+          '/v1/agents/batch-calls',
+          Buffer.from(JSON.stringify(validCreate).replace('}]', ',"n":1e-200}]')),
+        ),
+      ],
+      [
+        '450 variables of 1 KB',
+        [400, 413],
+        create({ ...validCreate, recipients: [{ phone, dynamic_vars: vars450 }] }),
+      ],
+      ['a CSV row with 450 columns', [400, 413], csv(`${wideHeader}\n${wideRow}\n`)],
+      [
+        'a lone surrogate escape',
+        [400],
+        rawJson(
+          '/v1/agents/batch-calls',
+          Buffer.from(JSON.stringify(validCreate).replace('Reminders', 'Rem\\ud800')),
+        ),
+      ],
+      [
+        'invalid UTF-8 in JSON',
+        [400],
+        rawJson('/v1/agents/batch-calls', badBytes(JSON.stringify(validCreate), 'inders')),
+      ],
+      ['invalid UTF-8 in a CSV', [400], csv(badBytes(`phone,name\n${phone},Alice\n`, 'lice'))],
+      [
+        'invalid UTF-8 in a form field',
+        [400],
+        () => {
+          const boundary = 'limitsboundary';
+          const part = (name: string, value: string) =>
+            `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+          const body = Buffer.concat([
+            Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="name"\r\n\r\nRem`),
+            Buffer.from([0xc3, 0x28]),
+            Buffer.from(
+              `\r\n${part('agent_id', agentId)}--${boundary}\r\nContent-Disposition: form-data; name="csv_file"; filename="r.csv"\r\n\r\nphone\n${phone}\n\r\n--${boundary}--\r\n`,
+            ),
+          ]);
+          return c.request('POST', '/v1/agents/batch-calls', {
+            rawBody: body,
+            headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+          });
+        },
+      ],
+      [
+        '300 evaluation criteria (POST)',
+        [400, 413],
+        () => c.post('/v1/agents', { name: 'a', prompt: 'p', evaluation_criteria: criteria(300) }),
+      ],
+      [
+        '300 data collection items (POST)',
+        [400, 413],
+        () => c.post('/v1/agents', { name: 'a', prompt: 'p', data_collection: criteria(300, 'string') }),
+      ],
+      [
+        'a 600 KB telephony id (POST)',
+        [400, 413],
+        () =>
+          c.post('/v1/agents', {
+            name: 'a',
+            prompt: 'p',
+            telephony: { vapi_assistant_id: 'v'.repeat(600_000) },
+          }),
+      ],
+      [
+        '300 evaluation criteria (PATCH)',
+        [400, 413],
+        () => c.patch(`/v1/agents/${agentId}`, { evaluation_criteria: criteria(300) }),
+      ],
+      [
+        'a 600 KB telephony id (PATCH)',
+        [400, 413],
+        () => c.patch(`/v1/agents/${agentId}`, { telephony: { retell_agent_id: 'r'.repeat(600_000) } }),
+      ],
+      [
+        'invalid UTF-8 (PATCH)',
+        [400],
+        rawJson(`/v1/agents/${agentId}`, badBytes('{"name":"Renamed"}', 'named'), 'PATCH'),
+      ],
+      [
+        'a 600 KB credential',
+        [400, 413],
+        () =>
+          c.post('/v1/phone-numbers', {
+            phone_number: phone,
+            provider: 'retell',
+            credentials: { api_key: 'k'.repeat(600_000) },
+          }),
+      ],
+      [
+        'a delivery id with #',
+        [404],
+        () =>
+          c.post(`/v1/webhook-deliveries/${crafted(`${batchId} conversation.completed:rcp_#1`)}/redeliver`),
+      ],
+      [
+        'a delivery id over 1 KB',
+        [404],
+        () => c.post(`/v1/webhook-deliveries/${crafted(`${batchId} ${'x'.repeat(1_200)}`)}/redeliver`),
+      ],
+      [
+        'a delivery id of a # batch',
+        [404],
+        () => c.post(`/v1/webhook-deliveries/${crafted(`batch_#x call.failed:${batchId}`)}/redeliver`),
+      ],
+      ['a cursor over 1 KB', [400], () => c.get(`/v1/agents?cursor=${cursor(`AGENT#${'a'.repeat(1_100)}`)}`)],
+      ['a cursor with #', [400], () => c.get(`/v1/agents/batch-calls?cursor=${cursor('BATCH#batch_#1')}`)],
+    ];
+    // Every case is sent and judged; the failures are reported together.
+    const problems: string[] = [];
+    for (const [what, statuses, send] of cases) {
+      const before = await tableCount();
+      const res = await send();
+      const summary = `${what}: HTTP ${res.status} ${res.text.slice(0, 120)}`;
+      if (!statuses.includes(res.status)) problems.push(`${summary} (expected ${statuses.join(' or ')})`);
+      else if (typeof res.body?.error?.code !== 'string') problems.push(`${summary} (no error envelope)`);
+      else if (/invalid UTF-8|surrogate/.test(what) && res.body.error.code !== 'invalid_request') {
+        problems.push(`${summary} (expected invalid_request)`);
+      }
+      const after = await tableCount();
+      if (after !== before) problems.push(`${what}: stored ${after - before} item(s)`);
+    }
+    expect(problems).toEqual([]);
+    // A refused PATCH changed nothing either.
+    expect((await c.get(`/v1/agents/${agentId}`)).body).toEqual(agent);
   }, 120_000);
 });

@@ -1,6 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { batchPutItems } from '#shared/adapters/dynamodb/batch-write.ts';
+import { BatchWriteError, batchPutItems } from '#shared/adapters/dynamodb/batch-write.ts';
 
 type Request = { PutRequest?: { Item: Record<string, unknown> } };
 type BatchInput = { RequestItems: Record<string, Request[]> };
@@ -66,5 +66,36 @@ describe('batchPutItems', () => {
       batchPutItems(fake.client, 't', items(3), { maxAttempts: 4, sleep: noSleep }),
     ).rejects.toThrow(/1 of 3 items unprocessed after 4 attempts/);
     expect(fake.calls).toHaveLength(4);
+  });
+
+  it('after a failing chunk starts no other, waits for those in flight, and says how many were started', async () => {
+    const started: string[] = [];
+    const finished: string[] = [];
+    let failedAt = -1;
+    const client = {
+      async send(command: { input: BatchInput }) {
+        const first = String(command.input.RequestItems.t?.[0]?.PutRequest?.Item.SK);
+        started.push(first);
+        if (first === 's50') {
+          failedAt = finished.length;
+          throw new Error('chunk 3 failed');
+        }
+        // The chunks in flight beside the failing one end after it.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        finished.push(first);
+        return { UnprocessedItems: {} };
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const error = await batchPutItems(client, 't', items(250), { concurrency: 3, sleep: noSleep }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(BatchWriteError);
+    expect((error as BatchWriteError).message).toMatch(/chunk 3 failed/);
+    // Chunks 1–3 ran together; chunk 3 failed; nothing after it was started.
+    expect(started).toEqual(['s0', 's25', 's50']);
+    expect((error as BatchWriteError).startedItems).toBe(75);
+    // Both chunks in flight when it failed had finished before the call returned.
+    expect(failedAt).toBe(0);
+    expect(finished).toEqual(['s0', 's25']);
   });
 });

@@ -71,17 +71,23 @@ describe('key builders', () => {
 describe('cursors', () => {
   const expected = { partition: 'WS#ws_1', skPrefix: SK_PREFIX.batch };
 
+  const batchId = 'batch_01JF0000000000000000000000';
+
   it('round-trips a key as opaque base64url', () => {
-    const cursor = encodeCursor(keys.batch('ws_1', 'batch_9'));
+    const cursor = encodeCursor(keys.batch('ws_1', batchId));
     expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
-    expect(decodeCursor(cursor, expected)).toEqual({ PK: 'WS#ws_1', SK: 'BATCH#batch_9' });
+    expect(decodeCursor(cursor, expected)).toEqual({ PK: 'WS#ws_1', SK: `BATCH#${batchId}` });
   });
 
   it('refuses cursors of another partition, another list, or malformed ones', () => {
     const bad = [
-      encodeCursor(keys.batch('ws_2', 'batch_9')),
+      encodeCursor(keys.batch('ws_2', batchId)),
       encodeCursor(keys.agent('ws_1', 'agent_1')),
       encodeCursor({ PK: 'WS#ws_1', SK: 'BATCH#' }),
+      // Crafted sort keys: not an id of ours (a `#`, or past DynamoDB's 1 KB sort key).
+      encodeCursor({ PK: 'WS#ws_1', SK: 'BATCH#batch_9' }),
+      encodeCursor({ PK: 'WS#ws_1', SK: `BATCH#${batchId}#x` }),
+      encodeCursor({ PK: 'WS#ws_1', SK: `BATCH#${'x'.repeat(1_100)}` }),
       Buffer.from('{"PK":"WS#ws_1"}').toString('base64url'),
       Buffer.from('null').toString('base64url'),
       Buffer.from('not json').toString('base64url'),

@@ -21,7 +21,9 @@ export interface BatchPutOptions {
 }
 
 type PutItem = Record<string, unknown>;
-type WriteRequest = { PutRequest?: { Item: PutItem | undefined } };
+type WriteRequest =
+  | { PutRequest: { Item: PutItem }; DeleteRequest?: never }
+  | { DeleteRequest: { Key: Record<string, unknown> }; PutRequest?: never };
 
 export function chunk<T>(items: readonly T[], size: number): T[][] {
   const chunks: T[][] = [];
@@ -29,33 +31,56 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
   return chunks;
 }
 
-/** Runs `task` over `inputs` with at most `concurrency` running; the first failure rejects. */
+/**
+ * A batch write that failed part-way. `startedItems` leading items were (or may have been) written:
+ * every chunk that was started, whether it succeeded, failed or was still in flight, has settled.
+ */
+export class BatchWriteError extends Error {
+  constructor(
+    readonly startedItems: number,
+    options: { cause: unknown },
+  ) {
+    super(
+      `BatchWriteItem failed: ${options.cause instanceof Error ? options.cause.message : String(options.cause)}`,
+      options,
+    );
+    this.name = 'BatchWriteError';
+  }
+}
+
+/**
+ * Runs `task` over `inputs` with at most `concurrency` running. After the first failure no further
+ * input is started, and the tasks already running are waited for (so nothing is still writing when
+ * the caller answers or cleans up); then it rejects with that first failure. Resolves with how many
+ * inputs were started.
+ */
 export async function forEachLimited<T>(
   inputs: readonly T[],
   concurrency: number,
   task: (input: T) => Promise<void>,
-): Promise<void> {
+): Promise<{ started: number; error: unknown } | { started: number; error?: undefined }> {
   let next = 0;
-  let failed = false;
+  // A holder object: TypeScript would narrow a plain `let` to its initial null.
+  const failure: { first: { error: unknown } | null } = { first: null };
   const worker = async (): Promise<void> => {
-    while (!failed && next < inputs.length) {
+    while (failure.first === null && next < inputs.length) {
       const input = inputs[next++] as T;
       try {
         await task(input);
       } catch (error) {
-        failed = true;
-        throw error;
+        failure.first ??= { error };
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, inputs.length) }, worker));
+  return failure.first === null ? { started: next } : { started: next, error: failure.first.error };
 }
 
-export async function batchPutItems(
+async function batchWrite(
   client: DynamoDBDocumentClient,
   tableName: string,
-  items: readonly PutItem[],
-  options: BatchPutOptions = {},
+  requests: readonly WriteRequest[],
+  options: BatchPutOptions,
 ): Promise<void> {
   const concurrency = options.concurrency ?? 4;
   const maxAttempts = options.maxAttempts ?? 8;
@@ -63,15 +88,15 @@ export async function batchPutItems(
   const maxDelayMs = options.maxDelayMs ?? 2_000;
   const wait = options.sleep ?? sleep;
 
-  const writeChunk = async (chunkItems: PutItem[]): Promise<void> => {
-    let pending: WriteRequest[] = chunkItems.map((Item) => ({ PutRequest: { Item } }));
+  const writeChunk = async (chunkRequests: WriteRequest[]): Promise<void> => {
+    let pending: WriteRequest[] = chunkRequests;
     for (let attempt = 1; ; attempt++) {
       const out = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
       const unprocessed = out.UnprocessedItems?.[tableName] ?? [];
       if (unprocessed.length === 0) return;
       if (attempt >= maxAttempts) {
         throw new Error(
-          `BatchWriteItem left ${unprocessed.length} of ${chunkItems.length} items unprocessed after ${attempt} attempts`,
+          `BatchWriteItem left ${unprocessed.length} of ${chunkRequests.length} items unprocessed after ${attempt} attempts`,
         );
       }
       pending = unprocessed as WriteRequest[];
@@ -79,5 +104,40 @@ export async function batchPutItems(
     }
   };
 
-  await forEachLimited(chunk(items, BATCH_WRITE_CHUNK), concurrency, writeChunk);
+  const chunks = chunk(requests, BATCH_WRITE_CHUNK);
+  const outcome = await forEachLimited(chunks, concurrency, writeChunk);
+  if (outcome.error !== undefined) {
+    const startedItems = chunks.slice(0, outcome.started).reduce((sum, c) => sum + c.length, 0);
+    throw new BatchWriteError(startedItems, { cause: outcome.error });
+  }
+}
+
+/** Puts items (see the top of this file); a failure is a BatchWriteError saying how many were started. */
+export async function batchPutItems(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  items: readonly PutItem[],
+  options: BatchPutOptions = {},
+): Promise<void> {
+  await batchWrite(
+    client,
+    tableName,
+    items.map((Item) => ({ PutRequest: { Item } })),
+    options,
+  );
+}
+
+/** Deletes items by key, with the same chunking and retries (deleting a missing item is not an error). */
+export async function batchDeleteKeys(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  keys: readonly Record<string, unknown>[],
+  options: BatchPutOptions = {},
+): Promise<void> {
+  await batchWrite(
+    client,
+    tableName,
+    keys.map((Key) => ({ DeleteRequest: { Key } })),
+    options,
+  );
 }

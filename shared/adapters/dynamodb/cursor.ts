@@ -18,10 +18,14 @@ function invalidCursor(): InvalidRequestError {
 }
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
+/** Every listed item's sort key ends in one of our ids (`AGENT#agent_01J…`). */
+const ID_SUFFIX = /^[a-z]+_[0-9A-HJKMNP-TV-Z]{26}$/;
+/** Far above any cursor encodeCursor makes (≈110 characters): a longer one is not decoded. */
+const CURSOR_MAX_LENGTH = 512;
 
 /** The key to resume after, checked to lie in `partition` with a sort key starting with `skPrefix`. */
 export function decodeCursor(cursor: string, expected: { partition: string; skPrefix: string }): TableKey {
-  if (!BASE64URL.test(cursor)) throw invalidCursor();
+  if (cursor.length > CURSOR_MAX_LENGTH || !BASE64URL.test(cursor)) throw invalidCursor();
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -34,7 +38,8 @@ export function decodeCursor(cursor: string, expected: { partition: string; skPr
   if (
     PK !== expected.partition ||
     !SK.startsWith(expected.skPrefix) ||
-    SK.length === expected.skPrefix.length
+    // Only a key of our own shape: a crafted one (a `#`, over DynamoDB's 1 KB key size) is not valid.
+    !ID_SUFFIX.test(SK.slice(expected.skPrefix.length))
   ) {
     throw invalidCursor();
   }

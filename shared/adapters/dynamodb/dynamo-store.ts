@@ -17,14 +17,16 @@ import type { PhoneNumber } from '../../domain/phone-number.ts';
 import type { Recipient } from '../../domain/recipient.ts';
 import type { ApiKeyRecord, Workspace } from '../../domain/workspace.ts';
 import type { BatchFilter, IdempotencyRecord, Page, PageRequest, Store } from '../../ports/store.ts';
-import { batchPutItems, type BatchPutOptions } from './batch-write.ts';
+import { BatchWriteError, batchDeleteKeys, batchPutItems, type BatchPutOptions } from './batch-write.ts';
+import { assertStorable } from './item-size.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import { keys, recipientPartition, SK_PREFIX, workspacePartition, type TableKey } from './keys.ts';
+import { gsi, keys, recipientPartition, SK_PREFIX, workspacePartition, type TableKey } from './keys.ts';
 import {
   agentToItem,
   apiKeyListingItem,
   apiKeyLookupItem,
   batchToItem,
+  creationMarkerItem,
   idempotencyToItem,
   itemToAgent,
   itemToApiKeyRecord,
@@ -136,6 +138,7 @@ export function createDynamoStore(options: DynamoStoreOptions): Store {
 
   /** Puts an item that must not exist yet; a conflict says what already exists. */
   async function putNew(item: Item, what: string): Promise<void> {
+    assertStorable(item, what);
     try {
       await client.send(
         new PutCommand({
@@ -255,6 +258,48 @@ export function createDynamoStore(options: DynamoStoreOptions): Store {
   async function currentBatch(error: unknown, workspaceId: string, id: string): Promise<Batch | null> {
     const old = oldItemOf(error) ?? (await getItem(keys.batch(workspaceId, id)));
     return old ? itemToBatch(old) : null;
+  }
+
+  /** Keys of every item of GSI1 partition `partition` whose sort key is at most `upTo`. */
+  async function queryAllIndex(partition: string, upTo: string): Promise<Item[]> {
+    const items: Item[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await client.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: TABLE.gsi1.name,
+          KeyConditionExpression: '#gpk = :pk AND #gsk <= :upTo',
+          ExpressionAttributeNames: { '#gpk': TABLE.gsi1.partitionKey, '#gsk': TABLE.gsi1.sortKey },
+          ExpressionAttributeValues: { ':pk': partition, ':upTo': upTo },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...((out.Items ?? []) as Item[]));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+
+  /** A delete whose failure is left to the sweeper (the item is a marker it finds on its own). */
+  async function deleteQuietly(key: TableKey): Promise<void> {
+    await client.send(new DeleteCommand({ TableName: tableName, Key: key })).catch(() => undefined);
+  }
+
+  /**
+   * Undoes a failed create, best effort and bounded: deletes the recipients that may have been
+   * written, then the marker. If any delete fails the marker stays, and the sweeper finishes the job.
+   */
+  async function undoCreation(batchId: string, written: readonly Item[]): Promise<void> {
+    try {
+      await batchDeleteKeys(client, tableName, written.map(tableKeyOf), {
+        ...options.batchWrite,
+        maxAttempts: Math.min(options.batchWrite?.maxAttempts ?? 3, 3),
+      });
+      await client.send(new DeleteCommand({ TableName: tableName, Key: keys.batchCreation(batchId) }));
+    } catch {
+      // Left to the sweeper: the marker still names the batch.
+    }
   }
 
   const idempotencyNames = { '#pk': TABLE.partitionKey, '#state': 'state', '#response': 'response' };
@@ -399,11 +444,13 @@ export function createDynamoStore(options: DynamoStoreOptions): Store {
     },
 
     async replaceAgent(agent: Agent, expectedUpdatedAt: string): Promise<void> {
+      const item = agentToItem(agent);
+      assertStorable(item, `Agent ${agent.id}`);
       try {
         await client.send(
           new PutCommand({
             TableName: tableName,
-            Item: agentToItem(agent),
+            Item: item,
             ConditionExpression: 'attribute_exists(#pk) AND #updatedAt = :expected',
             ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#updatedAt': 'updatedAt' },
             ExpressionAttributeValues: { ':expected': expectedUpdatedAt },
@@ -441,16 +488,77 @@ export function createDynamoStore(options: DynamoStoreOptions): Store {
     },
 
     // ── batches and recipients ────────────────────────────────────────────────────────────────
+    /**
+     * A refused or failed create stores nothing (docs/limits.md, "A refused create stores nothing"):
+     *  1. every item is checked against DynamoDB's limits before anything is written;
+     *  2. a creation marker (one item, in the sparse index under CREATING) is written first;
+     *  3. the recipients (BatchWriteItem): after a failing chunk no other starts, and those in flight
+     *     settle before this returns;
+     *  4. the batch item (conditional put), then the marker is removed.
+     * On a failure the recipients written are deleted (bounded retries) and then the marker. What a
+     * crash or a failed clean-up leaves behind is still under its marker, which the sweeper finds once
+     * it is older than any request can run (discardAbandonedBatchCreation). The happy path costs two
+     * writes per batch (marker put and delete), none per recipient.
+     */
     async createBatch(batch: Batch, recipients: Recipient[]): Promise<void> {
       for (const recipient of recipients) {
         if (recipient.batchId !== batch.id || recipient.workspaceId !== batch.workspaceId) {
           throw new Error(`Recipient ${recipient.id} does not belong to batch ${batch.id}`);
         }
       }
-      // Recipients first: until the batch item exists nothing refers to them, so no reader sees a
-      // half-written batch, and a crash leaves only unreachable recipients behind.
-      await batchPutItems(client, tableName, recipients.map(recipientToItem), options.batchWrite);
-      await putNew(batchToItem(batch), `Batch ${batch.id}`);
+      const recipientItems = recipients.map(recipientToItem);
+      const batchItem = batchToItem(batch);
+      recipientItems.forEach((item, i) => assertStorable(item, `Recipient ${i}`, `recipients[${i}]`));
+      assertStorable(batchItem, 'The batch');
+
+      if (recipientItems.length === 0) {
+        await putNew(batchItem, `Batch ${batch.id}`);
+        return;
+      }
+      const marker = creationMarkerItem(batch.workspaceId, batch.id, clock().toISOString());
+      await client.send(new PutCommand({ TableName: tableName, Item: marker }));
+      try {
+        await batchPutItems(client, tableName, recipientItems, options.batchWrite);
+      } catch (error) {
+        const started = error instanceof BatchWriteError ? error.startedItems : recipientItems.length;
+        await undoCreation(batch.id, recipientItems.slice(0, started));
+        throw error;
+      }
+      try {
+        await putNew(batchItem, `Batch ${batch.id}`);
+      } catch (error) {
+        // A put whose answer was lost may have stored the batch: only a batch known to be absent
+        // (or another one under this id) is undone now; otherwise the sweeper decides later.
+        if (error instanceof StateConflictError) {
+          await deleteQuietly(keys.batchCreation(batch.id));
+        } else if ((await getItem(keys.batch(batch.workspaceId, batch.id)).catch(() => undefined)) === null) {
+          await undoCreation(batch.id, recipientItems);
+        }
+        throw error;
+      }
+      await deleteQuietly(keys.batchCreation(batch.id));
+    },
+
+    async listAbandonedBatchCreations(startedBefore: string) {
+      const items = await queryAllIndex(gsi.CREATING, `${startedBefore}~`);
+      return items.flatMap((item) => {
+        const [, workspaceId, batchId] = String(item[TABLE.gsi1.sortKey]).split('#');
+        return workspaceId && batchId ? [{ workspaceId, batchId }] : [];
+      });
+    },
+
+    async discardAbandonedBatchCreation(workspaceId: string, batchId: string) {
+      if (await getItem(keys.batch(workspaceId, batchId))) {
+        // The batch was stored; only its marker was left.
+        await deleteExisting(keys.batchCreation(batchId));
+        return { discardedRecipients: 0 };
+      }
+      const recipientKeys = (await queryAll(recipientPartition(batchId), SK_PREFIX.recipient, true)).map(
+        tableKeyOf,
+      );
+      await batchDeleteKeys(client, tableName, recipientKeys, options.batchWrite);
+      await deleteExisting(keys.batchCreation(batchId));
+      return { discardedRecipients: recipientKeys.length };
     },
 
     async getBatch(workspaceId: string, id: string): Promise<Batch | null> {

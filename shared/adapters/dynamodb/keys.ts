@@ -19,12 +19,15 @@ import { createHash } from 'node:crypto';
  * |                 |                           |                    | HOOK# = a batch's delivery log                         |
  * | pacing          | PACE#<ws>#<phoneNumberId> | PACE               | the caller number's next free dial slot (token bucket) |
  * | call index      | CALL#<provider>#<call id> | CALL               | provider callback without our ref → recipient          |
+ * | batch creation  | BATCH#<batchId>           | CREATING           | a create in progress: its recipients may exist before  |
+ * |                 |                           |                    | the batch; removed when the batch is stored or undone  |
  *
  * Sparse index GSI1 (only items that carry GSI1PK are in it; KEYS_ONLY):
  * | GSI1PK   | GSI1SK                        | what                                                        |
  * |----------|-------------------------------|-------------------------------------------------------------|
  * | ACTIVE   | <attention time>#<batch id>   | batches not finished: the sweeper starts, tops up, finishes |
  * | HOOKDUE  | <next attempt time>#<hook id> | webhook deliveries waiting for a retry later than SQS's 15 min |
+ * | CREATING | <started at>#<ws>#<batch id>  | batch creations in progress; an old one was abandoned (sweeper) |
  *
  * The API key lookup and listing items are written, and revoked, together in one transaction.
  * Ids come from shared/domain/ids.ts; a segment holding `#` (or empty) is refused so a crafted id
@@ -50,6 +53,7 @@ export const ENTITY = {
   webhook: 'webhook',
   pacing: 'pacing',
   callIndex: 'callIndex',
+  batchCreation: 'batchCreation',
 } as const;
 
 export type Entity = (typeof ENTITY)[keyof typeof ENTITY];
@@ -126,6 +130,11 @@ export const keys = {
     return { PK: workspacePartition(workspaceId), SK: `${SK_PREFIX.batch}${segment('batch id', batchId)}` };
   },
 
+  /** Marks a create in progress (see createBatch in ./dynamo-store.ts). */
+  batchCreation(batchId: string): TableKey {
+    return { PK: recipientPartition(batchId), SK: 'CREATING' };
+  },
+
   recipient(batchId: string, index: number): TableKey {
     return { PK: recipientPartition(batchId), SK: `${SK_PREFIX.recipient}${padRecipientIndex(index)}` };
   },
@@ -163,6 +172,13 @@ export type ActiveIndexAttributes = { GSI1PK: string; GSI1SK: string };
 export const gsi = {
   ACTIVE: 'ACTIVE',
   HOOKDUE: 'HOOKDUE',
+  CREATING: 'CREATING',
+  batchCreation(startedAt: string, workspaceId: string, batchId: string): ActiveIndexAttributes {
+    return {
+      GSI1PK: 'CREATING',
+      GSI1SK: `${startedAt}#${segment('workspace id', workspaceId)}#${segment('batch id', batchId)}`,
+    };
+  },
   activeBatch(attentionAt: string, batchId: string): ActiveIndexAttributes {
     return { GSI1PK: 'ACTIVE', GSI1SK: `${attentionAt}#${segment('batch id', batchId)}` };
   },

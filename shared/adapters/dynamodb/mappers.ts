@@ -119,6 +119,21 @@ export function itemToBatch(item: Item): Batch {
   return withoutAttributes(item, BATCH_RUN_ATTRIBUTES) as unknown as Batch;
 }
 
+/**
+ * Marks a create in progress: written before the recipients, removed once the batch item is stored
+ * (or the create undone). In GSI1 under CREATING, so the sweeper finds one a crash left behind.
+ */
+export function creationMarkerItem(workspaceId: string, batchId: string, startedAt: string): Item {
+  return {
+    ...keys.batchCreation(batchId),
+    entity: ENTITY.batchCreation,
+    workspaceId,
+    batchId,
+    startedAt,
+    ...gsi.batchCreation(startedAt, workspaceId, batchId),
+  };
+}
+
 /** Recipients carry their workspace id: the recipient partition is keyed by batch only. */
 export function recipientToItem(recipient: Recipient): Stored<Recipient> {
   return stored(recipient, keys.recipient(recipient.batchId, recipient.index), ENTITY.recipient);

@@ -129,6 +129,21 @@ function workspaceSlot(tableName: string, workspaceId: string, delta: 1 | -1) {
   };
 }
 
+/**
+ * Error texts come from providers and receivers (their wording, a host name): cut to a size that keeps
+ * the recipient item and the 50-attempt delivery log far below DynamoDB's 400 KB (docs/limits.md).
+ */
+export const MAX_STORED_ERROR_LENGTH = 1_000;
+
+export function boundedText<T extends string | null>(text: T): T {
+  if (text === null || text.length <= MAX_STORED_ERROR_LENGTH) return text;
+  let cut = MAX_STORED_ERROR_LENGTH - 1;
+  // Never between the two halves of a surrogate pair (half a pair has no UTF-8 form).
+  const last = text.charCodeAt(cut - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut--;
+  return `${text.slice(0, cut)}…` as T;
+}
+
 export function createDynamoRunStore(options: {
   client: DynamoDBDocumentClient;
   tableName: string;
@@ -456,7 +471,7 @@ export function createDynamoRunStore(options: {
               ':startedAt': end.startedAt,
               ':endedAt': end.endedAt,
               ':duration': end.durationSecs,
-              ':error': end.error,
+              ':error': boundedText(end.error),
               ':conversationId': end.conversationId,
               ':transcriptKey': end.transcriptKey,
               ':dialing': 'dialing',
@@ -484,7 +499,7 @@ export function createDynamoRunStore(options: {
               ':failed': 'failed',
               ':outcome': 'failed',
               ':now': now,
-              ':error': error,
+              ':error': boundedText(error),
               ':pending': 'pending',
             },
           },
@@ -633,7 +648,9 @@ export function createDynamoRunStore(options: {
     },
 
     async recordDeliveryAttempt(record, attempt, { status, nextAttemptAt }) {
-      const attempts = [...record.attempts, attempt].slice(-MAX_LOGGED_ATTEMPTS);
+      const attempts = [...record.attempts, { ...attempt, error: boundedText(attempt.error) }].slice(
+        -MAX_LOGGED_ATTEMPTS,
+      );
       // Still waiting: stays in the due index; finished: leaves it.
       const due =
         nextAttemptAt !== null ? gsi.dueWebhook(nextAttemptAt, record.batchId, record.webhookId) : null;

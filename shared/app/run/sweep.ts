@@ -27,7 +27,15 @@ export interface SweepReport {
   reconciled: number;
   failedStuck: number;
   webhooksQueued: number;
+  /** Creates abandoned mid-way (a crash, a failed clean-up) whose leftovers were removed. */
+  abandonedCreations: number;
 }
+
+/**
+ * A create still marked in progress after this long was abandoned: the API function times out after
+ * 29 s (infra/wiring.ts), so no request can still be writing it.
+ */
+export const ABANDONED_CREATION_MS = 5 * 60 * 1000;
 
 type SweepDeps = Pick<
   RunDeps,
@@ -53,6 +61,7 @@ export async function sweep(deps: SweepDeps): Promise<SweepReport> {
     reconciled: 0,
     failedStuck: 0,
     webhooksQueued: 0,
+    abandonedCreations: 0,
   };
   const nowMs = deps.clock().getTime();
 
@@ -71,7 +80,27 @@ export async function sweep(deps: SweepDeps): Promise<SweepReport> {
     await deps.webhookQueue.send(chunk);
     report.webhooksQueued += chunk.length;
   }
+  report.abandonedCreations = await sweepAbandonedCreations(deps, nowMs);
   return report;
+}
+
+/** Removes what abandoned creates left (recipients without a batch), once no request can still be writing them. */
+export async function sweepAbandonedCreations(
+  deps: Pick<SweepDeps, 'store' | 'logger'>,
+  nowMs: number,
+): Promise<number> {
+  const before = new Date(nowMs - ABANDONED_CREATION_MS).toISOString();
+  let discarded = 0;
+  for (const { workspaceId, batchId } of await deps.store.listAbandonedBatchCreations(before)) {
+    try {
+      const { discardedRecipients } = await deps.store.discardAbandonedBatchCreation(workspaceId, batchId);
+      discarded++;
+      deps.logger.info('removed an abandoned batch creation', { workspaceId, batchId, discardedRecipients });
+    } catch (error) {
+      deps.logger.error('could not remove an abandoned batch creation', { workspaceId, batchId, error });
+    }
+  }
+  return discarded;
 }
 
 async function sweepBatch(
