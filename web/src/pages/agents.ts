@@ -5,90 +5,17 @@ import { WEBHOOK_EVENTS } from '../../../shared/domain/agent.ts';
 import { LIMITS } from '../../../shared/domain/limits.ts';
 import { ApiError, errorMessage } from '../api/client.ts';
 import { type AppContext, focusHeading, type Page, pageHeading } from '../app-context.ts';
-import { agentPlaceholders } from '../lib/sample-csv.ts';
 import { confirmDialog } from '../ui/dialog.ts';
 import { field, h, replaceChildren, uid } from '../ui/dom.ts';
 import { FormErrors } from '../ui/form-errors.ts';
 import { type ItemEditor, itemEditor } from '../ui/item-editor.ts';
 import { toast } from '../ui/live.ts';
-import { errorEl, loadingEl, secretPanel, tableWrap, timeEl } from '../ui/widgets.ts';
+import { errorEl, loadingEl, secretPanel } from '../ui/widgets.ts';
 
 /** Agents: the list, and one form for creating and editing (with the webhook secret's rotation). */
 
 /** A secret issued by the create call, shown once by the page the create navigates to. */
 let secretToShow: { agentId: string; secret: string } | null = null;
-
-export const agentListPage: Page = (ctx, main) => {
-  main.append(
-    h(
-      'div',
-      { class: 'page-head' },
-      pageHeading('Agents'),
-      h('a', { class: 'button button-primary', href: '#/agents/new' }, 'New agent'),
-    ),
-    loadingEl('agents'),
-  );
-  focusHeading(main);
-  let disposed = false;
-  const load = async () => {
-    try {
-      const [agents, numbers] = await Promise.all([ctx.api.listAgents(), ctx.api.listPhoneNumbers()]);
-      if (disposed) return;
-      const numberById = new Map(numbers.map((n) => [n.id, n.phone_number]));
-      main.lastElementChild?.replaceWith(
-        agents.length === 0
-          ? h('p', { class: 'empty' }, 'No agents yet. ', h('a', { href: '#/agents/new' }, 'Create one'), '.')
-          : tableWrap(
-              'Agents',
-              h(
-                'table',
-                { class: 'table', 'data-testid': 'agent-table' },
-                h(
-                  'thead',
-                  {},
-                  h(
-                    'tr',
-                    {},
-                    h('th', { scope: 'col' }, 'Name'),
-                    h('th', { scope: 'col' }, 'Number'),
-                    h('th', { scope: 'col' }, 'Placeholders'),
-                    h('th', { scope: 'col' }, 'Webhook'),
-                    h('th', { scope: 'col' }, 'Created'),
-                  ),
-                ),
-                h(
-                  'tbody',
-                  {},
-                  ...agents.map((a) =>
-                    h(
-                      'tr',
-                      {},
-                      h('td', {}, h('a', { href: `#/agents/${encodeURIComponent(a.id)}` }, a.name)),
-                      h(
-                        'td',
-                        { class: 'mono' },
-                        a.phone_number_id === null
-                          ? '—'
-                          : (numberById.get(a.phone_number_id) ?? a.phone_number_id),
-                      ),
-                      h('td', { class: 'mono' }, agentPlaceholders(a).join(', ') || '—'),
-                      h('td', { class: 'mono wrap' }, a.webhook_url ?? '—'),
-                      h('td', {}, timeEl(a.created_at)),
-                    ),
-                  ),
-                ),
-              ),
-            ),
-      );
-    } catch (error) {
-      if (!disposed) main.lastElementChild?.replaceWith(errorEl(errorMessage(error), () => void load()));
-    }
-  };
-  void load();
-  return () => {
-    disposed = true;
-  };
-};
 
 export const agentFormPage: Page = (ctx, main, params) => {
   const id = params['id'];

@@ -1,137 +1,17 @@
 import { checkWith } from '../../../shared/contracts/common.ts';
-import {
-  createPhoneNumberSchema,
-  type PhoneNumberObject,
-  PROVIDER_CREDENTIALS,
-} from '../../../shared/contracts/phone-number.ts';
+import { createPhoneNumberSchema, PROVIDER_CREDENTIALS } from '../../../shared/contracts/phone-number.ts';
 import { PROVIDERS, type Provider } from '../../../shared/domain/phone-number.ts';
 import { LIMITS } from '../../../shared/domain/limits.ts';
 import { ApiError, errorMessage } from '../api/client.ts';
-import { type AppContext, focusHeading, type Page, pageHeading } from '../app-context.ts';
-import { confirmDialog } from '../ui/dialog.ts';
+import { focusHeading, type Page, pageHeading } from '../app-context.ts';
 import { field, h, replaceChildren, uid } from '../ui/dom.ts';
 import { FormErrors } from '../ui/form-errors.ts';
 import { toast } from '../ui/live.ts';
-import { errorEl, loadingEl, tableWrap, timeEl } from '../ui/widgets.ts';
 
 /**
  * Phone numbers: list, add, delete. The API has no update for a number (its provider credentials
  * are write-only), so "editing" one means deleting it and adding it again.
  */
-
-export const phoneNumberListPage: Page = (ctx, main) => {
-  main.append(
-    h(
-      'div',
-      { class: 'page-head' },
-      pageHeading('Phone numbers'),
-      h('a', { class: 'button button-primary', href: '#/phone-numbers/new' }, 'Add number'),
-    ),
-    loadingEl('phone numbers'),
-  );
-  focusHeading(main);
-  let disposed = false;
-  const load = async () => {
-    try {
-      const numbers = await ctx.api.listPhoneNumbers();
-      if (disposed) return;
-      main.lastElementChild?.replaceWith(
-        numbers.length === 0
-          ? h(
-              'p',
-              { class: 'empty' },
-              'No numbers yet. ',
-              h('a', { href: '#/phone-numbers/new' }, 'Add one'),
-              '.',
-            )
-          : tableWrap(
-              'Phone numbers',
-              numbersTable(ctx, numbers, () => void load()),
-            ),
-      );
-    } catch (error) {
-      if (!disposed) main.lastElementChild?.replaceWith(errorEl(errorMessage(error), () => void load()));
-    }
-  };
-  void load();
-  return () => {
-    disposed = true;
-  };
-};
-
-function numbersTable(ctx: AppContext, numbers: PhoneNumberObject[], reload: () => void): HTMLTableElement {
-  return h(
-    'table',
-    { class: 'table', 'data-testid': 'number-table' },
-    h(
-      'thead',
-      {},
-      h(
-        'tr',
-        {},
-        h('th', { scope: 'col' }, 'Number'),
-        h('th', { scope: 'col' }, 'Label'),
-        h('th', { scope: 'col' }, 'Provider'),
-        h('th', { scope: 'col' }, 'Outbound'),
-        h('th', { scope: 'col' }, 'Calls / s'),
-        h('th', { scope: 'col' }, 'Credentials'),
-        h('th', { scope: 'col' }, 'Added'),
-        h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')),
-      ),
-    ),
-    h(
-      'tbody',
-      {},
-      ...numbers.map((n) => {
-        const remove = h(
-          'button',
-          { type: 'button', class: 'button button-small button-danger' },
-          'Delete',
-          h('span', { class: 'visually-hidden' }, ` ${n.phone_number}`),
-        );
-        remove.addEventListener('click', () => {
-          void (async () => {
-            const sure = await confirmDialog({
-              title: `Delete ${n.phone_number}?`,
-              message: h(
-                'p',
-                {},
-                'Agents bound to it lose their number; batches that have not started from it will fail.',
-              ),
-              confirmLabel: 'Delete number',
-              danger: true,
-            });
-            if (!sure) return;
-            try {
-              await ctx.api.deletePhoneNumber(n.id);
-              toast('Number deleted.');
-              reload();
-            } catch (error) {
-              toast(`The number was not deleted: ${errorMessage(error)}`, 'error');
-            }
-          })();
-        });
-        const creds = Object.entries(n.credentials ?? {});
-        return h(
-          'tr',
-          {},
-          h('td', { class: 'mono' }, n.phone_number),
-          h('td', {}, n.label ?? '—'),
-          h('td', {}, n.provider),
-          h('td', {}, n.outbound ? 'yes' : 'no'),
-          h('td', { class: 'num' }, String(n.calls_per_second)),
-          h(
-            'td',
-            { class: 'mono' },
-            creds.length === 0 ? '—' : creds.map(([k, v]) => `${k}: ${v}`).join(', '),
-          ),
-          h('td', {}, timeEl(n.created_at)),
-          h('td', {}, remove),
-        );
-      }),
-    ),
-  );
-}
 
 export const phoneNumberFormPage: Page = (ctx, main) => {
   main.append(
