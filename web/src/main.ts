@@ -7,7 +7,7 @@ import { agentFormPage } from './pages/agents.ts';
 import { agentListPage } from './pages/agents/agent-list.tsx';
 import { batchDetailPage } from './pages/batch-detail/index.tsx';
 import { batchListPage } from './pages/batch-list.tsx';
-import { newBatchPage } from './pages/batch-new.ts';
+import { newBatchPage } from './pages/batch-new/index.tsx';
 import { phoneNumberFormPage } from './pages/phone-numbers.ts';
 import { phoneNumberListPage } from './pages/phone-numbers/number-list.tsx';
 import { renderSignIn } from './pages/sign-in.ts';
