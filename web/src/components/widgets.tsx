@@ -1,5 +1,5 @@
 import { type ComponentChildren, type VNode, cloneElement } from 'preact';
-import { useId, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useId, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { formatDateTime, humanize } from '../lib/format.ts';
 
 /** Small presentational pieces shared by the pages (the JSX twins of ui/widgets.ts). */
@@ -135,10 +135,13 @@ export function Field(props: {
   );
 }
 
-/** Shows a freshly issued secret once, with a copy button. */
-export function SecretPanel({ secret, title }: { secret: string; title: string }) {
+/** Shows a freshly issued secret once, with a copy button; `focus` moves the focus to it. */
+export function SecretPanel({ secret, title, focus }: { secret: string; title: string; focus?: boolean }) {
   const [status, setStatus] = useState('');
   const input = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (focus === true) input.current?.focus();
+  }, [secret]);
   const copy = () => {
     input.current?.select();
     navigator.clipboard.writeText(secret).then(

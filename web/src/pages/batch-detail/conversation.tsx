@@ -1,27 +1,22 @@
 import type { RecipientObject } from '../../../../shared/contracts/batch.ts';
 import { maskPhone } from '../../../../shared/domain/phone.ts';
 import { httpsRecordingUrl } from '../../../../shared/domain/recording-url.ts';
-import { render } from 'preact';
+import { type ComponentChild, render } from 'preact';
 import { ApiError, errorMessage } from '../../api/client.ts';
 import type { ConversationResponse } from '../../api/types.ts';
 import type { AppContext } from '../../app-context.ts';
-import { StatusBadge } from '../../components/widgets.tsx';
+import { Loading, StatusBadge } from '../../components/widgets.tsx';
 import { formatDateTime, formatDuration, humanize } from '../../lib/format.ts';
 import { contentDialog } from '../../ui/dialog.ts';
-import { loadingEl } from '../../ui/widgets.ts';
 
 /** One call's transcript, evaluations, collected data and recording, in a dialog. */
 export function openConversation(ctx: AppContext, batchId: string, recipient: RecipientObject): void {
-  const { body, dialog } = contentDialog(
-    `Conversation with ${maskPhone(recipient.phone)}`,
-    loadingEl('the conversation'),
-  );
+  const { body, dialog } = contentDialog(`Conversation with ${maskPhone(recipient.phone)}`, null);
   dialog.setAttribute('data-testid', 'conversation-dialog');
-  const show = (view: preact.ComponentChild) => {
-    body.replaceChildren();
-    render(view, body);
-  };
+  // The dialog's body is a small Preact root of its own, unmounted when the dialog closes.
+  const show = (view: ComponentChild) => render(view, body);
   dialog.addEventListener('close', () => render(null, body));
+  show(<Loading what="the conversation" />);
   ctx.api.getConversation(batchId, recipient.id).then(
     (conversation) => show(<ConversationView recipient={recipient} conversation={conversation} />),
     (error: unknown) =>
