@@ -1,5 +1,5 @@
 import { type Signal } from '@preact/signals';
-import { useEffect, useId, useRef } from 'preact/hooks';
+import { useId, useLayoutEffect, useRef } from 'preact/hooks';
 
 /**
  * An editable list of small records (an agent's evaluation criteria, its data-collection fields):
@@ -34,7 +34,8 @@ export function ItemEditor(props: {
   const list = useRef<HTMLDivElement>(null);
   // Adding or removing a row moves the focus to that row's first control.
   const focusIndex = useRef<number | null>(null);
-  useEffect(() => {
+  // A layout effect: the focus moves as soon as the new rows are in the DOM, not a frame later.
+  useLayoutEffect(() => {
     if (focusIndex.current === null || focusIndex.current < 0) return;
     const row = list.current?.querySelectorAll<HTMLElement>('.item-row').item(focusIndex.current);
     row?.querySelector<HTMLElement>('input, select')?.focus();

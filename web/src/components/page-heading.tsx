@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
 
 /**
  * The page's h1. It takes the focus when the page opens, so keyboard and screen-reader users start
@@ -9,7 +9,7 @@ export function PageHeading({ text }: { text: string }) {
   useEffect(() => {
     document.title = `${text} · batch-calls`;
   }, [text]);
-  useEffect(() => ref.current?.focus(), []);
+  useLayoutEffect(() => ref.current?.focus(), []);
   return (
     <h1 ref={ref} tabIndex={-1}>
       {text}

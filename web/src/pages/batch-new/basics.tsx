@@ -1,21 +1,14 @@
 import { LIMITS } from '../../../../shared/domain/limits.ts';
+import { bindText } from '../../components/forms.ts';
 import { Field } from '../../components/widgets.tsx';
 import { chooseAgent, type NewBatchState } from './form-state.ts';
 
 /** Name, agent and caller ID: what the batch is and who calls from where. */
 export function BatchBasics({ state }: { state: NewBatchState }) {
-  const inputText = (event: Event) => (event.currentTarget as HTMLInputElement | HTMLSelectElement).value;
   return (
     <>
       <Field label="Name" path="name" hint="For you: it appears in the batch list.">
-        <input
-          type="text"
-          name="name"
-          required
-          maxLength={LIMITS.batchName.max}
-          value={state.name.value}
-          onInput={(e) => (state.name.value = inputText(e))}
-        />
+        <input type="text" name="name" required maxLength={LIMITS.batchName.max} {...bindText(state.name)} />
       </Field>
       <Field
         label="Agent"
@@ -34,7 +27,7 @@ export function BatchBasics({ state }: { state: NewBatchState }) {
           name="agent_id"
           required
           value={state.agentId.value}
-          onChange={(e) => chooseAgent(state, inputText(e))}
+          onChange={(e) => chooseAgent(state, e.currentTarget.value)}
         >
           <option value="">Choose an agent…</option>
           {state.agents.map((a) => {
@@ -54,11 +47,7 @@ export function BatchBasics({ state }: { state: NewBatchState }) {
         path="phone_number_id"
         hint="Optional: call from another outbound number than the agent’s own."
       >
-        <select
-          name="phone_number_id"
-          value={state.callerId.value}
-          onChange={(e) => (state.callerId.value = inputText(e))}
-        >
+        <select name="phone_number_id" {...bindText(state.callerId)}>
           <option value="">The agent's own number</option>
           {state.outboundNumbers.map((n) => (
             <option value={n.id}>
@@ -88,8 +77,7 @@ export function Advanced({ state }: { state: NewBatchState }) {
           min={calls.min}
           max={calls.max}
           placeholder="the agent's"
-          value={state.maxConcurrent.value}
-          onInput={(e) => (state.maxConcurrent.value = e.currentTarget.value)}
+          {...bindText(state.maxConcurrent)}
         />
       </Field>
       <Field
@@ -103,8 +91,7 @@ export function Advanced({ state }: { state: NewBatchState }) {
           min={ringing.min / 1000}
           max={ringing.max / 1000}
           placeholder={String(ringing.default / 1000)}
-          value={state.ringingSeconds.value}
-          onInput={(e) => (state.ringingSeconds.value = e.currentTarget.value)}
+          {...bindText(state.ringingSeconds)}
         />
       </Field>
     </details>

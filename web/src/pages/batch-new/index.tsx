@@ -1,14 +1,14 @@
 import type { AgentObject } from '../../../../shared/contracts/agent.ts';
 import type { PhoneNumberObject } from '../../../../shared/contracts/phone-number.ts';
-import { useEffect, useMemo, useRef } from 'preact/hooks';
+import { useMemo } from 'preact/hooks';
 import { CsvBatchSender, type CsvSendPhase } from '../../api/csv-batch-sender.ts';
 import { UploadError } from '../../api/csv-upload.ts';
 import { xhrTransport } from '../../api/xhr-transport.ts';
 import type { AppContext } from '../../app-context.ts';
+import { problemsTitle, useFormErrors } from '../../components/forms.ts';
 import { mountPage } from '../../components/mount.tsx';
 import { PageHeading } from '../../components/page-heading.tsx';
 import { Loaded, useResource } from '../../components/resource.tsx';
-import { FormErrors } from '../../ui/form-errors.ts';
 import { announce } from '../../ui/live.ts';
 import { Advanced, BatchBasics } from './basics.tsx';
 import { createNewBatchState, type NewBatchState } from './form-state.ts';
@@ -42,20 +42,14 @@ function NewBatch({ ctx }: { ctx: AppContext }) {
 function NewBatchForm(props: { ctx: AppContext; agents: AgentObject[]; numbers: PhoneNumberObject[] }) {
   const state = useMemo(() => createNewBatchState(props.agents, props.numbers), []);
   const senders = useMemo(() => newSenders(props.ctx), []);
-  const form = useRef<HTMLFormElement>(null);
-  // The error summary and the messages at the fields (see ui/form-errors.ts).
-  const errors = useRef<FormErrors | null>(null);
-  useEffect(() => {
-    if (form.current !== null) errors.current = new FormErrors(form.current);
-  }, []);
-
+  const errors = useFormErrors();
   const onSubmit = (event: Event) => {
     event.preventDefault();
-    if (!state.busy.value && errors.current !== null) void submit(props.ctx, state, senders, errors.current);
+    if (!state.busy.value) void submit(props.ctx, state, senders, errors);
   };
   const idleLabel = state.scheduled.value ? 'Schedule batch' : 'Start batch';
   return (
-    <form ref={form} class="form" noValidate aria-label="New batch" onSubmit={onSubmit}>
+    <form ref={errors.ref} class="form" noValidate aria-label="New batch" onSubmit={onSubmit}>
       <BatchBasics state={state} />
       <RecipientsFieldset state={state} />
       <Schedule state={state} />
@@ -89,11 +83,12 @@ function newSenders(ctx: AppContext): Senders {
   };
 }
 
-async function submit(ctx: AppContext, state: NewBatchState, senders: Senders, errors: FormErrors) {
+type Errors = ReturnType<typeof useFormErrors>;
+
+async function submit(ctx: AppContext, state: NewBatchState, senders: Senders, errors: Errors) {
   const submission = prepareSubmission(state, senders, new Date());
   if (submission.issues.length > 0) {
-    const n = submission.issues.length;
-    errors.show(`The batch cannot start yet: ${n} problem${n === 1 ? '' : 's'} to fix.`, submission.issues);
+    errors.show(problemsTitle('The batch cannot start yet', submission.issues.length), submission.issues);
     return;
   }
   state.busy.value = true;

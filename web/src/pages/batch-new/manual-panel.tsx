@@ -1,7 +1,7 @@
 import { checkVarKey } from '../../../../shared/contracts/recipient.ts';
 import { LIMITS } from '../../../../shared/domain/limits.ts';
 import { useSignal } from '@preact/signals';
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 import { DataTable, Field } from '../../components/widgets.tsx';
 import type { ManualRow, NewBatchState } from './form-state.ts';
 
@@ -12,7 +12,8 @@ import type { ManualRow, NewBatchState } from './form-state.ts';
 export function ManualPanel({ state, hidden }: { state: NewBatchState; hidden: boolean }) {
   const table = useRef<HTMLDivElement>(null);
   const focusRow = useRef<number | null>(null);
-  useEffect(() => {
+  // A layout effect: the focus moves as soon as the new rows are in the DOM, not a frame later.
+  useLayoutEffect(() => {
     if (focusRow.current === null) return;
     table.current?.querySelectorAll<HTMLInputElement>('input[type="tel"]')[focusRow.current]?.focus();
     focusRow.current = null;

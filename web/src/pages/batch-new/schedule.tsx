@@ -1,7 +1,7 @@
 import { Field } from '../../components/widgets.tsx';
 import { scheduleDateBounds, utcLabel, viewerTimeZone } from '../../lib/schedule.ts';
-import { useMemo } from 'preact/hooks';
-import { useId } from 'preact/hooks';
+import { useId, useMemo } from 'preact/hooks';
+import { bindText } from '../../components/forms.ts';
 import type { NewBatchState } from './form-state.ts';
 
 /** Start now, or at a date and time in the viewer's zone, shown back as the UTC instant it means. */
@@ -30,17 +30,11 @@ export function Schedule({ state }: { state: NewBatchState }) {
             name="scheduled_date"
             min={bounds.min}
             max={bounds.max}
-            value={state.date.value}
-            onInput={(e) => (state.date.value = e.currentTarget.value)}
+            {...bindText(state.date)}
           />
         </Field>
         <Field label="Time" hint={`Your time zone: ${viewerTimeZone()}`}>
-          <input
-            type="time"
-            name="scheduled_time"
-            value={state.time.value}
-            onInput={(e) => (state.time.value = e.currentTarget.value)}
-          />
+          <input type="time" name="scheduled_time" {...bindText(state.time)} />
         </Field>
       </div>
       <p

@@ -3,6 +3,7 @@ import { type FieldIssue, ValidationError } from '../../../../shared/domain/erro
 import { ApiError, type CreateBatchBase, type CreateBatchJsonBody, errorMessage } from '../../api/client.ts';
 import { type CsvBatchSender, type CsvSendPhase, formFields } from '../../api/csv-batch-sender.ts';
 import type { ApiClient } from '../../api/client.ts';
+import { problemsTitle } from '../../components/forms.ts';
 import { previewIssues } from '../../lib/csv-preview.ts';
 import { checkLocalSchedule } from '../../lib/schedule.ts';
 import type { NewBatchState } from './form-state.ts';
@@ -121,9 +122,8 @@ function dedupe(issues: FieldIssue[]): FieldIssue[] {
 }
 
 export function apiErrorTitle(error: unknown): string {
-  if (error instanceof ApiError && error.fields.length > 0) {
-    return `The service refused the batch: ${error.fields.length} problem${error.fields.length === 1 ? '' : 's'} to fix.`;
-  }
+  if (error instanceof ApiError && error.fields.length > 0)
+    return problemsTitle('The service refused the batch', error.fields.length);
   return `The batch was not created: ${errorMessage(error)}`;
 }
 
