@@ -30,8 +30,3 @@ export function useFormErrors() {
     clear: () => errors.current?.clear(),
   };
 }
-
-/** "The agent cannot be saved yet: 2 problems to fix." */
-export function problemsTitle(prefix: string, count: number): string {
-  return `${prefix}: ${count} problem${count === 1 ? '' : 's'} to fix.`;
-}

@@ -1,7 +1,7 @@
 import type { AgentObject } from '../../../../shared/contracts/agent.ts';
 import { WEBHOOK_EVENTS } from '../../../../shared/domain/agent.ts';
 import { LIMITS } from '../../../../shared/domain/limits.ts';
-import { signal } from '@preact/signals';
+import { signal } from '@preact/signals-core';
 import { type Item, type ItemColumn, itemValues } from '../../components/item-editor.tsx';
 
 /** The agent form's values as signals, starting from the agent being edited (or the defaults). */

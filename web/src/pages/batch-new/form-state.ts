@@ -1,6 +1,8 @@
 import type { AgentObject } from '../../../../shared/contracts/agent.ts';
 import type { PhoneNumberObject } from '../../../../shared/contracts/phone-number.ts';
-import { computed, signal } from '@preact/signals';
+// signals-core, not @preact/signals: this module knows nothing of Preact or the DOM (the unit tests
+// run it under Node); components that read these signals re-render all the same.
+import { computed, signal } from '@preact/signals-core';
 import type { CsvPreview } from '../../lib/csv-preview.ts';
 import { agentPlaceholders, missingPlaceholders } from '../../lib/sample-csv.ts';
 import {

@@ -5,7 +5,8 @@ import { CsvBatchSender, type CsvSendPhase } from '../../api/csv-batch-sender.ts
 import { UploadError } from '../../api/csv-upload.ts';
 import { xhrTransport } from '../../api/xhr-transport.ts';
 import type { AppContext } from '../../app-context.ts';
-import { problemsTitle, useFormErrors } from '../../components/forms.ts';
+import { useFormErrors } from '../../components/forms.ts';
+import { problemsTitle } from '../../lib/format.ts';
 import { mountPage } from '../../components/mount.tsx';
 import { PageHeading } from '../../components/page-heading.tsx';
 import { Loaded, useResource } from '../../components/resource.tsx';
@@ -14,7 +15,7 @@ import { Advanced, BatchBasics } from './basics.tsx';
 import { createNewBatchState, type NewBatchState } from './form-state.ts';
 import { RecipientsFieldset } from './recipients.tsx';
 import { Schedule } from './schedule.tsx';
-import { apiErrorFields, apiErrorTitle, prepareSubmission, type Senders } from './submission.ts';
+import { apiErrorFields, apiErrorTitle, prepareSubmission, requestKeys, type Senders } from './submission.ts';
 
 /**
  * New batch: name, agent, optional caller ID, recipients (a CSV checked in the browser by the API's
@@ -66,20 +67,12 @@ function NewBatchForm(props: { ctx: AppContext; agents: AgentObject[]; numbers: 
   );
 }
 
-/**
- * The key follows the request: a retry of the same input (after a network error) is the same key, so
- * it can never start a batch twice; any change makes a new request and a new key. The CSV sender
- * keeps the same rule for its own requests, and keeps an uploaded file for a retry.
- */
+/** The CSV sender keeps the same key rule for its own requests, and keeps an uploaded file for a retry. */
 function newSenders(ctx: AppContext): Senders {
-  let lastAttempt: { fingerprint: string; key: string } | null = null;
   return {
     api: ctx.api,
     csv: new CsvBatchSender(ctx.api, { transport: xhrTransport }),
-    keyFor: (fingerprint) => {
-      if (lastAttempt?.fingerprint !== fingerprint) lastAttempt = { fingerprint, key: crypto.randomUUID() };
-      return lastAttempt.key;
-    },
+    keyFor: requestKeys(),
   };
 }
 

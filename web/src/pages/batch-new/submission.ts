@@ -1,9 +1,14 @@
 import { validateCreateBatchFields, validateCreateBatchJson } from '../../../../shared/contracts/batch.ts';
 import { type FieldIssue, ValidationError } from '../../../../shared/domain/errors.ts';
-import { ApiError, type CreateBatchBase, type CreateBatchJsonBody, errorMessage } from '../../api/client.ts';
-import { type CsvBatchSender, type CsvSendPhase, formFields } from '../../api/csv-batch-sender.ts';
-import type { ApiClient } from '../../api/client.ts';
-import { problemsTitle } from '../../components/forms.ts';
+import { ApiError, errorMessage } from '../../api/api-error.ts';
+import {
+  type CsvBatchApi,
+  type CsvBatchSender,
+  type CsvSendPhase,
+  formFields,
+} from '../../api/csv-batch-sender.ts';
+import type { CreateBatchBase, CreateBatchJsonBody } from '../../api/types.ts';
+import { problemsTitle } from '../../lib/format.ts';
 import { previewIssues } from '../../lib/csv-preview.ts';
 import { checkLocalSchedule } from '../../lib/schedule.ts';
 import type { NewBatchState } from './form-state.ts';
@@ -21,7 +26,7 @@ export interface Submission {
 }
 
 export interface Senders {
-  api: ApiClient;
+  api: Pick<CsvBatchApi, 'createBatchJson'>;
   csv: CsvBatchSender;
   /** The Idempotency-Key for a request (the same for a retry of the same request). */
   keyFor(fingerprint: string): string;
@@ -91,6 +96,20 @@ export function prepareSubmission(state: NewBatchState, senders: Senders, now: D
     issues: dedupe(issues),
     startingLabel,
     send: () => senders.api.createBatchJson(body, senders.keyFor(fingerprint)),
+  };
+}
+
+/**
+ * The Idempotency-Key follows the request: a retry of the same input (after a network error) is the
+ * same key, so it can never start a batch twice; any change makes a new request and a new key.
+ */
+export function requestKeys(
+  newKey: () => string = () => crypto.randomUUID(),
+): (fingerprint: string) => string {
+  let last: { fingerprint: string; key: string } | null = null;
+  return (fingerprint) => {
+    if (last?.fingerprint !== fingerprint) last = { fingerprint, key: newKey() };
+    return last.key;
   };
 }
 
