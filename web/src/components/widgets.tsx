@@ -2,7 +2,7 @@ import { type ComponentChildren, type VNode, cloneElement } from 'preact';
 import { useEffect, useId, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { formatDateTime, humanize } from '../lib/format.ts';
 
-/** Small presentational pieces shared by the pages (the JSX twins of ui/widgets.ts). */
+/** Small presentational pieces shared by the pages. */
 
 export function StatusBadge({ status }: { status: string }) {
   return (
@@ -68,7 +68,7 @@ export function ErrorNotice({ message, retry }: { message: string; retry?: () =>
   );
 }
 
-/** A column header; an empty label is an actions column, named for screen readers only. */
+/** A column header; `hidden` names it for screen readers only (an actions column). */
 export interface Column {
   label: string;
   hidden?: boolean;

@@ -1,6 +1,7 @@
 import type { AgentObject } from '../../../../shared/contracts/agent.ts';
 import type { PhoneNumberObject } from '../../../../shared/contracts/phone-number.ts';
 import { useSignal } from '@preact/signals';
+import { useMemo } from 'preact/hooks';
 import { ApiError, errorMessage } from '../../api/client.ts';
 import type { AppContext } from '../../app-context.ts';
 import { mountPage } from '../../components/mount.tsx';
@@ -40,15 +41,18 @@ function AgentFormPage({ ctx, id }: { ctx: AppContext; id: string | undefined })
   );
 }
 
+/** The secret waiting for this agent, if any; taking it means it is never shown again. */
+function takeSecretFor(agent: AgentObject | null): { secret: string; title: string; focus: boolean } | null {
+  if (agent === null || secretToShow?.agentId !== agent.id) return null;
+  const { secret } = secretToShow;
+  secretToShow = null;
+  return { secret, title: 'Webhook signing secret', focus: false };
+}
+
 /** The secret panel (when there is one to show) above the form; a rotation replaces it. */
 function AgentEditor(props: { ctx: AppContext; agent: AgentObject | null; numbers: PhoneNumberObject[] }) {
   const { agent } = props;
-  const shown = useSignal<{ secret: string; title: string; focus: boolean } | null>(
-    agent !== null && secretToShow?.agentId === agent.id
-      ? { secret: secretToShow.secret, title: 'Webhook signing secret', focus: false }
-      : null,
-  );
-  if (agent !== null && secretToShow?.agentId === agent.id) secretToShow = null;
+  const shown = useSignal(useMemo(() => takeSecretFor(agent), []));
   return (
     <div>
       <div>{shown.value === null ? null : <SecretPanel {...shown.value} />}</div>
