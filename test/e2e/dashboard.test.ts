@@ -358,6 +358,46 @@ describe('dashboard', () => {
     }
   }, 60_000);
 
+  it('keeps typed recipients and the focus in place while rows, columns and modes change', async () => {
+    await page.goto(`${service.baseUrl}/#/batches/new`);
+    await page.getByLabel('Agent', { exact: true }).selectOption(service.agentId);
+    await page.getByLabel('Add by hand').check();
+    await expect(page.getByTestId('placeholder-check').innerText()).resolves.toBe(
+      'Every placeholder of the agent has a column (first_name, appointment_date).',
+    );
+    const focusedLabel = () => page.evaluate(`document.activeElement?.getAttribute('aria-label')`);
+
+    // Blank rows make an empty list, which the API's rules refuse at the recipients fieldset; a second
+    // submit clears those messages and must leave the page's own notes working.
+    await page.getByRole('button', { name: 'Start batch' }).click();
+    await page.getByTestId('error-summary').getByText('recipients:', { exact: false }).first().waitFor();
+    await page.getByRole('button', { name: 'Start batch' }).click();
+    await page.getByTestId('error-summary').waitFor();
+    await page.getByLabel('New variable column').fill('phone');
+    await page.getByRole('button', { name: 'Add variable' }).click();
+    await page.getByText('phone is already a column').waitFor();
+    await page.getByLabel('New variable column').fill('plan');
+    await page.getByLabel('New variable column').press('Enter');
+    await page.getByLabel('plan of recipient 1').waitFor();
+    await expect(page.getByText('phone is already a column').count()).resolves.toBe(0);
+
+    await page.getByLabel('Phone of recipient 1').fill('+14155551234');
+    await page.getByRole('button', { name: 'Add recipient' }).click();
+    await expect.poll(focusedLabel).toBe('Phone of recipient 2');
+    await page.getByLabel('Phone of recipient 2').fill('+14155555678');
+    await page.getByLabel('plan of recipient 2').fill('gold');
+
+    // Switching to the CSV and back loses nothing; removing row 1 moves row 2 up, focus on it.
+    await page.getByLabel('Upload a CSV').check();
+    await page.getByLabel('Add by hand').check();
+    await expect(page.getByLabel('Phone of recipient 1').inputValue()).resolves.toBe('+14155551234');
+    await page.getByRole('button', { name: 'Remove recipient 1' }).click();
+    await expect.poll(focusedLabel).toBe('Phone of recipient 1');
+    await expect(page.getByLabel('Phone of recipient 1').inputValue()).resolves.toBe('+14155555678');
+    await expect(page.getByLabel('plan of recipient 1').inputValue()).resolves.toBe('gold');
+    expect(browser.pageErrors).toEqual([]);
+  }, 60_000);
+
   it('creates a number and an agent, shows the webhook secret once, and rotates it', async () => {
     await page.getByRole('link', { name: 'Phone numbers' }).click();
     await page.getByRole('link', { name: 'Add number' }).click();

@@ -22,7 +22,3 @@ export function pageHeading(text: string): HTMLHeadingElement {
   document.title = `${text} · batch-calls`;
   return heading;
 }
-
-export function focusHeading(main: HTMLElement): void {
-  main.querySelector<HTMLElement>('h1')?.focus();
-}

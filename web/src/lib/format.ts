@@ -29,3 +29,8 @@ export function formatPercent(part: number, whole: number): string {
 export function humanize(value: string): string {
   return value.replaceAll('_', ' ');
 }
+
+/** "The agent cannot be saved yet: 2 problems to fix." */
+export function problemsTitle(prefix: string, count: number): string {
+  return `${prefix}: ${count} problem${count === 1 ? '' : 's'} to fix.`;
+}

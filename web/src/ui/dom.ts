@@ -1,5 +1,6 @@
 /**
- * A tiny element builder. Text always goes in as text nodes, never as HTML, so names, variables and
+ * A tiny element builder for what is not a Preact component (the shell, sign-in, dialogs, the form
+ * error summary). Text always goes in as text nodes, never as HTML, so names, variables and
  * transcripts from the API cannot inject markup.
  */
 
@@ -13,19 +14,6 @@ export function h<K extends keyof HTMLElementTagNameMap>(
 ): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   setAttrs(el, attrs);
-  append(el, ...children);
-  return el;
-}
-
-const SVG_NS = 'http://www.w3.org/2000/svg';
-
-export function svg<K extends keyof SVGElementTagNameMap>(
-  tag: K,
-  attrs: Record<string, string | number> = {},
-  ...children: Child[]
-): SVGElementTagNameMap[K] {
-  const el = document.createElementNS(SVG_NS, tag);
-  for (const [name, value] of Object.entries(attrs)) el.setAttribute(name, String(value));
   append(el, ...children);
   return el;
 }
@@ -44,11 +32,6 @@ export function append(el: Node, ...children: Child[]): void {
     if (child === null || child === undefined || child === false) continue;
     el.appendChild(typeof child === 'object' ? child : document.createTextNode(String(child)));
   }
-}
-
-export function replaceChildren(el: Element, ...children: Child[]): void {
-  el.replaceChildren();
-  append(el, ...children);
 }
 
 let idCounter = 0;

@@ -11,6 +11,8 @@ import { h } from './dom.ts';
 export class FormErrors {
   private readonly summary: HTMLElement;
   private marked: HTMLElement[] = [];
+  /** The messages this placed: clearing removes these only, never the page's own `.field-error` notes. */
+  private messages: HTMLElement[] = [];
 
   constructor(private readonly form: HTMLElement) {
     this.summary = h('div', {
@@ -28,7 +30,6 @@ export class FormErrors {
     this.summary.replaceChildren();
     for (const el of this.marked) {
       el.classList.remove('has-error');
-      el.querySelectorAll('.field-error').forEach((msg) => msg.remove());
       el.querySelectorAll('[aria-invalid]').forEach((c) => {
         c.removeAttribute('aria-invalid');
         const kept = (c.getAttribute('aria-describedby') ?? '')
@@ -39,6 +40,8 @@ export class FormErrors {
       });
     }
     this.marked = [];
+    for (const msg of this.messages) msg.remove();
+    this.messages = [];
   }
 
   /** Shows the issues (replacing earlier ones) and moves the focus to the summary. */
@@ -80,6 +83,7 @@ export class FormErrors {
     );
     if (shown) return;
     const msg = h('p', { class: 'field-error' }, message);
+    this.messages.push(msg);
     // A table row cannot hold a <p>: its message goes in the row's own error cell. Any other box
     // (the recipients fieldset around the CSV preview) shows it itself, not in the table's first row.
     const slot =

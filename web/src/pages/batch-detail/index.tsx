@@ -1,0 +1,56 @@
+import type { AppContext } from '../../app-context.ts';
+import { mountPage } from '../../components/mount.tsx';
+import { BackLink, PageHeading } from '../../components/page-heading.tsx';
+import { ErrorNotice, Loading, StatusBadge } from '../../components/widgets.tsx';
+import { isCancellable } from '../../lib/batch-stats.ts';
+import { openConversation } from './conversation.tsx';
+import { Deliveries } from './deliveries.tsx';
+import { Recipients } from './recipients.tsx';
+import { CancelButton, Facts, Outcomes, Stats } from './summary.tsx';
+import { useBatchDetail } from './use-batch-detail.ts';
+
+/**
+ * One batch: its state and figures, every recipient, the webhook delivery log, kept up to date while
+ * the batch can still change (use-batch-detail.ts).
+ */
+export const batchDetailPage = mountPage((ctx, params) => <BatchDetail ctx={ctx} id={params['id'] ?? ''} />);
+
+function BatchDetail({ ctx, id }: { ctx: AppContext; id: string }) {
+  const state = useBatchDetail(ctx, id);
+  const detail = state.detail.value;
+  const failure = state.failure.value;
+  const batch = detail?.batch;
+  return (
+    <>
+      <BackLink href="#/batches" label="Batch calls" />
+      <div class="page-head">
+        <PageHeading text={batch?.name ?? 'Batch'} />
+        <div class="actions">
+          {batch === undefined ? null : (
+            <>
+              <StatusBadge status={batch.status} />
+              {isCancellable(batch.status) ? (
+                <CancelButton ctx={ctx} batch={batch} after={state.refreshNow} />
+              ) : null}
+            </>
+          )}
+        </div>
+      </div>
+      {detail === null ? (
+        failure === null ? (
+          <Loading what="the batch" />
+        ) : (
+          <ErrorNotice message={failure} retry={state.retry} />
+        )
+      ) : (
+        <div>
+          <Facts batch={detail.batch} />
+          <Stats detail={detail} />
+          <Outcomes detail={detail} />
+          <Recipients recipients={detail.recipients} onView={(r) => openConversation(ctx, id, r)} />
+          <Deliveries ctx={ctx} batchId={id} version={state.deliveriesVersion.value} />
+        </div>
+      )}
+    </>
+  );
+}
