@@ -17,6 +17,7 @@ import { startLocalAws, type LocalAws } from './local-aws.ts';
 import { applyEnvironment, localEnvironment, localMaxCallSeconds } from './local-env.ts';
 import { claimDataDir, DataDirBusyError, type DataDirClaim } from './runtime-file.ts';
 import { startSimulatedNetwork, type SimulatedNetwork } from './simulated-network.ts';
+import { traceSlowRequests } from './slow-requests.ts';
 
 /**
  * `npm start`: the whole service on one machine. DynamoDB Local (persisting under DATA_DIR) stands in
@@ -140,6 +141,10 @@ async function main(): Promise<number> {
     }
     throw error;
   }
+
+  // A measuring aid (see slow-requests.ts): outbound requests slower than this are logged.
+  const traceMs = Number(process.env.TRACE_SLOW_REQUESTS_MS ?? '');
+  if (traceMs > 0) traceSlowRequests(traceMs, (message) => console.error(message));
 
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   let claim: DataDirClaim;
