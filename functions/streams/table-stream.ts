@@ -14,7 +14,6 @@ import { composeRunDeps } from '../lib/compose.ts';
  * (and each is idempotent); a failed one is reported and retried from there.
  */
 const deps = composeRunDeps(undefined, 'batch-calls-stream');
-const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
 function image(raw: Record<string, unknown> | undefined): Record<string, unknown> | null {
   return raw ? unmarshall(raw as Record<string, AttributeValue>) : null;
@@ -34,5 +33,8 @@ async function handleRecord(record: DynamoDBRecord): Promise<void> {
 
 export async function handler(event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> {
   deps.logger.addContext(context);
+  // One processor per invocation: it holds the invocation's records and failures, and the local
+  // runtime runs invocations of one module side by side (Lambda gives each its own sandbox).
+  const processor = new BatchProcessor(EventType.DynamoDBStreams);
   return processPartialResponse(event, handleRecord, processor, { context, processInParallel: true });
 }

@@ -93,6 +93,9 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     endpoint,
     region: 'local',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    // A readiness probe: one that hangs must not hold the start, the next one tries again.
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true },
+    maxAttempts: 1,
   });
   const deadline = Date.now() + 30_000;
   try {

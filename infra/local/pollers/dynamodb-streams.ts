@@ -60,7 +60,8 @@ export function createDynamoDbStreamsApi(endpoint: string): DynamoDbStreamsApi {
       method: 'POST',
       headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': target, authorization },
       body: JSON.stringify(body),
-      signal: AbortSignal.timeout(30_000),
+      // Every wait has a bound: a GetRecords DynamoDB Local never answers fails and is retried.
+      signal: AbortSignal.timeout(10_000),
     });
     const text = await response.text();
     let json: Record<string, unknown>;
