@@ -57,7 +57,8 @@ async function createLoop(stopAt: number) {
       recipients: recipients(50, n),
     });
     if (answer.status >= 500) fiveHundreds++;
-    if (answer.status !== 202) console.log(`create answered ${answer.status}: ${JSON.stringify(answer.json)}`);
+    if (answer.status !== 202)
+      console.log(`create answered ${answer.status}: ${JSON.stringify(answer.json)}`);
     if (answer.status === 202) {
       ids.push(answer.json.id as string);
       created++;

@@ -26,8 +26,7 @@ export function traceSlowRequests(thresholdMs: number, log: (message: string) =>
   const describe = (request: ClientRequest): string => {
     const target = request.getHeader('x-amz-target');
     const agent = (request as unknown as { agent?: unknown }).agent as
-      | { sockets?: Record<string, unknown[]>; requests?: Record<string, unknown[]> }
-      | undefined;
+      { sockets?: Record<string, unknown[]>; requests?: Record<string, unknown[]> } | undefined;
     const count = (group: Record<string, unknown[]> | undefined) =>
       Object.values(group ?? {}).reduce((sum, list) => sum + list.length, 0);
     return (
@@ -43,7 +42,9 @@ export function traceSlowRequests(thresholdMs: number, log: (message: string) =>
       const entry = pending.get(request);
       pending.delete(request);
       if (entry?.reported)
-        log(`[trace] #${entry.id} ${describe(request)} closed unanswered after ${Date.now() - entry.startedAt} ms`);
+        log(
+          `[trace] #${entry.id} ${describe(request)} closed unanswered after ${Date.now() - entry.startedAt} ms`,
+        );
     });
   };
   const onResponse = (message: unknown) => {
@@ -52,18 +53,22 @@ export function traceSlowRequests(thresholdMs: number, log: (message: string) =>
     if (!entry) return;
     pending.delete(request);
     const ms = Date.now() - entry.startedAt;
-    if (ms >= thresholdMs || entry.reported) log(`[trace] #${entry.id} ${describe(request)} answered after ${ms} ms`);
+    if (ms >= thresholdMs || entry.reported)
+      log(`[trace] #${entry.id} ${describe(request)} answered after ${ms} ms`);
   };
   subscribe('http.client.request.start', onStart);
   subscribe('http.client.response.finish', onResponse);
-  const timer = setInterval(() => {
-    const now = Date.now();
-    for (const [request, entry] of pending) {
-      if (entry.reported || now - entry.startedAt < thresholdMs) continue;
-      entry.reported = true;
-      log(`[trace] #${entry.id} ${describe(request)} unanswered for ${now - entry.startedAt} ms`);
-    }
-  }, Math.max(100, Math.min(thresholdMs, 1_000)));
+  const timer = setInterval(
+    () => {
+      const now = Date.now();
+      for (const [request, entry] of pending) {
+        if (entry.reported || now - entry.startedAt < thresholdMs) continue;
+        entry.reported = true;
+        log(`[trace] #${entry.id} ${describe(request)} unanswered for ${now - entry.startedAt} ms`);
+      }
+    },
+    Math.max(100, Math.min(thresholdMs, 1_000)),
+  );
   timer.unref();
   return {
     stop() {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ENV } from '#shared/config/env-names.ts';
-import { freePort, type DynamoDbLocal } from './dynamodb-local.ts';
+import type { DynamoDbLocal } from './dynamodb-local.ts';
 import { BootstrapError, ensureDemoResources, ensureLocalWorkspace, writeLocalState } from './bootstrap.ts';
 import {
   LOCAL_TABLE_NAME,
@@ -194,44 +194,56 @@ async function main(): Promise<number> {
 
   try {
     console.log(`Starting DynamoDB Local (data in ${join(config.dataDir, 'dynamodb')})…`);
-    dynamo = await startDataDirDynamoDb(config.dataDir);
+    const db = await startDataDirDynamoDb(config.dataDir);
+    dynamo = db;
     await claim.update({ dynamodbEndpoint: dynamo.endpoint });
     opened = await openLocalStore(dynamo.endpoint, LOCAL_TABLE_NAME);
     const workspace = await ensureLocalWorkspace(opened.store, config.dataDir, config.apiKey);
     for (const notice of workspace.notices) console.log(notice);
 
     console.log('Starting the local SQS, S3 and EventBridge Scheduler…');
-    localAws = await startLocalAws({
+    const aws = await startLocalAws({
       dataDir: config.dataDir,
       dynamodbEndpoint: dynamo.endpoint,
       tableName: LOCAL_TABLE_NAME,
     });
+    localAws = aws;
     // A fresh secret each run: the network lives and dies with this process, and so do its calls.
     const simulatedSecret = randomBytes(32).toString('base64url');
-    network = await startSimulatedNetwork({ callMs: config.simCallMs, secret: simulatedSecret });
+    const net = await startSimulatedNetwork({ callMs: config.simCallMs, secret: simulatedSecret });
+    network = net;
 
-    // Port 0 means "any": it must be known before the handlers read PUBLIC_BASE_URL.
-    const port = config.port === 0 ? await freePort() : config.port;
-    const baseUrl = `http://${reachableHost(config.host)}:${port}`;
-    applyEnvironment({
-      ...localEnvironment({
-        tableName: LOCAL_TABLE_NAME,
-        dynamodbEndpoint: dynamo.endpoint,
-        publicBaseUrl: config.publicBaseUrl ?? baseUrl,
-        secretsFile: join(config.dataDir, 'secrets.json'),
-        webhookAllowLoopback: config.webhookAllowLoopback,
-      }),
-      ...localAws.env,
-      [ENV.simulatedProviderUrl]: network.url,
-      [ENV.simulatedProviderSecret]: simulatedSecret,
-      // Unless set: calls lost with a previous run are failed within minutes (see localMaxCallSeconds).
-      [ENV.maxCallSeconds]: process.env[ENV.maxCallSeconds] ?? String(localMaxCallSeconds(config.simCallMs)),
-    });
+    // PORT=0 means "any": the gateway binds it, then the environment naming it is applied before
+    // the handlers load (they read PUBLIC_BASE_URL at import).
+    let baseUrl = '';
     try {
-      gateway = await startGateway({ port, host: config.host });
+      gateway = await startGateway({
+        port: config.port,
+        host: config.host,
+        beforeHandlers: ({ port }) => {
+          baseUrl = `http://${reachableHost(config.host)}:${port}`;
+          applyEnvironment({
+            ...localEnvironment({
+              tableName: LOCAL_TABLE_NAME,
+              dynamodbEndpoint: db.endpoint,
+              publicBaseUrl: config.publicBaseUrl ?? baseUrl,
+              secretsFile: join(config.dataDir, 'secrets.json'),
+              webhookAllowLoopback: config.webhookAllowLoopback,
+            }),
+            ...aws.env,
+            [ENV.simulatedProviderUrl]: net.url,
+            [ENV.simulatedProviderSecret]: simulatedSecret,
+            // Unless set: calls lost with a previous run are failed within minutes (see localMaxCallSeconds).
+            [ENV.maxCallSeconds]:
+              process.env[ENV.maxCallSeconds] ?? String(localMaxCallSeconds(config.simCallMs)),
+          });
+        },
+      });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-        throw new ConfigError(`Port ${port} on ${config.host} is already in use; set PORT to another port.`);
+        throw new ConfigError(
+          `Port ${config.port} on ${config.host} is already in use; set PORT to another port.`,
+        );
       }
       throw error;
     }
