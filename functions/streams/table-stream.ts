@@ -19,7 +19,25 @@ function image(raw: Record<string, unknown> | undefined): Record<string, unknown
   return raw ? unmarshall(raw as Record<string, AttributeValue>) : null;
 }
 
+/**
+ * A failed record is retried with the records behind it on its shard waiting: say which and why
+ * (ids only), or a shard blocked for minutes leaves no trace (the batch response carries no reason).
+ */
 async function handleRecord(record: DynamoDBRecord): Promise<void> {
+  try {
+    await react(record);
+  } catch (error) {
+    const image = record.dynamodb?.Keys ?? {};
+    deps.logger.error('stream record failed; it is retried and its shard waits', {
+      sequenceNumber: record.dynamodb?.SequenceNumber,
+      key: `${String(image.PK?.S)} ${String(image.SK?.S)}`,
+      error,
+    });
+    throw error;
+  }
+}
+
+async function react(record: DynamoDBRecord): Promise<void> {
   const after = image(record.dynamodb?.NewImage);
   if (!after) return;
   const before = image(record.dynamodb?.OldImage);

@@ -3,6 +3,7 @@ import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { StreamSourceSpec } from '../../wiring.ts';
 import { compileFilters } from './filter-pattern.ts';
 import {
+  normalizeStreamImage,
   StreamsApiError,
   type DynamoDbStreamsApi,
   type RawStreamRecord,
@@ -454,7 +455,12 @@ function toLambdaRecord(record: RawStreamRecord, streamArn: string): DynamoDBRec
     eventVersion: record.eventVersion,
     eventSource: 'aws:dynamodb',
     awsRegion: record.awsRegion,
-    dynamodb: record.dynamodb,
+    dynamodb: {
+      ...record.dynamodb,
+      ...(record.dynamodb.Keys ? { Keys: normalizeStreamImage(record.dynamodb.Keys) } : {}),
+      ...(record.dynamodb.NewImage ? { NewImage: normalizeStreamImage(record.dynamodb.NewImage) } : {}),
+      ...(record.dynamodb.OldImage ? { OldImage: normalizeStreamImage(record.dynamodb.OldImage) } : {}),
+    } as DynamoDBRecord['dynamodb'],
     eventSourceARN: streamArn,
     ...(record.userIdentity ? { userIdentity: record.userIdentity } : {}),
   };
