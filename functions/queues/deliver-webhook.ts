@@ -9,7 +9,6 @@ import { composeRunDeps } from '../lib/compose.ts';
  * a slow one must not hold up the others beyond its own 15 s timeout).
  */
 const deps = composeRunDeps(undefined, 'batch-calls-webhooks');
-const processor = new BatchProcessor(EventType.SQS);
 const messageSchema = z.object({
   batchId: z.string().min(1),
   webhookId: z.string().min(1),
@@ -26,5 +25,8 @@ async function handleRecord(record: SQSRecord): Promise<void> {
 
 export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
   deps.logger.addContext(context);
+  // One processor per invocation: it holds the invocation's records and failures, and the local
+  // runtime runs invocations of one module side by side (Lambda gives each its own sandbox).
+  const processor = new BatchProcessor(EventType.SQS);
   return processPartialResponse(event, handleRecord, processor, { context, processInParallel: true });
 }

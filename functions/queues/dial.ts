@@ -10,7 +10,6 @@ import { composeRunDeps } from '../lib/compose.ts';
  * it. A failed message is reported alone and comes back after its visibility timeout.
  */
 const deps = composeRunDeps(undefined, 'batch-calls-dial');
-const processor = new BatchProcessor(EventType.SQS);
 const messageSchema = z.object({
   workspaceId: z.string().min(1),
   batchId: z.string().min(1),
@@ -29,5 +28,8 @@ async function handleRecord(record: SQSRecord): Promise<void> {
 
 export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
   deps.logger.addContext(context);
+  // One processor per invocation: it holds the invocation's records and failures, and the local
+  // runtime runs invocations of one module side by side (Lambda gives each its own sandbox).
+  const processor = new BatchProcessor(EventType.SQS);
   return processPartialResponse(event, handleRecord, processor, { context, processInParallel: true });
 }

@@ -14,13 +14,30 @@ import { composeRunDeps } from '../lib/compose.ts';
  * (and each is idempotent); a failed one is reported and retried from there.
  */
 const deps = composeRunDeps(undefined, 'batch-calls-stream');
-const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
 function image(raw: Record<string, unknown> | undefined): Record<string, unknown> | null {
   return raw ? unmarshall(raw as Record<string, AttributeValue>) : null;
 }
 
+/**
+ * A failed record is retried with the records behind it on its shard waiting: say which and why
+ * (ids only), or a shard blocked for minutes leaves no trace (the batch response carries no reason).
+ */
 async function handleRecord(record: DynamoDBRecord): Promise<void> {
+  try {
+    await react(record);
+  } catch (error) {
+    const image = record.dynamodb?.Keys ?? {};
+    deps.logger.error('stream record failed; it is retried and its shard waits', {
+      sequenceNumber: record.dynamodb?.SequenceNumber,
+      key: `${String(image.PK?.S)} ${String(image.SK?.S)}`,
+      error,
+    });
+    throw error;
+  }
+}
+
+async function react(record: DynamoDBRecord): Promise<void> {
   const after = image(record.dynamodb?.NewImage);
   if (!after) return;
   const before = image(record.dynamodb?.OldImage);
@@ -34,5 +51,8 @@ async function handleRecord(record: DynamoDBRecord): Promise<void> {
 
 export async function handler(event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> {
   deps.logger.addContext(context);
+  // One processor per invocation: it holds the invocation's records and failures, and the local
+  // runtime runs invocations of one module side by side (Lambda gives each its own sandbox).
+  const processor = new BatchProcessor(EventType.DynamoDBStreams);
   return processPartialResponse(event, handleRecord, processor, { context, processInParallel: true });
 }

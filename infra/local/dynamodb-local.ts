@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { readdirSync } from 'node:fs';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 
@@ -25,7 +26,10 @@ export interface DynamoDbLocal {
 export interface DynamoDbLocalOptions {
   /** Directory for the database file; omitted → in memory (tests). */
   dbPath?: string;
+  /** A fixed port; omitted → a free one, picked again if another process takes it first. */
   port?: number;
+  /** How a free port is picked (tests force a taken one). */
+  pickPort?: () => Promise<number>;
   /** Called with the JVM's pid as soon as it is known, before DynamoDB Local is ready. */
   onSpawn?: (pid: number) => Promise<void> | void;
 }
@@ -55,6 +59,16 @@ while kill -0 "$jvm" 2>/dev/null; do wait "$jvm"; status=$?; done
 kill "$watcher" 2>/dev/null
 exit "$status"
 `;
+
+/** The port was taken (by another instance, say) between picking it and the JVM binding it. */
+export class PortTakenError extends Error {
+  constructor(port: number, detail: string) {
+    super(`DynamoDB Local could not bind port ${port}: ${detail}`);
+    this.name = 'PortTakenError';
+  }
+}
+
+const PORT_ATTEMPTS = 5;
 
 function jarDirectory(): string {
   const require = createRequire(import.meta.url);
@@ -142,8 +156,26 @@ export function dynamoDbLocalArgs(port: number, dbPath?: string): string[] {
   ];
 }
 
+/**
+ * The JVM cannot be handed a bound socket, so its port is picked free and released before the JVM
+ * binds it: another instance starting at the same moment may take it. Then our JVM exits with a
+ * BindException — and until it does, the readiness probe would be answered by the other instance's
+ * DynamoDB Local, and this instance would run on that one's tables and stream. So readiness also
+ * checks that the process listening on the port is our JVM, and a lost race is retried on a new port.
+ */
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
-  const port = options.port ?? (await freePort());
+  if (options.port !== undefined) return launch(options.port, options);
+  const pick = options.pickPort ?? freePort;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launch(await pick(), options);
+    } catch (error) {
+      if (!(error instanceof PortTakenError) || attempt >= PORT_ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function launch(port: number, options: DynamoDbLocalOptions): Promise<DynamoDbLocal> {
   const args = dynamoDbLocalArgs(port, options.dbPath);
   // stdin is the watchdog's pipe (see JVM_WATCHDOG); stdout carries the JVM's pid.
   const child = spawn('sh', ['-c', JVM_WATCHDOG, 'dynamodb-local-watchdog', 'java', ...args], {
@@ -173,18 +205,34 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     endpoint,
     region: 'local',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    // A readiness probe: one that hangs must not hold the start, the next one tries again.
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true },
+    maxAttempts: 1,
   });
   const deadline = Date.now() + 30_000;
+  const exitError = (code: number | null) =>
+    /BindException|Address already in use/.test(stderr)
+      ? new PortTakenError(port, 'address already in use')
+      : new Error(`DynamoDB Local exited (code ${code}): ${stderr.trim()}`);
   try {
     for (;;) {
       const early = await Promise.race([exited, sleep(150).then(() => 'waiting' as const)]);
-      if (early !== 'waiting') throw new Error(`DynamoDB Local exited (code ${early}): ${stderr.trim()}`);
+      if (early !== 'waiting') throw exitError(early);
+      let answered = false;
       try {
         await client.send(new ListTablesCommand({ Limit: 1 }));
-        break;
+        answered = true;
       } catch {
-        if (Date.now() > deadline) throw new Error(`DynamoDB Local did not start on port ${port}: ${stderr}`);
+        // Not listening yet.
       }
+      // An answer counts only from our own JVM (see above); null: this system cannot tell.
+      if (answered && (await listensOn(pid, port)) !== false) break;
+      if (Date.now() > deadline) throw new Error(`DynamoDB Local did not start on port ${port}: ${stderr}`);
+    }
+    // Where ownership cannot be checked, a JVM that lost the port exits within about a second.
+    if ((await listensOn(pid, port)) === null) {
+      const early = await Promise.race([exited, sleep(1_500).then(() => 'waiting' as const)]);
+      if (early !== 'waiting') throw exitError(early);
     }
   } catch (error) {
     signal(pid, 'SIGKILL');
@@ -206,6 +254,45 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * Whether process `pid` holds a listening TCP socket on `port` (Linux: /proc); null where /proc
+ * cannot tell (another OS).
+ */
+export async function listensOn(pid: number | undefined, port: number): Promise<boolean | null> {
+  if (pid === undefined) return false;
+  let tables: string[];
+  try {
+    tables = await Promise.all(
+      ['/proc/net/tcp', '/proc/net/tcp6'].map((file) => readFile(file, 'utf8').catch(() => '')),
+    );
+  } catch {
+    return null;
+  }
+  if (tables.every((table) => table === '')) return null;
+  const listening = new Set<string>();
+  for (const line of tables.join('\n').split('\n').slice(1)) {
+    const fields = line.trim().split(/\s+/);
+    const local = fields[1];
+    // State 0A is LISTEN; the local address ends in the port, in hex.
+    if (fields[3] !== '0A' || !local) continue;
+    if (Number.parseInt(local.slice(local.lastIndexOf(':') + 1), 16) === port && fields[9])
+      listening.add(fields[9]);
+  }
+  if (listening.size === 0) return false;
+  let fds: string[];
+  try {
+    fds = await readdir(`/proc/${pid}/fd`);
+  } catch {
+    return null;
+  }
+  for (const fd of fds) {
+    const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
+    const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+    if (inode && listening.has(inode)) return true;
+  }
+  return false;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -68,8 +68,14 @@ export type FunctionHandlers = {
 };
 
 export interface GatewayOptions {
+  /** 0 picks a free port; the gateway binds it itself, so no other process can take it meanwhile. */
   port: number;
   host?: string;
+  /**
+   * Called once the port is bound and before the handlers are imported: they read process.env at
+   * load, so this is where an environment naming the gateway's own URL (PUBLIC_BASE_URL) is applied.
+   */
+  beforeHandlers?: (address: { url: string; port: number }) => void | Promise<void>;
   /** Handlers given here are used as they are; the others are imported from FUNCTIONS[name].entry. */
   handlers?: Partial<FunctionHandlers>;
   /**
@@ -142,24 +148,15 @@ export async function loadHandlers(
 }
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
-  const routes = options.routes ?? ROUTES;
-  const handlers = await loadHandlers(routes, options.handlers, { fresh: options.freshModules });
-  const specs = Object.fromEntries(
-    (Object.keys(FUNCTIONS) as FunctionName[]).map((name) => [
-      name,
-      { ...FUNCTIONS[name], ...options.functionSpecs?.[name] },
-    ]),
-  ) as Record<FunctionName, FunctionSpec>;
-  const settings: Settings = {
-    handlers,
-    specs,
-    routes: compileRoutes(routes),
-    staticDir: options.staticDir ?? join(REPO_ROOT, 'web'),
-    dashboardConnectSources: options.dashboardConnectSources ?? [],
-    maxBodyBytes: options.maxBodyBytes ?? HTTP_API_MAX_BODY_BYTES,
-    logError: options.logError ?? ((message) => console.error(message)),
-  };
-
+  // Bound first, then loaded: a request that comes in between waits for the handlers.
+  let settings: Settings | undefined;
+  let loaded: () => void = () => undefined;
+  let failed: (error: unknown) => void = () => undefined;
+  const ready = new Promise<void>((resolve, reject) => {
+    loaded = resolve;
+    failed = reject;
+  });
+  ready.catch(() => undefined);
   const server = createServer((req, res) => {
     const started = Date.now();
     const ids = requestIds(req);
@@ -174,11 +171,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     });
     const timer = setTimeout(() => timeOut(req, res, ids), options.requestTimeoutMs ?? HTTP_API_TIMEOUT_MS);
     res.once('close', () => clearTimeout(timer));
-    handleRequest(settings, req, res, ids).catch((error: unknown) => {
-      settings.logError(`[gateway] ${ids.requestId} unexpected failure: ${describe(error)}`);
-      if (!res.headersSent) sendMessage(res, ids, 500, 'Internal Server Error');
-      else res.destroy();
-    });
+    ready
+      .then(() => handleRequest(settings as Settings, req, res, ids))
+      .catch((error: unknown) => {
+        (settings?.logError ?? options.logError ?? console.error)(
+          `[gateway] ${ids.requestId} unexpected failure: ${describe(error)}`,
+        );
+        if (!res.headersSent) sendMessage(res, ids, 500, 'Internal Server Error');
+        else res.destroy();
+      });
   });
   // node:http's own requestTimeout would answer 408 on its own schedule (checked every 30 s); the
   // per-request timer above answers as API Gateway does, on time.
@@ -193,15 +194,39 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return {
-    url: `http://${host}:${address.port}`,
-    port: address.port,
-    close: () =>
-      new Promise<void>((resolveClose) => {
-        server.close(() => resolveClose());
-        server.closeAllConnections();
-      }),
-  };
+  const url = `http://${host}:${address.port}`;
+  const close = () =>
+    new Promise<void>((resolveClose) => {
+      server.close(() => resolveClose());
+      server.closeAllConnections();
+    });
+
+  try {
+    await options.beforeHandlers?.({ url, port: address.port });
+    const routes = options.routes ?? ROUTES;
+    const handlers = await loadHandlers(routes, options.handlers, { fresh: options.freshModules });
+    const specs = Object.fromEntries(
+      (Object.keys(FUNCTIONS) as FunctionName[]).map((name) => [
+        name,
+        { ...FUNCTIONS[name], ...options.functionSpecs?.[name] },
+      ]),
+    ) as Record<FunctionName, FunctionSpec>;
+    settings = {
+      handlers,
+      specs,
+      routes: compileRoutes(routes),
+      staticDir: options.staticDir ?? join(REPO_ROOT, 'web'),
+      dashboardConnectSources: options.dashboardConnectSources ?? [],
+      maxBodyBytes: options.maxBodyBytes ?? HTTP_API_MAX_BODY_BYTES,
+      logError: options.logError ?? ((message) => console.error(message)),
+    };
+    loaded();
+  } catch (error) {
+    failed(error);
+    await close();
+    throw error;
+  }
+  return { url, port: address.port, close };
 }
 
 interface Settings {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './http-event.ts';
+import { startBacklogWatch, type BacklogWatch } from './pollers/backlog-watch.ts';
 import {
   createScheduleFileWriter,
   readScheduleFile,
@@ -79,6 +80,7 @@ export async function startSchedulerEmulator(
   };
 
   let runner: SchedulerTargetRunner | null = null;
+  let watch: BacklogWatch | null = null;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   const running = new Map<string, Promise<void>>();
@@ -353,11 +355,29 @@ export async function startSchedulerEmulator(
       if (runner) throw new Error('The local scheduler is already firing');
       runner = target;
       arm();
+      // Overdue schedules: enabled, due (retries included: the work waits since its due time), unfinished.
+      watch = startBacklogWatch({
+        label: '[scheduler]',
+        intervalMs: 2_000,
+        log,
+        sample: () => {
+          const now = Date.now();
+          const overdue = [...schedules.values()].filter(
+            (s) => s.state === 'ENABLED' && !s.completed && s.dueAt <= now,
+          );
+          if (overdue.length === 0) return { oldestSince: null };
+          return {
+            oldestSince: Math.min(...overdue.map((s) => s.dueAt)),
+            detail: `${overdue.length} schedule(s) overdue, ${running.size} firing`,
+          };
+        },
+      });
     },
     schedules: () => structuredClone([...schedules.values()]),
     async stop() {
       if (stopped) return;
       stopped = true;
+      watch?.stop();
       clearTimeout(timer);
       const bound = new Promise<void>((resolve) =>
         setTimeout(resolve, options.stopTimeoutMs ?? 5_000).unref(),

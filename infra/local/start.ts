@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ENV } from '#shared/config/env-names.ts';
-import { freePort, type DynamoDbLocal } from './dynamodb-local.ts';
+import type { DynamoDbLocal } from './dynamodb-local.ts';
 import { BootstrapError, ensureDemoResources, ensureLocalWorkspace, writeLocalState } from './bootstrap.ts';
 import {
   LOCAL_TABLE_NAME,
@@ -17,6 +17,7 @@ import { startLocalAws, type LocalAws } from './local-aws.ts';
 import { applyEnvironment, localEnvironment, localMaxCallSeconds } from './local-env.ts';
 import { claimDataDir, DataDirBusyError, type DataDirClaim } from './runtime-file.ts';
 import { startSimulatedNetwork, type SimulatedNetwork } from './simulated-network.ts';
+import { traceSlowRequests } from './slow-requests.ts';
 
 /**
  * `npm start`: the whole service on one machine. DynamoDB Local (persisting under DATA_DIR) stands in
@@ -141,6 +142,10 @@ async function main(): Promise<number> {
     throw error;
   }
 
+  // A measuring aid (see slow-requests.ts): outbound requests slower than this are logged.
+  const traceMs = Number(process.env.TRACE_SLOW_REQUESTS_MS ?? '');
+  if (traceMs > 0) traceSlowRequests(traceMs, (message) => console.error(message));
+
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   let claim: DataDirClaim;
   try {
@@ -190,49 +195,58 @@ async function main(): Promise<number> {
 
   try {
     console.log(`Starting DynamoDB Local (data in ${join(config.dataDir, 'dynamodb')})…`);
-    dynamo = await startDataDirDynamoDb(config.dataDir, claim);
+    const db = await startDataDirDynamoDb(config.dataDir, claim);
+    dynamo = db;
     await claim.update({ dynamodbEndpoint: dynamo.endpoint });
     opened = await openLocalStore(dynamo.endpoint, LOCAL_TABLE_NAME);
     const workspace = await ensureLocalWorkspace(opened.store, config.dataDir, config.apiKey);
     for (const notice of workspace.notices) console.log(notice);
 
     console.log('Starting the local SQS, S3 and EventBridge Scheduler…');
-    localAws = await startLocalAws({
+    const aws = await startLocalAws({
       dataDir: config.dataDir,
       dynamodbEndpoint: dynamo.endpoint,
       tableName: LOCAL_TABLE_NAME,
     });
+    localAws = aws;
     // A fresh secret each run: the network lives and dies with this process, and so do its calls.
     const simulatedSecret = randomBytes(32).toString('base64url');
-    network = await startSimulatedNetwork({ callMs: config.simCallMs, secret: simulatedSecret });
+    const net = await startSimulatedNetwork({ callMs: config.simCallMs, secret: simulatedSecret });
+    network = net;
 
-    // Port 0 means "any": it must be known before the handlers read PUBLIC_BASE_URL.
-    const port = config.port === 0 ? await freePort() : config.port;
-    const baseUrl = `http://${reachableHost(config.host)}:${port}`;
-    applyEnvironment({
-      ...localEnvironment({
-        tableName: LOCAL_TABLE_NAME,
-        dynamodbEndpoint: dynamo.endpoint,
-        publicBaseUrl: config.publicBaseUrl ?? baseUrl,
-        secretsFile: join(config.dataDir, 'secrets.json'),
-        webhookAllowLoopback: config.webhookAllowLoopback,
-      }),
-      ...localAws.env,
-      [ENV.simulatedProviderUrl]: network.url,
-      [ENV.simulatedProviderSecret]: simulatedSecret,
-      // Unless set: calls lost with a previous run are failed within minutes (see localMaxCallSeconds).
-      [ENV.maxCallSeconds]: process.env[ENV.maxCallSeconds] ?? String(localMaxCallSeconds(config.simCallMs)),
-    });
+    // PORT=0 means "any": the gateway binds it, then the environment naming it is applied before
+    // the handlers load (they read PUBLIC_BASE_URL at import).
+    let baseUrl = '';
     try {
       // The dashboard's pre-signed CSV uploads go to the S3 emulator: its CSP must allow that origin.
       gateway = await startGateway({
-        port,
+        port: config.port,
         host: config.host,
-        dashboardConnectSources: [new URL(localAws.s3.endpoint).origin],
+        dashboardConnectSources: [new URL(aws.s3.endpoint).origin],
+        beforeHandlers: ({ port }) => {
+          baseUrl = `http://${reachableHost(config.host)}:${port}`;
+          applyEnvironment({
+            ...localEnvironment({
+              tableName: LOCAL_TABLE_NAME,
+              dynamodbEndpoint: db.endpoint,
+              publicBaseUrl: config.publicBaseUrl ?? baseUrl,
+              secretsFile: join(config.dataDir, 'secrets.json'),
+              webhookAllowLoopback: config.webhookAllowLoopback,
+            }),
+            ...aws.env,
+            [ENV.simulatedProviderUrl]: net.url,
+            [ENV.simulatedProviderSecret]: simulatedSecret,
+            // Unless set: calls lost with a previous run are failed within minutes (see localMaxCallSeconds).
+            [ENV.maxCallSeconds]:
+              process.env[ENV.maxCallSeconds] ?? String(localMaxCallSeconds(config.simCallMs)),
+          });
+        },
       });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-        throw new ConfigError(`Port ${port} on ${config.host} is already in use; set PORT to another port.`);
+        throw new ConfigError(
+          `Port ${config.port} on ${config.host} is already in use; set PORT to another port.`,
+        );
       }
       throw error;
     }

@@ -60,6 +60,9 @@ import {
   type StatefulStack,
 } from '#infra/stacks/stateful-stack.ts';
 
+/** A stream source's records older than this (ms) for three minutes running raise an alarm. */
+export const STREAM_ITERATOR_AGE_ALARM_MS = 60_000;
+
 /**
  * The code and its triggers, all driven by infra/wiring.ts: the functions, the HTTP API and its
  * authorizer, the queue and stream event sources, the schedules, the function alarms and the
@@ -256,6 +259,22 @@ export class StatelessStack extends Stack {
           threshold: 0,
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
           evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        })
+        .addAlarmAction(alarmAction);
+    }
+    // A stream source that stops making progress (an invocation hanging to its timeout and retried, a
+    // poison record being bisected) fails no request and may raise no error: its records just age.
+    // IteratorAge is the age of the last record of each batch handed to the function; in normal runs
+    // it stays well under a second, so a minute for three minutes running is a blocked shard.
+    for (const source of STREAM_SOURCES) {
+      functions[source.function]
+        .metric('IteratorAge', { period: Duration.minutes(1), statistic: 'Maximum' })
+        .createAlarm(this, `${pascal(source.function)}IteratorAgeAlarm`, {
+          alarmDescription: `The ${source.function} function's stream records wait over a minute (a blocked or lagging shard).`,
+          threshold: STREAM_ITERATOR_AGE_ALARM_MS,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 3,
           treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         })
         .addAlarmAction(alarmAction);

@@ -1,6 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { SDK_REQUEST_HANDLER } from './sdk-http.ts';
 
 /**
  * The SDK clients of the running-batches adapters. Endpoints come from the SDK's own resolution
@@ -11,13 +12,17 @@ export interface AwsClientOptions {
   endpoint?: string;
   region?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** The SDK's attempts per call (3 unless given). */
+  maxAttempts?: number;
 }
 
 function common(options: AwsClientOptions) {
   return {
+    requestHandler: SDK_REQUEST_HANDLER,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.region ? { region: options.region } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
+    ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
   };
 }
 

@@ -9,7 +9,7 @@ import { createWorkspaceWithKey } from '#shared/app/workspaces.ts';
 import { ENV } from '#shared/config/env-names.ts';
 import type { Store } from '#shared/ports/store.ts';
 import { openLocalStore } from '#infra/local/data-dir-store.ts';
-import { startDynamoDbLocal, freePort } from '#infra/local/dynamodb-local.ts';
+import { startDynamoDbLocal } from '#infra/local/dynamodb-local.ts';
 import { startGateway, type GatewayOptions } from '#infra/local/gateway.ts';
 import type { FunctionHandler } from '#infra/local/invoke.ts';
 import { startLocalAws, type LocalAws } from '#infra/local/local-aws.ts';
@@ -145,27 +145,29 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     });
     cleanups.push(() => aws.stop());
 
-    const port = await freePort();
-    applyEnvironment({
-      ...localEnvironment({
-        tableName,
-        dynamodbEndpoint: dynamo.endpoint,
-        publicBaseUrl: `http://127.0.0.1:${port}`,
-        secretsFile: join(scratch, 'secrets.json'),
-      }),
-      ...aws.env,
-      [ENV.simulatedProviderUrl]: network.url,
-      [ENV.simulatedProviderSecret]: secret,
-      [ENV.maxCallSeconds]: String(localMaxCallSeconds(options.simCallMs ?? DEFAULT_SIM_CALL_MS)),
-      // Tests assert on answers, not on the functions' JSON logs.
-      POWERTOOLS_LOG_LEVEL: 'ERROR',
-      ...options.env,
-    });
+    // The gateway binds a free port itself (no pick-then-release race with another instance) and
+    // lets us apply the environment naming it before the handlers load.
     const gateway = await startGateway({
-      port,
+      port: 0,
       ...options.gateway,
       freshModules: started > 1,
       logError: log,
+      beforeHandlers: ({ url }) =>
+        applyEnvironment({
+          ...localEnvironment({
+            tableName,
+            dynamodbEndpoint: dynamo.endpoint,
+            publicBaseUrl: url,
+            secretsFile: join(scratch, 'secrets.json'),
+          }),
+          ...aws.env,
+          [ENV.simulatedProviderUrl]: network.url,
+          [ENV.simulatedProviderSecret]: secret,
+          [ENV.maxCallSeconds]: String(localMaxCallSeconds(options.simCallMs ?? DEFAULT_SIM_CALL_MS)),
+          // Tests assert on answers, not on the functions' JSON logs.
+          POWERTOOLS_LOG_LEVEL: 'ERROR',
+          ...options.env,
+        }),
     });
     cleanups.push(() => gateway.close());
     if (options.triggers ?? true) await aws.startTriggers();

@@ -9,7 +9,7 @@ import { buildApp, type BatchCallsApp } from '#infra/app.ts';
 import { DeployConfigError, parseDeployConfig } from '#infra/config.ts';
 import { dashboardContentSecurityPolicy, dashboardSecurityHeaders } from '#infra/dashboard-headers.ts';
 import { FILES_PREFIX, UPLOAD_EXPIRY_DAYS } from '#infra/stacks/stateful-stack.ts';
-import { nagText } from '#infra/stacks/stateless-stack.ts';
+import { nagText, STREAM_ITERATOR_AGE_ALARM_MS } from '#infra/stacks/stateless-stack.ts';
 import {
   FUNCTIONS,
   QUEUE_SOURCES,
@@ -543,6 +543,31 @@ describe('alarms', () => {
       AlarmActions: [importOf(stateful, idOf(prod.stateful, prod.stateful.alarmTopic), 'Ref')],
     });
   });
+});
+
+describe('stream iterator age', () => {
+  it.each(STREAM_SOURCES.map((s) => s.function))(
+    'the %s function alarms when its stream records wait over a minute',
+    (name) => {
+      const alarms = ofType(stateless, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties ?? {});
+      const alarm = alarms.find(
+        (a) =>
+          a.MetricName === 'IteratorAge' &&
+          JSON.stringify(a.Dimensions) ===
+            JSON.stringify([{ Name: 'FunctionName', Value: { Ref: fnId(name) } }]),
+      );
+      expect(alarm).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        Statistic: 'Maximum',
+        Period: 60,
+        Threshold: STREAM_ITERATOR_AGE_ALARM_MS,
+        EvaluationPeriods: 3,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [importOf(stateful, idOf(prod.stateful, prod.stateful.alarmTopic), 'Ref')],
+      });
+    },
+  );
 });
 
 describe('HTTP API', () => {

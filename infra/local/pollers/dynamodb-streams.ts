@@ -60,7 +60,8 @@ export function createDynamoDbStreamsApi(endpoint: string): DynamoDbStreamsApi {
       method: 'POST',
       headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': target, authorization },
       body: JSON.stringify(body),
-      signal: AbortSignal.timeout(30_000),
+      // Every wait has a bound: a GetRecords DynamoDB Local never answers fails and is retried.
+      signal: AbortSignal.timeout(10_000),
     });
     const text = await response.text();
     let json: Record<string, unknown>;
@@ -129,4 +130,31 @@ export function createDynamoDbStreamsApi(endpoint: string): DynamoDbStreamsApi {
       return { records: out.Records ?? [], next: out.NextShardIterator ?? null };
     },
   };
+}
+
+type WireValue = Record<string, unknown>;
+
+/**
+ * DynamoDB Local writes an empty map into stream images as `{}` — an attribute value with no type —
+ * where DynamoDB Streams sends `{"M": {}}`. The SDK's unmarshall refuses `{}` ("No value defined"),
+ * so every record of an item with an empty map (a recipient without dynamic_vars, an agent without
+ * telephony settings) failed in the stream function, deterministically: retried for ~150 s with the
+ * rest of its shard waiting, then sent to the on-failure destination (issue 11). The poller hands the
+ * function what DynamoDB Streams would.
+ */
+export function normalizeStreamImage(
+  image: Record<string, unknown> | undefined,
+): Record<string, unknown> | undefined {
+  if (image === undefined) return undefined;
+  return Object.fromEntries(Object.entries(image).map(([name, value]) => [name, normalizeValue(value)]));
+}
+
+function normalizeValue(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const wire = value as WireValue;
+  if (Object.keys(wire).length === 0) return { M: {} };
+  if (wire.M && typeof wire.M === 'object')
+    return { M: normalizeStreamImage(wire.M as Record<string, unknown>) };
+  if (Array.isArray(wire.L)) return { L: wire.L.map(normalizeValue) };
+  return value;
 }

@@ -9,6 +9,7 @@ import {
 import type { SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 import type { QueueSourceSpec } from '../../wiring.ts';
 import { LOCAL_REGION } from '../http-event.ts';
+import { startBacklogWatch, type BacklogSample } from './backlog-watch.ts';
 
 /**
  * Plays Lambda's SQS event source mapping for one QUEUE_SOURCES entry: receives up to `batchSize`
@@ -35,6 +36,10 @@ export interface SqsPollerOptions {
   subscribe?: (wake: () => void) => () => void;
   /** How long stop() waits for running invocations before abandoning them. */
   stopTimeoutMs?: number;
+  /** Messages visible longer than this are reported (10 s unless given). */
+  backlogThresholdMs?: number;
+  /** How often the backlog is sampled (2 s unless given); 0 turns the watch off. */
+  backlogIntervalMs?: number;
   log?: (message: string) => void;
 }
 
@@ -175,9 +180,48 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
     }
   })();
 
+  /**
+   * SQS's ApproximateAgeOfOldestMessage, approximated: local-aws-sqs tells how many messages are
+   * visible, not since when, so work counts as waiting since the first sample of an unbroken run of
+   * samples that found visible messages.
+   */
+  let visibleSince: number | null = null;
+  const backlog = async (): Promise<BacklogSample> => {
+    const out = await client.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    const visible =
+      Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) -
+      Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+    if (!(visible > 0)) {
+      visibleSince = null;
+      return { oldestSince: null };
+    }
+    visibleSince ??= Date.now();
+    return {
+      oldestSince: visibleSince,
+      detail: `${visible} message(s) visible, ${inFlight.size} of ${source.maxConcurrency} invocation(s) of ${source.function} running`,
+    };
+  };
+  const watchInterval = options.backlogIntervalMs ?? 2_000;
+  const watch =
+    watchInterval > 0
+      ? startBacklogWatch({
+          label: `[sqs ${source.queue}]`,
+          sample: backlog,
+          intervalMs: watchInterval,
+          thresholdMs: options.backlogThresholdMs,
+          log,
+        })
+      : null;
+
   return {
     async stop() {
       stopped = true;
+      watch?.stop();
       unsubscribe?.();
       signalStop();
       await loop;

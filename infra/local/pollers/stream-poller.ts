@@ -3,6 +3,7 @@ import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { StreamSourceSpec } from '../../wiring.ts';
 import { compileFilters } from './filter-pattern.ts';
 import {
+  normalizeStreamImage,
   StreamsApiError,
   type DynamoDbStreamsApi,
   type RawStreamRecord,
@@ -10,6 +11,7 @@ import {
   type StreamShard,
 } from './dynamodb-streams.ts';
 import type { StreamCheckpoints } from './stream-checkpoints.ts';
+import { startBacklogWatch, type BacklogSample } from './backlog-watch.ts';
 
 /**
  * Plays Lambda's DynamoDB Streams event source mapping for one STREAM_SOURCES entry, against
@@ -40,6 +42,10 @@ export interface StreamPollerOptions {
   retryBaseMs?: number;
   retryMaxMs?: number;
   stopTimeoutMs?: number;
+  /** Records waiting longer than this are reported (10 s unless given). */
+  backlogThresholdMs?: number;
+  /** How often the backlog is sampled (2 s unless given); 0 turns the watch off. */
+  backlogIntervalMs?: number;
   log?: (message: string) => void;
 }
 
@@ -96,6 +102,10 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
     return Promise.race([slept, stopSignal]).finally(() => clearTimeout(timer));
   };
 
+  /** What each shard's worker awaits and since when: named in a backlog warning. */
+  const phases = new Map<string, { what: string; since: number }>();
+  const phase = (shardId: string, what: string) => phases.set(shardId, { what, since: Date.now() });
+
   let streamArn: string | null = null;
   let firstRun = true;
   const known = new Map<string, StreamShard>();
@@ -106,6 +116,7 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
 
   async function checkpoint(shardId: string, sequenceNumber: string | null, done = false): Promise<void> {
     if (streamArn === null) return;
+    phase(shardId, 'saving its checkpoint');
     await checkpoints.set(streamArn, shardId, { sequenceNumber, finished: done });
   }
 
@@ -154,6 +165,7 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
     );
     for (let attempt = 1; ; attempt++) {
       try {
+        phase(shardId, 'sending to the on-failure destination');
         await options.sendFailure(description);
         return;
       } catch (error) {
@@ -167,8 +179,9 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
   }
 
   /** The index of the first failed record, null for success, or 'error' when the whole batch failed. */
-  async function invoke(records: DynamoDBRecord[]): Promise<number | null | 'error'> {
+  async function invoke(shardId: string, records: DynamoDBRecord[]): Promise<number | null | 'error'> {
     let result: unknown;
+    phase(shardId, `invoking ${source.function} with ${records.length} record(s)`);
     try {
       result = await options.invoke({ Records: records });
     } catch (error) {
@@ -213,7 +226,7 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
           continue;
         }
       }
-      const outcome = await invoke(item.records);
+      const outcome = await invoke(shardId, item.records);
       if (outcome === null) {
         await checkpoint(shardId, lastSequence(item.records));
         work.shift();
@@ -227,6 +240,7 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
           { records: item.records.slice(0, half), attempts: item.attempts },
           { records: item.records.slice(half), attempts: item.attempts },
         );
+        phase(shardId, 'pausing before retrying the halves of a failed batch');
         await pause(retryBaseMs);
         continue;
       }
@@ -242,6 +256,7 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
         work.shift();
         continue;
       }
+      phase(shardId, `pausing before retry ${item.attempts}`);
       await pause(Math.min(retryBaseMs * 2 ** (item.attempts - 1), retryMaxMs));
     }
     return true;
@@ -298,6 +313,7 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
     while (!stopped) {
       let read: Awaited<ReturnType<DynamoDbStreamsApi['records']>>;
       try {
+        phase(shard.ShardId, 'reading records (GetRecords)');
         read = await api.records(iterator, READ_LIMIT);
       } catch (error) {
         if (stopped) return;
@@ -315,7 +331,10 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
         return;
       }
       iterator = read.next;
-      if (read.records.length === 0) await pause(idlePollMs);
+      if (read.records.length === 0) {
+        phase(shard.ShardId, 'idle');
+        await pause(idlePollMs);
+      }
     }
   }
 
@@ -337,6 +356,7 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
         })
         .finally(() => {
           workers.delete(shard.ShardId);
+          phases.delete(shard.ShardId);
           if (!stopped) startReadyShards(arn);
         });
       workers.set(shard.ShardId, worker);
@@ -359,9 +379,66 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
     }
   })();
 
+  /**
+   * How long the oldest record after any open shard's checkpoint has waited, read from the stream
+   * itself rather than from the worker's state, so a worker that waits, died or was never started is
+   * seen alike. DynamoDB Local rounds ApproximateCreationDateTime down to the minute, so a record's
+   * wait is the later of "first seen waiting by this watch" and "created + 60 s" — a stalled checkpoint
+   * shows after the threshold, a slow-moving one once it is surely a minute behind.
+   */
+  const firstSeen = new Map<string, { sequenceNumber: string; at: number }>();
+  async function backlog(): Promise<BacklogSample> {
+    const arn = streamArn;
+    if (arn === null) return { oldestSince: null };
+    let oldest: { since: number; shardId: string } | null = null;
+    for (const shard of known.values()) {
+      const saved = checkpoints.get(arn, shard.ShardId);
+      if (!saved || saved.finished) continue;
+      const iterator = await api.shardIterator({
+        streamArn: arn,
+        shardId: shard.ShardId,
+        ...(saved.sequenceNumber
+          ? { type: 'AFTER_SEQUENCE_NUMBER' as const, sequenceNumber: saved.sequenceNumber }
+          : { type: 'TRIM_HORIZON' as const }),
+      });
+      const first = (await api.records(iterator, 1)).records[0];
+      if (!first) {
+        firstSeen.delete(shard.ShardId);
+        continue;
+      }
+      const sequenceNumber = first.dynamodb.SequenceNumber;
+      let seen = firstSeen.get(shard.ShardId);
+      if (seen?.sequenceNumber !== sequenceNumber) {
+        seen = { sequenceNumber, at: Date.now() };
+        firstSeen.set(shard.ShardId, seen);
+      }
+      const created = first.dynamodb.ApproximateCreationDateTime;
+      const since = created === undefined ? seen.at : Math.min(seen.at, created * 1000 + 60_000);
+      if (oldest === null || since < oldest.since) oldest = { since, shardId: shard.ShardId };
+    }
+    if (oldest === null) return { oldestSince: null };
+    const doing = phases.get(oldest.shardId);
+    const detail = doing
+      ? `its worker on ${oldest.shardId} has been ${doing.what} for ${Math.round((Date.now() - doing.since) / 1000)} s`
+      : `no worker follows ${oldest.shardId}`;
+    return { oldestSince: oldest.since, detail };
+  }
+  const watchInterval = options.backlogIntervalMs ?? 2_000;
+  const watch =
+    watchInterval > 0
+      ? startBacklogWatch({
+          label,
+          sample: backlog,
+          intervalMs: watchInterval,
+          thresholdMs: options.backlogThresholdMs,
+          log,
+        })
+      : null;
+
   return {
     async stop() {
       stopped = true;
+      watch?.stop();
       signalStop();
       const bound = new Promise<void>((resolve) =>
         setTimeout(resolve, options.stopTimeoutMs ?? 5_000).unref(),
@@ -378,7 +455,12 @@ function toLambdaRecord(record: RawStreamRecord, streamArn: string): DynamoDBRec
     eventVersion: record.eventVersion,
     eventSource: 'aws:dynamodb',
     awsRegion: record.awsRegion,
-    dynamodb: record.dynamodb,
+    dynamodb: {
+      ...record.dynamodb,
+      ...(record.dynamodb.Keys ? { Keys: normalizeStreamImage(record.dynamodb.Keys) } : {}),
+      ...(record.dynamodb.NewImage ? { NewImage: normalizeStreamImage(record.dynamodb.NewImage) } : {}),
+      ...(record.dynamodb.OldImage ? { OldImage: normalizeStreamImage(record.dynamodb.OldImage) } : {}),
+    } as DynamoDBRecord['dynamodb'],
     eventSourceARN: streamArn,
     ...(record.userIdentity ? { userIdentity: record.userIdentity } : {}),
   };

@@ -8,10 +8,11 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import type { SecretStore } from '../../ports/secret-store.ts';
+import { SDK_REQUEST_HANDLER } from '../sdk-http.ts';
 
 /** Provider credentials in AWS Secrets Manager, one secret per phone number (`batch-calls/<ws>/<pn>`). */
 export function createSecretsManagerStore(
-  client: SecretsManagerClient = new SecretsManagerClient({}),
+  client: SecretsManagerClient = new SecretsManagerClient({ requestHandler: SDK_REQUEST_HANDLER }),
 ): SecretStore {
   return {
     async put(ref, values) {

@@ -1,0 +1,72 @@
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { applyEnvironment, localEnvironment } from '#infra/local/local-env.ts';
+
+/**
+ * The local runtime runs several invocations of one function module at once (an SQS source's
+ * maximumConcurrency; a stream batch retried while its timed-out invocation still runs), where Lambda
+ * gives each its own sandbox. A handler must therefore keep no per-invocation state at module level:
+ * the Powertools BatchProcessor does (records, failures, response), and two invocations sharing one
+ * reported each other's failures, lost their own, or failed a whole batch for one record.
+ */
+
+let closedEndpoint: string;
+
+beforeAll(async () => {
+  // A port nobody listens on: a record whose reaction reads the table fails (after the SDK's retries).
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  closedEndpoint = `http://127.0.0.1:${(probe.address() as AddressInfo).port}`;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  applyEnvironment({
+    ...localEnvironment({
+      tableName: 'concurrent-invocations',
+      dynamodbEndpoint: closedEndpoint,
+      publicBaseUrl: 'http://127.0.0.1:9',
+      secretsFile: '/nonexistent/secrets.json',
+    }),
+    POWERTOOLS_LOG_LEVEL: 'CRITICAL',
+  });
+});
+
+const context = (id: string) => ({ awsRequestId: id, getRemainingTimeInMillis: () => 60_000 }) as any;
+
+/** A recipient reaching its end: its reaction reads the batch, which fails here. */
+function failingRecord(sequenceNumber: string) {
+  const image = {
+    PK: 'BATCH#b1',
+    SK: 'R#0000',
+    entity: 'recipient',
+    workspaceId: 'ws_1',
+    batchId: 'b1',
+    index: 0,
+    status: 'completed',
+  };
+  return {
+    eventID: sequenceNumber,
+    eventName: 'MODIFY',
+    dynamodb: {
+      SequenceNumber: sequenceNumber,
+      NewImage: marshall(image),
+      OldImage: marshall({ ...image, status: 'dialing' }),
+    },
+  };
+}
+
+/** A removal: nothing to react to, done at once. */
+function quietRecord(sequenceNumber: string) {
+  return { eventID: sequenceNumber, eventName: 'REMOVE', dynamodb: { SequenceNumber: sequenceNumber } };
+}
+
+describe('concurrent invocations of one function module', () => {
+  it('each report their own partial batch failures', async () => {
+    const { handler } = await import('#functions/streams/table-stream.ts');
+    const first = handler({ Records: [failingRecord('11'), quietRecord('12')] } as any, context('a'));
+    const second = handler({ Records: [quietRecord('21')] } as any, context('b'));
+    const [a, b] = await Promise.allSettled([first, second]);
+    expect(a).toEqual({ status: 'fulfilled', value: { batchItemFailures: [{ itemIdentifier: '11' }] } });
+    expect(b).toEqual({ status: 'fulfilled', value: { batchItemFailures: [] } });
+  }, 30_000);
+});
