@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { ENV } from '#shared/config/env-names.ts';
+import type { EnvironmentTargets } from '../function-environment.ts';
 import {
   FUNCTIONS,
   QUEUE_SOURCES,
@@ -13,14 +15,8 @@ import {
   type QueueSpec,
 } from '../wiring.ts';
 import { LOCAL_ACCOUNT_ID } from './http-event.ts';
-import {
-  functionNameFromArn,
-  invokeFunction,
-  loadFunctionHandler,
-  localFunctionArn,
-  type FunctionHandler,
-} from './invoke.ts';
-import { localAwsEnvironment } from './local-env.ts';
+import type { FunctionPool } from './function-pool.ts';
+import { functionNameFromArn, invokeFunction, localFunctionArn, type FunctionHandler } from './invoke.ts';
 import { createDynamoDbStreamsApi } from './pollers/dynamodb-streams.ts';
 import { startRecurring } from './pollers/recurring.ts';
 import { startSqsPoller } from './pollers/sqs-poller.ts';
@@ -49,10 +45,10 @@ export interface LocalAwsOptions {
   dataDir?: string;
   dynamodbEndpoint: string;
   tableName: string;
-  /** Handlers given here are used as they are; the others are imported from FUNCTIONS[name].entry. */
+  /** Handlers given here are used as they are (tests); the others run in `functions`' workers. */
   handlers?: Partial<Record<FunctionName, FunctionHandler>>;
-  /** Import the entries anew (a second service in one process, with its own environment). */
-  freshModules?: boolean;
+  /** The functions, each in its own worker with its own environment (function-pool.ts). */
+  functions?: FunctionPool;
   /** Overrides of the wiring's function settings (tests shorten timeouts). */
   functionSpecs?: Partial<Record<FunctionName, Partial<FunctionSpec>>>;
   /** How often the sweeper runs locally (defaults to the wiring's localIntervalMs). */
@@ -69,12 +65,17 @@ export interface LocalAwsOptions {
 }
 
 export interface LocalAws {
-  /** What the functions need in process.env (endpoints, queue URLs, bucket, scheduler settings). */
+  /**
+   * The emulators' addresses, queue URLs, bucket and scheduler settings as variables, for the
+   * operator's own SDK clients (tests); the functions get theirs from local-env.ts.
+   */
   env: Record<string, string>;
+  /** What the grants point at, for infra/function-environment.ts. */
+  targets: Pick<EnvironmentTargets, 'queueUrls' | 'filesBucket' | 'scheduler'>;
   sqs: SqsEmulator;
   s3: S3Emulator;
   scheduler: SchedulerEmulator;
-  /** Loads the handlers (read env at import: apply `env` first) and starts every trigger. */
+  /** Starts the trigger functions' workers (a broken module fails here), then every trigger. */
   startTriggers(): Promise<void>;
   /**
    * Stops the queue and stream pollers and the recurring timers, as a crash of the workers would
@@ -122,32 +123,41 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     throw error;
   }
 
-  const env = localAwsEnvironment({
-    sqsEndpoint: sqs.endpoint,
-    s3Endpoint: s3.endpoint,
-    schedulerEndpoint: scheduler.endpoint,
-    dialQueueUrl: sqs.queues.dial.url,
-    webhookQueueUrl: sqs.queues.webhook.url,
-    transcriptsBucket: LOCAL_TRANSCRIPTS_BUCKET,
-    schedulerGroupName: SCHEDULER.groupName,
-    schedulerTargetArn: localFunctionArn(SCHEDULER_TARGET),
-    schedulerRoleArn: LOCAL_SCHEDULER_ROLE_ARN,
-    schedulerDlqArn: sqs.schedulerDeadLetter.arn,
-  });
+  const targets: LocalAws['targets'] = {
+    queueUrls: { dial: sqs.queues.dial.url, webhook: sqs.queues.webhook.url },
+    filesBucket: LOCAL_TRANSCRIPTS_BUCKET,
+    scheduler: {
+      groupName: SCHEDULER.groupName,
+      targetArn: localFunctionArn(SCHEDULER_TARGET),
+      roleArn: LOCAL_SCHEDULER_ROLE_ARN,
+      deadLetterArn: sqs.schedulerDeadLetter.arn,
+    },
+  };
+  const env: Record<string, string> = {
+    AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
+    AWS_ENDPOINT_URL_SCHEDULER: scheduler.endpoint,
+    [ENV.dialQueueUrl]: targets.queueUrls.dial,
+    [ENV.webhookQueueUrl]: targets.queueUrls.webhook,
+    [ENV.transcriptsBucket]: targets.filesBucket,
+    [ENV.uploadsBucket]: targets.filesBucket,
+    [ENV.schedulerGroupName]: targets.scheduler.groupName,
+    [ENV.schedulerTargetArn]: targets.scheduler.targetArn,
+    [ENV.schedulerRoleArn]: targets.scheduler.roleArn,
+    [ENV.schedulerDlqArn]: targets.scheduler.deadLetterArn,
+  };
 
   const specOf = (name: FunctionName): FunctionSpec => ({
     ...FUNCTIONS[name],
     ...options.functionSpecs?.[name],
   });
-  const handlers = new Map<FunctionName, FunctionHandler>();
-  const handlerOf = async (name: FunctionName): Promise<FunctionHandler> => {
-    let handler = handlers.get(name) ?? options.handlers?.[name];
-    if (!handler) handler = await loadFunctionHandler(name, { fresh: options.freshModules });
-    handlers.set(name, handler);
+  const handlerOf = (name: FunctionName): FunctionHandler => {
+    const handler = options.handlers?.[name] ?? options.functions?.handler(name);
+    if (!handler) throw new Error(`No handler for function ${name}: give one, or the local functions`);
     return handler;
   };
   const call = (name: FunctionName) => async (event: unknown) =>
-    invokeFunction(name, await handlerOf(name), event, specOf(name));
+    invokeFunction(name, handlerOf(name), event, specOf(name));
   const triggers: Stoppable[] = [];
   let triggersStarted = false;
   let schedulerFiring = false;
@@ -163,7 +173,8 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
       ...RECURRING.map((s) => s.function),
       SCHEDULER_TARGET,
     ]);
-    for (const name of names) await handlerOf(name);
+    for (const name of names) handlerOf(name);
+    await options.functions?.warm([...names].filter((name) => !options.handlers?.[name]));
 
     try {
       for (const source of QUEUE_SOURCES) {
@@ -265,6 +276,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
   let stopping: Promise<void> | undefined;
   return {
     env,
+    targets,
     sqs,
     s3,
     scheduler,

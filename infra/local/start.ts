@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ENV } from '#shared/config/env-names.ts';
+import { AUTHORIZER_CACHE_SECONDS } from '#shared/config/runtime-config.ts';
 import { freePort, type DynamoDbLocal } from './dynamodb-local.ts';
 import { BootstrapError, ensureDemoResources, ensureLocalWorkspace, writeLocalState } from './bootstrap.ts';
 import {
@@ -14,7 +15,8 @@ import {
 import { startGateway, type Gateway } from './gateway.ts';
 import { FunctionModuleError } from './invoke.ts';
 import { startLocalAws, type LocalAws } from './local-aws.ts';
-import { applyEnvironment, localEnvironment, localMaxCallSeconds } from './local-env.ts';
+import { createFunctionPool, type FunctionPool } from './function-pool.ts';
+import { localFunctionEnvironment, localMaxCallSeconds, type LocalFunctionSettings } from './local-env.ts';
 import { claimDataDir, DataDirBusyError, type DataDirClaim } from './runtime-file.ts';
 import { startSimulatedNetwork, type SimulatedNetwork } from './simulated-network.ts';
 
@@ -35,6 +37,10 @@ interface StartConfig {
   publicBaseUrl: string | undefined;
   webhookAllowLoopback: string | undefined;
   simCallMs: number;
+  /** The README's settings of the functions (MAX_CALL_SECONDS, …), passed on to those that read them. */
+  maxCallSeconds: number | undefined;
+  sweepGraceSeconds: string | undefined;
+  authCacheTtlSeconds: number;
 }
 
 /** The contract's default length of a simulated call. */
@@ -68,7 +74,17 @@ function readConfig(env: NodeJS.ProcessEnv): StartConfig {
     publicBaseUrl: publicBaseUrl?.replace(/\/+$/, ''),
     webhookAllowLoopback: loopback,
     simCallMs: Number(simCallText),
+    maxCallSeconds: wholeSeconds(env, ENV.maxCallSeconds),
+    sweepGraceSeconds: env[ENV.sweepGraceSeconds],
+    authCacheTtlSeconds: wholeSeconds(env, ENV.authCacheTtlSeconds) ?? AUTHORIZER_CACHE_SECONDS,
   };
+}
+
+function wholeSeconds(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const text = env[name];
+  if (text === undefined || text === '') return undefined;
+  if (!/^\d+$/.test(text)) throw new ConfigError(`${name} must be a whole number of seconds, got "${text}"`);
+  return Number(text);
 }
 
 /** What to print and call: a wildcard listen address is reached through loopback. */
@@ -158,6 +174,7 @@ async function main(): Promise<number> {
   let localAws: LocalAws | undefined;
   let network: SimulatedNetwork | undefined;
   let gateway: Gateway | undefined;
+  let functions: FunctionPool | undefined;
   let stopping: Promise<void> | undefined;
   const stop = () => {
     // No new requests first, then the triggers and emulators (running invocations get a bounded
@@ -165,6 +182,7 @@ async function main(): Promise<number> {
     stopping ??= (async () => {
       await gateway?.close();
       await localAws?.stop();
+      await functions?.stop();
       await network?.close();
       opened?.close();
       await dynamo?.stop();
@@ -196,10 +214,21 @@ async function main(): Promise<number> {
     for (const notice of workspace.notices) console.log(notice);
 
     console.log('Starting the local SQS, S3 and EventBridge Scheduler…');
+    // Each function in a worker of its own, with exactly its environment; they start on first use,
+    // once `settings` is known.
+    const known: { settings?: LocalFunctionSettings } = {};
+    functions = createFunctionPool({
+      environmentOf: (name) => {
+        if (!known.settings)
+          throw new Error('The local functions were used before their settings were known');
+        return localFunctionEnvironment(name, known.settings);
+      },
+    });
     localAws = await startLocalAws({
       dataDir: config.dataDir,
       dynamodbEndpoint: dynamo.endpoint,
       tableName: LOCAL_TABLE_NAME,
+      functions,
     });
     // A fresh secret each run: the network lives and dies with this process, and so do its calls.
     const simulatedSecret = randomBytes(32).toString('base64url');
@@ -208,22 +237,29 @@ async function main(): Promise<number> {
     // Port 0 means "any": it must be known before the handlers read PUBLIC_BASE_URL.
     const port = config.port === 0 ? await freePort() : config.port;
     const baseUrl = `http://${reachableHost(config.host)}:${port}`;
-    applyEnvironment({
-      ...localEnvironment({
+    const settings: LocalFunctionSettings = {
+      targets: {
         tableName: LOCAL_TABLE_NAME,
-        dynamodbEndpoint: dynamo.endpoint,
         publicBaseUrl: config.publicBaseUrl ?? baseUrl,
-        secretsFile: join(config.dataDir, 'secrets.json'),
-        webhookAllowLoopback: config.webhookAllowLoopback,
-      }),
-      ...localAws.env,
-      [ENV.simulatedProviderUrl]: network.url,
-      [ENV.simulatedProviderSecret]: simulatedSecret,
+        ...localAws.targets,
+        authCacheTtlSeconds: config.authCacheTtlSeconds,
+      },
+      endpoints: {
+        dynamodb: dynamo.endpoint,
+        sqs: localAws.sqs.endpoint,
+        s3: localAws.s3.endpoint,
+        scheduler: localAws.scheduler.endpoint,
+      },
+      secretsFile: join(config.dataDir, 'secrets.json'),
+      simulatedProvider: { url: network.url, secret: simulatedSecret },
+      webhookAllowLoopback: config.webhookAllowLoopback,
       // Unless set: calls lost with a previous run are failed within minutes (see localMaxCallSeconds).
-      [ENV.maxCallSeconds]: process.env[ENV.maxCallSeconds] ?? String(localMaxCallSeconds(config.simCallMs)),
-    });
+      maxCallSeconds: config.maxCallSeconds ?? localMaxCallSeconds(config.simCallMs),
+      overrides: config.sweepGraceSeconds ? { [ENV.sweepGraceSeconds]: config.sweepGraceSeconds } : {},
+    };
+    known.settings = settings;
     try {
-      gateway = await startGateway({ port, host: config.host });
+      gateway = await startGateway({ port, host: config.host, functions });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
         throw new ConfigError(`Port ${port} on ${config.host} is already in use; set PORT to another port.`);
