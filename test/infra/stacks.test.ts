@@ -286,6 +286,18 @@ describe('IAM', () => {
     for (const write of tableWrites) expect(actions.has(write)).toBe(false);
   });
 
+  it('the sweeper may put transcripts (and only under transcripts/): it stores those of the calls it reconciles', () => {
+    // Issue 11, item 4: without this grant and setting, a call settled through the provider's API
+    // was recorded failed.
+    const statements = statementsOfRole(stateless, roleId('sweeper'));
+    const puts = statements.filter((st) => st.Action.includes('s3:PutObject'));
+    expect(puts.length).toBeGreaterThan(0);
+    for (const st of puts) for (const r of st.Resource) expect(JSON.stringify(r)).toMatch(/transcripts\/\*/);
+    expect(actionsOf(statements).has('s3:GetObject')).toBe(false);
+    const env = (props(stateless, fnId('sweeper')).Environment as { Variables: Props }).Variables;
+    expect(env[ENV.transcriptsBucket]).toBeDefined();
+  });
+
   it.each(FUNCTION_NAMES)('%s holds exactly the access FUNCTIONS gives it', (name) => {
     const { access } = FUNCTIONS[name];
     const statements = statementsOfRole(stateless, roleId(name));
