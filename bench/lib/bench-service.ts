@@ -76,10 +76,11 @@ export async function startBenchService(options: LocalServiceOptions = {}): Prom
     await counting.close();
     throw error;
   }
-  proxies.dynamodb.setTarget(service.dynamodbEndpoint);
-  proxies.sqs.setTarget(service.aws.sqs.endpoint);
-  proxies.s3.setTarget(service.aws.s3.endpoint);
-  proxies.scheduler.setTarget(service.aws.scheduler.endpoint);
+  // In front of the authorizing proxies, which the functions reach in local mode.
+  proxies.dynamodb.setTarget(service.aws.functionEndpoints.dynamodb);
+  proxies.sqs.setTarget(service.aws.functionEndpoints.sqs);
+  proxies.s3.setTarget(service.aws.functionEndpoints.s3);
+  proxies.scheduler.setTarget(service.aws.functionEndpoints.scheduler);
 
   return {
     service,

@@ -16,6 +16,9 @@ import {
 } from '../wiring.ts';
 import { LOCAL_ACCOUNT_ID } from './http-event.ts';
 import type { FunctionPool } from './function-pool.ts';
+import { startIamProxy } from './iam-proxy.ts';
+import type { LocalEndpoints } from './local-env.ts';
+import type { LocalResources, Request } from './local-iam.ts';
 import { functionNameFromArn, invokeFunction, localFunctionArn, type FunctionHandler } from './invoke.ts';
 import { createDynamoDbStreamsApi } from './pollers/dynamodb-streams.ts';
 import { startRecurring } from './pollers/recurring.ts';
@@ -38,6 +41,8 @@ import { startSqsEmulator, type SqsEmulator } from './sqs-emulator.ts';
  */
 
 export const LOCAL_TRANSCRIPTS_BUCKET = 'batch-calls-transcripts';
+/** FILES_PREFIX of the stateful stack (not imported: that would load the CDK); parity.test.ts compares. */
+export const LOCAL_FILE_PREFIXES = { uploads: 'uploads/', transcripts: 'transcripts/' } as const;
 export const LOCAL_SCHEDULER_ROLE_ARN = `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/batch-calls-local-scheduler`;
 
 export interface LocalAwsOptions {
@@ -72,6 +77,13 @@ export interface LocalAws {
   env: Record<string, string>;
   /** What the grants point at, for infra/function-environment.ts. */
   targets: Pick<EnvironmentTargets, 'queueUrls' | 'filesBucket' | 'scheduler'>;
+  /**
+   * Where the functions reach DynamoDB, SQS, S3 and the Scheduler: the authorizing proxies
+   * (iam-proxy.ts), which refuse what a function's grants in infra/wiring.ts do not allow.
+   */
+  functionEndpoints: LocalEndpoints;
+  /** Every refusal of the authorizing proxies, newest last (tests look here). */
+  denials: Array<{ function: FunctionName; request: Request }>;
   sqs: SqsEmulator;
   s3: S3Emulator;
   scheduler: SchedulerEmulator;
@@ -123,8 +135,49 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     throw error;
   }
 
+  const denials: LocalAws['denials'] = [];
+  const resources: LocalResources = {
+    tableName: options.tableName,
+    queueNames: { dial: sqs.queues.dial.name, webhook: sqs.queues.webhook.name },
+    bucket: LOCAL_TRANSCRIPTS_BUCKET,
+    prefixes: LOCAL_FILE_PREFIXES,
+    scheduleGroup: SCHEDULER.groupName,
+  };
+  const proxyTargets: LocalEndpoints = {
+    dynamodb: options.dynamodbEndpoint,
+    sqs: sqs.endpoint,
+    s3: s3.endpoint,
+    scheduler: scheduler.endpoint,
+  };
+  const functionEndpoints = {} as LocalEndpoints;
+  try {
+    for (const service of ['dynamodb', 'sqs', 's3', 'scheduler'] as const) {
+      const proxy = await startIamProxy({
+        service,
+        target: proxyTargets[service],
+        resources,
+        onDenied: (denial) => {
+          denials.push(denial);
+          if (denials.length > 1_000) denials.shift();
+          log(
+            `[local-iam] ${denial.function} may not ${denial.request.action} on ${denial.request.resource}`,
+          );
+        },
+      });
+      started.push({ stop: () => proxy.close() });
+      functionEndpoints[service] = proxy.url;
+    }
+  } catch (error) {
+    await stopAll(started);
+    throw error;
+  }
+
   const targets: LocalAws['targets'] = {
-    queueUrls: { dial: sqs.queues.dial.url, webhook: sqs.queues.webhook.url },
+    // The SQS client sends to the queue URL's host: the functions' URLs name the proxy.
+    queueUrls: {
+      dial: new URL(new URL(sqs.queues.dial.url).pathname, functionEndpoints.sqs).href,
+      webhook: new URL(new URL(sqs.queues.webhook.url).pathname, functionEndpoints.sqs).href,
+    },
     filesBucket: LOCAL_TRANSCRIPTS_BUCKET,
     scheduler: {
       groupName: SCHEDULER.groupName,
@@ -137,8 +190,8 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     AWS_ENDPOINT_URL_SQS: sqs.endpoint,
     AWS_ENDPOINT_URL_S3: s3.endpoint,
     AWS_ENDPOINT_URL_SCHEDULER: scheduler.endpoint,
-    [ENV.dialQueueUrl]: targets.queueUrls.dial,
-    [ENV.webhookQueueUrl]: targets.queueUrls.webhook,
+    [ENV.dialQueueUrl]: sqs.queues.dial.url,
+    [ENV.webhookQueueUrl]: sqs.queues.webhook.url,
     [ENV.transcriptsBucket]: targets.filesBucket,
     [ENV.uploadsBucket]: targets.filesBucket,
     [ENV.schedulerGroupName]: targets.scheduler.groupName,
@@ -277,6 +330,8 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
   return {
     env,
     targets,
+    functionEndpoints,
+    denials,
     sqs,
     s3,
     scheduler,

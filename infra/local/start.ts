@@ -244,12 +244,8 @@ async function main(): Promise<number> {
         ...localAws.targets,
         authCacheTtlSeconds: config.authCacheTtlSeconds,
       },
-      endpoints: {
-        dynamodb: dynamo.endpoint,
-        sqs: localAws.sqs.endpoint,
-        s3: localAws.s3.endpoint,
-        scheduler: localAws.scheduler.endpoint,
-      },
+      // Through the authorizing proxies: each function may do what its grants allow, no more.
+      endpoints: localAws.functionEndpoints,
       secretsFile: join(config.dataDir, 'secrets.json'),
       simulatedProvider: { url: network.url, secret: simulatedSecret },
       webhookAllowLoopback: config.webhookAllowLoopback,

@@ -126,7 +126,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
   const log = (message: string) => {
     logs.push(message);
     if (logs.length > MAX_LOG_LINES) logs.shift();
-    if (options.printLogs) console.error(message);
+    if (options.printLogs || process.env.DEBUG_LOGS) console.error(message);
   };
   try {
     const dynamo = await startDynamoDbLocal();
@@ -181,12 +181,8 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
         ...aws.targets,
         authCacheTtlSeconds: AUTHORIZER_CACHE_SECONDS,
       },
-      endpoints: {
-        dynamodb: dynamo.endpoint,
-        sqs: aws.sqs.endpoint,
-        s3: aws.s3.endpoint,
-        scheduler: aws.scheduler.endpoint,
-      },
+      // Through the authorizing proxies: each function may do what its grants allow, no more.
+      endpoints: aws.functionEndpoints,
       secretsFile: join(scratch, 'secrets.json'),
       simulatedProvider: { url: network.url, secret },
       maxCallSeconds: localMaxCallSeconds(options.simCallMs ?? DEFAULT_SIM_CALL_MS),

@@ -6,6 +6,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type BatchCallsApp } from '#infra/app.ts';
+import { LOCAL_FILE_PREFIXES } from '#infra/local/local-aws.ts';
+import { policyOf, type LocalResources } from '#infra/local/local-iam.ts';
 import { DeployConfigError, parseDeployConfig } from '#infra/config.ts';
 import { FILES_PREFIX, UPLOAD_EXPIRY_DAYS } from '#infra/stacks/stateful-stack.ts';
 import {
@@ -39,6 +41,13 @@ interface Statement {
 }
 
 const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
+const LOCAL_RESOURCES: LocalResources = {
+  tableName: 't',
+  queueNames: { dial: 'dial', webhook: 'webhook' },
+  bucket: 'b',
+  prefixes: LOCAL_FILE_PREFIXES,
+  scheduleGroup: 'g',
+};
 const outdirs: string[] = [];
 
 function build(context: Record<string, unknown> = {}): BatchCallsApp {
@@ -296,6 +305,26 @@ describe('IAM', () => {
     expect(actionsOf(statements).has('s3:GetObject')).toBe(false);
     const env = (props(stateless, fnId('sweeper')).Environment as { Variables: Props }).Variables;
     expect(env[ENV.transcriptsBucket]).toBeDefined();
+  });
+
+  it.each(FUNCTION_NAMES)('%s: local mode authorizes the same actions as its IAM policy', (name) => {
+    // The event sources' side (receiving from a queue, reading the stream, sending stream failures)
+    // is Lambda's job, done locally by the pollers; the rest must match local-iam.ts action for action.
+    const services = /^(dynamodb|sqs|s3|secretsmanager|scheduler):/;
+    const eventSourceActions = new Set([
+      'sqs:ReceiveMessage',
+      'sqs:DeleteMessage',
+      'sqs:ChangeMessageVisibility',
+      'dynamodb:ListStreams',
+      'dynamodb:DescribeStream',
+    ]);
+    const deployed = new Set(
+      statementsOfRole(stateless, roleId(name))
+        .flatMap((st) => st.Action)
+        .filter((a) => services.test(a) && !eventSourceActions.has(a)),
+    );
+    const local = new Set(policyOf(name, LOCAL_RESOURCES).flatMap((st) => st.actions));
+    expect([...local].sort()).toEqual([...deployed].sort());
   });
 
   it.each(FUNCTION_NAMES)('%s holds exactly the access FUNCTIONS gives it', (name) => {
