@@ -126,7 +126,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
   const log = (message: string) => {
     logs.push(message);
     if (logs.length > MAX_LOG_LINES) logs.shift();
-    if (options.printLogs || process.env.DEBUG_LOGS) console.error(message);
+    if (options.printLogs) console.error(message);
   };
   try {
     const dynamo = await startDynamoDbLocal();
