@@ -36,8 +36,9 @@ import { startSqsEmulator, type SqsEmulator } from './sqs-emulator.ts';
 /**
  * The AWS side of running batches on one machine, driven by infra/wiring.ts: SQS, S3 and
  * EventBridge Scheduler emulators, and the triggers Lambda would run — the queue and stream event
- * source mappings, the one-time start schedules and the recurring rules — invoking the function
- * modules in this process.
+ * source mappings, the one-time start schedules and the recurring rules — invoking the functions in
+ * their workers (function-pool.ts). The functions reach the emulators through authorizing proxies
+ * (iam-proxy.ts) that allow only what their grants in the wiring allow.
  */
 
 export const LOCAL_TRANSCRIPTS_BUCKET = 'batch-calls-transcripts';

@@ -24,7 +24,8 @@ import { startSimulatedNetwork, type SimulatedNetwork } from './simulated-networ
  * `npm start`: the whole service on one machine. DynamoDB Local (persisting under DATA_DIR) stands in
  * for DynamoDB, local emulators for SQS, S3 and EventBridge Scheduler (local-aws.ts), the local gateway
  * for API Gateway, pollers and timers for Lambda's triggers, and the simulated telephone network for a
- * voice provider; the functions run unchanged in this process.
+ * voice provider; the functions run unchanged, each in a worker thread of its own with exactly its
+ * environment and its grants (docs/local-mode.md).
  */
 
 class ConfigError extends Error {}
