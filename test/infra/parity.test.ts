@@ -6,6 +6,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type BatchCallsApp } from '#infra/app.ts';
+import { LOCAL_FILE_PREFIXES } from '#infra/local/local-aws.ts';
+import { FILES_PREFIX } from '#infra/stacks/stateful-stack.ts';
 import {
   LOCAL_ONLY_VARIABLES,
   localFunctionEnvironment,
@@ -158,6 +160,10 @@ describe('parity of the CDK app with infra/wiring.ts', () => {
     // A local-only name the stack also sets would hide a difference from the comparison above.
     const deployedNames = new Set(deployed.flatMap(([, names]) => names as string[]));
     expect(LOCAL_ONLY_VARIABLES.filter((n) => deployedNames.has(n))).toEqual([]);
+  });
+
+  it('authorizes local requests under the files bucket prefixes the stack grants', () => {
+    expect(LOCAL_FILE_PREFIXES).toEqual(FILES_PREFIX);
   });
 
   it('serves exactly the ROUTES, each by its function and with its authentication', () => {
