@@ -87,6 +87,7 @@ export const LOCAL_ONLY_VARIABLES: readonly string[] = [
   ENV.localMode,
   ENV.webhookAllowLoopback,
   ENV.localSecretsFile,
+  ENV.localSecretsAccess,
   'AWS_REGION',
   'AWS_ACCESS_KEY_ID',
   'AWS_SECRET_ACCESS_KEY',
@@ -120,7 +121,11 @@ export function localFunctionEnvironment(
   if (access.sendTo?.length) env.AWS_ENDPOINT_URL_SQS = settings.endpoints.sqs;
   if (access.transcripts || access.uploads) env.AWS_ENDPOINT_URL_S3 = settings.endpoints.s3;
   if (access.scheduler) env.AWS_ENDPOINT_URL_SCHEDULER = settings.endpoints.scheduler;
-  if (access.secrets) env[ENV.localSecretsFile] = settings.secretsFile;
+  if (access.secrets) {
+    env[ENV.localSecretsFile] = settings.secretsFile;
+    // The file store refuses writes to a function whose grant is read only.
+    env[ENV.localSecretsAccess] = access.secrets;
+  }
   const local: Record<string, string> = {};
   if (settings.simulatedProvider) {
     local[ENV.simulatedProviderUrl] = settings.simulatedProvider.url;

@@ -95,6 +95,9 @@ describe('each function sees exactly its environment', () => {
     expect(dial[ENV.localSecretsFile]).toBeDefined();
     expect(dial[ENV.simulatedProviderUrl]).toBe(service.network.url);
     expect(dial[ENV.transcriptsBucket]).toBeUndefined();
+    // The file store enforces the grant: read for the dial function, read-write for the api.
+    expect(dial[ENV.localSecretsAccess]).toBe('read');
+    expect((await service.functions.environmentInside('api'))[ENV.localSecretsAccess]).toBe('readWrite');
   });
 });
 
