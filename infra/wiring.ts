@@ -93,7 +93,9 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     entry: 'functions/schedules/sweeper.ts',
     memoryMb: 512,
     timeoutSeconds: 120,
-    access: { table: 'readWrite', sendTo: ['dial', 'webhook'], secrets: 'read' },
+    // Writes transcripts: a call it settles through the provider's API (its callback lost) keeps its
+    // transcript like any other (issue 11: without the grant, that call was recorded failed).
+    access: { table: 'readWrite', sendTo: ['dial', 'webhook'], secrets: 'read', transcripts: 'write' },
   },
 };
 

@@ -1,9 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { ENV } from '#shared/config/env-names.ts';
 import { LOCAL_ACCOUNT_ID } from '#infra/local/http-event.ts';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { REPO_ROOT } from '#infra/local/gateway.ts';
 import type { FunctionHandler } from '#infra/local/invoke.ts';
 import { FUNCTIONS, type FunctionName } from '#infra/wiring.ts';
 import {
@@ -34,23 +31,6 @@ export interface BenchService {
   stop(): Promise<void>;
 }
 
-let instances = 0;
-
-/**
- * Imports a function's module anew, under a query of its own: the gateway and invoke.ts each count
- * their `?instance=N` imports separately, so reusing theirs could hand back a module that read an
- * earlier service's environment.
- */
-async function importHandler(name: FunctionName): Promise<FunctionHandler> {
-  const url = pathToFileURL(join(REPO_ROOT, FUNCTIONS[name].entry)).href;
-  const module = (await import(`${url}?bench-instance=${++instances}`)) as { handler?: unknown };
-  if (typeof module.handler !== 'function') throw new Error(`${FUNCTIONS[name].entry} exports no handler`);
-  return module.handler as FunctionHandler;
-}
-
-const TRIGGERED: FunctionName[] = ['tableStream', 'startBatch', 'dial', 'deliverWebhook', 'sweeper'];
-const GATEWAY: FunctionName[] = ['api', 'authorizer', 'providerEvents'];
-
 export async function startBenchService(options: LocalServiceOptions = {}): Promise<BenchService> {
   const services: CountedService[] = ['dynamodb', 'sqs', 's3', 'scheduler'];
   const counting = await startCountingProxies(services);
@@ -63,11 +43,9 @@ export async function startBenchService(options: LocalServiceOptions = {}): Prom
     ) as Record<FunctionName, InvocationStats>;
   };
   reset();
-  const wrap = (name: FunctionName): FunctionHandler => {
-    let real: FunctionHandler | undefined;
+  // Every real function (in its worker) counted and timed from the runtime's side.
+  const wrap = (name: FunctionName, real: FunctionHandler): FunctionHandler => {
     return async (event: unknown, context: Context) => {
-      // Imported at first use, anew: the module reads this service's environment when it loads.
-      real ??= await importHandler(name);
       const started = performance.now();
       try {
         return await real(event, context);
@@ -77,17 +55,12 @@ export async function startBenchService(options: LocalServiceOptions = {}): Prom
       }
     };
   };
-  const wrapAll = (names: FunctionName[]) =>
-    Object.fromEntries(names.map((name) => [name, wrap(name)])) as Partial<
-      Record<FunctionName, FunctionHandler>
-    >;
 
   let service: LocalService;
   try {
     service = await startLocalService({
       ...options,
-      handlers: { ...wrapAll(TRIGGERED), ...options.handlers },
-      gateway: { ...options.gateway, handlers: { ...wrapAll(GATEWAY), ...options.gateway?.handlers } },
+      wrap,
       env: {
         AWS_ENDPOINT_URL_DYNAMODB: proxies.dynamodb.url,
         AWS_ENDPOINT_URL_SQS: proxies.sqs.url,
@@ -103,10 +76,11 @@ export async function startBenchService(options: LocalServiceOptions = {}): Prom
     await counting.close();
     throw error;
   }
-  proxies.dynamodb.setTarget(service.dynamodbEndpoint);
-  proxies.sqs.setTarget(service.aws.sqs.endpoint);
-  proxies.s3.setTarget(service.aws.s3.endpoint);
-  proxies.scheduler.setTarget(service.aws.scheduler.endpoint);
+  // In front of the authorizing proxies, which the functions reach in local mode.
+  proxies.dynamodb.setTarget(service.aws.functionEndpoints.dynamodb);
+  proxies.sqs.setTarget(service.aws.functionEndpoints.sqs);
+  proxies.s3.setTarget(service.aws.functionEndpoints.s3);
+  proxies.scheduler.setTarget(service.aws.functionEndpoints.scheduler);
 
   return {
     service,

@@ -55,7 +55,7 @@ export function composeRunDeps(
     scheduler: composeScheduler(config),
     dialerFor: (provider) => dialerFor(provider),
     secrets: config.localSecretsFile
-      ? createFileSecretStore(config.localSecretsFile)
+      ? createFileSecretStore(config.localSecretsFile, { access: config.localSecretsAccess })
       : createSecretsManagerStore(),
     transcripts: createS3TranscriptStore({
       client: createS3Client(),

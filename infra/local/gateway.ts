@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import type {
   APIGatewayEventRequestContextV2,
   APIGatewayProxyEventV2WithLambdaAuthorizer,
@@ -31,7 +31,7 @@ import { FunctionTimeoutError, invokeWithTimeout } from './lambda-invoke.ts';
 import { MalformedResultError, toHttpAnswer, type HttpAnswer } from './lambda-result.ts';
 import { compileRoutes, MalformedPathError, matchRoute } from './route-match.ts';
 import { serveStaticFile } from './static-files.ts';
-import { freshImportUrl } from './fresh-import.ts';
+import type { FunctionPool } from './function-pool.ts';
 
 /**
  * The local stand-in for API Gateway (HTTP API, payload format 2.0), driven by infra/wiring.ts so it
@@ -76,13 +76,10 @@ export interface GatewayOptions {
    * load, so this is where an environment naming the gateway's own URL (PUBLIC_BASE_URL) is applied.
    */
   beforeHandlers?: (address: { url: string; port: number }) => void | Promise<void>;
-  /** Handlers given here are used as they are; the others are imported from FUNCTIONS[name].entry. */
+  /** Handlers given here are used as they are (tests); the others run in `functions`' workers. */
   handlers?: Partial<FunctionHandlers>;
-  /**
-   * Import the entries anew (cache-busted): handlers read process.env at module load, so a second
-   * gateway in the same process with another environment needs its own module instances.
-   */
-  freshModules?: boolean;
+  /** The functions, each in its own worker with its own environment (function-pool.ts). */
+  functions?: FunctionPool;
   /** Overrides of the wiring's function settings (tests shorten timeouts). */
   functionSpecs?: Partial<Record<FunctionName, Partial<FunctionSpec>>>;
   routes?: readonly RouteSpec[];
@@ -126,24 +123,17 @@ const CLIENT_REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
 export async function loadHandlers(
   routes: readonly RouteSpec[],
   given: Partial<FunctionHandlers> = {},
-  options: { fresh?: boolean } = {},
+  functions?: FunctionPool,
 ): Promise<Partial<FunctionHandlers>> {
   const names = new Set<FunctionName>(routes.map((route) => route.function));
   if (routes.some((route) => route.auth === 'apiKey')) names.add(AUTHORIZER);
-  const entries = await Promise.all(
-    [...names].map(async (name) => {
-      const provided = given[name];
-      if (provided) return [name, provided] as const;
-      const url = pathToFileURL(join(REPO_ROOT, FUNCTIONS[name].entry)).href;
-      const module = (await import(options.fresh ? freshImportUrl(url) : url)) as {
-        handler?: unknown;
-      };
-      if (typeof module.handler !== 'function') {
-        throw new Error(`${FUNCTIONS[name].entry} does not export a handler function`);
-      }
-      return [name, module.handler as HttpFunctionHandler] as const;
-    }),
-  );
+  const entries = [...names].map((name) => {
+    const handler = given[name] ?? functions?.handler(name);
+    if (!handler) throw new Error(`No handler for function ${name}: give one, or the local functions`);
+    return [name, handler as HttpFunctionHandler] as const;
+  });
+  // Their workers start now, so a missing or broken module fails the start, not the first request.
+  await functions?.warm([...names].filter((name) => !given[name]));
   return Object.fromEntries(entries) as Partial<FunctionHandlers>;
 }
 
@@ -204,7 +194,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   try {
     await options.beforeHandlers?.({ url, port: address.port });
     const routes = options.routes ?? ROUTES;
-    const handlers = await loadHandlers(routes, options.handlers, { fresh: options.freshModules });
+    const handlers = await loadHandlers(routes, options.handlers, options.functions);
     const specs = Object.fromEntries(
       (Object.keys(FUNCTIONS) as FunctionName[]).map((name) => [
         name,

@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { ENV } from '#shared/config/env-names.ts';
+import type { EnvironmentTargets } from '../function-environment.ts';
 import {
   FUNCTIONS,
   QUEUE_SOURCES,
@@ -13,14 +15,11 @@ import {
   type QueueSpec,
 } from '../wiring.ts';
 import { LOCAL_ACCOUNT_ID } from './http-event.ts';
-import {
-  functionNameFromArn,
-  invokeFunction,
-  loadFunctionHandler,
-  localFunctionArn,
-  type FunctionHandler,
-} from './invoke.ts';
-import { localAwsEnvironment } from './local-env.ts';
+import type { FunctionPool } from './function-pool.ts';
+import { startIamProxy } from './iam-proxy.ts';
+import type { LocalEndpoints } from './local-env.ts';
+import type { LocalResources, Request } from './local-iam.ts';
+import { functionNameFromArn, invokeFunction, localFunctionArn, type FunctionHandler } from './invoke.ts';
 import { createDynamoDbStreamsApi } from './pollers/dynamodb-streams.ts';
 import { startRecurring } from './pollers/recurring.ts';
 import { startSqsPoller } from './pollers/sqs-poller.ts';
@@ -37,11 +36,14 @@ import { startSqsEmulator, type SqsEmulator } from './sqs-emulator.ts';
 /**
  * The AWS side of running batches on one machine, driven by infra/wiring.ts: SQS, S3 and
  * EventBridge Scheduler emulators, and the triggers Lambda would run — the queue and stream event
- * source mappings, the one-time start schedules and the recurring rules — invoking the function
- * modules in this process.
+ * source mappings, the one-time start schedules and the recurring rules — invoking the functions in
+ * their workers (function-pool.ts). The functions reach the emulators through authorizing proxies
+ * (iam-proxy.ts) that allow only what their grants in the wiring allow.
  */
 
 export const LOCAL_TRANSCRIPTS_BUCKET = 'batch-calls-transcripts';
+/** FILES_PREFIX of the stateful stack (not imported: that would load the CDK); parity.test.ts compares. */
+export const LOCAL_FILE_PREFIXES = { uploads: 'uploads/', transcripts: 'transcripts/' } as const;
 export const LOCAL_SCHEDULER_ROLE_ARN = `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/batch-calls-local-scheduler`;
 
 export interface LocalAwsOptions {
@@ -49,10 +51,10 @@ export interface LocalAwsOptions {
   dataDir?: string;
   dynamodbEndpoint: string;
   tableName: string;
-  /** Handlers given here are used as they are; the others are imported from FUNCTIONS[name].entry. */
+  /** Handlers given here are used as they are (tests); the others run in `functions`' workers. */
   handlers?: Partial<Record<FunctionName, FunctionHandler>>;
-  /** Import the entries anew (a second service in one process, with its own environment). */
-  freshModules?: boolean;
+  /** The functions, each in its own worker with its own environment (function-pool.ts). */
+  functions?: FunctionPool;
   /** Overrides of the wiring's function settings (tests shorten timeouts). */
   functionSpecs?: Partial<Record<FunctionName, Partial<FunctionSpec>>>;
   /** How often the sweeper runs locally (defaults to the wiring's localIntervalMs). */
@@ -69,12 +71,24 @@ export interface LocalAwsOptions {
 }
 
 export interface LocalAws {
-  /** What the functions need in process.env (endpoints, queue URLs, bucket, scheduler settings). */
+  /**
+   * The emulators' addresses, queue URLs, bucket and scheduler settings as variables, for the
+   * operator's own SDK clients (tests); the functions get theirs from local-env.ts.
+   */
   env: Record<string, string>;
+  /** What the grants point at, for infra/function-environment.ts. */
+  targets: Pick<EnvironmentTargets, 'queueUrls' | 'filesBucket' | 'scheduler'>;
+  /**
+   * Where the functions reach DynamoDB, SQS, S3 and the Scheduler: the authorizing proxies
+   * (iam-proxy.ts), which refuse what a function's grants in infra/wiring.ts do not allow.
+   */
+  functionEndpoints: LocalEndpoints;
+  /** Every refusal of the authorizing proxies, newest last (tests look here). */
+  denials: Array<{ function: FunctionName; request: Request }>;
   sqs: SqsEmulator;
   s3: S3Emulator;
   scheduler: SchedulerEmulator;
-  /** Loads the handlers (read env at import: apply `env` first) and starts every trigger. */
+  /** Starts the trigger functions' workers (a broken module fails here), then every trigger. */
   startTriggers(): Promise<void>;
   /**
    * Stops the queue and stream pollers and the recurring timers, as a crash of the workers would
@@ -122,32 +136,82 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     throw error;
   }
 
-  const env = localAwsEnvironment({
-    sqsEndpoint: sqs.endpoint,
-    s3Endpoint: s3.endpoint,
-    schedulerEndpoint: scheduler.endpoint,
-    dialQueueUrl: sqs.queues.dial.url,
-    webhookQueueUrl: sqs.queues.webhook.url,
-    transcriptsBucket: LOCAL_TRANSCRIPTS_BUCKET,
-    schedulerGroupName: SCHEDULER.groupName,
-    schedulerTargetArn: localFunctionArn(SCHEDULER_TARGET),
-    schedulerRoleArn: LOCAL_SCHEDULER_ROLE_ARN,
-    schedulerDlqArn: sqs.schedulerDeadLetter.arn,
-  });
+  const denials: LocalAws['denials'] = [];
+  const resources: LocalResources = {
+    tableName: options.tableName,
+    queueNames: { dial: sqs.queues.dial.name, webhook: sqs.queues.webhook.name },
+    bucket: LOCAL_TRANSCRIPTS_BUCKET,
+    prefixes: LOCAL_FILE_PREFIXES,
+    scheduleGroup: SCHEDULER.groupName,
+  };
+  const proxyTargets: LocalEndpoints = {
+    dynamodb: options.dynamodbEndpoint,
+    sqs: sqs.endpoint,
+    s3: s3.endpoint,
+    scheduler: scheduler.endpoint,
+  };
+  const functionEndpoints = {} as LocalEndpoints;
+  try {
+    for (const service of ['dynamodb', 'sqs', 's3', 'scheduler'] as const) {
+      const proxy = await startIamProxy({
+        service,
+        target: proxyTargets[service],
+        resources,
+        onDenied: (denial) => {
+          denials.push(denial);
+          if (denials.length > 1_000) denials.shift();
+          log(
+            `[local-iam] ${denial.function} may not ${denial.request.action} on ${denial.request.resource}`,
+          );
+        },
+      });
+      started.push({ stop: () => proxy.close() });
+      functionEndpoints[service] = proxy.url;
+    }
+  } catch (error) {
+    await stopAll(started);
+    throw error;
+  }
+
+  const targets: LocalAws['targets'] = {
+    // The SQS client sends to the queue URL's host: the functions' URLs name the proxy.
+    queueUrls: {
+      dial: new URL(new URL(sqs.queues.dial.url).pathname, functionEndpoints.sqs).href,
+      webhook: new URL(new URL(sqs.queues.webhook.url).pathname, functionEndpoints.sqs).href,
+    },
+    filesBucket: LOCAL_TRANSCRIPTS_BUCKET,
+    scheduler: {
+      groupName: SCHEDULER.groupName,
+      targetArn: localFunctionArn(SCHEDULER_TARGET),
+      roleArn: LOCAL_SCHEDULER_ROLE_ARN,
+      deadLetterArn: sqs.schedulerDeadLetter.arn,
+    },
+  };
+  const env: Record<string, string> = {
+    AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
+    AWS_ENDPOINT_URL_SCHEDULER: scheduler.endpoint,
+    [ENV.dialQueueUrl]: sqs.queues.dial.url,
+    [ENV.webhookQueueUrl]: sqs.queues.webhook.url,
+    [ENV.transcriptsBucket]: targets.filesBucket,
+    [ENV.uploadsBucket]: targets.filesBucket,
+    [ENV.schedulerGroupName]: targets.scheduler.groupName,
+    [ENV.schedulerTargetArn]: targets.scheduler.targetArn,
+    [ENV.schedulerRoleArn]: targets.scheduler.roleArn,
+    [ENV.schedulerDlqArn]: targets.scheduler.deadLetterArn,
+  };
 
   const specOf = (name: FunctionName): FunctionSpec => ({
     ...FUNCTIONS[name],
     ...options.functionSpecs?.[name],
   });
-  const handlers = new Map<FunctionName, FunctionHandler>();
-  const handlerOf = async (name: FunctionName): Promise<FunctionHandler> => {
-    let handler = handlers.get(name) ?? options.handlers?.[name];
-    if (!handler) handler = await loadFunctionHandler(name, { fresh: options.freshModules });
-    handlers.set(name, handler);
+  const handlerOf = (name: FunctionName): FunctionHandler => {
+    const handler = options.handlers?.[name] ?? options.functions?.handler(name);
+    if (!handler) throw new Error(`No handler for function ${name}: give one, or the local functions`);
     return handler;
   };
   const call = (name: FunctionName) => async (event: unknown) =>
-    invokeFunction(name, await handlerOf(name), event, specOf(name));
+    invokeFunction(name, handlerOf(name), event, specOf(name));
   const triggers: Stoppable[] = [];
   let triggersStarted = false;
   let schedulerFiring = false;
@@ -163,7 +227,8 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
       ...RECURRING.map((s) => s.function),
       SCHEDULER_TARGET,
     ]);
-    for (const name of names) await handlerOf(name);
+    for (const name of names) handlerOf(name);
+    await options.functions?.warm([...names].filter((name) => !options.handlers?.[name]));
 
     try {
       for (const source of QUEUE_SOURCES) {
@@ -265,6 +330,9 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
   let stopping: Promise<void> | undefined;
   return {
     env,
+    targets,
+    functionEndpoints,
+    denials,
     sqs,
     s3,
     scheduler,

@@ -3,7 +3,8 @@ import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LOCAL_CREDENTIALS } from './local-env.ts';
+import { FUNCTIONS, type FunctionName } from '../wiring.ts';
+import { LOCAL_CREDENTIALS, localFunctionCredentials } from './local-env.ts';
 
 /**
  * S3 on one machine: s3rver on a random port, storing objects under a directory (DATA_DIR/s3 for
@@ -64,9 +65,14 @@ const BUCKET_CORS = `<CORSConfiguration>
 
 export async function startS3Emulator(options: S3EmulatorOptions): Promise<S3Emulator> {
   const S3rver = require('s3rver') as S3rverConstructor;
-  // s3rver only knows its own S3RVER key; the functions sign with the local dummy credentials.
+  // s3rver only knows its own S3RVER key; the operator and each function sign with their own local
+  // credentials (what each may do is checked in front of it, local-iam.ts).
   const accounts = require('s3rver/lib/models/account.js') as S3rverAccounts;
   accounts.DUMMY_ACCOUNT.createKeyPair(LOCAL_CREDENTIALS.accessKeyId, LOCAL_CREDENTIALS.secretAccessKey);
+  for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
+    const own = localFunctionCredentials(name);
+    accounts.DUMMY_ACCOUNT.createKeyPair(own.accessKeyId, own.secretAccessKey);
+  }
 
   const temporary = options.directory === undefined;
   const directory = options.directory ?? (await mkdtemp(join(tmpdir(), 'batch-calls-s3-')));

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ENV } from '#shared/config/env-names.ts';
+import { AUTHORIZER_CACHE_SECONDS } from '#shared/config/runtime-config.ts';
 import type { DynamoDbLocal } from './dynamodb-local.ts';
 import { BootstrapError, ensureDemoResources, ensureLocalWorkspace, writeLocalState } from './bootstrap.ts';
 import {
@@ -14,7 +15,8 @@ import {
 import { startGateway, type Gateway } from './gateway.ts';
 import { FunctionModuleError } from './invoke.ts';
 import { startLocalAws, type LocalAws } from './local-aws.ts';
-import { applyEnvironment, localEnvironment, localMaxCallSeconds } from './local-env.ts';
+import { createFunctionPool, type FunctionPool } from './function-pool.ts';
+import { localFunctionEnvironment, localMaxCallSeconds, type LocalFunctionSettings } from './local-env.ts';
 import { claimDataDir, DataDirBusyError, type DataDirClaim } from './runtime-file.ts';
 import { startSimulatedNetwork, type SimulatedNetwork } from './simulated-network.ts';
 import { traceSlowRequests } from './slow-requests.ts';
@@ -23,7 +25,8 @@ import { traceSlowRequests } from './slow-requests.ts';
  * `npm start`: the whole service on one machine. DynamoDB Local (persisting under DATA_DIR) stands in
  * for DynamoDB, local emulators for SQS, S3 and EventBridge Scheduler (local-aws.ts), the local gateway
  * for API Gateway, pollers and timers for Lambda's triggers, and the simulated telephone network for a
- * voice provider; the functions run unchanged in this process.
+ * voice provider; the functions run unchanged, each in a worker thread of its own with exactly its
+ * environment and its grants (docs/local-mode.md).
  */
 
 class ConfigError extends Error {}
@@ -36,6 +39,10 @@ interface StartConfig {
   publicBaseUrl: string | undefined;
   webhookAllowLoopback: string | undefined;
   simCallMs: number;
+  /** The README's settings of the functions (MAX_CALL_SECONDS, …), passed on to those that read them. */
+  maxCallSeconds: number | undefined;
+  sweepGraceSeconds: string | undefined;
+  authCacheTtlSeconds: number;
 }
 
 /** The contract's default length of a simulated call. */
@@ -69,7 +76,17 @@ function readConfig(env: NodeJS.ProcessEnv): StartConfig {
     publicBaseUrl: publicBaseUrl?.replace(/\/+$/, ''),
     webhookAllowLoopback: loopback,
     simCallMs: Number(simCallText),
+    maxCallSeconds: wholeSeconds(env, ENV.maxCallSeconds),
+    sweepGraceSeconds: env[ENV.sweepGraceSeconds],
+    authCacheTtlSeconds: wholeSeconds(env, ENV.authCacheTtlSeconds) ?? AUTHORIZER_CACHE_SECONDS,
   };
+}
+
+function wholeSeconds(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const text = env[name];
+  if (text === undefined || text === '') return undefined;
+  if (!/^\d+$/.test(text)) throw new ConfigError(`${name} must be a whole number of seconds, got "${text}"`);
+  return Number(text);
 }
 
 /** What to print and call: a wildcard listen address is reached through loopback. */
@@ -164,6 +181,7 @@ async function main(): Promise<number> {
   let localAws: LocalAws | undefined;
   let network: SimulatedNetwork | undefined;
   let gateway: Gateway | undefined;
+  let functions: FunctionPool | undefined;
   let stopping: Promise<void> | undefined;
   const stop = () => {
     // No new requests first, then the triggers and emulators (running invocations get a bounded
@@ -171,6 +189,7 @@ async function main(): Promise<number> {
     stopping ??= (async () => {
       await gateway?.close();
       await localAws?.stop();
+      await functions?.stop();
       await network?.close();
       opened?.close();
       await dynamo?.stop();
@@ -203,10 +222,21 @@ async function main(): Promise<number> {
     for (const notice of workspace.notices) console.log(notice);
 
     console.log('Starting the local SQS, S3 and EventBridge Scheduler…');
+    // Each function in a worker of its own, with exactly its environment; they start on first use,
+    // once `settings` is known.
+    const known: { settings?: LocalFunctionSettings } = {};
+    functions = createFunctionPool({
+      environmentOf: (name) => {
+        if (!known.settings)
+          throw new Error('The local functions were used before their settings were known');
+        return localFunctionEnvironment(name, known.settings);
+      },
+    });
     const aws = await startLocalAws({
       dataDir: config.dataDir,
       dynamodbEndpoint: dynamo.endpoint,
       tableName: LOCAL_TABLE_NAME,
+      functions,
     });
     localAws = aws;
     // A fresh secret each run: the network lives and dies with this process, and so do its calls.
@@ -214,32 +244,34 @@ async function main(): Promise<number> {
     const net = await startSimulatedNetwork({ callMs: config.simCallMs, secret: simulatedSecret });
     network = net;
 
-    // PORT=0 means "any": the gateway binds it, then the environment naming it is applied before
-    // the handlers load (they read PUBLIC_BASE_URL at import).
+    // PORT=0 means "any": the gateway binds it, then the settings naming it are fixed before any
+    // function starts (they read PUBLIC_BASE_URL at load).
     let baseUrl = '';
     try {
       // The dashboard's pre-signed CSV uploads go to the S3 emulator: its CSP must allow that origin.
       gateway = await startGateway({
         port: config.port,
         host: config.host,
+        functions,
         dashboardConnectSources: [new URL(aws.s3.endpoint).origin],
         beforeHandlers: ({ port }) => {
           baseUrl = `http://${reachableHost(config.host)}:${port}`;
-          applyEnvironment({
-            ...localEnvironment({
+          known.settings = {
+            targets: {
               tableName: LOCAL_TABLE_NAME,
-              dynamodbEndpoint: db.endpoint,
               publicBaseUrl: config.publicBaseUrl ?? baseUrl,
-              secretsFile: join(config.dataDir, 'secrets.json'),
-              webhookAllowLoopback: config.webhookAllowLoopback,
-            }),
-            ...aws.env,
-            [ENV.simulatedProviderUrl]: net.url,
-            [ENV.simulatedProviderSecret]: simulatedSecret,
+              ...aws.targets,
+              authCacheTtlSeconds: config.authCacheTtlSeconds,
+            },
+            // Through the authorizing proxies: each function may do what its grants allow, no more.
+            endpoints: aws.functionEndpoints,
+            secretsFile: join(config.dataDir, 'secrets.json'),
+            simulatedProvider: { url: net.url, secret: simulatedSecret },
+            webhookAllowLoopback: config.webhookAllowLoopback,
             // Unless set: calls lost with a previous run are failed within minutes (see localMaxCallSeconds).
-            [ENV.maxCallSeconds]:
-              process.env[ENV.maxCallSeconds] ?? String(localMaxCallSeconds(config.simCallMs)),
-          });
+            maxCallSeconds: config.maxCallSeconds ?? localMaxCallSeconds(config.simCallMs),
+            overrides: config.sweepGraceSeconds ? { [ENV.sweepGraceSeconds]: config.sweepGraceSeconds } : {},
+          };
         },
       });
     } catch (error) {
@@ -252,7 +284,7 @@ async function main(): Promise<number> {
     }
     await claim.update({ apiUrl: baseUrl });
     // After the environment: the trigger functions read it when their modules load.
-    await localAws.startTriggers();
+    await aws.startTriggers();
 
     const demo = await ensureDemoResources(baseUrl, workspace.apiKey, workspace.state);
     for (const notice of demo.notices) console.log(notice);

@@ -5,6 +5,7 @@ import {
   CfnOutput,
   Duration,
   Fn,
+  Lazy,
   RemovalPolicy,
   Stack,
   Validations,
@@ -34,7 +35,6 @@ import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type { Construct } from 'constructs';
 import { TABLE } from '#shared/adapters/dynamodb/table-definition.ts';
-import { ENV } from '#shared/config/env-names.ts';
 import type { DeployConfig } from '#infra/config.ts';
 import {
   DASHBOARD_FRAME_OPTIONS,
@@ -51,8 +51,8 @@ import {
   STREAM_SOURCES,
   type FunctionName,
   type FunctionSpec,
-  type QueueName,
 } from '#infra/wiring.ts';
+import { functionEnvironment } from '#infra/function-environment.ts';
 import {
   FILES_PREFIX,
   LOG_PREFIX,
@@ -91,8 +91,6 @@ const SECRET_ACTIONS = {
 
 /** The schedule actions the api function needs for one-time start schedules; nothing to read or list. */
 export const SCHEDULE_ACTIONS = ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'] as const;
-
-const QUEUE_URL_ENV: Record<QueueName, string> = { dial: ENV.dialQueueUrl, webhook: ENV.webhookQueueUrl };
 
 /** esbuild output is ESM; CommonJS dependencies that call `require` need one. */
 const ESM_REQUIRE_BANNER =
@@ -214,11 +212,6 @@ export class StatelessStack extends Stack {
       });
     }
     this.functions = functions;
-    for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
-      if (FUNCTIONS[name].access.scheduler) {
-        functions[name].addEnvironment(ENV.schedulerTargetArn, functions[SCHEDULER_TARGET].functionArn);
-      }
-    }
 
     this.schedulerRole.addToPolicy(
       new iam.PolicyStatement({
@@ -479,15 +472,24 @@ export class StatelessStack extends Stack {
     });
     logGroup.grantWrite(role);
 
-    const environment: Record<string, string> = {
-      [ENV.tableName]: stateful.table.tableName,
-      [ENV.publicBaseUrl]: this.apiBaseUrl,
-      [ENV.serviceName]: `batch-calls-${name}`,
-      [ENV.logLevel]: 'INFO',
-      NODE_OPTIONS: '--enable-source-maps',
-    };
-    if (name === 'authorizer')
-      environment[ENV.authCacheTtlSeconds] = String(config.limits.authCacheTtlSeconds);
+    // The settings come from the one derivation the local runtime uses too; the grants below match.
+    const environment = functionEnvironment(name, {
+      tableName: stateful.table.tableName,
+      publicBaseUrl: this.apiBaseUrl,
+      queueUrls: {
+        dial: stateful.queues.dial.queue.queueUrl,
+        webhook: stateful.queues.webhook.queue.queueUrl,
+      },
+      filesBucket: stateful.filesBucket.bucketName,
+      scheduler: {
+        groupName: ctx.scheduleGroupName,
+        // Lazy: the target function is created in the same loop as this one.
+        targetArn: Lazy.string({ produce: () => this.functions[SCHEDULER_TARGET].functionArn }),
+        roleArn: this.schedulerRole.roleArn,
+        deadLetterArn: stateful.schedulerDeadLetterQueue.queueArn,
+      },
+      authCacheTtlSeconds: config.limits.authCacheTtlSeconds,
+    });
 
     const { access } = spec;
     const { table, filesBucket } = targets;
@@ -496,20 +498,17 @@ export class StatelessStack extends Stack {
     for (const queueName of access.sendTo ?? []) {
       const { queue } = stateful.queues[queueName];
       queue.grantSendMessages(role);
-      environment[QUEUE_URL_ENV[queueName]] = queue.queueUrl;
     }
     if (access.transcripts) {
       const keys = `${FILES_PREFIX.transcripts}*`;
       if (access.transcripts === 'read') filesBucket.grantRead(role, keys);
       else filesBucket.grantPut(role, keys);
-      environment[ENV.transcriptsBucket] = stateful.filesBucket.bucketName;
     }
     if (access.uploads) {
       // Pre-signs the POST (the signature carries this role's PutObject right) and reads the file back.
       const keys = `${FILES_PREFIX.uploads}*`;
       filesBucket.grantPut(role, keys);
       filesBucket.grantRead(role, keys);
-      environment[ENV.uploadsBucket] = stateful.filesBucket.bucketName;
     }
     const secretArn = access.secrets
       ? this.formatArn({
@@ -541,10 +540,6 @@ export class StatelessStack extends Stack {
         resourceArns: [scheduleArn],
       });
       this.schedulerRole.grantPassRole(role);
-      environment[ENV.schedulerGroupName] = ctx.scheduleGroupName;
-      environment[ENV.schedulerRoleArn] = this.schedulerRole.roleArn;
-      environment[ENV.schedulerDlqArn] = stateful.schedulerDeadLetterQueue.queueArn;
-      // SCHEDULER_TARGET_ARN is added once every function exists (see the constructor).
     }
 
     const fn = new nodejs.NodejsFunction(this, `${id}Function`, {

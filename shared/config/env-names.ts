@@ -12,6 +12,8 @@ export const ENV = {
   authCacheTtlSeconds: 'AUTH_CACHE_TTL_SECONDS',
   /** Local mode: the JSON file that plays the secret store for provider credentials. */
   localSecretsFile: 'LOCAL_SECRETS_FILE',
+  /** Local mode: "read" or "readWrite", the function's secrets grant, which the file store enforces. */
+  localSecretsAccess: 'LOCAL_SECRETS_ACCESS',
   logLevel: 'POWERTOOLS_LOG_LEVEL',
   serviceName: 'POWERTOOLS_SERVICE_NAME',
   dialQueueUrl: 'DIAL_QUEUE_URL',

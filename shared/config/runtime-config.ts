@@ -18,6 +18,7 @@ const schema = z.object({
   [ENV.publicBaseUrl]: z.string().url().optional(),
   [ENV.authCacheTtlSeconds]: z.coerce.number().int().min(0).max(3600).optional(),
   [ENV.localSecretsFile]: z.string().min(1).optional(),
+  [ENV.localSecretsAccess]: z.enum(['read', 'readWrite']).optional(),
   [ENV.dialQueueUrl]: z.string().url().optional(),
   [ENV.webhookQueueUrl]: z.string().url().optional(),
   [ENV.transcriptsBucket]: z.string().min(3).optional(),
@@ -45,6 +46,8 @@ export interface RuntimeConfig {
   authCacheTtlSeconds: number;
   /** Set in local mode only: provider credentials go to this file instead of Secrets Manager. */
   localSecretsFile: string | null;
+  /** Local mode: the function's secrets grant; a read-only one may not write the file. */
+  localSecretsAccess: 'read' | 'readWrite';
   /** Each function is given the ones it uses (infra/wiring.ts access); the rest stay null. */
   dialQueueUrl: string | null;
   webhookQueueUrl: string | null;
@@ -71,6 +74,7 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
     publicBaseUrl: v[ENV.publicBaseUrl] ?? null,
     authCacheTtlSeconds: v[ENV.authCacheTtlSeconds] ?? AUTHORIZER_CACHE_SECONDS,
     localSecretsFile: v[ENV.localSecretsFile] ?? null,
+    localSecretsAccess: v[ENV.localSecretsAccess] ?? 'readWrite',
     dialQueueUrl: v[ENV.dialQueueUrl] ?? null,
     webhookQueueUrl: v[ENV.webhookQueueUrl] ?? null,
     transcriptsBucket: v[ENV.transcriptsBucket] ?? null,

@@ -7,18 +7,26 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { createS3Client } from '#shared/adapters/aws-clients.ts';
 import { createWorkspaceWithKey } from '#shared/app/workspaces.ts';
 import { ENV } from '#shared/config/env-names.ts';
+import { AUTHORIZER_CACHE_SECONDS } from '#shared/config/runtime-config.ts';
 import type { Store } from '#shared/ports/store.ts';
 import { openLocalStore } from '#infra/local/data-dir-store.ts';
 import { startDynamoDbLocal } from '#infra/local/dynamodb-local.ts';
 import { startGateway, type GatewayOptions } from '#infra/local/gateway.ts';
+import {
+  createFunctionPool,
+  type FunctionPool,
+  type FunctionPoolOptions,
+} from '#infra/local/function-pool.ts';
 import type { FunctionHandler } from '#infra/local/invoke.ts';
 import { startLocalAws, type LocalAws } from '#infra/local/local-aws.ts';
 import {
   applyEnvironment,
+  checkOverrides,
   LOCAL_CREDENTIALS,
   LOCAL_SDK_REGION,
-  localEnvironment,
+  localFunctionEnvironment,
   localMaxCallSeconds,
+  type LocalFunctionSettings,
 } from '#infra/local/local-env.ts';
 import {
   startSimulatedNetwork,
@@ -33,9 +41,9 @@ import type { FunctionName, FunctionSpec, QueueName, QueueSpec } from '#infra/wi
  * the local gateway and behind the local triggers (queue and stream pollers, the start schedules,
  * the sweeper), the simulated telephone network, and a workspace with a key.
  *
- * Handlers read process.env when their module loads, and process.env is per process: run one service
- * at a time per test file (vitest gives each file its own worker). A later service in the same file
- * imports fresh handler modules, so it sees its own environment.
+ * Each function runs in its own worker thread with exactly its environment (function-pool.ts); this
+ * process's own environment is left alone. One service at a time per test file keeps the machine's
+ * load sane (vitest gives each file its own worker).
  */
 
 export interface LocalService {
@@ -58,6 +66,8 @@ export interface LocalService {
     schedulerDeadLetter: string;
     streamFailures: string;
   };
+  /** The functions' workers, e.g. `functions.environmentOf('sweeper')`. */
+  functions: FunctionPool;
   /** An SQS client for the emulator. */
   sqs: SQSClient;
   /** The transcripts bucket and a client for it. */
@@ -69,8 +79,13 @@ export interface LocalService {
 }
 
 export interface LocalServiceOptions {
-  /** Extra environment for the handlers (e.g. AUTH_CACHE_TTL_SECONDS: '0'), applied last. */
+  /**
+   * Extra environment for the handlers (e.g. AUTH_CACHE_TTL_SECONDS: '0'), applied last — each
+   * variable only to the functions that have it or may have it (local-env.ts).
+   */
   env?: Record<string, string>;
+  /** Wraps every function's handler (the bench counts invocations with it). */
+  wrap?: FunctionPoolOptions['wrap'];
   /** Passed to the gateway, e.g. test handlers or shorter function timeouts. */
   gateway?: Pick<GatewayOptions, 'handlers' | 'functionSpecs' | 'staticDir'>;
   /** Length of a simulated call (SIM_CALL_MS); 200 ms unless given. */
@@ -132,12 +147,25 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     });
     cleanups.push(() => network.close());
 
+    // Filled in below, before any function starts (the pool starts a worker on first use).
+    const known: { settings?: LocalFunctionSettings } = {};
+    const functions = createFunctionPool({
+      environmentOf: (name) => {
+        if (!known.settings)
+          throw new Error('The local functions were used before their settings were known');
+        return localFunctionEnvironment(name, known.settings);
+      },
+      wrap: options.wrap,
+      log,
+    });
+    cleanups.push(() => functions.stop());
+
     const aws = await startLocalAws({
       dynamodbEndpoint: dynamo.endpoint,
       tableName,
       handlers: options.handlers,
+      functions,
       functionSpecs: options.functionSpecs,
-      freshModules: started > 1,
       sweeperIntervalMs: options.sweeperIntervalMs,
       queueOverrides: options.queueOverrides,
       retryBaseMs: options.retryBaseMs,
@@ -145,29 +173,41 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     });
     cleanups.push(() => aws.stop());
 
-    // The gateway binds a free port itself (no pick-then-release race with another instance) and
-    // lets us apply the environment naming it before the handlers load.
+    // The gateway binds a free port itself (no pick-then-release race with another instance); the
+    // functions' settings name it before any function starts (in beforeHandlers, below).
+    const settingsFor = (publicBaseUrl: string): LocalFunctionSettings => ({
+      targets: {
+        tableName,
+        publicBaseUrl,
+        ...aws.targets,
+        authCacheTtlSeconds: AUTHORIZER_CACHE_SECONDS,
+      },
+      // Through the authorizing proxies: each function may do what its grants allow, no more.
+      endpoints: aws.functionEndpoints,
+      secretsFile: join(scratch, 'secrets.json'),
+      simulatedProvider: { url: network.url, secret },
+      maxCallSeconds: localMaxCallSeconds(options.simCallMs ?? DEFAULT_SIM_CALL_MS),
+      // Tests assert on answers, not on the functions' JSON logs.
+      overrides: { [ENV.logLevel]: 'ERROR', ...options.env },
+    });
+    checkOverrides(settingsFor('http://127.0.0.1:0'));
+    // This process is the operator (seeding, looking into queues and buckets): its own SDK clients
+    // reach the emulators with the operator's credentials. The functions never see this.
+    applyEnvironment({
+      ...aws.env,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_REGION: LOCAL_SDK_REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    });
     const gateway = await startGateway({
       port: 0,
       ...options.gateway,
-      freshModules: started > 1,
+      functions,
       logError: log,
-      beforeHandlers: ({ url }) =>
-        applyEnvironment({
-          ...localEnvironment({
-            tableName,
-            dynamodbEndpoint: dynamo.endpoint,
-            publicBaseUrl: url,
-            secretsFile: join(scratch, 'secrets.json'),
-          }),
-          ...aws.env,
-          [ENV.simulatedProviderUrl]: network.url,
-          [ENV.simulatedProviderSecret]: secret,
-          [ENV.maxCallSeconds]: String(localMaxCallSeconds(options.simCallMs ?? DEFAULT_SIM_CALL_MS)),
-          // Tests assert on answers, not on the functions' JSON logs.
-          POWERTOOLS_LOG_LEVEL: 'ERROR',
-          ...options.env,
-        }),
+      beforeHandlers: ({ url }) => {
+        known.settings = settingsFor(url);
+      },
     });
     cleanups.push(() => gateway.close());
     if (options.triggers ?? true) await aws.startTriggers();
@@ -195,6 +235,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       dynamodbEndpoint: dynamo.endpoint,
       network,
       aws,
+      functions,
       queues: {
         dial: queues.dial.url,
         webhook: queues.webhook.url,

@@ -6,6 +6,13 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type BatchCallsApp } from '#infra/app.ts';
+import { LOCAL_FILE_PREFIXES } from '#infra/local/local-aws.ts';
+import { FILES_PREFIX } from '#infra/stacks/stateful-stack.ts';
+import {
+  LOCAL_ONLY_VARIABLES,
+  localFunctionEnvironment,
+  type LocalFunctionSettings,
+} from '#infra/local/local-env.ts';
 import {
   FUNCTIONS,
   QUEUE_SOURCES,
@@ -18,6 +25,27 @@ import {
   type FunctionName,
   type QueueName,
 } from '#infra/wiring.ts';
+
+/** Local values for every setting: which names a function gets does not depend on them. */
+const LOCAL_SAMPLE: LocalFunctionSettings = {
+  targets: {
+    tableName: 'table',
+    publicBaseUrl: 'http://127.0.0.1:3000',
+    queueUrls: { dial: 'http://127.0.0.1:1/q/dial', webhook: 'http://127.0.0.1:1/q/webhook' },
+    filesBucket: 'bucket',
+    scheduler: {
+      groupName: 'batch-calls',
+      targetArn: 'arn:aws:lambda:us-east-1:000000000000:function:start',
+      roleArn: 'arn:aws:iam::000000000000:role/scheduler',
+      deadLetterArn: 'arn:aws:sqs:us-east-1:000000000000:dlq',
+    },
+    authCacheTtlSeconds: 60,
+  },
+  endpoints: { dynamodb: 'http://d', sqs: 'http://q', s3: 'http://s', scheduler: 'http://e' },
+  secretsFile: '/tmp/secrets.json',
+  simulatedProvider: { url: 'http://n', secret: 'x'.repeat(32) },
+  maxCallSeconds: 30,
+};
 
 /**
  * infra/wiring.ts is what the local runtime reads; this checks that the synthesized stacks say the
@@ -114,6 +142,28 @@ describe('parity of the CDK app with infra/wiring.ts', () => {
         ]),
       ),
     );
+  });
+
+  it('gives each function the environment variables local mode gives it, and no other', () => {
+    const deployed = ofType(stateless, 'AWS::Lambda::Function')
+      .filter(([id]) => !id.startsWith('CustomCDKBucketDeployment'))
+      .map(([id, fn]) => {
+        const variables = (fn.Properties?.Environment as { Variables?: Props } | undefined)?.Variables;
+        return [functionNamed({ Ref: id }), Object.keys(variables ?? {}).sort()];
+      });
+    // What the local runtime starts each function's worker with, less the local-only settings.
+    const local = FUNCTION_NAMES.map((name) => {
+      const names = Object.keys(localFunctionEnvironment(name, LOCAL_SAMPLE));
+      return [name, names.filter((n) => !LOCAL_ONLY_VARIABLES.includes(n)).sort()];
+    });
+    expect(Object.fromEntries(deployed)).toEqual(Object.fromEntries(local));
+    // A local-only name the stack also sets would hide a difference from the comparison above.
+    const deployedNames = new Set(deployed.flatMap(([, names]) => names as string[]));
+    expect(LOCAL_ONLY_VARIABLES.filter((n) => deployedNames.has(n))).toEqual([]);
+  });
+
+  it('authorizes local requests under the files bucket prefixes the stack grants', () => {
+    expect(LOCAL_FILE_PREFIXES).toEqual(FILES_PREFIX);
   });
 
   it('serves exactly the ROUTES, each by its function and with its authentication', () => {

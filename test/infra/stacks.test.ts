@@ -6,6 +6,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type BatchCallsApp } from '#infra/app.ts';
+import { LOCAL_FILE_PREFIXES } from '#infra/local/local-aws.ts';
+import { policyOf, type LocalResources } from '#infra/local/local-iam.ts';
 import { DeployConfigError, parseDeployConfig } from '#infra/config.ts';
 import { dashboardContentSecurityPolicy, dashboardSecurityHeaders } from '#infra/dashboard-headers.ts';
 import { FILES_PREFIX, UPLOAD_EXPIRY_DAYS } from '#infra/stacks/stateful-stack.ts';
@@ -41,6 +43,13 @@ interface Statement {
 }
 
 const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
+const LOCAL_RESOURCES: LocalResources = {
+  tableName: 't',
+  queueNames: { dial: 'dial', webhook: 'webhook' },
+  bucket: 'b',
+  prefixes: LOCAL_FILE_PREFIXES,
+  scheduleGroup: 'g',
+};
 const outdirs: string[] = [];
 
 function build(context: Record<string, unknown> = {}): BatchCallsApp {
@@ -286,6 +295,38 @@ describe('IAM', () => {
       );
     }
     for (const write of tableWrites) expect(actions.has(write)).toBe(false);
+  });
+
+  it('the sweeper may put transcripts (and only under transcripts/): it stores those of the calls it reconciles', () => {
+    // Issue 11, item 4: without this grant and setting, a call settled through the provider's API
+    // was recorded failed.
+    const statements = statementsOfRole(stateless, roleId('sweeper'));
+    const puts = statements.filter((st) => st.Action.includes('s3:PutObject'));
+    expect(puts.length).toBeGreaterThan(0);
+    for (const st of puts) for (const r of st.Resource) expect(JSON.stringify(r)).toMatch(/transcripts\/\*/);
+    expect(actionsOf(statements).has('s3:GetObject')).toBe(false);
+    const env = (props(stateless, fnId('sweeper')).Environment as { Variables: Props }).Variables;
+    expect(env[ENV.transcriptsBucket]).toBeDefined();
+  });
+
+  it.each(FUNCTION_NAMES)('%s: local mode authorizes the same actions as its IAM policy', (name) => {
+    // The event sources' side (receiving from a queue, reading the stream, sending stream failures)
+    // is Lambda's job, done locally by the pollers; the rest must match local-iam.ts action for action.
+    const services = /^(dynamodb|sqs|s3|secretsmanager|scheduler):/;
+    const eventSourceActions = new Set([
+      'sqs:ReceiveMessage',
+      'sqs:DeleteMessage',
+      'sqs:ChangeMessageVisibility',
+      'dynamodb:ListStreams',
+      'dynamodb:DescribeStream',
+    ]);
+    const deployed = new Set(
+      statementsOfRole(stateless, roleId(name))
+        .flatMap((st) => st.Action)
+        .filter((a) => services.test(a) && !eventSourceActions.has(a)),
+    );
+    const local = new Set(policyOf(name, LOCAL_RESOURCES).flatMap((st) => st.actions));
+    expect([...local].sort()).toEqual([...deployed].sort());
   });
 
   it.each(FUNCTION_NAMES)('%s holds exactly the access FUNCTIONS gives it', (name) => {

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLocalStore, startDataDirDynamoDb, LOCAL_TABLE_NAME } from '#infra/local/data-dir-store.ts';
 import { freePort } from '#infra/local/dynamodb-local.ts';
 import { startGateway } from '#infra/local/gateway.ts';
-import { applyEnvironment, localEnvironment } from '#infra/local/local-env.ts';
+import { createFunctionPool } from '#infra/local/function-pool.ts';
+import { localFunctionEnvironment } from '#infra/local/local-env.ts';
 import { dynamoJvmsOf, runTsx } from '../helpers/cli.ts';
 
 /**
@@ -87,16 +88,30 @@ describe('npm run admin', () => {
     const dynamo = await startDataDirDynamoDb(dataDir);
     const opened = await openLocalStore(dynamo.endpoint, LOCAL_TABLE_NAME);
     const port = await freePort();
-    applyEnvironment(
-      localEnvironment({
-        tableName: LOCAL_TABLE_NAME,
-        dynamodbEndpoint: dynamo.endpoint,
-        publicBaseUrl: `http://127.0.0.1:${port}`,
-        secretsFile: join(dataDir, 'secrets.json'),
-      }),
-    );
-    process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
-    const gateway = await startGateway({ port, logError: () => undefined });
+    // Only the table is used here: the queue, bucket and scheduler settings name nothing that runs.
+    const nowhere = 'http://127.0.0.1:9';
+    const functions = createFunctionPool({
+      environmentOf: (name) =>
+        localFunctionEnvironment(name, {
+          targets: {
+            tableName: LOCAL_TABLE_NAME,
+            publicBaseUrl: `http://127.0.0.1:${port}`,
+            queueUrls: { dial: `${nowhere}/q/dial`, webhook: `${nowhere}/q/webhook` },
+            filesBucket: 'unused-bucket',
+            scheduler: {
+              groupName: 'batch-calls',
+              targetArn: 'arn:aws:lambda:us-east-1:000000000000:function:unused',
+              roleArn: 'arn:aws:iam::000000000000:role/unused',
+              deadLetterArn: 'arn:aws:sqs:us-east-1:000000000000:unused',
+            },
+            authCacheTtlSeconds: 60,
+          },
+          endpoints: { dynamodb: dynamo.endpoint, sqs: nowhere, s3: nowhere, scheduler: nowhere },
+          secretsFile: join(dataDir, 'secrets.json'),
+          overrides: { POWERTOOLS_LOG_LEVEL: 'ERROR' },
+        }),
+    });
+    const gateway = await startGateway({ port, functions, logError: () => undefined });
     try {
       const call = (key: string) =>
         fetch(`${gateway.url}/v1/agents`, { headers: { authorization: `Bearer ${key}` } });
@@ -106,6 +121,7 @@ describe('npm run admin', () => {
       expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
     } finally {
       await gateway.close();
+      await functions.stop();
       opened.close();
       await dynamo.stop();
     }

@@ -9,7 +9,7 @@ import {
 import type { Context } from 'aws-lambda';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadFunctionHandler, type FunctionHandler } from '#infra/local/invoke.ts';
+import type { FunctionHandler } from '#infra/local/invoke.ts';
 import { client, type TestClient } from '../helpers/http-client.ts';
 import { startLocalService, type LocalService } from '../helpers/local-service.ts';
 import { maxLiveCalls } from '../helpers/live-calls.ts';
@@ -85,12 +85,9 @@ const count = (what: string, n = 1) => (chaosLog[what] = (chaosLog[what] ?? 0) +
  * The stream function, as Lambda would deliver its records at least once: the real handler, but a
  * batch of records is sometimes handed over a second time, and sometimes an older batch is replayed.
  */
-function streamWithDuplicates(): FunctionHandler {
-  let real: FunctionHandler | undefined;
+function streamWithDuplicates(real: FunctionHandler): FunctionHandler {
   const recent: unknown[] = [];
   return async (event: unknown, context: Context) => {
-    // Imported on first use: the handler module reads process.env, which is set by then.
-    real ??= await loadFunctionHandler('tableStream');
     const result = await real(event, context);
     recent.push(event);
     if (recent.length > 20) recent.shift();
@@ -145,7 +142,8 @@ beforeAll(async () => {
     // A call with no callback is reconciled with the network after ringing timeout + this; work whose
     // queue message was lost (purged below) is queued again by the sweeper after this grace period.
     env: { MAX_CALL_SECONDS: '3', SWEEP_GRACE_SECONDS: '3' },
-    handlers: { tableStream: streamWithDuplicates() },
+    // The real stream function (in its worker), wrapped.
+    wrap: (name, real) => (name === 'tableStream' ? streamWithDuplicates(real) : real),
   });
   c = client(service.baseUrl, service.apiKey);
 }, 60_000);

@@ -2,7 +2,8 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { applyEnvironment, localEnvironment } from '#infra/local/local-env.ts';
+import { ENV } from '#shared/config/env-names.ts';
+import { applyEnvironment, LOCAL_CREDENTIALS, LOCAL_SDK_REGION } from '#infra/local/local-env.ts';
 
 /**
  * The local runtime runs several invocations of one function module at once (an SQS source's
@@ -20,13 +21,14 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
   closedEndpoint = `http://127.0.0.1:${(probe.address() as AddressInfo).port}`;
   await new Promise<void>((resolve) => probe.close(() => resolve()));
+  // The handler is imported into this process (not a worker), so its settings go in process.env.
   applyEnvironment({
-    ...localEnvironment({
-      tableName: 'concurrent-invocations',
-      dynamodbEndpoint: closedEndpoint,
-      publicBaseUrl: 'http://127.0.0.1:9',
-      secretsFile: '/nonexistent/secrets.json',
-    }),
+    [ENV.tableName]: 'concurrent-invocations',
+    [ENV.publicBaseUrl]: 'http://127.0.0.1:9',
+    AWS_ENDPOINT_URL_DYNAMODB: closedEndpoint,
+    AWS_REGION: LOCAL_SDK_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     POWERTOOLS_LOG_LEVEL: 'CRITICAL',
   });
 });

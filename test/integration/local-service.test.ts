@@ -39,15 +39,15 @@ describe('startLocalService', () => {
 
     service = await startLocalService({ env: { AUTH_CACHE_TTL_SECONDS: '0' } });
     expect(service.tableName).not.toBe(firstTable);
-    expect(process.env.TABLE_NAME).toBe(service.tableName);
+    expect(service.functions.environmentOf('api').TABLE_NAME).toBe(service.tableName);
     const listed = await api(service.baseUrl, service.apiKey).get<{ items?: unknown[] }>('/v1/phone-numbers');
     expect(listed.status).toBe(200);
-    // The handlers were imported anew: they write to the new table, not the stopped one's.
+    // The functions run in new workers: they write to the new table, not the stopped one's.
     const created = await api(service.baseUrl, service.apiKey).post<{ id: string }>('/v1/phone-numbers', {
       phone_number: '+14155550101',
       provider: 'simulated',
     });
     expect(created.status).toBe(201);
     expect(await service.store.getPhoneNumber(service.workspaceId, created.json.id)).not.toBeNull();
-  });
+  }, 90_000);
 });

@@ -7,6 +7,7 @@ import {
   SIMULATED_SIGNATURE_HEADER,
 } from '#shared/adapters/telephony/simulated-wire.ts';
 import { ENV } from '#shared/config/env-names.ts';
+import { invokeFunction } from '#infra/local/invoke.ts';
 import { client, type TestClient } from '../helpers/http-client.ts';
 import { startLocalService } from '../helpers/local-service.ts';
 import { maxLiveCalls } from '../helpers/live-calls.ts';
@@ -141,7 +142,8 @@ describe('faults while running batches', () => {
     const call = service.network.calls().find((x) => x.request.ref?.batch_id === batchId);
     expect(call?.result).toBeTruthy();
     const body = JSON.stringify(call?.result);
-    const secret = process.env[ENV.simulatedProviderSecret] ?? '';
+    // The secret the provider-events function verifies with (in its own environment).
+    const secret = service.functions.environmentOf('providerEvents')[ENV.simulatedProviderSecret] ?? '';
     const send = (signature: string) =>
       fetch(`${service.baseUrl}/v1/telephony/simulated/events`, {
         method: 'POST',
@@ -161,8 +163,9 @@ describe('faults while running batches', () => {
     const batchId = await createBatch(1, {}, 4000);
     const done = await waitForEnd(batchId);
     const recipient = done.recipients[0];
-    // Feed the stream function the recipient's end again, as a retried stream batch would.
-    const { handler } = await import('#functions/streams/table-stream.ts');
+    // Feed the stream function (in its worker) the recipient's end again, as a retried stream batch would.
+    const handler = (event: unknown) =>
+      invokeFunction('tableStream', service.functions.handler('tableStream'), event);
     const item = await service.store.listRecipients(batchId);
     const image = { ...item[0], PK: `BATCH#${batchId}`, SK: 'R#0000', entity: 'recipient' };
     const { marshall } = await import('@aws-sdk/util-dynamodb');
@@ -175,8 +178,7 @@ describe('faults while running batches', () => {
         OldImage: marshall({ ...image, status: 'dialing' }, { removeUndefinedValues: true }),
       },
     };
-    const context = { awsRequestId: 'replay', getRemainingTimeInMillis: () => 30_000 } as any;
-    await handler({ Records: [record, record] } as any, context);
+    await handler({ Records: [record, record] });
     await sleep(1_500);
     const ids = [...attempts.keys()].filter((id) => id.includes(recipient.id));
     expect(ids).toEqual([`conversation.completed:${recipient.id}`]);
@@ -190,10 +192,12 @@ describe('faults while running batches', () => {
       { scheduled_at: new Date(Date.now() + 86_400_000).toISOString() },
       5000,
     );
-    const { handler } = await import('#functions/schedules/start-batch.ts');
-    const context = { awsRequestId: 'fire', getRemainingTimeInMillis: () => 30_000 } as any;
+    const handler = (event: unknown) =>
+      invokeFunction('startBatch', service.functions.handler('startBatch'), event) as Promise<{
+        result: string;
+      }>;
     const event = { workspaceId: service.workspaceId, batchId };
-    const results = await Promise.all([handler(event, context), handler(event, context)]);
+    const results = await Promise.all([handler(event), handler(event)]);
     expect(results.map((r) => r.result).sort()).toEqual(['not_startable', 'started']);
     const done = await waitForEnd(batchId);
     expect(done.batch.status).toBe('completed');
@@ -231,12 +235,12 @@ describe('faults while running batches', () => {
     // "Redeliver" queues one message; two more copies of it reach two workers at the same moment.
     const redeliver = await c.post(`/v1/webhook-deliveries/${delivery.id}/redeliver`, {});
     expect(redeliver.status, redeliver.text).toBe(202);
-    const { handler } = await import('#functions/queues/deliver-webhook.ts');
+    const handler = (event: unknown) =>
+      invokeFunction('deliverWebhook', service.functions.handler('deliverWebhook'), event);
     const message = { messageId: 'copy', body: JSON.stringify({ batchId, webhookId: id }) };
-    const context = { awsRequestId: 'copies', getRemainingTimeInMillis: () => 30_000 } as any;
     await Promise.all([
-      handler({ Records: [{ ...message, messageId: 'a' }] } as any, context),
-      handler({ Records: [{ ...message, messageId: 'b' }] } as any, context),
+      handler({ Records: [{ ...message, messageId: 'a' }] }),
+      handler({ Records: [{ ...message, messageId: 'b' }] }),
     ]);
     // Whichever copy won may still be sending; then give any other copy time to (wrongly) send too.
     const until = Date.now() + 10_000;

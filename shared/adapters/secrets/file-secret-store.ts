@@ -5,8 +5,21 @@ import type { SecretStore } from '../../ports/secret-store.ts';
 /**
  * Local mode's secret store: one JSON file (mode 600) under DATA_DIR. Writes go through a temp file
  * and a rename so a crash never leaves half a file, and are serialised within the process.
+ * `access` is the function's secrets grant (infra/wiring.ts): with `read`, a write is refused as
+ * Secrets Manager refuses it without secretsmanager:PutSecretValue / DeleteSecret.
  */
-export function createFileSecretStore(path: string): SecretStore {
+export function createFileSecretStore(
+  path: string,
+  options: { access?: 'read' | 'readWrite' } = {},
+): SecretStore {
+  const writable = (action: string) => {
+    if (options.access !== 'read') return;
+    const error = new Error(
+      `This function is not authorized to perform: secretsmanager:${action} (its secrets access is read; local mode)`,
+    );
+    error.name = 'AccessDeniedException';
+    throw error;
+  };
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(work: () => Promise<T>): Promise<T> => {
     const next = queue.then(work, work);
@@ -34,6 +47,7 @@ export function createFileSecretStore(path: string): SecretStore {
   return {
     put: (ref, values) =>
       serial(async () => {
+        writable('PutSecretValue');
         const all = await load();
         all[ref] = values;
         await save(all);
@@ -41,6 +55,7 @@ export function createFileSecretStore(path: string): SecretStore {
     get: (ref) => serial(async () => (await load())[ref] ?? null),
     delete: (ref) =>
       serial(async () => {
+        writable('DeleteSecret');
         const all = await load();
         if (!(ref in all)) return;
         delete all[ref];

@@ -1,0 +1,54 @@
+import { ENV } from '#shared/config/env-names.ts';
+import { FUNCTIONS, type FunctionName, type QueueName } from './wiring.ts';
+
+/**
+ * The one derivation of a function's environment from its `access` in infra/wiring.ts. The CDK
+ * stack calls it with tokens (table name, queue URLs, …) and the local runtime with local values,
+ * so a function cannot see a setting locally that AWS would not give it: the sweeper once read
+ * TRANSCRIPTS_BUCKET locally while the deployed sweeper had none (issue 11, item 4).
+ */
+
+/** Where the grants point: CDK tokens in the stack, emulator addresses and names locally. */
+export interface EnvironmentTargets {
+  tableName: string;
+  publicBaseUrl: string;
+  queueUrls: Record<QueueName, string>;
+  /** One files bucket: transcripts/ and uploads/ prefixes. */
+  filesBucket: string;
+  scheduler: {
+    groupName: string;
+    /** The function the one-time start schedules invoke (SCHEDULER_TARGET). */
+    targetArn: string;
+    roleArn: string;
+    deadLetterArn: string;
+  };
+  /** The authorizer's key-lookup cache. */
+  authCacheTtlSeconds: number;
+}
+
+export const QUEUE_URL_ENV: Record<QueueName, string> = {
+  dial: ENV.dialQueueUrl,
+  webhook: ENV.webhookQueueUrl,
+};
+
+export function functionEnvironment(name: FunctionName, targets: EnvironmentTargets): Record<string, string> {
+  const { access } = FUNCTIONS[name];
+  const env: Record<string, string> = {
+    [ENV.publicBaseUrl]: targets.publicBaseUrl,
+    [ENV.serviceName]: `batch-calls-${name}`,
+    [ENV.logLevel]: 'INFO',
+    NODE_OPTIONS: '--enable-source-maps',
+  };
+  if (access.table) env[ENV.tableName] = targets.tableName;
+  if (name === 'authorizer') env[ENV.authCacheTtlSeconds] = String(targets.authCacheTtlSeconds);
+  for (const queue of access.sendTo ?? []) env[QUEUE_URL_ENV[queue]] = targets.queueUrls[queue];
+  if (access.transcripts) env[ENV.transcriptsBucket] = targets.filesBucket;
+  if (access.uploads) env[ENV.uploadsBucket] = targets.filesBucket;
+  if (access.scheduler) {
+    env[ENV.schedulerGroupName] = targets.scheduler.groupName;
+    env[ENV.schedulerTargetArn] = targets.scheduler.targetArn;
+    env[ENV.schedulerRoleArn] = targets.scheduler.roleArn;
+    env[ENV.schedulerDlqArn] = targets.scheduler.deadLetterArn;
+  }
+  return env;
+}
