@@ -1,7 +1,5 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
-  GetCommand,
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
@@ -9,7 +7,8 @@ import {
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { failedConditions, isConditionFailure, oldItemOf } from './aws-errors.ts';
+import { createTable, prefixQuery, tableKeyOf } from './table-ops.ts';
 import type { Agent } from '../../domain/agent.ts';
 import { isTerminalBatchStatus, type Batch, type BatchStatus } from '../../domain/batch.ts';
 import { StateConflictError } from '../../domain/errors.ts';
@@ -17,10 +16,10 @@ import type { PhoneNumber } from '../../domain/phone-number.ts';
 import type { Recipient } from '../../domain/recipient.ts';
 import type { ApiKeyRecord, Workspace } from '../../domain/workspace.ts';
 import type { BatchFilter, IdempotencyRecord, Page, PageRequest, Store } from '../../ports/store.ts';
-import { BatchWriteError, batchDeleteKeys, batchPutItems, type BatchPutOptions } from './batch-write.ts';
+import { BatchWriteError, type BatchPutOptions } from './batch-write.ts';
 import { assertStorable } from './item-size.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import { gsi, keys, recipientPartition, SK_PREFIX, workspacePartition, type TableKey } from './keys.ts';
+import { gsi, keys, recipientPartition, SK_PREFIX, workspacePartition } from './keys.ts';
 import {
   agentToItem,
   apiKeyListingItem,
@@ -86,33 +85,6 @@ const TRANSITION_FIELDS = ['startedAt', 'completedAt', 'cancelledAt', 'failureRe
 const FILTERED_QUERY_MIN_LIMIT = 100;
 const FILTERED_QUERY_MAX_LIMIT = 1_000;
 
-function errorName(error: unknown): string | undefined {
-  return error instanceof Error ? error.name : undefined;
-}
-
-function isConditionFailure(error: unknown): boolean {
-  return errorName(error) === 'ConditionalCheckFailedException';
-}
-
-/** A transaction cancelled because one of its conditions failed (not a throttle or a conflict). */
-function isTransactionConditionFailure(error: unknown): boolean {
-  if (errorName(error) !== 'TransactionCanceledException') return false;
-  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-  return reasons.some((reason) => reason.Code === 'ConditionalCheckFailed');
-}
-
-/** The item a failed condition saw (ReturnValuesOnConditionCheckFailure ALL_OLD), when it existed. */
-function oldItemOf(error: unknown): Item | null {
-  const raw = (error as { Item?: Record<string, AttributeValue> }).Item;
-  return raw && Object.keys(raw).length > 0 ? (unmarshall(raw) as Item) : null;
-}
-
-function tableKeyOf(item: Item): TableKey {
-  const { PK, SK } = item;
-  if (typeof PK !== 'string' || typeof SK !== 'string') throw new Error('Item without a table key');
-  return { PK, SK };
-}
-
 function checkLimit(limit: number): void {
   if (!Number.isInteger(limit) || limit < 1)
     throw new Error(`Page limit must be a positive integer, got ${limit}`);
@@ -127,66 +99,18 @@ interface QueryFilter {
 export function createDynamoStore(options: DynamoStoreOptions): Store {
   const { client, tableName } = options;
   const clock = options.clock ?? (() => new Date());
-  const nameOfKeys = { '#pk': TABLE.partitionKey, '#sk': TABLE.sortKey };
-
-  async function getItem(key: TableKey, consistent = true): Promise<Item | null> {
-    const out = await client.send(
-      new GetCommand({ TableName: tableName, Key: key, ConsistentRead: consistent }),
-    );
-    return (out.Item as Item | undefined) ?? null;
-  }
+  const table = createTable(client, tableName);
+  const getItem = table.get;
 
   /** Puts an item that must not exist yet; a conflict says what already exists. */
   async function putNew(item: Item, what: string): Promise<void> {
     assertStorable(item, what);
-    try {
-      await client.send(
-        new PutCommand({
-          TableName: tableName,
-          Item: item,
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
-        }),
-      );
-    } catch (error) {
-      if (isConditionFailure(error)) throw new StateConflictError(`${what} already exists`, { cause: error });
-      throw error;
-    }
+    const written = await table.putNew(item);
+    if (!written.ok) throw new StateConflictError(`${what} already exists`, { cause: written.cause });
   }
 
-  async function deleteExisting(key: TableKey): Promise<boolean> {
-    const out = await client.send(
-      new DeleteCommand({ TableName: tableName, Key: key, ReturnValues: 'ALL_OLD' }),
-    );
-    return out.Attributes !== undefined;
-  }
-
-  function keyQuery(partition: string, skPrefix: string): QueryCommandInput {
-    return {
-      TableName: tableName,
-      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :skPrefix)',
-      ExpressionAttributeNames: { ...nameOfKeys },
-      ExpressionAttributeValues: { ':pk': partition, ':skPrefix': skPrefix },
-    };
-  }
-
-  /** Every item of a partition under a sort-key prefix, in key order. */
-  async function queryAll(partition: string, skPrefix: string, consistent: boolean): Promise<Item[]> {
-    const items: Item[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await client.send(
-        new QueryCommand({
-          ...keyQuery(partition, skPrefix),
-          ConsistentRead: consistent,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      items.push(...((out.Items ?? []) as Item[]));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
-    return items;
-  }
+  const deleteExisting = table.deleteExisting;
+  const queryAll = table.queryPrefix;
 
   /**
    * One page of a listing. Reads until it holds one item more than the page (or the partition ends),
@@ -208,7 +132,7 @@ export function createDynamoStore(options: DynamoStoreOptions): Store {
     const perQuery = filter
       ? Math.min(FILTERED_QUERY_MAX_LIMIT, Math.max(FILTERED_QUERY_MIN_LIMIT, wanted * 4))
       : wanted;
-    const base = keyQuery(partition, skPrefix);
+    const base = { TableName: tableName, ...prefixQuery(partition, skPrefix) };
     const input: QueryCommandInput = {
       ...base,
       ScanIndexForward: !params.newestFirst,
@@ -260,43 +184,17 @@ export function createDynamoStore(options: DynamoStoreOptions): Store {
     return old ? itemToBatch(old) : null;
   }
 
-  /** Keys of every item of GSI1 partition `partition` whose sort key is at most `upTo`. */
-  async function queryAllIndex(partition: string, upTo: string): Promise<Item[]> {
-    const items: Item[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await client.send(
-        new QueryCommand({
-          TableName: tableName,
-          IndexName: TABLE.gsi1.name,
-          KeyConditionExpression: '#gpk = :pk AND #gsk <= :upTo',
-          ExpressionAttributeNames: { '#gpk': TABLE.gsi1.partitionKey, '#gsk': TABLE.gsi1.sortKey },
-          ExpressionAttributeValues: { ':pk': partition, ':upTo': upTo },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      items.push(...((out.Items ?? []) as Item[]));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
-    return items;
-  }
-
-  /** A delete whose failure is left to the sweeper (the item is a marker it finds on its own). */
-  async function deleteQuietly(key: TableKey): Promise<void> {
-    await client.send(new DeleteCommand({ TableName: tableName, Key: key })).catch(() => undefined);
-  }
-
   /**
    * Undoes a failed create, best effort and bounded: deletes the recipients that may have been
    * written, then the marker. If any delete fails the marker stays, and the sweeper finishes the job.
    */
   async function undoCreation(batchId: string, written: readonly Item[]): Promise<void> {
     try {
-      await batchDeleteKeys(client, tableName, written.map(tableKeyOf), {
+      await table.batchDelete(written.map(tableKeyOf), {
         ...options.batchWrite,
         maxAttempts: Math.min(options.batchWrite?.maxAttempts ?? 3, 3),
       });
-      await client.send(new DeleteCommand({ TableName: tableName, Key: keys.batchCreation(batchId) }));
+      await table.delete({ Key: keys.batchCreation(batchId) });
     } catch {
       // Left to the sweeper: the marker still names the batch.
     }
@@ -330,7 +228,7 @@ export function createDynamoStore(options: DynamoStoreOptions): Store {
           }),
         );
       } catch (error) {
-        if (isTransactionConditionFailure(error)) {
+        if (failedConditions(error) !== null) {
           throw new StateConflictError(`API key ${record.id} (or its hash) already exists`, { cause: error });
         }
         throw error;
@@ -399,7 +297,7 @@ export function createDynamoStore(options: DynamoStoreOptions): Store {
         );
         return true;
       } catch (error) {
-        if (!isTransactionConditionFailure(error)) throw error;
+        if (failedConditions(error) === null) throw error;
         // Lost a race: deleted meanwhile (false), or revoked meanwhile (true).
         const now = await getItem(listingKey);
         if (!now) return false;
@@ -516,9 +414,9 @@ export function createDynamoStore(options: DynamoStoreOptions): Store {
         return;
       }
       const marker = creationMarkerItem(batch.workspaceId, batch.id, clock().toISOString());
-      await client.send(new PutCommand({ TableName: tableName, Item: marker }));
+      await table.put({ Item: marker });
       try {
-        await batchPutItems(client, tableName, recipientItems, options.batchWrite);
+        await table.batchPut(recipientItems, options.batchWrite);
       } catch (error) {
         const started = error instanceof BatchWriteError ? error.startedItems : recipientItems.length;
         await undoCreation(batch.id, recipientItems.slice(0, started));
@@ -530,17 +428,17 @@ export function createDynamoStore(options: DynamoStoreOptions): Store {
         // A put whose answer was lost may have stored the batch: only a batch known to be absent
         // (or another one under this id) is undone now; otherwise the sweeper decides later.
         if (error instanceof StateConflictError) {
-          await deleteQuietly(keys.batchCreation(batch.id));
+          await table.deleteQuietly(keys.batchCreation(batch.id));
         } else if ((await getItem(keys.batch(batch.workspaceId, batch.id)).catch(() => undefined)) === null) {
           await undoCreation(batch.id, recipientItems);
         }
         throw error;
       }
-      await deleteQuietly(keys.batchCreation(batch.id));
+      await table.deleteQuietly(keys.batchCreation(batch.id));
     },
 
     async listAbandonedBatchCreations(startedBefore: string) {
-      const items = await queryAllIndex(gsi.CREATING, `${startedBefore}~`);
+      const items = await table.queryIndexUpTo(gsi.CREATING, `${startedBefore}~`);
       return items.flatMap((item) => {
         const [, workspaceId, batchId] = String(item[TABLE.gsi1.sortKey]).split('#');
         return workspaceId && batchId ? [{ workspaceId, batchId }] : [];
@@ -556,7 +454,7 @@ export function createDynamoStore(options: DynamoStoreOptions): Store {
       const recipientKeys = (await queryAll(recipientPartition(batchId), SK_PREFIX.recipient, true)).map(
         tableKeyOf,
       );
-      await batchDeleteKeys(client, tableName, recipientKeys, options.batchWrite);
+      await table.batchDelete(recipientKeys, options.batchWrite);
       await deleteExisting(keys.batchCreation(batchId));
       return { discardedRecipients: recipientKeys.length };
     },

@@ -1,22 +1,9 @@
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-  type QueryCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { MAX_LOGGED_ATTEMPTS, type OutboxRecord } from '../../domain/outbox.ts';
 import type { CallRef } from '../../ports/dialer.ts';
-import { retryOnConflict } from './conflicts.ts';
 import type { BatchRun, CallEnd, ClaimResult, RecipientRun, RunStore } from '../../ports/run-store.ts';
-
-type TransactItem = NonNullable<
-  ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
->[number];
-import { ENTITY, gsi, keys, recipientPartition, runKeys, SK_PREFIX, type TableKey } from './keys.ts';
-import { batchGetItems } from './batch-get.ts';
+import { ENTITY, gsi, keys, recipientPartition, runKeys, SK_PREFIX } from './keys.ts';
+import { createTable, type Item, type UpdateInput } from './table-ops.ts';
 import { itemToAgent, itemToBatch, itemToPhoneNumber, itemToRecipient } from './mappers.ts';
 import { TABLE } from './table-definition.ts';
 
@@ -24,24 +11,6 @@ import { TABLE } from './table-definition.ts';
  * DynamoDB side of running batches (shared/ports/run-store.ts). Each state change is one conditional
  * write or one transaction; a lost condition is an answer ("someone else did it"), never an error.
  */
-
-type Item = Record<string, unknown>;
-
-function errorName(error: unknown): string | undefined {
-  return error instanceof Error ? error.name : undefined;
-}
-
-function isConditionFailure(error: unknown): boolean {
-  return errorName(error) === 'ConditionalCheckFailedException';
-}
-
-/** Which items of a cancelled transaction failed their condition (by position), or null if it was not that. */
-function failedConditions(error: unknown): boolean[] | null {
-  if (errorName(error) !== 'TransactionCanceledException') return null;
-  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-  const failed = reasons.map((r) => r.Code === 'ConditionalCheckFailed');
-  return failed.some(Boolean) ? failed : null;
-}
 
 function toRecipientRun(item: Item): RecipientRun {
   return {
@@ -150,60 +119,19 @@ export function createDynamoRunStore(options: {
 }): RunStore {
   const { client, tableName } = options;
 
-  async function get(key: TableKey): Promise<Item | null> {
-    const out = await client.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }));
-    return (out.Item as Item | undefined) ?? null;
-  }
+  const table = createTable(client, tableName);
+  const get = table.get;
+  const transact = table.transact;
 
-  async function update(
-    input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>,
-  ): Promise<Item | null> {
-    try {
-      const out = await retryOnConflict(() =>
-        client.send(new UpdateCommand({ TableName: tableName, ...input })),
-      );
-      return (out.Attributes as Item | undefined) ?? {};
-    } catch (error) {
-      if (isConditionFailure(error)) return null;
-      throw error;
-    }
-  }
-
-  async function queryAll(
-    input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>,
-  ): Promise<Item[]> {
-    const items: Item[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await client.send(
-        new QueryCommand({ TableName: tableName, ...input, ExclusiveStartKey: start }),
-      );
-      items.push(...((out.Items as Item[] | undefined) ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return items;
+  /** An update whose lost condition is an answer: null. */
+  async function update(input: UpdateInput): Promise<Item | null> {
+    const written = await table.update(input);
+    return written.ok ? written.item : null;
   }
 
   /** One kind of item under a batch's partition (its recipients, its outbox), strongly consistent. */
   function queryBatchPartition(batchId: string, prefix: string): Promise<Item[]> {
-    return queryAll({
-      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-      ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#sk': TABLE.sortKey },
-      ExpressionAttributeValues: { ':pk': recipientPartition(batchId), ':prefix': prefix },
-      ConsistentRead: true,
-    });
-  }
-
-  /** Runs a transaction; null when it committed, else which items failed their condition. */
-  async function transact(items: TransactItem[]): Promise<boolean[] | null> {
-    try {
-      await retryOnConflict(() => client.send(new TransactWriteCommand({ TransactItems: items })));
-      return null;
-    } catch (error) {
-      const failed = failedConditions(error);
-      if (!failed) throw error;
-      return failed;
-    }
+    return table.queryPrefix(recipientPartition(batchId), prefix, true);
   }
 
   // Per caller number, the next pacing slot this container last saw (bounded: numbers are few).
@@ -223,7 +151,7 @@ export function createDynamoRunStore(options: {
     },
 
     async getDialReads(ref, agentId, phoneNumberId) {
-      const [batch, recipient, agent, phone] = await batchGetItems(client, tableName, [
+      const [batch, recipient, agent, phone] = await table.batchGet([
         keys.batch(ref.workspaceId, ref.batchId),
         recipientKey(ref),
         keys.agent(ref.workspaceId, agentId),
@@ -417,17 +345,14 @@ export function createDynamoRunStore(options: {
           ':attempt': ref.attempt,
         },
       });
-      await client.send(
-        new PutCommand({
-          TableName: tableName,
-          Item: {
-            ...runKeys.callIndex(provider, providerCallId),
-            entity: ENTITY.callIndex,
-            ...ref,
-            recipientId,
-          },
-        }),
-      );
+      await table.put({
+        Item: {
+          ...runKeys.callIndex(provider, providerCallId),
+          entity: ENTITY.callIndex,
+          ...ref,
+          recipientId,
+        },
+      });
     },
 
     async unclaimRecipient(ref) {
@@ -564,29 +489,18 @@ export function createDynamoRunStore(options: {
     async putOutbox(record) {
       // Due at once: the sweeper applies its grace period (the stream's message should deliver it first).
       const dueAt = record.createdAt;
-      try {
-        await client.send(
-          new PutCommand({
-            TableName: tableName,
-            Item: {
-              ...record,
-              ...runKeys.outbox(record.batchId, record.webhookId),
-              entity: ENTITY.webhook,
-              ...gsi.dueWebhook(dueAt, record.batchId, record.webhookId),
-            },
-            ConditionExpression: 'attribute_not_exists(PK)',
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
+      const written = await table.putNew({
+        ...record,
+        ...runKeys.outbox(record.batchId, record.webhookId),
+        entity: ENTITY.webhook,
+        ...gsi.dueWebhook(dueAt, record.batchId, record.webhookId),
+      });
+      return written.ok;
     },
 
     async getDeliveryReads(message) {
       const { workspaceId, batchId, recipientIndex } = message;
-      const [record, agent, batch, recipient] = await batchGetItems(client, tableName, [
+      const [record, agent, batch, recipient] = await table.batchGet([
         runKeys.outbox(batchId, message.webhookId),
         keys.agent(workspaceId, message.agentId),
         keys.batch(workspaceId, batchId),
@@ -693,11 +607,7 @@ export function createDynamoRunStore(options: {
     },
 
     async listActiveBatches() {
-      const items = await queryAll({
-        IndexName: TABLE.gsi1.name,
-        KeyConditionExpression: 'GSI1PK = :active',
-        ExpressionAttributeValues: { ':active': gsi.ACTIVE },
-      });
+      const items = await table.queryIndexUpTo(gsi.ACTIVE);
       return items.map((item) => ({
         workspaceId: String(item.PK).slice('WS#'.length),
         batchId: String(item.SK).slice(SK_PREFIX.batch.length),
@@ -706,11 +616,7 @@ export function createDynamoRunStore(options: {
 
     async listDueDeliveries(now) {
       // GSI1SK starts with the due time; '~' sorts after the '#' that follows it.
-      const items = await queryAll({
-        IndexName: TABLE.gsi1.name,
-        KeyConditionExpression: 'GSI1PK = :due AND GSI1SK <= :now',
-        ExpressionAttributeValues: { ':due': gsi.HOOKDUE, ':now': `${now}~` },
-      });
+      const items = await table.queryIndexUpTo(gsi.HOOKDUE, `${now}~`);
       return items.map((item) => ({
         batchId: String(item.PK).slice('BATCH#'.length),
         webhookId: String(item.SK).slice(SK_PREFIX.webhook.length),
