@@ -19,8 +19,9 @@ import type { TableKey } from './keys.ts';
 import { TABLE } from './table-definition.ts';
 
 /**
- * The operations of the single table, written once: every entity module and both stores go through
- * these instead of sending commands themselves. A failed condition is an answer, not an exception:
+ * The operations of the single table, written once: the entity modules (./entities/) and both stores
+ * go through these instead of sending commands themselves (only ./entities/paging.ts runs its own
+ * page-by-page Query, for its cursors). A failed condition is an answer, not an exception:
  * conditional writes resolve to a `Written` that says whether the condition held and, when it did not,
  * what the item was (ReturnValuesOnConditionCheckFailure ALL_OLD, when the caller asked for it).
  * Transaction conflicts on hot items are retried here (./conflicts.ts), so no caller forgets to.
