@@ -26,6 +26,9 @@ import { stored, type Stored } from './stored.ts';
 
 const SOURCES = ['json', 'csv'] as const;
 
+/** The status in which a batch dials (the target of the domain's `start`): claims and dispatches need it. */
+export const RUNNING: BatchStatus = batchTransition('start').to;
+
 /**
  * A batch that is not finished sits in the sparse GSI1 under `ACTIVE`, sorted by when it needs
  * attention (its scheduled time, else its creation), so the sweeper finds it without a Scan.
@@ -215,7 +218,7 @@ export function nextDispatchUpdate(workspaceId: string, batchId: string): Update
     UpdateExpression: 'SET dispatched = dispatched + :one',
     ConditionExpression: '#status = :running AND dispatched < totalRecipients',
     ExpressionAttributeNames: { '#status': 'status' },
-    ExpressionAttributeValues: { ':one': 1, ':running': batchTransition('start').to },
+    ExpressionAttributeValues: { ':one': 1, ':running': RUNNING },
     // The whole batch: the next dial's message carries its agent and number, saving it a read.
     ReturnValues: 'ALL_NEW',
   };

@@ -2,7 +2,7 @@ import type { CallRef } from '../../../ports/dialer.ts';
 import type { CallEnd, ClaimResult, RunStore } from '../../../ports/run-store.ts';
 import { keys } from '../keys.ts';
 import type { Table, TransactItem } from '../table-ops.ts';
-import { itemToBatch, moveCount } from './batch.ts';
+import { itemToBatch, moveCount, RUNNING } from './batch.ts';
 import { callIndexItem } from './call-index.ts';
 import { boundedText } from './stored.ts';
 import { liveCallSlot } from './workspace.ts';
@@ -61,7 +61,7 @@ export function recipientCalls(
         moveCount(name, ref, 'pending', 'dialing', {
           expression: '#status = :running AND #counts.#to < maxConcurrentCalls',
           names: { '#status': 'status' },
-          values: { ':running': 'running' },
+          values: { ':running': RUNNING },
         }),
         // The workspace's call slots, across all of its batches.
         liveCallSlot(name, ref.workspaceId, 1),
@@ -70,7 +70,7 @@ export function recipientCalls(
       if (failed[0]) return 'not_pending';
       if (failed[1]) {
         const item = await table.get(keys.batch(ref.workspaceId, ref.batchId));
-        return item && itemToBatch(item).status === 'running' ? 'batch_full' : 'batch_not_running';
+        return item && itemToBatch(item).status === RUNNING ? 'batch_full' : 'batch_not_running';
       }
       return 'workspace_full';
     },
