@@ -1,3 +1,4 @@
+import { cancellationCodes, errorName } from './aws-errors.ts';
 import { fullJitterMs, sleep } from './backoff.ts';
 
 /**
@@ -9,23 +10,13 @@ import { fullJitterMs, sleep } from './backoff.ts';
  * pause (full jitter, so the contenders spread out instead of colliding again).
  */
 
-interface CancellationReason {
-  Code?: string;
-}
-
-function nameOf(error: unknown): string | undefined {
-  return error instanceof Error ? error.name : undefined;
-}
-
 /** True for a conflict with another request; false for a failed condition or anything else. */
 export function isTransactionConflict(error: unknown): boolean {
-  const name = nameOf(error);
-  if (name === 'TransactionConflictException') return true;
-  if (name !== 'TransactionCanceledException') return false;
-  const reasons = (error as { CancellationReasons?: CancellationReason[] }).CancellationReasons ?? [];
+  if (errorName(error) === 'TransactionConflictException') return true;
+  const codes = cancellationCodes(error);
   // A failed condition is a real answer ("someone else did it") even when another item conflicted.
-  if (reasons.some((r) => r.Code === 'ConditionalCheckFailed')) return false;
-  return reasons.some((r) => r.Code === 'TransactionConflict');
+  if (codes.includes('ConditionalCheckFailed')) return false;
+  return codes.includes('TransactionConflict');
 }
 
 export interface ConflictRetryOptions {

@@ -130,7 +130,7 @@ export const keys = {
     return { PK: workspacePartition(workspaceId), SK: `${SK_PREFIX.batch}${segment('batch id', batchId)}` };
   },
 
-  /** Marks a create in progress (see createBatch in ./dynamo-store.ts). */
+  /** Marks a create in progress (see ./entities/batch-creation.ts). */
   batchCreation(batchId: string): TableKey {
     return { PK: recipientPartition(batchId), SK: 'CREATING' };
   },
@@ -186,3 +186,41 @@ export const gsi = {
     return { GSI1PK: 'HOOKDUE', GSI1SK: `${nextAttemptAt}#${segment('batch id', batchId)}#${webhookId}` };
   },
 } as const;
+
+/**
+ * Keys read back (the sweeper's index queries answer keys only). The inverse of the builders above,
+ * here so no other module splits key strings.
+ */
+function afterPrefix(value: unknown, prefix: string): string | null {
+  return typeof value === 'string' && value.startsWith(prefix) && value.length > prefix.length
+    ? value.slice(prefix.length)
+    : null;
+}
+
+function unexpectedKey(what: string, key: Record<string, unknown>): Error {
+  return new Error(`Not a ${what} key: ${String(key.PK)}/${String(key.SK)}`);
+}
+
+/** The workspace and batch of a batch item's key (WS#<ws> / BATCH#<id>). */
+export function parseBatchKey(key: Record<string, unknown>): { workspaceId: string; batchId: string } {
+  const workspaceId = afterPrefix(key.PK, 'WS#');
+  const batchId = afterPrefix(key.SK, SK_PREFIX.batch);
+  if (workspaceId === null || batchId === null) throw unexpectedKey('batch', key);
+  return { workspaceId, batchId };
+}
+
+/** The batch and webhook id of an outbox item's key (BATCH#<id> / HOOK#<webhook id>). */
+export function parseOutboxKey(key: Record<string, unknown>): { batchId: string; webhookId: string } {
+  const batchId = afterPrefix(key.PK, 'BATCH#');
+  const webhookId = afterPrefix(key.SK, SK_PREFIX.webhook);
+  if (batchId === null || webhookId === null) throw unexpectedKey('webhook outbox', key);
+  return { batchId, webhookId };
+}
+
+/** The batch a creation marker's GSI1 sort key names (<started at>#<ws>#<batch id>); null for another shape. */
+export function parseCreationIndexKey(
+  key: Record<string, unknown>,
+): { workspaceId: string; batchId: string } | null {
+  const [, workspaceId, batchId] = String(key.GSI1SK).split('#');
+  return workspaceId && batchId ? { workspaceId, batchId } : null;
+}

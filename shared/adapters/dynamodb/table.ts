@@ -7,6 +7,7 @@ import {
   type CreateTableCommandInput,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+import { errorName } from './aws-errors.ts';
 import { TABLE } from './table-definition.ts';
 
 /**
@@ -40,10 +41,6 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
     BillingMode: 'PAY_PER_REQUEST',
     StreamSpecification: { StreamEnabled: true, StreamViewType: TABLE.streamViewType },
   };
-}
-
-function errorName(error: unknown): string | undefined {
-  return error instanceof Error ? error.name : undefined;
 }
 
 async function tableExists(client: DynamoDBClient, tableName: string): Promise<boolean> {

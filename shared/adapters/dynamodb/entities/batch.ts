@@ -1,0 +1,225 @@
+import {
+  BATCH_STATUSES,
+  batchTransition,
+  isTerminalBatchStatus,
+  type Batch,
+  type BatchCounts,
+  type BatchEvent,
+  type BatchStatus,
+} from '../../../domain/batch.ts';
+import { StateConflictError } from '../../../domain/errors.ts';
+import type { BatchRun } from '../../../ports/run-store.ts';
+import type { BatchFilter } from '../../../ports/store.ts';
+import { ENTITY, gsi, keys, type ActiveIndexAttributes } from '../keys.ts';
+import { TABLE } from '../table-definition.ts';
+import type { Item, Table, TransactItem, UpdateInput } from '../table-ops.ts';
+import type { QueryFilter } from './paging.ts';
+import { expectEntity, read } from './parse.ts';
+import { stored, type Stored } from './stored.ts';
+
+/**
+ * A batch: WS#<ws> / BATCH#<id>. Its status moves only along the domain's transition table
+ * (shared/domain/batch.ts): every status change here is a conditional update built from it
+ * (transitionUpdate), never a restated list of statuses. `counts` move with recipients
+ * (./recipient.ts, in one transaction); `dispatched` counts the recipients handed to the dial queue.
+ */
+
+const SOURCES = ['json', 'csv'] as const;
+
+/** The status in which a batch dials (the target of the domain's `start`): claims and dispatches need it. */
+export const RUNNING: BatchStatus = batchTransition('start').to;
+
+/**
+ * A batch that is not finished sits in the sparse GSI1 under `ACTIVE`, sorted by when it needs
+ * attention (its scheduled time, else its creation), so the sweeper finds it without a Scan.
+ */
+export function batchToItem(
+  batch: Batch,
+): Stored<Batch> & Partial<ActiveIndexAttributes> & { dispatched: number } {
+  const item = { ...stored(batch, keys.batch(batch.workspaceId, batch.id), ENTITY.batch), dispatched: 0 };
+  if (isTerminalBatchStatus(batch.status)) return item;
+  return { ...item, ...gsi.activeBatch(batch.scheduledAt ?? batch.createdAt, batch.id) };
+}
+
+function readBatch(item: Item): Batch {
+  return {
+    id: read.string(item, 'id'),
+    workspaceId: read.string(item, 'workspaceId'),
+    name: read.string(item, 'name'),
+    agentId: read.string(item, 'agentId'),
+    phoneNumberId: read.string(item, 'phoneNumberId'),
+    status: read.oneOf(item, 'status', BATCH_STATUSES),
+    scheduledAt: read.nullableString(item, 'scheduledAt'),
+    ringingTimeoutMs: read.number(item, 'ringingTimeoutMs'),
+    maxConcurrentCalls: read.number(item, 'maxConcurrentCalls'),
+    source: read.oneOf(item, 'source', SOURCES),
+    totalRecipients: read.number(item, 'totalRecipients'),
+    counts: read.map<BatchCounts>(item, 'counts'),
+    failureReason: read.nullableString(item, 'failureReason'),
+    createdAt: read.string(item, 'createdAt'),
+    startedAt: read.nullableString(item, 'startedAt'),
+    completedAt: read.nullableString(item, 'completedAt'),
+    cancelledAt: read.nullableString(item, 'cancelledAt'),
+  };
+}
+
+export function itemToBatch(item: Item): Batch {
+  expectEntity(item, ENTITY.batch);
+  return readBatch(item);
+}
+
+export function itemToBatchRun(item: Item): BatchRun {
+  expectEntity(item, ENTITY.batch);
+  // Absent on an item written before dispatching existed: nothing dispatched yet.
+  return Object.assign(readBatch(item), { dispatched: read.nullableNumber(item, 'dispatched') ?? 0 });
+}
+
+/** A batch transition lost its condition; `current` is the batch as it was then (null: it does not exist). */
+export class BatchStateConflictError extends StateConflictError {
+  constructor(
+    message: string,
+    readonly current: Batch | null,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'BatchStateConflictError';
+  }
+}
+
+/**
+ * The conditional update of a batch status change: `from` → `to` (a domain transition), setting
+ * `changes` with it, under `extraCondition` too. A finished batch leaves the sweeper's index.
+ */
+export function transitionUpdate(
+  workspaceId: string,
+  batchId: string,
+  transition: { from: readonly BatchStatus[]; to: BatchStatus },
+  changes: Record<string, unknown>,
+  extra?: { condition: string; names: Record<string, string>; values: Record<string, unknown> },
+): UpdateInput {
+  const { from, to } = transition;
+  if (from.length === 0) throw new Error('A batch transition needs at least one source status');
+  const names: Record<string, string> = { '#pk': TABLE.partitionKey, '#status': 'status', ...extra?.names };
+  const values: Record<string, unknown> = { ':to': to, ...extra?.values };
+  const sets = ['#status = :to'];
+  from.forEach((status, i) => {
+    values[`:from${i}`] = status;
+  });
+  for (const [field, value] of Object.entries(changes)) {
+    if (value === undefined) continue;
+    names[`#${field}`] = field;
+    values[`:${field}`] = value;
+    sets.push(`#${field} = :${field}`);
+  }
+  const sources = from.map((_, i) => `:from${i}`).join(', ');
+  const leaveIndex = isTerminalBatchStatus(to)
+    ? ` REMOVE ${TABLE.gsi1.partitionKey}, ${TABLE.gsi1.sortKey}`
+    : '';
+  return {
+    Key: keys.batch(workspaceId, batchId),
+    UpdateExpression: `SET ${sets.join(', ')}${leaveIndex}`,
+    ConditionExpression:
+      `attribute_exists(#pk) AND #status IN (${sources})` + (extra ? ` AND ${extra.condition}` : ''),
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+}
+
+/** The update of a domain event (start, complete, fail …) applied to a batch. */
+export function eventUpdate(
+  workspaceId: string,
+  batchId: string,
+  event: BatchEvent,
+  changes: Record<string, unknown>,
+  extra?: Parameters<typeof transitionUpdate>[4],
+): UpdateInput {
+  return transitionUpdate(workspaceId, batchId, batchTransition(event), changes, extra);
+}
+
+/** Counts always add up to the total, so "nothing pending or dialing" is "every recipient done". */
+export const ALL_RECIPIENTS_DONE = {
+  condition: '#counts.#pending = :zero AND #counts.#dialing = :zero',
+  names: { '#counts': 'counts', '#pending': 'pending', '#dialing': 'dialing' },
+  values: { ':zero': 0 },
+};
+
+/**
+ * Moves a batch (`transitionBatch` of the Store port). The batch item is hot while it runs (every claim
+ * and call end moves its counts): the table's update retries conflicts.
+ */
+export async function transitionBatch(
+  table: Table,
+  workspaceId: string,
+  id: string,
+  transition: { from: readonly BatchStatus[]; to: BatchStatus },
+  changes: Partial<Pick<Batch, 'startedAt' | 'completedAt' | 'cancelledAt' | 'failureReason'>>,
+): Promise<Batch> {
+  const { startedAt, completedAt, cancelledAt, failureReason } = changes;
+  const written = await table.update({
+    ...transitionUpdate(workspaceId, id, transition, { startedAt, completedAt, cancelledAt, failureReason }),
+    ReturnValues: 'ALL_NEW',
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  });
+  if (written.ok) return itemToBatch(written.item);
+  const old = written.old ?? (await table.get(keys.batch(workspaceId, id)));
+  const current = old ? itemToBatch(old) : null;
+  const message = current
+    ? `Batch ${id} is ${current.status}, not ${transition.from.join(' or ')}: cannot move it to ${transition.to}`
+    : `Batch ${id} does not exist`;
+  throw new BatchStateConflictError(message, current, { cause: written.cause });
+}
+
+export function batchFilter(filter: BatchFilter): QueryFilter | null {
+  const clauses: string[] = [];
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  if (filter.status !== undefined) {
+    clauses.push('#status = :status');
+    names['#status'] = 'status';
+    values[':status'] = filter.status;
+  }
+  if (filter.agentId !== undefined) {
+    clauses.push('#agentId = :agentId');
+    names['#agentId'] = 'agentId';
+    values[':agentId'] = filter.agentId;
+  }
+  return clauses.length === 0 ? null : { expression: clauses.join(' AND '), names, values };
+}
+
+export type CountName = keyof BatchCounts;
+
+/**
+ * The batch-item half of a recipient transition: one count down, another up (counts always add up),
+ * optionally under a condition (the claim's call-slot check).
+ */
+export function moveCount(
+  tableName: string,
+  ref: { workspaceId: string; batchId: string },
+  from: CountName,
+  to: CountName,
+  condition?: { expression: string; names: Record<string, string>; values: Record<string, unknown> },
+): TransactItem {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: keys.batch(ref.workspaceId, ref.batchId),
+      UpdateExpression: 'SET #counts.#from = #counts.#from - :one, #counts.#to = #counts.#to + :one',
+      ...(condition ? { ConditionExpression: condition.expression } : {}),
+      ExpressionAttributeNames: { '#counts': 'counts', '#from': from, '#to': to, ...condition?.names },
+      ExpressionAttributeValues: { ':one': 1, ...condition?.values },
+    },
+  };
+}
+
+/** The next recipient to dispatch: `dispatched + 1` while the batch runs and recipients remain. */
+export function nextDispatchUpdate(workspaceId: string, batchId: string): UpdateInput {
+  return {
+    Key: keys.batch(workspaceId, batchId),
+    UpdateExpression: 'SET dispatched = dispatched + :one',
+    ConditionExpression: '#status = :running AND dispatched < totalRecipients',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':one': 1, ':running': RUNNING },
+    // The whole batch: the next dial's message carries its agent and number, saving it a read.
+    ReturnValues: 'ALL_NEW',
+  };
+}

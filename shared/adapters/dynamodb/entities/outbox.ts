@@ -1,0 +1,171 @@
+import { WEBHOOK_EVENTS } from '../../../domain/agent.ts';
+import {
+  MAX_LOGGED_ATTEMPTS,
+  type DeliveryAttempt,
+  type DeliveryStatus,
+  type OutboxRecord,
+} from '../../../domain/outbox.ts';
+import type { RunStore } from '../../../ports/run-store.ts';
+import { ENTITY, gsi, parseOutboxKey, recipientPartition, runKeys, SK_PREFIX } from '../keys.ts';
+import type { Item, Table } from '../table-ops.ts';
+import { expectEntity, read } from './parse.ts';
+import { boundedText } from './stored.ts';
+
+/**
+ * A webhook event and its delivery log: BATCH#<batchId> / HOOK#<webhook id>, written once per event
+ * (its webhook-id is the key). A delivery waiting for a later retry sits in GSI1 under HOOKDUE at its
+ * next attempt time. A worker claims an attempt (`sendingUntil`, conditioned on the attempts logged)
+ * before it POSTs, so two copies of one message never both send.
+ */
+
+const DELIVERY_STATUSES = [
+  'pending',
+  'retrying',
+  'delivered',
+  'failed',
+  'disabled',
+] as const satisfies readonly DeliveryStatus[];
+
+/** Due at once: the sweeper applies its grace period (the stream's message should deliver it first). */
+export function outboxToItem(record: OutboxRecord): Item {
+  return {
+    ...record,
+    ...runKeys.outbox(record.batchId, record.webhookId),
+    entity: ENTITY.webhook,
+    ...gsi.dueWebhook(record.createdAt, record.batchId, record.webhookId),
+  };
+}
+
+export function itemToOutbox(item: Item): OutboxRecord {
+  expectEntity(item, ENTITY.webhook);
+  return {
+    webhookId: read.string(item, 'webhookId'),
+    workspaceId: read.string(item, 'workspaceId'),
+    batchId: read.string(item, 'batchId'),
+    agentId: read.string(item, 'agentId'),
+    eventType: read.oneOf(item, 'eventType', WEBHOOK_EVENTS),
+    recipientIndex: read.nullableNumber(item, 'recipientIndex'),
+    occurredAt: read.string(item, 'occurredAt'),
+    status: read.oneOf(item, 'status', DELIVERY_STATUSES),
+    attempts: read.list<DeliveryAttempt>(item, 'attempts'),
+    nextAttemptAt: read.nullableString(item, 'nextAttemptAt'),
+    createdAt: read.string(item, 'createdAt'),
+  };
+}
+
+type OutboxOps =
+  | 'putOutbox'
+  | 'getOutbox'
+  | 'listOutbox'
+  | 'claimDelivery'
+  | 'releaseDelivery'
+  | 'recordDeliveryAttempt'
+  | 'requeueDelivery'
+  | 'listDueDeliveries';
+
+export function outboxStore(table: Table): Pick<RunStore, OutboxOps> {
+  return {
+    async putOutbox(record) {
+      return (await table.putNew(outboxToItem(record))).ok;
+    },
+
+    async getOutbox(batchId, webhookId) {
+      const item = await table.get(runKeys.outbox(batchId, webhookId));
+      return item ? itemToOutbox(item) : null;
+    },
+
+    async listOutbox(batchId) {
+      const items = await table.queryPrefix(recipientPartition(batchId), SK_PREFIX.webhook, true);
+      return items.map(itemToOutbox).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    },
+
+    async claimDelivery(record, now, until) {
+      const key = runKeys.outbox(record.batchId, record.webhookId);
+      const written = await table.update({
+        Key: key,
+        UpdateExpression: 'SET sendingUntil = :until',
+        ConditionExpression:
+          'size(attempts) = :seen AND #status = :status AND (attribute_not_exists(sendingUntil) OR sendingUntil < :now)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':until': until,
+          ':now': now,
+          ':seen': record.attempts.length,
+          ':status': record.status,
+        },
+      });
+      if (written.ok) return { claimed: true };
+      // Lost: either another worker holds this very attempt, or the record has moved on.
+      const item = await table.get(key);
+      const current = item ? itemToOutbox(item) : null;
+      const heldUntil = typeof item?.sendingUntil === 'string' ? item.sendingUntil : null;
+      const held =
+        current !== null &&
+        current.attempts.length === record.attempts.length &&
+        current.status === record.status &&
+        heldUntil !== null &&
+        heldUntil >= now;
+      return { claimed: false, heldUntil: held ? heldUntil : null };
+    },
+
+    async releaseDelivery(record, until) {
+      await table.update({
+        Key: runKeys.outbox(record.batchId, record.webhookId),
+        UpdateExpression: 'REMOVE sendingUntil',
+        ConditionExpression: 'sendingUntil = :until',
+        ExpressionAttributeValues: { ':until': until },
+      });
+    },
+
+    async recordDeliveryAttempt(record, attempt, { status, nextAttemptAt }) {
+      const attempts = [...record.attempts, { ...attempt, error: boundedText(attempt.error) }].slice(
+        -MAX_LOGGED_ATTEMPTS,
+      );
+      // Still waiting: stays in the due index; finished: leaves it.
+      const due =
+        nextAttemptAt !== null ? gsi.dueWebhook(nextAttemptAt, record.batchId, record.webhookId) : null;
+      const written = await table.update({
+        Key: runKeys.outbox(record.batchId, record.webhookId),
+        UpdateExpression: due
+          ? 'SET attempts = :attempts, #status = :status, nextAttemptAt = :next, GSI1PK = :gpk, GSI1SK = :gsk REMOVE sendingUntil'
+          : 'SET attempts = :attempts, #status = :status, nextAttemptAt = :next REMOVE GSI1PK, GSI1SK, sendingUntil',
+        ConditionExpression: 'size(attempts) = :seen',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':attempts': attempts,
+          ':status': status,
+          ':next': nextAttemptAt,
+          ':seen': record.attempts.length,
+          ...(due ? { ':gpk': due.GSI1PK, ':gsk': due.GSI1SK } : {}),
+        },
+      });
+      return written.ok;
+    },
+
+    async requeueDelivery(batchId, webhookId, now, { manual }) {
+      const due = gsi.dueWebhook(now, batchId, webhookId);
+      const written = await table.update({
+        Key: runKeys.outbox(batchId, webhookId),
+        UpdateExpression: manual
+          ? 'SET #status = :pending, nextAttemptAt = :now, GSI1PK = :gpk, GSI1SK = :gsk'
+          : 'SET nextAttemptAt = :now, GSI1PK = :gpk, GSI1SK = :gsk',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeNames: manual ? { '#status': 'status' } : undefined,
+        ExpressionAttributeValues: {
+          ...(manual ? { ':pending': 'pending' } : {}),
+          ':now': now,
+          ':gpk': due.GSI1PK,
+          ':gsk': due.GSI1SK,
+        },
+        ReturnValues: 'ALL_NEW',
+      });
+      return written.ok ? itemToOutbox(written.item) : null;
+    },
+
+    async listDueDeliveries(now) {
+      // GSI1SK starts with the due time; '~' sorts after the '#' that follows it.
+      const items = await table.queryIndexUpTo(gsi.HOOKDUE, `${now}~`);
+      return items.map(parseOutboxKey);
+    },
+  };
+}

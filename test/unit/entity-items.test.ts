@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { agentToItem, itemToAgent } from '#shared/adapters/dynamodb/entities/agent.ts';
+import {
+  batchToItem,
+  eventUpdate,
+  itemToBatch,
+  itemToBatchRun,
+} from '#shared/adapters/dynamodb/entities/batch.ts';
+import { MalformedItemError } from '#shared/adapters/dynamodb/entities/parse.ts';
+import { itemToPhoneNumber, phoneNumberToItem } from '#shared/adapters/dynamodb/entities/phone-number.ts';
+import { itemToRecipientRun, recipientToItem } from '#shared/adapters/dynamodb/entities/recipient.ts';
+import { keys, parseBatchKey, parseOutboxKey, runKeys } from '#shared/adapters/dynamodb/keys.ts';
+import { batchTransition, initialCounts, type Batch } from '#shared/domain/batch.ts';
+import { newId } from '#shared/domain/ids.ts';
+import type { Recipient } from '#shared/domain/recipient.ts';
+import { agentFixture, phoneNumberFixture } from '../helpers/domain-fixtures.ts';
+
+/** Items are parsed back field by field: a round trip is exact, a malformed item fails naming the field. */
+
+const workspaceId = newId('workspace');
+
+function batchFixture(): Batch {
+  return {
+    id: newId('batch'),
+    workspaceId,
+    name: 'Reminders',
+    agentId: newId('agent'),
+    phoneNumberId: newId('phoneNumber'),
+    status: 'pending',
+    scheduledAt: null,
+    ringingTimeoutMs: 30_000,
+    maxConcurrentCalls: 5,
+    source: 'json',
+    totalRecipients: 2,
+    counts: initialCounts(2),
+    failureReason: null,
+    createdAt: '2025-01-02T03:04:05.000Z',
+    startedAt: null,
+    completedAt: null,
+    cancelledAt: null,
+  };
+}
+
+function recipientFixture(batchId: string): Recipient {
+  return {
+    id: newId('recipient'),
+    batchId,
+    workspaceId,
+    index: 1,
+    phone: '+14155550123',
+    dynamicVars: { first_name: 'Alice', visits: 3 },
+    status: 'pending',
+    outcome: null,
+    attempts: 0,
+    conversationId: null,
+    startedAt: null,
+    endedAt: null,
+    durationSecs: null,
+    error: null,
+  };
+}
+
+describe('entity items', () => {
+  it('round-trip every domain field and drop the table attributes', () => {
+    const agent = agentFixture(workspaceId);
+    expect(itemToAgent(agentToItem(agent))).toEqual(agent);
+    const phone = phoneNumberFixture(workspaceId);
+    expect(itemToPhoneNumber(phoneNumberToItem(phone))).toEqual(phone);
+    const batch = batchFixture();
+    expect(itemToBatch(batchToItem(batch))).toEqual(batch);
+    expect(itemToBatchRun(batchToItem(batch))).toEqual({ ...batch, dispatched: 0 });
+    const recipient = recipientFixture(batch.id);
+    expect(itemToRecipientRun({ ...recipientToItem(recipient), handedOver: true })).toEqual({
+      ...recipient,
+      dispatchedAt: null,
+      dialingSince: null,
+      provider: null,
+      providerCallId: null,
+      handedOver: true,
+      eventRecorded: false,
+      transcriptKey: null,
+    });
+  });
+
+  it('fail loudly on an item of another kind or with a field missing or mistyped', () => {
+    const batchItem = batchToItem(batchFixture());
+    expect(() => itemToAgent(batchItem)).toThrow(MalformedItemError);
+    expect(() => itemToAgent(batchItem)).toThrow(
+      /Malformed batch item WS#.*\/BATCH#.*: expected entity agent/,
+    );
+    expect(() => itemToBatch({ ...batchItem, totalRecipients: '2' })).toThrow(
+      /totalRecipients is not a number/,
+    );
+    expect(() => itemToBatch({ ...batchItem, status: 'paused' })).toThrow(/status is not one of pending/);
+    const { name: _name, ...withoutName } = batchItem;
+    expect(() => itemToBatch(withoutName)).toThrow(/name is not a string/);
+  });
+
+  it('derive batch status conditions from the domain transitions', () => {
+    const update = eventUpdate(workspaceId, 'batch_1', 'fail', { failureReason: 'gone' });
+    const { from, to } = batchTransition('fail');
+    const values = update.ExpressionAttributeValues ?? {};
+    expect(from.map((_, i) => values[`:from${i}`])).toEqual(from);
+    expect(values[':to']).toBe(to);
+    expect(update.ConditionExpression).toContain('#status IN (:from0, :from1, :from2)');
+    // A finished batch leaves the sweeper's index of active batches.
+    expect(update.UpdateExpression).toMatch(/REMOVE GSI1PK, GSI1SK$/);
+    expect(eventUpdate(workspaceId, 'batch_1', 'start', {}).UpdateExpression).not.toContain('REMOVE');
+  });
+
+  it('read keys back only through keys.ts', () => {
+    expect(parseBatchKey(keys.batch(workspaceId, 'batch_1'))).toEqual({ workspaceId, batchId: 'batch_1' });
+    expect(parseOutboxKey(runKeys.outbox('batch_1', 'batch.completed:batch_1'))).toEqual({
+      batchId: 'batch_1',
+      webhookId: 'batch.completed:batch_1',
+    });
+    expect(() => parseBatchKey(keys.agent(workspaceId, 'agent_1'))).toThrow(/Not a batch key/);
+  });
+});
