@@ -248,12 +248,13 @@ async function main(): Promise<number> {
     // function starts (they read PUBLIC_BASE_URL at load).
     let baseUrl = '';
     try {
-      // The dashboard's pre-signed CSV uploads go to the S3 emulator: its CSP must allow that origin.
+      // The dashboard's pre-signed CSV uploads go where the api function's S3 client points (the
+      // authorizing proxy in front of the S3 emulator): its CSP must allow that origin.
       gateway = await startGateway({
         port: config.port,
         host: config.host,
         functions,
-        dashboardConnectSources: [new URL(aws.s3.endpoint).origin],
+        dashboardConnectSources: [new URL(aws.functionEndpoints.s3).origin],
         beforeHandlers: ({ port }) => {
           baseUrl = `http://${reachableHost(config.host)}:${port}`;
           known.settings = {

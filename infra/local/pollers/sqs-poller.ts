@@ -76,6 +76,20 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
   /** How the last idle pause ended; null after a receive that found messages. */
   let lastIdle: IdleEnd | null = 'timed_out';
 
+  /** Messages receivable now, as local-aws-sqs counts them (it includes in-flight ones in the first). */
+  const visibleCount = async (): Promise<number> => {
+    const out = await client.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    return (
+      Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) -
+      Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+    );
+  };
+
   /**
    * How many messages to ask for. local-aws-sqs holds every receive for 40 ms unless it can fill
    * MaxNumberOfMessages, while SQS answers a receive with what it has and Lambda invokes with that:
@@ -89,15 +103,7 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
     lastIdle = null;
     if (after === 'timed_out') return source.batchSize;
     if (after === 'woken') return 1;
-    const out = await client.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: queueUrl,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-      }),
-    );
-    const visible =
-      Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) -
-      Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+    const visible = await visibleCount();
     return Math.max(0, Math.min(source.batchSize, Number.isFinite(visible) ? visible : source.batchSize));
   };
 
@@ -187,15 +193,7 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
    */
   let visibleSince: number | null = null;
   const backlog = async (): Promise<BacklogSample> => {
-    const out = await client.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: queueUrl,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-      }),
-    );
-    const visible =
-      Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) -
-      Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+    const visible = await visibleCount();
     if (!(visible > 0)) {
       visibleSince = null;
       return { oldestSince: null };
