@@ -1,4 +1,5 @@
-import type { CallbackVerifier, CallRef, ProviderCallbackRequest } from '../../ports/dialer.ts';
+import { type CallRef, refFromQuery } from '../../domain/call-ref.ts';
+import type { CallbackVerifier, ProviderCallbackRequest } from '../../ports/dialer.ts';
 import { credentialsRef } from '../../ports/secret-store.ts';
 import type { RunDeps } from './run-deps.ts';
 
@@ -25,29 +26,4 @@ export async function callbackSecret(
   if (!phone || phone.provider !== verifier.provider) return null;
   const credentials = await deps.secrets.get(credentialsRef(ref.workspaceId, phone.id));
   return credentials?.[verifier.secretCredential] ?? null;
-}
-
-/** Our ref as the dial step put it in the callback URL (`?ws=…&batch=…&r=…&a=…`). */
-export function refFromQuery(url: string): CallRef | null {
-  let params: URLSearchParams;
-  try {
-    params = new URL(url).searchParams;
-  } catch {
-    return null;
-  }
-  const workspaceId = params.get('ws');
-  const batchId = params.get('batch');
-  const index = Number(params.get('r'));
-  const attempt = Number(params.get('a'));
-  if (
-    !workspaceId ||
-    !batchId ||
-    !Number.isInteger(index) ||
-    index < 0 ||
-    !Number.isInteger(attempt) ||
-    attempt < 1
-  ) {
-    return null;
-  }
-  return { workspaceId, batchId, recipientIndex: index, attempt };
 }

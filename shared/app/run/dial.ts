@@ -1,4 +1,5 @@
 import type { Agent } from '../../domain/agent.ts';
+import { refToQuery } from '../../domain/call-ref.ts';
 import type { PhoneNumber } from '../../domain/phone-number.ts';
 import { renderTemplate } from '../../domain/placeholders.ts';
 import type { PlaceCallResult } from '../../ports/dialer.ts';
@@ -230,13 +231,7 @@ export function callbackUrl(
   phone: Pick<PhoneNumber, 'provider'>,
   ref: DialMessage,
 ): string {
-  const query = new URLSearchParams({
-    ws: ref.workspaceId,
-    batch: ref.batchId,
-    r: String(ref.recipientIndex),
-    a: String(ref.attempt),
-  });
-  return `${publicBaseUrl.replace(/\/$/, '')}/v1/telephony/${phone.provider}/events?${query.toString()}`;
+  return `${publicBaseUrl.replace(/\/$/, '')}/v1/telephony/${phone.provider}/events?${refToQuery(ref)}`;
 }
 
 async function abandon(deps: DialDeps, message: DialMessage, error: string): Promise<DialOutcome> {
