@@ -9,7 +9,7 @@ import type { RunDeps } from './run-deps.ts';
  * name any call, but cannot sign for that number's secret, so the hint is safe to follow.
  */
 export async function callbackSecret(
-  deps: Pick<RunDeps, 'store' | 'secrets' | 'run'>,
+  deps: Pick<RunDeps, 'store' | 'secrets' | 'runStore'>,
   verifier: CallbackVerifier,
   request: ProviderCallbackRequest,
 ): Promise<string | null> {
@@ -17,7 +17,7 @@ export async function callbackSecret(
   let ref: CallRef | null = verifier.locate?.(request) ?? refFromQuery(request.url);
   if (!ref) {
     const callId = verifier.callId?.(request);
-    if (callId) ref = await deps.run.findCall(verifier.provider, callId);
+    if (callId) ref = await deps.runStore.findCall(verifier.provider, callId);
   }
   if (!ref) return null;
   const batch = await deps.store.getBatch(ref.workspaceId, ref.batchId);
