@@ -10,10 +10,10 @@ import { composeAppDeps, composeRunDeps } from '../lib/compose.ts';
  * cold start; `handleApiRequest` is the testable core.
  */
 const config = loadRuntimeConfig();
-const run = composeRunDeps(config, 'batch-calls-api');
-const deps = composeAppDeps(run, config);
+const runDeps = composeRunDeps(config, 'batch-calls-api');
+const deps = composeAppDeps(runDeps, config);
 
 export async function handler(event: ApiEvent, context: Context): Promise<HttpResponse> {
-  run.logger.addContext(context);
-  return handleApiRequest(event, deps, run.logger);
+  runDeps.logger.addContext(context);
+  return handleApiRequest(event, deps, runDeps.logger);
 }

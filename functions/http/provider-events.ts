@@ -9,20 +9,20 @@ import { callbackSecret } from '#shared/app/run/callback-secret.ts';
 
 /** Provider callbacks (`POST /v1/telephony/{provider}/events`), verified by signature. */
 const config = loadRuntimeConfig();
-const run = composeRunDeps(config, 'batch-calls-provider-events');
+const runDeps = composeRunDeps(config, 'batch-calls-provider-events');
 const publicBaseUrl = required(config.publicBaseUrl, ENV.publicBaseUrl);
 
 export async function handler(event: APIGatewayProxyEventV2, context: Context): Promise<HttpResponse> {
-  run.logger.addContext(context);
+  runDeps.logger.addContext(context);
   return handleProviderEvent(event, {
-    run,
+    runDeps,
     verifierFor,
     // The simulated network signs with one secret from the environment; real providers with a
     // credential of the calling number.
     secretFor: async (verifier, request) =>
       verifier.provider === 'simulated'
         ? config.simulatedProviderSecret
-        : callbackSecret(run, verifier, request),
+        : callbackSecret(runDeps, verifier, request),
     publicBaseUrl,
   });
 }

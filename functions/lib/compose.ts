@@ -49,7 +49,7 @@ export function composeRunDeps(
   };
   return {
     store: createDynamoStore({ client: dynamo, tableName: config.tableName }),
-    run: createDynamoRunStore({ client: dynamo, tableName: config.tableName }),
+    runStore: createDynamoRunStore({ client: dynamo, tableName: config.tableName }),
     dialQueue: lazyQueue(config.dialQueueUrl, ENV.dialQueueUrl),
     webhookQueue: lazyQueue(config.webhookQueueUrl, ENV.webhookQueueUrl),
     scheduler: composeScheduler(config),
@@ -91,18 +91,18 @@ function composeScheduler(config: RuntimeConfig): BatchScheduler {
   });
 }
 
-export function composeAppDeps(run: RunDeps, config: RuntimeConfig): AppDeps {
+export function composeAppDeps(runDeps: RunDeps, config: RuntimeConfig): AppDeps {
   return {
-    store: run.store,
-    run: run.run,
-    scheduler: run.scheduler,
-    webhookQueue: run.webhookQueue,
-    transcripts: run.transcripts,
+    store: runDeps.store,
+    runStore: runDeps.runStore,
+    scheduler: runDeps.scheduler,
+    webhookQueue: runDeps.webhookQueue,
+    transcripts: runDeps.transcripts,
     uploads: createS3UploadStore({ client: createS3Client(), bucket: config.uploadsBucket ?? '' }),
-    secrets: run.secrets,
+    secrets: runDeps.secrets,
     resolveHost: dnsHostResolver,
-    clock: run.clock,
+    clock: runDeps.clock,
     webhookAllowLoopback: config.webhookAllowLoopback,
-    logger: run.logger,
+    logger: runDeps.logger,
   };
 }

@@ -6,13 +6,13 @@ import type { AppDeps } from './deps.ts';
 /** A batch's webhook delivery log, manual redelivery, and a recipient's conversation. */
 
 export async function listDeliveries(
-  deps: Pick<AppDeps, 'store' | 'run'>,
+  deps: Pick<AppDeps, 'store' | 'runStore'>,
   workspaceId: string,
   batchId: string,
 ): Promise<OutboxRecord[]> {
   const batch = await deps.store.getBatch(workspaceId, batchId);
   if (!batch) throw new NotFoundError(`Batch ${batchId} does not exist.`);
-  return deps.run.listOutbox(batchId);
+  return deps.runStore.listOutbox(batchId);
 }
 
 /**
@@ -20,7 +20,7 @@ export async function listDeliveries(
  * its automatic schedule is simply tried now; a finished one gets one manual attempt.
  */
 export async function redeliver(
-  deps: Pick<AppDeps, 'store' | 'run' | 'webhookQueue' | 'clock'>,
+  deps: Pick<AppDeps, 'store' | 'runStore' | 'webhookQueue' | 'clock'>,
   workspaceId: string,
   deliveryId: string,
 ): Promise<OutboxRecord> {
@@ -29,9 +29,9 @@ export async function redeliver(
   if (!parsed) throw notFound;
   const batch = await deps.store.getBatch(workspaceId, parsed.batchId);
   if (!batch) throw notFound;
-  const record = await deps.run.getOutbox(parsed.batchId, parsed.webhookId);
+  const record = await deps.runStore.getOutbox(parsed.batchId, parsed.webhookId);
   if (!record || record.workspaceId !== workspaceId) throw notFound;
-  const requeued = await deps.run.requeueDelivery(
+  const requeued = await deps.runStore.requeueDelivery(
     parsed.batchId,
     parsed.webhookId,
     deps.clock().toISOString(),
@@ -45,14 +45,14 @@ export async function redeliver(
 }
 
 export async function getConversation(
-  deps: Pick<AppDeps, 'store' | 'run' | 'transcripts'>,
+  deps: Pick<AppDeps, 'store' | 'runStore' | 'transcripts'>,
   workspaceId: string,
   batchId: string,
   recipientId: string,
 ): Promise<Conversation> {
   const batch = await deps.store.getBatch(workspaceId, batchId);
   if (!batch) throw new NotFoundError(`Batch ${batchId} does not exist.`);
-  const recipient = (await deps.run.listRecipientRuns(batchId)).find((r) => r.id === recipientId);
+  const recipient = (await deps.runStore.listRecipientRuns(batchId)).find((r) => r.id === recipientId);
   if (!recipient) throw new NotFoundError(`Recipient ${recipientId} does not exist in batch ${batchId}.`);
   const conversation = recipient.transcriptKey ? await deps.transcripts.get(recipient.transcriptKey) : null;
   if (!conversation) throw new NotFoundError(`Recipient ${recipientId} has no conversation (yet).`);

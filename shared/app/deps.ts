@@ -10,7 +10,7 @@ import type { Store } from '../ports/store.ts';
 /** What the use cases are given (they never import adapters themselves). */
 export interface AppDeps {
   store: Store;
-  run: RunStore;
+  runStore: RunStore;
   scheduler: BatchScheduler;
   webhookQueue: MessageQueue<WebhookMessage>;
   transcripts: TranscriptStore;

@@ -1,9 +1,9 @@
 import type { CreateBatchInput } from '../contracts/batch.ts';
+import { parseRecipientsCsv } from '../contracts/csv-reader.ts';
 import { PayloadTooLargeError, ValidationError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
 import { LIMITS } from '../domain/limits.ts';
 import type { PresignedUpload } from '../ports/uploads.ts';
-import { parseRecipientsCsv } from '../adapters/csv/parse-recipients-csv.ts';
 import type { AppDeps } from './deps.ts';
 
 /** A pre-signed upload is valid this long; an upload not used by a batch is deleted after a day. */

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { WEBHOOK_EVENTS } from '../domain/agent.ts';
+import type { Conversation } from '../domain/conversation.ts';
 import { deliveryIdOf, type OutboxRecord } from '../domain/outbox.ts';
 import { httpsRecordingUrl } from '../domain/recording-url.ts';
-import type { Conversation } from '../ports/dialer.ts';
 
 /**
  * Answers of the running-batch routes: a recipient's conversation and a batch's webhook delivery log.

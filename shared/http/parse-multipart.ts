@@ -1,8 +1,8 @@
 import { isUtf8 } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import busboy from 'busboy';
-import { parseRecipientsCsv } from '../adapters/csv/parse-recipients-csv.ts';
 import { type CreateBatchInput, validateCreateBatchFields } from '../contracts/batch.ts';
+import { parseRecipientsCsv } from '../contracts/csv-reader.ts';
 import type { RecipientInput } from '../contracts/recipient.ts';
 import {
   type FieldIssue,

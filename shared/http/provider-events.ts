@@ -13,7 +13,7 @@ import { errorResponse, json, type HttpResponse } from './respond.ts';
  * A 5xx makes the provider retry, which is safe: applying a callback twice changes nothing.
  */
 export interface ProviderEventsDeps {
-  run: Pick<RunDeps, 'run' | 'transcripts' | 'logger' | 'clock' | 'dialQueue'>;
+  runDeps: Pick<RunDeps, 'runStore' | 'transcripts' | 'logger' | 'clock' | 'dialQueue'>;
   verifierFor: (provider: string) => CallbackVerifier | undefined;
   /** The secret that must have signed this callback; null when none is known (then it is refused). */
   secretFor: (verifier: CallbackVerifier, request: ProviderCallbackRequest) => Promise<string | null>;
@@ -37,7 +37,7 @@ export async function handleProviderEvent(
       rawBody: bodyBytes(event),
     };
     const secret = await deps.secretFor(verifier, request);
-    if (!secret || !verifier.verify(request, secret, deps.run.clock())) {
+    if (!secret || !verifier.verify(request, secret, deps.runDeps.clock())) {
       throw new UnauthorizedError('The callback signature is missing, invalid or too old.');
     }
     let events;
@@ -49,12 +49,12 @@ export async function handleProviderEvent(
       });
     }
     const results = [];
-    for (const ended of events) results.push(await recordCallEnded(deps.run, provider, ended));
-    deps.run.logger.info('provider callback', { provider, results });
+    for (const ended of events) results.push(await recordCallEnded(deps.runDeps, provider, ended));
+    deps.runDeps.logger.info('provider callback', { provider, results });
     return json(200, { received: events.length, results }, requestId);
   } catch (error) {
     const mapped = errorResponse(error, requestId);
-    if (mapped.internal) deps.run.logger.error('provider callback failed', { requestId, error });
+    if (mapped.internal) deps.runDeps.logger.error('provider callback failed', { requestId, error });
     return mapped.response;
   }
 }

@@ -1,19 +1,16 @@
 import type { EvaluationCriterion, DataCollectionField, AgentTelephony } from '../domain/agent.ts';
+import type { CallRef } from '../domain/call-ref.ts';
+import type { Conversation } from '../domain/conversation.ts';
 import type { CallOutcome, DynamicVars } from '../domain/recipient.ts';
+
+export type { CallRef } from '../domain/call-ref.ts';
+export type { Conversation, EvaluationResult, TranscriptTurn } from '../domain/conversation.ts';
 
 /**
  * The telephony port (DESIGN.md §5). An adapter places calls through one provider and reads that
  * provider's callbacks. Our recipient reference rides in the provider's pass-through field (callback
- * URL query, metadata or dynamic variables) so that a callback finds its recipient.
+ * URL query, metadata or dynamic variables; domain/call-ref.ts) so that a callback finds its recipient.
  */
-
-/** Which recipient and attempt a call belongs to. */
-export interface CallRef {
-  workspaceId: string;
-  batchId: string;
-  recipientIndex: number;
-  attempt: number;
-}
 
 export interface PlaceCallInput {
   ref: CallRef;
@@ -48,25 +45,6 @@ export type PlaceCallResult =
   | { kind: 'rate_limited'; retryAfterSeconds: number }
   /** We do not know whether the call was placed (timeout after sending): never re-dial blindly. */
   | { kind: 'unknown'; error: string };
-
-export interface TranscriptTurn {
-  role: 'agent' | 'user';
-  message: string;
-  time_in_call_secs: number;
-}
-
-export interface EvaluationResult {
-  id: string;
-  result: 'success' | 'failure' | 'unknown';
-  rationale: string;
-}
-
-export interface Conversation {
-  transcript: TranscriptTurn[];
-  evaluations: EvaluationResult[];
-  dataCollection: Record<string, { value: string | number | boolean | null; rationale: string }>;
-  recordingUrl: string | null;
-}
 
 /** A provider callback, normalised. Only the end of a call changes our state. */
 export interface CallEndedEvent {

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { refToString } from '#shared/adapters/telephony/call-ref-codec.ts';
+import { refToString } from '#shared/domain/call-ref.ts';
 import { elevenLabsSignature } from '../helpers/fake-elevenlabs-schema.ts';
 import { startFakeElevenLabs, type FakeElevenLabs } from '../helpers/fake-elevenlabs.ts';
 import { client, type TestClient } from '../helpers/http-client.ts';

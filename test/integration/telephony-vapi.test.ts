@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { refToString } from '#shared/adapters/telephony/call-ref-codec.ts';
+import { refToString } from '#shared/domain/call-ref.ts';
 import { startFakeVapi, type FakeVapi } from '../helpers/fake-vapi.ts';
 import { client, type TestClient } from '../helpers/http-client.ts';
 import { startLocalService } from '../helpers/local-service.ts';

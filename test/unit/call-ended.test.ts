@@ -53,7 +53,7 @@ function setup(
   const dialQueue = { send: vi.fn(async () => undefined) };
   const logger = { info: vi.fn(), warn: vi.fn(), error: vi.fn() };
   const deps = {
-    run,
+    runStore: run,
     dialQueue,
     transcripts: { put: vi.fn(async () => undefined) },
     clock: () => new Date('2026-11-29T10:01:01.000Z'),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRecipientsCsv } from '#shared/adapters/csv/parse-recipients-csv.ts';
+import { parseRecipientsCsv } from '#shared/contracts/csv-reader.ts';
 import { csvRowToRecipient, validateCsvHeader } from '#shared/contracts/csv-rules.ts';
 import { DomainError, InvalidRequestError, ValidationError } from '#shared/domain/errors.ts';
 

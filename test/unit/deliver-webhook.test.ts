@@ -61,7 +61,7 @@ function setup(
     return { statusCode: options.statusCode ?? 204, durationMs: 5 };
   });
   const deps = {
-    run,
+    runStore: run,
     store: { getAgent: vi.fn(async () => agent), getBatch: vi.fn(async () => batch) },
     transcripts: { get: vi.fn() },
     webhookQueue,

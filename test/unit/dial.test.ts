@@ -81,7 +81,7 @@ function setup(
   const store = { getAgent: vi.fn(async () => agent), getPhoneNumber: vi.fn(async () => thePhone) };
   const deps = {
     store,
-    run,
+    runStore: run,
     dialQueue,
     webhookQueue: { send: vi.fn() },
     dialerFor: () => dialer,

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { elevenLabsCallbackVerifier } from '#shared/adapters/telephony/elevenlabs-callbacks.ts';
 import { createElevenLabsDialer } from '#shared/adapters/telephony/elevenlabs-dialer.ts';
-import { refToString } from '#shared/adapters/telephony/call-ref-codec.ts';
+import { refToString } from '#shared/domain/call-ref.ts';
 import { ProviderUnreachableError } from '#shared/adapters/telephony/provider-http.ts';
 import {
   signElevenLabsWebhook,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { refToString } from '#shared/adapters/telephony/call-ref-codec.ts';
+import { refToString } from '#shared/domain/call-ref.ts';
 import { ProviderUnreachableError } from '#shared/adapters/telephony/provider-http.ts';
 import { vapiCallbackVerifier } from '#shared/adapters/telephony/vapi-callbacks.ts';
 import { createVapiDialer } from '#shared/adapters/telephony/vapi-dialer.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRecipientsCsv } from '#shared/adapters/csv/parse-recipients-csv.ts';
+import { parseRecipientsCsv } from '#shared/contracts/csv-reader.ts';
 import { InvalidRequestError, ValidationError } from '#shared/domain/errors.ts';
 import { previewIssues, previewRecipientsCsv } from '../../web/src/lib/csv-preview.ts';
 

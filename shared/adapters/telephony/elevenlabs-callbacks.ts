@@ -4,7 +4,7 @@ import type {
   CallRef,
   ProviderCallbackRequest,
 } from '../../ports/dialer.ts';
-import { REF_KEY, refFromString } from './call-ref-codec.ts';
+import { REF_KEY, refFromString } from '../../domain/call-ref.ts';
 import { headerOf } from './provider-http.ts';
 import {
   conversationSchema,

@@ -1,5 +1,5 @@
 import type { CallEndedEvent, Dialer, PlaceCallInput, PlaceCallResult } from '../../ports/dialer.ts';
-import { REF_KEY, refToString } from './call-ref-codec.ts';
+import { REF_KEY, refToString } from '../../domain/call-ref.ts';
 import {
   credential,
   placeResultOf,

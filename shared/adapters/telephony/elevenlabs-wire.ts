@@ -2,7 +2,7 @@ import { signTimestampedHmac, verifyTimestampedHmac } from './timestamped-hmac.t
 import { z } from 'zod';
 import type { CallOutcome } from '../../domain/recipient.ts';
 import type { CallEndedEvent, Conversation, EvaluationResult, TranscriptTurn } from '../../ports/dialer.ts';
-import { REF_KEY, refFromString } from './call-ref-codec.ts';
+import { REF_KEY, refFromString } from '../../domain/call-ref.ts';
 
 /**
  * ElevenLabs Agents' wire format (docs: "Outbound call via twilio", "Post-call webhooks", "Get

@@ -1,4 +1,4 @@
-import { refFromQuery } from '../../app/run/callback-secret.ts';
+import { refFromQuery } from '../../domain/call-ref.ts';
 import type { CallbackVerifier, CallEndedEvent } from '../../ports/dialer.ts';
 import { formParams, TWILIO_SIGNATURE_HEADER, validateTwilioSignature } from './twilio-signature.ts';
 import { callEndedFromStatusCallback, TWILIO_PROVIDER } from './twilio-wire.ts';

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { CallOutcome } from '../../domain/recipient.ts';
 import type { CallEndedEvent, Conversation, EvaluationResult, TranscriptTurn } from '../../ports/dialer.ts';
-import { REF_KEY, refFromString } from './call-ref-codec.ts';
+import { REF_KEY, refFromString } from '../../domain/call-ref.ts';
 
 /**
  * Vapi's wire format, read from Vapi's SDK types (github.com/VapiAI/server-sdk-typescript,

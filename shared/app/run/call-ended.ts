@@ -19,13 +19,13 @@ import type { RunDeps } from './run-deps.ts';
 export type CallEndedResult = 'recorded' | 'duplicate' | 'unknown_call';
 
 export async function recordCallEnded(
-  deps: Pick<RunDeps, 'run' | 'transcripts' | 'logger' | 'dialQueue' | 'clock'>,
+  deps: Pick<RunDeps, 'runStore' | 'transcripts' | 'logger' | 'dialQueue' | 'clock'>,
   provider: string,
   event: CallEndedEvent,
 ): Promise<CallEndedResult> {
-  const ref: CallRef | null = event.ref ?? (await deps.run.findCall(provider, event.providerCallId));
+  const ref: CallRef | null = event.ref ?? (await deps.runStore.findCall(provider, event.providerCallId));
   if (!ref) return 'unknown_call';
-  const recipient = await deps.run.getRecipientRun(ref.batchId, ref.recipientIndex);
+  const recipient = await deps.runStore.getRecipientRun(ref.batchId, ref.recipientIndex);
   if (!recipient || recipient.workspaceId !== ref.workspaceId) return 'unknown_call';
   if (recipient.status !== 'dialing' || recipient.attempts !== ref.attempt) return 'duplicate';
   // A callback about another call than the one this attempt placed is not ours to apply.
@@ -42,7 +42,7 @@ export async function recordCallEnded(
     await deps.transcripts.put(key, conversation);
   }
   const status = statusForOutcome(event.outcome);
-  const recorded = await deps.run.endCall(
+  const recorded = await deps.runStore.endCall(
     ref,
     {
       status,
@@ -69,7 +69,7 @@ export async function recordCallEnded(
       index: ref.recipientIndex,
       error,
     });
-    await deps.run.releaseHandOver(ref.batchId, ref.recipientIndex).catch((releaseError: unknown) =>
+    await deps.runStore.releaseHandOver(ref.batchId, ref.recipientIndex).catch((releaseError: unknown) =>
       // Not even that: the sweeper tops the batch up once it has been quiet for its grace period.
       deps.logger.error('could not give the hand-over mark back', {
         batchId: ref.batchId,

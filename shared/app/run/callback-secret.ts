@@ -1,4 +1,5 @@
-import type { CallbackVerifier, CallRef, ProviderCallbackRequest } from '../../ports/dialer.ts';
+import { type CallRef, refFromQuery } from '../../domain/call-ref.ts';
+import type { CallbackVerifier, ProviderCallbackRequest } from '../../ports/dialer.ts';
 import { credentialsRef } from '../../ports/secret-store.ts';
 import type { RunDeps } from './run-deps.ts';
 
@@ -8,7 +9,7 @@ import type { RunDeps } from './run-deps.ts';
  * name any call, but cannot sign for that number's secret, so the hint is safe to follow.
  */
 export async function callbackSecret(
-  deps: Pick<RunDeps, 'store' | 'secrets' | 'run'>,
+  deps: Pick<RunDeps, 'store' | 'secrets' | 'runStore'>,
   verifier: CallbackVerifier,
   request: ProviderCallbackRequest,
 ): Promise<string | null> {
@@ -16,7 +17,7 @@ export async function callbackSecret(
   let ref: CallRef | null = verifier.locate?.(request) ?? refFromQuery(request.url);
   if (!ref) {
     const callId = verifier.callId?.(request);
-    if (callId) ref = await deps.run.findCall(verifier.provider, callId);
+    if (callId) ref = await deps.runStore.findCall(verifier.provider, callId);
   }
   if (!ref) return null;
   const batch = await deps.store.getBatch(ref.workspaceId, ref.batchId);
@@ -25,29 +26,4 @@ export async function callbackSecret(
   if (!phone || phone.provider !== verifier.provider) return null;
   const credentials = await deps.secrets.get(credentialsRef(ref.workspaceId, phone.id));
   return credentials?.[verifier.secretCredential] ?? null;
-}
-
-/** Our ref as the dial step put it in the callback URL (`?ws=…&batch=…&r=…&a=…`). */
-export function refFromQuery(url: string): CallRef | null {
-  let params: URLSearchParams;
-  try {
-    params = new URL(url).searchParams;
-  } catch {
-    return null;
-  }
-  const workspaceId = params.get('ws');
-  const batchId = params.get('batch');
-  const index = Number(params.get('r'));
-  const attempt = Number(params.get('a'));
-  if (
-    !workspaceId ||
-    !batchId ||
-    !Number.isInteger(index) ||
-    index < 0 ||
-    !Number.isInteger(attempt) ||
-    attempt < 1
-  ) {
-    return null;
-  }
-  return { workspaceId, batchId, recipientIndex: index, attempt };
 }

@@ -25,7 +25,7 @@ export type DeliverResult = 'delivered' | 'retrying' | 'failed' | 'disabled' | '
 type DeliverDeps = Pick<
   RunDeps,
   | 'store'
-  | 'run'
+  | 'runStore'
   | 'transcripts'
   | 'webhookQueue'
   | 'sendWebhook'
@@ -50,7 +50,7 @@ export async function deliverWebhook(deps: DeliverDeps, message: WebhookMessage)
     return 'skipped';
   }
   const claimUntil = new Date(now.getTime() + DELIVERY_CLAIM_MS).toISOString();
-  const claim = await deps.run.claimDelivery(record, now.toISOString(), claimUntil);
+  const claim = await deps.runStore.claimDelivery(record, now.toISOString(), claimUntil);
   if (!claim.claimed) {
     if (claim.heldUntil === null) return 'skipped';
     // Another worker is sending this attempt; if it dies, this copy must still be there after its
@@ -65,7 +65,7 @@ export async function deliverWebhook(deps: DeliverDeps, message: WebhookMessage)
   } catch (error) {
     // Not a crash: give the attempt back at once, so the message's redelivery can make it (a claim
     // left behind would hold every copy back until it expires).
-    await deps.run.releaseDelivery(record, claimUntil).catch(() => undefined);
+    await deps.runStore.releaseDelivery(record, claimUntil).catch(() => undefined);
     throw error;
   }
 }
@@ -86,7 +86,7 @@ async function readForDelivery(
 ): Promise<{ record: OutboxRecord | null; related: Related | null }> {
   const { workspaceId, agentId, recipientIndex } = message;
   if (workspaceId && agentId && recipientIndex !== undefined) {
-    const reads = await deps.run.getDeliveryReads({ ...message, workspaceId, agentId, recipientIndex });
+    const reads = await deps.runStore.getDeliveryReads({ ...message, workspaceId, agentId, recipientIndex });
     const { record } = reads;
     // The ids come from the record when it was written; a message that disagrees is not ours.
     if (
@@ -101,7 +101,7 @@ async function readForDelivery(
       };
     }
   }
-  return { record: await deps.run.getOutbox(message.batchId, message.webhookId), related: null };
+  return { record: await deps.runStore.getOutbox(message.batchId, message.webhookId), related: null };
 }
 
 /** The attempt itself, once claimed: build, sign, send, log and plan the next one. */
@@ -126,7 +126,7 @@ async function sendClaimed(
       durationMs: 0,
       manual,
     };
-    await deps.run.recordDeliveryAttempt(record, attempt, { status: 'failed', nextAttemptAt: null });
+    await deps.runStore.recordDeliveryAttempt(record, attempt, { status: 'failed', nextAttemptAt: null });
     return 'failed';
   }
 
@@ -161,7 +161,7 @@ async function sendClaimed(
   // A retry within SQS's 15-minute delay rides a delayed message; a later one is the sweeper's. The
   // record stays due in the index either way, so a lost message is found again; the claim keeps the
   // sweeper's copy and the delayed message from both sending.
-  const recorded = await deps.run.recordDeliveryAttempt(record, attempt, {
+  const recorded = await deps.runStore.recordDeliveryAttempt(record, attempt, {
     status: next.state,
     nextAttemptAt: next.nextAttemptAt?.toISOString() ?? null,
   });

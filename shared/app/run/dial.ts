@@ -1,4 +1,5 @@
 import type { Agent } from '../../domain/agent.ts';
+import { refToQuery } from '../../domain/call-ref.ts';
 import type { PhoneNumber } from '../../domain/phone-number.ts';
 import { renderTemplate } from '../../domain/placeholders.ts';
 import type { PlaceCallResult } from '../../ports/dialer.ts';
@@ -29,7 +30,7 @@ const NO_SLOT_RETRY_SECONDS = 2;
 type DialDeps = Pick<
   RunDeps,
   | 'store'
-  | 'run'
+  | 'runStore'
   | 'dialQueue'
   | 'webhookQueue'
   | 'dialerFor'
@@ -91,16 +92,16 @@ export async function dialRecipient(deps: DialDeps, message: DialMessage): Promi
     // Adapters answer every case where a call may have been placed; a throw means it was not
     // (the provider was unreachable): give the slot back and try again later, no attempt counted.
     deps.logger.warn('provider unreachable; will retry', { batchId, recipientIndex, error });
-    await deps.run.unclaimRecipient(message);
+    await deps.runStore.unclaimRecipient(message);
     return requeue(deps, message, NO_SLOT_RETRY_SECONDS * 5);
   }
 
   switch (result.kind) {
     case 'placed':
-      await deps.run.recordPlacedCall(message, recipient.id, phone.provider, result.providerCallId);
+      await deps.runStore.recordPlacedCall(message, recipient.id, phone.provider, result.providerCallId);
       return 'placed';
     case 'rejected':
-      await deps.run.endCall(message, {
+      await deps.runStore.endCall(message, {
         status: 'failed',
         outcome: 'failed',
         startedAt: null,
@@ -112,7 +113,7 @@ export async function dialRecipient(deps: DialDeps, message: DialMessage): Promi
       });
       return 'rejected';
     case 'rate_limited':
-      await deps.run.unclaimRecipient(message);
+      await deps.runStore.unclaimRecipient(message);
       return requeue(deps, message, Math.max(1, result.retryAfterSeconds));
     case 'unknown':
       // Maybe placed, maybe not: never dial again blindly. The callback or the sweeper settles it.
@@ -141,8 +142,8 @@ async function takeSlots(
   const interval = Math.ceil(1000 / phone.callsPerSecond);
   const nowMs = deps.clock().getTime();
   const pace = () =>
-    deps.run.reservePacingSlot(message.workspaceId, phone.id, interval, nowMs, PACING_MAX_WAIT_MS);
-  const claim = () => deps.run.claimRecipient(message, deps.clock().toISOString());
+    deps.runStore.reservePacingSlot(message.workspaceId, phone.id, interval, nowMs, PACING_MAX_WAIT_MS);
+  const claim = () => deps.runStore.claimRecipient(message, deps.clock().toISOString());
   const pacingLater = () => requeue(deps, message, Math.ceil(PACING_MAX_WAIT_MS / 1000));
   const waitFor = async (slot: number) => {
     if (slot > nowMs) await deps.sleep(slot - nowMs);
@@ -155,7 +156,7 @@ async function takeSlots(
     if (claimed.value !== 'claimed') return notClaimed(deps, message, claimed.value);
     if (paced.status === 'rejected' || paced.value === null) {
       // A claim kept without a call would leave the recipient dialing until the sweeper fails it.
-      await deps.run.unclaimRecipient(message);
+      await deps.runStore.unclaimRecipient(message);
       if (paced.status === 'rejected') throw paced.reason;
       return pacingLater();
     }
@@ -186,7 +187,7 @@ function notClaimed(
 async function readForDial(deps: DialDeps, message: DialMessage): Promise<DialReads> {
   const { workspaceId, batchId, recipientIndex } = message;
   if (message.agentId && message.phoneNumberId) {
-    const reads = await deps.run.getDialReads(message, message.agentId, message.phoneNumberId);
+    const reads = await deps.runStore.getDialReads(message, message.agentId, message.phoneNumberId);
     // A batch's agent and number never change, so a mismatch is a message not written by us.
     if (
       !reads.batch ||
@@ -196,8 +197,8 @@ async function readForDial(deps: DialDeps, message: DialMessage): Promise<DialRe
     }
   }
   const [batch, recipient] = await Promise.all([
-    deps.run.getBatchRun(workspaceId, batchId),
-    deps.run.getRecipientRun(batchId, recipientIndex),
+    deps.runStore.getBatchRun(workspaceId, batchId),
+    deps.runStore.getRecipientRun(batchId, recipientIndex),
   ]);
   if (!batch) return { batch, recipient, agent: null, phone: null };
   const [agent, phone] = await Promise.all([
@@ -230,23 +231,17 @@ export function callbackUrl(
   phone: Pick<PhoneNumber, 'provider'>,
   ref: DialMessage,
 ): string {
-  const query = new URLSearchParams({
-    ws: ref.workspaceId,
-    batch: ref.batchId,
-    r: String(ref.recipientIndex),
-    a: String(ref.attempt),
-  });
-  return `${publicBaseUrl.replace(/\/$/, '')}/v1/telephony/${phone.provider}/events?${query.toString()}`;
+  return `${publicBaseUrl.replace(/\/$/, '')}/v1/telephony/${phone.provider}/events?${refToQuery(ref)}`;
 }
 
 async function abandon(deps: DialDeps, message: DialMessage, error: string): Promise<DialOutcome> {
-  await deps.run.abandonRecipient(message, error, deps.clock().toISOString());
+  await deps.runStore.abandonRecipient(message, error, deps.clock().toISOString());
   return 'abandoned';
 }
 
 async function requeue(deps: DialDeps, message: DialMessage, delaySeconds: number): Promise<DialOutcome> {
   await deps.dialQueue.send([message], { delaySeconds: Math.min(delaySeconds, 900) });
   // Fresh dispatch time: the sweeper only re-queues recipients whose message may have been lost.
-  await deps.run.markDispatched(message.batchId, [message.recipientIndex], deps.clock().toISOString());
+  await deps.runStore.markDispatched(message.batchId, [message.recipientIndex], deps.clock().toISOString());
   return 'requeued';
 }

@@ -10,7 +10,7 @@ import type { RunDeps } from './run-deps.ts';
  * only the writer that created it sends the queue message, and the sweeper re-queues a record whose
  * message was lost (it stays in the due index until delivered).
  */
-type OutboxDeps = Pick<RunDeps, 'store' | 'run' | 'webhookQueue' | 'clock' | 'logger'>;
+type OutboxDeps = Pick<RunDeps, 'store' | 'runStore' | 'webhookQueue' | 'clock' | 'logger'>;
 
 async function record(
   deps: OutboxDeps,
@@ -33,7 +33,7 @@ async function record(
     nextAttemptAt: deps.clock().toISOString(),
     createdAt: deps.clock().toISOString(),
   };
-  if (!(await deps.run.putOutbox(outbox))) return;
+  if (!(await deps.runStore.putOutbox(outbox))) return;
   try {
     await deps.webhookQueue.send([
       {

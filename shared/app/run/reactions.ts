@@ -9,7 +9,7 @@ import { startBatch } from './start-batch.ts';
  * changes whose stream record was lost). Each reaction is idempotent: a record delivered twice does
  * the work once.
  */
-type ReactionDeps = Pick<RunDeps, 'store' | 'run' | 'dialQueue' | 'webhookQueue' | 'clock' | 'logger'>;
+type ReactionDeps = Pick<RunDeps, 'store' | 'runStore' | 'dialQueue' | 'webhookQueue' | 'clock' | 'logger'>;
 
 export async function onBatchChanged(deps: ReactionDeps, before: Batch | null, after: Batch): Promise<void> {
   if (before === null && after.status === 'pending') {
@@ -18,7 +18,7 @@ export async function onBatchChanged(deps: ReactionDeps, before: Batch | null, a
   }
   if (after.status === 'running' && after.counts.pending === 0 && after.counts.dialing === 0) {
     // The counts just added up: this change finishes the batch (its own record then sends the event).
-    await deps.run.completeBatch(after.workspaceId, after.id, deps.clock().toISOString());
+    await deps.runStore.completeBatch(after.workspaceId, after.id, deps.clock().toISOString());
     return;
   }
   if (before?.status !== after.status && (after.status === 'completed' || after.status === 'failed')) {
@@ -35,19 +35,19 @@ export async function onRecipientEnded(deps: ReactionDeps, recipient: Recipient)
   const batch = await deps.store.getBatch(recipient.workspaceId, recipient.batchId);
   if (!batch) return;
   await recordRecipientEvent(deps, batch, recipient);
-  if (await deps.run.markEventRecorded(batch.id, recipient.index)) {
+  if (await deps.runStore.markEventRecorded(batch.id, recipient.index)) {
     await dispatchNext(deps, batch.workspaceId, batch.id);
   }
 }
 
 export async function dispatchNext(
-  deps: Pick<RunDeps, 'run' | 'dialQueue' | 'clock'>,
+  deps: Pick<RunDeps, 'runStore' | 'dialQueue' | 'clock'>,
   workspaceId: string,
   batchId: string,
 ): Promise<boolean> {
-  const next = await deps.run.takeNextDispatch(workspaceId, batchId);
+  const next = await deps.runStore.takeNextDispatch(workspaceId, batchId);
   if (next === null) return false;
   await deps.dialQueue.send([{ workspaceId, batchId, attempt: 1, ...next }]);
-  await deps.run.markDispatched(batchId, [next.recipientIndex], deps.clock().toISOString());
+  await deps.runStore.markDispatched(batchId, [next.recipientIndex], deps.clock().toISOString());
   return true;
 }

@@ -17,7 +17,7 @@ export interface RunLogger {
 /** Everything running a batch needs; each function builds only what its handler uses. */
 export interface RunDeps {
   store: Store;
-  run: RunStore;
+  runStore: RunStore;
   dialQueue: MessageQueue<DialMessage>;
   webhookQueue: MessageQueue<WebhookMessage>;
   scheduler: BatchScheduler;

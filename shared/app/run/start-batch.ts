@@ -13,7 +13,7 @@ import { recordBatchEvent } from './outbox-events.ts';
  * get a slot, and the batch never has more live calls than its limit.
  */
 export async function startBatch(
-  deps: Pick<RunDeps, 'store' | 'run' | 'dialQueue' | 'clock' | 'logger' | 'webhookQueue'>,
+  deps: Pick<RunDeps, 'store' | 'runStore' | 'dialQueue' | 'clock' | 'logger' | 'webhookQueue'>,
   workspaceId: string,
   batchId: string,
 ): Promise<'started' | 'not_startable' | 'failed'> {
@@ -22,7 +22,7 @@ export async function startBatch(
 
   const now = deps.clock().toISOString();
   const window = Math.min(batch.maxConcurrentCalls, batch.totalRecipients);
-  const started = await deps.run.startBatch(workspaceId, batchId, window, now);
+  const started = await deps.runStore.startBatch(workspaceId, batchId, window, now);
   if (!started) return 'not_startable';
 
   const problem = await batchLevelProblem(deps, started.workspaceId, started.agentId, started.phoneNumberId);
@@ -40,7 +40,7 @@ export async function startBatch(
     phoneNumberId: started.phoneNumberId,
   }));
   await deps.dialQueue.send(messages);
-  await deps.run.markDispatched(
+  await deps.runStore.markDispatched(
     batchId,
     messages.map((m) => m.recipientIndex),
     now,
@@ -65,12 +65,12 @@ export async function batchLevelProblem(
 }
 
 export async function failBatch(
-  deps: Pick<RunDeps, 'store' | 'run' | 'clock' | 'logger' | 'webhookQueue'>,
+  deps: Pick<RunDeps, 'store' | 'runStore' | 'clock' | 'logger' | 'webhookQueue'>,
   workspaceId: string,
   batchId: string,
   reason: string,
 ): Promise<void> {
-  const failed = await deps.run.failBatch(workspaceId, batchId, reason, deps.clock().toISOString());
+  const failed = await deps.runStore.failBatch(workspaceId, batchId, reason, deps.clock().toISOString());
   if (!failed) return;
   deps.logger.warn('batch failed', { workspaceId, batchId, reason });
   const batch = await deps.store.getBatch(workspaceId, batchId);

@@ -40,7 +40,7 @@ export const ABANDONED_CREATION_MS = 5 * 60 * 1000;
 type SweepDeps = Pick<
   RunDeps,
   | 'store'
-  | 'run'
+  | 'runStore'
   | 'dialQueue'
   | 'webhookQueue'
   | 'dialerFor'
@@ -65,7 +65,7 @@ export async function sweep(deps: SweepDeps): Promise<SweepReport> {
   };
   const nowMs = deps.clock().getTime();
 
-  for (const { workspaceId, batchId } of await deps.run.listActiveBatches()) {
+  for (const { workspaceId, batchId } of await deps.runStore.listActiveBatches()) {
     try {
       await sweepBatch(deps, workspaceId, batchId, nowMs, report);
     } catch (error) {
@@ -74,7 +74,7 @@ export async function sweep(deps: SweepDeps): Promise<SweepReport> {
     }
   }
 
-  const due = await deps.run.listDueDeliveries(new Date(nowMs - deps.sweepGraceMs).toISOString());
+  const due = await deps.runStore.listDueDeliveries(new Date(nowMs - deps.sweepGraceMs).toISOString());
   for (let i = 0; i < due.length; i += 10) {
     const chunk = due.slice(i, i + 10);
     await deps.webhookQueue.send(chunk);
@@ -110,7 +110,7 @@ async function sweepBatch(
   nowMs: number,
   report: SweepReport,
 ) {
-  const batch = await deps.run.getBatchRun(workspaceId, batchId);
+  const batch = await deps.runStore.getBatchRun(workspaceId, batchId);
   if (!batch) return;
   const grace = deps.sweepGraceMs;
   const old = (iso: string | null) => iso !== null && Date.parse(iso) < nowMs - grace;
@@ -127,7 +127,7 @@ async function sweepBatch(
   }
   if (batch.status !== 'running') return;
 
-  const recipients = await deps.run.listRecipientRuns(batchId);
+  const recipients = await deps.runStore.listRecipientRuns(batchId);
   const stuckAfterMs = batch.ringingTimeoutMs + deps.maxCallSeconds * 1000;
   const lost: RecipientRun[] = [];
   let lastEndMs = 0;
@@ -162,7 +162,7 @@ async function sweepBatch(
         phoneNumberId: batch.phoneNumberId,
       })),
     );
-    await deps.run.markDispatched(
+    await deps.runStore.markDispatched(
       batchId,
       lost.map((r) => r.index),
       new Date(nowMs).toISOString(),
@@ -219,7 +219,7 @@ async function settleStuckCall(
   const since = r.dialingSince
     ? Math.round((deps.clock().getTime() - Date.parse(r.dialingSince)) / 1000)
     : null;
-  const ended = await deps.run.endCall(ref, {
+  const ended = await deps.runStore.endCall(ref, {
     status: 'failed',
     outcome: 'failed',
     startedAt: null,

@@ -16,7 +16,7 @@ export interface PayloadItems {
  * the outbox keeps only the event's identity and time, never a copy of a transcript.
  */
 export async function buildWebhookPayload(
-  deps: Pick<RunDeps, 'store' | 'run' | 'transcripts'>,
+  deps: Pick<RunDeps, 'store' | 'runStore' | 'transcripts'>,
   record: OutboxRecord,
   known?: PayloadItems,
 ): Promise<Record<string, unknown> | null> {
@@ -27,7 +27,7 @@ export async function buildWebhookPayload(
 
   const recipient = known
     ? known.recipient
-    : await deps.run.getRecipientRun(record.batchId, record.recipientIndex);
+    : await deps.runStore.getRecipientRun(record.batchId, record.recipientIndex);
   if (!recipient) return null;
   const data: Record<string, unknown> = {
     conversation_id: recipient.conversationId,

@@ -14,7 +14,7 @@ import { LIMITS } from '../../../shared/domain/limits.ts';
 
 /**
  * Reads a recipients CSV in the browser by the API's rules (shared/contracts/csv-rules.ts, and the
- * reading choices of shared/adapters/csv/parse-recipients-csv.ts: strict UTF-8, BOM allowed, RFC 4180,
+ * reading choices of shared/contracts/csv-reader.ts: strict UTF-8, BOM allowed, RFC 4180,
  * blank rows skipped, lines counted where each row starts), so the preview shows the very errors the
  * API would answer, before anything is uploaded.
  */

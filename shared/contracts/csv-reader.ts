@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CsvError, parse } from 'csv-parse';
-import { type FieldIssue, InvalidRequestError, ValidationError } from '../../domain/errors.ts';
-import { LIMITS } from '../../domain/limits.ts';
+import { type FieldIssue, InvalidRequestError, ValidationError } from '../domain/errors.ts';
+import { LIMITS } from '../domain/limits.ts';
 import {
   csvLinePath,
   csvRowToRecipient,
@@ -10,11 +10,18 @@ import {
   isBlankRow,
   lineBreaksIn,
   validateCsvHeader,
-} from '../../contracts/csv-rules.ts';
-import type { RecipientInput } from '../../contracts/recipient.ts';
+} from './csv-rules.ts';
+import type { RecipientInput } from './recipient.ts';
 
 /**
- * Reads a recipients CSV as it streams in (the rules themselves are in contracts/csv-rules.ts).
+ * Reads a recipients CSV as it streams in (the rules themselves are in csv-rules.ts).
+ *
+ * Why in contracts, not behind a port: this is pure parsing of the "Create" contract's CSV form. It
+ * does no I/O of its own (the caller hands it the bytes: busboy's file stream, an S3 body) and
+ * csv-parse is a pure library, so the use case (app/uploads.ts) and the multipart reader
+ * (http/parse-multipart.ts) may import it like any other contract. It cannot live in the domain,
+ * which the contracts build on (it applies csv-rules.ts). Unlike the rest of contracts it is
+ * Node-only (node:stream, csv-parse's Node build): the dashboard imports csv-rules.ts, never this.
  *
  * - UTF-8, checked strictly by a fatal streaming decoder (a lone bad byte is refused, not replaced);
  *   a leading BOM is dropped.
