@@ -8,6 +8,7 @@ import {
   type CreatePhoneCallParams,
   webhookSchema,
 } from './fake-retell-schema.ts';
+import { sleep } from './wait.ts';
 
 /**
  * A local Retell, as its API reference describes it, for tests over real HTTP: `POST
@@ -86,8 +87,6 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     req.on('error', reject);
   });
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function render(template: string, vars: Record<string, string>): string {
   return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, key: string) => vars[key] ?? '');

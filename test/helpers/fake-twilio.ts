@@ -8,6 +8,7 @@ import {
   TIMEOUT_SECONDS,
   twilioRequestSignature,
 } from './fake-twilio-schema.ts';
+import { sleep } from './wait.ts';
 
 /**
  * A local Twilio Programmable Voice, as its documentation describes it, for tests over real HTTP:
@@ -93,8 +94,6 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     req.on('error', reject);
   });
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startFakeTwilio(options: FakeTwilioOptions): Promise<FakeTwilio> {
   const callMs = options.callMs ?? 600;

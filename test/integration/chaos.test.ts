@@ -13,6 +13,7 @@ import type { FunctionHandler } from '#infra/local/invoke.ts';
 import { client, type TestClient } from '../helpers/http-client.ts';
 import { startLocalService, type LocalService } from '../helpers/local-service.ts';
 import { maxLiveCalls } from '../helpers/live-calls.ts';
+import { sleep } from '../helpers/wait.ts';
 
 /**
  * The chaos run (issue 7): a batch of 300 recipients through the whole local service while the test
@@ -49,7 +50,6 @@ function seeded(seed: number): () => number {
 }
 const random = seeded(SEED);
 const between = (min: number, max: number) => min + Math.floor(random() * (max - min));
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The contract's local mode: the outcome follows the called number's last four digits. */
 function expectedOutcome(phone: string): string {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTsx, spawnTsx, type Spawned } from '../helpers/cli.ts';
 import { client, type TestClient, type TestResponse } from '../helpers/http-client.ts';
 import { startLocalService, type LocalService } from '../helpers/local-service.ts';
+import { sleep } from '../helpers/wait.ts';
 
 /**
  * The soak run (issue 11): for SOAK_SECONDS (75 here; longer by hand) a seeded random mix of every
@@ -52,7 +53,6 @@ function seeded(seed: number): () => number {
 const random = seeded(SEED);
 const between = (min: number, max: number) => min + Math.floor(random() * (max - min + 1));
 const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Arrival {
   at: number;
