@@ -7,6 +7,8 @@ import { elevenLabsSignature } from '../helpers/fake-elevenlabs-schema.ts';
 import { startFakeElevenLabs, type FakeElevenLabs } from '../helpers/fake-elevenlabs.ts';
 import { client, type TestClient } from '../helpers/http-client.ts';
 import { startLocalService } from '../helpers/local-service.ts';
+import { runBatchToEnd } from '../helpers/batch-run.ts';
+import { sleep } from '../helpers/wait.ts';
 
 /**
  * Whole batches through ElevenLabs Agents: the local service (real handlers, emulators, sweeper) with
@@ -106,27 +108,19 @@ async function agent(phoneNumberId: string): Promise<string> {
   return res.body.id;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 async function runBatch(agentId: string, recipients: unknown[], timeoutMs = 30_000) {
-  const res = await c.post('/v1/agents/batch-calls', {
-    name: 'ElevenLabs batch',
-    agent_id: agentId,
-    recipients,
-    ringing_timeout_ms: 1_000,
-    max_concurrent_calls: 1,
-  });
-  expect(res.status, res.text).toBe(202);
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const detail = await c.get(`/v1/agents/batch-calls/${res.body.id}`);
-    const { batch } = detail.body;
-    const counts = batch.counts;
-    expect(counts.pending + counts.dialing + counts.completed + counts.failed).toBe(batch.total_recipients);
-    if (['completed', 'failed', 'cancelled'].includes(batch.status)) return detail.body;
-    if (Date.now() > deadline) throw new Error(`batch still ${batch.status}: ${JSON.stringify(counts)}`);
-    await sleep(200);
-  }
+  const { done } = await runBatchToEnd(
+    c,
+    {
+      name: 'ElevenLabs batch',
+      agent_id: agentId,
+      recipients,
+      ringing_timeout_ms: 1_000,
+      max_concurrent_calls: 1,
+    },
+    { timeoutMs },
+  );
+  return done;
 }
 
 const requestsTo = (to: string) => fake.outboundRequests().filter((r) => r.to === to);
