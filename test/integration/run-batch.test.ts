@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, type TestClient } from '../helpers/http-client.ts';
 import { startLocalService } from '../helpers/local-service.ts';
 import { maxLiveCalls } from '../helpers/live-calls.ts';
+import { waitForBatchEnd } from '../helpers/batch-run.ts';
+import { sleep, waitFor } from '../helpers/wait.ts';
 
 /**
  * Running batches end to end, in the same handler code Lambda runs: DynamoDB Local with its stream,
@@ -87,33 +89,8 @@ async function makeAgent(extra: Record<string, unknown> = {}) {
   return res.body.id as string;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Polls the detail until the batch is finished, checking on every poll that the counts add up. */
-async function waitForEnd(batchId: string, timeoutMs = 45_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await c.get(`/v1/agents/batch-calls/${batchId}`);
-    expect(res.status).toBe(200);
-    const { batch, recipients } = res.body;
-    const counts = batch.counts;
-    expect(counts.pending + counts.dialing + counts.completed + counts.failed).toBe(batch.total_recipients);
-    if (['completed', 'failed', 'cancelled'].includes(batch.status)) return res.body;
-    if (Date.now() > deadline)
-      throw new Error(`batch still ${batch.status}: ${JSON.stringify(counts)} ${recipients.length}`);
-    await sleep(200);
-  }
-}
-
-async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
+const waitForEnd = (batchId: string, timeoutMs = 45_000) => waitForBatchEnd(c, batchId, { timeoutMs });
 
 describe('running a batch', () => {
   it("Alice and Bob's batch completes; every outcome of the simulated network is recorded and sent", async () => {
@@ -170,7 +147,11 @@ describe('running a batch', () => {
     // Webhooks: one per event, each verified by the receiver, with a stable, unique webhook-id.
     const mine = () =>
       received.filter((r) => r.body.data?.batch_id === batchId || r.body.data?.id === batchId);
-    await waitFor('7 webhooks', () => mine().length >= 7 && mine());
+    await waitFor(() => mine().length >= 7 && mine(), {
+      what: '7 webhooks',
+      timeoutMs: 20_000,
+      intervalMs: 100,
+    });
     const events = mine();
     const completedFor = events
       .filter((e) => e.type === 'conversation.completed')
@@ -210,10 +191,11 @@ describe('running a batch', () => {
     const count = received.filter((r) => r.id === delivered.webhook_id).length;
     const again = await c.post(`/v1/webhook-deliveries/${delivered.id}/redeliver`);
     expect(again.status, again.text).toBe(202);
-    await waitFor(
-      'the redelivery',
-      () => received.filter((r) => r.id === delivered.webhook_id).length > count,
-    );
+    await waitFor(() => received.filter((r) => r.id === delivered.webhook_id).length > count, {
+      what: 'the redelivery',
+      timeoutMs: 20_000,
+      intervalMs: 100,
+    });
 
     // Each attempt was dialed exactly once.
     const calls = service.network.calls().filter((call) => call.request.ref?.batch_id === batchId);
