@@ -4,6 +4,7 @@ import { createDocumentClient } from '#shared/adapters/dynamodb/client.ts';
 import { creationMarkerItem, recipientToItem } from '#shared/adapters/dynamodb/mappers.ts';
 import { newId } from '#shared/domain/ids.ts';
 import type { Recipient } from '#shared/domain/recipient.ts';
+import { recipientFixture } from '../helpers/domain-fixtures.ts';
 import { client } from '../helpers/http-client.ts';
 import { startLocalService } from '../helpers/local-service.ts';
 import { seedAgent } from '../helpers/seed.ts';
@@ -26,22 +27,12 @@ afterAll(async () => {
 });
 
 function recipients(batchId: string, count: number): Recipient[] {
-  return Array.from({ length: count }, (_, index) => ({
-    id: newId('recipient'),
-    batchId,
-    workspaceId: service.workspaceId,
-    index,
-    phone: '+14155551234',
-    dynamicVars: { first_name: 'Alice' },
-    status: 'pending',
-    outcome: null,
-    attempts: 0,
-    conversationId: null,
-    startedAt: null,
-    endedAt: null,
-    durationSecs: null,
-    error: null,
-  }));
+  return Array.from({ length: count }, (_, index) =>
+    recipientFixture(
+      { batchId, workspaceId: service.workspaceId },
+      { index, dynamicVars: { first_name: 'Alice' } },
+    ),
+  );
 }
 
 describe('abandoned batch creations', () => {
