@@ -1,8 +1,6 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, type TestClient } from '../helpers/http-client.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
 import { startLocalService } from '../helpers/local-service.ts';
 import { maxLiveCalls } from '../helpers/live-calls.ts';
 import { waitForBatchEnd } from '../helpers/batch-run.ts';
@@ -22,39 +20,17 @@ interface Received {
 
 let service: Awaited<ReturnType<typeof startLocalService>>;
 let c: TestClient;
-let receiver: Server;
+let receiver: WebhookReceiver | undefined;
 let receiverUrl: string;
 const received: Received[] = [];
 const secrets: string[] = [];
 let phoneNumberId: string;
 
 beforeAll(async () => {
-  receiver = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
-      // Any of the agents' secrets may have signed it; the library must accept one of them.
-      const verified = secrets.some((secret) => {
-        try {
-          new Webhook(secret).verify(body, headers);
-          return true;
-        } catch {
-          return false;
-        }
-      });
-      if (!verified) {
-        res.writeHead(400).end('bad signature');
-        return;
-      }
-      const parsed = JSON.parse(body);
-      received.push({ id: headers['webhook-id'] ?? '', type: parsed.type, body: parsed });
-      res.writeHead(204).end();
-    });
+  receiver = await startWebhookReceiver(secrets, ({ id, body }) => {
+    received.push({ id, type: body.type, body });
   });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+  receiverUrl = receiver.url;
 
   service = await startLocalService({ simCallMs: 300, sweeperIntervalMs: 1_000 });
   c = client(service.baseUrl, service.apiKey);
@@ -69,7 +45,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await service?.stop();
-  await new Promise((resolve) => receiver?.close(resolve));
+  await receiver?.close();
 });
 
 async function makeAgent(extra: Record<string, unknown> = {}) {

@@ -1,11 +1,9 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refToString } from '#shared/adapters/telephony/call-ref-codec.ts';
 import { elevenLabsSignature } from '../helpers/fake-elevenlabs-schema.ts';
 import { startFakeElevenLabs, type FakeElevenLabs } from '../helpers/fake-elevenlabs.ts';
 import { client, type TestClient } from '../helpers/http-client.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
 import { startLocalService } from '../helpers/local-service.ts';
 import { runBatchToEnd } from '../helpers/batch-run.ts';
 import { sleep } from '../helpers/wait.ts';
@@ -22,7 +20,7 @@ const API_KEY = 'xi_local_key';
 let fake: FakeElevenLabs;
 let service: Awaited<ReturnType<typeof startLocalService>>;
 let c: TestClient;
-let receiver: Server;
+let receiver: WebhookReceiver | undefined;
 let receiverUrl: string;
 const received: any[] = [];
 const agentSecrets: string[] = [];
@@ -43,26 +41,10 @@ beforeAll(async () => {
     },
     callMs: 400,
   });
-  receiver = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
-      const ok = agentSecrets.some((secret) => {
-        try {
-          new Webhook(secret).verify(body, headers);
-          return true;
-        } catch {
-          return false;
-        }
-      });
-      if (ok) received.push(JSON.parse(body));
-      res.writeHead(ok ? 204 : 400).end();
-    });
+  receiver = await startWebhookReceiver(agentSecrets, ({ body }) => {
+    received.push(body);
   });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+  receiverUrl = receiver.url;
 
   service = await startLocalService({
     env: { ELEVENLABS_API_BASE_URL: fake.url, MAX_CALL_SECONDS: '2' },
@@ -77,7 +59,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await fake?.close();
   await service?.stop();
-  await new Promise((resolve) => receiver?.close(resolve));
+  await receiver?.close();
 });
 
 async function phoneNumber(e164: string, apiKey: string): Promise<string> {

@@ -1,10 +1,8 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refToString } from '#shared/adapters/telephony/call-ref-codec.ts';
 import { startFakeVapi, type FakeVapi } from '../helpers/fake-vapi.ts';
 import { client, type TestClient } from '../helpers/http-client.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
 import { startLocalService } from '../helpers/local-service.ts';
 import { runBatchToEnd } from '../helpers/batch-run.ts';
 import { sleep } from '../helpers/wait.ts';
@@ -21,7 +19,7 @@ const API_KEY = 'vapi_local_private_key';
 let fake: FakeVapi;
 let service: Awaited<ReturnType<typeof startLocalService>>;
 let c: TestClient;
-let receiver: Server;
+let receiver: WebhookReceiver | undefined;
 let receiverUrl: string;
 const received: any[] = [];
 const agentSecrets: string[] = [];
@@ -36,26 +34,10 @@ beforeAll(async () => {
     assistants: { 'asst-1': { firstMessage: 'Hi {{first_name}}, this is a reminder of your appointment.' } },
     callMs: 400,
   });
-  receiver = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
-      const ok = agentSecrets.some((secret) => {
-        try {
-          new Webhook(secret).verify(body, headers);
-          return true;
-        } catch {
-          return false;
-        }
-      });
-      if (ok) received.push(JSON.parse(body));
-      res.writeHead(ok ? 204 : 400).end();
-    });
+  receiver = await startWebhookReceiver(agentSecrets, ({ body }) => {
+    received.push(body);
   });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+  receiverUrl = receiver.url;
 
   service = await startLocalService({
     env: { VAPI_API_BASE_URL: fake.url, MAX_CALL_SECONDS: '2' },
@@ -70,7 +52,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await fake?.close();
   await service?.stop();
-  await new Promise((resolve) => receiver?.close(resolve));
+  await receiver?.close();
 });
 
 async function phoneNumber(e164: string, credentials: Record<string, string>): Promise<string> {
