@@ -41,3 +41,21 @@ export async function until(
 ): Promise<void> {
   await waitFor(() => check() || undefined, { timeoutMs, what, intervalMs });
 }
+
+/**
+ * Reads a value until `done(value)` holds or `timeoutMs` has passed, and returns the last value read
+ * without throwing: for the waits a test follows with its own assertion on that value, so a
+ * failure shows the value, not only that time ran out.
+ */
+export async function pollUntil<T>(
+  read: () => T | Promise<T>,
+  done: (value: T) => boolean,
+  { timeoutMs, intervalMs = 25 }: { timeoutMs: number; intervalMs?: number },
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await sleep(intervalMs);
+  }
+}

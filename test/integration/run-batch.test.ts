@@ -4,7 +4,7 @@ import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-r
 import { startLocalService } from '../helpers/local-service.ts';
 import { maxLiveCalls } from '../helpers/live-calls.ts';
 import { waitForBatchEnd } from '../helpers/batch-run.ts';
-import { sleep, waitFor } from '../helpers/wait.ts';
+import { pollUntil, sleep, waitFor } from '../helpers/wait.ts';
 
 /**
  * Running batches end to end, in the same handler code Lambda runs: DynamoDB Local with its stream,
@@ -149,15 +149,15 @@ describe('running a batch', () => {
     expect(alice?.body.data.transcript[0].message).toContain('Hi Alice');
 
     // The delivery log: every event delivered (the receiver answered 204), attempts recorded.
-    let deliveries: any[];
-    const deadline = Date.now() + 15_000;
-    do {
-      const log = await c.get(`/v1/agents/batch-calls/${batchId}/webhook-deliveries`);
-      expect(log.status).toBe(200);
-      deliveries = log.body.deliveries;
-      if (deliveries.length === 7 && deliveries.every((d) => d.status === 'delivered')) break;
-      await sleep(200);
-    } while (Date.now() < deadline);
+    const deliveries: any[] = await pollUntil(
+      async () => {
+        const log = await c.get(`/v1/agents/batch-calls/${batchId}/webhook-deliveries`);
+        expect(log.status).toBe(200);
+        return log.body.deliveries;
+      },
+      (all) => all.length === 7 && all.every((d: any) => d.status === 'delivered'),
+      { timeoutMs: 15_000, intervalMs: 200 },
+    );
     expect(deliveries.map((d) => d.status)).toEqual(Array(7).fill('delivered'));
     const delivered = deliveries[0];
     expect(delivered.attempts.at(-1)).toMatchObject({ status_code: 204, error: null });

@@ -6,7 +6,7 @@ import { client, type TestClient } from '../helpers/http-client.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
 import { startLocalService } from '../helpers/local-service.ts';
 import { runBatchToEnd } from '../helpers/batch-run.ts';
-import { sleep } from '../helpers/wait.ts';
+import { pollUntil } from '../helpers/wait.ts';
 
 /**
  * Whole batches through ElevenLabs Agents: the local service (real handlers, emulators, sweeper) with
@@ -152,15 +152,11 @@ describe('ElevenLabs Agents as the dialer', () => {
     });
     for (const to of ['+14155551234', '+14155555678', '+14155550004']) expect(requestsTo(to)).toHaveLength(1);
 
-    const deadline = Date.now() + 15_000;
-    let completed: any[] = [];
-    while (Date.now() < deadline) {
-      completed = received.filter(
-        (e) => e.type === 'conversation.completed' && e.data.batch_id === done.batch.id,
-      );
-      if (completed.length === 3) break;
-      await sleep(200);
-    }
+    const completed = await pollUntil(
+      () => received.filter((e) => e.type === 'conversation.completed' && e.data.batch_id === done.batch.id),
+      (events) => events.length === 3,
+      { timeoutMs: 15_000, intervalMs: 200 },
+    );
     const alice = completed.find((e) => e.data.dynamic_vars.first_name === 'Alice');
     expect(alice?.data).toMatchObject({
       outcome: 'answered',

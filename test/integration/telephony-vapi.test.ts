@@ -5,7 +5,7 @@ import { client, type TestClient } from '../helpers/http-client.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
 import { startLocalService } from '../helpers/local-service.ts';
 import { runBatchToEnd } from '../helpers/batch-run.ts';
-import { sleep } from '../helpers/wait.ts';
+import { pollUntil } from '../helpers/wait.ts';
 
 /**
  * Whole batches through Vapi: the local service (real handlers, emulators, sweeper) with
@@ -159,17 +159,17 @@ describe('Vapi as the dialer', () => {
     expect(messages.filter((m) => m.type === 'end-of-call-report')).toHaveLength(5);
     expect(messages.filter((m) => m.status !== 200)).toEqual([]);
 
-    const deadline = Date.now() + 15_000;
-    let alice: any;
-    while (Date.now() < deadline && !alice) {
-      alice = received.find(
-        (e) =>
-          e.type === 'conversation.completed' &&
-          e.data.batch_id === done.batch.id &&
-          e.data.dynamic_vars.first_name === 'Alice',
-      );
-      await sleep(200);
-    }
+    const alice: any = await pollUntil(
+      () =>
+        received.find(
+          (e) =>
+            e.type === 'conversation.completed' &&
+            e.data.batch_id === done.batch.id &&
+            e.data.dynamic_vars.first_name === 'Alice',
+        ),
+      Boolean,
+      { timeoutMs: 15_000, intervalMs: 200 },
+    );
     expect(alice?.data).toMatchObject({
       outcome: 'answered',
       evaluations: [{ id: 'success_evaluation', result: 'success' }],
