@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTsx, spawnTsx, type Spawned } from '../helpers/cli.ts';
 import { client, type TestClient, type TestResponse } from '../helpers/http-client.ts';
 import { startLocalService, type LocalService } from '../helpers/local-service.ts';
+import { seeded } from '../helpers/random.ts';
 import { sleep } from '../helpers/wait.ts';
 
 /**
@@ -40,16 +41,6 @@ const WEBHOOK_P99_MS = 5_000;
 const SETTLE_DEADLINE_MS = 90_000;
 const FINAL = new Set(['completed', 'failed', 'cancelled']);
 
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 const random = seeded(SEED);
 const between = (min: number, max: number) => min + Math.floor(random() * (max - min + 1));
 const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
