@@ -2,6 +2,7 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startFakeRetell, type FakeRetell } from '../helpers/fake-retell.ts';
 import { client, type TestClient } from '../helpers/http-client.ts';
+import { seedRetellAgent } from '../helpers/seed.ts';
 import { startLocalService, type LocalService } from '../helpers/local-service.ts';
 import { waitForBatchEnd } from '../helpers/batch-run.ts';
 
@@ -37,21 +38,7 @@ beforeAll(async () => {
   });
   retell.setWebhookUrl(`${service.baseUrl}/v1/telephony/retell/events`);
   c = client(service.baseUrl, service.apiKey);
-  const phone = await c.post('/v1/phone-numbers', {
-    phone_number: '+14155550100',
-    provider: 'retell',
-    credentials: { api_key: API_KEY },
-    calls_per_second: 20,
-  });
-  expect(phone.status, phone.text).toBe(201);
-  const agent = await c.post('/v1/agents', {
-    name: 'Reminders',
-    prompt: 'You remind {{first_name}} of an appointment.',
-    phone_number_id: phone.body.id,
-    telephony: { retell_agent_id: RETELL_AGENT },
-  });
-  expect(agent.status, agent.text).toBe(201);
-  agentId = agent.body.id;
+  ({ agentId } = await seedRetellAgent(c, { apiKey: API_KEY, agentId: RETELL_AGENT }));
 }, 120_000);
 
 afterAll(async () => {

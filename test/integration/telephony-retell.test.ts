@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { retellSignature } from '../helpers/fake-retell-schema.ts';
 import { startFakeRetell, type FakeRetell } from '../helpers/fake-retell.ts';
 import { client, type TestClient } from '../helpers/http-client.ts';
+import { seedRetellAgent } from '../helpers/seed.ts';
 import { startLocalService } from '../helpers/local-service.ts';
 import { runBatchToEnd } from '../helpers/batch-run.ts';
 import { sleep } from '../helpers/wait.ts';
@@ -38,23 +39,14 @@ beforeAll(async () => {
   });
   retell.setWebhookUrl(`${service.baseUrl}/v1/telephony/retell/events`);
   c = client(service.baseUrl, service.apiKey);
-  const phone = await c.post('/v1/phone-numbers', {
-    phone_number: '+14155550100',
-    provider: 'retell',
-    credentials: { api_key: API_KEY },
-    calls_per_second: 20,
-  });
-  expect(phone.status, phone.text).toBe(201);
-  const agent = await c.post('/v1/agents', {
-    name: 'Reminders',
-    prompt: 'You remind {{first_name}} of an appointment.',
-    phone_number_id: phone.body.id,
-    telephony: { retell_agent_id: RETELL_AGENT },
-    evaluation_criteria: [{ id: 'confirmed', description: 'The customer confirmed the appointment.' }],
-    data_collection: [{ id: 'callback_time', type: 'string', description: 'When to call back.' }],
-  });
-  expect(agent.status, agent.text).toBe(201);
-  agentId = agent.body.id;
+  ({ agentId } = await seedRetellAgent(
+    c,
+    { apiKey: API_KEY, agentId: RETELL_AGENT },
+    {
+      evaluation_criteria: [{ id: 'confirmed', description: 'The customer confirmed the appointment.' }],
+      data_collection: [{ id: 'callback_time', type: 'string', description: 'When to call back.' }],
+    },
+  ));
 }, 120_000);
 
 afterAll(async () => {
