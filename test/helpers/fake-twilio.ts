@@ -9,6 +9,7 @@ import {
   twilioRequestSignature,
 } from './fake-twilio-schema.ts';
 import { sleep } from './wait.ts';
+import { readBody } from './http-body.ts';
 
 /**
  * A local Twilio Programmable Voice, as its documentation describes it, for tests over real HTTP:
@@ -84,15 +85,6 @@ function rfc2822(date: Date): string {
 function twilioError(res: ServerResponse, status: number, code: number, message: string) {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify({ code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status }));
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 export async function startFakeTwilio(options: FakeTwilioOptions): Promise<FakeTwilio> {

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulatedNetwork, type SimulatedNetwork } from '#infra/local/simulated-network.ts';
@@ -17,6 +17,7 @@ import type {
   PlaceCallInput,
   ProviderCallbackRequest,
 } from '#shared/ports/dialer.ts';
+import { readBody as readAll } from '../helpers/http-body.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 /**
@@ -67,15 +68,6 @@ class Receiver {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
-}
-
-function readAll(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 let seq = 0;
