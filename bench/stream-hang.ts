@@ -11,6 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createDynamoDbStreamsApi } from '../infra/local/pollers/dynamodb-streams.ts';
 import { startReceiver } from './lib/receiver.ts';
+import { sleep } from '../test/helpers/wait.ts';
 
 const port = process.env.PORT ?? '3000';
 const dataDir = resolve(process.env.DATA_DIR ?? '.data');
@@ -131,10 +132,6 @@ async function reportLoop(stopAt: number, startedAt: number) {
       `${Math.round((Date.now() - startedAt) / 1000)} s: ${created} created; ${JSON.stringify(Object.fromEntries(all))}; 5xx ${fiveHundreds}; webhooks ${receiver.arrivals.length}; ${head}`,
     );
   }
-}
-
-function sleep(ms: number) {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 // The issue's run had webhooks on: the demo agent gets a receiver for every event.

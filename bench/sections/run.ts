@@ -9,6 +9,7 @@ import { PRICES } from '../lib/prices.ts';
 import { startReceiver, type Receiver } from '../lib/receiver.ts';
 import { seedAgent } from '../lib/seed.ts';
 import { percentile, summarize, type Summary } from '../lib/stats.ts';
+import { sleep } from '../../test/helpers/wait.ts';
 
 /**
  * 2, 3 and 5. Running a batch: 1,000 recipients, simulated calls of 1 s, at a concurrency limit.
@@ -85,8 +86,6 @@ export interface HandOverSteps {
   /** Hand-overs measured. */
   count: number;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function benchRun(options: RunOptions): Promise<RunResult> {
   const receiver = await startReceiver();

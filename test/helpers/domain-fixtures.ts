@@ -1,6 +1,7 @@
 import type { Agent } from '#shared/domain/agent.ts';
 import { newId } from '#shared/domain/ids.ts';
 import type { PhoneNumber } from '#shared/domain/phone-number.ts';
+import type { Recipient } from '#shared/domain/recipient.ts';
 
 /** Whole domain objects for store tests, written straight to the table (not through the API). */
 
@@ -38,6 +39,30 @@ export function phoneNumberFixture(workspaceId: string, overrides: Partial<Phone
     outbound: true,
     callsPerSecond: 1,
     createdAt: CREATED_AT,
+    ...overrides,
+  };
+}
+
+/** A pending recipient of a batch that was never dialed; `index` 0 and `+14155551234` unless overridden. */
+export function recipientFixture(
+  batch: { batchId: string; workspaceId: string },
+  overrides: Partial<Recipient> = {},
+): Recipient {
+  return {
+    id: newId('recipient'),
+    batchId: batch.batchId,
+    workspaceId: batch.workspaceId,
+    index: 0,
+    phone: '+14155551234',
+    dynamicVars: {},
+    status: 'pending',
+    outcome: null,
+    attempts: 0,
+    conversationId: null,
+    startedAt: null,
+    endedAt: null,
+    durationSecs: null,
+    error: null,
     ...overrides,
   };
 }

@@ -8,6 +8,7 @@ import {
   validationDetail,
   webhookSchema,
 } from './fake-elevenlabs-schema.ts';
+import { readText as readBody, sendJson as send } from './http-body.ts';
 
 /**
  * A local server that behaves like ElevenLabs Agents, per its documented contract (not per our
@@ -82,16 +83,6 @@ interface CallState extends FakeElevenLabsCall {
   agentId: string;
   conversation: Record<string, unknown>;
   outcome: 'answered' | 'voicemail' | 'busy' | 'no-answer' | 'unknown';
-}
-
-function send(res: ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function render(text: string, vars: Record<string, unknown>): string {

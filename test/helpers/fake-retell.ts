@@ -8,6 +8,8 @@ import {
   type CreatePhoneCallParams,
   webhookSchema,
 } from './fake-retell-schema.ts';
+import { sleep } from './wait.ts';
+import { readBody } from './http-body.ts';
 
 /**
  * A local Retell, as its API reference describes it, for tests over real HTTP: `POST
@@ -77,17 +79,6 @@ function retellError(res: ServerResponse, status: number, message: string) {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify({ status: 'error', message }));
 }
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function render(template: string, vars: Record<string, string>): string {
   return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, key: string) => vars[key] ?? '');

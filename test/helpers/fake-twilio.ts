@@ -8,6 +8,8 @@ import {
   TIMEOUT_SECONDS,
   twilioRequestSignature,
 } from './fake-twilio-schema.ts';
+import { sleep } from './wait.ts';
+import { readBody } from './http-body.ts';
 
 /**
  * A local Twilio Programmable Voice, as its documentation describes it, for tests over real HTTP:
@@ -84,17 +86,6 @@ function twilioError(res: ServerResponse, status: number, code: number, message:
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify({ code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status }));
 }
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startFakeTwilio(options: FakeTwilioOptions): Promise<FakeTwilio> {
   const callMs = options.callMs ?? 600;

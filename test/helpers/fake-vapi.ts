@@ -7,6 +7,7 @@ import {
   vapiValidationMessages,
   type CreateCallDto,
 } from './fake-vapi-schema.ts';
+import { readText as readBody, sendJson as send } from './http-body.ts';
 
 /**
  * A local server that behaves like Vapi, per its documented contract (not per our adapter):
@@ -73,16 +74,6 @@ export interface FakeVapi {
   createRequests(): Array<{ to: string | null; status: number }>;
   serverMessages(): Array<{ type: string; callId: string; status: number }>;
   close(): Promise<void>;
-}
-
-function send(res: ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function endedReasonOf(to: string): string {

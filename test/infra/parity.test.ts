@@ -1,9 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type BatchCallsApp } from '#infra/app.ts';
 import { LOCAL_FILE_PREFIXES } from '#infra/local/local-aws.ts';
@@ -25,6 +23,7 @@ import {
   type FunctionName,
   type QueueName,
 } from '#infra/wiring.ts';
+import { idOf, ofType, type Props, type Resource } from '../helpers/template.ts';
 
 /** Local values for every setting: which names a function gets does not depend on them. */
 const LOCAL_SAMPLE: LocalFunctionSettings = {
@@ -53,12 +52,6 @@ const LOCAL_SAMPLE: LocalFunctionSettings = {
  * Everything is read back from the template and mapped to wiring names, then compared whole.
  */
 
-type Props = Record<string, unknown>;
-interface Resource {
-  Type: string;
-  Properties?: Props;
-}
-
 let built: BatchCallsApp;
 let stateful: Template;
 let stateless: Template;
@@ -80,10 +73,6 @@ afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
 const QUEUE_NAMES = Object.keys(QUEUES) as QueueName[];
-const idOf = (stack: Stack, construct: IConstruct) =>
-  stack.getLogicalId(construct.node.defaultChild as CfnElement);
-const ofType = (t: Template, type: string) =>
-  Object.entries(t.toJSON().Resources as Record<string, Resource>).filter(([, r]) => r.Type === type);
 const key = (v: unknown) => JSON.stringify(v);
 
 /** Template value → wiring function name (by `Ref` or `GetAtt …Arn` of its function). */

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,18 +21,13 @@ import {
 } from '#infra/wiring.ts';
 import { TABLE } from '#shared/adapters/dynamodb/table-definition.ts';
 import { ENV } from '#shared/config/env-names.ts';
+import { idOf, ofType, props, resources, type Props } from '../helpers/template.ts';
 
 /**
  * The properties of the synthesized stacks that matter for correctness and safety. Bundling is
  * skipped (the code is not under test here), each app is built once.
  */
 
-type Props = Record<string, unknown>;
-interface Resource {
-  Type: string;
-  Properties?: Props;
-  DeletionPolicy?: string;
-}
 interface Statement {
   Effect: string;
   Action: string[];
@@ -71,15 +65,6 @@ function build(context: Record<string, unknown> = {}): BatchCallsApp {
 }
 
 const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-const resources = (t: Template) => t.toJSON().Resources as Record<string, Resource>;
-const ofType = (t: Template, type: string) => Object.entries(resources(t)).filter(([, r]) => r.Type === type);
-const idOf = (stack: Stack, construct: IConstruct) =>
-  stack.getLogicalId(construct.node.defaultChild as CfnElement);
-const props = (t: Template, id: string): Props => {
-  const r = resources(t)[id];
-  if (!r) throw new Error(`no resource ${id}`);
-  return r.Properties ?? {};
-};
 
 function statementsOfRole(t: Template, roleId: string): Statement[] {
   return ofType(t, 'AWS::IAM::Policy')

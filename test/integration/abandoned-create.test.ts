@@ -4,6 +4,8 @@ import { createDocumentClient } from '#shared/adapters/dynamodb/client.ts';
 import { creationMarkerItem, recipientToItem } from '#shared/adapters/dynamodb/mappers.ts';
 import { newId } from '#shared/domain/ids.ts';
 import type { Recipient } from '#shared/domain/recipient.ts';
+import { recipientFixture } from '../helpers/domain-fixtures.ts';
+import { pollUntil } from '../helpers/wait.ts';
 import { client } from '../helpers/http-client.ts';
 import { startLocalService } from '../helpers/local-service.ts';
 import { seedAgent } from '../helpers/seed.ts';
@@ -26,22 +28,12 @@ afterAll(async () => {
 });
 
 function recipients(batchId: string, count: number): Recipient[] {
-  return Array.from({ length: count }, (_, index) => ({
-    id: newId('recipient'),
-    batchId,
-    workspaceId: service.workspaceId,
-    index,
-    phone: '+14155551234',
-    dynamicVars: { first_name: 'Alice' },
-    status: 'pending',
-    outcome: null,
-    attempts: 0,
-    conversationId: null,
-    startedAt: null,
-    endedAt: null,
-    durationSecs: null,
-    error: null,
-  }));
+  return Array.from({ length: count }, (_, index) =>
+    recipientFixture(
+      { batchId, workspaceId: service.workspaceId },
+      { index, dynamicVars: { first_name: 'Alice' } },
+    ),
+  );
 }
 
 describe('abandoned batch creations', () => {
@@ -84,12 +76,11 @@ describe('abandoned batch creations', () => {
     await write(newId('batch'), new Date().toISOString(), 5);
     const inProgress = 6;
 
-    const deadline = Date.now() + 20_000;
-    let count = await countItems(service.dynamodbEndpoint, service.tableName);
-    while (count !== baseline + inProgress && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      count = await countItems(service.dynamodbEndpoint, service.tableName);
-    }
+    const count = await pollUntil(
+      () => countItems(service.dynamodbEndpoint, service.tableName),
+      (n) => n === baseline + inProgress,
+      { timeoutMs: 20_000, intervalMs: 200 },
+    );
     expect(count).toBe(baseline + inProgress);
     // The real batch is untouched.
     const detail = await c.get(`/v1/agents/batch-calls/${real.body.id}`);

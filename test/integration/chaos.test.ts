@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   GetQueueAttributesCommand,
   PurgeQueueCommand,
@@ -7,12 +5,14 @@ import {
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
-import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FunctionHandler } from '#infra/local/invoke.ts';
 import { client, type TestClient } from '../helpers/http-client.ts';
 import { startLocalService, type LocalService } from '../helpers/local-service.ts';
 import { maxLiveCalls } from '../helpers/live-calls.ts';
+import { seeded } from '../helpers/random.ts';
+import { sleep } from '../helpers/wait.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
 
 /**
  * The chaos run (issue 7): a batch of 300 recipients through the whole local service while the test
@@ -36,20 +36,8 @@ const RUN_DEADLINE_MS = 120_000;
 const WEBHOOK_DEADLINE_MS = 15_000;
 const SEED = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
-/** mulberry32: a small seeded generator, so a failing run's choices can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 const random = seeded(SEED);
 const between = (min: number, max: number) => min + Math.floor(random() * (max - min));
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The contract's local mode: the outcome follows the called number's last four digits. */
 function expectedOutcome(phone: string): string {
@@ -72,7 +60,7 @@ interface Delivery {
 
 let service: LocalService;
 let c: TestClient;
-let receiver: Server;
+let receiver: WebhookReceiver | undefined;
 let receiverUrl: string;
 let webhookSecret = '';
 const deliveries: Delivery[] = [];
@@ -104,20 +92,15 @@ function streamWithDuplicates(real: FunctionHandler): FunctionHandler {
 }
 
 beforeAll(async () => {
-  receiver = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
-      let payload: { type: string; data: { id?: string; recipient_id?: string } };
-      try {
-        payload = new Webhook(webhookSecret).verify(body, headers) as typeof payload;
-      } catch {
-        res.writeHead(400).end('bad signature');
-        return;
-      }
-      const webhookId = headers['webhook-id'] ?? '';
+  receiver = await startWebhookReceiver(
+    () => [webhookSecret],
+    ({
+      id: webhookId,
+      body: payload,
+    }: {
+      id: string;
+      body: { type: string; data: { id?: string; recipient_id?: string } };
+    }) => {
       const event = `${payload.type}:${payload.data.recipient_id ?? payload.data.id ?? '?'}`;
       // A failure about 30 % of the time, but never a third in a row for one event: the schedule's
       // third retry waits 5 minutes, and production delays are not shortened for a test.
@@ -126,11 +109,10 @@ beforeAll(async () => {
       if (fail) failuresById.set(webhookId, failedBefore + 1);
       const status = fail ? 500 : 204;
       deliveries.push({ webhookId, event, status });
-      res.writeHead(status).end();
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+      return status;
+    },
+  );
+  receiverUrl = receiver.url;
 
   service = await startLocalService({
     simCallMs: SIM_CALL_MS,
@@ -150,7 +132,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await service?.stop();
-  await new Promise((resolve) => receiver?.close(resolve));
+  await receiver?.close();
 });
 
 /** Sends again (a duplicate delivery) some of the messages waiting in a queue, seen without taking them. */

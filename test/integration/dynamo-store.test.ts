@@ -24,7 +24,7 @@ import type { Recipient } from '#shared/domain/recipient.ts';
 import type { ApiKeyRecord } from '#shared/domain/workspace.ts';
 import type { IdempotencyRecord, Page, PageRequest, Store } from '#shared/ports/store.ts';
 import { startDynamoDbLocal, type DynamoDbLocal } from '#infra/local/dynamodb-local.ts';
-import { agentFixture, phoneNumberFixture } from '../helpers/domain-fixtures.ts';
+import { agentFixture, phoneNumberFixture, recipientFixture } from '../helpers/domain-fixtures.ts';
 
 const TABLE_NAME = 'batch-calls-test';
 const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -94,22 +94,16 @@ function makeBatch(workspaceId: string, overrides: Partial<Batch> = {}): Batch {
 }
 
 function makeRecipients(batch: Batch, count: number): Recipient[] {
-  return Array.from({ length: count }, (_, index) => ({
-    id: newId('recipient'),
-    batchId: batch.id,
-    workspaceId: batch.workspaceId,
-    index,
-    phone: `+1415555${String(index).padStart(4, '0')}`,
-    dynamicVars: { name: `Person ${index}`, vip: index % 2 === 0, score: index },
-    status: 'pending',
-    outcome: null,
-    attempts: 0,
-    conversationId: null,
-    startedAt: null,
-    endedAt: null,
-    durationSecs: null,
-    error: null,
-  }));
+  return Array.from({ length: count }, (_, index) =>
+    recipientFixture(
+      { batchId: batch.id, workspaceId: batch.workspaceId },
+      {
+        index,
+        phone: `+1415555${String(index).padStart(4, '0')}`,
+        dynamicVars: { name: `Person ${index}`, vip: index % 2 === 0, score: index },
+      },
+    ),
+  );
 }
 
 const makeAgent = agentFixture;

@@ -13,6 +13,7 @@ import { localFunctionArn, type FunctionHandler } from '#infra/local/invoke.ts';
 import { startLocalAws, type LocalAws } from '#infra/local/local-aws.ts';
 import { applyEnvironment, LOCAL_CREDENTIALS, LOCAL_SDK_REGION } from '#infra/local/local-env.ts';
 import { SCHEDULER, type FunctionName } from '#infra/wiring.ts';
+import { sleep, until } from '../helpers/wait.ts';
 
 /**
  * startLocalAws as a whole: the environment it hands the functions, and each trigger of the wiring
@@ -84,14 +85,6 @@ afterAll(async () => {
   await dynamo?.stop();
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 const env = (name: string) => process.env[name] ?? '';
 
 describe('startLocalAws', () => {

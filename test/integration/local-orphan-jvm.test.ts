@@ -10,7 +10,8 @@ import {
   runtimeFilePath,
   type RuntimeInfo,
 } from '#infra/local/runtime-file.ts';
-import { dynamoJvmsOf, waitUntil } from '../helpers/cli.ts';
+import { dynamoJvmsOf } from '../helpers/cli.ts';
+import { until } from '../helpers/wait.ts';
 
 /**
  * DATA_DIR's lock (runtime.json) and a DynamoDB Local JVM that outlived its holder: the next claim
@@ -67,7 +68,7 @@ describe('claiming a DATA_DIR', () => {
   it('stops the DynamoDB Local a dead holder left running on it, then takes it', async () => {
     // A JVM with nobody above it, as `kill -9` of an older `npm start` left one.
     const jvm = started('java', dynamoDbLocalArgs(await freePort(), join(dataDir, 'dynamodb')));
-    await waitUntil(() => dynamoJvmsOf(dataDir).length === 1, 10_000, 'the orphan JVM runs');
+    await until(() => dynamoJvmsOf(dataDir).length === 1, 10_000, 'the orphan JVM runs', 100);
     await leaveRuntimeFile({ pid: await deadPid(), dynamodbPid: jvm.pid ?? 0 });
 
     const claim = await claimDataDir(dataDir, 'start');

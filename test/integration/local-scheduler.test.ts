@@ -28,6 +28,7 @@ import {
   type SchedulerEmulatorOptions,
 } from '#infra/local/scheduler-emulator.ts';
 import { SCHEDULER } from '#infra/wiring.ts';
+import { sleep, until } from '../helpers/wait.ts';
 
 /** The real SchedulerClient, through the adapter, against the local scheduler. */
 
@@ -97,15 +98,6 @@ function recorder(fail: (attempt: number) => boolean = () => false) {
       },
     },
   };
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await sleep(20);
-  }
 }
 
 function getSchedule(client: SchedulerClient, batchId: string) {

@@ -5,6 +5,7 @@ import { createSqsQueue, QueueSendError } from '#shared/adapters/sqs/sqs-queue.t
 import { startSqsPoller, type SqsPoller } from '#infra/local/pollers/sqs-poller.ts';
 import { startSqsEmulator, type SqsEmulator } from '#infra/local/sqs-emulator.ts';
 import type { QueueSourceSpec } from '#infra/wiring.ts';
+import { sleep, until } from '../helpers/wait.ts';
 
 /** The SQS adapter and the local event source mapping, against local-aws-sqs. */
 
@@ -42,16 +43,6 @@ async function drain(client: SQSClient, queueUrl: string, expected: number, time
     if ((out.Messages ?? []).length === 0) await sleep(50);
   }
   return bodies;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await sleep(25);
-  }
 }
 
 const source = (overrides: Partial<QueueSourceSpec> = {}): QueueSourceSpec => ({

@@ -4,14 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '#infra/local/dynamodb-local.ts';
-import {
-  dynamoJvmsOf,
-  processesMatching,
-  runTsx,
-  spawnTsx,
-  waitUntil,
-  type Spawned,
-} from '../helpers/cli.ts';
+import { dynamoJvmsOf, processesMatching, runTsx, spawnTsx, type Spawned } from '../helpers/cli.ts';
+import { until } from '../helpers/wait.ts';
 
 /**
  * `npm start` as a user runs it: a child process on a temporary DATA_DIR, driven only through what
@@ -195,13 +189,14 @@ describe('npm start', () => {
     expect(deleted.status).toBeLessThan(300);
     const secondPid = (await runtimeInfo()).pid;
     process.kill(-(second.child.pid ?? 0), 'SIGINT');
-    await waitUntil(
+    await until(
       () =>
         processesMatching('start.ts').every((pid) => pid !== secondPid) &&
         dynamoJvmsOf(dataDir).length === 0 &&
         !existsSync(join(dataDir, 'runtime.json')),
       20_000,
       'the second instance and its DynamoDB Local are gone',
+      100,
     );
 
     // Third start, with a key of the user's choosing: the deleted agent is made again, bound to the
@@ -241,7 +236,7 @@ describe('npm start', () => {
 
     // Only the Node process dies: no exit hook, no signal handler runs.
     process.kill(runtime.pid, 'SIGKILL');
-    await waitUntil(() => dynamoJvmsOf(dir).length === 0, 20_000, 'the JVM followed its killed parent');
+    await until(() => dynamoJvmsOf(dir).length === 0, 20_000, 'the JVM followed its killed parent', 100);
 
     const second = startService(env);
     await second.waitFor(READY);

@@ -21,6 +21,7 @@ import {
 } from '#infra/local/pollers/stream-poller.ts';
 import { startSqsEmulator, type SqsEmulator } from '#infra/local/sqs-emulator.ts';
 import { STREAM_SOURCES, type StreamSourceSpec } from '#infra/wiring.ts';
+import { sleep, until } from '../helpers/wait.ts';
 
 /** The local DynamoDB Streams event source mapping, against DynamoDB Local's streams. */
 
@@ -98,14 +99,6 @@ async function setStatus(table: string, sk: string, status: string) {
 }
 
 const sk = (r: DynamoDBRecord) => r.dynamodb?.NewImage?.SK?.S ?? '?';
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 function poll(
   table: string,

@@ -1,10 +1,10 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, type TestClient } from '../helpers/http-client.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
 import { startLocalService } from '../helpers/local-service.ts';
 import { maxLiveCalls } from '../helpers/live-calls.ts';
+import { waitForBatchEnd } from '../helpers/batch-run.ts';
+import { pollUntil, sleep, waitFor } from '../helpers/wait.ts';
 
 /**
  * Running batches end to end, in the same handler code Lambda runs: DynamoDB Local with its stream,
@@ -20,39 +20,17 @@ interface Received {
 
 let service: Awaited<ReturnType<typeof startLocalService>>;
 let c: TestClient;
-let receiver: Server;
+let receiver: WebhookReceiver | undefined;
 let receiverUrl: string;
 const received: Received[] = [];
 const secrets: string[] = [];
 let phoneNumberId: string;
 
 beforeAll(async () => {
-  receiver = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
-      // Any of the agents' secrets may have signed it; the library must accept one of them.
-      const verified = secrets.some((secret) => {
-        try {
-          new Webhook(secret).verify(body, headers);
-          return true;
-        } catch {
-          return false;
-        }
-      });
-      if (!verified) {
-        res.writeHead(400).end('bad signature');
-        return;
-      }
-      const parsed = JSON.parse(body);
-      received.push({ id: headers['webhook-id'] ?? '', type: parsed.type, body: parsed });
-      res.writeHead(204).end();
-    });
+  receiver = await startWebhookReceiver(secrets, ({ id, body }) => {
+    received.push({ id, type: body.type, body });
   });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+  receiverUrl = receiver.url;
 
   service = await startLocalService({ simCallMs: 300, sweeperIntervalMs: 1_000 });
   c = client(service.baseUrl, service.apiKey);
@@ -67,7 +45,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await service?.stop();
-  await new Promise((resolve) => receiver?.close(resolve));
+  await receiver?.close();
 });
 
 async function makeAgent(extra: Record<string, unknown> = {}) {
@@ -87,33 +65,8 @@ async function makeAgent(extra: Record<string, unknown> = {}) {
   return res.body.id as string;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Polls the detail until the batch is finished, checking on every poll that the counts add up. */
-async function waitForEnd(batchId: string, timeoutMs = 45_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await c.get(`/v1/agents/batch-calls/${batchId}`);
-    expect(res.status).toBe(200);
-    const { batch, recipients } = res.body;
-    const counts = batch.counts;
-    expect(counts.pending + counts.dialing + counts.completed + counts.failed).toBe(batch.total_recipients);
-    if (['completed', 'failed', 'cancelled'].includes(batch.status)) return res.body;
-    if (Date.now() > deadline)
-      throw new Error(`batch still ${batch.status}: ${JSON.stringify(counts)} ${recipients.length}`);
-    await sleep(200);
-  }
-}
-
-async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
+const waitForEnd = (batchId: string, timeoutMs = 45_000) => waitForBatchEnd(c, batchId, { timeoutMs });
 
 describe('running a batch', () => {
   it("Alice and Bob's batch completes; every outcome of the simulated network is recorded and sent", async () => {
@@ -170,7 +123,11 @@ describe('running a batch', () => {
     // Webhooks: one per event, each verified by the receiver, with a stable, unique webhook-id.
     const mine = () =>
       received.filter((r) => r.body.data?.batch_id === batchId || r.body.data?.id === batchId);
-    await waitFor('7 webhooks', () => mine().length >= 7 && mine());
+    await waitFor(() => mine().length >= 7 && mine(), {
+      what: '7 webhooks',
+      timeoutMs: 20_000,
+      intervalMs: 100,
+    });
     const events = mine();
     const completedFor = events
       .filter((e) => e.type === 'conversation.completed')
@@ -192,15 +149,15 @@ describe('running a batch', () => {
     expect(alice?.body.data.transcript[0].message).toContain('Hi Alice');
 
     // The delivery log: every event delivered (the receiver answered 204), attempts recorded.
-    let deliveries: any[];
-    const deadline = Date.now() + 15_000;
-    do {
-      const log = await c.get(`/v1/agents/batch-calls/${batchId}/webhook-deliveries`);
-      expect(log.status).toBe(200);
-      deliveries = log.body.deliveries;
-      if (deliveries.length === 7 && deliveries.every((d) => d.status === 'delivered')) break;
-      await sleep(200);
-    } while (Date.now() < deadline);
+    const deliveries: any[] = await pollUntil(
+      async () => {
+        const log = await c.get(`/v1/agents/batch-calls/${batchId}/webhook-deliveries`);
+        expect(log.status).toBe(200);
+        return log.body.deliveries;
+      },
+      (all) => all.length === 7 && all.every((d: any) => d.status === 'delivered'),
+      { timeoutMs: 15_000, intervalMs: 200 },
+    );
     expect(deliveries.map((d) => d.status)).toEqual(Array(7).fill('delivered'));
     const delivered = deliveries[0];
     expect(delivered.attempts.at(-1)).toMatchObject({ status_code: 204, error: null });
@@ -210,10 +167,11 @@ describe('running a batch', () => {
     const count = received.filter((r) => r.id === delivered.webhook_id).length;
     const again = await c.post(`/v1/webhook-deliveries/${delivered.id}/redeliver`);
     expect(again.status, again.text).toBe(202);
-    await waitFor(
-      'the redelivery',
-      () => received.filter((r) => r.id === delivered.webhook_id).length > count,
-    );
+    await waitFor(() => received.filter((r) => r.id === delivered.webhook_id).length > count, {
+      what: 'the redelivery',
+      timeoutMs: 20_000,
+      intervalMs: 100,
+    });
 
     // Each attempt was dialed exactly once.
     const calls = service.network.calls().filter((call) => call.request.ref?.batch_id === batchId);

@@ -11,6 +11,8 @@ import { invokeFunction } from '#infra/local/invoke.ts';
 import { client, type TestClient } from '../helpers/http-client.ts';
 import { startLocalService } from '../helpers/local-service.ts';
 import { maxLiveCalls } from '../helpers/live-calls.ts';
+import { waitForBatchEnd } from '../helpers/batch-run.ts';
+import { pollUntil, sleep } from '../helpers/wait.ts';
 
 /**
  * The faults of issue 3, one test each, on the real local runtime: duplicate queue messages, stream
@@ -26,8 +28,6 @@ let receiverUrl: string;
 const attempts = new Map<string, number[]>();
 let failFirst = 0;
 let agentId: string;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
   receiver = createServer((req, res) => {
@@ -82,18 +82,8 @@ async function createBatch(count: number, extra: Record<string, unknown> = {}, f
   return res.body.id as string;
 }
 
-async function waitForEnd(batchId: string, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await c.get(`/v1/agents/batch-calls/${batchId}`);
-    const { batch } = res.body;
-    const n = batch.counts;
-    expect(n.pending + n.dialing + n.completed + n.failed).toBe(batch.total_recipients);
-    if (['completed', 'failed', 'cancelled'].includes(batch.status)) return res.body;
-    if (Date.now() > deadline) throw new Error(`batch still ${batch.status}: ${JSON.stringify(n)}`);
-    await sleep(250);
-  }
-}
+const waitForEnd = (batchId: string, timeoutMs = 60_000) =>
+  waitForBatchEnd(c, batchId, { timeoutMs, intervalMs: 250 });
 
 /** Every recipient of the batch was dialed exactly once (one placement, no repeated request). */
 function expectEachDialedOnce(batchId: string, count: number) {
@@ -210,8 +200,14 @@ describe('faults while running batches', () => {
       const batchId = await createBatch(1, {}, 7000);
       const done = await waitForEnd(batchId);
       const id = `conversation.completed:${done.recipients[0].id}`;
-      const deadline = Date.now() + 20_000;
-      while (!(attempts.get(id) ?? []).includes(204) && Date.now() < deadline) await sleep(250);
+      await pollUntil(
+        () => attempts.get(id) ?? [],
+        (codes) => codes.includes(204),
+        {
+          timeoutMs: 20_000,
+          intervalMs: 250,
+        },
+      );
       expect(attempts.get(id)).toEqual([500, 500, 204]);
       const log = await c.get(`/v1/agents/batch-calls/${batchId}/webhook-deliveries`);
       const delivery = log.body.deliveries.find((d: any) => d.webhook_id === id);
@@ -226,8 +222,14 @@ describe('faults while running batches', () => {
     const batchId = await createBatch(1, {}, 7100);
     const done = await waitForEnd(batchId);
     const id = `conversation.completed:${done.recipients[0].id}`;
-    const deadline = Date.now() + 20_000;
-    while (!(attempts.get(id) ?? []).includes(204) && Date.now() < deadline) await sleep(250);
+    await pollUntil(
+      () => attempts.get(id) ?? [],
+      (codes) => codes.includes(204),
+      {
+        timeoutMs: 20_000,
+        intervalMs: 250,
+      },
+    );
     expect(attempts.get(id)).toEqual([204]);
 
     const log = await c.get(`/v1/agents/batch-calls/${batchId}/webhook-deliveries`);
@@ -243,8 +245,14 @@ describe('faults while running batches', () => {
       handler({ Records: [{ ...message, messageId: 'b' }] }),
     ]);
     // Whichever copy won may still be sending; then give any other copy time to (wrongly) send too.
-    const until = Date.now() + 10_000;
-    while ((attempts.get(id) ?? []).length < 2 && Date.now() < until) await sleep(100);
+    await pollUntil(
+      () => attempts.get(id) ?? [],
+      (codes) => codes.length >= 2,
+      {
+        timeoutMs: 10_000,
+        intervalMs: 100,
+      },
+    );
     await sleep(1_500);
     expect(attempts.get(id)).toEqual([204, 204]);
     const after = await c.get(`/v1/agents/batch-calls/${batchId}/webhook-deliveries`);

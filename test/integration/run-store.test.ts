@@ -11,7 +11,7 @@ import type { Recipient } from '#shared/domain/recipient.ts';
 import type { RunStore } from '#shared/ports/run-store.ts';
 import type { Store } from '#shared/ports/store.ts';
 import { startDynamoDbLocal, type DynamoDbLocal } from '#infra/local/dynamodb-local.ts';
-import { agentFixture, phoneNumberFixture } from '../helpers/domain-fixtures.ts';
+import { agentFixture, phoneNumberFixture, recipientFixture } from '../helpers/domain-fixtures.ts';
 
 /** The run store's conditions and transactions, against DynamoDB Local: every race has one winner. */
 
@@ -63,22 +63,9 @@ async function makeBatch(options: { total: number; maxConcurrent?: number; maxLi
     );
   }
   const batchId = newId('batch');
-  const recipients: Recipient[] = Array.from({ length: options.total }, (_, index) => ({
-    id: newId('recipient'),
-    batchId,
-    workspaceId: workspace.id,
-    index,
-    phone: '+14155551234',
-    dynamicVars: {},
-    status: 'pending',
-    outcome: null,
-    attempts: 0,
-    conversationId: null,
-    startedAt: null,
-    endedAt: null,
-    durationSecs: null,
-    error: null,
-  }));
+  const recipients: Recipient[] = Array.from({ length: options.total }, (_, index) =>
+    recipientFixture({ batchId, workspaceId: workspace.id }, { index }),
+  );
   const batch: Batch = {
     id: batchId,
     workspaceId: workspace.id,

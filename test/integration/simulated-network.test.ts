@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulatedNetwork, type SimulatedNetwork } from '#infra/local/simulated-network.ts';
@@ -17,6 +17,8 @@ import type {
   PlaceCallInput,
   ProviderCallbackRequest,
 } from '#shared/ports/dialer.ts';
+import { readBody as readAll } from '../helpers/http-body.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 /**
  * The simulated telephone network over real HTTP, driven through its Dialer adapter, with its callbacks
@@ -65,29 +67,6 @@ class Receiver {
   async stop(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-}
-
-function readAll(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-async function waitFor<T>(
-  what: string,
-  probe: () => T | undefined | null | false,
-  timeoutMs = 3_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
   }
 }
 
@@ -140,7 +119,11 @@ async function placed(dialer: Dialer, call: PlaceCallInput): Promise<string> {
 }
 
 async function ended(callId: string): Promise<{ request: Received; event: CallEndedEvent }> {
-  const request = await waitFor(`the callback of ${callId}`, () => receiver.for(callId)[0]);
+  const request = await waitFor(() => receiver.for(callId)[0], {
+    what: `the callback of ${callId}`,
+    timeoutMs: 3_000,
+    intervalMs: 10,
+  });
   expect(simulatedCallbackVerifier.verify(request, SECRET, new Date())).toBe(true);
   const events = simulatedCallbackVerifier.parse(request);
   expect(events).toHaveLength(1);
@@ -341,10 +324,11 @@ describe('reconciliation', () => {
   it('getCall gives null while the call is live and the callback event once it has ended', async () => {
     const id = await placed(dialer, input('+14155556666'));
     expect(await dialer.getCall?.(id, null)).toBeNull();
-    await waitFor(
-      'the call to be in progress',
-      () => network.calls().find((c) => c.callId === id)?.status === 'in_progress',
-    );
+    await waitFor(() => network.calls().find((c) => c.callId === id)?.status === 'in_progress', {
+      what: 'the call to be in progress',
+      timeoutMs: 3_000,
+      intervalMs: 10,
+    });
     expect(await dialer.getCall?.(id, null)).toBeNull();
     const { event } = await ended(id);
     expect(await dialer.getCall?.(id, null)).toEqual(event);
@@ -362,8 +346,13 @@ describe('callbacks', () => {
       callbackUrl: `${call.callbackUrl}&fail=2`,
     });
     await ended(id);
-    const recorded = await waitFor('the delivery to be recorded', () =>
-      net.calls().find((c) => c.callId === id && c.callbacksDelivered === 1),
+    const recorded = await waitFor(
+      () => net.calls().find((c) => c.callId === id && c.callbacksDelivered === 1),
+      {
+        what: 'the delivery to be recorded',
+        timeoutMs: 3_000,
+        intervalMs: 10,
+      },
     );
     expect(recorded.callbackAttempts).toBe(3);
     expect(recorded.lastCallbackStatus).toBe(204);
@@ -380,7 +369,12 @@ describe('callbacks', () => {
     const d = createSimulatedDialer({ baseUrl: net.url });
     const ids = await Promise.all([1, 2, 3].map((n) => placed(d, input(`+1415555444${n}`))));
     expect(net.stats()).toMatchObject({ placements: 3, live: 3, maxLive: 3 });
-    for (const id of ids) await waitFor('two callbacks', () => receiver.for(id).length === 2);
+    for (const id of ids)
+      await waitFor(() => receiver.for(id).length === 2, {
+        what: 'two callbacks',
+        timeoutMs: 3_000,
+        intervalMs: 10,
+      });
     expect(
       receiver
         .for(ids[0] ?? '')[0]

@@ -1,13 +1,13 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTsx, spawnTsx, type Spawned } from '../helpers/cli.ts';
 import { client, type TestClient, type TestResponse } from '../helpers/http-client.ts';
 import { startLocalService, type LocalService } from '../helpers/local-service.ts';
+import { seeded } from '../helpers/random.ts';
+import { sleep } from '../helpers/wait.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
 
 /**
  * The soak run (issue 11): for SOAK_SECONDS (75 here; longer by hand) a seeded random mix of every
@@ -39,20 +39,9 @@ const WEBHOOK_P99_MS = 5_000;
 const SETTLE_DEADLINE_MS = 90_000;
 const FINAL = new Set(['completed', 'failed', 'cancelled']);
 
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 const random = seeded(SEED);
 const between = (min: number, max: number) => min + Math.floor(random() * (max - min + 1));
 const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Arrival {
   at: number;
@@ -64,7 +53,7 @@ interface Arrival {
 
 let service: LocalService;
 let c: TestClient;
-let receiver: Server;
+let receiver: WebhookReceiver | undefined;
 let receiverUrl = '';
 let webhookSecret = '';
 let agentId = '';
@@ -79,35 +68,27 @@ let other: Spawned | undefined;
 let otherDir = '';
 
 beforeAll(async () => {
-  receiver = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const at = Date.now();
-      const body = Buffer.concat(chunks).toString('utf8');
-      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
-      try {
-        const payload = new Webhook(webhookSecret).verify(body, headers) as {
-          type: string;
-          timestamp: string;
-          data: { id?: string; recipient_id?: string };
-        };
-        arrivals.push({
-          at,
-          webhookId: headers['webhook-id'] ?? '',
-          type: payload.type,
-          occurredAt: Date.parse(payload.timestamp),
-          subject: payload.data.recipient_id ?? payload.data.id ?? '',
-        });
-        res.writeHead(204).end();
-      } catch {
-        badSignatures += 1;
-        res.writeHead(400).end();
-      }
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+  receiver = await startWebhookReceiver(
+    () => [webhookSecret],
+    ({ id: webhookId, body, receivedAt }) => {
+      const payload = body as {
+        type: string;
+        timestamp: string;
+        data: { id?: string; recipient_id?: string };
+      };
+      arrivals.push({
+        at: receivedAt,
+        webhookId,
+        type: payload.type,
+        occurredAt: Date.parse(payload.timestamp),
+        subject: payload.data.recipient_id ?? payload.data.id ?? '',
+      });
+    },
+    () => {
+      badSignatures += 1;
+    },
+  );
+  receiverUrl = receiver.url;
 
   // The second instance first: `npm start` as a user runs it, on ports it picks.
   otherDir = await mkdtemp(join(tmpdir(), 'batch-calls-soak-other-'));
@@ -152,7 +133,7 @@ afterAll(async () => {
     await Promise.race([other.exited, sleep(15_000)]);
   }
   if (otherDir) await rm(otherDir, { recursive: true, force: true });
-  await new Promise((resolve) => receiver?.close(resolve));
+  await receiver?.close();
 }, 60_000);
 
 /** Numbers whose last four digits pick the simulated outcome: a quarter end busy, unanswered etc. */

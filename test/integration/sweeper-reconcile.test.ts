@@ -1,8 +1,10 @@
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startFakeRetell, type FakeRetell } from '../helpers/fake-retell.ts';
-import { client, type TestClient, type TestResponse } from '../helpers/http-client.ts';
+import { client, type TestClient } from '../helpers/http-client.ts';
+import { seedRetellAgent } from '../helpers/seed.ts';
 import { startLocalService, type LocalService } from '../helpers/local-service.ts';
+import { waitForBatchEnd } from '../helpers/batch-run.ts';
 
 /**
  * Issue 11, item 4: a call answered through a provider with transcripts (Retell here) whose
@@ -36,21 +38,7 @@ beforeAll(async () => {
   });
   retell.setWebhookUrl(`${service.baseUrl}/v1/telephony/retell/events`);
   c = client(service.baseUrl, service.apiKey);
-  const phone = await c.post('/v1/phone-numbers', {
-    phone_number: '+14155550100',
-    provider: 'retell',
-    credentials: { api_key: API_KEY },
-    calls_per_second: 20,
-  });
-  expect(phone.status, phone.text).toBe(201);
-  const agent = await c.post('/v1/agents', {
-    name: 'Reminders',
-    prompt: 'You remind {{first_name}} of an appointment.',
-    phone_number_id: phone.body.id,
-    telephony: { retell_agent_id: RETELL_AGENT },
-  });
-  expect(agent.status, agent.text).toBe(201);
-  agentId = agent.body.id;
+  ({ agentId } = await seedRetellAgent(c, { apiKey: API_KEY, agentId: RETELL_AGENT }));
 }, 120_000);
 
 afterAll(async () => {
@@ -70,15 +58,12 @@ it('completes an answered call whose callbacks were lost, with its transcript st
   expect(created.status, created.text).toBe(202);
   const batchId = created.body.id as string;
 
-  let detail: TestResponse;
-  const deadline = Date.now() + 40_000;
-  for (;;) {
-    detail = await c.get(`/v1/agents/batch-calls/${batchId}`);
-    if (['completed', 'failed', 'cancelled'].includes(detail.body.batch.status)) break;
-    if (Date.now() > deadline) throw new Error(`batch still ${detail.body.batch.status}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  const recipient = detail.body.recipients[0];
+  const detail = await waitForBatchEnd(c, batchId, {
+    timeoutMs: 40_000,
+    intervalMs: 250,
+    checkCounts: false,
+  });
+  const recipient = detail.recipients[0];
   // Settled by the sweeper from Retell's get-call, not by a callback.
   expect(recipient).toMatchObject({ status: 'completed', outcome: 'answered', attempts: 1 });
   expect(recipient.error ?? null).toBeNull();

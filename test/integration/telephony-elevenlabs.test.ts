@@ -1,12 +1,12 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refToString } from '#shared/domain/call-ref.ts';
 import { elevenLabsSignature } from '../helpers/fake-elevenlabs-schema.ts';
 import { startFakeElevenLabs, type FakeElevenLabs } from '../helpers/fake-elevenlabs.ts';
 import { client, type TestClient } from '../helpers/http-client.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
 import { startLocalService } from '../helpers/local-service.ts';
+import { runBatchToEnd } from '../helpers/batch-run.ts';
+import { pollUntil } from '../helpers/wait.ts';
 
 /**
  * Whole batches through ElevenLabs Agents: the local service (real handlers, emulators, sweeper) with
@@ -20,7 +20,7 @@ const API_KEY = 'xi_local_key';
 let fake: FakeElevenLabs;
 let service: Awaited<ReturnType<typeof startLocalService>>;
 let c: TestClient;
-let receiver: Server;
+let receiver: WebhookReceiver | undefined;
 let receiverUrl: string;
 const received: any[] = [];
 const agentSecrets: string[] = [];
@@ -41,26 +41,10 @@ beforeAll(async () => {
     },
     callMs: 400,
   });
-  receiver = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
-      const ok = agentSecrets.some((secret) => {
-        try {
-          new Webhook(secret).verify(body, headers);
-          return true;
-        } catch {
-          return false;
-        }
-      });
-      if (ok) received.push(JSON.parse(body));
-      res.writeHead(ok ? 204 : 400).end();
-    });
+  receiver = await startWebhookReceiver(agentSecrets, ({ body }) => {
+    received.push(body);
   });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+  receiverUrl = receiver.url;
 
   service = await startLocalService({
     env: { ELEVENLABS_API_BASE_URL: fake.url, MAX_CALL_SECONDS: '2' },
@@ -75,7 +59,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await fake?.close();
   await service?.stop();
-  await new Promise((resolve) => receiver?.close(resolve));
+  await receiver?.close();
 });
 
 async function phoneNumber(e164: string, apiKey: string): Promise<string> {
@@ -106,27 +90,19 @@ async function agent(phoneNumberId: string): Promise<string> {
   return res.body.id;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 async function runBatch(agentId: string, recipients: unknown[], timeoutMs = 30_000) {
-  const res = await c.post('/v1/agents/batch-calls', {
-    name: 'ElevenLabs batch',
-    agent_id: agentId,
-    recipients,
-    ringing_timeout_ms: 1_000,
-    max_concurrent_calls: 1,
-  });
-  expect(res.status, res.text).toBe(202);
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const detail = await c.get(`/v1/agents/batch-calls/${res.body.id}`);
-    const { batch } = detail.body;
-    const counts = batch.counts;
-    expect(counts.pending + counts.dialing + counts.completed + counts.failed).toBe(batch.total_recipients);
-    if (['completed', 'failed', 'cancelled'].includes(batch.status)) return detail.body;
-    if (Date.now() > deadline) throw new Error(`batch still ${batch.status}: ${JSON.stringify(counts)}`);
-    await sleep(200);
-  }
+  const { done } = await runBatchToEnd(
+    c,
+    {
+      name: 'ElevenLabs batch',
+      agent_id: agentId,
+      recipients,
+      ringing_timeout_ms: 1_000,
+      max_concurrent_calls: 1,
+    },
+    { timeoutMs },
+  );
+  return done;
 }
 
 const requestsTo = (to: string) => fake.outboundRequests().filter((r) => r.to === to);
@@ -176,15 +152,11 @@ describe('ElevenLabs Agents as the dialer', () => {
     });
     for (const to of ['+14155551234', '+14155555678', '+14155550004']) expect(requestsTo(to)).toHaveLength(1);
 
-    const deadline = Date.now() + 15_000;
-    let completed: any[] = [];
-    while (Date.now() < deadline) {
-      completed = received.filter(
-        (e) => e.type === 'conversation.completed' && e.data.batch_id === done.batch.id,
-      );
-      if (completed.length === 3) break;
-      await sleep(200);
-    }
+    const completed = await pollUntil(
+      () => received.filter((e) => e.type === 'conversation.completed' && e.data.batch_id === done.batch.id),
+      (events) => events.length === 3,
+      { timeoutMs: 15_000, intervalMs: 200 },
+    );
     const alice = completed.find((e) => e.data.dynamic_vars.first_name === 'Alice');
     expect(alice?.data).toMatchObject({
       outcome: 'answered',

@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { retellSignature } from '../helpers/fake-retell-schema.ts';
 import { startFakeRetell, type FakeRetell } from '../helpers/fake-retell.ts';
 import { client, type TestClient } from '../helpers/http-client.ts';
+import { seedRetellAgent } from '../helpers/seed.ts';
 import { startLocalService } from '../helpers/local-service.ts';
+import { runBatchToEnd } from '../helpers/batch-run.ts';
+import { sleep } from '../helpers/wait.ts';
 
 /**
  * Whole batches through the local service with a Retell number: the real Retell adapter talks over
@@ -36,23 +39,14 @@ beforeAll(async () => {
   });
   retell.setWebhookUrl(`${service.baseUrl}/v1/telephony/retell/events`);
   c = client(service.baseUrl, service.apiKey);
-  const phone = await c.post('/v1/phone-numbers', {
-    phone_number: '+14155550100',
-    provider: 'retell',
-    credentials: { api_key: API_KEY },
-    calls_per_second: 20,
-  });
-  expect(phone.status, phone.text).toBe(201);
-  const agent = await c.post('/v1/agents', {
-    name: 'Reminders',
-    prompt: 'You remind {{first_name}} of an appointment.',
-    phone_number_id: phone.body.id,
-    telephony: { retell_agent_id: RETELL_AGENT },
-    evaluation_criteria: [{ id: 'confirmed', description: 'The customer confirmed the appointment.' }],
-    data_collection: [{ id: 'callback_time', type: 'string', description: 'When to call back.' }],
-  });
-  expect(agent.status, agent.text).toBe(201);
-  agentId = agent.body.id;
+  ({ agentId } = await seedRetellAgent(
+    c,
+    { apiKey: API_KEY, agentId: RETELL_AGENT },
+    {
+      evaluation_criteria: [{ id: 'confirmed', description: 'The customer confirmed the appointment.' }],
+      data_collection: [{ id: 'callback_time', type: 'string', description: 'When to call back.' }],
+    },
+  ));
 }, 120_000);
 
 afterAll(async () => {
@@ -60,32 +54,12 @@ afterAll(async () => {
   await retell?.close();
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitForEnd(batchId: string, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await c.get(`/v1/agents/batch-calls/${batchId}`);
-    expect(res.status).toBe(200);
-    const { batch } = res.body;
-    const counts = batch.counts;
-    expect(counts.pending + counts.dialing + counts.completed + counts.failed).toBe(batch.total_recipients);
-    if (['completed', 'failed', 'cancelled'].includes(batch.status)) return res.body;
-    if (Date.now() > deadline) throw new Error(`batch still ${batch.status}: ${JSON.stringify(counts)}`);
-    await sleep(200);
-  }
-}
-
-async function runBatch(recipients: unknown[], extra: Record<string, unknown> = {}) {
-  const res = await c.post('/v1/agents/batch-calls', {
-    name: 'Retell batch',
-    agent_id: agentId,
-    ringing_timeout_ms: 1_000,
-    recipients,
-    ...extra,
-  });
-  expect(res.status, res.text).toBe(202);
-  return { batchId: res.body.id as string, done: await waitForEnd(res.body.id) };
+function runBatch(recipients: unknown[], extra: Record<string, unknown> = {}) {
+  return runBatchToEnd(
+    c,
+    { name: 'Retell batch', agent_id: agentId, ringing_timeout_ms: 1_000, recipients, ...extra },
+    { timeoutMs: 30_000 },
+  );
 }
 
 const callsOf = (batchId: string) =>

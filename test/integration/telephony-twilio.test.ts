@@ -3,6 +3,8 @@ import { twilioRequestSignature } from '../helpers/fake-twilio-schema.ts';
 import { startFakeTwilio, type FakeTwilio } from '../helpers/fake-twilio.ts';
 import { client, type TestClient } from '../helpers/http-client.ts';
 import { startLocalService } from '../helpers/local-service.ts';
+import { runBatchToEnd } from '../helpers/batch-run.ts';
+import { sleep } from '../helpers/wait.ts';
 
 /**
  * Whole batches through the local service with a Twilio number: the real Twilio adapter talks over
@@ -51,32 +53,12 @@ afterAll(async () => {
   await twilio?.close();
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitForEnd(batchId: string, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await c.get(`/v1/agents/batch-calls/${batchId}`);
-    expect(res.status).toBe(200);
-    const { batch } = res.body;
-    const counts = batch.counts;
-    expect(counts.pending + counts.dialing + counts.completed + counts.failed).toBe(batch.total_recipients);
-    if (['completed', 'failed', 'cancelled'].includes(batch.status)) return res.body;
-    if (Date.now() > deadline) throw new Error(`batch still ${batch.status}: ${JSON.stringify(counts)}`);
-    await sleep(200);
-  }
-}
-
-async function runBatch(recipients: unknown[], extra: Record<string, unknown> = {}) {
-  const res = await c.post('/v1/agents/batch-calls', {
-    name: 'Twilio batch',
-    agent_id: agentId,
-    ringing_timeout_ms: 1_000,
-    recipients,
-    ...extra,
-  });
-  expect(res.status, res.text).toBe(202);
-  return { batchId: res.body.id as string, done: await waitForEnd(res.body.id) };
+function runBatch(recipients: unknown[], extra: Record<string, unknown> = {}) {
+  return runBatchToEnd(
+    c,
+    { name: 'Twilio batch', agent_id: agentId, ringing_timeout_ms: 1_000, recipients, ...extra },
+    { timeoutMs: 30_000 },
+  );
 }
 
 const callsOf = (batchId: string) =>

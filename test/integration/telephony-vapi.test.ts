@@ -1,11 +1,11 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refToString } from '#shared/domain/call-ref.ts';
 import { startFakeVapi, type FakeVapi } from '../helpers/fake-vapi.ts';
 import { client, type TestClient } from '../helpers/http-client.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
 import { startLocalService } from '../helpers/local-service.ts';
+import { runBatchToEnd } from '../helpers/batch-run.ts';
+import { pollUntil } from '../helpers/wait.ts';
 
 /**
  * Whole batches through Vapi: the local service (real handlers, emulators, sweeper) with
@@ -19,7 +19,7 @@ const API_KEY = 'vapi_local_private_key';
 let fake: FakeVapi;
 let service: Awaited<ReturnType<typeof startLocalService>>;
 let c: TestClient;
-let receiver: Server;
+let receiver: WebhookReceiver | undefined;
 let receiverUrl: string;
 const received: any[] = [];
 const agentSecrets: string[] = [];
@@ -34,26 +34,10 @@ beforeAll(async () => {
     assistants: { 'asst-1': { firstMessage: 'Hi {{first_name}}, this is a reminder of your appointment.' } },
     callMs: 400,
   });
-  receiver = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
-      const ok = agentSecrets.some((secret) => {
-        try {
-          new Webhook(secret).verify(body, headers);
-          return true;
-        } catch {
-          return false;
-        }
-      });
-      if (ok) received.push(JSON.parse(body));
-      res.writeHead(ok ? 204 : 400).end();
-    });
+  receiver = await startWebhookReceiver(agentSecrets, ({ body }) => {
+    received.push(body);
   });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+  receiverUrl = receiver.url;
 
   service = await startLocalService({
     env: { VAPI_API_BASE_URL: fake.url, MAX_CALL_SECONDS: '2' },
@@ -68,7 +52,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await fake?.close();
   await service?.stop();
-  await new Promise((resolve) => receiver?.close(resolve));
+  await receiver?.close();
 });
 
 async function phoneNumber(e164: string, credentials: Record<string, string>): Promise<string> {
@@ -96,27 +80,13 @@ async function agent(phoneNumberId: string): Promise<string> {
   return res.body.id;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 async function runBatch(agentId: string, recipients: unknown[], timeoutMs = 30_000) {
-  const res = await c.post('/v1/agents/batch-calls', {
-    name: 'Vapi batch',
-    agent_id: agentId,
-    recipients,
-    ringing_timeout_ms: 1_000,
-    max_concurrent_calls: 1,
-  });
-  expect(res.status, res.text).toBe(202);
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const detail = await c.get(`/v1/agents/batch-calls/${res.body.id}`);
-    const { batch } = detail.body;
-    const counts = batch.counts;
-    expect(counts.pending + counts.dialing + counts.completed + counts.failed).toBe(batch.total_recipients);
-    if (['completed', 'failed', 'cancelled'].includes(batch.status)) return detail.body;
-    if (Date.now() > deadline) throw new Error(`batch still ${batch.status}: ${JSON.stringify(counts)}`);
-    await sleep(200);
-  }
+  const { done } = await runBatchToEnd(
+    c,
+    { name: 'Vapi batch', agent_id: agentId, recipients, ringing_timeout_ms: 1_000, max_concurrent_calls: 1 },
+    { timeoutMs },
+  );
+  return done;
 }
 
 const requestsTo = (to: string) => fake.createRequests().filter((r) => r.to === to);
@@ -189,17 +159,17 @@ describe('Vapi as the dialer', () => {
     expect(messages.filter((m) => m.type === 'end-of-call-report')).toHaveLength(5);
     expect(messages.filter((m) => m.status !== 200)).toEqual([]);
 
-    const deadline = Date.now() + 15_000;
-    let alice: any;
-    while (Date.now() < deadline && !alice) {
-      alice = received.find(
-        (e) =>
-          e.type === 'conversation.completed' &&
-          e.data.batch_id === done.batch.id &&
-          e.data.dynamic_vars.first_name === 'Alice',
-      );
-      await sleep(200);
-    }
+    const alice: any = await pollUntil(
+      () =>
+        received.find(
+          (e) =>
+            e.type === 'conversation.completed' &&
+            e.data.batch_id === done.batch.id &&
+            e.data.dynamic_vars.first_name === 'Alice',
+        ),
+      Boolean,
+      { timeoutMs: 15_000, intervalMs: 200 },
+    );
     expect(alice?.data).toMatchObject({
       outcome: 'answered',
       evaluations: [{ id: 'success_evaluation', result: 'success' }],

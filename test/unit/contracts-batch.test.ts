@@ -15,6 +15,7 @@ import { pageQuerySchema, parseOrThrow, zodIssuesToFields } from '#shared/contra
 import { ValidationError, type FieldIssue } from '#shared/domain/errors.ts';
 import type { Batch } from '#shared/domain/batch.ts';
 import type { Recipient } from '#shared/domain/recipient.ts';
+import { recipientFixture } from '../helpers/domain-fixtures.ts';
 
 const NOW = new Date('2026-11-01T12:00:00.000Z');
 const DAY = 24 * 60 * 60 * 1000;
@@ -435,22 +436,10 @@ describe('response schemas', () => {
     completedAt: null,
     cancelledAt: null,
   };
-  const recipient: Recipient = {
-    id: 'rcp_1',
-    batchId: 'batch_1',
-    workspaceId: 'ws_1',
-    index: 0,
-    phone: '+14155551234',
-    dynamicVars: { first_name: 'Alice' },
-    status: 'pending',
-    outcome: null,
-    attempts: 0,
-    conversationId: null,
-    startedAt: null,
-    endedAt: null,
-    durationSecs: null,
-    error: null,
-  };
+  const recipient: Recipient = recipientFixture(
+    { batchId: 'batch_1', workspaceId: 'ws_1' },
+    { id: 'rcp_1', index: 0, phone: '+14155551234', dynamicVars: { first_name: 'Alice' } },
+  );
 
   it('maps the domain batch and recipient to exactly the contract shapes', () => {
     const b = toBatchObject(batch);

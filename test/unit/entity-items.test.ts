@@ -13,7 +13,7 @@ import { keys, parseBatchKey, parseOutboxKey, runKeys } from '#shared/adapters/d
 import { batchTransition, initialCounts, type Batch } from '#shared/domain/batch.ts';
 import { newId } from '#shared/domain/ids.ts';
 import type { Recipient } from '#shared/domain/recipient.ts';
-import { agentFixture, phoneNumberFixture } from '../helpers/domain-fixtures.ts';
+import { agentFixture, phoneNumberFixture, recipientFixture } from '../helpers/domain-fixtures.ts';
 
 /** Items are parsed back field by field: a round trip is exact, a malformed item fails naming the field. */
 
@@ -41,23 +41,11 @@ function batchFixture(): Batch {
   };
 }
 
-function recipientFixture(batchId: string): Recipient {
-  return {
-    id: newId('recipient'),
-    batchId,
-    workspaceId,
-    index: 1,
-    phone: '+14155550123',
-    dynamicVars: { first_name: 'Alice', visits: 3 },
-    status: 'pending',
-    outcome: null,
-    attempts: 0,
-    conversationId: null,
-    startedAt: null,
-    endedAt: null,
-    durationSecs: null,
-    error: null,
-  };
+function recipientOf(batchId: string): Recipient {
+  return recipientFixture(
+    { batchId, workspaceId },
+    { index: 1, phone: '+14155550123', dynamicVars: { first_name: 'Alice', visits: 3 } },
+  );
 }
 
 describe('entity items', () => {
@@ -69,7 +57,7 @@ describe('entity items', () => {
     const batch = batchFixture();
     expect(itemToBatch(batchToItem(batch))).toEqual(batch);
     expect(itemToBatchRun(batchToItem(batch))).toEqual({ ...batch, dispatched: 0 });
-    const recipient = recipientFixture(batch.id);
+    const recipient = recipientOf(batch.id);
     expect(itemToRecipientRun({ ...recipientToItem(recipient), handedOver: true })).toEqual({
       ...recipient,
       dispatchedAt: null,
