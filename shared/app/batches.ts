@@ -2,7 +2,7 @@ import type { CreateBatchInput } from '../contracts/batch.ts';
 import { batchTransition, initialCounts, type Batch } from '../domain/batch.ts';
 import { ConflictError, NotFoundError, StateConflictError, ValidationError } from '../domain/errors.ts';
 import { isId, newId } from '../domain/ids.ts';
-import type { Recipient } from '../domain/recipient.ts';
+import { newRecipient, type Recipient } from '../domain/recipient.ts';
 import type { BatchFilter, Page, PageRequest } from '../ports/store.ts';
 import type { AppDeps } from './deps.ts';
 
@@ -45,22 +45,16 @@ export async function createBatch(
 
   const now = deps.clock();
   const batchId = newId('batch', now.getTime());
-  const recipients: Recipient[] = input.recipients.map((r, index) => ({
-    id: newId('recipient', now.getTime()),
-    batchId,
-    workspaceId,
-    index,
-    phone: r.phone,
-    dynamicVars: r.dynamicVars,
-    status: 'pending',
-    outcome: null,
-    attempts: 0,
-    conversationId: null,
-    startedAt: null,
-    endedAt: null,
-    durationSecs: null,
-    error: null,
-  }));
+  const recipients: Recipient[] = input.recipients.map((r, index) =>
+    newRecipient({
+      id: newId('recipient', now.getTime()),
+      batchId,
+      workspaceId,
+      index,
+      phone: r.phone,
+      dynamicVars: r.dynamicVars,
+    }),
+  );
   const batch: Batch = {
     id: batchId,
     workspaceId,

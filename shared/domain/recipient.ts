@@ -31,6 +31,27 @@ export interface Recipient {
   error: string | null;
 }
 
+/** Who a recipient is, as a create names it; the rest is how every recipient starts. */
+export type NewRecipient = Pick<
+  Recipient,
+  'id' | 'batchId' | 'workspaceId' | 'index' | 'phone' | 'dynamicVars'
+>;
+
+/** A recipient as a create stores it: pending, never dialed. */
+export function newRecipient(fields: NewRecipient): Recipient {
+  return {
+    ...fields,
+    status: 'pending',
+    outcome: null,
+    attempts: 0,
+    conversationId: null,
+    startedAt: null,
+    endedAt: null,
+    durationSecs: null,
+    error: null,
+  };
+}
+
 export type RecipientEvent = 'dial' | 'end' | 'abandon';
 
 const TRANSITIONS: Record<

@@ -1,7 +1,7 @@
 import type { Agent } from '#shared/domain/agent.ts';
 import { newId } from '#shared/domain/ids.ts';
 import type { PhoneNumber } from '#shared/domain/phone-number.ts';
-import type { Recipient } from '#shared/domain/recipient.ts';
+import { newRecipient, type Recipient } from '#shared/domain/recipient.ts';
 
 /** Whole domain objects for store tests, written straight to the table (not through the API). */
 
@@ -49,20 +49,14 @@ export function recipientFixture(
   overrides: Partial<Recipient> = {},
 ): Recipient {
   return {
-    id: newId('recipient'),
-    batchId: batch.batchId,
-    workspaceId: batch.workspaceId,
-    index: 0,
-    phone: '+14155551234',
-    dynamicVars: {},
-    status: 'pending',
-    outcome: null,
-    attempts: 0,
-    conversationId: null,
-    startedAt: null,
-    endedAt: null,
-    durationSecs: null,
-    error: null,
+    ...newRecipient({
+      id: newId('recipient'),
+      batchId: batch.batchId,
+      workspaceId: batch.workspaceId,
+      index: 0,
+      phone: '+14155551234',
+      dynamicVars: {},
+    }),
     ...overrides,
   };
 }

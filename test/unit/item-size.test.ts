@@ -63,6 +63,21 @@ const varValue = fc.oneof(
 const varKey = text(LIMITS.dynamicVarKeyMaxLength, 1).filter((k) => !/[{}]/.test(k));
 
 /** The largest recipient the run can make of an input: every run attribute set, errors at their cap. */
+/**
+ * Descriptions of agent list items: mostly up to one over the item limit, sometimes far over it (the
+ * contract must refuse those, and what it accepts must still fit).
+ */
+const descriptions = fc.oneof(
+  {
+    arbitrary: fc.array(text(AGENT_LIMITS.description.max, 1), { maxLength: AGENT_LIMITS.listItems.max + 1 }),
+    weight: 5,
+  },
+  {
+    arbitrary: fc.array(text(AGENT_LIMITS.description.max, 1), { minLength: 150, maxLength: 200 }),
+    weight: 1,
+  },
+);
+
 function storedRecipient(input: RecipientInput, index: number): Record<string, unknown> {
   const batchId = newId('batch');
   const recipient: Recipient = {
@@ -247,36 +262,12 @@ describe('no accepted input makes a stored item exceed DynamoDB limits (property
         'batch.completed',
         'batch.failed',
       ]),
-      evaluation_criteria: fc
-        .oneof(
-          {
-            arbitrary: fc.array(text(AGENT_LIMITS.description.max, 1), {
-              maxLength: AGENT_LIMITS.listItems.max + 1,
-            }),
-            weight: 5,
-          },
-          {
-            arbitrary: fc.array(text(AGENT_LIMITS.description.max, 1), { minLength: 150, maxLength: 200 }),
-            weight: 1,
-          },
-        )
-        .map((ds) => ds.map((description, i) => ({ id: `${i}`.padEnd(100, 'c'), description }))),
-      data_collection: fc
-        .oneof(
-          {
-            arbitrary: fc.array(text(AGENT_LIMITS.description.max, 1), {
-              maxLength: AGENT_LIMITS.listItems.max + 1,
-            }),
-            weight: 5,
-          },
-          {
-            arbitrary: fc.array(text(AGENT_LIMITS.description.max, 1), { minLength: 150, maxLength: 200 }),
-            weight: 1,
-          },
-        )
-        .map((ds) =>
-          ds.map((description, i) => ({ id: `${i}`.padEnd(100, 'd'), type: 'string', description })),
-        ),
+      evaluation_criteria: descriptions.map((ds) =>
+        ds.map((description, i) => ({ id: `${i}`.padEnd(100, 'c'), description })),
+      ),
+      data_collection: descriptions.map((ds) =>
+        ds.map((description, i) => ({ id: `${i}`.padEnd(100, 'd'), type: 'string', description })),
+      ),
       max_concurrent_calls: fc.integer({ min: 1, max: 100 }),
     },
     { requiredKeys: ['name', 'prompt'] },
