@@ -68,7 +68,8 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     entry: 'functions/streams/table-stream.ts',
     memoryMb: 512,
     timeoutSeconds: 60,
-    access: { table: 'readWrite', sendTo: ['dial', 'webhook'], transcripts: 'read' },
+    // Creates the wake-up schedules of waiting batches (a batch's `wakeAt` changing).
+    access: { table: 'readWrite', sendTo: ['dial', 'webhook'], transcripts: 'read', scheduler: true },
   },
   startBatch: {
     entry: 'functions/schedules/start-batch.ts',
@@ -241,6 +242,15 @@ export const STREAM_SOURCES: readonly StreamSourceSpec[] = [
       {
         eventName: ['MODIFY'],
         dynamodb: { NewImage: { entity: { S: ['recipient'] }, status: { S: ['completed', 'failed'] } } },
+      },
+      // An attempt that will be retried: dialing → pending (a claim given back matches too; the
+      // function tells them apart by the attempt count).
+      {
+        eventName: ['MODIFY'],
+        dynamodb: {
+          OldImage: { status: { S: ['dialing'] } },
+          NewImage: { entity: { S: ['recipient'] }, status: { S: ['pending'] } },
+        },
       },
     ],
   },

@@ -79,7 +79,11 @@ function composeScheduler(config: RuntimeConfig): BatchScheduler {
     const missing = (): never => {
       throw new Error(`${ENV.schedulerTargetArn} and the other scheduler settings are not set`);
     };
-    return { scheduleStart: async () => missing(), cancelStart: async () => missing() };
+    return {
+      scheduleStart: async () => missing(),
+      cancelStart: async () => missing(),
+      scheduleWake: async () => missing(),
+    };
   }
   return createEventBridgeScheduler({
     client: createSchedulerClient(),

@@ -1,18 +1,30 @@
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
+import { onWake } from '#shared/app/run/dispatch.ts';
 import { startBatch } from '#shared/app/run/start-batch.ts';
 import { composeRunDeps } from '../lib/compose.ts';
 
 /**
- * The target of a scheduled batch's one-time EventBridge Scheduler schedule. Scheduler delivers at
- * least once and retries on error: starting is a conditional write, so a second delivery is a no-op.
+ * The target of the one-time EventBridge Scheduler schedules: a scheduled batch's start, and a
+ * waiting batch's wake-up (`wakeAt`: its earliest due recipient). Scheduler delivers at least once and
+ * retries on error: starting is a conditional write and a wake-up only tops dial turns up, so a second
+ * delivery is a no-op.
  */
 const deps = composeRunDeps(undefined, 'batch-calls-start-batch');
-const eventSchema = z.object({ workspaceId: z.string().min(1), batchId: z.string().min(1) });
+const eventSchema = z.object({
+  workspaceId: z.string().min(1),
+  batchId: z.string().min(1),
+  wakeAt: z.iso.datetime().optional(),
+});
 
 export async function handler(event: unknown, context: Context): Promise<{ result: string }> {
   deps.logger.addContext(context);
-  const { workspaceId, batchId } = eventSchema.parse(event);
+  const { workspaceId, batchId, wakeAt } = eventSchema.parse(event);
+  if (wakeAt) {
+    const dialed = await onWake(deps, workspaceId, batchId, wakeAt);
+    deps.logger.info('wake-up', { workspaceId, batchId, wakeAt, dialed });
+    return { result: `woke:${dialed}` };
+  }
   const result = await startBatch(deps, workspaceId, batchId);
   deps.logger.info('scheduled start', { workspaceId, batchId, result });
   return { result };

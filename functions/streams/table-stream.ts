@@ -2,14 +2,16 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { itemToBatch, itemToRecipient } from '#shared/adapters/dynamodb/mappers.ts';
+import { itemToBatchRun } from '#shared/adapters/dynamodb/entities/batch.ts';
+import { itemToRecipientRun } from '#shared/adapters/dynamodb/entities/recipient.ts';
 import { onBatchChanged, onRecipientEnded } from '#shared/app/run/reactions.ts';
 import { composeRunDeps } from '../lib/compose.ts';
 
 /**
- * The table's stream (filtered in the wiring to batch changes and recipients reaching their end):
- * starts immediate batches, finishes batches whose counts add up, hands each ended recipient's call
- * slot to the next one and writes webhook outbox records. Records are handled in parallel: every
+ * The table's stream (filtered in the wiring to batch changes and recipients ending an attempt):
+ * starts immediate batches, turns a batch's wake-up into its schedule, reacts to pause / resume /
+ * stop / cancel, finishes batches whose counts add up, passes each ended attempt's dial turn on and
+ * writes webhook outbox records. Records are handled in parallel: every
  * reaction reads the state it acts on and changes it conditionally, so their order does not matter
  * (and each is idempotent); a failed one is reported and retried from there.
  */
@@ -37,15 +39,24 @@ async function handleRecord(record: DynamoDBRecord): Promise<void> {
   }
 }
 
+/**
+ * An attempt ended: the recipient reached its end, or left `dialing` for `pending` with the same
+ * attempt count (a retry waits; a claim given back restores the previous count instead). Later writes
+ * to an ended recipient (its hand-over mark) are not a new end.
+ */
+function attemptEnded(before: Record<string, unknown> | null, after: Record<string, unknown>): boolean {
+  if (after.status === 'completed' || after.status === 'failed') return before?.status !== after.status;
+  return after.status === 'pending' && before?.status === 'dialing' && before.attempts === after.attempts;
+}
+
 async function react(record: DynamoDBRecord): Promise<void> {
   const after = image(record.dynamodb?.NewImage);
   if (!after) return;
   const before = image(record.dynamodb?.OldImage);
   if (after.entity === 'batch') {
-    await onBatchChanged(deps, before ? itemToBatch(before) : null, itemToBatch(after));
-  } else if (after.entity === 'recipient' && (after.status === 'completed' || after.status === 'failed')) {
-    if (before?.status === after.status) return; // a later write to an ended recipient (its hand-over flag)
-    await onRecipientEnded(deps, itemToRecipient(after));
+    await onBatchChanged(deps, before ? itemToBatchRun(before) : null, itemToBatchRun(after));
+  } else if (after.entity === 'recipient' && attemptEnded(before, after)) {
+    await onRecipientEnded(deps, itemToRecipientRun(after));
   }
 }
 

@@ -3,8 +3,12 @@
 export const WEBHOOK_EVENTS = [
   'conversation.completed',
   'call.failed',
+  'call.retry_scheduled',
   'batch.completed',
   'batch.failed',
+  'batch.paused',
+  'batch.resumed',
+  'batch.cancelled',
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 

@@ -1,15 +1,22 @@
+import type { CallingWindow } from './calling-window.ts';
+import type { RetryPolicy } from './retry.ts';
+
 /**
- * The batch and its lifecycle (contract "Lifecycle"):
- *   pending | scheduled → running → completed
- *   pending | scheduled → cancelled
- *   pending | scheduled | running → failed   (batch-level error, with failure_reason)
- * Stores apply these transitions with conditional writes built from `allowedSources`.
+ * The batch and its lifecycle (contract "Lifecycle" and "Pause, resume, stop"):
+ *   pending | scheduled → running → completed        (every recipient completed, failed or skipped)
+ *   pending | scheduled → cancelled                  (its recipients are skipped: batch_cancelled)
+ *   running ⇄ paused                                 (pause / resume; guardrails pause too)
+ *   running | paused → stopping → cancelled          (live calls finish; the rest is skipped)
+ *   pending | scheduled | running | paused → failed  (batch-level error, with failure_reason)
+ * Stores apply these transitions with conditional writes built from this table.
  */
 
 export const BATCH_STATUSES = [
   'pending',
   'scheduled',
   'running',
+  'paused',
+  'stopping',
   'completed',
   'failed',
   'cancelled',
@@ -23,7 +30,11 @@ export interface BatchCounts {
   dialing: number;
   completed: number;
   failed: number;
+  skipped: number;
 }
+
+export const PAUSE_REASONS = ['user', 'failure_rate', 'spend_cap', 'provider_auth'] as const;
+export type PauseReason = (typeof PAUSE_REASONS)[number];
 
 export interface Batch {
   id: string;
@@ -43,15 +54,29 @@ export interface Batch {
   startedAt: string | null;
   completedAt: string | null;
   cancelledAt: string | null;
+  pauseReason: PauseReason | null;
+  pausedAt: string | null;
+  stoppedAt: string | null;
+  /** How ended attempts are retried (max_attempts 1 = never). */
+  retry: RetryPolicy;
+  /** When calls may start, in each recipient's local time; null = any time. */
+  callingWindow: CallingWindow | null;
 }
 
-export type BatchEvent = 'start' | 'complete' | 'cancel' | 'fail';
+export type BatchEvent =
+  'start' | 'complete' | 'cancel' | 'fail' | 'pause' | 'resume' | 'stop' | 'finishStop';
 
 const TRANSITIONS: Record<BatchEvent, { from: readonly BatchStatus[]; to: BatchStatus }> = {
   start: { from: ['pending', 'scheduled'], to: 'running' },
-  complete: { from: ['running'], to: 'completed' },
+  // A paused batch whose last live call ends with nothing left to dial is complete too.
+  complete: { from: ['running', 'paused'], to: 'completed' },
   cancel: { from: ['pending', 'scheduled'], to: 'cancelled' },
-  fail: { from: ['pending', 'scheduled', 'running'], to: 'failed' },
+  fail: { from: ['pending', 'scheduled', 'running', 'paused'], to: 'failed' },
+  pause: { from: ['running'], to: 'paused' },
+  resume: { from: ['paused'], to: 'running' },
+  stop: { from: ['running', 'paused'], to: 'stopping' },
+  // Once no call of a stopping batch is live (and every other recipient is skipped).
+  finishStop: { from: ['stopping'], to: 'cancelled' },
 };
 
 export function batchTransition(event: BatchEvent): { from: readonly BatchStatus[]; to: BatchStatus } {
@@ -67,15 +92,21 @@ export function isTerminalBatchStatus(status: BatchStatus): boolean {
 }
 
 export function initialCounts(total: number): BatchCounts {
-  return { pending: total, dialing: 0, completed: 0, failed: 0 };
+  return { pending: total, dialing: 0, completed: 0, failed: 0, skipped: 0 };
 }
 
 /** Counts always add up to the total; a batch is done exactly when nothing is pending or dialing. */
 export function countsAddUp(batch: Pick<Batch, 'counts' | 'totalRecipients'>): boolean {
   const c = batch.counts;
-  return c.pending + c.dialing + c.completed + c.failed === batch.totalRecipients;
+  return c.pending + c.dialing + c.completed + c.failed + c.skipped === batch.totalRecipients;
 }
 
 export function allRecipientsDone(batch: Pick<Batch, 'counts' | 'totalRecipients'>): boolean {
-  return batch.counts.completed + batch.counts.failed === batch.totalRecipients;
+  const c = batch.counts;
+  return c.completed + c.failed + c.skipped === batch.totalRecipients;
+}
+
+/** The batch statuses in which recipients may still be dialed later (a recipient waiting is not skipped). */
+export function isDialableLater(status: BatchStatus): boolean {
+  return status === 'pending' || status === 'scheduled' || status === 'running' || status === 'paused';
 }

@@ -34,9 +34,13 @@ export interface OutboxRecord {
   createdAt: string;
 }
 
-/** `conversation.completed:rcp_…`, `batch.completed:batch_…`: one identity per event. */
-export function webhookIdFor(eventType: WebhookEvent, subjectId: string): string {
-  return `${eventType}:${subjectId}`;
+/**
+ * `conversation.completed:rcp_…`, `batch.completed:batch_…`: one identity per event. An event that
+ * can happen more than once to one subject adds its occurrence: the attempt of a
+ * `call.retry_scheduled` (`…:rcp_…:2`), the time (ms) of a `batch.paused` or `batch.resumed`.
+ */
+export function webhookIdFor(eventType: WebhookEvent, subjectId: string, occurrence?: number): string {
+  return occurrence === undefined ? `${eventType}:${subjectId}` : `${eventType}:${subjectId}:${occurrence}`;
 }
 
 /** The delivery id of the public API names the batch and the event, so it needs no lookup item. */
@@ -48,13 +52,12 @@ export function deliveryIdOf(batchId: string, webhookId: string): string {
 const DELIVERY_ID_MAX_LENGTH = 256;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
-/** `<event>:<recipient or batch id>`, exactly as webhookIdFor makes them. */
+/** `<event>:<recipient or batch id>[:<occurrence>]`, exactly as webhookIdFor makes them. */
 function isWebhookId(value: string): boolean {
-  const at = value.indexOf(':');
-  if (at === -1) return false;
-  const event = value.slice(0, at);
-  const subject = value.slice(at + 1);
+  const [event, subject, occurrence, ...rest] = value.split(':');
+  if (!event || !subject || rest.length > 0) return false;
   if (!(WEBHOOK_EVENTS as readonly string[]).includes(event)) return false;
+  if (occurrence !== undefined && !/^[0-9]{1,15}$/.test(occurrence)) return false;
   return isId('recipient', subject) || isId('batch', subject);
 }
 

@@ -1,15 +1,40 @@
 /**
- * A recipient and its lifecycle (reference: pending → dialing → completed | failed).
- * A call that connected (a person or a voicemail answered) ends `completed`; one that never connected
- * ends `failed` with its outcome and an error. A recipient of a batch that fails before dialing it
- * ends `failed` with outcome `canceled`.
+ * A recipient and its lifecycle (reference: pending → dialing → completed | failed; round two adds
+ * `skipped` and retries: an attempt that ends with a retryable outcome goes back to `pending` with
+ * `nextAttemptAt`). A call that connected (a person or a voicemail answered) ends `completed`; one that
+ * never connected ends `failed` with its outcome and an error. A recipient of a batch that fails before
+ * dialing it ends `failed` with outcome `canceled`; one that will never be dialed for another reason
+ * (cancel, stop, suppression, no calling window) is `skipped` with its `skipReason`.
  */
 
-export const RECIPIENT_STATUSES = ['pending', 'dialing', 'completed', 'failed'] as const;
+export const RECIPIENT_STATUSES = ['pending', 'dialing', 'completed', 'failed', 'skipped'] as const;
 export type RecipientStatus = (typeof RECIPIENT_STATUSES)[number];
 
 export const CALL_OUTCOMES = ['answered', 'voicemail', 'no_answer', 'busy', 'failed', 'canceled'] as const;
 export type CallOutcome = (typeof CALL_OUTCOMES)[number];
+
+export const SKIP_REASONS = [
+  'batch_cancelled',
+  'batch_stopped',
+  'suppressed',
+  'opted_out',
+  'duplicate',
+  'no_calling_window',
+] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+
+/** One call attempt as the attempt history keeps it (times in UTC; the local time is derived). */
+export interface Attempt {
+  attempt: number;
+  /** When the call was placed (the claim), UTC. */
+  dialedAt: string;
+  startedAt: string | null;
+  endedAt: string;
+  outcome: CallOutcome;
+  durationSecs: number | null;
+  conversationId: string | null;
+  error: string | null;
+}
 
 export type DynamicVarValue = string | number | boolean;
 export type DynamicVars = Record<string, DynamicVarValue>;
@@ -29,19 +54,34 @@ export interface Recipient {
   endedAt: string | null;
   durationSecs: number | null;
   error: string | null;
+  skipReason: SkipReason | null;
+  /** When a waiting recipient is next due (a retry, its calling window opening); null otherwise. */
+  nextAttemptAt: string | null;
+  /**
+   * The IANA zones its calling window and local times use (resolved once, at create): one, several
+   * (a number whose area spans zones: a call starts only when all are open), or `UTC` when nothing
+   * resolved and the batch has no window.
+   */
+  timezones: string[];
+  attemptHistory: Attempt[];
 }
 
 /** Who a recipient is, as a create names it; the rest is how every recipient starts. */
 export type NewRecipient = Pick<
   Recipient,
   'id' | 'batchId' | 'workspaceId' | 'index' | 'phone' | 'dynamicVars'
->;
+> &
+  Partial<Pick<Recipient, 'timezones' | 'status' | 'skipReason'>>;
 
 /** A recipient as a create stores it: pending, never dialed. */
 export function newRecipient(fields: NewRecipient): Recipient {
   return {
-    ...fields,
     status: 'pending',
+    skipReason: null,
+    timezones: ['UTC'],
+    ...fields,
+    nextAttemptAt: null,
+    attemptHistory: [],
     outcome: null,
     attempts: 0,
     conversationId: null,
@@ -52,7 +92,7 @@ export function newRecipient(fields: NewRecipient): Recipient {
   };
 }
 
-export type RecipientEvent = 'dial' | 'end' | 'abandon';
+export type RecipientEvent = 'dial' | 'end' | 'abandon' | 'skip';
 
 const TRANSITIONS: Record<
   RecipientEvent,
@@ -60,10 +100,12 @@ const TRANSITIONS: Record<
 > = {
   // The dialer claims the recipient before placing the call.
   dial: { from: ['pending'], to: ['dialing'] },
-  // The provider reports how the call ended.
-  end: { from: ['dialing'], to: ['completed', 'failed'] },
+  // The provider reports how the call ended; a retried attempt waits as pending again.
+  end: { from: ['dialing'], to: ['completed', 'failed', 'pending'] },
   // The call could not be placed, or the batch failed before it was: no call ever connected.
   abandon: { from: ['pending'], to: ['failed'] },
+  // It will never be dialed (cancel, stop, suppression, duplicate, no calling window).
+  skip: { from: ['pending'], to: ['skipped'] },
 };
 
 export function recipientTransition(event: RecipientEvent) {
@@ -75,7 +117,7 @@ export function canRecipientApply(status: RecipientStatus, event: RecipientEvent
 }
 
 export function isTerminalRecipientStatus(status: RecipientStatus): boolean {
-  return status === 'completed' || status === 'failed';
+  return status === 'completed' || status === 'failed' || status === 'skipped';
 }
 
 /** Connected calls complete; everything else fails (contract "Detail"). */

@@ -2,7 +2,7 @@ import type { Agent } from '../domain/agent.ts';
 import type { Batch } from '../domain/batch.ts';
 import type { PhoneNumber } from '../domain/phone-number.ts';
 import type { OutboxRecord, DeliveryAttempt, DeliveryStatus } from '../domain/outbox.ts';
-import type { CallOutcome, Recipient } from '../domain/recipient.ts';
+import type { CallOutcome, Recipient, SkipReason } from '../domain/recipient.ts';
 import type { CallRef } from './dialer.ts';
 import type { WebhookMessage } from './queues.ts';
 
@@ -22,11 +22,20 @@ export interface RecipientRun extends Recipient {
   /** Its webhook event is in the outbox (set by the stream reaction; the sweeper redoes it until set). */
   eventRecorded: boolean;
   transcriptKey: string | null;
+  /** The key of its due item while it waits (one waiting recipient, one due item), else null. */
+  dueSk: string | null;
 }
 
 export interface BatchRun extends Batch {
-  /** Recipients handed to the dial queue so far, in index order. */
+  /** Fresh recipients handed to the dial queue so far, in index order (the cursor). */
   dispatched: number;
+  /**
+   * Dial turns in circulation: dial messages queued plus calls live. At most max_concurrent_calls;
+   * a turn passes from an ended call to the next recipient due, and is given back when none is due.
+   */
+  slots: number;
+  /** When the batch's one wake-up is set for (its earliest waiting recipient), or null. */
+  wakeAt: string | null;
 }
 
 /** What dialing one recipient reads; null where the item does not exist. */
@@ -52,6 +61,12 @@ export interface NextDispatch {
   phoneNumberId: string;
 }
 
+/** A waiting recipient taken to be dialed now. */
+export interface DueDispatch {
+  recipientIndex: number;
+  attempt: number;
+}
+
 export type ClaimResult = 'claimed' | 'not_pending' | 'batch_not_running' | 'batch_full' | 'workspace_full';
 
 export interface CallEnd {
@@ -63,7 +78,16 @@ export interface CallEnd {
   error: string | null;
   conversationId: string | null;
   transcriptKey: string | null;
+  /** When the call was placed (the claim), for the attempt history. */
+  dialedAt: string | null;
+  /**
+   * Set when this attempt is retried: the recipient goes back to `pending`, due then (a due item is
+   * written in the same transaction), instead of ending `completed`/`failed`.
+   */
+  retryAt: string | null;
 }
+
+type RecipientRef = Pick<CallRef, 'workspaceId' | 'batchId' | 'recipientIndex'>;
 
 export interface RunStore {
   getBatchRun(workspaceId: string, batchId: string): Promise<BatchRun | null>;
@@ -75,13 +99,66 @@ export interface RunStore {
    */
   getDialReads(ref: CallRef, agentId: string, phoneNumberId: string): Promise<DialReads>;
 
-  /** pending|scheduled → running with `dispatched = window`; null when another start (or a cancel) won. */
+  /**
+   * pending|scheduled → running with `dispatched = slots = window`; null when another start (or a
+   * cancel) won.
+   */
   startBatch(workspaceId: string, batchId: string, window: number, now: string): Promise<BatchRun | null>;
-  /** pending|scheduled|running → failed with a reason; false when the batch was already finished. */
+  /** pending|scheduled|running|paused → failed with a reason; false when the batch was already finished. */
   failBatch(workspaceId: string, batchId: string, reason: string, now: string): Promise<boolean>;
-  /** running → completed, only when every recipient is completed or failed. */
+  /** running|paused → completed, only when every recipient is completed, failed or skipped. */
   completeBatch(workspaceId: string, batchId: string, now: string): Promise<boolean>;
+  /** stopping → cancelled, once no recipient is pending or dialing. */
+  finishStop(workspaceId: string, batchId: string, now: string): Promise<boolean>;
   markDispatched(batchId: string, indexes: number[], now: string): Promise<void>;
+
+  /** Takes one more dial turn (while running and below max_concurrent_calls); the batch, or null. */
+  acquireSlot(workspaceId: string, batchId: string): Promise<BatchRun | null>;
+  /** Gives a dial turn back (nothing left to dial now, or the batch does not run). */
+  releaseSlot(workspaceId: string, batchId: string): Promise<void>;
+  /**
+   * Sets the batch's wake-up to `at` unless one at or before it is already set (a wake-up older than
+   * `now` is stale and replaced); true when this call set it, and the caller creates the schedule.
+   */
+  setWake(workspaceId: string, batchId: string, at: string, now: string): Promise<boolean>;
+  /** Clears the wake-up that fired (only if it is still `at`). */
+  clearWake(workspaceId: string, batchId: string, at: string): Promise<void>;
+  /** Sets the number of dial turns (the sweeper's repair), only if it is still `expected`. */
+  repairSlots(workspaceId: string, batchId: string, expected: number, actual: number): Promise<boolean>;
+
+  /**
+   * The earliest waiting recipient due at or before `nowMs`, taken (its due item removed, the
+   * recipient marked dispatched), or null; `not_running` when the batch does not run.
+   */
+  takeDue(
+    workspaceId: string,
+    batchId: string,
+    nowMs: number,
+    now: string,
+  ): Promise<DueDispatch | 'not_running' | null>;
+  /** When the earliest waiting recipient is due (ms), or null when none waits. */
+  earliestDue(batchId: string): Promise<number | null>;
+  /**
+   * A dispatched recipient that may not be dialed now waits (pending, due at `dueAtMs`) and gives up
+   * its dispatch; with `releaseSlot` its dial turn is given back too (the batch does not run),
+   * otherwise the caller passes the turn on. False when the recipient was not waiting for this attempt.
+   */
+  deferRecipient(
+    ref: CallRef,
+    dueAtMs: number,
+    options: { releaseSlot: boolean },
+  ): Promise<boolean>;
+  /**
+   * pending → skipped with its reason and counts, removing its due item; `heldSlot` says whether it
+   * holds a dial turn (dispatched, not deferred), which is then given back in the same transaction;
+   * `countsMoved` when the batch's counts already say so (a cancel moves them all at once);
+   * `turnPassedOn` when the caller passes the held turn on itself instead of giving it back.
+   */
+  skipRecipient(
+    ref: RecipientRef,
+    reason: SkipReason,
+    state: { heldSlot: boolean; dueSk: string | null; countsMoved?: boolean; turnPassedOn?: boolean },
+  ): Promise<boolean>;
 
   /** Next free dial slot of a caller number (ms epoch), reserved; null when it is further than `maxAheadMs`. */
   reservePacingSlot(
@@ -114,28 +191,24 @@ export interface RunStore {
    */
   endCall(ref: CallRef, end: CallEnd, options?: { handOver?: boolean }): Promise<boolean>;
   /** A recipient that could never be dialed (a missing variable): pending → failed, with its counts. */
-  abandonRecipient(
-    ref: Pick<CallRef, 'workspaceId' | 'batchId' | 'recipientIndex'>,
-    error: string,
-    now: string,
-  ): Promise<boolean>;
+  abandonRecipient(ref: RecipientRef, error: string, now: string): Promise<boolean>;
   findCall(provider: string, providerCallId: string): Promise<(CallRef & { recipientId: string }) | null>;
 
   /**
    * Takes back the hand-over mark of an ended recipient whose next dispatch failed, unless its stream
    * reaction already ran: that reaction (or the sweeper) then hands the slot over instead.
    */
-  releaseHandOver(batchId: string, index: number): Promise<boolean>;
+  releaseHandOver(batchId: string, index: number, attempt: number): Promise<boolean>;
   /**
-   * After its event is in the outbox: marks a finished recipient's event as recorded and, in the same
-   * write, hands it over if nobody did yet; true when this call won the hand-over.
+   * After its event is in the outbox: marks the event of an ended attempt as recorded and, in the
+   * same write, hands its dial turn over if nobody did yet; true when this call won the hand-over.
    */
-  markEventRecorded(batchId: string, index: number): Promise<boolean>;
+  markEventRecorded(batchId: string, index: number, attempt: number): Promise<boolean>;
   /**
-   * Takes the next recipient index to dispatch (dispatched + 1, while below the total and running),
-   * with the agent and caller number the dial will read.
+   * Takes the next fresh recipient index (the cursor: dispatched + 1, while below the total and the
+   * batch runs), with the agent and caller number the dial will read.
    */
-  takeNextDispatch(workspaceId: string, batchId: string): Promise<NextDispatch | null>;
+  takeNextIndex(workspaceId: string, batchId: string): Promise<NextDispatch | null>;
 
   /** Writes the outbox record unless it exists; true when this call wrote it. */
   putOutbox(record: OutboxRecord): Promise<boolean>;

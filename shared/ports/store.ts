@@ -95,7 +95,19 @@ export interface BatchStore {
     id: string,
     from: readonly BatchStatus[],
     to: BatchStatus,
-    changes: Partial<Pick<Batch, 'startedAt' | 'completedAt' | 'cancelledAt' | 'failureReason'>>,
+    changes: Partial<
+      Pick<
+        Batch,
+        | 'startedAt'
+        | 'completedAt'
+        | 'cancelledAt'
+        | 'failureReason'
+        | 'pauseReason'
+        | 'pausedAt'
+        | 'stoppedAt'
+        | 'counts'
+      >
+    >,
   ): Promise<Batch>;
 }
 

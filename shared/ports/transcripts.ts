@@ -6,6 +6,13 @@ export interface TranscriptStore {
   get(key: string): Promise<Conversation | null>;
 }
 
-export function transcriptKey(workspaceId: string, batchId: string, recipientId: string): string {
-  return `transcripts/${workspaceId}/${batchId}/${recipientId}.json`;
+export function transcriptKey(
+  workspaceId: string,
+  batchId: string,
+  recipientId: string,
+  attempt = 1,
+): string {
+  // The first attempt keeps the key it always had; a retried recipient's later calls get their own.
+  const suffix = attempt > 1 ? `.${attempt}` : '';
+  return `transcripts/${workspaceId}/${batchId}/${recipientId}${suffix}.json`;
 }

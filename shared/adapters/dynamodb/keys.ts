@@ -21,6 +21,8 @@ import { createHash } from 'node:crypto';
  * | call index      | CALL#<provider>#<call id> | CALL               | provider callback without our ref → recipient          |
  * | batch creation  | BATCH#<batchId>           | CREATING           | a create in progress: its recipients may exist before  |
  * |                 |                           |                    | the batch; removed when the batch is stored or undone  |
+ * | due recipient   | BATCH#<batchId>           | DUE#<due ms, 13 d>#| a waiting recipient (retry, calling window, pause):    |
+ * |                 |                           | <index, 4 digits>  | Query SK <= DUE#<now> Limit 1 = the earliest one due   |
  *
  * Sparse index GSI1 (only items that carry GSI1PK are in it; KEYS_ONLY):
  * | GSI1PK   | GSI1SK                        | what                                                        |
@@ -54,6 +56,7 @@ export const ENTITY = {
   pacing: 'pacing',
   callIndex: 'callIndex',
   batchCreation: 'batchCreation',
+  due: 'due',
 } as const;
 
 export type Entity = (typeof ENTITY)[keyof typeof ENTITY];
@@ -66,7 +69,11 @@ export const SK_PREFIX = {
   batch: 'BATCH#',
   recipient: 'R#',
   webhook: 'HOOK#',
+  due: 'DUE#',
 } as const;
+
+/** Zero padding of a due time (ms since the epoch): 13 digits hold every date until the year 2286. */
+const DUE_TIME_DIGITS = 13;
 
 /** Zero padding of the recipient index: 4 digits cover LIMITS.maxRecipients (1,000). */
 export const RECIPIENT_INDEX_DIGITS = 4;
@@ -164,7 +171,24 @@ export const runKeys = {
   callIndex(provider: string, providerCallId: string): TableKey {
     return { PK: `CALL#${segment('provider', provider)}#${sha256(providerCallId)}`, SK: 'CALL' };
   },
+
+  /** A waiting recipient, sorted by when it is due (then by index): see ./entities/due.ts. */
+  due(batchId: string, dueAtMs: number, index: number): TableKey {
+    return { PK: recipientPartition(batchId), SK: dueSortKey(dueAtMs, index) };
+  },
 } as const;
+
+export function dueSortKey(dueAtMs: number, index: number): string {
+  if (!Number.isSafeInteger(dueAtMs) || dueAtMs < 0 || String(dueAtMs).length > DUE_TIME_DIGITS) {
+    throw new Error(`Invalid due time ${dueAtMs}`);
+  }
+  return `${SK_PREFIX.due}${String(dueAtMs).padStart(DUE_TIME_DIGITS, '0')}#${padRecipientIndex(index)}`;
+}
+
+/** The largest due sort key of the instant `nowMs`: every recipient due by then sorts at or before it. */
+export function dueUpTo(nowMs: number): string {
+  return `${SK_PREFIX.due}${String(Math.max(0, Math.floor(nowMs))).padStart(DUE_TIME_DIGITS, '0')}#~`;
+}
 
 export type ActiveIndexAttributes = { GSI1PK: string; GSI1SK: string };
 

@@ -2,13 +2,19 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { RunStore } from '../../ports/run-store.ts';
 import { itemToAgent } from './entities/agent.ts';
 import {
+  acquireSlotUpdate,
   ALL_RECIPIENTS_DONE,
+  clearWakeUpdate,
   eventUpdate,
   itemToBatch,
   itemToBatchRun,
   nextDispatchUpdate,
+  releaseSlotUpdate,
+  repairSlotsUpdate,
+  setWakeUpdate,
 } from './entities/batch.ts';
 import { callIndexStore } from './entities/call-index.ts';
+import { dueStore } from './entities/due.ts';
 import { outboxStore, itemToOutbox } from './entities/outbox.ts';
 import { pacingStore } from './entities/pacing.ts';
 import { itemToPhoneNumber } from './entities/phone-number.ts';
@@ -20,7 +26,7 @@ import {
 } from './entities/recipient.ts';
 import { recipientCalls } from './entities/recipient-calls.ts';
 import { gsi, keys, parseBatchKey, recipientPartition, runKeys, SK_PREFIX } from './keys.ts';
-import { createTable, type Item } from './table-ops.ts';
+import { createTable, type Item, type Written } from './table-ops.ts';
 
 export { boundedText, MAX_STORED_ERROR_LENGTH } from './entities/stored.ts';
 
@@ -31,6 +37,12 @@ export { boundedText, MAX_STORED_ERROR_LENGTH } from './entities/stored.ts';
  */
 
 const parsed = <T>(item: Item | null, parse: (item: Item) => T): T | null => (item ? parse(item) : null);
+
+/** The item a conditional write returned, or null when its condition did not hold. */
+async function okItem(written: Promise<Written>): Promise<Item | null> {
+  const result = await written;
+  return result.ok ? result.item : null;
+}
 
 export function createDynamoRunStore(options: {
   client: DynamoDBDocumentClient;
@@ -43,6 +55,7 @@ export function createDynamoRunStore(options: {
     ...recipientCalls(table),
     ...callIndexStore(table),
     ...outboxStore(table),
+    ...dueStore(table),
 
     // ── batches ─────────────────────────────────────────────────────────────────────────────
     async getBatchRun(workspaceId, batchId) {
@@ -51,7 +64,7 @@ export function createDynamoRunStore(options: {
 
     async startBatch(workspaceId, batchId, window, now) {
       const written = await table.update({
-        ...eventUpdate(workspaceId, batchId, 'start', { startedAt: now, dispatched: window }),
+        ...eventUpdate(workspaceId, batchId, 'start', { startedAt: now, dispatched: window, slots: window }),
         ReturnValues: 'ALL_NEW',
       });
       return written.ok ? itemToBatchRun(written.item) : null;
@@ -67,7 +80,32 @@ export function createDynamoRunStore(options: {
       return (await table.update(update)).ok;
     },
 
-    async takeNextDispatch(workspaceId, batchId) {
+    async finishStop(workspaceId, batchId, now) {
+      const update = eventUpdate(workspaceId, batchId, 'finishStop', { cancelledAt: now }, ALL_RECIPIENTS_DONE);
+      return (await table.update(update)).ok;
+    },
+
+    async acquireSlot(workspaceId, batchId) {
+      return parsed(await okItem(table.update(acquireSlotUpdate(workspaceId, batchId))), itemToBatchRun);
+    },
+
+    async releaseSlot(workspaceId, batchId) {
+      await table.update(releaseSlotUpdate(workspaceId, batchId));
+    },
+
+    async setWake(workspaceId, batchId, at, now) {
+      return (await table.update(setWakeUpdate(workspaceId, batchId, at, now))).ok;
+    },
+
+    async clearWake(workspaceId, batchId, at) {
+      await table.update(clearWakeUpdate(workspaceId, batchId, at));
+    },
+
+    async repairSlots(workspaceId, batchId, expected, actual) {
+      return (await table.update(repairSlotsUpdate(workspaceId, batchId, expected, actual))).ok;
+    },
+
+    async takeNextIndex(workspaceId, batchId) {
       const written = await table.update(nextDispatchUpdate(workspaceId, batchId));
       if (!written.ok) return null;
       const batch = itemToBatchRun(written.item);
@@ -96,13 +134,13 @@ export function createDynamoRunStore(options: {
       await Promise.all(indexes.map((index) => table.update(dispatchedUpdate(batchId, index, now))));
     },
 
-    async releaseHandOver(batchId, index) {
-      return (await table.update(releaseHandOverUpdate(batchId, index))).ok;
+    async releaseHandOver(batchId, index, attempt) {
+      return (await table.update(releaseHandOverUpdate(batchId, index, attempt))).ok;
     },
 
-    async markEventRecorded(batchId, index) {
-      const written = await table.update(eventRecordedUpdate(batchId, index));
-      return written.ok && written.item.handedOver !== true;
+    async markEventRecorded(batchId, index, attempt) {
+      const written = await table.update(eventRecordedUpdate(batchId, index, attempt));
+      return written.ok && written.item.handedOverAttempt !== attempt;
     },
 
     // ── reads of one dial, of one delivery: one BatchGetItem each ──────────────────────────

@@ -72,6 +72,8 @@ export interface Table {
   deleteQuietly(key: TableKey): Promise<void>;
   /** Every item a query finds, all pages. */
   queryAll(input: QueryInput): Promise<Item[]>;
+  /** The first item a query finds (Limit 1), or null. */
+  queryFirst(input: QueryInput): Promise<Item | null>;
   /** Every item of a partition under a sort-key prefix, in key order. */
   queryPrefix(partition: string, skPrefix: string, consistent: boolean): Promise<Item[]>;
   /** Keys of every item of GSI1 partition `partition` whose sort key is at most `upTo`. */
@@ -163,6 +165,11 @@ export function createTable(client: DynamoDBDocumentClient, name: string): Table
     },
 
     queryAll,
+
+    async queryFirst(input) {
+      const out = await client.send(new QueryCommand({ TableName: name, ...input, Limit: 1 }));
+      return ((out.Items ?? [])[0] as Item | undefined) ?? null;
+    },
 
     queryPrefix: (partition, skPrefix, consistent) =>
       queryAll({ ...prefixQuery(partition, skPrefix), ConsistentRead: consistent }),

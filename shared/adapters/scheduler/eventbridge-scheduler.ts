@@ -30,6 +30,11 @@ export function startScheduleName(batchId: string): string {
   return `start-${batchId}`;
 }
 
+/** One wake-up schedule per batch and second: a later, superseded one is left to fire into a no-op. */
+export function wakeScheduleName(batchId: string, at: string): string {
+  return `wake-${batchId}-${Math.ceil(Date.parse(at) / 1000)}`;
+}
+
 /**
  * `at(yyyy-mm-ddThh:mm:ss)` for an instant, in UTC. Scheduler resolves whole seconds only, so the
  * time is rounded up: rounding down could start a batch before its scheduled_at.
@@ -45,35 +50,40 @@ export function atExpression(instant: string | Date): string {
 export function createEventBridgeScheduler(options: EventBridgeSchedulerOptions): BatchScheduler {
   const { client, groupName } = options;
   const { retryPolicy } = options;
-  return {
-    async scheduleStart({ workspaceId, batchId, at }) {
-      try {
-        await client.send(
-          new CreateScheduleCommand({
-            Name: startScheduleName(batchId),
-            GroupName: groupName,
-            ScheduleExpression: atExpression(at),
-            ScheduleExpressionTimezone: 'UTC',
-            FlexibleTimeWindow: { Mode: 'OFF' },
-            ActionAfterCompletion: 'DELETE',
-            State: 'ENABLED',
-            Target: {
-              Arn: options.targetArn,
-              RoleArn: options.roleArn,
-              Input: JSON.stringify({ workspaceId, batchId }),
-              RetryPolicy: {
-                MaximumRetryAttempts: retryPolicy.maximumRetryAttempts,
-                MaximumEventAgeInSeconds: retryPolicy.maximumEventAgeInSeconds,
-              },
-              DeadLetterConfig: { Arn: options.deadLetterArn },
+  async function createOnce(name: string, at: string, input: Record<string, string>): Promise<void> {
+    try {
+      await client.send(
+        new CreateScheduleCommand({
+          Name: name,
+          GroupName: groupName,
+          ScheduleExpression: atExpression(at),
+          ScheduleExpressionTimezone: 'UTC',
+          FlexibleTimeWindow: { Mode: 'OFF' },
+          ActionAfterCompletion: 'DELETE',
+          State: 'ENABLED',
+          Target: {
+            Arn: options.targetArn,
+            RoleArn: options.roleArn,
+            Input: JSON.stringify(input),
+            RetryPolicy: {
+              MaximumRetryAttempts: retryPolicy.maximumRetryAttempts,
+              MaximumEventAgeInSeconds: retryPolicy.maximumEventAgeInSeconds,
             },
-          }),
-        );
-      } catch (error) {
-        // A retried create (or a second stream delivery) finds the schedule already there.
-        if (!(error instanceof ConflictException)) throw error;
-      }
-    },
+            DeadLetterConfig: { Arn: options.deadLetterArn },
+          },
+        }),
+      );
+    } catch (error) {
+      // A retried create (or a second stream delivery) finds the schedule already there.
+      if (!(error instanceof ConflictException)) throw error;
+    }
+  }
+
+  return {
+    scheduleStart: ({ workspaceId, batchId, at }) =>
+      createOnce(startScheduleName(batchId), at, { workspaceId, batchId }),
+    scheduleWake: ({ workspaceId, batchId, at }) =>
+      createOnce(wakeScheduleName(batchId, at), at, { workspaceId, batchId, wakeAt: at }),
     async cancelStart(batchId) {
       try {
         await client.send(

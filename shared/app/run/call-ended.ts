@@ -1,9 +1,10 @@
 import { newId } from '../../domain/ids.ts';
 import { httpsRecordingUrl } from '../../domain/recording-url.ts';
 import { statusForOutcome } from '../../domain/recipient.ts';
+import { nextRetry } from '../../domain/retry.ts';
 import type { CallEndedEvent, CallRef } from '../../ports/dialer.ts';
 import { transcriptKey } from '../../ports/transcripts.ts';
-import { dispatchNext } from './reactions.ts';
+import { passTurn } from './dispatch.ts';
 import type { RunDeps } from './run-deps.ts';
 
 /**
@@ -15,6 +16,8 @@ import type { RunDeps } from './run-deps.ts';
  * the table's stream to do it would add a hop to every call of a batch larger than its concurrency.
  * The end transaction marks the recipient handed over, so the stream reaction does not dispatch too;
  * if the dispatch fails, the mark is given back and the stream (or the sweeper) does it instead.
+ * An attempt whose outcome the batch's retry rules name (and attempts remain) is not an end: the
+ * same transaction puts the recipient back to `pending`, due at its retry time (./dispatch.ts).
  */
 export type CallEndedResult = 'recorded' | 'duplicate' | 'unknown_call';
 
@@ -32,8 +35,11 @@ export async function recordCallEnded(
   if (recipient.providerCallId && recipient.providerCallId !== event.providerCallId) return 'duplicate';
 
   let key: string | null = null;
+  const batch = await deps.runStore.getBatchRun(ref.workspaceId, ref.batchId);
+  if (!batch) return 'unknown_call';
   if (event.conversation) {
-    key = transcriptKey(ref.workspaceId, ref.batchId, recipient.id);
+    // Attempts after the first keep their own object: a voicemail may be retried and answered later.
+    key = transcriptKey(ref.workspaceId, ref.batchId, recipient.id, ref.attempt);
     // Whatever the provider sent, only an https recording URL is stored (domain/recording-url.ts).
     const conversation = {
       ...event.conversation,
@@ -42,6 +48,7 @@ export async function recordCallEnded(
     await deps.transcripts.put(key, conversation);
   }
   const status = statusForOutcome(event.outcome);
+  const retryAt = nextRetry(batch.retry, event.outcome, ref.attempt, new Date(Date.parse(event.endedAt) || Date.now()));
   const recorded = await deps.runStore.endCall(
     ref,
     {
@@ -56,12 +63,14 @@ export async function recordCallEnded(
         ? newId('conversation', Date.parse(event.endedAt) || Date.now())
         : null,
       transcriptKey: key,
+      dialedAt: recipient.dialingSince,
+      retryAt: retryAt?.toISOString() ?? null,
     },
     { handOver: true },
   );
   if (!recorded) return 'duplicate';
   try {
-    await dispatchNext(deps, ref.workspaceId, ref.batchId);
+    await passTurn(deps, ref.workspaceId, ref.batchId);
   } catch (error) {
     // The end is recorded; the stream reaction (or the sweeper) hands the slot over instead.
     deps.logger.warn('hand-over after the call ended failed; the stream will do it', {
@@ -69,7 +78,7 @@ export async function recordCallEnded(
       index: ref.recipientIndex,
       error,
     });
-    await deps.runStore.releaseHandOver(ref.batchId, ref.recipientIndex).catch((releaseError: unknown) =>
+    await deps.runStore.releaseHandOver(ref.batchId, ref.recipientIndex, ref.attempt).catch((releaseError: unknown) =>
       // Not even that: the sweeper tops the batch up once it has been quiet for its grace period.
       deps.logger.error('could not give the hand-over mark back', {
         batchId: ref.batchId,

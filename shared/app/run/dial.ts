@@ -1,4 +1,5 @@
 import type { Agent } from '../../domain/agent.ts';
+import { isOpenAt, nextOpening } from '../../domain/calling-window.ts';
 import { refToQuery } from '../../domain/call-ref.ts';
 import type { PhoneNumber } from '../../domain/phone-number.ts';
 import { renderTemplate } from '../../domain/placeholders.ts';
@@ -6,6 +7,8 @@ import type { PlaceCallResult } from '../../ports/dialer.ts';
 import type { DialMessage } from '../../ports/queues.ts';
 import type { BatchRun, ClaimResult, DialReads, RecipientRun } from '../../ports/run-store.ts';
 import { credentialsRef } from '../../ports/secret-store.ts';
+import { nextRetry } from '../../domain/retry.ts';
+import { passTurn } from './dispatch.ts';
 import type { RunDeps } from './run-deps.ts';
 import { batchLevelProblem, failBatch } from './start-batch.ts';
 
@@ -14,13 +17,26 @@ import { batchLevelProblem, failBatch } from './start-batch.ts';
  * the claim `pending → dialing` carries the attempt number and only its winner calls the provider;
  * a duplicate message, a stream retry or the sweeper's re-queue find the recipient claimed and stop.
  *
- * Order: the reads (one round trip), cheap checks, render the agent's texts (a missing variable fails
+ * Order: the reads (one round trip), cheap checks, the calling window (closed: the recipient waits for
+ * its next opening and the dial turn passes on), render the agent's texts (a missing variable fails
  * that recipient, never a literal `{{key}}` spoken), take the caller number's pacing slot and claim
  * (which also takes the batch's and the workspace's call slot, in one transaction), then call.
+ * A message that finds its batch paused parks its recipient (waiting, due now) and gives its turn back.
  */
 
 export type DialOutcome =
-  'placed' | 'skipped' | 'requeued' | 'abandoned' | 'rejected' | 'unknown' | 'batch_failed';
+  | 'placed'
+  | 'skipped'
+  | 'requeued'
+  | 'abandoned'
+  | 'rejected'
+  | 'unknown'
+  | 'batch_failed'
+  | 'deferred'
+  | 'parked';
+
+/** A recipient whose calling window does not open within this long of the batch's start is skipped. */
+export const CALLING_WINDOW_HORIZON_MS = 30 * 86_400_000;
 
 /** How long a dial may wait in-process for its pacing slot before handing the message back. */
 const PACING_MAX_WAIT_MS = 3_000;
@@ -44,9 +60,12 @@ type DialDeps = Pick<
 export async function dialRecipient(deps: DialDeps, message: DialMessage): Promise<DialOutcome> {
   const { workspaceId, batchId, recipientIndex } = message;
   const { batch, recipient, agent, phone } = await readForDial(deps, message);
-  if (!batch || batch.status !== 'running') return 'skipped';
-  if (!recipient || recipient.status !== 'pending' || recipient.attempts !== message.attempt - 1)
+  if (!batch || !recipient || recipient.status !== 'pending' || recipient.attempts !== message.attempt - 1)
     return 'skipped';
+  if (batch.status !== 'running') return park(deps, message, batch, recipient);
+
+  const window = await applyCallingWindow(deps, message, batch, recipient);
+  if (window !== 'open') return window;
 
   if (!agent || !phone || !phone.outbound) {
     const problem = await batchLevelProblem(deps, workspaceId, batch.agentId, batch.phoneNumberId);
@@ -100,18 +119,23 @@ export async function dialRecipient(deps: DialDeps, message: DialMessage): Promi
     case 'placed':
       await deps.runStore.recordPlacedCall(message, recipient.id, phone.provider, result.providerCallId);
       return 'placed';
-    case 'rejected':
+    case 'rejected': {
+      const endedAt = deps.clock();
+      const retryAt = nextRetry(batch.retry, 'failed', message.attempt, endedAt);
       await deps.runStore.endCall(message, {
         status: 'failed',
         outcome: 'failed',
         startedAt: null,
-        endedAt: deps.clock().toISOString(),
+        endedAt: endedAt.toISOString(),
         durationSecs: null,
         error: `The provider refused the call: ${result.error}`,
         conversationId: null,
         transcriptKey: null,
+        dialedAt: endedAt.toISOString(),
+        retryAt: retryAt?.toISOString() ?? null,
       });
       return 'rejected';
+    }
     case 'rate_limited':
       await deps.runStore.unclaimRecipient(message);
       return requeue(deps, message, Math.max(1, result.retryAfterSeconds));
@@ -168,6 +192,51 @@ async function takeSlots(
   await waitFor(slot);
   const claimed = await claim();
   return claimed === 'claimed' ? 'taken' : notClaimed(deps, message, claimed);
+}
+
+/**
+ * The batch does not run. Paused: the recipient waits, due now, and its turn is given back (a resume
+ * tops the turns up and finds it first). Stopping or finished: the stop skips it; nothing to do here.
+ */
+async function park(
+  deps: DialDeps,
+  message: DialMessage,
+  batch: Pick<BatchRun, 'status'>,
+  recipient: Pick<RecipientRun, 'dispatchedAt'>,
+): Promise<DialOutcome> {
+  if (batch.status !== 'paused' || recipient.dispatchedAt === null) return 'skipped';
+  const parked = await deps.runStore.deferRecipient(message, deps.clock().getTime(), { releaseSlot: true });
+  return parked ? 'parked' : 'skipped';
+}
+
+/**
+ * The calling window, in the recipient's zones (all of them must be open). Closed: the recipient waits
+ * for the next opening and the dial turn passes on; no opening within 30 days of the batch's start:
+ * it is skipped (`no_calling_window`).
+ */
+async function applyCallingWindow(
+  deps: DialDeps,
+  message: DialMessage,
+  batch: BatchRun,
+  recipient: RecipientRun,
+): Promise<'open' | DialOutcome> {
+  const window = batch.callingWindow;
+  if (!window) return 'open';
+  const now = deps.clock();
+  if (isOpenAt(window, recipient.timezones, now)) return 'open';
+  const startedMs = Date.parse(batch.startedAt ?? batch.createdAt);
+  const horizonMs = startedMs + CALLING_WINDOW_HORIZON_MS - now.getTime();
+  const opening = horizonMs > 0 ? nextOpening(window, recipient.timezones, now, horizonMs) : null;
+  const changed = opening
+    ? await deps.runStore.deferRecipient(message, opening.getTime(), { releaseSlot: false })
+    : await deps.runStore.skipRecipient(message, 'no_calling_window', {
+        heldSlot: true,
+        dueSk: null,
+        turnPassedOn: true,
+      });
+  // Either way the recipient no longer holds its dial turn: it passes on.
+  if (changed) await passTurn(deps, message.workspaceId, message.batchId);
+  return changed ? 'deferred' : 'skipped';
 }
 
 function notClaimed(
@@ -240,8 +309,8 @@ async function abandon(deps: DialDeps, message: DialMessage, error: string): Pro
 }
 
 async function requeue(deps: DialDeps, message: DialMessage, delaySeconds: number): Promise<DialOutcome> {
-  await deps.dialQueue.send([message], { delaySeconds: Math.min(delaySeconds, 900) });
-  // Fresh dispatch time: the sweeper only re-queues recipients whose message may have been lost.
+  // Fresh dispatch time first: the sweeper only re-queues recipients whose message may have been lost.
   await deps.runStore.markDispatched(message.batchId, [message.recipientIndex], deps.clock().toISOString());
+  await deps.dialQueue.send([message], { delaySeconds: Math.min(delaySeconds, 900) });
   return 'requeued';
 }

@@ -5,10 +5,10 @@ import type { Recipient } from '../../domain/recipient.ts';
 import type { RunDeps } from './run-deps.ts';
 
 /**
- * Turns a finished recipient or batch into an outbox record, for the events its agent subscribed to.
- * The record's id comes from the event, so writing it twice (a stream retry, the sweeper) is a no-op;
- * only the writer that created it sends the queue message, and the sweeper re-queues a record whose
- * message was lost (it stays in the due index until delivered).
+ * Turns a recipient's ended attempt or a batch's change into an outbox record, for the events its
+ * agent subscribed to. The record's id comes from the event, so writing it twice (a stream retry, the
+ * sweeper) is a no-op; only the writer that created it sends the queue message, and the sweeper
+ * re-queues a record whose message was lost (it stays in the due index until delivered).
  */
 type OutboxDeps = Pick<RunDeps, 'store' | 'runStore' | 'webhookQueue' | 'clock' | 'logger'>;
 
@@ -16,12 +16,12 @@ async function record(
   deps: OutboxDeps,
   agent: Agent,
   event: WebhookEvent,
-  subject: { batch: Batch; recipient: Recipient | null; occurredAt: string },
+  subject: { batch: Batch; recipient: Recipient | null; occurredAt: string; occurrence?: number },
 ): Promise<void> {
   if (!agent.webhookUrl || !agent.webhookEvents.includes(event)) return;
   const { batch, recipient } = subject;
   const outbox: OutboxRecord = {
-    webhookId: webhookIdFor(event, recipient?.id ?? batch.id),
+    webhookId: webhookIdFor(event, recipient?.id ?? batch.id, subject.occurrence),
     workspaceId: batch.workspaceId,
     batchId: batch.id,
     agentId: agent.id,
@@ -50,29 +50,63 @@ async function record(
   }
 }
 
+/**
+ * A recipient's attempt ended: `call.retry_scheduled` when it will be tried again (one per attempt),
+ * else `conversation.completed` or `call.failed` (once, for the final end). A skipped recipient
+ * sends nothing.
+ */
 export async function recordRecipientEvent(
   deps: OutboxDeps,
   batch: Batch,
   recipient: Recipient,
 ): Promise<void> {
-  const event: WebhookEvent = recipient.status === 'completed' ? 'conversation.completed' : 'call.failed';
+  const event: WebhookEvent | null =
+    recipient.status === 'completed'
+      ? 'conversation.completed'
+      : recipient.status === 'failed'
+        ? 'call.failed'
+        : recipient.status === 'pending' && recipient.attempts > 0
+          ? 'call.retry_scheduled'
+          : null;
+  if (!event) return;
   const agent = await deps.store.getAgent(batch.workspaceId, batch.agentId);
   if (!agent) return;
   await record(deps, agent, event, {
     batch,
     recipient,
     occurredAt: recipient.endedAt ?? deps.clock().toISOString(),
+    ...(event === 'call.retry_scheduled' ? { occurrence: recipient.attempts } : {}),
   });
 }
 
-export async function recordBatchEvent(deps: OutboxDeps, batch: Batch): Promise<void> {
-  if (batch.status !== 'completed' && batch.status !== 'failed') return;
+type BatchWebhookEvent = Extract<WebhookEvent, `batch.${string}`>;
+
+/**
+ * A batch event. `occurrence` tells apart the events that can happen more than once (a pause, a
+ * resume): it must be the same on every redelivery of the change that carried it (the pause's time).
+ */
+export async function recordBatchEvent(
+  deps: OutboxDeps,
+  batch: Batch,
+  event: BatchWebhookEvent,
+  occurrence?: string | null,
+): Promise<void> {
   const agent = await deps.store.getAgent(batch.workspaceId, batch.agentId);
   if (!agent) return;
-  const event: WebhookEvent = batch.status === 'completed' ? 'batch.completed' : 'batch.failed';
+  const now = deps.clock().toISOString();
+  const occurredAt =
+    event === 'batch.completed'
+      ? batch.completedAt
+      : event === 'batch.cancelled'
+        ? batch.cancelledAt
+        : event === 'batch.paused'
+          ? batch.pausedAt
+          : null;
+  const repeat = occurrence ? Date.parse(occurrence) : NaN;
   await record(deps, agent, event, {
     batch,
     recipient: null,
-    occurredAt: batch.completedAt ?? deps.clock().toISOString(),
+    occurredAt: occurredAt ?? now,
+    ...(Number.isFinite(repeat) ? { occurrence: repeat } : {}),
   });
 }

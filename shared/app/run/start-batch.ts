@@ -74,5 +74,5 @@ export async function failBatch(
   if (!failed) return;
   deps.logger.warn('batch failed', { workspaceId, batchId, reason });
   const batch = await deps.store.getBatch(workspaceId, batchId);
-  if (batch) await recordBatchEvent(deps, batch);
+  if (batch) await recordBatchEvent(deps, batch, 'batch.failed');
 }

@@ -1,7 +1,8 @@
 import type { RecipientRun } from '../../ports/run-store.ts';
 import { credentialsRef } from '../../ports/secret-store.ts';
 import { recordCallEnded } from './call-ended.ts';
-import { dispatchNext, onBatchChanged, onRecipientEnded } from './reactions.ts';
+import { topUp } from './dispatch.ts';
+import { onBatchChanged, onRecipientEnded, skipWaiting } from './reactions.ts';
 import type { RunDeps } from './run-deps.ts';
 import { startBatch } from './start-batch.ts';
 
@@ -50,6 +51,7 @@ type SweepDeps = Pick<
   | 'logger'
   | 'maxCallSeconds'
   | 'sweepGraceMs'
+  | 'scheduler'
 >;
 
 export async function sweep(deps: SweepDeps): Promise<SweepReport> {
@@ -125,22 +127,26 @@ async function sweepBatch(
     }
     return;
   }
-  if (batch.status !== 'running') return;
+  if (batch.status === 'stopping' && batch.counts.pending > 0 && old(batch.stoppedAt)) {
+    // The stop's stream reaction was lost: skip what still waits.
+    await skipWaiting(deps, batch, 'batch_stopped');
+  }
+  if (batch.status !== 'running' && batch.status !== 'paused' && batch.status !== 'stopping') return;
 
   const recipients = await deps.runStore.listRecipientRuns(batchId);
   const stuckAfterMs = batch.ringingTimeoutMs + deps.maxCallSeconds * 1000;
   const lost: RecipientRun[] = [];
-  let lastEndMs = 0;
+  let lastChangeMs = Math.max(Date.parse(batch.startedAt ?? batch.createdAt), Date.parse(batch.wakeAt ?? '') || 0);
+  let heldTurns = 0;
   for (const r of recipients) {
-    if (r.endedAt) lastEndMs = Math.max(lastEndMs, Date.parse(r.endedAt));
-    if (
-      r.status === 'pending' &&
-      r.index < batch.dispatched &&
-      (r.dispatchedAt === null || old(r.dispatchedAt))
-    ) {
+    if (r.endedAt) lastChangeMs = Math.max(lastChangeMs, Date.parse(r.endedAt));
+    if (r.dispatchedAt) lastChangeMs = Math.max(lastChangeMs, Date.parse(r.dispatchedAt));
+    const holdsTurn = (r.status === 'pending' && r.dispatchedAt !== null) || r.status === 'dialing';
+    if (holdsTurn) heldTurns++;
+    if (r.status === 'pending' && r.dispatchedAt !== null && old(r.dispatchedAt)) {
       lost.push(r);
-    } else if ((r.status === 'completed' || r.status === 'failed') && !r.eventRecorded && old(r.endedAt)) {
-      // Its stream reaction was lost: the event is recorded and the slot handed over (if not yet).
+    } else if (attemptEndedUnrecorded(r) && old(r.endedAt)) {
+      // Its stream reaction was lost: the event is recorded and the turn passed on (if not yet).
       await onRecipientEnded(deps, r);
       report.reactionsRedone++;
     } else if (
@@ -151,7 +157,13 @@ async function sweepBatch(
       await settleStuckCall(deps, batch.workspaceId, batch.phoneNumberId, r, report);
     }
   }
-  if (lost.length > 0) {
+  if (lost.length > 0 && batch.status !== 'stopping') {
+    // Marked first, as every dispatch is: a message lost again is found again.
+    await deps.runStore.markDispatched(
+      batchId,
+      lost.map((r) => r.index),
+      new Date(nowMs).toISOString(),
+    );
     await deps.dialQueue.send(
       lost.map((r) => ({
         workspaceId,
@@ -162,28 +174,29 @@ async function sweepBatch(
         phoneNumberId: batch.phoneNumberId,
       })),
     );
-    await deps.runStore.markDispatched(
-      batchId,
-      lost.map((r) => r.index),
-      new Date(nowMs).toISOString(),
-    );
     report.requeued += lost.length;
   }
 
-  // A hand-over that crashed between its two steps leaves a call slot unused: top up, but only
-  // when the batch has been quiet long enough that no hand-over is still in flight.
-  const ended = batch.counts.completed + batch.counts.failed;
-  const wanted = Math.min(batch.totalRecipients, ended + batch.maxConcurrentCalls);
-  if (batch.dispatched < wanted && lastEndMs < nowMs - grace) {
-    for (let i = batch.dispatched; i < wanted; i++) {
-      if (!(await dispatchNext(deps, workspaceId, batchId))) break;
-      report.toppedUp++;
+  // A hand-over that crashed between its steps, or a lost wake-up, leaves the batch short of dial
+  // turns: once it has been quiet long enough that no hand-over is still in flight, count the turns
+  // the recipients hold, and top up.
+  if (batch.status === 'running' && lastChangeMs < nowMs - grace) {
+    if (batch.slots !== heldTurns && (await deps.runStore.repairSlots(workspaceId, batchId, batch.slots, heldTurns))) {
+      deps.logger.warn('dial turns repaired', { workspaceId, batchId, counted: batch.slots, held: heldTurns });
     }
+    report.toppedUp += await topUp(deps, workspaceId, batchId);
   }
 
   // The batch's last change may have been missed by the stream: finish it if its counts add up.
-  const fresh = await deps.store.getBatch(workspaceId, batchId);
+  const fresh = await deps.runStore.getBatchRun(workspaceId, batchId);
   if (fresh) await onBatchChanged(deps, fresh, fresh);
+}
+
+/** An attempt ended (for good, or to be retried) whose event and hand-over are not recorded yet. */
+function attemptEndedUnrecorded(r: RecipientRun): boolean {
+  if (r.eventRecorded) return false;
+  if (r.status === 'completed' || r.status === 'failed') return true;
+  return r.status === 'pending' && r.attempts > 0 && r.endedAt !== null;
 }
 
 /** Asks the provider how a call with no callback ended; without an answer, fails it with the reason. */
@@ -230,6 +243,9 @@ async function settleStuckCall(
       : `The call could not be confirmed as placed (no answer from the provider); it was not retried, so no one is called twice.`,
     conversationId: null,
     transcriptKey: null,
+    dialedAt: r.dialingSince,
+    // Its outcome is unknown: retrying could call a person twice, so it is never retried.
+    retryAt: null,
   });
   if (ended) report.failedStuck++;
 }

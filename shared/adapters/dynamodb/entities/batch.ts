@@ -1,5 +1,6 @@
 import {
   BATCH_STATUSES,
+  PAUSE_REASONS,
   batchTransition,
   isTerminalBatchStatus,
   type Batch,
@@ -7,7 +8,9 @@ import {
   type BatchEvent,
   type BatchStatus,
 } from '../../../domain/batch.ts';
+import type { CallingWindow } from '../../../domain/calling-window.ts';
 import { StateConflictError } from '../../../domain/errors.ts';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../../../domain/retry.ts';
 import type { BatchRun } from '../../../ports/run-store.ts';
 import type { BatchFilter } from '../../../ports/store.ts';
 import { ENTITY, gsi, keys, type ActiveIndexAttributes } from '../keys.ts';
@@ -21,7 +24,9 @@ import { stored, type Stored } from './stored.ts';
  * A batch: WS#<ws> / BATCH#<id>. Its status moves only along the domain's transition table
  * (shared/domain/batch.ts): every status change here is a conditional update built from it
  * (transitionUpdate), never a restated list of statuses. `counts` move with recipients
- * (./recipient.ts, in one transaction); `dispatched` counts the recipients handed to the dial queue.
+ * (./recipient.ts, in one transaction); `dispatched` is the cursor of fresh recipients handed to the
+ * dial queue; `slots` counts the dial turns in circulation and `wakeAt` its one pending wake-up
+ * (the dispatcher: shared/app/run/dispatch.ts).
  */
 
 const SOURCES = ['json', 'csv'] as const;
@@ -35,8 +40,12 @@ export const RUNNING: BatchStatus = batchTransition('start').to;
  */
 export function batchToItem(
   batch: Batch,
-): Stored<Batch> & Partial<ActiveIndexAttributes> & { dispatched: number } {
-  const item = { ...stored(batch, keys.batch(batch.workspaceId, batch.id), ENTITY.batch), dispatched: 0 };
+): Stored<Batch> & Partial<ActiveIndexAttributes> & { dispatched: number; slots: number } {
+  const item = {
+    ...stored(batch, keys.batch(batch.workspaceId, batch.id), ENTITY.batch),
+    dispatched: 0,
+    slots: 0,
+  };
   if (isTerminalBatchStatus(batch.status)) return item;
   return { ...item, ...gsi.activeBatch(batch.scheduledAt ?? batch.createdAt, batch.id) };
 }
@@ -54,12 +63,18 @@ function readBatch(item: Item): Batch {
     maxConcurrentCalls: read.number(item, 'maxConcurrentCalls'),
     source: read.oneOf(item, 'source', SOURCES),
     totalRecipients: read.number(item, 'totalRecipients'),
-    counts: read.map<BatchCounts>(item, 'counts'),
+    // `skipped` is absent from an item written before round two: none then.
+    counts: { skipped: 0, ...read.map<Omit<BatchCounts, 'skipped'> & { skipped?: number }>(item, 'counts') },
     failureReason: read.nullableString(item, 'failureReason'),
     createdAt: read.string(item, 'createdAt'),
     startedAt: read.nullableString(item, 'startedAt'),
     completedAt: read.nullableString(item, 'completedAt'),
     cancelledAt: read.nullableString(item, 'cancelledAt'),
+    pauseReason: read.nullableOneOf(item, 'pauseReason', PAUSE_REASONS),
+    pausedAt: read.nullableString(item, 'pausedAt'),
+    stoppedAt: read.nullableString(item, 'stoppedAt'),
+    retry: read.nullableMap<RetryPolicy>(item, 'retry') ?? DEFAULT_RETRY_POLICY,
+    callingWindow: read.nullableMap<CallingWindow>(item, 'callingWindow'),
   };
 }
 
@@ -71,7 +86,11 @@ export function itemToBatch(item: Item): Batch {
 export function itemToBatchRun(item: Item): BatchRun {
   expectEntity(item, ENTITY.batch);
   // Absent on an item written before dispatching existed: nothing dispatched yet.
-  return Object.assign(readBatch(item), { dispatched: read.nullableNumber(item, 'dispatched') ?? 0 });
+  return Object.assign(readBatch(item), {
+    dispatched: read.nullableNumber(item, 'dispatched') ?? 0,
+    slots: read.nullableNumber(item, 'slots') ?? 0,
+    wakeAt: read.nullableString(item, 'wakeAt'),
+  });
 }
 
 /** A batch transition lost its condition; `current` is the batch as it was then (null: it does not exist). */
@@ -143,6 +162,21 @@ export const ALL_RECIPIENTS_DONE = {
   values: { ':zero': 0 },
 };
 
+/** What a status change may set with it (the Store port's `transitionBatch`). */
+export type BatchChanges = Partial<
+  Pick<
+    Batch,
+    | 'startedAt'
+    | 'completedAt'
+    | 'cancelledAt'
+    | 'failureReason'
+    | 'pauseReason'
+    | 'pausedAt'
+    | 'stoppedAt'
+    | 'counts'
+  >
+>;
+
 /**
  * Moves a batch (`transitionBatch` of the Store port). The batch item is hot while it runs (every claim
  * and call end moves its counts): the table's update retries conflicts.
@@ -152,11 +186,21 @@ export async function transitionBatch(
   workspaceId: string,
   id: string,
   transition: { from: readonly BatchStatus[]; to: BatchStatus },
-  changes: Partial<Pick<Batch, 'startedAt' | 'completedAt' | 'cancelledAt' | 'failureReason'>>,
+  changes: BatchChanges,
 ): Promise<Batch> {
-  const { startedAt, completedAt, cancelledAt, failureReason } = changes;
+  const { startedAt, completedAt, cancelledAt, failureReason, pauseReason, pausedAt, stoppedAt, counts } =
+    changes;
   const written = await table.update({
-    ...transitionUpdate(workspaceId, id, transition, { startedAt, completedAt, cancelledAt, failureReason }),
+    ...transitionUpdate(workspaceId, id, transition, {
+      startedAt,
+      completedAt,
+      cancelledAt,
+      failureReason,
+      pauseReason,
+      pausedAt,
+      stoppedAt,
+      counts,
+    }),
     ReturnValues: 'ALL_NEW',
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
   });
@@ -221,5 +265,63 @@ export function nextDispatchUpdate(workspaceId: string, batchId: string): Update
     ExpressionAttributeValues: { ':one': 1, ':running': RUNNING },
     // The whole batch: the next dial's message carries its agent and number, saving it a read.
     ReturnValues: 'ALL_NEW',
+  };
+}
+
+/** One more dial turn, while the batch runs and has fewer turns than calls allowed. */
+export function acquireSlotUpdate(workspaceId: string, batchId: string): UpdateInput {
+  return {
+    Key: keys.batch(workspaceId, batchId),
+    UpdateExpression: 'SET slots = if_not_exists(slots, :zero) + :one',
+    ConditionExpression:
+      '#status = :running AND (attribute_not_exists(slots) OR slots < maxConcurrentCalls)',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':one': 1, ':zero': 0, ':running': RUNNING },
+    ReturnValues: 'ALL_NEW',
+  };
+}
+
+/** A dial turn given back; never below zero (a repair may have counted it already). */
+export function releaseSlotUpdate(workspaceId: string, batchId: string): UpdateInput {
+  return {
+    Key: keys.batch(workspaceId, batchId),
+    UpdateExpression: 'SET slots = slots - :one',
+    ConditionExpression: 'slots > :zero',
+    ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
+  };
+}
+
+/** The batch's one wake-up: set to `at` unless an earlier, still future one is set. */
+export function setWakeUpdate(workspaceId: string, batchId: string, at: string, now: string): UpdateInput {
+  return {
+    Key: keys.batch(workspaceId, batchId),
+    UpdateExpression: 'SET wakeAt = :at',
+    ConditionExpression:
+      'attribute_exists(#pk) AND (attribute_not_exists(wakeAt) OR wakeAt > :at OR wakeAt < :now)',
+    ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
+    ExpressionAttributeValues: { ':at': at, ':now': now },
+  };
+}
+
+export function clearWakeUpdate(workspaceId: string, batchId: string, at: string): UpdateInput {
+  return {
+    Key: keys.batch(workspaceId, batchId),
+    UpdateExpression: 'REMOVE wakeAt',
+    ConditionExpression: 'wakeAt = :at',
+    ExpressionAttributeValues: { ':at': at },
+  };
+}
+
+export function repairSlotsUpdate(
+  workspaceId: string,
+  batchId: string,
+  expected: number,
+  actual: number,
+): UpdateInput {
+  return {
+    Key: keys.batch(workspaceId, batchId),
+    UpdateExpression: 'SET slots = :actual',
+    ConditionExpression: 'attribute_not_exists(slots) OR slots = :expected',
+    ExpressionAttributeValues: { ':actual': actual, ':expected': expected },
   };
 }

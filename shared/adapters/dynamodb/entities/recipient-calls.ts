@@ -1,9 +1,11 @@
+import type { Attempt } from '../../../domain/recipient.ts';
 import type { CallRef } from '../../../ports/dialer.ts';
 import type { CallEnd, ClaimResult, RunStore } from '../../../ports/run-store.ts';
-import { keys } from '../keys.ts';
+import { keys, recipientPartition, runKeys, type TableKey } from '../keys.ts';
 import type { Table, TransactItem } from '../table-ops.ts';
-import { itemToBatch, moveCount, RUNNING } from './batch.ts';
+import { itemToBatch, moveCount, releaseSlotUpdate, RUNNING } from './batch.ts';
 import { callIndexItem } from './call-index.ts';
+import { deleteDue, dueItem, putDue } from './due.ts';
 import { boundedText } from './stored.ts';
 import { liveCallSlot } from './workspace.ts';
 
@@ -36,18 +38,56 @@ function recipientUpdate(
   };
 }
 
+/**
+ * A dial turn given back in a transaction (the batch does not run, or the recipient will not be
+ * dialed). Without the standalone release's `slots > 0` condition: a count that drifted must not
+ * block the recipient's own change (the sweeper repairs the count; claims still bound the calls).
+ */
+function releaseSlot(tableName: string, ref: Pick<CallRef, 'workspaceId' | 'batchId'>): TransactItem {
+  const { Key, UpdateExpression, ExpressionAttributeValues } = releaseSlotUpdate(ref.workspaceId, ref.batchId);
+  return {
+    Update: {
+      TableName: tableName,
+      Key,
+      UpdateExpression: UpdateExpression ?? '',
+      ExpressionAttributeValues: { ':one': ExpressionAttributeValues?.[':one'] },
+    },
+  };
+}
+
+function historyEntry(ref: CallRef, end: CallEnd): Attempt {
+  return {
+    attempt: ref.attempt,
+    dialedAt: end.dialedAt ?? end.startedAt ?? end.endedAt,
+    startedAt: end.startedAt,
+    endedAt: end.endedAt,
+    outcome: end.outcome,
+    durationSecs: end.durationSecs,
+    conversationId: end.conversationId,
+    error: boundedText(end.error),
+  };
+}
+
 export function recipientCalls(
   table: Table,
 ): Pick<
   RunStore,
-  'claimRecipient' | 'recordPlacedCall' | 'unclaimRecipient' | 'endCall' | 'abandonRecipient'
+  | 'claimRecipient'
+  | 'recordPlacedCall'
+  | 'unclaimRecipient'
+  | 'endCall'
+  | 'abandonRecipient'
+  | 'deferRecipient'
+  | 'skipRecipient'
 > {
   const { name } = table;
   return {
     async claimRecipient(ref, now): Promise<ClaimResult> {
       const failed = await table.transact([
         recipientUpdate(name, ref, {
-          expression: 'SET #status = :dialing, attempts = :attempt, dialingSince = :now',
+          // The provider's call id of an earlier attempt must not match this attempt's callbacks.
+          expression:
+            'SET #status = :dialing, attempts = :attempt, dialingSince = :now REMOVE providerCallId, provider',
           condition: '#status = :pending AND attempts = :previous',
           values: {
             ':dialing': 'dialing',
@@ -111,15 +151,20 @@ export function recipientCalls(
     },
 
     async endCall(ref, end: CallEnd, options = {}) {
+      const retry = end.retryAt === null ? null : Date.parse(end.retryAt);
+      const due: TableKey | null = retry === null ? null : runKeys.due(ref.batchId, retry, ref.recipientIndex);
       const failed = await table.transact([
         recipientUpdate(name, ref, {
           expression:
             'SET #status = :status, outcome = :outcome, startedAt = :startedAt, endedAt = :endedAt, ' +
-            'durationSecs = :duration, #error = :error, conversationId = :conversationId, transcriptKey = :transcriptKey' +
-            (options.handOver ? ', handedOver = :yes' : ''),
-          condition: '#status = :dialing AND attempts = :attempt',
+            'durationSecs = :duration, #error = :error, conversationId = :conversationId, transcriptKey = :transcriptKey, ' +
+            'attemptHistory = list_append(if_not_exists(attemptHistory, :none), :attempt)' +
+            (options.handOver ? ', handedOverAttempt = :n' : '') +
+            // A retried attempt waits (pending, due at its retry) and gives up its dispatch.
+            (due ? ', nextAttemptAt = :retryAt, dueSk = :dueSk REMOVE dispatchedAt, dialingSince' : ''),
+          condition: '#status = :dialing AND attempts = :n',
           values: {
-            ':status': end.status,
+            ':status': due ? 'pending' : end.status,
             ':outcome': end.outcome,
             ':startedAt': end.startedAt,
             ':endedAt': end.endedAt,
@@ -128,12 +173,61 @@ export function recipientCalls(
             ':conversationId': end.conversationId,
             ':transcriptKey': end.transcriptKey,
             ':dialing': 'dialing',
-            ':attempt': ref.attempt,
-            ...(options.handOver ? { ':yes': true } : {}),
+            ':n': ref.attempt,
+            ':none': [],
+            ':attempt': [historyEntry(ref, end)],
+            ...(due ? { ':retryAt': end.retryAt, ':dueSk': due.SK } : {}),
           },
         }),
-        moveCount(name, ref, 'dialing', end.status),
+        moveCount(name, ref, 'dialing', due ? 'pending' : end.status),
         liveCallSlot(name, ref.workspaceId, -1),
+        ...(due && retry !== null
+          ? [putDue(name, dueItem(ref.batchId, ref.recipientIndex, ref.attempt + 1, retry))]
+          : []),
+      ]);
+      return failed === null;
+    },
+
+    async deferRecipient(ref, dueAtMs, options) {
+      const due = dueItem(ref.batchId, ref.recipientIndex, ref.attempt, dueAtMs);
+      const failed = await table.transact([
+        recipientUpdate(name, ref, {
+          expression: 'SET nextAttemptAt = :at, dueSk = :dueSk REMOVE dispatchedAt',
+          // Only the dispatch of this very attempt waits: a copy of its message finds it waiting.
+          condition: '#status = :pending AND attempts = :previous AND attribute_exists(dispatchedAt)',
+          values: {
+            ':at': new Date(dueAtMs).toISOString(),
+            ':dueSk': due.SK,
+            ':pending': 'pending',
+            ':previous': ref.attempt - 1,
+          },
+        }),
+        putDue(name, due),
+        ...(options.releaseSlot ? [releaseSlot(name, ref)] : []),
+      ]);
+      return failed === null;
+    },
+
+    async skipRecipient(ref, reason, state) {
+      const failed = await table.transact([
+        recipientUpdate(name, ref, {
+          expression: 'SET #status = :skipped, skipReason = :reason REMOVE nextAttemptAt, dueSk, dispatchedAt',
+          // The state the caller saw: a recipient that was dispatched meanwhile is looked at again.
+          condition:
+            '#status = :pending AND ' +
+            (state.heldSlot ? 'attribute_exists(dispatchedAt)' : 'attribute_not_exists(dispatchedAt)') +
+            (state.dueSk ? ' AND dueSk = :dueSk' : ' AND attribute_not_exists(dueSk)'),
+          values: {
+            ':skipped': 'skipped',
+            ':reason': reason,
+            ':pending': 'pending',
+            ...(state.dueSk ? { ':dueSk': state.dueSk } : {}),
+          },
+        }),
+        // A cancel moves the counts of all its recipients at once (the batch's own update).
+        ...(state.countsMoved ? [] : [moveCount(name, ref, 'pending', 'skipped')]),
+        ...(state.heldSlot && !state.turnPassedOn ? [releaseSlot(name, ref)] : []),
+        ...(state.dueSk ? [deleteDue(name, { PK: recipientPartition(ref.batchId), SK: state.dueSk })] : []),
       ]);
       return failed === null;
     },

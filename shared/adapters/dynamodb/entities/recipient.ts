@@ -1,6 +1,8 @@
 import {
   CALL_OUTCOMES,
   RECIPIENT_STATUSES,
+  SKIP_REASONS,
+  type Attempt,
   type DynamicVars,
   type Recipient,
 } from '../../../domain/recipient.ts';
@@ -13,8 +15,10 @@ import { stored, type Stored } from './stored.ts';
 /**
  * A recipient: BATCH#<batchId> / R#<index, 4 digits>, so a Query returns a batch's recipients in
  * input order. Besides the domain fields it carries the bookkeeping of running it (RecipientRun):
- * when it was dispatched and dialed, the provider's call id, the hand-over and event flags. Its
- * status changes with the batch's counts in one transaction (./recipient-calls.ts).
+ * when it was dispatched and dialed, the provider's call id, the hand-over and event marks (each
+ * holds the attempt it was set for: a retried recipient ends several attempts), its due item while it
+ * waits (./due.ts). Its status changes with the batch's counts in one transaction
+ * (./recipient-calls.ts).
  */
 
 /** Recipients carry their workspace id: the recipient partition is keyed by batch only. */
@@ -38,6 +42,11 @@ function readRecipient(item: Item): Recipient {
     endedAt: read.nullableString(item, 'endedAt'),
     durationSecs: read.nullableNumber(item, 'durationSecs'),
     error: read.nullableString(item, 'error'),
+    skipReason: read.nullableOneOf(item, 'skipReason', SKIP_REASONS),
+    nextAttemptAt: read.nullableString(item, 'nextAttemptAt'),
+    // Absent on an item written before round two: its times were UTC.
+    timezones: item.timezones === undefined ? ['UTC'] : read.list<string>(item, 'timezones'),
+    attemptHistory: item.attemptHistory === undefined ? [] : read.list<Attempt>(item, 'attemptHistory'),
   };
 }
 
@@ -50,14 +59,17 @@ export function itemToRecipientRun(item: Item): RecipientRun {
   expectEntity(item, ENTITY.recipient);
   // Object.assign, not a spread: copying a fresh object into a bigger literal is ~10× slower in V8,
   // and this runs for every recipient the run path reads.
-  return Object.assign(readRecipient(item), {
+  const recipient = readRecipient(item);
+  const forThisAttempt = (name: string) => read.nullableNumber(item, name) === recipient.attempts;
+  return Object.assign(recipient, {
     dispatchedAt: read.nullableString(item, 'dispatchedAt'),
     dialingSince: read.nullableString(item, 'dialingSince'),
     provider: read.nullableString(item, 'provider'),
     providerCallId: read.nullableString(item, 'providerCallId'),
-    handedOver: read.flag(item, 'handedOver'),
-    eventRecorded: read.flag(item, 'eventRecorded'),
+    handedOver: forThisAttempt('handedOverAttempt'),
+    eventRecorded: forThisAttempt('eventRecordedAttempt'),
     transcriptKey: read.nullableString(item, 'transcriptKey'),
+    dueSk: read.nullableString(item, 'dueSk'),
   });
 }
 
@@ -71,27 +83,31 @@ export function dispatchedUpdate(batchId: string, index: number, now: string): U
 }
 
 /**
- * Gives the hand-over flag back (a dispatch that failed), unless the stream reaction already recorded
- * the event: then that reaction (or the sweeper) hands the slot over instead.
+ * Gives the hand-over mark of attempt `attempt` back (a dispatch that failed), unless the stream
+ * reaction already recorded its event: then that reaction (or the sweeper) hands the turn over instead.
  */
-export function releaseHandOverUpdate(batchId: string, index: number): UpdateInput {
+export function releaseHandOverUpdate(batchId: string, index: number, attempt: number): UpdateInput {
   return {
     Key: keys.recipient(batchId, index),
-    UpdateExpression: 'REMOVE handedOver',
-    ConditionExpression: 'handedOver = :yes AND attribute_not_exists(eventRecorded)',
-    ExpressionAttributeValues: { ':yes': true },
+    UpdateExpression: 'REMOVE handedOverAttempt',
+    ConditionExpression:
+      'handedOverAttempt = :n AND (attribute_not_exists(eventRecordedAttempt) OR eventRecordedAttempt <> :n)',
+    ExpressionAttributeValues: { ':n': attempt },
   };
 }
 
-/** Sets the event and hand-over flags on an ended recipient; answers the values before this write. */
-export function eventRecordedUpdate(batchId: string, index: number): UpdateInput {
+/**
+ * Marks the event of ended attempt `attempt` recorded, and its turn handed over; answers the values
+ * before this write (a hand-over mark of another attempt then means this write handed it over).
+ * The attempt must be the recipient's latest and not dialing: a retried recipient waits as pending.
+ */
+export function eventRecordedUpdate(batchId: string, index: number, attempt: number): UpdateInput {
   return {
     Key: keys.recipient(batchId, index),
-    UpdateExpression: 'SET eventRecorded = :yes, handedOver = :yes',
-    ConditionExpression: '#status IN (:completed, :failed)',
+    UpdateExpression: 'SET eventRecordedAttempt = :n, handedOverAttempt = :n',
+    ConditionExpression: 'attempts = :n AND #status <> :dialing',
     ExpressionAttributeNames: { '#status': 'status' },
-    ExpressionAttributeValues: { ':yes': true, ':completed': 'completed', ':failed': 'failed' },
-    // The values before this write: no handedOver then means this write handed it over.
+    ExpressionAttributeValues: { ':n': attempt, ':dialing': 'dialing' },
     ReturnValues: 'UPDATED_OLD',
   };
 }

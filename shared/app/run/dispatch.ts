@@ -1,0 +1,94 @@
+import type { RunDeps } from './run-deps.ts';
+
+/**
+ * The dispatcher: which recipient of a running batch is dialed next, and when.
+ *
+ * A batch runs with a number of dial turns (`slots`, at most max_concurrent_calls): each turn is one
+ * dial message queued or one call live. When a call ends, its turn passes straight on (passTurn):
+ *   1. to the earliest waiting recipient that is due now (a retry, a calling window that opened,
+ *      a dial parked by a pause) — one strongly consistent Query on the batch's due items and one
+ *      transaction that takes the item (two dispatchers never take the same one);
+ *   2. else to the next fresh recipient in input order (the batch's `dispatched` cursor);
+ *   3. else the turn is given back, and the batch sets its one wake-up at its earliest due time.
+ * Nothing polls a waiting batch: the wake-up (an EventBridge Scheduler one-time schedule, created by
+ * the table stream when `wakeAt` changes) tops the turns up again (topUp), as does a resume.
+ *
+ * The dispatcher only decides who gets a dial message. Whether a call is placed is still decided by
+ * the claim (pending → dialing for attempt n, only from attempt n−1, only while the batch runs), so a
+ * message sent twice, or a turn counted wrong, can never call a person twice for one attempt.
+ */
+type DispatchDeps = Pick<RunDeps, 'runStore' | 'dialQueue' | 'clock' | 'logger'>;
+
+/** The shortest wait a wake-up is set for: a recipient due "now" that found no turn is looked at again. */
+const MIN_WAKE_DELAY_MS = 1_000;
+
+/** Sends the next recipient's dial message, if one may be dialed now; false when none. */
+async function sendNext(deps: DispatchDeps, workspaceId: string, batchId: string): Promise<boolean> {
+  const now = deps.clock();
+  const due = await deps.runStore.takeDue(workspaceId, batchId, now.getTime(), now.toISOString());
+  if (due === 'not_running') return false;
+  if (due) {
+    await deps.dialQueue.send([{ workspaceId, batchId, ...due }]);
+    return true;
+  }
+  const next = await deps.runStore.takeNextIndex(workspaceId, batchId);
+  if (!next) return false;
+  // Marked before it is sent: a message lost after this is found by the sweeper (dispatched long ago).
+  await deps.runStore.markDispatched(batchId, [next.recipientIndex], now.toISOString());
+  await deps.dialQueue.send([{ workspaceId, batchId, attempt: 1, ...next }]);
+  return true;
+}
+
+/**
+ * Passes a dial turn on (a call ended, a recipient was deferred or skipped); when nothing may be
+ * dialed now the turn is given back and the wake-up set. True when a dial message was sent.
+ */
+export async function passTurn(deps: DispatchDeps, workspaceId: string, batchId: string): Promise<boolean> {
+  if (await sendNext(deps, workspaceId, batchId)) return true;
+  await deps.runStore.releaseSlot(workspaceId, batchId);
+  await setWake(deps, workspaceId, batchId);
+  return false;
+}
+
+/**
+ * Takes dial turns while the batch runs below its concurrency and someone may be dialed now (a
+ * wake-up fired, a resume, the sweeper's repair); then sets the next wake-up. Answers the turns taken.
+ */
+export async function topUp(deps: DispatchDeps, workspaceId: string, batchId: string): Promise<number> {
+  let sent = 0;
+  for (;;) {
+    if (!(await deps.runStore.acquireSlot(workspaceId, batchId))) break;
+    if (!(await sendNext(deps, workspaceId, batchId))) {
+      await deps.runStore.releaseSlot(workspaceId, batchId);
+      break;
+    }
+    sent++;
+  }
+  await setWake(deps, workspaceId, batchId);
+  return sent;
+}
+
+/**
+ * Sets the batch's wake-up at its earliest due recipient (never sooner than a second from now),
+ * unless an earlier one is set. The table stream turns the new `wakeAt` into a one-time schedule.
+ */
+export async function setWake(deps: DispatchDeps, workspaceId: string, batchId: string): Promise<void> {
+  const earliest = await deps.runStore.earliestDue(batchId);
+  if (earliest === null) return;
+  const now = deps.clock();
+  const at = new Date(Math.max(earliest, now.getTime() + MIN_WAKE_DELAY_MS)).toISOString();
+  if (await deps.runStore.setWake(workspaceId, batchId, at, now.toISOString())) {
+    deps.logger.info('batch waits; wake-up set', { workspaceId, batchId, wakeAt: at });
+  }
+}
+
+/** A wake-up fired: clear it (if it is still the one set) and top the batch up. */
+export async function onWake(
+  deps: DispatchDeps,
+  workspaceId: string,
+  batchId: string,
+  at: string,
+): Promise<number> {
+  await deps.runStore.clearWake(workspaceId, batchId, at);
+  return topUp(deps, workspaceId, batchId);
+}
