@@ -1,19 +1,53 @@
 import type { CreateBatchInput } from '../contracts/batch.ts';
-import { batchTransition, initialCounts, type Batch } from '../domain/batch.ts';
-import { ConflictError, NotFoundError, StateConflictError, ValidationError } from '../domain/errors.ts';
+import { TIMEZONE_VAR, type RecipientInput } from '../contracts/recipient.ts';
+import { initialCounts, type Batch } from '../domain/batch.ts';
+import { resolveZones, type CallingWindow } from '../domain/calling-window.ts';
+import { NotFoundError, ValidationError, type FieldIssue } from '../domain/errors.ts';
 import { isId, newId } from '../domain/ids.ts';
 import { newRecipient, type Recipient } from '../domain/recipient.ts';
+import type { PhoneTimezones } from '../ports/timezones.ts';
 import type { BatchFilter, Page, PageRequest } from '../ports/store.ts';
 import type { AppDeps } from './deps.ts';
 
+export { cancelBatch, pauseBatch, resumeBatch, stopBatch } from './batch-controls.ts';
+
 /**
- * Batch use cases: create, read, list, cancel. Input arrives validated (shared/contracts); what is
- * checked here needs the store (the agent, the caller number) and happens before anything is written,
- * so a refused request stores nothing.
+ * Batch use cases: create, read, list (the status changes: ./batch-controls.ts). Input arrives
+ * validated (shared/contracts); what is checked here needs the store (the agent, the caller number)
+ * or reference data (time zones) and happens before anything is written, so a refused request
+ * stores nothing.
  */
 
+/**
+ * Every recipient's zones, resolved once at create (contract "Calling windows"): its own `timezone`,
+ * else its number's, else the window's default. With a window and none of these, the rows are a 400.
+ */
+function resolveRecipientZones(
+  phoneTimezones: PhoneTimezones,
+  recipients: RecipientInput[],
+  window: CallingWindow | null,
+): string[][] {
+  const issues: FieldIssue[] = [];
+  const zones = recipients.map((r, index) => {
+    const own = r.dynamicVars[TIMEZONE_VAR];
+    const explicit = typeof own === 'string' && own !== '' ? own : null;
+    // The number's zones matter only when nothing earlier in the rules decides.
+    const needPhone = explicit === null && (window === null || window.timezone === 'recipient');
+    const resolution = resolveZones(explicit, needPhone ? phoneTimezones.zonesForPhone(r.phone) : [], window);
+    if (resolution.resolved) return resolution.zones;
+    issues.push({
+      path: r.path ?? `recipients[${index}]`,
+      message:
+        'has no time zone: its number maps to none; give it a timezone, or set calling_window.default_timezone',
+    });
+    return [];
+  });
+  if (issues.length > 0) throw new ValidationError(issues);
+  return zones;
+}
+
 export async function createBatch(
-  deps: Pick<AppDeps, 'store' | 'clock' | 'scheduler' | 'logger'>,
+  deps: Pick<AppDeps, 'store' | 'clock' | 'scheduler' | 'logger' | 'phoneTimezones'>,
   workspaceId: string,
   input: CreateBatchInput,
 ): Promise<Batch> {
@@ -43,6 +77,7 @@ export async function createBatch(
     ]);
   }
 
+  const zones = resolveRecipientZones(deps.phoneTimezones, input.recipients, input.callingWindow);
   const now = deps.clock();
   const batchId = newId('batch', now.getTime());
   const recipients: Recipient[] = input.recipients.map((r, index) =>
@@ -53,6 +88,7 @@ export async function createBatch(
       index,
       phone: r.phone,
       dynamicVars: r.dynamicVars,
+      timezones: zones[index] ?? ['UTC'],
     }),
   );
   const batch: Batch = {
@@ -73,6 +109,11 @@ export async function createBatch(
     startedAt: null,
     completedAt: null,
     cancelledAt: null,
+    pauseReason: null,
+    pausedAt: null,
+    stoppedAt: null,
+    retry: input.retry,
+    callingWindow: input.callingWindow,
   };
   await store.createBatch(batch, recipients);
   if (batch.scheduledAt) {
@@ -110,36 +151,16 @@ export function listBatches(
   return deps.store.listBatches(workspaceId, filter, page);
 }
 
-/**
- * pending | scheduled → cancelled, as one conditional update: a cancel racing the start has one
- * winner. Cancelling a cancelled batch answers it again (idempotent); any other state is a 409.
- */
-export async function cancelBatch(
-  deps: Pick<AppDeps, 'store' | 'clock' | 'scheduler' | 'logger'>,
+/** One recipient of a batch of the workspace, with its attempt history. */
+export async function getRecipient(
+  deps: Pick<AppDeps, 'store'>,
   workspaceId: string,
   batchId: string,
-): Promise<Batch> {
-  const { from, to } = batchTransition('cancel');
-  try {
-    const cancelled = await deps.store.transitionBatch(workspaceId, batchId, from, to, {
-      cancelledAt: deps.clock().toISOString(),
-    });
-    // Once cancelled, a schedule that still fires finds nothing to start: removing it is tidiness,
-    // and a failure to remove it must not turn a successful cancel into an error.
-    if (cancelled.scheduledAt) {
-      await deps.scheduler.cancelStart(batchId).catch((error: unknown) => {
-        deps.logger?.error('could not delete the start schedule of a cancelled batch', { batchId, error });
-      });
-    }
-    return cancelled;
-  } catch (error) {
-    if (!(error instanceof StateConflictError)) throw error;
-    const current = await deps.store.getBatch(workspaceId, batchId);
-    if (!current) throw new NotFoundError(`Batch ${batchId} does not exist.`);
-    if (current.status === 'cancelled') return current;
-    throw new ConflictError(
-      'batch_not_cancellable',
-      `Batch ${batchId} is ${current.status}; only a pending or scheduled batch can be cancelled.`,
-    );
-  }
+  recipientId: string,
+): Promise<Recipient> {
+  const batch = await deps.store.getBatch(workspaceId, batchId);
+  if (!batch) throw new NotFoundError(`Batch ${batchId} does not exist.`);
+  const recipient = (await deps.store.listRecipients(batch.id)).find((r) => r.id === recipientId);
+  if (!recipient) throw new NotFoundError(`Recipient ${recipientId} does not exist in batch ${batchId}.`);
+  return recipient;
 }

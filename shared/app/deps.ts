@@ -6,6 +6,7 @@ import type { TranscriptStore } from '../ports/transcripts.ts';
 import type { UploadStore } from '../ports/uploads.ts';
 import type { SecretStore } from '../ports/secret-store.ts';
 import type { Store } from '../ports/store.ts';
+import type { PhoneTimezones } from '../ports/timezones.ts';
 
 /** What the use cases are given (they never import adapters themselves). */
 export interface AppDeps {
@@ -17,6 +18,8 @@ export interface AppDeps {
   uploads: UploadStore;
   secrets: SecretStore;
   resolveHost: HostResolver;
+  /** Phone number → IANA zones (calling windows); its data loads on first use. */
+  phoneTimezones: PhoneTimezones;
   clock: () => Date;
   /** Local mode lets http:// and loopback webhook URLs through (contract, "Local mode"). */
   webhookAllowLoopback: boolean;

@@ -1,10 +1,22 @@
 import { z } from 'zod';
 import type { Batch, BatchSource } from '../domain/batch.ts';
-import { BATCH_STATUSES } from '../domain/batch.ts';
+import { BATCH_STATUSES, PAUSE_REASONS } from '../domain/batch.ts';
+import { localTime, type CallingWindow } from '../domain/calling-window.ts';
 import { type FieldIssue, ValidationError } from '../domain/errors.ts';
 import { LIMITS } from '../domain/limits.ts';
 import type { Recipient } from '../domain/recipient.ts';
-import { CALL_OUTCOMES, RECIPIENT_STATUSES } from '../domain/recipient.ts';
+import { CALL_OUTCOMES, RECIPIENT_STATUSES, SKIP_REASONS } from '../domain/recipient.ts';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../domain/retry.ts';
+import {
+  callingWindowObjectSchema,
+  retryObjectSchema,
+  toCallingWindowObject,
+  toRetryObject,
+  validateCallingWindow,
+  validateJsonFormField,
+  validateRetry,
+  type FieldCheck,
+} from './campaign.ts';
 import { cursorParamSchema, limitParamSchema, listEnvelope, zodIssuesToFields } from './common.ts';
 import { type RecipientInput, validateRecipient } from './recipient.ts';
 
@@ -23,6 +35,8 @@ export interface CreateBatchInput {
   /** null when the request left it out: the use case fills in the agent's default. */
   maxConcurrentCalls: number | null;
   source: BatchSource;
+  retry: RetryPolicy;
+  callingWindow: CallingWindow | null;
 }
 
 export type CreateBatchFields = Omit<CreateBatchInput, 'recipients' | 'source' | 'csvUploadId'>;
@@ -134,7 +148,24 @@ export const createBatchJsonSchema = z.strictObject({
   scheduled_at: z.string().nullish(),
   ringing_timeout_ms: ringingTimeoutSchema.nullish(),
   max_concurrent_calls: maxConcurrentSchema.nullish(),
+  // Checked beside the shape (campaign.ts) so their issues carry their own paths.
+  retry: z.unknown().optional(),
+  calling_window: z.unknown().optional(),
 });
+
+/** A nested object field checked by its own validator; absent or null means not given. */
+function checkObjectField<T>(
+  raw: unknown,
+  path: string,
+  validate: (raw: unknown, path: string) => FieldCheck<T>,
+  issues: FieldIssue[],
+): T | null {
+  if (raw === undefined || raw === null) return null;
+  const check = validate(raw, path);
+  if (check.ok) return check.value;
+  issues.push(...check.issues);
+  return null;
+}
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -156,6 +187,9 @@ export function validateCreateBatchJson(body: unknown, now: Date): CreateBatchIn
   const scheduled =
     typeof body['scheduled_at'] === 'string' ? checkScheduledAt(body['scheduled_at'], now) : null;
   if (scheduled !== null && !scheduled.ok) issues.push({ path: 'scheduled_at', message: scheduled.message });
+
+  const retry = checkObjectField(body['retry'], 'retry', validateRetry, issues);
+  const callingWindow = checkObjectField(body['calling_window'], 'calling_window', validateCallingWindow, issues);
 
   const recipients: RecipientInput[] = [];
   const rawRecipients = body['recipients'];
@@ -194,6 +228,8 @@ export function validateCreateBatchJson(body: unknown, now: Date): CreateBatchIn
       ringingTimeoutMs: data.ringing_timeout_ms ?? LIMITS.ringingTimeoutMs.default,
       maxConcurrentCalls: data.max_concurrent_calls ?? null,
       source: 'csv',
+      retry: retry ?? DEFAULT_RETRY_POLICY,
+      callingWindow,
     };
   }
   return {
@@ -205,6 +241,8 @@ export function validateCreateBatchJson(body: unknown, now: Date): CreateBatchIn
     ringingTimeoutMs: data.ringing_timeout_ms ?? LIMITS.ringingTimeoutMs.default,
     maxConcurrentCalls: data.max_concurrent_calls ?? null,
     source: 'json',
+    retry: retry ?? DEFAULT_RETRY_POLICY,
+    callingWindow,
   };
 }
 
@@ -232,6 +270,9 @@ export const createBatchFormSchema = z.strictObject({
   scheduled_at: blankAsAbsent(z.string()),
   ringing_timeout_ms: blankAsAbsent(formInteger(ringingTimeoutSchema)),
   max_concurrent_calls: blankAsAbsent(formInteger(maxConcurrentSchema)),
+  // JSON text, checked beside the shape (campaign.ts).
+  retry: z.string().optional(),
+  calling_window: z.string().optional(),
 });
 
 /** The multipart text fields, by the same rules as the JSON body (all values arrive as strings). */
@@ -244,10 +285,20 @@ export function validateCreateBatchFields(fields: Record<string, string>, now: D
   const scheduled =
     typeof rawScheduled === 'string' && rawScheduled !== '' ? checkScheduledAt(rawScheduled, now) : null;
   if (scheduled !== null && !scheduled.ok) issues.push({ path: 'scheduled_at', message: scheduled.message });
+  const formJson = <T>(name: string, validate: (raw: unknown, path: string) => FieldCheck<T>): T | null => {
+    const check = validateJsonFormField(fields[name], name, validate);
+    if (check.ok) return check.value;
+    issues.push(...check.issues);
+    return null;
+  };
+  const retry = formJson('retry', validateRetry);
+  const callingWindow = formJson('calling_window', validateCallingWindow);
 
   if (issues.length > 0 || !shape.success) throw new ValidationError(issues);
   const data = shape.data;
   return {
+    retry: retry ?? DEFAULT_RETRY_POLICY,
+    callingWindow,
     name: data.name,
     agentId: data.agent_id,
     phoneNumberId: data.phone_number_id ?? null,
@@ -279,6 +330,7 @@ export const batchCountsSchema = z.strictObject({
   dialing: z.number().int(),
   completed: z.number().int(),
   failed: z.number().int(),
+  skipped: z.number().int(),
 });
 
 export const batchObjectSchema = z.strictObject({
@@ -298,6 +350,11 @@ export const batchObjectSchema = z.strictObject({
   started_at: z.string().nullable(),
   completed_at: z.string().nullable(),
   cancelled_at: z.string().nullable(),
+  pause_reason: z.enum(PAUSE_REASONS).nullable(),
+  paused_at: z.string().nullable(),
+  stopped_at: z.string().nullable(),
+  retry: retryObjectSchema,
+  calling_window: callingWindowObjectSchema.nullable(),
 });
 export type BatchObject = z.infer<typeof batchObjectSchema>;
 
@@ -314,8 +371,30 @@ export const recipientObjectSchema = z.strictObject({
   ended_at: z.string().nullable(),
   duration_secs: z.number().nullable(),
   error: z.string().nullable(),
+  skip_reason: z.enum(SKIP_REASONS).nullable(),
+  next_attempt_at: z.string().nullable(),
+  /** The zone its calling window and local times use, or the list when its number spans several. */
+  timezone: z.union([z.string(), z.array(z.string())]),
 });
 export type RecipientObject = z.infer<typeof recipientObjectSchema>;
+
+export const attemptObjectSchema = z.strictObject({
+  attempt: z.number().int(),
+  started_at: z.string(),
+  ended_at: z.string(),
+  outcome: z.enum(CALL_OUTCOMES),
+  duration_secs: z.number().nullable(),
+  conversation_id: z.string().nullable(),
+  error: z.string().nullable(),
+  timezone: z.string(),
+  /** `started_at` in the recipient's zone, with its offset then (RFC 3339). */
+  local_started_at: z.string(),
+});
+
+export const recipientWithHistorySchema = recipientObjectSchema.extend({
+  attempt_history: z.array(attemptObjectSchema),
+});
+export type RecipientWithHistory = z.infer<typeof recipientWithHistorySchema>;
 
 export const batchDetailResponseSchema = z.strictObject({
   batch: batchObjectSchema,
@@ -345,6 +424,11 @@ export function toBatchObject(batch: Batch): BatchObject {
     started_at: batch.startedAt,
     completed_at: batch.completedAt,
     cancelled_at: batch.cancelledAt,
+    pause_reason: batch.pauseReason,
+    paused_at: batch.pausedAt,
+    stopped_at: batch.stoppedAt,
+    retry: toRetryObject(batch.retry),
+    calling_window: batch.callingWindow ? toCallingWindowObject(batch.callingWindow) : null,
   };
 }
 
@@ -363,5 +447,34 @@ export function toRecipientObject(recipient: Recipient): RecipientObject {
     ended_at: recipient.endedAt,
     duration_secs: recipient.durationSecs,
     error: recipient.error,
+    skip_reason: recipient.skipReason,
+    next_attempt_at: recipient.status === 'pending' ? recipient.nextAttemptAt : null,
+    timezone: recipient.timezones.length === 1 ? (recipient.timezones[0] ?? 'UTC') : [...recipient.timezones],
+  };
+}
+
+/**
+ * A recipient with its attempt history (contract "Attempt history"). An attempt's `started_at` is when
+ * the call connected, or when it was placed for one that never connected; its local time is in the
+ * recipient's (first) zone.
+ */
+export function toRecipientWithHistory(recipient: Recipient): RecipientWithHistory {
+  const zone = recipient.timezones[0] ?? 'UTC';
+  return {
+    ...toRecipientObject(recipient),
+    attempt_history: recipient.attemptHistory.map((a) => {
+      const startedAt = a.startedAt ?? a.dialedAt;
+      return {
+        attempt: a.attempt,
+        started_at: startedAt,
+        ended_at: a.endedAt,
+        outcome: a.outcome,
+        duration_secs: a.durationSecs,
+        conversation_id: a.conversationId,
+        error: a.error,
+        timezone: zone,
+        local_started_at: localTime(zone, new Date(startedAt)),
+      };
+    }),
   };
 }

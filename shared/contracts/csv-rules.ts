@@ -2,7 +2,13 @@ import type { FieldIssue } from '../domain/errors.ts';
 import { LIMITS } from '../domain/limits.ts';
 import { normalizeE164 } from '../domain/phone.ts';
 import type { DynamicVars } from '../domain/recipient.ts';
-import { checkVarKey, checkVarValue, type RecipientCheck } from './recipient.ts';
+import {
+  checkTimezoneVar,
+  checkVarKey,
+  checkVarValue,
+  TIMEZONE_VAR,
+  type RecipientCheck,
+} from './recipient.ts';
 
 /**
  * The rules of a recipients CSV (contract "Create", multipart alternative), apart from the reading
@@ -112,9 +118,11 @@ export function csvRowToRecipient(header: string[], cells: string[], line: numbe
     if (problem !== null) issues.push({ path, message: `${name}: ${problem}` });
     else vars.push([name, cell]);
   }
-  if (issues.length > 0 || phone === null) return { ok: false, issues };
   const dynamicVars: DynamicVars = Object.fromEntries(vars);
-  return { ok: true, value: { phone, dynamicVars } };
+  const zoneProblem = checkTimezoneVar(dynamicVars);
+  if (zoneProblem !== null) issues.push({ path, message: `${TIMEZONE_VAR}: ${zoneProblem}` });
+  if (issues.length > 0 || phone === null) return { ok: false, issues };
+  return { ok: true, value: { phone, dynamicVars, path } };
 }
 
 /** A row whose every cell is blank (an empty line, or `,,,` that spreadsheets append) carries no recipient. */

@@ -2,12 +2,29 @@ import type { FieldIssue } from '../domain/errors.ts';
 import { LIMITS } from '../domain/limits.ts';
 import { normalizeE164 } from '../domain/phone.ts';
 import type { DynamicVarValue, DynamicVars } from '../domain/recipient.ts';
+import { checkRecipientTimezone } from './campaign.ts';
 import { joinPath } from './common.ts';
 
 /** A recipient as the create use case receives it: a canonical E.164 number and its variables. */
 export interface RecipientInput {
   phone: string;
   dynamicVars: DynamicVars;
+  /** Where it came from, for errors found later (`recipients[3]`, `csv_file:line 7`). */
+  path?: string;
+}
+
+/** The variable that names a recipient's own time zone (contract "Calling windows"). */
+export const TIMEZONE_VAR = 'timezone';
+
+/**
+ * A recipient's `timezone` (a JSON field or a CSV column: either way a variable too) must be an IANA
+ * zone name when given; empty means not given. Why not, or null when fine.
+ */
+export function checkTimezoneVar(vars: ReadonlyMap<string, DynamicVarValue> | DynamicVars): string | null {
+  const value = vars instanceof Map ? vars.get(TIMEZONE_VAR) : (vars as DynamicVars)[TIMEZONE_VAR];
+  if (value === undefined || value === '') return null;
+  const check = checkRecipientTimezone(value);
+  return check.ok ? null : check.message;
 }
 
 export type RecipientCheck = { ok: true; value: RecipientInput } | { ok: false; issues: FieldIssue[] };
@@ -135,7 +152,10 @@ export function validateRecipient(raw: unknown, path: string): RecipientCheck {
     });
   }
 
+  const zoneProblem = checkTimezoneVar(vars);
+  if (zoneProblem !== null) issues.push({ path: joinPath(path, TIMEZONE_VAR), message: zoneProblem });
+
   if (issues.length > 0 || phone === null) return { ok: false, issues };
   // Object.fromEntries defines own data properties, so no key can reach a prototype.
-  return { ok: true, value: { phone, dynamicVars: Object.fromEntries(vars) } };
+  return { ok: true, value: { phone, dynamicVars: Object.fromEntries(vars), path } };
 }

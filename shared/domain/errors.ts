@@ -58,10 +58,20 @@ export class NotFoundError extends DomainError {
   }
 }
 
+/** The 409 codes of the contract. */
+export type ConflictCode =
+  | 'batch_not_cancellable'
+  | 'batch_not_pausable'
+  | 'batch_not_resumable'
+  | 'batch_not_stoppable'
+  | 'batch_not_editable'
+  | 'idempotency_conflict'
+  | 'conflict';
+
 export class ConflictError extends DomainError {
   readonly status = 409;
   constructor(
-    readonly code: 'batch_not_cancellable' | 'idempotency_conflict' | 'conflict',
+    readonly code: ConflictCode,
     message: string,
   ) {
     super(message);

@@ -3,6 +3,7 @@ import {
   batchListQuerySchema,
   toBatchObject,
   toRecipientObject,
+  toRecipientWithHistory,
   validateCreateBatchJson,
   type CreateBatchInput,
 } from '../contracts/batch.ts';
@@ -183,6 +184,18 @@ export const ROUTE_HANDLERS: Record<string, RouteHandler> = {
   },
   'POST /v1/agents/batch-calls/{id}/cancel': async (req, deps) =>
     ok(req, toBatchObject(await batches.cancelBatch(deps, req.workspaceId, pathId(req, 'batch')))),
+  'POST /v1/agents/batch-calls/{id}/pause': async (req, deps) =>
+    ok(req, toBatchObject(await batches.pauseBatch(deps, req.workspaceId, pathId(req, 'batch')))),
+  'POST /v1/agents/batch-calls/{id}/resume': async (req, deps) =>
+    ok(req, toBatchObject(await batches.resumeBatch(deps, req.workspaceId, pathId(req, 'batch')))),
+  'POST /v1/agents/batch-calls/{id}/stop': async (req, deps) =>
+    ok(req, toBatchObject(await batches.stopBatch(deps, req.workspaceId, pathId(req, 'batch')))),
+  'GET /v1/agents/batch-calls/{id}/recipients/{recipientId}': async (req, deps) => {
+    const recipientId = req.path.recipientId ?? '';
+    if (!isId('recipient', recipientId)) throw new NotFoundError(`Recipient ${recipientId} does not exist.`);
+    const r = await batches.getRecipient(deps, req.workspaceId, pathId(req, 'batch'), recipientId);
+    return ok(req, toRecipientWithHistory(r));
+  },
   'GET /v1/agents/batch-calls/{id}/recipients/{recipientId}/conversation': async (req, deps) => {
     const recipientId = req.path.recipientId ?? '';
     if (!isId('recipient', recipientId)) throw new NotFoundError(`Recipient ${recipientId} does not exist.`);

@@ -1,3 +1,5 @@
+import type { Batch } from '#shared/domain/batch.ts';
+import { DEFAULT_RETRY_POLICY } from '#shared/domain/retry.ts';
 import type { Agent } from '#shared/domain/agent.ts';
 import { newId } from '#shared/domain/ids.ts';
 import type { PhoneNumber } from '#shared/domain/phone-number.ts';
@@ -60,3 +62,12 @@ export function recipientFixture(
     ...overrides,
   };
 }
+
+/** The round-two fields of a batch that a fixture built before them leaves at their defaults. */
+export const BATCH_CONTROLS_UNSET = {
+  pauseReason: null,
+  pausedAt: null,
+  stoppedAt: null,
+  retry: DEFAULT_RETRY_POLICY,
+  callingWindow: null,
+} as const satisfies Partial<Batch>;

@@ -24,7 +24,12 @@ import type { Recipient } from '#shared/domain/recipient.ts';
 import type { ApiKeyRecord } from '#shared/domain/workspace.ts';
 import type { IdempotencyRecord, Page, PageRequest, Store } from '#shared/ports/store.ts';
 import { startDynamoDbLocal, type DynamoDbLocal } from '#infra/local/dynamodb-local.ts';
-import { agentFixture, phoneNumberFixture, recipientFixture } from '../helpers/domain-fixtures.ts';
+import {
+  agentFixture,
+  phoneNumberFixture,
+  recipientFixture,
+  BATCH_CONTROLS_UNSET,
+} from '../helpers/domain-fixtures.ts';
 
 const TABLE_NAME = 'batch-calls-test';
 const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -89,6 +94,7 @@ function makeBatch(workspaceId: string, overrides: Partial<Batch> = {}): Batch {
     startedAt: null,
     completedAt: null,
     cancelledAt: null,
+    ...BATCH_CONTROLS_UNSET,
     ...overrides,
   };
 }

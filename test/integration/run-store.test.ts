@@ -11,7 +11,12 @@ import type { Recipient } from '#shared/domain/recipient.ts';
 import type { RunStore } from '#shared/ports/run-store.ts';
 import type { Store } from '#shared/ports/store.ts';
 import { startDynamoDbLocal, type DynamoDbLocal } from '#infra/local/dynamodb-local.ts';
-import { agentFixture, phoneNumberFixture, recipientFixture } from '../helpers/domain-fixtures.ts';
+import {
+  agentFixture,
+  phoneNumberFixture,
+  recipientFixture,
+  BATCH_CONTROLS_UNSET,
+} from '../helpers/domain-fixtures.ts';
 
 /** The run store's conditions and transactions, against DynamoDB Local: every race has one winner. */
 
@@ -84,6 +89,7 @@ async function makeBatch(options: { total: number; maxConcurrent?: number; maxLi
     startedAt: null,
     completedAt: null,
     cancelledAt: null,
+    ...BATCH_CONTROLS_UNSET,
   };
   await store.createBatch(batch, recipients);
   return { workspaceId: workspace.id, batchId, recipients };
@@ -105,6 +111,8 @@ const answered = {
   error: null,
   conversationId: 'conv_x',
   transcriptKey: 'k',
+  dialedAt: NOW,
+  retryAt: null,
 };
 
 describe('starting', () => {
@@ -148,7 +156,7 @@ describe('claiming, ending and call slots', () => {
     );
     expect(results.sort()).toEqual(['claimed', 'not_pending', 'not_pending']);
     const batch = await run.getBatchRun(workspaceId, batchId);
-    expect(batch?.counts).toEqual({ pending: 1, dialing: 1, completed: 0, failed: 0 });
+    expect(batch?.counts).toEqual({ pending: 1, dialing: 1, completed: 0, failed: 0, skipped: 0 });
     expect(await run.getRecipientRun(batchId, 0)).toMatchObject({
       status: 'dialing',
       attempts: 1,
@@ -201,7 +209,7 @@ describe('claiming, ending and call slots', () => {
     );
     expect(await run.abandonRecipient(ref(workspaceId, batchId, 1), 'again', NOW)).toBe(false);
     const batch = await run.getBatchRun(workspaceId, batchId);
-    expect(batch?.counts).toEqual({ pending: 0, dialing: 0, completed: 1, failed: 1 });
+    expect(batch?.counts).toEqual({ pending: 0, dialing: 0, completed: 1, failed: 1, skipped: 0 });
     expect(await run.completeBatch(workspaceId, batchId, NOW)).toBe(true);
     expect(await run.completeBatch(workspaceId, batchId, NOW)).toBe(false);
     expect((await run.listActiveBatches()).map((b) => b.batchId)).not.toContain(batchId);
@@ -246,13 +254,13 @@ describe('hand-over and dispatch', () => {
     expect(ends.filter(Boolean)).toHaveLength(1);
     expect(await run.getRecipientRun(batchId, 0)).toMatchObject({ status: 'completed', handedOver: true });
     // Handed over already (by the callback): marking the event recorded does not hand over again.
-    expect(await run.markEventRecorded(batchId, 0)).toBe(false);
+    expect(await run.markEventRecorded(batchId, 0, 1)).toBe(false);
     expect(await run.getRecipientRun(batchId, 0)).toMatchObject({ eventRecorded: true, handedOver: true });
     const batch = await run.getBatchRun(workspaceId, batchId);
     const next = { agentId: batch?.agentId, phoneNumberId: batch?.phoneNumberId };
-    expect(await run.takeNextDispatch(workspaceId, batchId)).toEqual({ recipientIndex: 1, ...next });
-    expect(await run.takeNextDispatch(workspaceId, batchId)).toEqual({ recipientIndex: 2, ...next });
-    expect(await run.takeNextDispatch(workspaceId, batchId)).toBeNull();
+    expect(await run.takeNextIndex(workspaceId, batchId)).toEqual({ recipientIndex: 1, ...next });
+    expect(await run.takeNextIndex(workspaceId, batchId)).toEqual({ recipientIndex: 2, ...next });
+    expect(await run.takeNextIndex(workspaceId, batchId)).toBeNull();
   });
 
   it('gives a hand-over mark back only before the event is recorded, which then hands over itself', async () => {
@@ -264,12 +272,12 @@ describe('hand-over and dispatch', () => {
     }
     // Recipient 0: the dispatch failed before its stream reaction: the mark goes back, and the
     // reaction's event mark wins the hand-over.
-    expect(await run.releaseHandOver(batchId, 0)).toBe(true);
-    expect(await run.releaseHandOver(batchId, 0)).toBe(false);
-    expect(await run.markEventRecorded(batchId, 0)).toBe(true);
+    expect(await run.releaseHandOver(batchId, 0, 1)).toBe(true);
+    expect(await run.releaseHandOver(batchId, 0, 1)).toBe(false);
+    expect(await run.markEventRecorded(batchId, 0, 1)).toBe(true);
     // Recipient 1: its reaction ran first (and did not hand over): too late to give the mark back.
-    expect(await run.markEventRecorded(batchId, 1)).toBe(false);
-    expect(await run.releaseHandOver(batchId, 1)).toBe(false);
+    expect(await run.markEventRecorded(batchId, 1, 1)).toBe(false);
+    expect(await run.releaseHandOver(batchId, 1, 1)).toBe(false);
     expect(await run.getRecipientRun(batchId, 1)).toMatchObject({ handedOver: true, eventRecorded: true });
   });
 
@@ -277,10 +285,10 @@ describe('hand-over and dispatch', () => {
     const { workspaceId, batchId } = await makeBatch({ total: 2, maxConcurrent: 1 });
     await run.startBatch(workspaceId, batchId, 1, NOW);
     await run.claimRecipient(ref(workspaceId, batchId, 0), NOW);
-    expect(await run.markEventRecorded(batchId, 0)).toBe(false); // still dialing
+    expect(await run.markEventRecorded(batchId, 0, 1)).toBe(false); // still dialing
     expect(await run.getRecipientRun(batchId, 0)).toMatchObject({ eventRecorded: false, handedOver: false });
     await run.endCall(ref(workspaceId, batchId, 0), answered);
-    const marks = await Promise.all([1, 2].map(() => run.markEventRecorded(batchId, 0)));
+    const marks = await Promise.all([1, 2].map(() => run.markEventRecorded(batchId, 0, 1)));
     expect(marks.filter(Boolean)).toHaveLength(1);
   });
 });

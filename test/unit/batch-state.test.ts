@@ -14,9 +14,13 @@ import {
 // The whole transition table of the contract's "Lifecycle", cell by cell.
 const EXPECTED: Record<BatchEvent, Partial<Record<BatchStatus, BatchStatus>>> = {
   start: { pending: 'running', scheduled: 'running' },
-  complete: { running: 'completed' },
+  complete: { running: 'completed', paused: 'completed' },
   cancel: { pending: 'cancelled', scheduled: 'cancelled' },
-  fail: { pending: 'failed', scheduled: 'failed', running: 'failed' },
+  fail: { pending: 'failed', scheduled: 'failed', running: 'failed', paused: 'failed' },
+  pause: { running: 'paused' },
+  resume: { paused: 'running' },
+  stop: { running: 'stopping', paused: 'stopping' },
+  finishStop: { stopping: 'cancelled' },
 };
 
 describe('batch state machine', () => {
@@ -51,13 +55,13 @@ describe('batch counts', () => {
 
   it('detect counts that do not add up, and a finished batch', () => {
     expect(
-      countsAddUp({ counts: { pending: 1, dialing: 1, completed: 0, failed: 0 }, totalRecipients: 3 }),
+      countsAddUp({ counts: { pending: 1, dialing: 1, completed: 0, failed: 0, skipped: 0 }, totalRecipients: 3 }),
     ).toBe(false);
     expect(
-      allRecipientsDone({ counts: { pending: 0, dialing: 0, completed: 2, failed: 1 }, totalRecipients: 3 }),
+      allRecipientsDone({ counts: { pending: 0, dialing: 0, completed: 1, failed: 1, skipped: 1 }, totalRecipients: 3 }),
     ).toBe(true);
     expect(
-      allRecipientsDone({ counts: { pending: 0, dialing: 1, completed: 1, failed: 1 }, totalRecipients: 3 }),
+      allRecipientsDone({ counts: { pending: 0, dialing: 1, completed: 1, failed: 1, skipped: 0 }, totalRecipients: 3 }),
     ).toBe(false);
   });
 });

@@ -15,7 +15,7 @@ import { pageQuerySchema, parseOrThrow, zodIssuesToFields } from '#shared/contra
 import { ValidationError, type FieldIssue } from '#shared/domain/errors.ts';
 import type { Batch } from '#shared/domain/batch.ts';
 import type { Recipient } from '#shared/domain/recipient.ts';
-import { recipientFixture } from '../helpers/domain-fixtures.ts';
+import { recipientFixture, BATCH_CONTROLS_UNSET } from '../helpers/domain-fixtures.ts';
 
 const NOW = new Date('2026-11-01T12:00:00.000Z');
 const DAY = 24 * 60 * 60 * 1000;
@@ -429,12 +429,13 @@ describe('response schemas', () => {
     maxConcurrentCalls: 10,
     source: 'json',
     totalRecipients: 2,
-    counts: { pending: 2, dialing: 0, completed: 0, failed: 0 },
+    counts: { pending: 2, dialing: 0, completed: 0, failed: 0, skipped: 0 },
     failureReason: null,
     createdAt: '2026-11-01T12:00:00.000Z',
     startedAt: null,
     completedAt: null,
     cancelledAt: null,
+    ...BATCH_CONTROLS_UNSET,
   };
   const recipient: Recipient = recipientFixture(
     { batchId: 'batch_1', workspaceId: 'ws_1' },
@@ -460,6 +461,11 @@ describe('response schemas', () => {
       'started_at',
       'completed_at',
       'cancelled_at',
+      'pause_reason',
+      'paused_at',
+      'stopped_at',
+      'retry',
+      'calling_window',
     ]);
     expect(batchObjectSchema.parse(b)).toEqual(b);
     const r = toRecipientObject(recipient);
@@ -476,6 +482,9 @@ describe('response schemas', () => {
       ended_at: null,
       duration_secs: null,
       error: null,
+      skip_reason: null,
+      next_attempt_at: null,
+      timezone: 'UTC',
     });
     expect(recipientObjectSchema.parse(r)).toEqual(r);
     expect(batchDetailResponseSchema.parse({ batch: b, recipients: [r] })).toEqual({

@@ -13,7 +13,12 @@ import { keys, parseBatchKey, parseOutboxKey, runKeys } from '#shared/adapters/d
 import { batchTransition, initialCounts, type Batch } from '#shared/domain/batch.ts';
 import { newId } from '#shared/domain/ids.ts';
 import type { Recipient } from '#shared/domain/recipient.ts';
-import { agentFixture, phoneNumberFixture, recipientFixture } from '../helpers/domain-fixtures.ts';
+import {
+  agentFixture,
+  phoneNumberFixture,
+  recipientFixture,
+  BATCH_CONTROLS_UNSET,
+} from '../helpers/domain-fixtures.ts';
 
 /** Items are parsed back field by field: a round trip is exact, a malformed item fails naming the field. */
 
@@ -38,6 +43,7 @@ function batchFixture(): Batch {
     startedAt: null,
     completedAt: null,
     cancelledAt: null,
+    ...BATCH_CONTROLS_UNSET,
   };
 }
 

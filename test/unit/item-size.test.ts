@@ -1,3 +1,5 @@
+import { BATCH_CONTROLS_UNSET } from '../helpers/domain-fixtures.ts';
+import { RETRY_LIMITS } from '#shared/domain/retry.ts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -95,6 +97,20 @@ function storedRecipient(input: RecipientInput, index: number): Record<string, u
     endedAt: T,
     durationSecs: 123456.789,
     error: boundedText(WORST_CHAR.repeat(100_000)),
+    skipReason: null,
+    nextAttemptAt: T,
+    // The most zones a number maps to, and the most attempts a retry policy allows, each at its worst.
+    timezones: Array.from({ length: 8 }, () => 'America/Argentina/ComodRivadavia'),
+    attemptHistory: Array.from({ length: RETRY_LIMITS.maxAttempts.max }, (_, i) => ({
+      attempt: i + 1,
+      dialedAt: T,
+      startedAt: T,
+      endedAt: T,
+      outcome: 'voicemail' as const,
+      durationSecs: 123456.789,
+      conversationId: `conv_${'x'.repeat(200)}`,
+      error: boundedText(WORST_CHAR.repeat(100_000)),
+    })),
   };
   return {
     ...recipientToItem(recipient),
@@ -374,6 +390,7 @@ describe('no accepted input makes a stored item exceed DynamoDB limits (property
       startedAt: T,
       completedAt: T,
       cancelledAt: T,
+      ...BATCH_CONTROLS_UNSET,
     };
     expectStorable({ ...batchToItem(batch), ...gsi.activeBatch(T, batch.id) }, 'batch');
     expectStorable(creationMarkerItem(batch.workspaceId, batch.id, T), 'marker');

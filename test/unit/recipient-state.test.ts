@@ -12,8 +12,9 @@ import {
 
 const EXPECTED: Record<RecipientEvent, Partial<Record<RecipientStatus, readonly RecipientStatus[]>>> = {
   dial: { pending: ['dialing'] },
-  end: { dialing: ['completed', 'failed'] },
+  end: { dialing: ['completed', 'failed', 'pending'] },
   abandon: { pending: ['failed'] },
+  skip: { pending: ['skipped'] },
 };
 
 describe('recipient state machine', () => {
@@ -27,8 +28,8 @@ describe('recipient state machine', () => {
     }
   }
 
-  it('completed and failed are terminal', () => {
-    expect(RECIPIENT_STATUSES.filter(isTerminalRecipientStatus)).toEqual(['completed', 'failed']);
+  it('completed, failed and skipped are terminal', () => {
+    expect(RECIPIENT_STATUSES.filter(isTerminalRecipientStatus)).toEqual(['completed', 'failed', 'skipped']);
   });
 
   it('a connected call completes; every other outcome fails', () => {

@@ -105,6 +105,9 @@ describe('Batch figures', () => {
     ended_at: null,
     duration_secs: null,
     error: null,
+    skip_reason: null,
+    next_attempt_at: null,
+    timezone: 'UTC',
   });
 
   it('counts the pick-up rate as answered of calls actually placed', () => {
