@@ -2,7 +2,8 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { itemToBatch, itemToRecipient } from '#shared/adapters/dynamodb/mappers.ts';
+import { itemToBatch } from '#shared/adapters/dynamodb/entities/batch.ts';
+import { itemToRecipient } from '#shared/adapters/dynamodb/entities/recipient.ts';
 import { onBatchChanged, onRecipientEnded } from '#shared/app/run/reactions.ts';
 import { composeRunDeps } from '../lib/compose.ts';
 
