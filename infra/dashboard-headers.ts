@@ -1,7 +1,7 @@
 /**
  * The dashboard's security headers, defined once for both of its hosts: the local gateway's static
  * files (infra/local/static-files.ts) and CloudFront's response headers policy
- * (infra/stacks/stateless-stack.ts).
+ * (infra/constructs/dashboard-site.ts).
  *
  * Why strict: the dashboard keeps the operator's API key in localStorage, so any script that runs in
  * its origin can read it. The policy lets only the dashboard's own files run (no inline scripts or

@@ -16,7 +16,7 @@ import { summarize, type Summary } from '../lib/stats.ts';
  */
 
 const ROOT = resolve(import.meta.dirname, '../..');
-/** The same banner infra/stacks/stateless-stack.ts gives its ESM bundles. */
+/** The same banner infra/constructs/service-function.ts gives its ESM bundles. */
 const ESM_REQUIRE_BANNER =
   "import { createRequire as __batchCallsCreateRequire } from 'node:module'; const require = __batchCallsCreateRequire(import.meta.url);";
 

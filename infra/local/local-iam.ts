@@ -2,7 +2,7 @@ import { FUNCTIONS, type FunctionName, type QueueName } from '../wiring.ts';
 
 /**
  * What each function may do locally, derived from its `access` in infra/wiring.ts with the action
- * lists the CDK grants of infra/stacks/stateless-stack.ts produce (test/infra/stacks.test.ts checks
+ * lists the CDK grants of infra/constructs/service-function.ts produce (test/infra/stacks.test.ts checks
  * them against the synthesized policies). The authorizing proxies (iam-proxy.ts) ask `allows` for
  * every request a function signs, so an action the stack would not grant fails locally too.
  */
@@ -38,7 +38,7 @@ export const OBJECT_PUT_ACTIONS = [
   's3:PutObjectVersionTagging',
   's3:Abort*',
 ] as const;
-/** SECRET_ACTIONS and SCHEDULE_ACTIONS of the stateless stack. */
+/** SECRET_ACTIONS and SCHEDULE_ACTIONS of infra/constructs/service-function.ts. */
 export const SECRET_READ_ACTIONS = ['secretsmanager:GetSecretValue'] as const;
 export const SECRET_WRITE_ACTIONS = [
   'secretsmanager:CreateSecret',

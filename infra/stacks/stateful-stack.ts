@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -12,6 +12,7 @@ import type { Construct } from 'constructs';
 import { TABLE } from '#shared/adapters/dynamodb/table-definition.ts';
 import type { DeployConfig } from '#infra/config.ts';
 import { QUEUES, type QueueName } from '#infra/wiring.ts';
+import { acknowledgeStatefulFindings } from '#infra/stacks/nag-acknowledgements.ts';
 
 /**
  * Everything that holds customer data or in-flight work: the table, the files bucket, the queues and
@@ -116,10 +117,6 @@ export class StatefulStack extends Stack {
         conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
       }),
     );
-    Validations.of(this.logBucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason: 'This is the access-log bucket itself; logging it into itself would loop.',
-    });
 
     this.filesBucket = new s3.Bucket(this, 'FilesBucket', {
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -184,22 +181,6 @@ export class StatefulStack extends Stack {
 
     this.schedulerDeadLetterQueue = deadLetter('SchedulerDeadLetterQueue');
     this.streamFailureQueue = deadLetter('StreamFailureQueue');
-    for (const [queue, what] of [
-      [this.schedulerDeadLetterQueue, 'EventBridge Scheduler'],
-      [this.streamFailureQueue, "the table-stream function's on-failure destination"],
-    ] as const) {
-      Validations.of(queue).acknowledge({
-        id: 'AwsSolutions-SQS3',
-        reason: `This queue is itself a dead-letter queue (of ${what}); a DLQ of a DLQ would only move the alarm.`,
-      });
-    }
-    for (const { deadLetterQueue } of Object.values(this.queues)) {
-      // cdk-nag recognises redrive targets, but say it anyway where the intent matters.
-      Validations.of(deadLetterQueue).acknowledge({
-        id: 'AwsSolutions-SQS3',
-        reason: 'This queue is the dead-letter queue of a work queue.',
-      });
-    }
 
     // CloudWatch publishes alarms into the encrypted topic: the key must let it use the key.
     const topicKey = new kms.Key(this, 'AlarmTopicKey', {
@@ -243,5 +224,7 @@ export class StatefulStack extends Stack {
         });
       alarm.addAlarmAction(action);
     }
+
+    acknowledgeStatefulFindings(this);
   }
 }

@@ -26,6 +26,7 @@ export interface HoursRange {
   end: string;
 }
 
+/** Treat as immutable: its compiled form is cached per object (a WeakMap), for per-dial calls. */
 export interface CallingWindow {
   /** `recipient`: each recipient's own zone(s); an IANA zone name: that zone for every recipient. */
   timezone: 'recipient' | (string & {});
@@ -314,6 +315,7 @@ export function nextOpening(
 ): Date | null {
   const c = compile(window);
   const distinct = distinctZones(zones);
+  if (!(horizonMs >= 0)) return null;
   const limit = from.getTime() + horizonMs;
   let t = from.getTime();
   // Each round moves t to the latest of the zones' own next openings: no zone is open before it, so

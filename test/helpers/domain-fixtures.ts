@@ -1,6 +1,6 @@
-import type { Batch } from '#shared/domain/batch.ts';
 import { DEFAULT_RETRY_POLICY } from '#shared/domain/retry.ts';
 import type { Agent } from '#shared/domain/agent.ts';
+import { initialCounts, type Batch } from '#shared/domain/batch.ts';
 import { newId } from '#shared/domain/ids.ts';
 import type { PhoneNumber } from '#shared/domain/phone-number.ts';
 import { newRecipient, type Recipient } from '#shared/domain/recipient.ts';
@@ -41,6 +41,35 @@ export function phoneNumberFixture(workspaceId: string, overrides: Partial<Phone
     outbound: true,
     callsPerSecond: 1,
     createdAt: CREATED_AT,
+    ...overrides,
+  };
+}
+
+/**
+ * A pending JSON batch that was never started, with no recipients unless overridden; `counts` follow
+ * `totalRecipients` (all pending) unless they are overridden too.
+ */
+export function batchFixture(workspaceId: string, overrides: Partial<Batch> = {}): Batch {
+  const totalRecipients = overrides.totalRecipients ?? 0;
+  return {
+    id: newId('batch'),
+    workspaceId,
+    name: 'Spring campaign',
+    agentId: newId('agent'),
+    phoneNumberId: newId('phoneNumber'),
+    status: 'pending',
+    scheduledAt: null,
+    ringingTimeoutMs: 30_000,
+    maxConcurrentCalls: 10,
+    source: 'json',
+    totalRecipients,
+    counts: initialCounts(totalRecipients),
+    failureReason: null,
+    createdAt: CREATED_AT,
+    startedAt: null,
+    completedAt: null,
+    cancelledAt: null,
+    ...BATCH_CONTROLS_UNSET,
     ...overrides,
   };
 }

@@ -10,7 +10,8 @@ import { policyOf, type LocalResources } from '#infra/local/local-iam.ts';
 import { DeployConfigError, parseDeployConfig } from '#infra/config.ts';
 import { dashboardContentSecurityPolicy, dashboardSecurityHeaders } from '#infra/dashboard-headers.ts';
 import { FILES_PREFIX, UPLOAD_EXPIRY_DAYS } from '#infra/stacks/stateful-stack.ts';
-import { nagText, STREAM_ITERATOR_AGE_ALARM_MS } from '#infra/stacks/stateless-stack.ts';
+import { STREAM_ITERATOR_AGE_ALARM_MS } from '#infra/constructs/alarms.ts';
+import { nagText } from '#infra/stacks/nag-acknowledgements.ts';
 import {
   FUNCTIONS,
   QUEUE_SOURCES,

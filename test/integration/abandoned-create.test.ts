@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '#shared/adapters/dynamodb/client.ts';
-import { creationMarkerItem, recipientToItem } from '#shared/adapters/dynamodb/mappers.ts';
+import { creationMarkerItem } from '#shared/adapters/dynamodb/entities/creation-marker.ts';
+import { recipientToItem } from '#shared/adapters/dynamodb/entities/recipient.ts';
 import { newId } from '#shared/domain/ids.ts';
 import type { Recipient } from '#shared/domain/recipient.ts';
 import { recipientFixture } from '../helpers/domain-fixtures.ts';

@@ -26,9 +26,9 @@ import type { IdempotencyRecord, Page, PageRequest, Store } from '#shared/ports/
 import { startDynamoDbLocal, type DynamoDbLocal } from '#infra/local/dynamodb-local.ts';
 import {
   agentFixture,
+  batchFixture,
   phoneNumberFixture,
   recipientFixture,
-  BATCH_CONTROLS_UNSET,
 } from '../helpers/domain-fixtures.ts';
 
 const TABLE_NAME = 'batch-calls-test';
@@ -74,30 +74,6 @@ afterAll(async () => {
 // ── fixtures ──────────────────────────────────────────────────────────────────────────────────
 
 const CREATED_AT = '2025-01-02T03:04:05.000Z';
-
-function makeBatch(workspaceId: string, overrides: Partial<Batch> = {}): Batch {
-  return {
-    id: newId('batch'),
-    workspaceId,
-    name: 'Spring campaign',
-    agentId: 'agent_A',
-    phoneNumberId: 'pn_1',
-    status: 'pending',
-    scheduledAt: null,
-    ringingTimeoutMs: 30_000,
-    maxConcurrentCalls: 10,
-    source: 'json',
-    totalRecipients: 0,
-    counts: initialCounts(0),
-    failureReason: null,
-    createdAt: CREATED_AT,
-    startedAt: null,
-    completedAt: null,
-    cancelledAt: null,
-    ...BATCH_CONTROLS_UNSET,
-    ...overrides,
-  };
-}
 
 function makeRecipients(batch: Batch, count: number): Recipient[] {
   return Array.from({ length: count }, (_, index) =>
@@ -176,9 +152,8 @@ describe('workspaces', () => {
 describe('batches', () => {
   it('creates a batch and reads it back exactly', async () => {
     const ws = newId('workspace');
-    const batch = makeBatch(ws, {
+    const batch = batchFixture(ws, {
       totalRecipients: 3,
-      counts: initialCounts(3),
       scheduledAt: '2025-02-01T00:00:00.000Z',
     });
     const recipients = makeRecipients(batch, 3);
@@ -201,12 +176,12 @@ describe('batches', () => {
     ];
     const created: Batch[] = [];
     for (const [i, status] of statuses.entries()) {
-      const batch = makeBatch(ws, { status, agentId: i % 3 === 0 ? 'agent_X' : 'agent_Y', name: `b${i}` });
+      const batch = batchFixture(ws, { status, agentId: i % 3 === 0 ? 'agent_X' : 'agent_Y', name: `b${i}` });
       await store.createBatch(batch, []);
       created.push(batch);
     }
     // Another workspace's batches must never show up.
-    await store.createBatch(makeBatch(newId('workspace')), []);
+    await store.createBatch(batchFixture(newId('workspace')), []);
     const newestFirst = [...created].reverse();
 
     const cases: { filter: { status?: BatchStatus; agentId?: string }; limit: number }[] = [
@@ -243,7 +218,7 @@ describe('batches', () => {
     const ws = newId('workspace');
     const created: Batch[] = [];
     for (let i = 0; i < 230; i++) {
-      created.push(makeBatch(ws, { status: i % 40 === 7 ? 'failed' : 'completed', name: `b${i}` }));
+      created.push(batchFixture(ws, { status: i % 40 === 7 ? 'failed' : 'completed', name: `b${i}` }));
     }
     // Sequentially: the ids (and so the listing order) follow creation order.
     for (const batch of created) await store.createBatch(batch, []);
@@ -277,7 +252,7 @@ describe('batches', () => {
     );
     const observed = storeOn(client);
     const ws = newId('workspace');
-    const batch = makeBatch(ws, { totalRecipients: 1_000, counts: initialCounts(1_000) });
+    const batch = batchFixture(ws, { totalRecipients: 1_000 });
     const recipients = makeRecipients(batch, 1_000);
 
     await observed.createBatch(batch, recipients);
@@ -298,7 +273,7 @@ describe('batches', () => {
 
   it('refuses a batch whose id exists and keeps the existing batch unchanged', async () => {
     const ws = newId('workspace');
-    const original = makeBatch(ws, { name: 'original' });
+    const original = batchFixture(ws, { name: 'original' });
     await store.createBatch(original, []);
     const clash = { ...original, name: 'clash', totalRecipients: 2, counts: initialCounts(2) };
     await expect(store.createBatch(clash, makeRecipients(clash, 2))).rejects.toBeInstanceOf(
@@ -317,7 +292,7 @@ describe('batches', () => {
     });
     const failing = storeOn(client);
     const ws = newId('workspace');
-    const batch = makeBatch(ws, { totalRecipients: 30, counts: initialCounts(30) });
+    const batch = batchFixture(ws, { totalRecipients: 30 });
     await expect(failing.createBatch(batch, makeRecipients(batch, 30))).rejects.toThrow('simulated failure');
     expect(await store.getBatch(ws, batch.id)).toBeNull();
     expect((await store.listBatches(ws, {}, { limit: 10, cursor: null })).items).toEqual([]);
@@ -327,8 +302,8 @@ describe('batches', () => {
 
   it('refuses recipients of another batch before writing anything', async () => {
     const ws = newId('workspace');
-    const batch = makeBatch(ws);
-    const other = makeBatch(ws);
+    const batch = batchFixture(ws);
+    const other = batchFixture(ws);
     await expect(store.createBatch(batch, makeRecipients(other, 1))).rejects.toThrow(/does not belong/);
     expect(await store.listRecipients(other.id)).toEqual([]);
   });
@@ -337,7 +312,7 @@ describe('batches', () => {
 describe('transitionBatch', () => {
   it('applies the transition and its changes in one conditional update', async () => {
     const ws = newId('workspace');
-    const batch = makeBatch(ws);
+    const batch = batchFixture(ws);
     await store.createBatch(batch, []);
     const startedAt = '2025-01-02T03:05:00.000Z';
     const updated = await store.transitionBatch(ws, batch.id, ['pending', 'scheduled'], 'running', {
@@ -349,7 +324,7 @@ describe('transitionBatch', () => {
 
   it('lets exactly one of two concurrent transitions win; the loser sees the current batch', async () => {
     const ws = newId('workspace');
-    const batch = makeBatch(ws);
+    const batch = batchFixture(ws);
     await store.createBatch(batch, []);
     const at = '2025-01-02T03:06:00.000Z';
     const results = await Promise.allSettled([
@@ -372,7 +347,7 @@ describe('transitionBatch', () => {
 
   it('refuses a transition from a status the batch is not in, leaving it unchanged', async () => {
     const ws = newId('workspace');
-    const batch = makeBatch(ws, { status: 'completed' });
+    const batch = batchFixture(ws, { status: 'completed' });
     await store.createBatch(batch, []);
     const attempt = store.transitionBatch(ws, batch.id, ['pending', 'scheduled'], 'cancelled', {
       cancelledAt: CREATED_AT,
@@ -564,8 +539,8 @@ describe('cursors', () => {
     const wsA = newId('workspace');
     const wsB = newId('workspace');
     for (let i = 0; i < 3; i++) {
-      await store.createBatch(makeBatch(wsA), []);
-      await store.createBatch(makeBatch(wsB), []);
+      await store.createBatch(batchFixture(wsA), []);
+      await store.createBatch(batchFixture(wsB), []);
       await store.putAgent(makeAgent(wsA));
     }
     const batchPage = await store.listBatches(wsA, {}, { limit: 1, cursor: null });
@@ -698,7 +673,7 @@ describe('a refused create stores nothing (issue 11, item 3)', () => {
     const tableName = await freshTable();
     const { store: faulty, state } = faultyStore(tableName, { failPutChunk: 6, failDeletes: false });
     const ws = newId('workspace');
-    const batch = makeBatch(ws, { totalRecipients: 1_000, counts: initialCounts(1_000) });
+    const batch = batchFixture(ws, { totalRecipients: 1_000 });
 
     await expect(faulty.createBatch(batch, makeRecipients(batch, 1_000))).rejects.toThrow(
       /simulated chunk failure/,
@@ -719,9 +694,9 @@ describe('a refused create stores nothing (issue 11, item 3)', () => {
     const { store: faulty } = faultyStore(tableName, { failPutChunk: 3, failDeletes: true });
     const good = createDynamoStore({ client: createDocumentClient({ client: rawClient() }), tableName });
     const ws = newId('workspace');
-    const batch = makeBatch(ws, { totalRecipients: 200, counts: initialCounts(200) });
+    const batch = batchFixture(ws, { totalRecipients: 200 });
     // A batch created meanwhile, complete: the sweeper must leave it alone.
-    const kept = makeBatch(ws, { totalRecipients: 30, counts: initialCounts(30) });
+    const kept = batchFixture(ws, { totalRecipients: 30 });
     await good.createBatch(kept, makeRecipients(kept, 30));
     const keptItems = 31;
 
@@ -750,7 +725,7 @@ describe('a refused create stores nothing (issue 11, item 3)', () => {
     const tableName = await freshTable();
     const good = createDynamoStore({ client: createDocumentClient({ client: rawClient() }), tableName });
     const ws = newId('workspace');
-    const batch = makeBatch(ws, { totalRecipients: 3, counts: initialCounts(3) });
+    const batch = batchFixture(ws, { totalRecipients: 3 });
     const recipients = makeRecipients(batch, 3);
     const big = Object.fromEntries(Array.from({ length: 450 }, (_, i) => [`v${i}`, 'x'.repeat(1_000)]));
     (recipients[2] as Recipient).dynamicVars = big;

@@ -4,7 +4,6 @@ import { createDynamoStore } from '#shared/adapters/dynamodb/dynamo-store.ts';
 import { createDynamoRunStore } from '#shared/adapters/dynamodb/run-store.ts';
 import { ensureTable } from '#shared/adapters/dynamodb/table.ts';
 import { createWorkspaceWithKey } from '#shared/app/workspaces.ts';
-import { initialCounts, type Batch } from '#shared/domain/batch.ts';
 import { newId } from '#shared/domain/ids.ts';
 import type { OutboxRecord } from '#shared/domain/outbox.ts';
 import type { Recipient } from '#shared/domain/recipient.ts';
@@ -13,9 +12,9 @@ import type { Store } from '#shared/ports/store.ts';
 import { startDynamoDbLocal, type DynamoDbLocal } from '#infra/local/dynamodb-local.ts';
 import {
   agentFixture,
+  batchFixture,
   phoneNumberFixture,
   recipientFixture,
-  BATCH_CONTROLS_UNSET,
 } from '../helpers/domain-fixtures.ts';
 
 /** The run store's conditions and transactions, against DynamoDB Local: every race has one winner. */
@@ -71,26 +70,13 @@ async function makeBatch(options: { total: number; maxConcurrent?: number; maxLi
   const recipients: Recipient[] = Array.from({ length: options.total }, (_, index) =>
     recipientFixture({ batchId, workspaceId: workspace.id }, { index }),
   );
-  const batch: Batch = {
+  const batch = batchFixture(workspace.id, {
     id: batchId,
-    workspaceId: workspace.id,
     name: 'b',
-    agentId: newId('agent'),
-    phoneNumberId: newId('phoneNumber'),
-    status: 'pending',
-    scheduledAt: null,
-    ringingTimeoutMs: 30_000,
     maxConcurrentCalls: options.maxConcurrent ?? 10,
-    source: 'json',
     totalRecipients: options.total,
-    counts: initialCounts(options.total),
-    failureReason: null,
     createdAt: NOW,
-    startedAt: null,
-    completedAt: null,
-    cancelledAt: null,
-    ...BATCH_CONTROLS_UNSET,
-  };
+  });
   await store.createBatch(batch, recipients);
   return { workspaceId: workspace.id, batchId, recipients };
 }

@@ -300,6 +300,12 @@ describe('the horizon', () => {
     expect(next(mondays, NY, '2026-06-02T02:00:00Z', 6 * DAY + 11 * HOUR - 1)).toBeNull();
   });
 
+  it('horizon 0 answers `from` only when open; a negative horizon answers null', () => {
+    expect(next(mondays, NY, '2026-06-08T13:30:00Z', 0)).toBe('2026-06-08T13:30:00.000Z');
+    expect(next(mondays, NY, '2026-06-08T12:30:00Z', 0)).toBeNull();
+    expect(next(mondays, NY, '2026-06-08T13:30:00Z', -1)).toBeNull();
+  });
+
   it('every opening within 30 days excluded → null', () => {
     const excluded = window([{ days: ['mon'], start: '09:00', end: '10:00' }], {
       excludeDates: ['2026-06-08', '2026-06-15', '2026-06-22', '2026-06-29'],

@@ -10,42 +10,19 @@ import { MalformedItemError } from '#shared/adapters/dynamodb/entities/parse.ts'
 import { itemToPhoneNumber, phoneNumberToItem } from '#shared/adapters/dynamodb/entities/phone-number.ts';
 import { itemToRecipientRun, recipientToItem } from '#shared/adapters/dynamodb/entities/recipient.ts';
 import { keys, parseBatchKey, parseOutboxKey, runKeys } from '#shared/adapters/dynamodb/keys.ts';
-import { batchTransition, initialCounts, type Batch } from '#shared/domain/batch.ts';
+import { batchTransition } from '#shared/domain/batch.ts';
 import { newId } from '#shared/domain/ids.ts';
 import type { Recipient } from '#shared/domain/recipient.ts';
 import {
   agentFixture,
+  batchFixture,
   phoneNumberFixture,
   recipientFixture,
-  BATCH_CONTROLS_UNSET,
 } from '../helpers/domain-fixtures.ts';
 
 /** Items are parsed back field by field: a round trip is exact, a malformed item fails naming the field. */
 
 const workspaceId = newId('workspace');
-
-function batchFixture(): Batch {
-  return {
-    id: newId('batch'),
-    workspaceId,
-    name: 'Reminders',
-    agentId: newId('agent'),
-    phoneNumberId: newId('phoneNumber'),
-    status: 'pending',
-    scheduledAt: null,
-    ringingTimeoutMs: 30_000,
-    maxConcurrentCalls: 5,
-    source: 'json',
-    totalRecipients: 2,
-    counts: initialCounts(2),
-    failureReason: null,
-    createdAt: '2025-01-02T03:04:05.000Z',
-    startedAt: null,
-    completedAt: null,
-    cancelledAt: null,
-    ...BATCH_CONTROLS_UNSET,
-  };
-}
 
 function recipientOf(batchId: string): Recipient {
   return recipientFixture(
@@ -60,7 +37,7 @@ describe('entity items', () => {
     expect(itemToAgent(agentToItem(agent))).toEqual(agent);
     const phone = phoneNumberFixture(workspaceId);
     expect(itemToPhoneNumber(phoneNumberToItem(phone))).toEqual(phone);
-    const batch = batchFixture();
+    const batch = batchFixture(workspaceId, { totalRecipients: 2 });
     expect(itemToBatch(batchToItem(batch))).toEqual(batch);
     expect(itemToBatchRun(batchToItem(batch))).toEqual({ ...batch, dispatched: 0 });
     const recipient = recipientOf(batch.id);
@@ -77,7 +54,7 @@ describe('entity items', () => {
   });
 
   it('fail loudly on an item of another kind or with a field missing or mistyped', () => {
-    const batchItem = batchToItem(batchFixture());
+    const batchItem = batchToItem(batchFixture(workspaceId, { totalRecipients: 2 }));
     expect(() => itemToAgent(batchItem)).toThrow(MalformedItemError);
     expect(() => itemToAgent(batchItem)).toThrow(
       /Malformed batch item WS#.*\/BATCH#.*: expected entity agent/,

@@ -9,13 +9,11 @@ import {
   marshallItem,
 } from '#shared/adapters/dynamodb/item-size.ts';
 import { gsi, runKeys } from '#shared/adapters/dynamodb/keys.ts';
-import {
-  agentToItem,
-  batchToItem,
-  creationMarkerItem,
-  phoneNumberToItem,
-  recipientToItem,
-} from '#shared/adapters/dynamodb/mappers.ts';
+import { agentToItem } from '#shared/adapters/dynamodb/entities/agent.ts';
+import { batchToItem } from '#shared/adapters/dynamodb/entities/batch.ts';
+import { creationMarkerItem } from '#shared/adapters/dynamodb/entities/creation-marker.ts';
+import { phoneNumberToItem } from '#shared/adapters/dynamodb/entities/phone-number.ts';
+import { recipientToItem } from '#shared/adapters/dynamodb/entities/recipient.ts';
 import { boundedText } from '#shared/adapters/dynamodb/run-store.ts';
 import { AGENT_LIMITS, createAgentSchema, updateAgentSchema } from '#shared/contracts/agent.ts';
 import { createPhoneNumberSchema } from '#shared/contracts/phone-number.ts';
@@ -34,7 +32,7 @@ import type { Recipient } from '#shared/domain/recipient.ts';
  * (400 KB including attribute names; numbers within its range). Inputs are generated towards the
  * limits (3-byte UTF-8 characters, the most bytes per UTF-16 unit; full lengths and counts), run
  * through the very contract the API uses, turned into the item the store writes (the store's own
- * mappers, plus every attribute running the batch adds later at its largest), and measured as
+ * entity mappers, plus every attribute running the batch adds later at its largest), and measured as
  * DynamoDB does. A fixed worst case runs too, so the bound is hit, not only sampled.
  */
 

@@ -1,0 +1,137 @@
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import * as authorizers from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import * as integrations from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
+import type { Construct } from 'constructs';
+import type { DeployConfig } from '#infra/config.ts';
+import { ROUTES, type FunctionName } from '#infra/wiring.ts';
+import { hostedZone } from './hosted-zone.ts';
+import { pascal } from './names.ts';
+
+/**
+ * The HTTP API in two steps, because the functions need its address and its routes need the
+ * functions: `httpApi` creates it with its CORS rule (the dashboard's origin), `httpApiRoutes` adds
+ * the throttled `$default` stage with its access logs, the optional custom domain and alias, the
+ * API-key authorizer and one route per infra/wiring.ts ROUTES entry.
+ */
+
+export function httpApi(scope: Construct, stage: string, dashboardUrl: string): apigwv2.HttpApi {
+  return new apigwv2.HttpApi(scope, 'HttpApi', {
+    description: `batch-calls ${stage} API`,
+    createDefaultStage: false,
+    corsPreflight: {
+      allowOrigins: [dashboardUrl],
+      allowMethods: [
+        apigwv2.CorsHttpMethod.GET,
+        apigwv2.CorsHttpMethod.POST,
+        apigwv2.CorsHttpMethod.PATCH,
+        apigwv2.CorsHttpMethod.DELETE,
+      ],
+      allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
+      exposeHeaders: ['x-request-id', 'idempotent-replayed', 'location', 'retry-after'],
+      maxAge: Duration.hours(1),
+    },
+  });
+}
+
+export interface HttpApiRoutesProps {
+  config: DeployConfig;
+  functions: Record<FunctionName, lambda.IFunction>;
+  logRetention: logs.RetentionDays;
+  logRemoval: RemovalPolicy;
+}
+
+/** Adds stage, domain and routes; answers the routes without API key (provider callbacks). */
+export function httpApiRoutes(
+  scope: Construct,
+  api: apigwv2.HttpApi,
+  { config, functions, logRetention, logRemoval }: HttpApiRoutesProps,
+): apigwv2.HttpRoute[] {
+  const accessLogs = new logs.LogGroup(scope, 'ApiAccessLogs', {
+    retention: logRetention,
+    removalPolicy: logRemoval,
+  });
+  const domainName = config.apiDomain
+    ? new apigwv2.DomainName(scope, 'ApiDomain', {
+        domainName: config.apiDomain.domainName,
+        certificate: acm.Certificate.fromCertificateArn(
+          scope,
+          'ApiCertificate',
+          config.apiDomain.certificateArn,
+        ),
+      })
+    : undefined;
+  new apigwv2.HttpStage(scope, 'DefaultStage', {
+    httpApi: api,
+    stageName: '$default',
+    autoDeploy: true,
+    throttle: { rateLimit: config.limits.apiRateLimit, burstLimit: config.limits.apiBurstLimit },
+    accessLogSettings: {
+      destination: new apigwv2.LogGroupLogDestination(accessLogs),
+      // No query strings or headers: provider callbacks and keys must not reach the logs.
+      format: apigw.AccessLogFormat.custom(
+        JSON.stringify({
+          requestId: '$context.requestId',
+          ip: '$context.identity.sourceIp',
+          requestTime: '$context.requestTime',
+          routeKey: '$context.routeKey',
+          status: '$context.status',
+          protocol: '$context.protocol',
+          responseLength: '$context.responseLength',
+          integrationLatency: '$context.integrationLatency',
+          integrationError: '$context.integrationErrorMessage',
+          authorizerError: '$context.authorizer.error',
+        }),
+      ),
+    },
+    ...(domainName ? { domainMapping: { domainName } } : {}),
+  });
+  if (domainName && config.apiDomain && config.hostedZone) {
+    new route53.ARecord(scope, 'ApiAlias', {
+      zone: hostedZone(scope, config.hostedZone),
+      recordName: config.apiDomain.domainName,
+      target: route53.RecordTarget.fromAlias(
+        new route53Targets.ApiGatewayv2DomainProperties(
+          domainName.regionalDomainName,
+          domainName.regionalHostedZoneId,
+        ),
+      ),
+    });
+  }
+
+  // The authorizer always runs and always answers with a context; the api function turns "no
+  // workspace" into the contract's 401. Without identity sources API Gateway cannot cache, hence
+  // TTL 0: the authorizer keeps its own in-memory cache of key lookups (README, "Authentication").
+  const authorizer = new authorizers.HttpLambdaAuthorizer('ApiKeyAuthorizer', functions.authorizer, {
+    responseTypes: [authorizers.HttpLambdaResponseType.SIMPLE],
+    identitySource: [],
+    resultsCacheTtl: Duration.seconds(0),
+  });
+  const integrationsByFunction = new Map<FunctionName, integrations.HttpLambdaIntegration>();
+  const withoutApiKey: apigwv2.HttpRoute[] = [];
+  for (const route of ROUTES) {
+    let integration = integrationsByFunction.get(route.function);
+    if (!integration) {
+      integration = new integrations.HttpLambdaIntegration(
+        `${pascal(route.function)}Integration`,
+        functions[route.function],
+        { payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0 },
+      );
+      integrationsByFunction.set(route.function, integration);
+    }
+    const [created] = api.addRoutes({
+      path: route.path,
+      methods: [apigwv2.HttpMethod[route.method]],
+      integration,
+      authorizer: route.auth === 'apiKey' ? authorizer : new apigwv2.HttpNoneAuthorizer(),
+    });
+    if (route.auth === 'none' && created) withoutApiKey.push(created);
+  }
+  return withoutApiKey;
+}

@@ -1,0 +1,213 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ArnFormat, Duration, Stack, type RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { DeployConfig } from '#infra/config.ts';
+import { functionEnvironment } from '#infra/function-environment.ts';
+import type { FunctionName, FunctionSpec } from '#infra/wiring.ts';
+import { FILES_PREFIX, type StatefulStack } from '#infra/stacks/stateful-stack.ts';
+import type { GrantTargets } from './grant-targets.ts';
+import { pascal, SECRETS_PREFIX } from './names.ts';
+
+/**
+ * One Lambda function of infra/wiring.ts's FUNCTIONS: its own log group, its own role holding exactly
+ * the grants its `access` lists, the environment infra/function-environment.ts derives (the local
+ * runtime uses the same derivation), an ESM bundle of its entry. Resources `<Name>Logs`,
+ * `<Name>Role`, `<Name>Function` in the given scope.
+ */
+
+const SECRET_ACTIONS = {
+  read: ['secretsmanager:GetSecretValue'],
+  readWrite: [
+    'secretsmanager:GetSecretValue',
+    'secretsmanager:CreateSecret',
+    'secretsmanager:PutSecretValue',
+    'secretsmanager:DeleteSecret',
+  ],
+} as const;
+
+/** The schedule actions the api function needs for one-time start schedules; nothing to read or list. */
+export const SCHEDULE_ACTIONS = ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'] as const;
+
+/** esbuild output is ESM; CommonJS dependencies that call `require` need one. */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire as __batchCallsCreateRequire } from 'node:module'; const require = __batchCallsCreateRequire(import.meta.url);";
+
+export interface ServiceFunctionProps {
+  config: DeployConfig;
+  stateful: StatefulStack;
+  targets: GrantTargets;
+  /** The repository root: the entry, package-lock.json and tsconfig.json are resolved from here. */
+  projectRoot: string;
+  logRetention: logs.RetentionDays;
+  logRemoval: RemovalPolicy;
+  /** Where providers call back (the API's base URL). */
+  publicBaseUrl: string;
+  /** The one-time start schedules: their group, their role and the function they invoke. */
+  scheduler: { groupName: string; role: iam.Role; targetArn: string };
+}
+
+/** The wildcard ARNs a function's role was granted (null: no such grant); cdk-nag names each. */
+export interface WildcardGrants {
+  /** `<table>/index/*`: CDK's table grants name indexes this way. */
+  tableIndexes: string | null;
+  transcripts: string | null;
+  uploads: string | null;
+  secrets: string | null;
+  schedules: string | null;
+}
+
+export interface ServiceFunction {
+  name: FunctionName;
+  spec: FunctionSpec;
+  fn: nodejs.NodejsFunction;
+  role: iam.Role;
+  wildcards: WildcardGrants;
+}
+
+export function serviceFunction(
+  scope: Construct,
+  name: FunctionName,
+  spec: FunctionSpec,
+  props: ServiceFunctionProps,
+): ServiceFunction {
+  const { config, stateful, projectRoot } = props;
+  const entry = join(projectRoot, spec.entry);
+  if (!existsSync(entry)) {
+    throw new Error(
+      `Function "${name}": its entry ${spec.entry} does not exist (FUNCTIONS.${name}.entry in infra/wiring.ts).`,
+    );
+  }
+  const id = pascal(name);
+  const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+    retention: props.logRetention,
+    removalPolicy: props.logRemoval,
+  });
+  // An own role instead of the default one: the default attaches an AWS managed policy that may
+  // write to any log group; this one writes to its own.
+  const role = new iam.Role(scope, `${id}Role`, {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: `batch-calls ${name} function`,
+  });
+  logGroup.grantWrite(role);
+
+  // The settings come from the one derivation the local runtime uses too; the grants below match.
+  const environment = functionEnvironment(name, {
+    tableName: stateful.table.tableName,
+    publicBaseUrl: props.publicBaseUrl,
+    queueUrls: {
+      dial: stateful.queues.dial.queue.queueUrl,
+      webhook: stateful.queues.webhook.queue.queueUrl,
+    },
+    filesBucket: stateful.filesBucket.bucketName,
+    scheduler: {
+      groupName: props.scheduler.groupName,
+      targetArn: props.scheduler.targetArn,
+      roleArn: props.scheduler.role.roleArn,
+      deadLetterArn: stateful.schedulerDeadLetterQueue.queueArn,
+    },
+    authCacheTtlSeconds: config.limits.authCacheTtlSeconds,
+  });
+
+  const wildcards = grantAccess(scope, role, spec.access, props);
+
+  const fn = new nodejs.NodejsFunction(scope, `${id}Function`, {
+    description: `batch-calls ${name} (${spec.entry})`,
+    entry,
+    handler: 'handler',
+    projectRoot,
+    depsLockFilePath: join(projectRoot, 'package-lock.json'),
+    runtime: lambda.Runtime.NODEJS_22_X,
+    architecture: lambda.Architecture.ARM_64,
+    memorySize: spec.memoryMb,
+    timeout: Duration.seconds(spec.timeoutSeconds),
+    tracing: lambda.Tracing.ACTIVE,
+    loggingFormat: lambda.LoggingFormat.JSON,
+    logGroup,
+    role,
+    environment,
+    bundling: {
+      format: nodejs.OutputFormat.ESM,
+      target: 'node22',
+      platform: 'node',
+      mainFields: ['module', 'main'],
+      minify: true,
+      sourceMap: true,
+      // The SDK is bundled at the versions package-lock.json pins, not the one the runtime ships.
+      externalModules: [],
+      banner: ESM_REQUIRE_BANNER,
+      tsconfig: join(projectRoot, 'tsconfig.json'),
+    },
+  });
+  return { name, spec, fn, role, wildcards };
+}
+
+/** Each `access` entry as one `grant*` call, nothing broader. */
+function grantAccess(
+  scope: Construct,
+  role: iam.Role,
+  access: FunctionSpec['access'],
+  { stateful, targets, scheduler }: ServiceFunctionProps,
+): WildcardGrants {
+  const stack = Stack.of(scope);
+  const { table, filesBucket } = targets;
+  if (access.table === 'read') table.grantReadData(role);
+  if (access.table === 'readWrite') table.grantReadWriteData(role);
+  for (const queueName of access.sendTo ?? []) {
+    const { queue } = stateful.queues[queueName];
+    queue.grantSendMessages(role);
+  }
+  if (access.transcripts) {
+    const keys = `${FILES_PREFIX.transcripts}*`;
+    if (access.transcripts === 'read') filesBucket.grantRead(role, keys);
+    else filesBucket.grantPut(role, keys);
+  }
+  if (access.uploads) {
+    // Pre-signs the POST (the signature carries this role's PutObject right) and reads the file back.
+    const keys = `${FILES_PREFIX.uploads}*`;
+    filesBucket.grantPut(role, keys);
+    filesBucket.grantRead(role, keys);
+  }
+  const secretArn = access.secrets
+    ? stack.formatArn({
+        service: 'secretsmanager',
+        resource: 'secret',
+        resourceName: `${SECRETS_PREFIX}*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      })
+    : null;
+  if (access.secrets && secretArn) {
+    iam.Grant.addToPrincipal({
+      grantee: role,
+      actions: [...SECRET_ACTIONS[access.secrets]],
+      resourceArns: [secretArn],
+    });
+  }
+  const scheduleArn = access.scheduler
+    ? stack.formatArn({
+        service: 'scheduler',
+        resource: 'schedule',
+        resourceName: `${scheduler.groupName}/*`,
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      })
+    : null;
+  if (scheduleArn) {
+    iam.Grant.addToPrincipal({
+      grantee: role,
+      actions: [...SCHEDULE_ACTIONS],
+      resourceArns: [scheduleArn],
+    });
+    scheduler.role.grantPassRole(role);
+  }
+  return {
+    tableIndexes: access.table ? `${table.tableArn}/index/*` : null,
+    transcripts: access.transcripts ? filesBucket.arnForObjects(`${FILES_PREFIX.transcripts}*`) : null,
+    uploads: access.uploads ? filesBucket.arnForObjects(`${FILES_PREFIX.uploads}*`) : null,
+    secrets: secretArn,
+    schedules: scheduleArn,
+  };
+}
