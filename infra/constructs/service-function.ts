@@ -8,7 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { DeployConfig } from '#infra/config.ts';
 import { functionEnvironment } from '#infra/function-environment.ts';
-import type { FunctionName, FunctionSpec } from '#infra/wiring.ts';
+import type { DataFile, FunctionName, FunctionSpec } from '#infra/wiring.ts';
 import { FILES_PREFIX, type StatefulStack } from '#infra/stacks/stateful-stack.ts';
 import type { GrantTargets } from './grant-targets.ts';
 import { pascal, SECRETS_PREFIX } from './names.ts';
@@ -141,9 +141,20 @@ export function serviceFunction(
       externalModules: [],
       banner: ESM_REQUIRE_BANNER,
       tsconfig: join(projectRoot, 'tsconfig.json'),
+      ...(spec.dataFiles?.length ? { commandHooks: copyDataFiles(spec.dataFiles) } : {}),
     },
   });
   return { name, spec, fn, role, wildcards };
+}
+
+/** Copies the function's data files next to its bundle (the adapters read them from there). */
+function copyDataFiles(files: readonly DataFile[]): nodejs.ICommandHooks {
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir, outputDir) =>
+      files.map((file) => `cp "${inputDir}/${file.from}" "${outputDir}/${file.to}"`),
+  };
 }
 
 /** Each `access` entry as one `grant*` call, nothing broader. */

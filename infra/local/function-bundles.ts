@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { copyFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { build } from 'esbuild';
@@ -46,6 +46,10 @@ async function bundle(repoRoot: string): Promise<Record<FunctionName, string>> {
     logLevel: 'silent',
     tsconfig: join(repoRoot, 'tsconfig.json'),
   });
+  // The data files the wiring lists, beside the bundles as in Lambda (one folder serves every function).
+  for (const file of names.flatMap((name) => FUNCTIONS[name].dataFiles ?? [])) {
+    await copyFile(join(repoRoot, file.from), join(outdir, file.to));
+  }
   return Object.fromEntries(names.map((name) => [name, join(outdir, `${name}.mjs`)])) as Record<
     FunctionName,
     string

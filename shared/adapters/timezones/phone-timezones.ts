@@ -41,20 +41,19 @@ function packageDataFile(from: string): string | null {
 }
 
 /**
- * Where the data file is looked for, in order: next to the running module (a bundled Lambda function:
- * `/var/task/timezones.bson`, put there by the bundling step), then the installed package as seen from
- * this module and from the working directory (sources run with tsx/vitest; local-mode bundles in a
- * temporary folder started from the repository).
+ * Where the data file is looked for, in order: next to the running module (a bundled function: in
+ * Lambda `/var/task/timezones.bson`, locally the bundle folder; the bundling step copies it there for
+ * the functions whose wiring lists it, infra/wiring.ts `dataFiles`), then the installed package as seen
+ * from this module (sources run with tsx/vitest). Not from the working directory: a local bundle must
+ * fail as a Lambda would when its bundling step did not copy the file.
  */
 export function dataFileCandidates(moduleUrl: string = import.meta.url): string[] {
   const candidates: string[] = [];
   if (moduleUrl.startsWith('file:')) {
     candidates.push(join(dirname(fileURLToPath(moduleUrl)), PHONE_TIMEZONES_DATA_FILE));
   }
-  for (const from of [moduleUrl, join(process.cwd(), 'package.json')]) {
-    const file = packageDataFile(from);
-    if (file !== null) candidates.push(file);
-  }
+  const file = packageDataFile(moduleUrl);
+  if (file !== null) candidates.push(file);
   return [...new Set(candidates)];
 }
 
