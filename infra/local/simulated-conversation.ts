@@ -6,11 +6,18 @@ import type { PlaceCallRequest, WireConversation } from '#shared/adapters/teleph
  * and a plausible conversation for calls that connect. Deterministic, so tests can assert on it.
  */
 
-/** By the called number's last four digits: 0001 busy, 0002 no answer, 0003 failed, 0004 voicemail. */
-export function simulatedOutcomeFor(phone: string): Exclude<CallOutcome, 'canceled'> {
+/**
+ * By the called number's last four digits: 0001 busy, 0002 no answer, 0003 failed, 0004 voicemail;
+ * for retries (contract "Attempt history"): 0005 does not answer its first attempt and answers later
+ * ones, 0006 is busy on every attempt.
+ */
+export function simulatedOutcomeFor(phone: string, attempt = 1): Exclude<CallOutcome, 'canceled'> {
   switch (phone.replace(/\D/g, '').slice(-4)) {
     case '0001':
+    case '0006':
       return 'busy';
+    case '0005':
+      return attempt === 1 ? 'no_answer' : 'answered';
     case '0002':
       return 'no_answer';
     case '0003':

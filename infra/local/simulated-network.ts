@@ -254,7 +254,7 @@ export async function startSimulatedNetwork(options: SimulatedNetworkOptions): P
       agentId: request.agent.id,
       request,
       status: 'queued',
-      outcome: simulatedOutcomeFor(request.to),
+      outcome: simulatedOutcomeFor(request.to, request.ref?.attempt ?? 1),
       placedAt: new Date().toISOString(),
       answeredAt: null,
       endedAt: null,

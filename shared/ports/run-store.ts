@@ -113,14 +113,17 @@ export interface RunStore {
   markDispatched(batchId: string, indexes: number[], now: string): Promise<void>;
 
   /** Takes one more dial turn (while running and below max_concurrent_calls); the batch, or null. */
-  acquireSlot(workspaceId: string, batchId: string): Promise<BatchRun | null>;
-  /** Gives a dial turn back (nothing left to dial now, or the batch does not run). */
-  releaseSlot(workspaceId: string, batchId: string): Promise<void>;
+  acquireSlot(workspaceId: string, batchId: string, now: string): Promise<BatchRun | null>;
+  /** Gives a dial turn back (nothing left to dial now, or the batch does not run); the turns left. */
+  releaseSlot(workspaceId: string, batchId: string): Promise<number | null>;
   /**
-   * Sets the batch's wake-up to `at` unless one at or before it is already set (a wake-up older than
-   * `now` is stale and replaced); true when this call set it, and the caller creates the schedule.
+   * Sets a running batch's wake-up to `at` unless one at or before it is already set (a wake-up older
+   * than `now` is stale and replaced); true when this call set it (the table stream then creates its
+   * schedule). With `idle` (no dial turn left) the sweeper leaves the batch alone until then.
    */
-  setWake(workspaceId: string, batchId: string, at: string, now: string): Promise<boolean>;
+  setWake(workspaceId: string, batchId: string, at: string, now: string, idle: boolean): Promise<boolean>;
+  /** A paused batch with nothing live rests: the sweeper leaves it alone until `until` (or a resume). */
+  rest(workspaceId: string, batchId: string, until: string): Promise<void>;
   /** Clears the wake-up that fired (only if it is still `at`). */
   clearWake(workspaceId: string, batchId: string, at: string): Promise<void>;
   /** Sets the number of dial turns (the sweeper's repair), only if it is still `expected`. */
@@ -143,11 +146,7 @@ export interface RunStore {
    * its dispatch; with `releaseSlot` its dial turn is given back too (the batch does not run),
    * otherwise the caller passes the turn on. False when the recipient was not waiting for this attempt.
    */
-  deferRecipient(
-    ref: CallRef,
-    dueAtMs: number,
-    options: { releaseSlot: boolean },
-  ): Promise<boolean>;
+  deferRecipient(ref: CallRef, dueAtMs: number, options: { releaseSlot: boolean }): Promise<boolean>;
   /**
    * pending → skipped with its reason and counts, removing its due item; `heldSlot` says whether it
    * holds a dial turn (dispatched, not deferred), which is then given back in the same transaction;
@@ -258,8 +257,11 @@ export interface RunStore {
     options: { manual: boolean },
   ): Promise<OutboxRecord | null>;
 
-  /** Batches not finished (sweeper), oldest attention time first. */
-  listActiveBatches(): Promise<{ workspaceId: string; batchId: string }[]>;
+  /**
+   * Batches not finished whose attention time has come (sweeper), oldest first: a batch waiting for
+   * its wake-up, a paused one at rest and a scheduled one are not listed before their time.
+   */
+  listActiveBatches(now: string): Promise<{ workspaceId: string; batchId: string }[]>;
   /** Deliveries whose next attempt is due (sweeper). */
   listDueDeliveries(now: string): Promise<{ batchId: string; webhookId: string }[]>;
 }

@@ -10,7 +10,7 @@ export interface WaitForBatchEndOptions {
   timeoutMs: number;
   /** Pause between polls of the detail (default 200 ms). */
   intervalMs?: number;
-  /** Check on every poll that pending + dialing + completed + failed = total_recipients (default on). */
+  /** Check on every poll that pending + dialing + completed + failed + skipped = total_recipients (default on). */
   checkCounts?: boolean;
 }
 
@@ -31,7 +31,9 @@ export async function waitForBatchEnd(
     const { batch, recipients } = res.body;
     const counts = batch.counts;
     if (checkCounts)
-      expect(counts.pending + counts.dialing + counts.completed + counts.failed).toBe(batch.total_recipients);
+      expect(counts.pending + counts.dialing + counts.completed + counts.failed + counts.skipped).toBe(
+        batch.total_recipients,
+      );
     if (FINAL_STATUSES.includes(batch.status)) return res.body;
     if (Date.now() > deadline)
       throw new Error(

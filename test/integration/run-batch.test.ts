@@ -257,7 +257,13 @@ describe('running a batch', () => {
     await sleep(1_500);
     const never = await c.get(`/v1/agents/batch-calls/${cancelled.body.id}`);
     expect(never.body.batch.status).toBe('cancelled');
-    expect(never.body.recipients[0]).toMatchObject({ status: 'pending', attempts: 0 });
+    // Round two: a cancel skips the recipients of the batch (contract "New recipient status skipped").
+    expect(never.body.batch.counts).toMatchObject({ pending: 0, skipped: 1 });
+    expect(never.body.recipients[0]).toMatchObject({
+      status: 'skipped',
+      skip_reason: 'batch_cancelled',
+      attempts: 0,
+    });
     expect(service.network.calls().some((call) => call.to === '+14155554001')).toBe(false);
   });
 

@@ -48,20 +48,29 @@ describe('batch state machine', () => {
 describe('batch counts', () => {
   it('start with every recipient pending and add up', () => {
     const counts = initialCounts(3);
-    expect(counts).toEqual({ pending: 3, dialing: 0, completed: 0, failed: 0 });
+    expect(counts).toEqual({ pending: 3, dialing: 0, completed: 0, failed: 0, skipped: 0 });
     expect(countsAddUp({ counts, totalRecipients: 3 })).toBe(true);
     expect(allRecipientsDone({ counts, totalRecipients: 3 })).toBe(false);
   });
 
   it('detect counts that do not add up, and a finished batch', () => {
     expect(
-      countsAddUp({ counts: { pending: 1, dialing: 1, completed: 0, failed: 0, skipped: 0 }, totalRecipients: 3 }),
+      countsAddUp({
+        counts: { pending: 1, dialing: 1, completed: 0, failed: 0, skipped: 0 },
+        totalRecipients: 3,
+      }),
     ).toBe(false);
     expect(
-      allRecipientsDone({ counts: { pending: 0, dialing: 0, completed: 1, failed: 1, skipped: 1 }, totalRecipients: 3 }),
+      allRecipientsDone({
+        counts: { pending: 0, dialing: 0, completed: 1, failed: 1, skipped: 1 },
+        totalRecipients: 3,
+      }),
     ).toBe(true);
     expect(
-      allRecipientsDone({ counts: { pending: 0, dialing: 1, completed: 1, failed: 1, skipped: 0 }, totalRecipients: 3 }),
+      allRecipientsDone({
+        counts: { pending: 0, dialing: 1, completed: 1, failed: 1, skipped: 0 },
+        totalRecipients: 3,
+      }),
     ).toBe(false);
   });
 });

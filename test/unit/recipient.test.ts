@@ -16,7 +16,11 @@ describe('validateRecipient', () => {
       ),
     ).toEqual({
       ok: true,
-      value: { phone: '+14155551234', dynamicVars: { name: 'Alice', age: 30, vip: true } },
+      value: {
+        phone: '+14155551234',
+        dynamicVars: { name: 'Alice', age: 30, vip: true },
+        path: 'recipients[0]',
+      },
     });
   });
 
@@ -25,18 +29,18 @@ describe('validateRecipient', () => {
       validateRecipient({ phone: '+14155551234', first_name: 'Alice', dynamic_vars: { plan: 'gold' } }, 'r'),
     ).toEqual({
       ok: true,
-      value: { phone: '+14155551234', dynamicVars: { plan: 'gold', first_name: 'Alice' } },
+      value: { phone: '+14155551234', dynamicVars: { plan: 'gold', first_name: 'Alice' }, path: 'r' },
     });
   });
 
   it('accepts a recipient without variables, and dynamic_vars: null as none', () => {
     expect(validateRecipient({ phone: '+14155551234' }, 'r')).toEqual({
       ok: true,
-      value: { phone: '+14155551234', dynamicVars: {} },
+      value: { phone: '+14155551234', dynamicVars: {}, path: 'r' },
     });
     expect(validateRecipient({ phone: '+14155551234', dynamic_vars: null }, 'r')).toEqual({
       ok: true,
-      value: { phone: '+14155551234', dynamicVars: {} },
+      value: { phone: '+14155551234', dynamicVars: {}, path: 'r' },
     });
   });
 

@@ -11,6 +11,7 @@ import {
   nextDispatchUpdate,
   releaseSlotUpdate,
   repairSlotsUpdate,
+  restUpdate,
   setWakeUpdate,
 } from './entities/batch.ts';
 import { callIndexStore } from './entities/call-index.ts';
@@ -81,20 +82,31 @@ export function createDynamoRunStore(options: {
     },
 
     async finishStop(workspaceId, batchId, now) {
-      const update = eventUpdate(workspaceId, batchId, 'finishStop', { cancelledAt: now }, ALL_RECIPIENTS_DONE);
+      const update = eventUpdate(
+        workspaceId,
+        batchId,
+        'finishStop',
+        { cancelledAt: now },
+        ALL_RECIPIENTS_DONE,
+      );
       return (await table.update(update)).ok;
     },
 
-    async acquireSlot(workspaceId, batchId) {
-      return parsed(await okItem(table.update(acquireSlotUpdate(workspaceId, batchId))), itemToBatchRun);
+    async acquireSlot(workspaceId, batchId, now) {
+      return parsed(await okItem(table.update(acquireSlotUpdate(workspaceId, batchId, now))), itemToBatchRun);
     },
 
     async releaseSlot(workspaceId, batchId) {
-      await table.update(releaseSlotUpdate(workspaceId, batchId));
+      const written = await table.update(releaseSlotUpdate(workspaceId, batchId));
+      return written.ok && typeof written.item.slots === 'number' ? written.item.slots : null;
     },
 
-    async setWake(workspaceId, batchId, at, now) {
-      return (await table.update(setWakeUpdate(workspaceId, batchId, at, now))).ok;
+    async setWake(workspaceId, batchId, at, now, idle) {
+      return (await table.update(setWakeUpdate(workspaceId, batchId, at, now, idle))).ok;
+    },
+
+    async rest(workspaceId, batchId, until) {
+      await table.update(restUpdate(workspaceId, batchId, until));
     },
 
     async clearWake(workspaceId, batchId, at) {
@@ -116,8 +128,9 @@ export function createDynamoRunStore(options: {
       };
     },
 
-    async listActiveBatches() {
-      return (await table.queryIndexUpTo(gsi.ACTIVE)).map(parseBatchKey);
+    async listActiveBatches(now) {
+      // `~` sorts after every batch id: every attention time up to and including `now`.
+      return (await table.queryIndexUpTo(gsi.ACTIVE, `${now}#~`)).map(parseBatchKey);
     },
 
     // ── recipients ──────────────────────────────────────────────────────────────────────────

@@ -48,7 +48,11 @@ export async function recordCallEnded(
     await deps.transcripts.put(key, conversation);
   }
   const status = statusForOutcome(event.outcome);
-  const retryAt = nextRetry(batch.retry, event.outcome, ref.attempt, new Date(Date.parse(event.endedAt) || Date.now()));
+  // Retried only while the batch may still dial (a paused one keeps its waiting recipients for the
+  // resume); an attempt that ends while the batch stops, or after it ended, is its recipient's last.
+  const mayRetry = batch.status === 'running' || batch.status === 'paused';
+  const endedAt = new Date(Date.parse(event.endedAt) || deps.clock().getTime());
+  const retryAt = mayRetry ? nextRetry(batch.retry, event.outcome, ref.attempt, endedAt) : null;
   const recorded = await deps.runStore.endCall(
     ref,
     {
@@ -78,14 +82,16 @@ export async function recordCallEnded(
       index: ref.recipientIndex,
       error,
     });
-    await deps.runStore.releaseHandOver(ref.batchId, ref.recipientIndex, ref.attempt).catch((releaseError: unknown) =>
-      // Not even that: the sweeper tops the batch up once it has been quiet for its grace period.
-      deps.logger.error('could not give the hand-over mark back', {
-        batchId: ref.batchId,
-        index: ref.recipientIndex,
-        error: releaseError,
-      }),
-    );
+    await deps.runStore
+      .releaseHandOver(ref.batchId, ref.recipientIndex, ref.attempt)
+      .catch((releaseError: unknown) =>
+        // Not even that: the sweeper tops the batch up once it has been quiet for its grace period.
+        deps.logger.error('could not give the hand-over mark back', {
+          batchId: ref.batchId,
+          index: ref.recipientIndex,
+          error: releaseError,
+        }),
+      );
   }
   return 'recorded';
 }

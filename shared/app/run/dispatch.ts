@@ -45,8 +45,8 @@ async function sendNext(deps: DispatchDeps, workspaceId: string, batchId: string
  */
 export async function passTurn(deps: DispatchDeps, workspaceId: string, batchId: string): Promise<boolean> {
   if (await sendNext(deps, workspaceId, batchId)) return true;
-  await deps.runStore.releaseSlot(workspaceId, batchId);
-  await setWake(deps, workspaceId, batchId);
+  const left = await deps.runStore.releaseSlot(workspaceId, batchId);
+  await setWake(deps, workspaceId, batchId, left === 0);
   return false;
 }
 
@@ -56,28 +56,35 @@ export async function passTurn(deps: DispatchDeps, workspaceId: string, batchId:
  */
 export async function topUp(deps: DispatchDeps, workspaceId: string, batchId: string): Promise<number> {
   let sent = 0;
+  let idle = false;
   for (;;) {
-    if (!(await deps.runStore.acquireSlot(workspaceId, batchId))) break;
+    if (!(await deps.runStore.acquireSlot(workspaceId, batchId, deps.clock().toISOString()))) break;
     if (!(await sendNext(deps, workspaceId, batchId))) {
-      await deps.runStore.releaseSlot(workspaceId, batchId);
+      idle = (await deps.runStore.releaseSlot(workspaceId, batchId)) === 0;
       break;
     }
     sent++;
   }
-  await setWake(deps, workspaceId, batchId);
+  await setWake(deps, workspaceId, batchId, idle);
   return sent;
 }
 
 /**
- * Sets the batch's wake-up at its earliest due recipient (never sooner than a second from now),
+ * Sets a running batch's wake-up at its earliest due recipient (never sooner than a second from now),
  * unless an earlier one is set. The table stream turns the new `wakeAt` into a one-time schedule.
+ * `idle`: no dial turn is left, so until then the batch costs nothing (the sweeper skips it too).
  */
-export async function setWake(deps: DispatchDeps, workspaceId: string, batchId: string): Promise<void> {
+export async function setWake(
+  deps: DispatchDeps,
+  workspaceId: string,
+  batchId: string,
+  idle: boolean,
+): Promise<void> {
   const earliest = await deps.runStore.earliestDue(batchId);
   if (earliest === null) return;
   const now = deps.clock();
   const at = new Date(Math.max(earliest, now.getTime() + MIN_WAKE_DELAY_MS)).toISOString();
-  if (await deps.runStore.setWake(workspaceId, batchId, at, now.toISOString())) {
+  if (await deps.runStore.setWake(workspaceId, batchId, at, now.toISOString(), idle)) {
     deps.logger.info('batch waits; wake-up set', { workspaceId, batchId, wakeAt: at });
   }
 }

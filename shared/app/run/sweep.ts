@@ -38,6 +38,9 @@ export interface SweepReport {
  */
 export const ABANDONED_CREATION_MS = 5 * 60 * 1000;
 
+/** How long a paused, idle batch is left unswept (a resume ends the rest at once). */
+export const PAUSED_REST_MS = 7 * 86_400_000;
+
 type SweepDeps = Pick<
   RunDeps,
   | 'store'
@@ -67,7 +70,9 @@ export async function sweep(deps: SweepDeps): Promise<SweepReport> {
   };
   const nowMs = deps.clock().getTime();
 
-  for (const { workspaceId, batchId } of await deps.runStore.listActiveBatches()) {
+  for (const { workspaceId, batchId } of await deps.runStore.listActiveBatches(
+    new Date(nowMs).toISOString(),
+  )) {
     try {
       await sweepBatch(deps, workspaceId, batchId, nowMs, report);
     } catch (error) {
@@ -136,7 +141,10 @@ async function sweepBatch(
   const recipients = await deps.runStore.listRecipientRuns(batchId);
   const stuckAfterMs = batch.ringingTimeoutMs + deps.maxCallSeconds * 1000;
   const lost: RecipientRun[] = [];
-  let lastChangeMs = Math.max(Date.parse(batch.startedAt ?? batch.createdAt), Date.parse(batch.wakeAt ?? '') || 0);
+  let lastChangeMs = Math.max(
+    Date.parse(batch.startedAt ?? batch.createdAt),
+    Date.parse(batch.wakeAt ?? '') || 0,
+  );
   let heldTurns = 0;
   for (const r of recipients) {
     if (r.endedAt) lastChangeMs = Math.max(lastChangeMs, Date.parse(r.endedAt));
@@ -177,12 +185,26 @@ async function sweepBatch(
     report.requeued += lost.length;
   }
 
+  // A paused batch with nothing live or queued rests: the sweeper leaves it alone until its resume
+  // (whose first dial turn brings its attention back), so a paused batch costs storage only.
+  if (batch.status === 'paused' && heldTurns === 0 && lost.length === 0) {
+    await deps.runStore.rest(workspaceId, batchId, new Date(nowMs + PAUSED_REST_MS).toISOString());
+  }
+
   // A hand-over that crashed between its steps, or a lost wake-up, leaves the batch short of dial
   // turns: once it has been quiet long enough that no hand-over is still in flight, count the turns
   // the recipients hold, and top up.
   if (batch.status === 'running' && lastChangeMs < nowMs - grace) {
-    if (batch.slots !== heldTurns && (await deps.runStore.repairSlots(workspaceId, batchId, batch.slots, heldTurns))) {
-      deps.logger.warn('dial turns repaired', { workspaceId, batchId, counted: batch.slots, held: heldTurns });
+    if (
+      batch.slots !== heldTurns &&
+      (await deps.runStore.repairSlots(workspaceId, batchId, batch.slots, heldTurns))
+    ) {
+      deps.logger.warn('dial turns repaired', {
+        workspaceId,
+        batchId,
+        counted: batch.slots,
+        held: heldTurns,
+      });
     }
     report.toppedUp += await topUp(deps, workspaceId, batchId);
   }

@@ -43,6 +43,7 @@ export async function buildWebhookPayload(
     duration_secs: recipient.durationSecs,
   };
   if (record.eventType === 'call.failed') return envelope({ ...data, error: recipient.error });
+  if (record.eventType === 'call.retry_scheduled') return envelope(retryData(data, record, recipient));
 
   const conversation = recipient.transcriptKey ? await deps.transcripts.get(recipient.transcriptKey) : null;
   return envelope({
@@ -52,4 +53,31 @@ export async function buildWebhookPayload(
     data_collection: conversation?.dataCollection ?? {},
     recording_url: httpsRecordingUrl(conversation?.recordingUrl),
   });
+}
+
+/**
+ * `call.retry_scheduled`: the `call.failed` data of the attempt that will be retried (from the attempt
+ * history: the recipient may have moved on by the time this is sent), its `attempt` and when the next
+ * one is due.
+ */
+function retryData(
+  data: Record<string, unknown>,
+  record: OutboxRecord,
+  recipient: RecipientRun,
+): Record<string, unknown> {
+  const attempt = Number(record.webhookId.slice(record.webhookId.lastIndexOf(':') + 1));
+  const ended = recipient.attemptHistory.find((a) => a.attempt === attempt);
+  const next = recipient.attemptHistory.find((a) => a.attempt === attempt + 1);
+  return {
+    ...data,
+    conversation_id: ended?.conversationId ?? null,
+    status: 'pending',
+    outcome: ended?.outcome ?? data.outcome,
+    started_at: ended?.startedAt ?? null,
+    ended_at: ended?.endedAt ?? data.ended_at,
+    duration_secs: ended?.durationSecs ?? null,
+    error: ended?.error ?? null,
+    attempt,
+    next_attempt_at: next ? next.dialedAt : recipient.attempts === attempt ? recipient.nextAttemptAt : null,
+  };
 }

@@ -268,15 +268,22 @@ export function nextDispatchUpdate(workspaceId: string, batchId: string): Update
   };
 }
 
-/** One more dial turn, while the batch runs and has fewer turns than calls allowed. */
-export function acquireSlotUpdate(workspaceId: string, batchId: string): UpdateInput {
+/**
+ * One more dial turn, while the batch runs and has fewer turns than calls allowed. A batch that dials
+ * again has the sweeper's attention again (from `now`).
+ */
+export function acquireSlotUpdate(workspaceId: string, batchId: string, now: string): UpdateInput {
   return {
     Key: keys.batch(workspaceId, batchId),
-    UpdateExpression: 'SET slots = if_not_exists(slots, :zero) + :one',
-    ConditionExpression:
-      '#status = :running AND (attribute_not_exists(slots) OR slots < maxConcurrentCalls)',
-    ExpressionAttributeNames: { '#status': 'status' },
-    ExpressionAttributeValues: { ':one': 1, ':zero': 0, ':running': RUNNING },
+    UpdateExpression: 'SET slots = if_not_exists(slots, :zero) + :one, #gsk = :attention',
+    ConditionExpression: '#status = :running AND (attribute_not_exists(slots) OR slots < maxConcurrentCalls)',
+    ExpressionAttributeNames: { '#status': 'status', '#gsk': TABLE.gsi1.sortKey },
+    ExpressionAttributeValues: {
+      ':one': 1,
+      ':zero': 0,
+      ':running': RUNNING,
+      ':attention': gsi.activeBatch(now, batchId).GSI1SK,
+    },
     ReturnValues: 'ALL_NEW',
   };
 }
@@ -288,18 +295,52 @@ export function releaseSlotUpdate(workspaceId: string, batchId: string): UpdateI
     UpdateExpression: 'SET slots = slots - :one',
     ConditionExpression: 'slots > :zero',
     ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
+    ReturnValues: 'UPDATED_NEW',
   };
 }
 
-/** The batch's one wake-up: set to `at` unless an earlier, still future one is set. */
-export function setWakeUpdate(workspaceId: string, batchId: string, at: string, now: string): UpdateInput {
+/**
+ * A paused batch needs no sweeping until it is resumed (its resume's first dial turn brings the
+ * sweeper's attention back): its attention moves `until` ahead.
+ */
+export function restUpdate(workspaceId: string, batchId: string, until: string): UpdateInput {
   return {
     Key: keys.batch(workspaceId, batchId),
-    UpdateExpression: 'SET wakeAt = :at',
+    UpdateExpression: 'SET #gsk = :attention',
+    ConditionExpression: '#status = :paused AND attribute_exists(#gpk)',
+    ExpressionAttributeNames: {
+      '#gsk': TABLE.gsi1.sortKey,
+      '#gpk': TABLE.gsi1.partitionKey,
+      '#status': 'status',
+    },
+    ExpressionAttributeValues: { ':attention': gsi.activeBatch(until, batchId).GSI1SK, ':paused': 'paused' },
+  };
+}
+
+/**
+ * The batch's one wake-up: set to `at` unless an earlier, still future one is set. Only a running
+ * batch sets one (a paused batch is woken by its resume). With `idle` (no dial turn left), the
+ * sweeper's attention moves to the wake-up too: a batch that waits is not read until then.
+ */
+export function setWakeUpdate(
+  workspaceId: string,
+  batchId: string,
+  at: string,
+  now: string,
+  idle: boolean,
+): UpdateInput {
+  return {
+    Key: keys.batch(workspaceId, batchId),
+    UpdateExpression: idle ? 'SET wakeAt = :at, #gsk = :attention' : 'SET wakeAt = :at',
     ConditionExpression:
-      'attribute_exists(#pk) AND (attribute_not_exists(wakeAt) OR wakeAt > :at OR wakeAt < :now)',
-    ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
-    ExpressionAttributeValues: { ':at': at, ':now': now },
+      '#status = :running AND (attribute_not_exists(wakeAt) OR wakeAt > :at OR wakeAt < :now)',
+    ExpressionAttributeNames: { '#status': 'status', ...(idle ? { '#gsk': TABLE.gsi1.sortKey } : {}) },
+    ExpressionAttributeValues: {
+      ':at': at,
+      ':now': now,
+      ':running': RUNNING,
+      ...(idle ? { ':attention': gsi.activeBatch(at, batchId).GSI1SK } : {}),
+    },
   };
 }
 
