@@ -14,24 +14,29 @@ import {
   type QueueName,
   type QueueSpec,
 } from '../wiring.ts';
-import { LOCAL_ACCOUNT_ID } from './http-event.ts';
-import type { FunctionPool } from './function-pool.ts';
-import { startIamProxy } from './iam-proxy.ts';
-import type { LocalEndpoints } from './local-env.ts';
-import type { LocalResources, Request } from './local-iam.ts';
-import { functionNameFromArn, invokeFunction, localFunctionArn, type FunctionHandler } from './invoke.ts';
-import { createDynamoDbStreamsApi } from './pollers/dynamodb-streams.ts';
-import { startRecurring } from './pollers/recurring.ts';
-import { startSqsPoller } from './pollers/sqs-poller.ts';
+import { LOCAL_ACCOUNT_ID } from './gateway/http-event.ts';
+import type { FunctionPool } from './functions/function-pool.ts';
+import { startIamProxy } from './functions/iam-proxy.ts';
+import type { LocalEndpoints } from './functions/local-env.ts';
+import type { LocalResources, Request } from './functions/local-iam.ts';
+import {
+  functionNameFromArn,
+  invokeFunction,
+  localFunctionArn,
+  type FunctionHandler,
+} from './functions/invoke.ts';
+import { createDynamoDbStreamsApi } from './triggers/stream-reader.ts';
+import { startRecurring } from './triggers/recurring.ts';
+import { startSqsPoller } from './triggers/sqs-poller.ts';
 import {
   createFileCheckpoints,
   createMemoryCheckpoints,
   type StreamCheckpoints,
-} from './pollers/stream-checkpoints.ts';
-import { startStreamPoller } from './pollers/stream-poller.ts';
-import { startS3Emulator, type S3Emulator } from './s3-emulator.ts';
-import { startSchedulerEmulator, type SchedulerEmulator } from './scheduler-emulator.ts';
-import { startSqsEmulator, type SqsEmulator } from './sqs-emulator.ts';
+} from './triggers/stream-checkpoints.ts';
+import { startStreamPoller } from './triggers/stream-poller.ts';
+import { startS3Emulator, type S3Emulator } from './emulators/s3-emulator.ts';
+import { startSchedulerEmulator, type SchedulerEmulator } from './emulators/scheduler/scheduler-emulator.ts';
+import { startSqsEmulator, type SqsEmulator } from './emulators/sqs-emulator.ts';
 
 /**
  * The AWS side of running batches on one machine, driven by infra/wiring.ts: SQS, S3 and

@@ -6,20 +6,20 @@ import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTable } from '#shared/adapters/dynamodb/table.ts';
-import { startDynamoDbLocal, type DynamoDbLocal } from '#infra/local/dynamodb-local.ts';
-import { LOCAL_CREDENTIALS, LOCAL_SDK_REGION } from '#infra/local/local-env.ts';
-import { createDynamoDbStreamsApi } from '#infra/local/pollers/dynamodb-streams.ts';
+import { startDynamoDbLocal, type DynamoDbLocal } from '#infra/local/emulators/dynamodb-local.ts';
+import { LOCAL_CREDENTIALS, LOCAL_SDK_REGION } from '#infra/local/functions/local-env.ts';
+import { createDynamoDbStreamsApi } from '#infra/local/triggers/stream-reader.ts';
 import {
   createFileCheckpoints,
   createMemoryCheckpoints,
   type StreamCheckpoints,
-} from '#infra/local/pollers/stream-checkpoints.ts';
+} from '#infra/local/triggers/stream-checkpoints.ts';
 import {
   startStreamPoller,
   type StreamFailureDescription,
   type StreamPoller,
-} from '#infra/local/pollers/stream-poller.ts';
-import { startSqsEmulator, type SqsEmulator } from '#infra/local/sqs-emulator.ts';
+} from '#infra/local/triggers/stream-poller.ts';
+import { startSqsEmulator, type SqsEmulator } from '#infra/local/emulators/sqs-emulator.ts';
 import { STREAM_SOURCES, type StreamSourceSpec } from '#infra/wiring.ts';
 import { sleep, until } from '../helpers/wait.ts';
 

@@ -4,7 +4,7 @@ import {
   compileFilterPattern,
   compileFilters,
   FilterPatternError,
-} from '#infra/local/pollers/filter-pattern.ts';
+} from '#infra/local/triggers/filter-pattern.ts';
 
 const record = (eventName: string, image: Record<string, unknown> | undefined) => ({
   eventName,

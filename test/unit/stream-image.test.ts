@@ -1,7 +1,7 @@
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { normalizeStreamImage } from '#infra/local/pollers/dynamodb-streams.ts';
+import { normalizeStreamImage } from '#infra/local/triggers/stream-reader.ts';
 
 /**
  * DynamoDB Local writes empty maps into stream images as `{}` (issue 11: every recipient without

@@ -16,7 +16,7 @@ import {
   type FunctionName,
   type FunctionSpec,
   type RouteSpec,
-} from '../wiring.ts';
+} from '../../wiring.ts';
 import {
   buildProxyEvent,
   buildRequestContext,
@@ -27,11 +27,11 @@ import {
   readRequestShape,
   type RequestShape,
 } from './http-event.ts';
-import { FunctionTimeoutError, invokeWithTimeout } from './lambda-invoke.ts';
+import { FunctionTimeoutError, invokeWithTimeout } from '../functions/lambda-invoke.ts';
 import { MalformedResultError, toHttpAnswer, type HttpAnswer } from './lambda-result.ts';
 import { compileRoutes, MalformedPathError, matchRoute } from './route-match.ts';
 import { serveStaticFile } from './static-files.ts';
-import type { FunctionPool } from './function-pool.ts';
+import type { FunctionPool } from '../functions/function-pool.ts';
 
 /**
  * The local stand-in for API Gateway (HTTP API, payload format 2.0), driven by infra/wiring.ts so it
@@ -50,7 +50,7 @@ import type { FunctionPool } from './function-pool.ts';
  */
 export const HTTP_API_TIMEOUT_MS = 30_000;
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 export type HttpFunctionEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<unknown>;
 

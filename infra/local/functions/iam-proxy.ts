@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { FunctionName } from '../wiring.ts';
+import type { FunctionName } from '../../wiring.ts';
 import { functionOfAccessKey } from './local-env.ts';
-import { LOCAL_ACCOUNT_ID } from './http-event.ts';
+import { LOCAL_ACCOUNT_ID } from '../gateway/http-event.ts';
 import { allows, policyOf, type LocalResources, type Request } from './local-iam.ts';
 
 /**

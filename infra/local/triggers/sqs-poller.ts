@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 import type { QueueSourceSpec } from '../../wiring.ts';
-import { LOCAL_REGION } from '../http-event.ts';
+import { LOCAL_REGION } from '../gateway/http-event.ts';
 import { startBacklogWatch, type BacklogSample } from './backlog-watch.ts';
 
 /**

@@ -9,7 +9,7 @@ import {
   type RawStreamRecord,
   type ShardIteratorType,
   type StreamShard,
-} from './dynamodb-streams.ts';
+} from './stream-reader.ts';
 import type { StreamCheckpoints } from './stream-checkpoints.ts';
 import { startBacklogWatch, type BacklogSample } from './backlog-watch.ts';
 

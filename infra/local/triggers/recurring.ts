@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ScheduledEvent } from 'aws-lambda';
 import type { RecurringScheduleSpec } from '../../wiring.ts';
-import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../http-event.ts';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../gateway/http-event.ts';
 
 /**
  * Plays an EventBridge rate rule for one RECURRING entry: invokes the function every interval with a

@@ -1,13 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './http-event.ts';
-import { startBacklogWatch, type BacklogWatch } from './pollers/backlog-watch.ts';
-import {
-  createScheduleFileWriter,
-  readScheduleFile,
-  type StoredSchedule,
-} from './scheduler/schedule-file.ts';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../../gateway/http-event.ts';
+import { startBacklogWatch, type BacklogWatch } from '../../triggers/backlog-watch.ts';
+import { createScheduleFileWriter, readScheduleFile, type StoredSchedule } from './schedule-file.ts';
 import {
   DEFAULT_GROUP,
   parseScheduleDefinition,
@@ -15,7 +11,7 @@ import {
   validateGroupName,
   validateScheduleName,
   type ScheduleDefinition,
-} from './scheduler/schedule-input.ts';
+} from './schedule-input.ts';
 
 /**
  * EventBridge Scheduler on one machine: its restJson1 API (CreateSchedule, GetSchedule,

@@ -1,5 +1,5 @@
 import type { StreamRecord } from 'aws-lambda';
-import { LOCAL_CREDENTIALS, LOCAL_SDK_REGION } from '../local-env.ts';
+import { LOCAL_CREDENTIALS, LOCAL_SDK_REGION } from '../functions/local-env.ts';
 
 /**
  * The four DynamoDB Streams calls the stream poller needs, spoken directly (JSON 1.0 over HTTP)

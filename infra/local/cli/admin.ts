@@ -8,7 +8,7 @@ import { DomainError } from '#shared/domain/errors.ts';
 import type { ApiKeyRecord } from '#shared/domain/workspace.ts';
 import type { WorkspaceStore } from '#shared/ports/store.ts';
 import { openLocalStore, resolveDataDir, startDataDirDynamoDb } from './data-dir-store.ts';
-import type { DynamoDbLocal } from './dynamodb-local.ts';
+import type { DynamoDbLocal } from '../emulators/dynamodb-local.ts';
 import { claimDataDir, DataDirBusyError, readRuntime } from './runtime-file.ts';
 
 /**

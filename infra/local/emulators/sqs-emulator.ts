@@ -4,9 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createSqsServer } from 'local-aws-sqs';
 import { createSqsClient } from '#shared/adapters/aws-clients.ts';
-import { QUEUES, type QueueName, type QueueSpec } from '../wiring.ts';
-import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './http-event.ts';
-import { LOCAL_CREDENTIALS, LOCAL_SDK_REGION } from './local-env.ts';
+import { QUEUES, type QueueName, type QueueSpec } from '../../wiring.ts';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../gateway/http-event.ts';
+import { LOCAL_CREDENTIALS, LOCAL_SDK_REGION } from '../functions/local-env.ts';
 
 /**
  * SQS on one machine: local-aws-sqs in this process on a random port, with the queues of the wiring,
