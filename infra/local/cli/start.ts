@@ -24,6 +24,7 @@ import {
 import { claimDataDir, DataDirBusyError, type DataDirClaim } from './runtime-file.ts';
 import { startSimulatedNetwork, type SimulatedNetwork } from '../network/simulated-network.ts';
 import { traceSlowRequests } from '../gateway/slow-requests.ts';
+import { errorMessage } from '../http-helpers.ts';
 
 /**
  * `npm start`: the whole service on one machine. DynamoDB Local (persisting under DATA_DIR) stands in
@@ -209,7 +210,7 @@ async function main(): Promise<number> {
     stop().then(
       () => process.exit(0),
       (error: unknown) => {
-        console.error(`Error while stopping: ${error instanceof Error ? error.message : String(error)}`);
+        console.error(`Error while stopping: ${errorMessage(error)}`);
         process.exit(1);
       },
     );
@@ -325,7 +326,7 @@ main().then(
     if (code >= 0) process.exit(code);
   },
   (error: unknown) => {
-    console.error(`Error: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`Error: ${errorMessage(error)}`);
     process.exit(1);
   },
 );
