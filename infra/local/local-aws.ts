@@ -15,6 +15,7 @@ import {
   type QueueSpec,
 } from '../wiring.ts';
 import { LOCAL_ACCOUNT_ID } from './gateway/http-event.ts';
+import { describeError } from './http-helpers.ts';
 import type { FunctionPool } from './functions/function-pool.ts';
 import { startIamProxy } from './functions/iam-proxy.ts';
 import type { LocalEndpoints } from './functions/local-env.ts';
@@ -25,7 +26,7 @@ import {
   localFunctionArn,
   type FunctionHandler,
 } from './functions/invoke.ts';
-import { createDynamoDbStreamsApi } from './triggers/stream-reader.ts';
+import { createDynamoDbStreamsApi, type DynamoDbStreamsApi } from './triggers/stream-reader.ts';
 import { startRecurring } from './triggers/recurring.ts';
 import { startSqsPoller } from './triggers/sqs-poller.ts';
 import {
@@ -114,7 +115,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
   const started: Stoppable[] = [];
   const stopAll = async (list: Stoppable[]) => {
     for (const item of list.splice(0).reverse()) {
-      await item.stop().catch((error: unknown) => log(`[local-aws] stop failed: ${describe(error)}`));
+      await item.stop().catch((error: unknown) => log(`[local-aws] stop failed: ${describeError(error)}`));
     }
   };
 
@@ -221,6 +222,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
   let triggersStarted = false;
   let schedulerFiring = false;
   let checkpoints: StreamCheckpoints | undefined;
+  let streamsApi: DynamoDbStreamsApi | undefined;
 
   async function startTriggers(): Promise<void> {
     if (triggersStarted) throw new Error('The local triggers are already running');
@@ -259,7 +261,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
       checkpoints ??= options.dataDir
         ? await createFileCheckpoints(join(options.dataDir, 'stream-checkpoints.json'))
         : createMemoryCheckpoints();
-      const streamsApi = createDynamoDbStreamsApi(options.dynamodbEndpoint);
+      streamsApi ??= createDynamoDbStreamsApi(options.dynamodbEndpoint);
       for (const source of STREAM_SOURCES) {
         triggers.push(
           startStreamPoller({
@@ -328,7 +330,10 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
   }
 
   async function stopTriggers(): Promise<void> {
-    await Promise.all(triggers.splice(0).map((t) => t.stop().catch((e: unknown) => log(describe(e)))));
+    await Promise.all(triggers.splice(0).map((t) => t.stop().catch((e: unknown) => log(describeError(e)))));
+    // The pollers are done with the stream client; startTriggers() makes a new one.
+    streamsApi?.destroy();
+    streamsApi = undefined;
     triggersStarted = false;
   }
 
@@ -346,15 +351,10 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     stop() {
       // Triggers first (they use the emulators), then the emulators in reverse order of start.
       stopping ??= (async () => {
-        await Promise.all(triggers.splice(0).map((t) => t.stop().catch((e: unknown) => log(describe(e)))));
+        await stopTriggers();
         await stopAll(started);
       })();
       return stopping;
     },
   };
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
 }

@@ -1,41 +1,26 @@
-import type { StreamRecord } from 'aws-lambda';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type Shard,
+  type ShardIteratorType,
+} from '@aws-sdk/client-dynamodb-streams';
+import { SDK_REQUEST_HANDLER } from '#shared/adapters/sdk-http.ts';
 import { LOCAL_CREDENTIALS, LOCAL_SDK_REGION } from '../functions/local-env.ts';
+import { toShardRecord, type ShardRecord } from './stream-image.ts';
+
+export type { ShardIteratorType } from '@aws-sdk/client-dynamodb-streams';
 
 /**
- * The four DynamoDB Streams calls the stream poller needs, spoken directly (JSON 1.0 over HTTP)
- * to DynamoDB Local: the project has no @aws-sdk/client-dynamodb-streams, and these calls are
- * only ever made against the local endpoint. DynamoDB Local checks that a request names an access
- * key, not its signature.
+ * What the stream poller reads from DynamoDB Local's streams, through the real
+ * @aws-sdk/client-dynamodb-streams (DescribeStream, GetShardIterator, GetRecords) and
+ * @aws-sdk/client-dynamodb (DescribeTable, for the table's latest stream), signed with the operator's
+ * local key. Records come back in Lambda's form (stream-image.ts).
  */
 
-export interface StreamShard {
-  ShardId: string;
-  ParentShardId?: string;
-  SequenceNumberRange?: { StartingSequenceNumber?: string; EndingSequenceNumber?: string };
-}
-
-export interface RawStreamRecord {
-  eventID: string;
-  eventName: 'INSERT' | 'MODIFY' | 'REMOVE';
-  eventVersion: string;
-  eventSource: string;
-  awsRegion: string;
-  dynamodb: StreamRecord & { SequenceNumber: string };
-  userIdentity?: { type: string; principalId: string };
-}
-
-export type ShardIteratorType = 'TRIM_HORIZON' | 'LATEST' | 'AT_SEQUENCE_NUMBER' | 'AFTER_SEQUENCE_NUMBER';
-
-export class StreamsApiError extends Error {
-  constructor(
-    name: string,
-    message: string,
-    readonly status: number,
-  ) {
-    super(message);
-    this.name = name;
-  }
-}
+export type StreamShard = Shard & { ShardId: string };
 
 export interface DynamoDbStreamsApi {
   latestStreamArn(tableName: string): Promise<string>;
@@ -46,115 +31,72 @@ export interface DynamoDbStreamsApi {
     type: ShardIteratorType;
     sequenceNumber?: string;
   }): Promise<string>;
-  records(iterator: string, limit: number): Promise<{ records: RawStreamRecord[]; next: string | null }>;
+  records(iterator: string, limit: number): Promise<{ records: ShardRecord[]; next: string | null }>;
+  /** Closes the clients' connections. */
+  destroy(): void;
+}
+
+/** True for an error the service answered with this type (the SDK names its exceptions so). */
+export function isServiceError(error: unknown, name: string): boolean {
+  return error instanceof Error && error.name === name;
 }
 
 export function createDynamoDbStreamsApi(endpoint: string): DynamoDbStreamsApi {
-  const date = new Date().toISOString().slice(0, 10).replaceAll('-', '');
-  const authorization =
-    `AWS4-HMAC-SHA256 Credential=${LOCAL_CREDENTIALS.accessKeyId}/${date}/${LOCAL_SDK_REGION}/dynamodb/aws4_request, ` +
-    'SignedHeaders=content-type;host;x-amz-target, Signature=0';
-
-  async function call<T>(target: string, body: unknown): Promise<T> {
-    const response = await fetch(endpoint, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': target, authorization },
-      body: JSON.stringify(body),
-      // Every wait has a bound: a GetRecords DynamoDB Local never answers fails and is retried.
-      signal: AbortSignal.timeout(10_000),
-    });
-    const text = await response.text();
-    let json: Record<string, unknown>;
-    try {
-      json = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      throw new StreamsApiError(
-        'InvalidResponse',
-        `${target}: not JSON (${response.status})`,
-        response.status,
-      );
-    }
-    if (!response.ok) {
-      const type = typeof json.__type === 'string' ? json.__type : 'UnknownError';
-      const message =
-        typeof json.Message === 'string' ? json.Message : ((json.message as string | undefined) ?? '');
-      throw new StreamsApiError(
-        type.slice(type.lastIndexOf('#') + 1),
-        `${target}: ${message}`,
-        response.status,
-      );
-    }
-    return json as T;
-  }
+  const config = {
+    endpoint,
+    region: LOCAL_SDK_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    // Every wait has a bound (a GetRecords DynamoDB Local never answers fails after 10 s), and one
+    // try per call: the poller has its own retries, with a log line each.
+    requestHandler: SDK_REQUEST_HANDLER,
+    maxAttempts: 1,
+  };
+  const tables = new DynamoDBClient(config);
+  const streams = new DynamoDBStreamsClient(config);
 
   return {
     async latestStreamArn(tableName) {
-      const out = await call<{ Table?: { LatestStreamArn?: string } }>('DynamoDB_20120810.DescribeTable', {
-        TableName: tableName,
-      });
+      const out = await tables.send(new DescribeTableCommand({ TableName: tableName }));
       const arn = out.Table?.LatestStreamArn;
-      if (!arn) throw new StreamsApiError('StreamNotEnabled', `Table ${tableName} has no stream`, 400);
+      if (!arn)
+        throw Object.assign(new Error(`Table ${tableName} has no stream`), { name: 'StreamNotEnabled' });
       return arn;
     },
     async listShards(streamArn) {
       const shards: StreamShard[] = [];
       let start: string | undefined;
       do {
-        const out = await call<{
-          StreamDescription?: { Shards?: StreamShard[]; LastEvaluatedShardId?: string };
-        }>('DynamoDBStreams_20120810.DescribeStream', {
-          StreamArn: streamArn,
-          ...(start ? { ExclusiveStartShardId: start } : {}),
-        });
-        shards.push(...(out.StreamDescription?.Shards ?? []));
+        const out = await streams.send(
+          new DescribeStreamCommand({ StreamArn: streamArn, ExclusiveStartShardId: start }),
+        );
+        for (const shard of out.StreamDescription?.Shards ?? []) {
+          if (shard.ShardId) shards.push(shard as StreamShard);
+        }
         start = out.StreamDescription?.LastEvaluatedShardId;
       } while (start);
       return shards;
     },
     async shardIterator({ streamArn, shardId, type, sequenceNumber }) {
-      const out = await call<{ ShardIterator?: string }>('DynamoDBStreams_20120810.GetShardIterator', {
-        StreamArn: streamArn,
-        ShardId: shardId,
-        ShardIteratorType: type,
-        ...(sequenceNumber ? { SequenceNumber: sequenceNumber } : {}),
-      });
-      if (!out.ShardIterator)
-        throw new StreamsApiError('NoIterator', `No iterator for shard ${shardId}`, 400);
+      const out = await streams.send(
+        new GetShardIteratorCommand({
+          StreamArn: streamArn,
+          ShardId: shardId,
+          ShardIteratorType: type,
+          ...(sequenceNumber ? { SequenceNumber: sequenceNumber } : {}),
+        }),
+      );
+      if (!out.ShardIterator) {
+        throw Object.assign(new Error(`No iterator for shard ${shardId}`), { name: 'NoIterator' });
+      }
       return out.ShardIterator;
     },
     async records(iterator, limit) {
-      const out = await call<{ Records?: RawStreamRecord[]; NextShardIterator?: string | null }>(
-        'DynamoDBStreams_20120810.GetRecords',
-        { ShardIterator: iterator, Limit: limit },
-      );
-      return { records: out.Records ?? [], next: out.NextShardIterator ?? null };
+      const out = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: limit }));
+      return { records: (out.Records ?? []).map(toShardRecord), next: out.NextShardIterator ?? null };
+    },
+    destroy() {
+      tables.destroy();
+      streams.destroy();
     },
   };
-}
-
-type WireValue = Record<string, unknown>;
-
-/**
- * DynamoDB Local writes an empty map into stream images as `{}` — an attribute value with no type —
- * where DynamoDB Streams sends `{"M": {}}`. The SDK's unmarshall refuses `{}` ("No value defined"),
- * so every record of an item with an empty map (a recipient without dynamic_vars, an agent without
- * telephony settings) failed in the stream function, deterministically: retried for ~150 s with the
- * rest of its shard waiting, then sent to the on-failure destination (issue 11). The poller hands the
- * function what DynamoDB Streams would.
- */
-export function normalizeStreamImage(
-  image: Record<string, unknown> | undefined,
-): Record<string, unknown> | undefined {
-  if (image === undefined) return undefined;
-  return Object.fromEntries(Object.entries(image).map(([name, value]) => [name, normalizeValue(value)]));
-}
-
-function normalizeValue(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
-  const wire = value as WireValue;
-  if (Object.keys(wire).length === 0) return { M: {} };
-  if (wire.M && typeof wire.M === 'object')
-    return { M: normalizeStreamImage(wire.M as Record<string, unknown>) };
-  if (Array.isArray(wire.L)) return { L: wire.L.map(normalizeValue) };
-  return value;
 }
