@@ -162,7 +162,7 @@ const csvOf = (list: Array<{ phone: string; first_name: string }>) =>
 const jsonBody = (n: number, extra: Record<string, unknown> = {}) => ({
   name: `soak ${batchIds.length}`,
   agent_id: agentId,
-  // Some without variables: an item with an empty map once stalled the stream (see dynamodb-streams.ts).
+  // Some without variables: an item with an empty map once stalled the stream (see infra/local/triggers/stream-image.ts).
   recipients: recipients(n).map((r) =>
     random() < 0.3 ? { phone: r.phone } : { phone: r.phone, dynamic_vars: { first_name: r.first_name } },
   ),
