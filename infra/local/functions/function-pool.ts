@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Context } from 'aws-lambda';
 import { build } from 'esbuild';
-import { FUNCTIONS, type FunctionName } from '../wiring.ts';
+import { FUNCTIONS, type FunctionName } from '../../wiring.ts';
 import { functionBundles } from './function-bundles.ts';
 import type { FromWorker, SerializedError, ToWorker, WorkerData } from './function-worker.ts';
 import { FunctionModuleError, type FunctionHandler } from './invoke.ts';
@@ -19,7 +19,7 @@ import { FunctionModuleError, type FunctionHandler } from './invoke.ts';
  * late result, if any, dropped.
  */
 
-const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const WORKER_FILE = join(dirname(fileURLToPath(import.meta.url)), 'function-worker.ts');
 
 /**

@@ -4,9 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createSqsServer } from 'local-aws-sqs';
 import { createSqsClient } from '#shared/adapters/aws-clients.ts';
-import { QUEUES, type QueueName, type QueueSpec } from '../wiring.ts';
-import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './http-event.ts';
-import { LOCAL_CREDENTIALS, LOCAL_SDK_REGION } from './local-env.ts';
+import { QUEUES, type QueueName, type QueueSpec } from '../../wiring.ts';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../gateway/http-event.ts';
+import { closeServer } from '../http-helpers.ts';
+import { LOCAL_CREDENTIALS, LOCAL_SDK_REGION } from '../functions/local-env.ts';
 
 /**
  * SQS on one machine: local-aws-sqs in this process on a random port, with the queues of the wiring,
@@ -118,11 +119,11 @@ export async function startSqsEmulator(options: SqsEmulatorOptions = {}): Promis
       },
       stop: () => {
         visible.emit('stop');
-        return closeServer(server, client);
+        return stopServer(server, client);
       },
     };
   } catch (error) {
-    await closeServer(server, client);
+    await stopServer(server, client);
     throw error;
   }
 }
@@ -176,10 +177,7 @@ function watchSends(server: Server): EventEmitter {
   return events;
 }
 
-function closeServer(server: Server, client: SQSClient): Promise<void> {
+function stopServer(server: Server, client: SQSClient): Promise<void> {
   client.destroy();
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
+  return closeServer(server);
 }

@@ -1,6 +1,6 @@
 import { ENV } from '#shared/config/env-names.ts';
-import { functionEnvironment, type EnvironmentTargets } from '../function-environment.ts';
-import { FUNCTIONS, type FunctionAccess, type FunctionName } from '../wiring.ts';
+import { functionEnvironment, type EnvironmentTargets } from '../../function-environment.ts';
+import { FUNCTIONS, type FunctionAccess, type FunctionName } from '../../wiring.ts';
 
 /**
  * The environment each function gets locally: what the CDK stack sets on that Lambda (the same

@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { FUNCTIONS, type FunctionName, type FunctionSpec } from '../wiring.ts';
+import { FUNCTIONS, type FunctionName, type FunctionSpec } from '../../wiring.ts';
 import { createLambdaContext, invokeWithTimeout } from './lambda-invoke.ts';
 
 /**

@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { build } from 'esbuild';
-import { FUNCTIONS, type FunctionName } from '../wiring.ts';
+import { FUNCTIONS, type FunctionName } from '../../wiring.ts';
 
 /**
  * The functions as Lambda gets them: each entry bundled by esbuild (as the CDK stack's

@@ -1,9 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type {
-  APIGatewayEventRequestContextV2,
   APIGatewayProxyEventV2WithLambdaAuthorizer,
   APIGatewayRequestAuthorizerEventV2,
   Context,
@@ -16,22 +14,25 @@ import {
   type FunctionName,
   type FunctionSpec,
   type RouteSpec,
-} from '../wiring.ts';
+} from '../../wiring.ts';
+import { FunctionTimeoutError, invokeWithTimeout } from '../functions/lambda-invoke.ts';
+import type { FunctionPool } from '../functions/function-pool.ts';
+import { closeServer, describeError, listen, readBody } from '../http-helpers.ts';
 import {
-  buildProxyEvent,
-  buildRequestContext,
-  LOCAL_ACCOUNT_ID,
-  LOCAL_API_ID,
-  LOCAL_REGION,
-  newGatewayRequestId,
-  readRequestShape,
-  type RequestShape,
-} from './http-event.ts';
-import { FunctionTimeoutError, invokeWithTimeout } from './lambda-invoke.ts';
+  discardBody,
+  requestIds,
+  safePath,
+  sendError,
+  sendMessage,
+  timeOut,
+  writeAnswer,
+  type RequestIds,
+} from './answers.ts';
+import { authorize, AUTHORIZER } from './authorize.ts';
+import { buildProxyEvent, buildRequestContext, readRequestShape } from './http-event.ts';
 import { MalformedResultError, toHttpAnswer, type HttpAnswer } from './lambda-result.ts';
 import { compileRoutes, MalformedPathError, matchRoute } from './route-match.ts';
 import { serveStaticFile } from './static-files.ts';
-import type { FunctionPool } from './function-pool.ts';
 
 /**
  * The local stand-in for API Gateway (HTTP API, payload format 2.0), driven by infra/wiring.ts so it
@@ -50,7 +51,7 @@ import type { FunctionPool } from './function-pool.ts';
  */
 export const HTTP_API_TIMEOUT_MS = 30_000;
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 export type HttpFunctionEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<unknown>;
 
@@ -113,9 +114,6 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-const AUTHORIZER: FunctionName = 'authorizer';
-const CLIENT_REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
-
 /**
  * The handlers the routes need: the route functions, plus the authorizer when a route uses it.
  * Functions with other triggers (queues, streams) are not the gateway's business.
@@ -165,7 +163,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       .then(() => handleRequest(settings as Settings, req, res, ids))
       .catch((error: unknown) => {
         (settings?.logError ?? options.logError ?? console.error)(
-          `[gateway] ${ids.requestId} unexpected failure: ${describe(error)}`,
+          `[gateway] ${ids.requestId} unexpected failure: ${describeError(error, { withStack: true })}`,
         );
         if (!res.headersSent) sendMessage(res, ids, 500, 'Internal Server Error');
         else res.destroy();
@@ -175,21 +173,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // per-request timer above answers as API Gateway does, on time.
   server.requestTimeout = 0;
 
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolveListen();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}`;
-  const close = () =>
-    new Promise<void>((resolveClose) => {
-      server.close(() => resolveClose());
-      server.closeAllConnections();
-    });
+  const address = await listen(server, options.port, options.host ?? '127.0.0.1');
+  const url = address.url;
+  const close = () => closeServer(server);
 
   try {
     await options.beforeHandlers?.({ url, port: address.port });
@@ -227,20 +213,6 @@ interface Settings {
   dashboardConnectSources: readonly string[];
   maxBodyBytes: number;
   logError: (message: string) => void;
-}
-
-interface RequestIds {
-  /** API Gateway's own id for this request (requestContext.requestId). */
-  requestId: string;
-  /** What answers carry in X-Request-ID: the client's own value when it sent a sane one. */
-  echoed: string;
-}
-
-function requestIds(req: IncomingMessage): RequestIds {
-  const requestId = newGatewayRequestId();
-  const client = req.headers['x-request-id'];
-  const echoed = typeof client === 'string' && CLIENT_REQUEST_ID.test(client) ? client : requestId;
-  return { requestId, echoed };
 }
 
 async function handleRequest(
@@ -297,13 +269,21 @@ async function handleRequest(
 
   let authorizerContext: unknown;
   if (match.route.auth === 'apiKey') {
-    const outcome = await authorize(settings, shape, requestContext, match.pathParameters);
+    const outcome = await authorize(
+      settings.handlers[AUTHORIZER] as AuthorizerFunctionHandler | undefined,
+      settings.specs[AUTHORIZER],
+      shape,
+      requestContext,
+      match.pathParameters,
+    );
     if (outcome.kind === 'denied') {
       sendMessage(res, ids, 403, 'Forbidden');
       return;
     }
     if (outcome.kind === 'failed') {
-      settings.logError(`[gateway] ${ids.requestId} authorizer failed: ${describe(outcome.error)}`);
+      settings.logError(
+        `[gateway] ${ids.requestId} authorizer failed: ${describeError(outcome.error, { withStack: true })}`,
+      );
       sendMessage(res, ids, 500, 'Internal Server Error');
       return;
     }
@@ -329,185 +309,11 @@ async function handleRequest(
       return;
     }
     const what = error instanceof MalformedResultError ? 'returned a malformed result' : 'failed';
-    settings.logError(`[gateway] ${ids.requestId} ${name} ${what}: ${describe(error)}`);
+    settings.logError(
+      `[gateway] ${ids.requestId} ${name} ${what}: ${describeError(error, { withStack: true })}`,
+    );
     sendMessage(res, ids, 500, 'Internal Server Error');
     return;
   }
   writeAnswer(res, ids, answer);
-}
-
-type AuthorizerOutcome =
-  { kind: 'allowed'; context: unknown } | { kind: 'denied' } | { kind: 'failed'; error: unknown };
-
-async function authorize(
-  settings: Settings,
-  shape: RequestShape,
-  requestContext: APIGatewayEventRequestContextV2,
-  pathParameters: Record<string, string>,
-): Promise<AuthorizerOutcome> {
-  const event: APIGatewayRequestAuthorizerEventV2 = {
-    version: '2.0',
-    type: 'REQUEST',
-    routeArn:
-      `arn:aws:execute-api:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:${LOCAL_API_ID}/$default/` +
-      `${shape.method}${shape.rawPath}`,
-    // Configured without identity sources (see infra/wiring.ts), so it runs for every request.
-    identitySource: [],
-    routeKey: requestContext.routeKey,
-    rawPath: shape.rawPath,
-    rawQueryString: shape.rawQueryString,
-    cookies: shape.cookies,
-    headers: shape.headers,
-    requestContext,
-  };
-  if (shape.queryStringParameters) event.queryStringParameters = shape.queryStringParameters;
-  if (Object.keys(pathParameters).length > 0) event.pathParameters = pathParameters;
-
-  let result: unknown;
-  try {
-    const authorizer = settings.handlers[AUTHORIZER] as AuthorizerFunctionHandler | undefined;
-    if (!authorizer) throw new Error('No authorizer handler loaded');
-    result = await invokeWithTimeout(AUTHORIZER, settings.specs[AUTHORIZER], (context) =>
-      authorizer(event, context),
-    );
-  } catch (error) {
-    // API Gateway answers an authorizer error or timeout with 500, never with the function's own text.
-    return { kind: 'failed', error };
-  }
-  if (typeof result !== 'object' || result === null || !('isAuthorized' in result)) {
-    return { kind: 'failed', error: new Error('The authorizer result has no isAuthorized') };
-  }
-  const { isAuthorized, context } = result as { isAuthorized: unknown; context?: unknown };
-  if (typeof isAuthorized !== 'boolean') {
-    return { kind: 'failed', error: new Error('The authorizer result has a non-boolean isAuthorized') };
-  }
-  if (context !== undefined && (typeof context !== 'object' || context === null || Array.isArray(context))) {
-    return { kind: 'failed', error: new Error('The authorizer context is not an object') };
-  }
-  if (!isAuthorized) return { kind: 'denied' };
-  // A copy, as across the wire: the function cannot share objects with the authorizer.
-  return { kind: 'allowed', context: context === undefined ? {} : structuredClone(context) };
-}
-
-/**
- * API Gateway's answer to a request past its timeout. A client still uploading is cut off once the
- * answer is out (like discardBody); the handler's work, if it started, runs on and its result is dropped.
- */
-function timeOut(req: IncomingMessage, res: ServerResponse, ids: RequestIds): void {
-  if (res.headersSent) return;
-  res.setHeader('connection', 'close');
-  sendMessage(res, ids, 503, 'Service Unavailable');
-  res.once('finish', () => {
-    if (!req.readableEnded) req.socket.destroy();
-  });
-}
-
-/**
- * Reads the whole body, or stops at the limit without buffering more (API Gateway's 10 MB);
- * 'aborted' when the connection closes first (the client left, or the request timed out).
- */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too_large' | 'aborted'> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) return Promise.resolve('too_large');
-  return new Promise((resolveBody, reject) => {
-    req.once('close', () => {
-      if (!req.readableEnded) resolveBody('aborted');
-    });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.off('data', onData);
-        req.off('end', onEnd);
-        chunks.length = 0;
-        resolveBody('too_large');
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => resolveBody(Buffer.concat(chunks, size));
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', (error) => {
-      if (req.destroyed) resolveBody('aborted');
-      else reject(error);
-    });
-  });
-}
-
-/**
- * Drains what is left of an unwanted body (nothing is kept), then closes the connection if the
- * request has not ended a moment after our answer went out: node:http stops reading a request whose
- * answer is finished, so a client still uploading would otherwise hang on a stalled socket.
- */
-function discardBody(req: IncomingMessage, res: ServerResponse): void {
-  if (req.readableEnded) return;
-  req.resume();
-  res.once('finish', () => {
-    if (req.readableEnded) return;
-    setTimeout(() => {
-      if (!req.readableEnded) req.socket.destroy();
-    }, 1_000).unref();
-  });
-}
-
-function writeAnswer(res: ServerResponse, ids: RequestIds, answer: HttpAnswer): void {
-  if (res.headersSent) return; // Timed out meanwhile: API Gateway dropped the result too.
-  res.statusCode = answer.statusCode;
-  const grouped = new Map<string, string[]>();
-  for (const [name, value] of answer.headers) {
-    const lower = name.toLowerCase();
-    grouped.set(lower, [...(grouped.get(lower) ?? []), value]);
-  }
-  for (const [name, values] of grouped) res.setHeader(name, values.length === 1 ? (values[0] ?? '') : values);
-  res.setHeader('apigw-requestid', ids.requestId);
-  res.setHeader('content-length', String(answer.body.length));
-  res.end(answer.body);
-}
-
-/** API Gateway's own answers: `{"message": "Forbidden"}` and friends. */
-function sendMessage(res: ServerResponse, ids: RequestIds, status: number, message: string): void {
-  sendJson(res, ids, status, { message });
-}
-
-/** Answers the gateway gives on the service's behalf use the contract's error envelope. */
-function sendError(
-  res: ServerResponse,
-  ids: RequestIds,
-  status: number,
-  code: string,
-  message: string,
-): void {
-  sendJson(res, ids, status, { error: { code, message }, request_id: ids.echoed });
-}
-
-function sendJson(
-  res: ServerResponse,
-  ids: RequestIds,
-  status: number,
-  payload: unknown,
-  headers: Record<string, string> = {},
-): void {
-  if (res.headersSent) return; // Timed out meanwhile: the timeout answer went out instead.
-  const body = Buffer.from(JSON.stringify(payload));
-  res.writeHead(status, {
-    ...headers,
-    'content-type': 'application/json',
-    'content-length': String(body.length),
-    'x-request-id': ids.echoed,
-    'apigw-requestid': ids.requestId,
-  });
-  res.end(body);
-}
-
-/** Paths go into messages and logs; keep them short and free of control characters. */
-function safePath(path: string): string {
-  const cleaned = path.replace(/[^\x20-\x7e]/g, '?');
-  return cleaned.length > 200 ? `${cleaned.slice(0, 200)}…` : cleaned;
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`;
-  return String(error);
 }

@@ -16,6 +16,11 @@ export interface StoredSchedule extends ScheduleDefinition {
   completed: boolean;
 }
 
+/** Schedules are unique per group: the key of one in the scheduler's map. */
+export function scheduleKey(groupName: string, name: string): string {
+  return `${groupName}/${name}`;
+}
+
 interface FileContent {
   version: 1;
   schedules: StoredSchedule[];

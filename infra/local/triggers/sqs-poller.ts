@@ -8,7 +8,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 import type { QueueSourceSpec } from '../../wiring.ts';
-import { LOCAL_REGION } from '../http-event.ts';
+import { LOCAL_REGION } from '../gateway/http-event.ts';
+import { describeError } from '../http-helpers.ts';
 import { startBacklogWatch, type BacklogSample } from './backlog-watch.ts';
 
 /**
@@ -114,7 +115,7 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
       result = await options.invoke(event);
     } catch (error) {
       log(
-        `[sqs ${source.queue}] ${source.function} failed; ${messages.length} message(s) will be retried: ${describe(error)}`,
+        `[sqs ${source.queue}] ${source.function} failed; ${messages.length} message(s) will be retried: ${describeError(error)}`,
       );
       return;
     }
@@ -170,7 +171,7 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
         messages = out.Messages ?? [];
       } catch (error) {
         if (stopped) break;
-        log(`[sqs ${source.queue}] receive failed: ${describe(error)}`);
+        log(`[sqs ${source.queue}] receive failed: ${describeError(error)}`);
         await pause(1_000);
         continue;
       }
@@ -180,7 +181,7 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
         continue;
       }
       const invocation = run(messages)
-        .catch((error: unknown) => log(`[sqs ${source.queue}] ${describe(error)}`))
+        .catch((error: unknown) => log(`[sqs ${source.queue}] ${describeError(error)}`))
         .finally(() => inFlight.delete(invocation));
       inFlight.add(invocation);
     }
@@ -283,9 +284,4 @@ function toMessageAttributes(
     };
   }
   return result;
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
-import type { FunctionSpec } from '../wiring.ts';
-import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './http-event.ts';
+import type { FunctionSpec } from '../../wiring.ts';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../gateway/http-event.ts';
 
 /**
  * Calls a handler the way the Lambda runtime does: with a Context whose remaining time counts down

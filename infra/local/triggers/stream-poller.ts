@@ -1,26 +1,27 @@
-import { randomUUID } from 'node:crypto';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { StreamSourceSpec } from '../../wiring.ts';
+import { describeError } from '../http-helpers.ts';
+import { startBacklogWatch, type BacklogSample } from './backlog-watch.ts';
 import { compileFilters } from './filter-pattern.ts';
+import { createBatchProcessor, lastSequence, type StreamFailureDescription } from './stream-batch.ts';
+import type { StreamCheckpoints } from './stream-checkpoints.ts';
+import type { ShardRecord } from './stream-image.ts';
 import {
-  normalizeStreamImage,
-  StreamsApiError,
+  isServiceError,
   type DynamoDbStreamsApi,
-  type RawStreamRecord,
   type ShardIteratorType,
   type StreamShard,
-} from './dynamodb-streams.ts';
-import type { StreamCheckpoints } from './stream-checkpoints.ts';
-import { startBacklogWatch, type BacklogSample } from './backlog-watch.ts';
+} from './stream-reader.ts';
+
+export type { StreamFailureDescription } from './stream-batch.ts';
 
 /**
  * Plays Lambda's DynamoDB Streams event source mapping for one STREAM_SOURCES entry, against
  * DynamoDB Local: follows every shard (a parent before its children), filters records with the
  * entry's patterns, invokes the function with at most `batchSize` records, and applies the entry's
- * error handling — reportBatchItemFailures (resume from the first failed record), bisectBatchOnError
- * (split a failing batch and retry the halves; splitting does not count as a retry), retryAttempts
- * and maxRecordAgeSeconds (-1 = unlimited), then the on-failure destination. One batch at a time per
- * shard, in order (parallelizationFactor 1). Progress is checkpointed per shard.
+ * error handling (stream-batch.ts). One batch at a time per shard, in order (parallelizationFactor 1).
+ * Progress is checkpointed per shard. Records are read with the AWS SDK's DynamoDB Streams client
+ * (stream-reader.ts).
  */
 
 export interface StreamPollerOptions {
@@ -49,40 +50,12 @@ export interface StreamPollerOptions {
   log?: (message: string) => void;
 }
 
-/** What Lambda sends to a stream source's on-failure destination. */
-export interface StreamFailureDescription {
-  requestContext: {
-    requestId: string;
-    functionArn: string;
-    condition: 'RetryAttemptsExhausted' | 'RecordAgeExceeded';
-    approximateInvokeCount: number;
-  };
-  responseContext: { statusCode: number; executedVersion: string; functionError: string };
-  version: '1.0';
-  timestamp: string;
-  DDBStreamBatchInfo: {
-    shardId: string;
-    startSequenceNumber: string;
-    endSequenceNumber: string;
-    approximateArrivalOfFirstRecord: string;
-    approximateArrivalOfLastRecord: string;
-    batchSize: number;
-    streamArn: string;
-  };
-}
-
 export interface StreamPoller {
   stop(): Promise<void>;
 }
 
 /** GetRecords' maximum; filtering happens before batching, as in Lambda. */
 const READ_LIMIT = 1000;
-
-interface WorkItem {
-  records: DynamoDBRecord[];
-  /** Failed invocations of these records (splits excluded). */
-  attempts: number;
-}
 
 export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
   const { source, api, checkpoints } = options;
@@ -120,150 +93,24 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
     await checkpoints.set(streamArn, shardId, { sequenceNumber, finished: done });
   }
 
-  // --- invoking one batch, with Lambda's error handling ------------------------------------
+  const processBatch = createBatchProcessor({
+    source,
+    functionArn: options.functionArn,
+    streamArn: () => streamArn,
+    invoke: options.invoke,
+    sendFailure: options.sendFailure,
+    checkpoint: (shardId, sequenceNumber) => checkpoint(shardId, sequenceNumber),
+    phase,
+    pause,
+    stopped: () => stopped,
+    retryBaseMs,
+    retryMaxMs,
+    label,
+    log,
+  });
 
-  function failureDescription(
-    shardId: string,
-    records: DynamoDBRecord[],
-    condition: StreamFailureDescription['requestContext']['condition'],
-    invokeCount: number,
-  ): StreamFailureDescription {
-    const seq = (r: DynamoDBRecord | undefined) => r?.dynamodb?.SequenceNumber ?? '';
-    const arrival = (r: DynamoDBRecord | undefined) =>
-      new Date((r?.dynamodb?.ApproximateCreationDateTime ?? 0) * 1000).toISOString();
-    return {
-      requestContext: {
-        requestId: randomUUID(),
-        functionArn: options.functionArn,
-        condition,
-        approximateInvokeCount: invokeCount,
-      },
-      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
-      version: '1.0',
-      timestamp: new Date().toISOString(),
-      DDBStreamBatchInfo: {
-        shardId,
-        startSequenceNumber: seq(records[0]),
-        endSequenceNumber: seq(records.at(-1)),
-        approximateArrivalOfFirstRecord: arrival(records[0]),
-        approximateArrivalOfLastRecord: arrival(records.at(-1)),
-        batchSize: records.length,
-        streamArn: streamArn ?? '',
-      },
-    };
-  }
-
-  async function giveUp(
-    shardId: string,
-    records: DynamoDBRecord[],
-    condition: StreamFailureDescription['requestContext']['condition'],
-    invokeCount: number,
-  ): Promise<void> {
-    const description = failureDescription(shardId, records, condition, invokeCount);
-    log(
-      `${label} gave up on ${records.length} record(s) of ${shardId} (${condition}); sent to the on-failure destination`,
-    );
-    for (let attempt = 1; ; attempt++) {
-      try {
-        phase(shardId, 'sending to the on-failure destination');
-        await options.sendFailure(description);
-        return;
-      } catch (error) {
-        if (attempt >= 3 || stopped) {
-          log(`${label} could not send to the on-failure destination: ${describe(error)}`);
-          return;
-        }
-        await pause(retryBaseMs);
-      }
-    }
-  }
-
-  /** The index of the first failed record, null for success, or 'error' when the whole batch failed. */
-  async function invoke(shardId: string, records: DynamoDBRecord[]): Promise<number | null | 'error'> {
-    let result: unknown;
-    phase(shardId, `invoking ${source.function} with ${records.length} record(s)`);
-    try {
-      result = await options.invoke({ Records: records });
-    } catch (error) {
-      log(`${label} ${source.function} failed on ${records.length} record(s): ${describe(error)}`);
-      return 'error';
-    }
-    if (typeof result !== 'object' || result === null || !('batchItemFailures' in result)) return null;
-    const failures = (result as { batchItemFailures: unknown }).batchItemFailures;
-    if (failures === null || failures === undefined) return null;
-    if (!Array.isArray(failures)) return 'error';
-    let first: number | null = null;
-    for (const failure of failures as unknown[]) {
-      const id = (failure as { itemIdentifier?: unknown } | null)?.itemIdentifier;
-      const index = records.findIndex((r) => r.dynamodb?.SequenceNumber === id);
-      // Lambda treats an identifier that is not in the batch as a failure of the whole batch.
-      if (typeof id !== 'string' || index === -1) return 'error';
-      first = first === null ? index : Math.min(first, index);
-    }
-    return first;
-  }
-
-  const isExpired = (record: DynamoDBRecord) =>
-    source.maxRecordAgeSeconds >= 0 &&
-    Date.now() - (record.dynamodb?.ApproximateCreationDateTime ?? 0) * 1000 >
-      source.maxRecordAgeSeconds * 1000;
-  const lastSequence = (records: DynamoDBRecord[]) => records.at(-1)?.dynamodb?.SequenceNumber ?? null;
-
-  /** Handles one batch to its end (processed or given up on); false when stopped first. */
-  async function processBatch(shardId: string, batch: DynamoDBRecord[]): Promise<boolean> {
-    const work: WorkItem[] = [{ records: batch, attempts: 0 }];
-    while (work.length > 0) {
-      if (stopped) return false;
-      const item = work[0] as WorkItem;
-      const expired = item.attempts > 0 ? item.records.filter(isExpired) : [];
-      if (expired.length > 0) {
-        // Records are in order: the expired ones are the front of the batch.
-        await giveUp(shardId, expired, 'RecordAgeExceeded', item.attempts);
-        await checkpoint(shardId, lastSequence(expired));
-        item.records = item.records.slice(expired.length);
-        if (item.records.length === 0) {
-          work.shift();
-          continue;
-        }
-      }
-      const outcome = await invoke(shardId, item.records);
-      if (outcome === null) {
-        await checkpoint(shardId, lastSequence(item.records));
-        work.shift();
-        continue;
-      }
-      if (outcome === 'error' && source.bisectBatchOnError && item.records.length > 1) {
-        const half = Math.ceil(item.records.length / 2);
-        work.splice(
-          0,
-          1,
-          { records: item.records.slice(0, half), attempts: item.attempts },
-          { records: item.records.slice(half), attempts: item.attempts },
-        );
-        phase(shardId, 'pausing before retrying the halves of a failed batch');
-        await pause(retryBaseMs);
-        continue;
-      }
-      if (typeof outcome === 'number' && outcome > 0) {
-        // The records before the first failure are done; the retry starts at the failure.
-        await checkpoint(shardId, lastSequence(item.records.slice(0, outcome)));
-        item.records = item.records.slice(outcome);
-      }
-      item.attempts += 1;
-      if (source.retryAttempts >= 0 && item.attempts > source.retryAttempts) {
-        await giveUp(shardId, item.records, 'RetryAttemptsExhausted', item.attempts);
-        await checkpoint(shardId, lastSequence(item.records));
-        work.shift();
-        continue;
-      }
-      phase(shardId, `pausing before retry ${item.attempts}`);
-      await pause(Math.min(retryBaseMs * 2 ** (item.attempts - 1), retryMaxMs));
-    }
-    return true;
-  }
-
-  async function processRecords(shardId: string, raw: RawStreamRecord[]): Promise<boolean> {
-    const records = raw.map((r) => toLambdaRecord(r, streamArn ?? ''));
+  async function processRecords(shardId: string, read: ShardRecord[]): Promise<boolean> {
+    const records: DynamoDBRecord[] = read.map((r) => ({ ...r, eventSourceARN: streamArn ?? '' }));
     const passing = records.filter((r) => matches(r));
     for (let i = 0; i < passing.length; i += source.batchSize) {
       if (!(await processBatch(shardId, passing.slice(i, i + source.batchSize)))) return false;
@@ -290,7 +137,7 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
           sequenceNumber: saved.sequenceNumber,
         });
       } catch (error) {
-        if (!(error instanceof StreamsApiError) || error.name !== 'TrimmedDataAccessException') throw error;
+        if (!isServiceError(error, 'TrimmedDataAccessException')) throw error;
         log(`${label} checkpoint of ${shard.ShardId} is past the stream's retention; reading from its start`);
       }
     }
@@ -298,7 +145,7 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
     try {
       return await api.shardIterator({ streamArn: arn, shardId: shard.ShardId, type });
     } catch (error) {
-      if (error instanceof StreamsApiError && error.name === 'ResourceNotFoundException') return null;
+      if (isServiceError(error, 'ResourceNotFoundException')) return null;
       throw error;
     }
   }
@@ -317,7 +164,7 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
         read = await api.records(iterator, READ_LIMIT);
       } catch (error) {
         if (stopped) return;
-        if (error instanceof StreamsApiError && error.name === 'ExpiredIteratorException') {
+        if (isServiceError(error, 'ExpiredIteratorException')) {
           iterator = await firstIterator(arn, shard, false);
           if (iterator === null) return;
           continue;
@@ -351,7 +198,7 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
         startAtLatest && !shard.SequenceNumberRange?.EndingSequenceNumber,
       )
         .catch(async (error: unknown) => {
-          log(`${label} shard ${shard.ShardId}: ${describe(error)}; retrying`);
+          log(`${label} shard ${shard.ShardId}: ${describeError(error)}; retrying`);
           await pause(1_000);
         })
         .finally(() => {
@@ -372,8 +219,8 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
         startReadyShards(streamArn);
       } catch (error) {
         if (stopped) break;
-        if (error instanceof StreamsApiError && error.name === 'ResourceNotFoundException') streamArn = null;
-        log(`${label} cannot read the stream of ${options.tableName}: ${describe(error)}`);
+        if (isServiceError(error, 'ResourceNotFoundException')) streamArn = null;
+        log(`${label} cannot read the stream of ${options.tableName}: ${describeError(error)}`);
       }
       await pause(options.discoverIntervalMs ?? 2_000);
     }
@@ -446,27 +293,4 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
       await Promise.race([Promise.allSettled([discovery, ...workers.values()]), bound]);
     },
   };
-}
-
-function toLambdaRecord(record: RawStreamRecord, streamArn: string): DynamoDBRecord {
-  return {
-    eventID: record.eventID,
-    eventName: record.eventName,
-    eventVersion: record.eventVersion,
-    eventSource: 'aws:dynamodb',
-    awsRegion: record.awsRegion,
-    dynamodb: {
-      ...record.dynamodb,
-      ...(record.dynamodb.Keys ? { Keys: normalizeStreamImage(record.dynamodb.Keys) } : {}),
-      ...(record.dynamodb.NewImage ? { NewImage: normalizeStreamImage(record.dynamodb.NewImage) } : {}),
-      ...(record.dynamodb.OldImage ? { OldImage: normalizeStreamImage(record.dynamodb.OldImage) } : {}),
-    } as DynamoDBRecord['dynamodb'],
-    eventSourceARN: streamArn,
-    ...(record.userIdentity ? { userIdentity: record.userIdentity } : {}),
-  };
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
 }

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   placeCallRequestSchema,
   SIMULATED_SIGNATURE_HEADER,
@@ -11,6 +10,7 @@ import {
   type SimulatedCallStatus,
 } from '#shared/adapters/telephony/simulated-wire.ts';
 import type { CallOutcome } from '#shared/domain/recipient.ts';
+import { closeServer, errorMessage, listen, readBody, sendJson } from '../http-helpers.ts';
 import {
   answeredConversation,
   SIMULATED_ERRORS,
@@ -106,30 +106,6 @@ class HttpError extends Error {
   }
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new HttpError(413, 'the request body is larger than 1 MB'));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
 function stateOf(call: SimulatedCall): CallState & { idempotency_key: string; requests: number } {
   return {
     call_id: call.callId,
@@ -197,7 +173,7 @@ export async function startSimulatedNetwork(options: SimulatedNetworkOptions): P
         }
       } catch (error) {
         call.lastCallbackStatus = null;
-        call.lastCallbackError = error instanceof Error ? error.message : String(error);
+        call.lastCallbackError = errorMessage(error);
       }
       const wait = retryDelays[attempt - 1];
       if (attempt < CALLBACK_TRIES && wait !== undefined) await sleep(wait);
@@ -282,10 +258,15 @@ export async function startSimulatedNetwork(options: SimulatedNetworkOptions): P
   }
 
   async function createCall(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const text = await readBody(req);
+    const body = await readBody(req, MAX_BODY_BYTES);
+    if (body === 'too_large') {
+      req.destroy();
+      throw new HttpError(413, 'the request body is larger than 1 MB');
+    }
+    if (body === 'aborted') throw new HttpError(400, 'the request body did not arrive');
     let json: unknown;
     try {
-      json = JSON.parse(text);
+      json = JSON.parse(body.toString('utf8'));
     } catch {
       throw new HttpError(400, 'the request body must be JSON');
     }
@@ -302,18 +283,18 @@ export async function startSimulatedNetwork(options: SimulatedNetworkOptions): P
       const same =
         known.to === request.to && known.from === request.from && known.callbackUrl === request.callback_url;
       if (!same) throw new HttpError(409, 'idempotency_key was already used for a different call');
-      send(res, 200, { call_id: known.callId, status: known.status });
+      sendJson(res, 200, { call_id: known.callId, status: known.status });
       return;
     }
     const call = place(request);
-    send(res, 201, { call_id: call.callId, status: call.status });
+    sendJson(res, 201, { call_id: call.callId, status: call.status });
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://simulated').pathname.replace(/\/+$/, '');
     if (path === '/v1/calls') {
       if (req.method === 'POST') return createCall(req, res);
-      if (req.method === 'GET') return send(res, 200, { calls: [...byId.values()].map(stateOf) });
+      if (req.method === 'GET') return sendJson(res, 200, { calls: [...byId.values()].map(stateOf) });
       throw new HttpError(405, `${req.method ?? ''} is not allowed on /v1/calls`);
     }
     const match = /^\/v1\/calls\/([^/]+)$/.exec(path);
@@ -321,7 +302,7 @@ export async function startSimulatedNetwork(options: SimulatedNetworkOptions): P
       if (req.method !== 'GET') throw new HttpError(405, `${req.method ?? ''} is not allowed on a call`);
       const call = byId.get(decodeURIComponent(match[1]));
       if (call === undefined) throw new HttpError(404, 'no call with this id');
-      return send(res, 200, stateOf(call));
+      return sendJson(res, 200, stateOf(call));
     }
     throw new HttpError(404, 'not found');
   }
@@ -329,31 +310,22 @@ export async function startSimulatedNetwork(options: SimulatedNetworkOptions): P
   const server = createServer((req, res) => {
     route(req, res).catch((error: unknown) => {
       if (res.headersSent) return;
-      if (error instanceof HttpError) send(res, error.status, { error: error.message });
-      else send(res, 500, { error: 'internal error of the simulated network' });
+      if (error instanceof HttpError) sendJson(res, error.status, { error: error.message });
+      else sendJson(res, 500, { error: 'internal error of the simulated network' });
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const address = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
 
   return {
-    url: `http://${host}:${address.port}`,
+    url: address.url,
     calls: () => [...byId.values()].map(snapshot),
     stats: () => ({ ...stats }),
     async close() {
       shutdown.abort();
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServer(server);
     },
   };
 }

@@ -1,4 +1,4 @@
-import { FUNCTIONS, type FunctionName, type QueueName } from '../wiring.ts';
+import { FUNCTIONS, type FunctionName, type QueueName } from '../../wiring.ts';
 
 /**
  * What each function may do locally, derived from its `access` in infra/wiring.ts with the action

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ScheduledEvent } from 'aws-lambda';
 import type { RecurringScheduleSpec } from '../../wiring.ts';
-import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../http-event.ts';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../gateway/http-event.ts';
+import { describeError } from '../http-helpers.ts';
 
 /**
  * Plays an EventBridge rate rule for one RECURRING entry: invokes the function every interval with a
@@ -54,9 +55,7 @@ export function startRecurring(options: RecurringOptions): RecurringTimer {
           detail: {},
         });
       } catch (error) {
-        log(
-          `[recurring ${spec.function}] ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
-        );
+        log(`[recurring ${spec.function}] ${describeError(error)}`);
       }
     })().finally(() => {
       running = null;

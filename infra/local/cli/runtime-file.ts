@@ -1,6 +1,6 @@
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stopOrphanDynamoDb } from './orphan-jvm.ts';
+import { stopOrphanDynamoDb } from '../emulators/orphan-jvm.ts';
 
 /**
  * DATA_DIR/runtime.json says which process holds DATA_DIR's DynamoDB Local: two JVMs on one database

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { FunctionName } from '../wiring.ts';
+import type { FunctionName } from '../../wiring.ts';
 import { functionOfAccessKey } from './local-env.ts';
-import { LOCAL_ACCOUNT_ID } from './http-event.ts';
+import { LOCAL_ACCOUNT_ID } from '../gateway/http-event.ts';
+import { closeServer, listen, readBody } from '../http-helpers.ts';
 import { allows, policyOf, type LocalResources, type Request } from './local-iam.ts';
 
 /**
@@ -226,41 +226,36 @@ export async function startIamProxy(options: IamProxyOptions): Promise<IamProxy>
   };
 
   const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('error', () => res.destroy());
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      const url = new URL(req.url ?? '/', 'http://local');
-      const key = accessKeyOf(req.headers, url);
-      const name = key ? functionOfAccessKey(key) : null;
-      if (name) {
-        const refused = requestsOf(options.service, req, url, raw).find(
-          (request) => !allows(policyFor(name), request),
-        );
-        if (refused) {
-          options.onDenied?.({ function: name, request: refused });
-          deny(options.service, res, name, refused);
+    readBody(req, Infinity).then(
+      (raw) => {
+        if (raw === 'aborted' || raw === 'too_large') {
+          res.destroy();
           return;
         }
-      }
-      forward(req, res, raw);
-    });
+        const url = new URL(req.url ?? '/', 'http://local');
+        const key = accessKeyOf(req.headers, url);
+        const name = key ? functionOfAccessKey(key) : null;
+        if (name) {
+          const refused = requestsOf(options.service, req, url, raw).find(
+            (request) => !allows(policyFor(name), request),
+          );
+          if (refused) {
+            options.onDenied?.({ function: name, request: refused });
+            deny(options.service, res, name, refused);
+            return;
+          }
+        }
+        forward(req, res, raw);
+      },
+      () => res.destroy(),
+    );
   });
   // Keep-alive connections from the SDK must not hold close() up.
   server.keepAliveTimeout = 1_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const { url } = await listen(server, 0, '127.0.0.1');
   return {
     service: options.service,
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    url,
+    close: () => closeServer(server),
   };
 }

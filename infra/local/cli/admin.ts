@@ -8,8 +8,9 @@ import { DomainError } from '#shared/domain/errors.ts';
 import type { ApiKeyRecord } from '#shared/domain/workspace.ts';
 import type { WorkspaceStore } from '#shared/ports/store.ts';
 import { openLocalStore, resolveDataDir, startDataDirDynamoDb } from './data-dir-store.ts';
-import type { DynamoDbLocal } from './dynamodb-local.ts';
+import type { DynamoDbLocal } from '../emulators/dynamodb-local.ts';
 import { claimDataDir, DataDirBusyError, readRuntime } from './runtime-file.ts';
+import { describeError, errorMessage } from '../http-helpers.ts';
 
 /**
  * `npm run admin -- …`: workspaces and API keys, which the public API deliberately cannot manage.
@@ -47,7 +48,7 @@ function parseCommand(argv: string[]): { command: Command; target: Target } | 'h
   try {
     parsed = parse(argv);
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw new UsageError(errorMessage(error));
   }
   const { values, positionals } = parsed;
   if (values.help) return 'help';
@@ -252,9 +253,8 @@ function describeFailure(error: unknown): string {
   if (error instanceof Error) {
     if (error.name === 'ResourceNotFoundException') return `Table not found: ${error.message}`;
     if (error.name === 'CredentialsProviderError') return `No AWS credentials: ${error.message}`;
-    return `${error.name}: ${error.message}`;
   }
-  return String(error);
+  return describeError(error);
 }
 
 main(process.argv.slice(2)).then(

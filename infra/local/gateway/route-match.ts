@@ -1,4 +1,4 @@
-import type { RouteSpec } from '../wiring.ts';
+import type { RouteSpec } from '../../wiring.ts';
 
 /**
  * API Gateway HTTP API route selection: a route matches when the method is the same and every

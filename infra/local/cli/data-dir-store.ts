@@ -4,8 +4,8 @@ import { createDocumentClient, createDynamoDbClient } from '#shared/adapters/dyn
 import { createDynamoStore } from '#shared/adapters/dynamodb/dynamo-store.ts';
 import { ensureTable } from '#shared/adapters/dynamodb/table.ts';
 import type { Store } from '#shared/ports/store.ts';
-import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.ts';
-import { LOCAL_SDK_REGION } from './local-env.ts';
+import { startDynamoDbLocal, type DynamoDbLocal } from '../emulators/dynamodb-local.ts';
+import { LOCAL_SDK_REGION } from '../functions/local-env.ts';
 import type { DataDirClaim } from './runtime-file.ts';
 
 /** The table `npm start` and the admin command use in DATA_DIR's DynamoDB Local. */

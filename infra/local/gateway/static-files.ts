@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
-import { dashboardSecurityHeaders } from '../dashboard-headers.ts';
+import { dashboardSecurityHeaders } from '../../dashboard-headers.ts';
 
 /**
  * Serves the dashboard's files. In AWS the dashboard is hosted apart from the API; locally one port

@@ -3,8 +3,8 @@ import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FUNCTIONS, type FunctionName } from '../wiring.ts';
-import { LOCAL_CREDENTIALS, localFunctionCredentials } from './local-env.ts';
+import { FUNCTIONS, type FunctionName } from '../../wiring.ts';
+import { LOCAL_CREDENTIALS, localFunctionCredentials } from '../functions/local-env.ts';
 
 /**
  * S3 on one machine: s3rver on a random port, storing objects under a directory (DATA_DIR/s3 for

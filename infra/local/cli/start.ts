@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ENV } from '#shared/config/env-names.ts';
 import { AUTHORIZER_CACHE_SECONDS } from '#shared/config/runtime-config.ts';
-import type { DynamoDbLocal } from './dynamodb-local.ts';
+import type { DynamoDbLocal } from '../emulators/dynamodb-local.ts';
 import { BootstrapError, ensureDemoResources, ensureLocalWorkspace, writeLocalState } from './bootstrap.ts';
 import {
   LOCAL_TABLE_NAME,
@@ -12,14 +12,19 @@ import {
   startDataDirDynamoDb,
   type OpenedStore,
 } from './data-dir-store.ts';
-import { startGateway, type Gateway } from './gateway.ts';
-import { FunctionModuleError } from './invoke.ts';
-import { startLocalAws, type LocalAws } from './local-aws.ts';
-import { createFunctionPool, type FunctionPool } from './function-pool.ts';
-import { localFunctionEnvironment, localMaxCallSeconds, type LocalFunctionSettings } from './local-env.ts';
+import { startGateway, type Gateway } from '../gateway/gateway.ts';
+import { FunctionModuleError } from '../functions/invoke.ts';
+import { startLocalAws, type LocalAws } from '../local-aws.ts';
+import { createFunctionPool, type FunctionPool } from '../functions/function-pool.ts';
+import {
+  localFunctionEnvironment,
+  localMaxCallSeconds,
+  type LocalFunctionSettings,
+} from '../functions/local-env.ts';
 import { claimDataDir, DataDirBusyError, type DataDirClaim } from './runtime-file.ts';
-import { startSimulatedNetwork, type SimulatedNetwork } from './simulated-network.ts';
-import { traceSlowRequests } from './slow-requests.ts';
+import { startSimulatedNetwork, type SimulatedNetwork } from '../network/simulated-network.ts';
+import { traceSlowRequests } from '../gateway/slow-requests.ts';
+import { errorMessage } from '../http-helpers.ts';
 
 /**
  * `npm start`: the whole service on one machine. DynamoDB Local (persisting under DATA_DIR) stands in
@@ -205,7 +210,7 @@ async function main(): Promise<number> {
     stop().then(
       () => process.exit(0),
       (error: unknown) => {
-        console.error(`Error while stopping: ${error instanceof Error ? error.message : String(error)}`);
+        console.error(`Error while stopping: ${errorMessage(error)}`);
         process.exit(1);
       },
     );
@@ -321,7 +326,7 @@ main().then(
     if (code >= 0) process.exit(code);
   },
   (error: unknown) => {
-    console.error(`Error: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`Error: ${errorMessage(error)}`);
     process.exit(1);
   },
 );
