@@ -1,4 +1,4 @@
-import { compileRoutes, matchRoute } from '#infra/local/route-match.ts';
+import { compileRoutes, matchRoute } from '#infra/local/gateway/route-match.ts';
 import { ROUTES, routeKey } from '#infra/wiring.ts';
 import { ROUTE_IDS, routeKey as routeKeyOfId, type RouteId } from '#shared/contracts/route-paths.ts';
 import { ROUTE_TABLE } from '#shared/contracts/routes.ts';
