@@ -9,7 +9,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { createDynamoDbStreamsApi } from '../infra/local/pollers/dynamodb-streams.ts';
+import { createDynamoDbStreamsApi } from '../infra/local/triggers/stream-reader.ts';
 import { startReceiver } from './lib/receiver.ts';
 import { sleep } from '../test/helpers/wait.ts';
 

@@ -1,6 +1,6 @@
 /**
  * The dashboard's security headers, defined once for both of its hosts: the local gateway's static
- * files (infra/local/static-files.ts) and CloudFront's response headers policy
+ * files (infra/local/gateway/static-files.ts) and CloudFront's response headers policy
  * (infra/constructs/dashboard-site.ts).
  *
  * Why strict: the dashboard keeps the operator's API key in localStorage, so any script that runs in

@@ -2,8 +2,17 @@
  * The one description of how the service is wired: which function serves which route or trigger,
  * with which settings and which access. The CDK app (infra/) and the local runtime (infra/local/)
  * both read it, so the local mode cannot drift from what AWS runs; a parity test checks both sides.
- * Paths use API Gateway's `{param}` syntax.
+ * Paths use API Gateway's `{param}` syntax; the routes themselves come from the route table
+ * (shared/contracts/route-paths.ts).
  */
+
+import {
+  type HttpMethod,
+  ROUTE_IDS,
+  ROUTE_PATHS,
+  type RouteAuth,
+  routeKeyOf,
+} from '#shared/contracts/route-paths.ts';
 
 export type FunctionName =
   | 'api'
@@ -118,7 +127,7 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
   },
 };
 
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type { HttpMethod };
 
 export interface RouteSpec {
   method: HttpMethod;
@@ -128,42 +137,26 @@ export interface RouteSpec {
   auth: 'apiKey' | 'none';
 }
 
-const api = (method: HttpMethod, path: string): RouteSpec => ({
-  method,
-  path,
-  function: 'api',
-  auth: 'apiKey',
+/**
+ * Which function serves a route, and whether API Gateway puts the authorizer in front of it, by the
+ * route's authentication in the route table. Provider callbacks authenticate by their signature, in
+ * the provider-events function (contract, "Telephony providers"). An open (`none`) API route would be
+ * served by the api function, which answers 401 without a workspace: none exists yet.
+ */
+const SERVED_BY: Record<RouteAuth, Pick<RouteSpec, 'function' | 'auth'>> = {
+  apiKey: { function: 'api', auth: 'apiKey' },
+  provider: { function: 'providerEvents', auth: 'none' },
+  none: { function: 'api', auth: 'none' },
+};
+
+/** Every route of the route table (shared/contracts/route-paths.ts), with the function serving it. */
+export const ROUTES: readonly RouteSpec[] = ROUTE_IDS.map((id) => {
+  const { method, path, auth } = ROUTE_PATHS[id];
+  return { method, path, ...SERVED_BY[auth] };
 });
 
-export const ROUTES: readonly RouteSpec[] = [
-  api('POST', '/v1/phone-numbers'),
-  api('GET', '/v1/phone-numbers'),
-  api('GET', '/v1/phone-numbers/{id}'),
-  api('DELETE', '/v1/phone-numbers/{id}'),
-  api('POST', '/v1/agents'),
-  api('GET', '/v1/agents'),
-  api('GET', '/v1/agents/{id}'),
-  api('PATCH', '/v1/agents/{id}'),
-  api('DELETE', '/v1/agents/{id}'),
-  api('POST', '/v1/agents/{id}/webhook-secret'),
-  api('POST', '/v1/uploads'),
-  api('POST', '/v1/agents/batch-calls'),
-  api('GET', '/v1/agents/batch-calls'),
-  api('GET', '/v1/agents/batch-calls/{id}'),
-  api('POST', '/v1/agents/batch-calls/{id}/cancel'),
-  api('POST', '/v1/agents/batch-calls/{id}/pause'),
-  api('POST', '/v1/agents/batch-calls/{id}/resume'),
-  api('POST', '/v1/agents/batch-calls/{id}/stop'),
-  api('GET', '/v1/agents/batch-calls/{id}/recipients/{recipientId}'),
-  api('GET', '/v1/agents/batch-calls/{id}/recipients/{recipientId}/conversation'),
-  api('GET', '/v1/agents/batch-calls/{id}/webhook-deliveries'),
-  api('POST', '/v1/webhook-deliveries/{id}/redeliver'),
-  // Providers authenticate by their signature, not by API key (contract, "Telephony providers").
-  { method: 'POST', path: '/v1/telephony/{provider}/events', function: 'providerEvents', auth: 'none' },
-];
-
 export function routeKey(route: Pick<RouteSpec, 'method' | 'path'>): string {
-  return `${route.method} ${route.path}`;
+  return routeKeyOf(route);
 }
 
 /** API Gateway HTTP API payload limit; larger requests never reach a function. */

@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { ENV } from '#shared/config/env-names.ts';
-import { LOCAL_ACCOUNT_ID } from '#infra/local/http-event.ts';
-import type { FunctionHandler } from '#infra/local/invoke.ts';
+import { LOCAL_ACCOUNT_ID } from '#infra/local/gateway/http-event.ts';
+import type { FunctionHandler } from '#infra/local/functions/invoke.ts';
 import { FUNCTIONS, type FunctionName } from '#infra/wiring.ts';
 import {
   startLocalService,

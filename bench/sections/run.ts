@@ -1,7 +1,7 @@
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { createDocumentClient } from '#shared/adapters/dynamodb/client.ts';
 import { createDynamoRunStore } from '#shared/adapters/dynamodb/run-store.ts';
-import { LOCAL_CREDENTIALS, LOCAL_SDK_REGION } from '#infra/local/local-env.ts';
+import { LOCAL_CREDENTIALS, LOCAL_SDK_REGION } from '#infra/local/functions/local-env.ts';
 import { FUNCTIONS, type FunctionName } from '#infra/wiring.ts';
 import { startBenchService, type BenchService } from '../lib/bench-service.ts';
 import { jsonRecipients } from '../lib/inputs.ts';

@@ -1,24 +1,18 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
+import { webhookMessageSchema } from '#shared/contracts/queue-messages.ts';
 import { deliverWebhook } from '#shared/app/run/deliver-webhook.ts';
 import { composeRunDeps } from '../lib/compose.ts';
+import { parseQueueMessage } from '../lib/queue-message.ts';
 
 /**
  * Webhook-queue consumer: one delivery attempt per message, in parallel (receivers are independent;
  * a slow one must not hold up the others beyond its own 15 s timeout).
  */
 const deps = composeRunDeps(undefined, 'batch-calls-webhooks');
-const messageSchema = z.object({
-  batchId: z.string().min(1),
-  webhookId: z.string().min(1),
-  workspaceId: z.string().min(1).optional(),
-  agentId: z.string().min(1).optional(),
-  recipientIndex: z.number().int().min(0).nullable().optional(),
-});
 
 async function handleRecord(record: SQSRecord): Promise<void> {
-  const message = messageSchema.parse(JSON.parse(record.body));
+  const message = parseQueueMessage(webhookMessageSchema, record, deps.logger, 'webhook');
   const result = await deliverWebhook(deps, message);
   deps.logger.info('webhook', { batchId: message.batchId, webhookId: message.webhookId, result });
 }

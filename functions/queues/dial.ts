@@ -1,8 +1,9 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
+import { dialMessageSchema } from '#shared/contracts/queue-messages.ts';
 import { dialRecipient } from '#shared/app/run/dial.ts';
 import { composeRunDeps } from '../lib/compose.ts';
+import { parseQueueMessage } from '../lib/queue-message.ts';
 
 /**
  * Dial-queue consumer. The messages of a batch are dialed in parallel: each reserves its own pacing
@@ -10,17 +11,9 @@ import { composeRunDeps } from '../lib/compose.ts';
  * it. A failed message is reported alone and comes back after its visibility timeout.
  */
 const deps = composeRunDeps(undefined, 'batch-calls-dial');
-const messageSchema = z.object({
-  workspaceId: z.string().min(1),
-  batchId: z.string().min(1),
-  recipientIndex: z.number().int().min(0),
-  attempt: z.number().int().min(1),
-  agentId: z.string().min(1).optional(),
-  phoneNumberId: z.string().min(1).optional(),
-});
 
 async function handleRecord(record: SQSRecord): Promise<void> {
-  const message = messageSchema.parse(JSON.parse(record.body));
+  const message = parseQueueMessage(dialMessageSchema, record, deps.logger, 'dial');
   const outcome = await dialRecipient(deps, message);
   if (outcome !== 'placed')
     deps.logger.info('dial', { batchId: message.batchId, index: message.recipientIndex, outcome });

@@ -14,24 +14,30 @@ import {
   type QueueName,
   type QueueSpec,
 } from '../wiring.ts';
-import { LOCAL_ACCOUNT_ID } from './http-event.ts';
-import type { FunctionPool } from './function-pool.ts';
-import { startIamProxy } from './iam-proxy.ts';
-import type { LocalEndpoints } from './local-env.ts';
-import type { LocalResources, Request } from './local-iam.ts';
-import { functionNameFromArn, invokeFunction, localFunctionArn, type FunctionHandler } from './invoke.ts';
-import { createDynamoDbStreamsApi } from './pollers/dynamodb-streams.ts';
-import { startRecurring } from './pollers/recurring.ts';
-import { startSqsPoller } from './pollers/sqs-poller.ts';
+import { LOCAL_ACCOUNT_ID } from './gateway/http-event.ts';
+import { describeError } from './http-helpers.ts';
+import type { FunctionPool } from './functions/function-pool.ts';
+import { startIamProxy } from './functions/iam-proxy.ts';
+import type { LocalEndpoints } from './functions/local-env.ts';
+import type { LocalResources, Request } from './functions/local-iam.ts';
+import {
+  functionNameFromArn,
+  invokeFunction,
+  localFunctionArn,
+  type FunctionHandler,
+} from './functions/invoke.ts';
+import { createDynamoDbStreamsApi, type DynamoDbStreamsApi } from './triggers/stream-reader.ts';
+import { startRecurring } from './triggers/recurring.ts';
+import { startSqsPoller } from './triggers/sqs-poller.ts';
 import {
   createFileCheckpoints,
   createMemoryCheckpoints,
   type StreamCheckpoints,
-} from './pollers/stream-checkpoints.ts';
-import { startStreamPoller } from './pollers/stream-poller.ts';
-import { startS3Emulator, type S3Emulator } from './s3-emulator.ts';
-import { startSchedulerEmulator, type SchedulerEmulator } from './scheduler-emulator.ts';
-import { startSqsEmulator, type SqsEmulator } from './sqs-emulator.ts';
+} from './triggers/stream-checkpoints.ts';
+import { startStreamPoller } from './triggers/stream-poller.ts';
+import { startS3Emulator, type S3Emulator } from './emulators/s3-emulator.ts';
+import { startSchedulerEmulator, type SchedulerEmulator } from './emulators/scheduler/scheduler-emulator.ts';
+import { startSqsEmulator, type SqsEmulator } from './emulators/sqs-emulator.ts';
 
 /**
  * The AWS side of running batches on one machine, driven by infra/wiring.ts: SQS, S3 and
@@ -109,7 +115,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
   const started: Stoppable[] = [];
   const stopAll = async (list: Stoppable[]) => {
     for (const item of list.splice(0).reverse()) {
-      await item.stop().catch((error: unknown) => log(`[local-aws] stop failed: ${describe(error)}`));
+      await item.stop().catch((error: unknown) => log(`[local-aws] stop failed: ${describeError(error)}`));
     }
   };
 
@@ -216,6 +222,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
   let triggersStarted = false;
   let schedulerFiring = false;
   let checkpoints: StreamCheckpoints | undefined;
+  let streamsApi: DynamoDbStreamsApi | undefined;
 
   async function startTriggers(): Promise<void> {
     if (triggersStarted) throw new Error('The local triggers are already running');
@@ -254,7 +261,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
       checkpoints ??= options.dataDir
         ? await createFileCheckpoints(join(options.dataDir, 'stream-checkpoints.json'))
         : createMemoryCheckpoints();
-      const streamsApi = createDynamoDbStreamsApi(options.dynamodbEndpoint);
+      streamsApi ??= createDynamoDbStreamsApi(options.dynamodbEndpoint);
       for (const source of STREAM_SOURCES) {
         triggers.push(
           startStreamPoller({
@@ -323,7 +330,10 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
   }
 
   async function stopTriggers(): Promise<void> {
-    await Promise.all(triggers.splice(0).map((t) => t.stop().catch((e: unknown) => log(describe(e)))));
+    await Promise.all(triggers.splice(0).map((t) => t.stop().catch((e: unknown) => log(describeError(e)))));
+    // The pollers are done with the stream client; startTriggers() makes a new one.
+    streamsApi?.destroy();
+    streamsApi = undefined;
     triggersStarted = false;
   }
 
@@ -341,15 +351,10 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     stop() {
       // Triggers first (they use the emulators), then the emulators in reverse order of start.
       stopping ??= (async () => {
-        await Promise.all(triggers.splice(0).map((t) => t.stop().catch((e: unknown) => log(describe(e)))));
+        await stopTriggers();
         await stopAll(started);
       })();
       return stopping;
     },
   };
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
 }

@@ -54,7 +54,12 @@ export async function cancelBatch(deps: ControlDeps, workspaceId: string, batchI
       cancelledAt: deps.clock().toISOString(),
       counts: { pending: 0, dialing: 0, completed: 0, failed: 0, skipped: batch.totalRecipients },
     },
-    { code: 'batch_not_cancellable', done: ['cancelled'], allowed: 'pending or scheduled', verb: 'cancelled' },
+    {
+      code: 'batch_not_cancellable',
+      done: ['cancelled'],
+      allowed: 'pending or scheduled',
+      verb: 'cancelled',
+    },
   );
   // Once cancelled, a schedule that still fires finds nothing to start: removing it is tidiness,
   // and a failure to remove it must not turn a successful cancel into an error.
@@ -112,6 +117,11 @@ export async function stopBatch(deps: ControlDeps, workspaceId: string, batchId:
     batchId,
     'stop',
     { stoppedAt: deps.clock().toISOString() },
-    { code: 'batch_not_stoppable', done: ['stopping', 'cancelled'], allowed: 'running or paused', verb: 'stopped' },
+    {
+      code: 'batch_not_stoppable',
+      done: ['stopping', 'cancelled'],
+      allowed: 'running or paused',
+      verb: 'stopped',
+    },
   );
 }

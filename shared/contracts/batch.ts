@@ -189,7 +189,12 @@ export function validateCreateBatchJson(body: unknown, now: Date): CreateBatchIn
   if (scheduled !== null && !scheduled.ok) issues.push({ path: 'scheduled_at', message: scheduled.message });
 
   const retry = checkObjectField(body['retry'], 'retry', validateRetry, issues);
-  const callingWindow = checkObjectField(body['calling_window'], 'calling_window', validateCallingWindow, issues);
+  const callingWindow = checkObjectField(
+    body['calling_window'],
+    'calling_window',
+    validateCallingWindow,
+    issues,
+  );
 
   const recipients: RecipientInput[] = [];
   const rawRecipients = body['recipients'];

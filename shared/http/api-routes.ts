@@ -15,6 +15,8 @@ import type { AppDeps } from '../app/deps.ts';
 import * as deliveries from '../app/deliveries.ts';
 import * as phoneNumbers from '../app/phone-numbers.ts';
 import { createUpload, readUploadedRecipients } from '../app/uploads.ts';
+import type { UploadTicket } from '../contracts/upload.ts';
+import { pathOf, routeKey, type RouteIdWithAuth } from '../contracts/route-paths.ts';
 import { toConversationResponse, toDeliveryObject } from '../contracts/run.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import { isId } from '../domain/ids.ts';
@@ -25,8 +27,9 @@ import { bodyBytes, bodyKind, contentTypeOf, readJson } from './request-body.ts'
 import { json, type HttpResponse } from './respond.ts';
 
 /**
- * Route handlers, keyed by API Gateway's route key (the same keys infra/wiring.ts declares). Each one
- * parses its input, calls one use case and shapes the answer; no business rules live here.
+ * Route handlers, one per API route of the route table (shared/contracts/route-paths.ts, the table
+ * infra/wiring.ts also derives its routes from). Each one parses its input, calls one use case and
+ * shapes the answer; no business rules live here.
  */
 export type RouteHandler = (req: ApiRequest, deps: AppDeps) => Promise<HttpResponse>;
 
@@ -67,60 +70,67 @@ async function readCreateBatch(req: ApiRequest): Promise<CreateBatchInput> {
   return parseCreateBatchMultipart(bodyBytes(req.event), contentTypeOf(req.event), req.now);
 }
 
-export const ROUTE_HANDLERS: Record<string, RouteHandler> = {
+/** The routes the api function serves: every API-key route of the table (the others have their own function). */
+export type ApiRouteId = RouteIdWithAuth<'apiKey'>;
+
+/**
+ * One handler per API route id. `satisfies` makes a route of the table without a handler, or a
+ * handler for no route of it, a type error (it used to show only at run time, as a 500).
+ */
+export const API_ROUTE_HANDLERS = {
   // Phone numbers
-  'POST /v1/phone-numbers': async (req, deps) => {
+  createPhoneNumber: async (req, deps) => {
     bodyKind(req.event, ['json']);
     const input = parseOrThrow(createPhoneNumberSchema, readJson(req.event));
     const phone = await phoneNumbers.createPhoneNumber(deps, req.workspaceId, input);
-    return ok(req, toPhoneNumberObject(phone), 201, { location: `/v1/phone-numbers/${phone.id}` });
+    return ok(req, toPhoneNumberObject(phone), 201, { location: pathOf('getPhoneNumber', { id: phone.id }) });
   },
-  'GET /v1/phone-numbers': async (req, deps) => {
+  listPhoneNumbers: async (req, deps) => {
     const result = await phoneNumbers.listPhoneNumbers(deps, req.workspaceId, page(req));
     return ok(req, listPage('phone_numbers', result.items, result.nextCursor, toPhoneNumberObject));
   },
-  'GET /v1/phone-numbers/{id}': async (req, deps) =>
+  getPhoneNumber: async (req, deps) =>
     ok(
       req,
       toPhoneNumberObject(
         await phoneNumbers.getPhoneNumber(deps, req.workspaceId, pathId(req, 'phoneNumber')),
       ),
     ),
-  'DELETE /v1/phone-numbers/{id}': async (req, deps) => {
+  deletePhoneNumber: async (req, deps) => {
     await phoneNumbers.deletePhoneNumber(deps, req.workspaceId, pathId(req, 'phoneNumber'));
     return noContent(req);
   },
 
   // Agents
-  'POST /v1/agents': async (req, deps) => {
+  createAgent: async (req, deps) => {
     bodyKind(req.event, ['json']);
     const input = parseOrThrow(createAgentSchema, readJson(req.event));
     const { agent, newSecret } = await agents.createAgent(deps, req.workspaceId, input);
     return ok(req, toAgentObject(agent, { revealSecret: newSecret !== undefined }), 201, {
-      location: `/v1/agents/${agent.id}`,
+      location: pathOf('getAgent', { id: agent.id }),
     });
   },
-  'GET /v1/agents': async (req, deps) => {
+  listAgents: async (req, deps) => {
     const result = await agents.listAgents(deps, req.workspaceId, page(req));
     return ok(
       req,
       listPage('agents', result.items, result.nextCursor, (a) => toAgentObject(a)),
     );
   },
-  'GET /v1/agents/{id}': async (req, deps) =>
+  getAgent: async (req, deps) =>
     ok(req, toAgentObject(await agents.getAgent(deps, req.workspaceId, pathId(req, 'agent')))),
-  'PATCH /v1/agents/{id}': async (req, deps) => {
+  updateAgent: async (req, deps) => {
     const id = pathId(req, 'agent');
     bodyKind(req.event, ['json']);
     const patch = parseOrThrow(updateAgentSchema, readJson(req.event));
     const { agent, newSecret } = await agents.updateAgent(deps, req.workspaceId, id, patch);
     return ok(req, toAgentObject(agent, { revealSecret: newSecret !== undefined }));
   },
-  'DELETE /v1/agents/{id}': async (req, deps) => {
+  deleteAgent: async (req, deps) => {
     await agents.deleteAgent(deps, req.workspaceId, pathId(req, 'agent'));
     return noContent(req);
   },
-  'POST /v1/agents/{id}/webhook-secret': async (req, deps) => {
+  rotateWebhookSecret: async (req, deps) => {
     const { agent, newSecret } = await agents.rotateWebhookSecret(
       deps,
       req.workspaceId,
@@ -130,26 +140,23 @@ export const ROUTE_HANDLERS: Record<string, RouteHandler> = {
   },
 
   // Batch calls
-  'POST /v1/uploads': async (req, deps) => {
+  createUpload: async (req, deps) => {
     const upload = await createUpload(deps, req.workspaceId);
-    return ok(
-      req,
-      {
-        upload_id: upload.uploadId,
-        method: 'POST',
-        url: upload.url,
-        fields: upload.fields,
-        file_field: 'file',
-        max_bytes: upload.maxBytes,
-        expires_at: upload.expiresAt,
-      },
-      201,
-    );
+    const ticket: UploadTicket = {
+      upload_id: upload.uploadId,
+      method: 'POST',
+      url: upload.url,
+      fields: upload.fields,
+      file_field: 'file',
+      max_bytes: upload.maxBytes,
+      expires_at: upload.expiresAt,
+    };
+    return ok(req, ticket, 201);
   },
-  'POST /v1/agents/batch-calls': async (req, deps) => {
+  createBatch: async (req, deps) => {
     const key = readIdempotencyKey(req.event.headers);
     const input = await readCreateBatch(req);
-    const route = 'POST /v1/agents/batch-calls';
+    const route = routeKey('createBatch');
     return withIdempotency(
       deps.store,
       {
@@ -162,11 +169,11 @@ export const ROUTE_HANDLERS: Record<string, RouteHandler> = {
       async () => {
         const full = await readUploadedRecipients(deps, req.workspaceId, input);
         const batch = await batches.createBatch(deps, req.workspaceId, full);
-        return ok(req, toBatchObject(batch), 202, { location: `/v1/agents/batch-calls/${batch.id}` });
+        return ok(req, toBatchObject(batch), 202, { location: pathOf('getBatch', { id: batch.id }) });
       },
     );
   },
-  'GET /v1/agents/batch-calls': async (req, deps) => {
+  listBatches: async (req, deps) => {
     const q = parseOrThrow(batchListQuerySchema, req.query);
     const filter = {
       ...(q.status ? { status: q.status } : {}),
@@ -178,36 +185,41 @@ export const ROUTE_HANDLERS: Record<string, RouteHandler> = {
     });
     return ok(req, listPage('batches', result.items, result.nextCursor, toBatchObject));
   },
-  'GET /v1/agents/batch-calls/{id}': async (req, deps) => {
+  getBatch: async (req, deps) => {
     const { batch, recipients } = await batches.getBatchDetail(deps, req.workspaceId, pathId(req, 'batch'));
     return ok(req, { batch: toBatchObject(batch), recipients: recipients.map(toRecipientObject) });
   },
-  'POST /v1/agents/batch-calls/{id}/cancel': async (req, deps) =>
+  cancelBatch: async (req, deps) =>
     ok(req, toBatchObject(await batches.cancelBatch(deps, req.workspaceId, pathId(req, 'batch')))),
-  'POST /v1/agents/batch-calls/{id}/pause': async (req, deps) =>
+  pauseBatch: async (req, deps) =>
     ok(req, toBatchObject(await batches.pauseBatch(deps, req.workspaceId, pathId(req, 'batch')))),
-  'POST /v1/agents/batch-calls/{id}/resume': async (req, deps) =>
+  resumeBatch: async (req, deps) =>
     ok(req, toBatchObject(await batches.resumeBatch(deps, req.workspaceId, pathId(req, 'batch')))),
-  'POST /v1/agents/batch-calls/{id}/stop': async (req, deps) =>
+  stopBatch: async (req, deps) =>
     ok(req, toBatchObject(await batches.stopBatch(deps, req.workspaceId, pathId(req, 'batch')))),
-  'GET /v1/agents/batch-calls/{id}/recipients/{recipientId}': async (req, deps) => {
+  getRecipient: async (req, deps) => {
     const recipientId = req.path.recipientId ?? '';
     if (!isId('recipient', recipientId)) throw new NotFoundError(`Recipient ${recipientId} does not exist.`);
     const r = await batches.getRecipient(deps, req.workspaceId, pathId(req, 'batch'), recipientId);
     return ok(req, toRecipientWithHistory(r));
   },
-  'GET /v1/agents/batch-calls/{id}/recipients/{recipientId}/conversation': async (req, deps) => {
+  getConversation: async (req, deps) => {
     const recipientId = req.path.recipientId ?? '';
     if (!isId('recipient', recipientId)) throw new NotFoundError(`Recipient ${recipientId} does not exist.`);
     const c = await deliveries.getConversation(deps, req.workspaceId, pathId(req, 'batch'), recipientId);
     return ok(req, toConversationResponse(c));
   },
-  'GET /v1/agents/batch-calls/{id}/webhook-deliveries': async (req, deps) => {
+  listWebhookDeliveries: async (req, deps) => {
     const records = await deliveries.listDeliveries(deps, req.workspaceId, pathId(req, 'batch'));
     return ok(req, { deliveries: records.map(toDeliveryObject) });
   },
-  'POST /v1/webhook-deliveries/{id}/redeliver': async (req, deps) => {
+  redeliverWebhook: async (req, deps) => {
     const record = await deliveries.redeliver(deps, req.workspaceId, req.path.id ?? '');
     return ok(req, toDeliveryObject(record), 202);
   },
-};
+} satisfies Record<ApiRouteId, RouteHandler>;
+
+/** The handlers by API Gateway's route key (`event.routeKey`), the way requests arrive. */
+export const ROUTE_HANDLERS: ReadonlyMap<string, RouteHandler> = new Map(
+  (Object.keys(API_ROUTE_HANDLERS) as ApiRouteId[]).map((id) => [routeKey(id), API_ROUTE_HANDLERS[id]]),
+);

@@ -36,7 +36,7 @@ export async function handleApiRequest(
     if (!auth?.workspaceId) {
       throw new UnauthorizedError(AUTH_MESSAGES[auth?.authError ?? 'missing']);
     }
-    const route = ROUTE_HANDLERS[event.routeKey];
+    const route = ROUTE_HANDLERS.get(event.routeKey);
     if (!route) throw new Error(`No handler for route ${event.routeKey}`);
     const req: ApiRequest = {
       event,

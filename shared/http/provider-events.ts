@@ -1,7 +1,8 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { recordCallEnded } from '../app/run/call-ended.ts';
+import { type CallEndedResult, recordCallEnded } from '../app/run/call-ended.ts';
 import type { RunDeps } from '../app/run/run-deps.ts';
 import { InvalidRequestError, NotFoundError, UnauthorizedError } from '../domain/errors.ts';
+import type { ResponseBody } from '../contracts/routes.ts';
 import type { CallbackVerifier, ProviderCallbackRequest } from '../ports/dialer.ts';
 import { requestIdOf } from './request-context.ts';
 import { bodyBytes } from './request-body.ts';
@@ -48,10 +49,11 @@ export async function handleProviderEvent(
         cause,
       });
     }
-    const results = [];
+    const results: CallEndedResult[] = [];
     for (const ended of events) results.push(await recordCallEnded(deps.runDeps, provider, ended));
     deps.runDeps.logger.info('provider callback', { provider, results });
-    return json(200, { received: events.length, results }, requestId);
+    const answer: ResponseBody<'providerEvents'> = { received: events.length, results };
+    return json(200, answer, requestId);
   } catch (error) {
     const mapped = errorResponse(error, requestId);
     if (mapped.internal) deps.runDeps.logger.error('provider callback failed', { requestId, error });

@@ -1,25 +1,8 @@
-import type { CallRef } from './dialer.ts';
-
 /**
- * A recipient to dial: one message per recipient and attempt. `agentId` and `phoneNumberId` (the batch's) let the dial read everything it
- * needs in one round trip; a message without them (queued by an older version) is dialed as well.
+ * The queue messages, `DialMessage` (a recipient to dial) and `WebhookMessage` (an outbox record to
+ * deliver), are inferred from their schemas in the contracts, which the consumers parse with.
  */
-export interface DialMessage extends CallRef {
-  agentId?: string;
-  phoneNumberId?: string;
-}
-
-/**
- * An outbox record to deliver. The record's workspace, agent and recipient index, when the message
- * carries them, let the delivery read everything it needs in one round trip.
- */
-export interface WebhookMessage {
-  batchId: string;
-  webhookId: string;
-  workspaceId?: string;
-  agentId?: string;
-  recipientIndex?: number | null;
-}
+export type { DialMessage, WebhookMessage } from '../contracts/queue-messages.ts';
 
 export interface MessageQueue<T> {
   /** Sends in batches of 10 (SendMessageBatch), retrying entries that failed; throws if any is lost. */

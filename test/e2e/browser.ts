@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { freePort } from '#infra/local/dynamodb-local.ts';
+import { freePort } from '#infra/local/emulators/dynamodb-local.ts';
 
 /**
  * What the dashboard's end-to-end tests run on: `npm start` as a user runs it (it builds the

@@ -1,3 +1,9 @@
+import { compileRoutes, matchRoute } from '#infra/local/gateway/route-match.ts';
+import { ROUTES, routeKey } from '#infra/wiring.ts';
+import { ROUTE_IDS, routeKey as routeKeyOfId, type RouteId } from '#shared/contracts/route-paths.ts';
+import { ROUTE_TABLE } from '#shared/contracts/routes.ts';
+import { z } from 'zod';
+
 /** A small fetch wrapper for integration tests: JSON by default, raw bodies when given. */
 export interface TestResponse<T = any> {
   status: number;
@@ -13,7 +19,49 @@ export interface RequestOptions {
   token?: string | null;
 }
 
-export function client(baseUrl: string, apiKey: string) {
+export interface ClientOptions {
+  /**
+   * Checks every answer against the route table (shared/contracts/routes.ts): its status must be one
+   * the route declares, and its body must parse with that status's schema (strict for the resource
+   * objects, so a stray or missing field fails the request). Paths that are no route are not checked.
+   */
+  checkContract?: boolean;
+}
+
+const compiledRoutes = compileRoutes(ROUTES);
+const idByRouteKey = new Map(ROUTE_IDS.map((id) => [routeKeyOfId(id), id]));
+
+/** The route id a request goes to, or null when it is no route of the table. */
+export function routeIdOf(method: string, path: string): RouteId | null {
+  let match;
+  try {
+    match = matchRoute(compiledRoutes, method, new URL(path, 'http://test.invalid').pathname);
+  } catch {
+    return null; // a malformed path (the gateway's own 400)
+  }
+  return match ? (idByRouteKey.get(routeKey(match.route)) ?? null) : null;
+}
+
+/** Throws when an answer is not what the route table says route `id` answers with `status`. */
+export function expectRouteResponse(id: RouteId, status: number, body: unknown, text = ''): void {
+  const responses = ROUTE_TABLE[id].responses as Partial<Record<number, z.ZodType | null>>;
+  if (!Object.hasOwn(responses, status)) {
+    throw new Error(`${id} answered ${status}, a status the route table does not declare for it: ${text}`);
+  }
+  const schema = responses[status];
+  if (schema === null || schema === undefined) {
+    if (text !== '') throw new Error(`${id} answered ${status} with a body, where the route table has none`);
+    return;
+  }
+  const result = schema.safeParse(body);
+  if (!result.success) {
+    throw new Error(
+      `${id} answered ${status} with a body that does not match the route table:\n${z.prettifyError(result.error)}`,
+    );
+  }
+}
+
+export function client(baseUrl: string, apiKey: string, clientOptions: ClientOptions = {}) {
   async function request<T = any>(
     method: string,
     path: string,
@@ -35,6 +83,10 @@ export function client(baseUrl: string, apiKey: string) {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {
       // Not JSON (a static page, an empty 204): the test reads `text` instead.
+    }
+    if (clientOptions.checkContract) {
+      const id = routeIdOf(method, path);
+      if (id !== null) expectRouteResponse(id, res.status, parsed, text);
     }
     return { status: res.status, headers: res.headers, body: parsed as T, text };
   }

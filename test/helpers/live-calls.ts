@@ -1,4 +1,4 @@
-import type { SimulatedCall } from '#infra/local/simulated-network.ts';
+import type { SimulatedCall } from '#infra/local/network/simulated-network.ts';
 
 /** The most calls live at one moment, from the simulated network's own placed/ended times. */
 export function maxLiveCalls(calls: readonly SimulatedCall[]): number {

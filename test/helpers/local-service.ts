@@ -9,15 +9,15 @@ import { createWorkspaceWithKey } from '#shared/app/workspaces.ts';
 import { ENV } from '#shared/config/env-names.ts';
 import { AUTHORIZER_CACHE_SECONDS } from '#shared/config/runtime-config.ts';
 import type { Store } from '#shared/ports/store.ts';
-import { openLocalStore } from '#infra/local/data-dir-store.ts';
-import { startDynamoDbLocal } from '#infra/local/dynamodb-local.ts';
-import { startGateway, type GatewayOptions } from '#infra/local/gateway.ts';
+import { openLocalStore } from '#infra/local/cli/data-dir-store.ts';
+import { startDynamoDbLocal } from '#infra/local/emulators/dynamodb-local.ts';
+import { startGateway, type GatewayOptions } from '#infra/local/gateway/gateway.ts';
 import {
   createFunctionPool,
   type FunctionPool,
   type FunctionPoolOptions,
-} from '#infra/local/function-pool.ts';
-import type { FunctionHandler } from '#infra/local/invoke.ts';
+} from '#infra/local/functions/function-pool.ts';
+import type { FunctionHandler } from '#infra/local/functions/invoke.ts';
 import { startLocalAws, type LocalAws } from '#infra/local/local-aws.ts';
 import {
   applyEnvironment,
@@ -27,12 +27,12 @@ import {
   localFunctionEnvironment,
   localMaxCallSeconds,
   type LocalFunctionSettings,
-} from '#infra/local/local-env.ts';
+} from '#infra/local/functions/local-env.ts';
 import {
   startSimulatedNetwork,
   type SimulatedNetwork,
   type SimulatedNetworkOptions,
-} from '#infra/local/simulated-network.ts';
+} from '#infra/local/network/simulated-network.ts';
 import type { FunctionName, FunctionSpec, QueueName, QueueSpec } from '#infra/wiring.ts';
 
 /**

@@ -10,7 +10,7 @@ import {
   LOCAL_ONLY_VARIABLES,
   localFunctionEnvironment,
   type LocalFunctionSettings,
-} from '#infra/local/local-env.ts';
+} from '#infra/local/functions/local-env.ts';
 import {
   FUNCTIONS,
   QUEUE_SOURCES,

@@ -6,7 +6,7 @@ import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type BatchCallsApp } from '#infra/app.ts';
 import { LOCAL_FILE_PREFIXES } from '#infra/local/local-aws.ts';
-import { policyOf, type LocalResources } from '#infra/local/local-iam.ts';
+import { policyOf, type LocalResources } from '#infra/local/functions/local-iam.ts';
 import { DeployConfigError, parseDeployConfig } from '#infra/config.ts';
 import { dashboardContentSecurityPolicy, dashboardSecurityHeaders } from '#infra/dashboard-headers.ts';
 import { FILES_PREFIX, UPLOAD_EXPIRY_DAYS } from '#infra/stacks/stateful-stack.ts';

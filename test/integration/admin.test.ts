@@ -3,11 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openLocalStore, startDataDirDynamoDb, LOCAL_TABLE_NAME } from '#infra/local/data-dir-store.ts';
-import { freePort } from '#infra/local/dynamodb-local.ts';
-import { startGateway } from '#infra/local/gateway.ts';
-import { createFunctionPool } from '#infra/local/function-pool.ts';
-import { localFunctionEnvironment } from '#infra/local/local-env.ts';
+import { openLocalStore, startDataDirDynamoDb, LOCAL_TABLE_NAME } from '#infra/local/cli/data-dir-store.ts';
+import { freePort } from '#infra/local/emulators/dynamodb-local.ts';
+import { startGateway } from '#infra/local/gateway/gateway.ts';
+import { createFunctionPool } from '#infra/local/functions/function-pool.ts';
+import { localFunctionEnvironment } from '#infra/local/functions/local-env.ts';
 import { dynamoJvmsOf, runTsx } from '../helpers/cli.ts';
 
 /**
@@ -16,7 +16,7 @@ import { dynamoJvmsOf, runTsx } from '../helpers/cli.ts';
  */
 
 let dataDir: string;
-const admin = (...args: string[]) => runTsx('infra/local/admin.ts', args, { DATA_DIR: dataDir });
+const admin = (...args: string[]) => runTsx('infra/local/cli/admin.ts', args, { DATA_DIR: dataDir });
 const lastLine = (output: string) => output.trim().split('\n').at(-1) ?? '';
 
 beforeAll(async () => {

@@ -11,7 +11,7 @@ let c: TestClient;
 
 beforeAll(async () => {
   service = await startLocalService({ triggers: false });
-  c = client(service.baseUrl, service.apiKey);
+  c = client(service.baseUrl, service.apiKey, { checkContract: true });
 });
 afterAll(async () => service?.stop());
 
@@ -201,7 +201,7 @@ describe('agents', () => {
   it('keeps agents and numbers apart between workspaces', async () => {
     const mine = await c.post('/v1/agents', { name: 'Mine', prompt: 'p', phone_number_id: phoneId });
     const other = await service.newWorkspace('Other');
-    const oc = client(service.baseUrl, other.apiKey);
+    const oc = client(service.baseUrl, other.apiKey, { checkContract: true });
     expectEnvelope(await oc.get(`/v1/agents/${mine.body.id}`), 404, 'agent_not_found');
     expectEnvelope(await oc.patch(`/v1/agents/${mine.body.id}`, { name: 'x' }), 404, 'agent_not_found');
     expectEnvelope(await oc.del(`/v1/agents/${mine.body.id}`), 404, 'agent_not_found');

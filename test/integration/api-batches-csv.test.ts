@@ -12,7 +12,7 @@ let agentId: string;
 
 beforeAll(async () => {
   service = await startLocalService({ triggers: false });
-  c = client(service.baseUrl, service.apiKey);
+  c = client(service.baseUrl, service.apiKey, { checkContract: true });
   ({ agentId } = await seedAgent(c));
 });
 afterAll(async () => service?.stop());

@@ -13,7 +13,7 @@ let phoneNumberId: string;
 
 beforeAll(async () => {
   service = await startLocalService({ triggers: false });
-  c = client(service.baseUrl, service.apiKey);
+  c = client(service.baseUrl, service.apiKey, { checkContract: true });
   ({ agentId, phoneNumberId } = await seedAgent(c));
 });
 afterAll(async () => service?.stop());

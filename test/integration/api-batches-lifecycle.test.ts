@@ -11,7 +11,7 @@ let agentId: string;
 
 beforeAll(async () => {
   service = await startLocalService({ env: { AUTH_CACHE_TTL_SECONDS: '0' }, triggers: false });
-  c = client(service.baseUrl, service.apiKey);
+  c = client(service.baseUrl, service.apiKey, { checkContract: true });
   ({ agentId } = await seedAgent(c));
 });
 afterAll(async () => service?.stop());
@@ -130,7 +130,7 @@ describe('workspace scoping', () => {
   it("hides another workspace's batches and agents", async () => {
     const mine = await create('private');
     const other = await service.newWorkspace('Neighbour');
-    const oc = client(service.baseUrl, other.apiKey);
+    const oc = client(service.baseUrl, other.apiKey, { checkContract: true });
 
     expectEnvelope(await oc.get(`/v1/agents/batch-calls/${mine.id}`), 404, 'not_found');
     expectEnvelope(await oc.post(`/v1/agents/batch-calls/${mine.id}/cancel`), 404, 'not_found');
@@ -163,7 +163,7 @@ describe('authentication', () => {
     );
 
     const other = await service.newWorkspace('Revoked');
-    const oc = client(service.baseUrl, other.apiKey);
+    const oc = client(service.baseUrl, other.apiKey, { checkContract: true });
     expect((await oc.get('/v1/agents/batch-calls')).status).toBe(200);
     const keys = await service.store.listApiKeys(other.workspaceId);
     for (const key of keys)

@@ -15,7 +15,7 @@ let agentId: string;
 
 beforeAll(async () => {
   service = await startLocalService({ triggers: false });
-  c = client(service.baseUrl, service.apiKey);
+  c = client(service.baseUrl, service.apiKey, { checkContract: true });
   ({ agentId } = await seedAgent(c));
 });
 afterAll(async () => service?.stop());
@@ -85,7 +85,7 @@ describe('CSV uploads through a pre-signed POST', () => {
     expectEnvelope(tooBig, 413, 'payload_too_large');
 
     const other = await service.newWorkspace('Other');
-    const oc = client(service.baseUrl, other.apiKey);
+    const oc = client(service.baseUrl, other.apiKey, { checkContract: true });
     const theirs = await upload('phone\n+14155551234\n', oc);
     const steal = await c.post('/v1/agents/batch-calls', {
       name: 'Steal',

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FunctionHandler } from '#infra/local/invoke.ts';
+import type { FunctionHandler } from '#infra/local/functions/invoke.ts';
 import { client, type TestClient } from '../helpers/http-client.ts';
 import { startLocalService, type LocalService } from '../helpers/local-service.ts';
 import { maxLiveCalls } from '../helpers/live-calls.ts';

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '#shared/config/env-names.ts';
-import { applyEnvironment, LOCAL_CREDENTIALS, LOCAL_SDK_REGION } from '#infra/local/local-env.ts';
+import { applyEnvironment, LOCAL_CREDENTIALS, LOCAL_SDK_REGION } from '#infra/local/functions/local-env.ts';
 
 /**
  * The local runtime runs several invocations of one function module at once (an SQS source's

@@ -23,7 +23,7 @@ import type { PhoneNumber } from '#shared/domain/phone-number.ts';
 import type { Recipient } from '#shared/domain/recipient.ts';
 import type { ApiKeyRecord } from '#shared/domain/workspace.ts';
 import type { IdempotencyRecord, Page, PageRequest, Store } from '#shared/ports/store.ts';
-import { startDynamoDbLocal, type DynamoDbLocal } from '#infra/local/dynamodb-local.ts';
+import { startDynamoDbLocal, type DynamoDbLocal } from '#infra/local/emulators/dynamodb-local.ts';
 import {
   agentFixture,
   batchFixture,

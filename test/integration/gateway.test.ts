@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import type { APIGatewayRequestAuthorizerEventV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboardSecurityHeaders } from '#infra/dashboard-headers.ts';
-import { freePort } from '#infra/local/dynamodb-local.ts';
+import { freePort } from '#infra/local/emulators/dynamodb-local.ts';
 import {
   HTTP_API_TIMEOUT_MS,
   startGateway,
   type Gateway,
   type HttpFunctionEvent,
-} from '#infra/local/gateway.ts';
+} from '#infra/local/gateway/gateway.ts';
 import { HTTP_API_MAX_BODY_BYTES } from '#infra/wiring.ts';
 
 /**

@@ -8,10 +8,10 @@ import { createEventBridgeScheduler } from '#shared/adapters/scheduler/eventbrid
 import { createSqsQueue } from '#shared/adapters/sqs/sqs-queue.ts';
 import { ENV } from '#shared/config/env-names.ts';
 import { ensureTable } from '#shared/adapters/dynamodb/table.ts';
-import { startDynamoDbLocal, type DynamoDbLocal } from '#infra/local/dynamodb-local.ts';
-import { localFunctionArn, type FunctionHandler } from '#infra/local/invoke.ts';
+import { startDynamoDbLocal, type DynamoDbLocal } from '#infra/local/emulators/dynamodb-local.ts';
+import { localFunctionArn, type FunctionHandler } from '#infra/local/functions/invoke.ts';
 import { startLocalAws, type LocalAws } from '#infra/local/local-aws.ts';
-import { applyEnvironment, LOCAL_CREDENTIALS, LOCAL_SDK_REGION } from '#infra/local/local-env.ts';
+import { applyEnvironment, LOCAL_CREDENTIALS, LOCAL_SDK_REGION } from '#infra/local/functions/local-env.ts';
 import { SCHEDULER, type FunctionName } from '#infra/wiring.ts';
 import { sleep, until } from '../helpers/wait.ts';
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoDbClient } from '#shared/adapters/dynamodb/client.ts';
 import { createS3Client, createSchedulerClient, createSqsClient } from '#shared/adapters/aws-clients.ts';
 import { ENV } from '#shared/config/env-names.ts';
-import { LOCAL_SDK_REGION, localFunctionCredentials } from '#infra/local/local-env.ts';
+import { LOCAL_SDK_REGION, localFunctionCredentials } from '#infra/local/functions/local-env.ts';
 import { FUNCTIONS, type FunctionName } from '#infra/wiring.ts';
 import { startLocalService, type LocalService } from '../helpers/local-service.ts';
 

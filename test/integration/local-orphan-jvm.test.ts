@@ -3,13 +3,13 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dynamoDbLocalArgs, freePort } from '#infra/local/dynamodb-local.ts';
+import { dynamoDbLocalArgs, freePort } from '#infra/local/emulators/dynamodb-local.ts';
 import {
   claimDataDir,
   DataDirBusyError,
   runtimeFilePath,
   type RuntimeInfo,
-} from '#infra/local/runtime-file.ts';
+} from '#infra/local/cli/runtime-file.ts';
 import { dynamoJvmsOf } from '../helpers/cli.ts';
 import { until } from '../helpers/wait.ts';
 

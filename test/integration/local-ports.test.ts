@@ -6,7 +6,7 @@ import {
   PortTakenError,
   startDynamoDbLocal,
   type DynamoDbLocal,
-} from '#infra/local/dynamodb-local.ts';
+} from '#infra/local/emulators/dynamodb-local.ts';
 
 /**
  * Two local instances on one machine (issue 11): DynamoDB Local's port is picked free and released

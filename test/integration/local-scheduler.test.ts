@@ -19,14 +19,14 @@ import {
   createEventBridgeScheduler,
   startScheduleName,
 } from '#shared/adapters/scheduler/eventbridge-scheduler.ts';
-import { localFunctionArn } from '#infra/local/invoke.ts';
-import { LOCAL_CREDENTIALS, LOCAL_SDK_REGION } from '#infra/local/local-env.ts';
+import { localFunctionArn } from '#infra/local/functions/invoke.ts';
+import { LOCAL_CREDENTIALS, LOCAL_SDK_REGION } from '#infra/local/functions/local-env.ts';
 import {
   startSchedulerEmulator,
   type DeadLetterMessage,
   type SchedulerEmulator,
   type SchedulerEmulatorOptions,
-} from '#infra/local/scheduler-emulator.ts';
+} from '#infra/local/emulators/scheduler/scheduler-emulator.ts';
 import { SCHEDULER } from '#infra/wiring.ts';
 import { sleep, until } from '../helpers/wait.ts';
 

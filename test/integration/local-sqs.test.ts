@@ -2,8 +2,8 @@ import { ReceiveMessageCommand, SendMessageBatchCommand, type SQSClient } from '
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSqsQueue, QueueSendError } from '#shared/adapters/sqs/sqs-queue.ts';
-import { startSqsPoller, type SqsPoller } from '#infra/local/pollers/sqs-poller.ts';
-import { startSqsEmulator, type SqsEmulator } from '#infra/local/sqs-emulator.ts';
+import { startSqsPoller, type SqsPoller } from '#infra/local/triggers/sqs-poller.ts';
+import { startSqsEmulator, type SqsEmulator } from '#infra/local/emulators/sqs-emulator.ts';
 import type { QueueSourceSpec } from '#infra/wiring.ts';
 import { sleep, until } from '../helpers/wait.ts';
 

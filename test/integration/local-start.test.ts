@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '#infra/local/dynamodb-local.ts';
+import { freePort } from '#infra/local/emulators/dynamodb-local.ts';
 import { dynamoJvmsOf, processesMatching, runTsx, spawnTsx, type Spawned } from '../helpers/cli.ts';
 import { until } from '../helpers/wait.ts';
 
@@ -58,7 +58,7 @@ const dataDirs: string[] = [];
 
 function startService(extraEnv: Record<string, string> = {}): Spawned {
   const env: Record<string, string | undefined> = { PORT: String(port), DATA_DIR: dataDir, ...extraEnv };
-  const spawned = spawnTsx('infra/local/start.ts', [], env);
+  const spawned = spawnTsx('infra/local/cli/start.ts', [], env);
   started.push(spawned);
   return spawned;
 }
@@ -146,7 +146,7 @@ describe('npm start', () => {
     expect(phone.json).toMatchObject({ provider: 'simulated', phone_number: '+14155550100' });
 
     // The admin command goes through the running instance's DynamoDB Local (no second JVM).
-    const admin = await runTsx('infra/local/admin.ts', ['workspace', 'create', '--name', 'Side'], {
+    const admin = await runTsx('infra/local/cli/admin.ts', ['workspace', 'create', '--name', 'Side'], {
       DATA_DIR: dataDir,
     });
     expect(admin.code, admin.output).toBe(0);
@@ -155,7 +155,7 @@ describe('npm start', () => {
     expect(dynamoJvmsOf(dataDir)).toHaveLength(1);
 
     // A second `npm start` on the same DATA_DIR refuses, clearly.
-    const rival = await runTsx('infra/local/start.ts', [], {
+    const rival = await runTsx('infra/local/cli/start.ts', [], {
       PORT: String(await freePort()),
       DATA_DIR: dataDir,
     });

@@ -1,25 +1,31 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBClient,
+  PutItemCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTable } from '#shared/adapters/dynamodb/table.ts';
-import { startDynamoDbLocal, type DynamoDbLocal } from '#infra/local/dynamodb-local.ts';
-import { LOCAL_CREDENTIALS, LOCAL_SDK_REGION } from '#infra/local/local-env.ts';
-import { createDynamoDbStreamsApi } from '#infra/local/pollers/dynamodb-streams.ts';
+import { startDynamoDbLocal, type DynamoDbLocal } from '#infra/local/emulators/dynamodb-local.ts';
+import { LOCAL_CREDENTIALS, LOCAL_SDK_REGION } from '#infra/local/functions/local-env.ts';
+import { createDynamoDbStreamsApi } from '#infra/local/triggers/stream-reader.ts';
 import {
   createFileCheckpoints,
   createMemoryCheckpoints,
   type StreamCheckpoints,
-} from '#infra/local/pollers/stream-checkpoints.ts';
+} from '#infra/local/triggers/stream-checkpoints.ts';
 import {
   startStreamPoller,
   type StreamFailureDescription,
   type StreamPoller,
-} from '#infra/local/pollers/stream-poller.ts';
-import { startSqsEmulator, type SqsEmulator } from '#infra/local/sqs-emulator.ts';
+} from '#infra/local/triggers/stream-poller.ts';
+import { startSqsEmulator, type SqsEmulator } from '#infra/local/emulators/sqs-emulator.ts';
 import { STREAM_SOURCES, type StreamSourceSpec } from '#infra/wiring.ts';
 import { sleep, until } from '../helpers/wait.ts';
 
@@ -157,6 +163,42 @@ describe('stream poller', () => {
     expect(records[2]?.dynamodb?.OldImage?.status?.S).toBe('dialing');
     const sequence = records.map((r) => BigInt(r.dynamodb?.SequenceNumber ?? '0'));
     expect([...sequence].sort((a, b) => (a < b ? -1 : 1))).toEqual(sequence);
+  });
+
+  it('hands the function empty maps as DynamoDB Streams does, {"M": {}}, at any depth', async () => {
+    // DynamoDB Local writes them as {} and the SDK's stream client reads them so; unmarshall refuses {}.
+    const table = await newTable();
+    const events: DynamoDBRecord[][] = [];
+    poll(table, source(), async (event) => {
+      events.push(event.Records);
+    });
+    await client.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: {
+          PK: { S: 'BATCH#1' },
+          SK: { S: 'R#empty' },
+          entity: { S: 'recipient' },
+          dynamicVars: { M: {} },
+          nested: { M: { inner: { M: {} }, list: { L: [{ M: {} }, { S: 'x' }] } } },
+          blob: { B: new Uint8Array([1, 2, 3]) },
+        },
+      }),
+    );
+    await setStatus(table, 'R#empty', 'completed');
+    await until(() => events.flat().length >= 2, 5_000, 'both records');
+
+    const [inserted, modified] = events.flat();
+    expect(inserted?.dynamodb?.NewImage?.dynamicVars).toEqual({ M: {} });
+    expect(inserted?.dynamodb?.NewImage?.blob).toEqual({ B: 'AQID' });
+    expect(typeof inserted?.dynamodb?.ApproximateCreationDateTime).toBe('number');
+    expect(modified?.dynamodb?.OldImage?.dynamicVars).toEqual({ M: {} });
+    const image = unmarshall(modified?.dynamodb?.NewImage as Record<string, AttributeValue>);
+    expect(image).toMatchObject({
+      dynamicVars: {},
+      nested: { inner: {}, list: [{}, 'x'] },
+      status: 'completed',
+    });
   });
 
   it('bisects a failing batch down to the bad record, which goes to the on-failure destination', async () => {

@@ -7,7 +7,7 @@ import {
   SIMULATED_SIGNATURE_HEADER,
 } from '#shared/adapters/telephony/simulated-wire.ts';
 import { ENV } from '#shared/config/env-names.ts';
-import { invokeFunction } from '#infra/local/invoke.ts';
+import { invokeFunction } from '#infra/local/functions/invoke.ts';
 import { client, type TestClient } from '../helpers/http-client.ts';
 import { startLocalService } from '../helpers/local-service.ts';
 import { maxLiveCalls } from '../helpers/live-calls.ts';

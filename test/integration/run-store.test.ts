@@ -9,7 +9,7 @@ import type { OutboxRecord } from '#shared/domain/outbox.ts';
 import type { Recipient } from '#shared/domain/recipient.ts';
 import type { RunStore } from '#shared/ports/run-store.ts';
 import type { Store } from '#shared/ports/store.ts';
-import { startDynamoDbLocal, type DynamoDbLocal } from '#infra/local/dynamodb-local.ts';
+import { startDynamoDbLocal, type DynamoDbLocal } from '#infra/local/emulators/dynamodb-local.ts';
 import {
   agentFixture,
   batchFixture,

@@ -7,8 +7,8 @@ import { createS3Client } from '#shared/adapters/aws-clients.ts';
 import { createS3TranscriptStore } from '#shared/adapters/s3/s3-transcript-store.ts';
 import type { Conversation } from '#shared/ports/dialer.ts';
 import { transcriptKey } from '#shared/ports/transcripts.ts';
-import { LOCAL_CREDENTIALS, LOCAL_SDK_REGION } from '#infra/local/local-env.ts';
-import { startS3Emulator, type S3Emulator } from '#infra/local/s3-emulator.ts';
+import { LOCAL_CREDENTIALS, LOCAL_SDK_REGION } from '#infra/local/functions/local-env.ts';
+import { startS3Emulator, type S3Emulator } from '#infra/local/emulators/s3-emulator.ts';
 
 /** The transcript store against s3rver, signed with the local dummy credentials the functions use. */
 

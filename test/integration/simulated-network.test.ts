@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulatedNetwork, type SimulatedNetwork } from '#infra/local/simulated-network.ts';
+import { startSimulatedNetwork, type SimulatedNetwork } from '#infra/local/network/simulated-network.ts';
 import { dialerFor, verifierFor } from '#shared/adapters/telephony/registry.ts';
 import {
   MalformedCallbackError,

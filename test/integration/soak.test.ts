@@ -92,7 +92,7 @@ beforeAll(async () => {
 
   // The second instance first: `npm start` as a user runs it, on ports it picks.
   otherDir = await mkdtemp(join(tmpdir(), 'batch-calls-soak-other-'));
-  other = spawnTsx('infra/local/start.ts', [], {
+  other = spawnTsx('infra/local/cli/start.ts', [], {
     PORT: '0',
     DATA_DIR: otherDir,
     SIM_CALL_MS: '300',
@@ -162,7 +162,7 @@ const csvOf = (list: Array<{ phone: string; first_name: string }>) =>
 const jsonBody = (n: number, extra: Record<string, unknown> = {}) => ({
   name: `soak ${batchIds.length}`,
   agent_id: agentId,
-  // Some without variables: an item with an empty map once stalled the stream (see dynamodb-streams.ts).
+  // Some without variables: an item with an empty map once stalled the stream (see infra/local/triggers/stream-image.ts).
   recipients: recipients(n).map((r) =>
     random() < 0.3 ? { phone: r.phone } : { phone: r.phone, dynamic_vars: { first_name: r.first_name } },
   ),
@@ -319,7 +319,7 @@ const operations = {
     };
     const table = ['--table', service.tableName, '--region', 'us-east-1'];
     const created = await runTsx(
-      'infra/local/admin.ts',
+      'infra/local/cli/admin.ts',
       ['key', 'create', '--workspace', service.workspaceId, '--name', 'soak', ...table],
       env,
     );
@@ -328,7 +328,7 @@ const operations = {
     const other = client(service.baseUrl, key);
     expect(note('admin key works', await other.get('/v1/agents')).status).toBe(200);
     const listed = await runTsx(
-      'infra/local/admin.ts',
+      'infra/local/cli/admin.ts',
       ['key', 'list', '--workspace', service.workspaceId, ...table],
       env,
     );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createBacklogAlarm, startBacklogWatch } from '#infra/local/pollers/backlog-watch.ts';
+import { createBacklogAlarm, startBacklogWatch } from '#infra/local/triggers/backlog-watch.ts';
 
 /** The local runtime's "work waiting too long" warning (issue 11), driven by an injected clock. */
 describe('backlog alarm', () => {

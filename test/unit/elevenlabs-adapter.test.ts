@@ -8,7 +8,7 @@ import {
   signElevenLabsWebhook,
   verifyElevenLabsSignature,
 } from '#shared/adapters/telephony/elevenlabs-wire.ts';
-import { freePort } from '#infra/local/dynamodb-local.ts';
+import { freePort } from '#infra/local/emulators/dynamodb-local.ts';
 import type { PlaceCallInput, ProviderCallbackRequest } from '#shared/ports/dialer.ts';
 import { startFakeElevenLabs, type FakeElevenLabs } from '../helpers/fake-elevenlabs.ts';
 

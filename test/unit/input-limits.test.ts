@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildProxyEvent, type RequestShape } from '#infra/local/http-event.ts';
+import { buildProxyEvent, type RequestShape } from '#infra/local/gateway/http-event.ts';
 import { createAgentSchema, updateAgentSchema } from '#shared/contracts/agent.ts';
 import { validateCreateBatchJson } from '#shared/contracts/batch.ts';
 import { validateCsvHeader } from '#shared/contracts/csv-rules.ts';

@@ -4,7 +4,7 @@ import { ProviderUnreachableError } from '#shared/adapters/telephony/provider-ht
 import { vapiCallbackVerifier } from '#shared/adapters/telephony/vapi-callbacks.ts';
 import { createVapiDialer } from '#shared/adapters/telephony/vapi-dialer.ts';
 import { vapiOutcome, verifyVapiSecret } from '#shared/adapters/telephony/vapi-wire.ts';
-import { freePort } from '#infra/local/dynamodb-local.ts';
+import { freePort } from '#infra/local/emulators/dynamodb-local.ts';
 import type { PlaceCallInput, ProviderCallbackRequest } from '#shared/ports/dialer.ts';
 import { serverMessageSchema } from '../helpers/fake-vapi-schema.ts';
 import { startFakeVapi, type FakeVapi } from '../helpers/fake-vapi.ts';

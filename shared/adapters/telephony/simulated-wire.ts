@@ -4,7 +4,7 @@ import { CALL_OUTCOMES } from '../../domain/recipient.ts';
 import type { CallEndedEvent, CallRef } from '../../ports/dialer.ts';
 
 /**
- * The simulated provider's wire format, shared by the network (infra/local/simulated-network.ts), its
+ * The simulated provider's wire format, shared by the network (infra/local/network/simulated-network.ts), its
  * Dialer adapter and its callback verifier so the three cannot drift. It is shaped like a real voice
  * provider's API: snake_case JSON, an opaque pass-through `ref`, and an HMAC-signed callback.
  */

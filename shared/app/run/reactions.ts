@@ -26,7 +26,11 @@ export async function onBatchChanged(
   }
   if (after.wakeAt !== null && after.wakeAt !== before?.wakeAt) {
     // The batch waits for its earliest due recipient: its one wake-up becomes a one-time schedule.
-    await deps.scheduler.scheduleWake({ workspaceId: after.workspaceId, batchId: after.id, at: after.wakeAt });
+    await deps.scheduler.scheduleWake({
+      workspaceId: after.workspaceId,
+      batchId: after.id,
+      at: after.wakeAt,
+    });
   }
   const statusChanged = before?.status !== after.status;
   if (statusChanged) await onStatusChanged(deps, before, after);

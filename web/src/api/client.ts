@@ -1,26 +1,27 @@
-import type { AgentListResponse, AgentObject } from '../../../shared/contracts/agent.ts';
-import type { BatchDetailResponse, BatchListResponse, BatchObject } from '../../../shared/contracts/batch.ts';
 import type { ErrorEnvelope } from '../../../shared/contracts/common.ts';
-import type { PhoneNumberObject } from '../../../shared/contracts/phone-number.ts';
+import { pathOf, ROUTE_PATHS, type PathParams, type RouteId } from '../../../shared/contracts/route-paths.ts';
+import type { ResponseBody } from '../../../shared/contracts/routes.ts';
 import { ApiError } from './api-error.ts';
-import type {
-  ConversationResponse,
-  CreateBatchCsvFields,
-  CreateBatchJsonBody,
-  UploadTicket,
-  WebhookDeliveriesResponse,
-} from './types.ts';
+import type { CreateBatchCsvFields, CreateBatchJsonBody } from './types.ts';
 
 export { ApiError, errorMessage } from './api-error.ts';
 export type { CreateBatchBase, CreateBatchCsvFields, CreateBatchJsonBody, UploadTicket } from './types.ts';
 
 /**
- * The dashboard's only way to the service: the public API, with the user's key. Answers are typed by
- * the contracts' schemas (shared/contracts); they are not re-validated here, since a stricter client
- * than the contract would break on a harmless new field.
+ * The dashboard's only way to the service: the public API, with the user's key. Methods and paths come
+ * from the route table (shared/contracts/route-paths.ts, no schemas, so none is bundled); answers are
+ * typed by the table's response schemas (`import type` only). They are not re-validated here, since a
+ * stricter client than the contract would break on a harmless new field.
  */
 
 type Query = Record<string, string | number | undefined>;
+
+interface RequestOptions {
+  query?: Query;
+  json?: unknown;
+  form?: FormData;
+  idempotencyKey?: string;
+}
 
 function isErrorEnvelope(value: unknown): value is ErrorEnvelope {
   if (typeof value !== 'object' || value === null || !('error' in value)) return false;
@@ -41,11 +42,16 @@ export class ApiClient {
     private readonly onUnauthorized: () => void = () => undefined,
   ) {}
 
-  async request<T>(
-    method: string,
-    path: string,
-    options: { query?: Query; json?: unknown; form?: FormData; idempotencyKey?: string } = {},
-  ): Promise<T> {
+  /** One route of the table: its method, its path with `params` filled in, the answer its schema types. */
+  call<Id extends RouteId>(
+    id: Id,
+    params: PathParams<Id>,
+    options: RequestOptions = {},
+  ): Promise<ResponseBody<Id>> {
+    return this.request(ROUTE_PATHS[id].method, pathOf(id, params), options);
+  }
+
+  private async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     const url = new URL(`${this.baseUrl.replace(/\/+$/, '')}${path}`, window.location.href);
     for (const [key, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined && value !== '') url.searchParams.set(key, String(value));
@@ -91,108 +97,111 @@ export class ApiClient {
   }
 
   /** Follows next_cursor to the end: agents and numbers are few, and pickers need all of them. */
-  private async listAll<K extends string, Item>(path: string, key: K): Promise<Item[]> {
+  private async listAll<Item>(
+    page: (cursor: string | undefined) => Promise<{ items: Item[]; next: string | null }>,
+  ): Promise<Item[]> {
     const items: Item[] = [];
     let cursor: string | undefined;
     do {
-      const page = await this.request<Record<K, Item[]> & { next_cursor: string | null }>('GET', path, {
-        query: { limit: 200, cursor },
-      });
-      items.push(...page[key]);
-      cursor = page.next_cursor ?? undefined;
+      const answer = await page(cursor);
+      items.push(...answer.items);
+      cursor = answer.next ?? undefined;
     } while (cursor !== undefined);
     return items;
   }
 
   // Batches ---------------------------------------------------------------------------------------
 
-  listBatches(query: { limit: number; cursor?: string }): Promise<BatchListResponse> {
-    return this.request('GET', '/v1/agents/batch-calls', { query });
+  listBatches(query: { limit: number; cursor?: string }) {
+    return this.call('listBatches', {}, { query });
   }
 
-  getBatch(id: string): Promise<BatchDetailResponse> {
-    return this.request('GET', `/v1/agents/batch-calls/${encodeURIComponent(id)}`);
+  getBatch(id: string) {
+    return this.call('getBatch', { id });
   }
 
-  createBatchJson(body: CreateBatchJsonBody, idempotencyKey: string): Promise<BatchObject> {
-    return this.request('POST', '/v1/agents/batch-calls', { json: body, idempotencyKey });
+  createBatchJson(body: CreateBatchJsonBody, idempotencyKey: string) {
+    return this.call('createBatch', {}, { json: body, idempotencyKey });
   }
 
-  createBatchCsv(fields: CreateBatchCsvFields, file: File, idempotencyKey: string): Promise<BatchObject> {
+  createBatchCsv(fields: CreateBatchCsvFields, file: File, idempotencyKey: string) {
     const form = new FormData();
     for (const [key, value] of Object.entries(fields)) {
       if (typeof value === 'string' && value !== '') form.append(key, value);
     }
     form.append('csv_file', file, file.name);
-    return this.request('POST', '/v1/agents/batch-calls', { form, idempotencyKey });
+    return this.call('createBatch', {}, { form, idempotencyKey });
   }
 
   /** A place in S3 for one CSV; an API older than uploads answers 404. */
-  createUpload(): Promise<UploadTicket> {
-    return this.request('POST', '/v1/uploads');
+  createUpload() {
+    return this.call('createUpload', {});
   }
 
-  cancelBatch(id: string): Promise<BatchObject> {
-    return this.request('POST', `/v1/agents/batch-calls/${encodeURIComponent(id)}/cancel`);
+  cancelBatch(id: string) {
+    return this.call('cancelBatch', { id });
   }
 
-  getConversation(batchId: string, recipientId: string): Promise<ConversationResponse> {
-    return this.request(
-      'GET',
-      `/v1/agents/batch-calls/${encodeURIComponent(batchId)}/recipients/${encodeURIComponent(recipientId)}/conversation`,
-    );
+  getConversation(batchId: string, recipientId: string) {
+    return this.call('getConversation', { id: batchId, recipientId });
   }
 
-  listWebhookDeliveries(batchId: string): Promise<WebhookDeliveriesResponse> {
-    return this.request('GET', `/v1/agents/batch-calls/${encodeURIComponent(batchId)}/webhook-deliveries`);
+  listWebhookDeliveries(batchId: string) {
+    return this.call('listWebhookDeliveries', { id: batchId });
   }
 
-  redeliver(deliveryId: string): Promise<unknown> {
-    return this.request('POST', `/v1/webhook-deliveries/${encodeURIComponent(deliveryId)}/redeliver`);
+  redeliver(deliveryId: string) {
+    return this.call('redeliverWebhook', { id: deliveryId });
   }
 
   // Agents ----------------------------------------------------------------------------------------
 
-  listAgents(): Promise<AgentObject[]> {
-    return this.listAll<'agents', AgentObject>('/v1/agents', 'agents');
+  listAgents() {
+    return this.listAll(async (cursor) => {
+      const page = await this.call('listAgents', {}, { query: { limit: 200, cursor } });
+      return { items: page.agents, next: page.next_cursor };
+    });
   }
 
   /** One page, for a cheap "does this key work" check. */
-  probe(): Promise<AgentListResponse> {
-    return this.request('GET', '/v1/agents', { query: { limit: 1 } });
+  probe() {
+    return this.call('listAgents', {}, { query: { limit: 1 } });
   }
 
-  getAgent(id: string): Promise<AgentObject> {
-    return this.request('GET', `/v1/agents/${encodeURIComponent(id)}`);
+  getAgent(id: string) {
+    return this.call('getAgent', { id });
   }
 
-  createAgent(body: Record<string, unknown>): Promise<AgentObject> {
-    return this.request('POST', '/v1/agents', { json: body });
+  createAgent(body: Record<string, unknown>) {
+    return this.call('createAgent', {}, { json: body });
   }
 
-  updateAgent(id: string, body: Record<string, unknown>): Promise<AgentObject> {
-    return this.request('PATCH', `/v1/agents/${encodeURIComponent(id)}`, { json: body });
+  updateAgent(id: string, body: Record<string, unknown>) {
+    return this.call('updateAgent', { id }, { json: body });
   }
 
-  deleteAgent(id: string): Promise<void> {
-    return this.request('DELETE', `/v1/agents/${encodeURIComponent(id)}`);
+  deleteAgent(id: string) {
+    return this.call('deleteAgent', { id });
   }
 
-  rotateWebhookSecret(id: string): Promise<AgentObject> {
-    return this.request('POST', `/v1/agents/${encodeURIComponent(id)}/webhook-secret`);
+  rotateWebhookSecret(id: string) {
+    return this.call('rotateWebhookSecret', { id });
   }
 
   // Phone numbers ---------------------------------------------------------------------------------
 
-  listPhoneNumbers(): Promise<PhoneNumberObject[]> {
-    return this.listAll<'phone_numbers', PhoneNumberObject>('/v1/phone-numbers', 'phone_numbers');
+  listPhoneNumbers() {
+    return this.listAll(async (cursor) => {
+      const page = await this.call('listPhoneNumbers', {}, { query: { limit: 200, cursor } });
+      return { items: page.phone_numbers, next: page.next_cursor };
+    });
   }
 
-  createPhoneNumber(body: Record<string, unknown>): Promise<PhoneNumberObject> {
-    return this.request('POST', '/v1/phone-numbers', { json: body });
+  createPhoneNumber(body: Record<string, unknown>) {
+    return this.call('createPhoneNumber', {}, { json: body });
   }
 
-  deletePhoneNumber(id: string): Promise<void> {
-    return this.request('DELETE', `/v1/phone-numbers/${encodeURIComponent(id)}`);
+  deletePhoneNumber(id: string) {
+    return this.call('deletePhoneNumber', { id });
   }
 }

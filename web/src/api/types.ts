@@ -1,12 +1,13 @@
+import type { ResponseBody } from '../../../shared/contracts/routes.ts';
+
 /**
- * Request bodies and answers of the API as the dashboard uses them; the answers of the running-batch
- * routes come from the shared contracts (the same schemas the API uses).
+ * Request bodies as the dashboard sends them. The answers are inferred from the route table's response
+ * schemas (shared/contracts/routes.ts); the names below are the dashboard's for some of them.
  */
-export type {
-  ConversationResponse,
-  DeliveryListResponse as WebhookDeliveriesResponse,
-  DeliveryObject as WebhookDelivery,
-} from '../../../shared/contracts/run.ts';
+export type ConversationResponse = ResponseBody<'getConversation'>;
+export type WebhookDeliveriesResponse = ResponseBody<'listWebhookDeliveries'>;
+export type WebhookDelivery = WebhookDeliveriesResponse['deliveries'][number];
+export type UploadTicket = ResponseBody<'createUpload'>;
 
 /** A create request's fields besides its recipients (the same for every way of sending them). */
 export interface CreateBatchBase {
@@ -24,18 +25,6 @@ export type CreateBatchJsonBody = CreateBatchBase &
     /** A CSV already uploaded with the ticket of `createUpload()`. */
     | { csv_upload_id: string }
   );
-
-/** `POST /v1/uploads`: a pre-signed S3 POST form for one CSV (see web/src/api/csv-upload.ts). */
-export interface UploadTicket {
-  upload_id: string;
-  method: string;
-  url: string;
-  /** Sent before the file, in this order (policy, signature, key, …). */
-  fields: Record<string, string>;
-  file_field: string;
-  max_bytes: number;
-  expires_at: string;
-}
 
 /** The multipart text fields (every value a string, as a form sends it). */
 export type CreateBatchCsvFields = Record<string, string>;

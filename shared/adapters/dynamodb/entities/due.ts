@@ -35,7 +35,13 @@ export function itemToDue(item: Item): DueItem {
   const batchId = read.string(item, 'batchId');
   const index = read.number(item, 'index');
   const dueAtMs = read.number(item, 'dueAtMs');
-  return { batchId, index, attempt: read.number(item, 'attempt'), dueAtMs, key: runKeys.due(batchId, dueAtMs, index) };
+  return {
+    batchId,
+    index,
+    attempt: read.number(item, 'attempt'),
+    dueAtMs,
+    key: runKeys.due(batchId, dueAtMs, index),
+  };
 }
 
 export function putDue(tableName: string, item: Item): TransactItem {

@@ -44,7 +44,10 @@ function recipientUpdate(
  * block the recipient's own change (the sweeper repairs the count; claims still bound the calls).
  */
 function releaseSlot(tableName: string, ref: Pick<CallRef, 'workspaceId' | 'batchId'>): TransactItem {
-  const { Key, UpdateExpression, ExpressionAttributeValues } = releaseSlotUpdate(ref.workspaceId, ref.batchId);
+  const { Key, UpdateExpression, ExpressionAttributeValues } = releaseSlotUpdate(
+    ref.workspaceId,
+    ref.batchId,
+  );
   return {
     Update: {
       TableName: tableName,
@@ -152,7 +155,8 @@ export function recipientCalls(
 
     async endCall(ref, end: CallEnd, options = {}) {
       const retry = end.retryAt === null ? null : Date.parse(end.retryAt);
-      const due: TableKey | null = retry === null ? null : runKeys.due(ref.batchId, retry, ref.recipientIndex);
+      const due: TableKey | null =
+        retry === null ? null : runKeys.due(ref.batchId, retry, ref.recipientIndex);
       const failed = await table.transact([
         recipientUpdate(name, ref, {
           expression:
@@ -211,7 +215,8 @@ export function recipientCalls(
     async skipRecipient(ref, reason, state) {
       const failed = await table.transact([
         recipientUpdate(name, ref, {
-          expression: 'SET #status = :skipped, skipReason = :reason REMOVE nextAttemptAt, dueSk, dispatchedAt',
+          expression:
+            'SET #status = :skipped, skipReason = :reason REMOVE nextAttemptAt, dueSk, dispatchedAt',
           // The state the caller saw: a recipient that was dispatched meanwhile is looked at again.
           condition:
             '#status = :pending AND ' +

@@ -1,0 +1,203 @@
+import { z } from 'zod';
+import { PROVIDERS } from '../domain/phone-number.ts';
+import { agentListResponseSchema, agentObjectSchema, createAgentSchema, updateAgentSchema } from './agent.ts';
+import {
+  batchDetailResponseSchema,
+  batchListQuerySchema,
+  batchListResponseSchema,
+  batchObjectSchema,
+  recipientWithHistorySchema,
+  createBatchFormSchema,
+  createBatchJsonSchema,
+} from './batch.ts';
+import { errorEnvelopeSchema, pageQuerySchema } from './common.ts';
+import {
+  createPhoneNumberSchema,
+  phoneNumberListResponseSchema,
+  phoneNumberObjectSchema,
+} from './phone-number.ts';
+import { ROUTE_PATHS, type RouteId, type RoutePath } from './route-paths.ts';
+import { conversationResponseSchema, deliveryListResponseSchema, deliveryObjectSchema } from './run.ts';
+import { uploadTicketSchema } from './upload.ts';
+
+/**
+ * The route table: for every route of `route-paths.ts` (method, path, auth), its request schemas
+ * (path parameters, query, body by media type) and its response schemas by status. The answers are
+ * the very schemas `toBatchObject`, `toAgentObject`, … are typed by, so a handler cannot drift from
+ * them without a type error, and the integration tests parse real answers with them
+ * (test/helpers/http-client.ts). Kept plain zod (no transforms in answers) for a future OpenAPI
+ * document (`z.toJSONSchema`); importable without the AWS SDK.
+ */
+
+/** An answer without a body (`204`). */
+export const NO_CONTENT = null;
+
+export type ResponseSchemas = Readonly<Partial<Record<number, z.ZodType | typeof NO_CONTENT>>>;
+
+export interface RouteSchemas {
+  readonly request: {
+    readonly params?: z.ZodType;
+    readonly query?: z.ZodType;
+    /** Request bodies by kind; a route without one takes no body. */
+    readonly body?: { readonly json?: z.ZodType; readonly multipart?: z.ZodType };
+  };
+  readonly responses: ResponseSchemas;
+}
+
+export type RouteDefinition = RoutePath & RouteSchemas;
+
+// Errors: every one is the contract's envelope. Which statuses a route can answer, from the errors its
+// handler, the request-body readers and the use case throw (shared/domain/errors.ts).
+type ErrorStatus = 400 | 401 | 404 | 409 | 413 | 415 | 429 | 500;
+function errors<S extends ErrorStatus>(
+  ...statuses: S[]
+): Record<S | 401 | 429 | 500, typeof errorEnvelopeSchema> {
+  const out = {} as Record<S | 401 | 429 | 500, typeof errorEnvelopeSchema>;
+  for (const status of [...statuses, 401, 429, 500] as const) out[status] = errorEnvelopeSchema;
+  return out;
+}
+/** What reading a JSON body can answer: malformed (400), too large (413), not JSON (415). */
+const JSON_BODY_ERRORS = [400, 413, 415] as const;
+
+const idParams = z.strictObject({ id: z.string() });
+const batchRecipientParams = z.strictObject({ id: z.string(), recipientId: z.string() });
+
+const SCHEMAS = {
+  // Phone numbers
+  createPhoneNumber: {
+    request: { body: { json: createPhoneNumberSchema } },
+    responses: { 201: phoneNumberObjectSchema, ...errors(...JSON_BODY_ERRORS) },
+  },
+  listPhoneNumbers: {
+    request: { query: pageQuerySchema },
+    responses: { 200: phoneNumberListResponseSchema, ...errors(400) },
+  },
+  getPhoneNumber: {
+    request: { params: idParams },
+    responses: { 200: phoneNumberObjectSchema, ...errors(404) },
+  },
+  deletePhoneNumber: {
+    request: { params: idParams },
+    responses: { 204: NO_CONTENT, ...errors(404) },
+  },
+
+  // Agents
+  createAgent: {
+    request: { body: { json: createAgentSchema } },
+    // 404: the bound phone number does not exist.
+    responses: { 201: agentObjectSchema, ...errors(...JSON_BODY_ERRORS, 404) },
+  },
+  listAgents: {
+    request: { query: pageQuerySchema },
+    responses: { 200: agentListResponseSchema, ...errors(400) },
+  },
+  getAgent: {
+    request: { params: idParams },
+    responses: { 200: agentObjectSchema, ...errors(404) },
+  },
+  updateAgent: {
+    request: { params: idParams, body: { json: updateAgentSchema } },
+    // 409: changed or deleted meanwhile.
+    responses: { 200: agentObjectSchema, ...errors(...JSON_BODY_ERRORS, 404, 409) },
+  },
+  deleteAgent: {
+    request: { params: idParams },
+    responses: { 204: NO_CONTENT, ...errors(404) },
+  },
+  rotateWebhookSecret: {
+    request: { params: idParams },
+    // 400: the agent has no webhook URL; 409: changed meanwhile.
+    responses: { 200: agentObjectSchema, ...errors(400, 404, 409) },
+  },
+
+  // Batch calls
+  createUpload: {
+    request: {},
+    responses: { 201: uploadTicketSchema, ...errors() },
+  },
+  createBatch: {
+    request: { body: { json: createBatchJsonSchema, multipart: createBatchFormSchema } },
+    // 404: agent or phone number; 409: Idempotency-Key conflict.
+    responses: { 202: batchObjectSchema, ...errors(...JSON_BODY_ERRORS, 404, 409) },
+  },
+  listBatches: {
+    request: { query: batchListQuerySchema },
+    responses: { 200: batchListResponseSchema, ...errors(400) },
+  },
+  getBatch: {
+    request: { params: idParams },
+    responses: { 200: batchDetailResponseSchema, ...errors(404) },
+  },
+  cancelBatch: {
+    request: { params: idParams },
+    // 409: batch_not_cancellable.
+    responses: { 200: batchObjectSchema, ...errors(404, 409) },
+  },
+  pauseBatch: {
+    request: { params: idParams },
+    // 409: batch_not_pausable.
+    responses: { 200: batchObjectSchema, ...errors(404, 409) },
+  },
+  resumeBatch: {
+    request: { params: idParams },
+    // 409: batch_not_resumable.
+    responses: { 200: batchObjectSchema, ...errors(404, 409) },
+  },
+  stopBatch: {
+    request: { params: idParams },
+    // 409: batch_not_stoppable.
+    responses: { 200: batchObjectSchema, ...errors(404, 409) },
+  },
+  getRecipient: {
+    request: { params: batchRecipientParams },
+    responses: { 200: recipientWithHistorySchema, ...errors(404) },
+  },
+  getConversation: {
+    request: { params: batchRecipientParams },
+    responses: { 200: conversationResponseSchema, ...errors(404) },
+  },
+  listWebhookDeliveries: {
+    request: { params: idParams },
+    responses: { 200: deliveryListResponseSchema, ...errors(404) },
+  },
+  redeliverWebhook: {
+    request: { params: idParams },
+    responses: { 202: deliveryObjectSchema, ...errors(404) },
+  },
+
+  // Telephony providers. The body is the provider's own (JSON or a form), read by its adapter.
+  providerEvents: {
+    request: { params: z.strictObject({ provider: z.enum(PROVIDERS) }) },
+    responses: {
+      200: z.strictObject({
+        received: z.number().int(),
+        results: z.array(z.enum(['recorded', 'duplicate', 'unknown_call'])),
+      }),
+      // 400: a callback that cannot be read; 401: a bad signature; 404: no such provider.
+      ...errors(400, 404),
+    },
+  },
+} as const satisfies Record<RouteId, RouteSchemas>;
+
+type Table = { readonly [Id in RouteId]: (typeof ROUTE_PATHS)[Id] & (typeof SCHEMAS)[Id] };
+
+/** The route table: path, method, auth, request and response schemas of every route, by id. */
+export const ROUTE_TABLE: Table = Object.fromEntries(
+  (Object.keys(ROUTE_PATHS) as RouteId[]).map((id) => [id, { ...ROUTE_PATHS[id], ...SCHEMAS[id] }]),
+) as Table;
+
+type Responses<Id extends RouteId> = (typeof SCHEMAS)[Id]['responses'];
+
+/** The statuses a route answers with. */
+export type ResponseStatus<Id extends RouteId> = keyof Responses<Id> & number;
+
+/** The 2xx statuses of a route. */
+export type SuccessStatus<Id extends RouteId> = Extract<ResponseStatus<Id>, 200 | 201 | 202 | 204>;
+
+/** The body of a route's answer with `status` (`void` for a `204`). */
+export type ResponseBody<
+  Id extends RouteId,
+  S extends ResponseStatus<Id> = SuccessStatus<Id>,
+> = Responses<Id>[S] extends z.ZodType ? z.output<Responses<Id>[S]> : void;
+
+export { ROUTE_PATHS, type RouteId } from './route-paths.ts';

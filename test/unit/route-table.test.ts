@@ -1,0 +1,174 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { compileRoutes, matchRoute } from '#infra/local/gateway/route-match.ts';
+import { ROUTES, routeKey as wiringRouteKey } from '#infra/wiring.ts';
+import {
+  pathOf,
+  ROUTE_IDS,
+  ROUTE_PATHS,
+  routeKey,
+  type PathParams,
+  type RouteId,
+} from '#shared/contracts/route-paths.ts';
+import { ROUTE_TABLE, type ResponseBody } from '#shared/contracts/routes.ts';
+import { expectRouteResponse, routeIdOf } from '../helpers/http-client.ts';
+import type { CallEndedResult } from '#shared/app/run/call-ended.ts';
+import {
+  API_ROUTE_HANDLERS,
+  ROUTE_HANDLERS,
+  type ApiRouteId,
+  type RouteHandler,
+} from '#shared/http/api-routes.ts';
+
+/**
+ * The route table (shared/contracts/route-paths.ts + routes.ts) is the one list of routes: the wiring
+ * (CDK and the local gateway), the api function's router and the dashboard's client derive from it.
+ * These checks make a drift between them a failing test (the CDK side: test/infra/parity.test.ts).
+ */
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const keys = (list: Array<{ method: string; path: string }>) =>
+  list.map((r) => `${r.method} ${r.path}`).sort();
+const paramNames = (path: string) => [...path.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]).sort();
+
+describe('the route table', () => {
+  it('has one entry per id, each with schemas, and no route key twice', () => {
+    expect(Object.keys(ROUTE_TABLE)).toEqual(ROUTE_IDS);
+    const all = keys(Object.values(ROUTE_PATHS));
+    expect(new Set(all).size).toBe(all.length);
+    for (const id of ROUTE_IDS) {
+      const route = ROUTE_TABLE[id];
+      expect(route.path, id).toMatch(/^\/v1(\/([a-z0-9-]+|\{[A-Za-z0-9_]+\}))+$/);
+      const statuses = Object.keys(route.responses).map(Number);
+      expect(
+        statuses.filter((s) => s >= 200 && s < 300),
+        id,
+      ).toHaveLength(1);
+      // Every error answer is the contract's envelope.
+      expect(statuses.filter((s) => s >= 400).length, id).toBeGreaterThan(0);
+    }
+  });
+
+  it('declares exactly the path parameters its path names', () => {
+    for (const id of ROUTE_IDS) {
+      const params = (ROUTE_TABLE[id].request as { params?: z.ZodObject }).params;
+      expect(Object.keys(params?.shape ?? {}).sort(), id).toEqual(paramNames(ROUTE_TABLE[id].path));
+    }
+  });
+
+  it('has response schemas a JSON Schema (and so an OpenAPI document) can be generated from', () => {
+    for (const id of ROUTE_IDS) {
+      for (const [status, schema] of Object.entries(ROUTE_TABLE[id].responses)) {
+        if (schema === null) continue;
+        expect(() => z.toJSONSchema(schema as z.ZodType), `${id} ${status}`).not.toThrow();
+      }
+    }
+  });
+
+  it('builds concrete paths, encoding parameters', () => {
+    expect(pathOf('getConversation', { id: 'batch_1', recipientId: 'rcp/2' })).toBe(
+      '/v1/agents/batch-calls/batch_1/recipients/rcp%2F2/conversation',
+    );
+    expect(pathOf('listBatches', {})).toBe('/v1/agents/batch-calls');
+    expect(routeKey('createBatch')).toBe('POST /v1/agents/batch-calls');
+  });
+});
+
+describe('the wiring', () => {
+  it('has exactly the routes of the table (method and path)', () => {
+    expect(keys([...ROUTES])).toEqual(keys(Object.values(ROUTE_PATHS)));
+  });
+
+  it('serves API-key routes by the api function behind the authorizer, provider callbacks by providerEvents', () => {
+    for (const route of ROUTES) {
+      const id = ROUTE_IDS.find((i) => routeKey(i) === wiringRouteKey(route)) as RouteId;
+      const auth = ROUTE_PATHS[id].auth;
+      expect({ function: route.function, auth: route.auth }, id).toEqual(
+        auth === 'apiKey'
+          ? { function: 'api', auth: 'apiKey' }
+          : auth === 'provider'
+            ? { function: 'providerEvents', auth: 'none' }
+            : { function: 'api', auth: 'none' },
+      );
+    }
+  });
+
+  it('routes a request for every table route to that route in the local gateway', () => {
+    const compiled = compileRoutes(ROUTES);
+    for (const id of ROUTE_IDS) {
+      const sample = Object.fromEntries(paramNames(ROUTE_PATHS[id].path).map((n) => [n, `x_${n}`]));
+      const match = matchRoute(compiled, ROUTE_PATHS[id].method, pathOf(id, sample as PathParams<RouteId>));
+      expect(match && wiringRouteKey(match.route), id).toBe(routeKey(id));
+      expect(match?.pathParameters, id).toEqual(sample);
+    }
+  });
+
+  it('is what the local gateway and the CDK stack read (no route list of their own)', () => {
+    for (const file of ['infra/local/gateway/gateway.ts', 'infra/constructs/http-api.ts']) {
+      const source = readFileSync(resolve(ROOT, file), 'utf8');
+      expect(source, file).toMatch(
+        /import\s*\{[^}]*\bROUTES\b[^}]*\}\s*from\s*'(#infra\/|(\.\.\/)+)wiring\.ts'/,
+      );
+      expect(source, file).not.toMatch(/['`]\/v1\/[a-z{]/);
+    }
+  });
+});
+
+describe('the router', () => {
+  it('has a handler for every route the api function serves, and none other', () => {
+    const served = ROUTES.filter((r) => r.function === 'api')
+      .map(wiringRouteKey)
+      .sort();
+    expect([...ROUTE_HANDLERS.keys()].sort()).toEqual(served);
+    expect(Object.keys(API_ROUTE_HANDLERS).sort()).toEqual(
+      ROUTE_IDS.filter((id) => ROUTE_PATHS[id].auth === 'apiKey').sort(),
+    );
+  });
+
+  it('makes a missing or an unknown handler a type error', () => {
+    const handler: RouteHandler = async () => ({ statusCode: 204, headers: {}, body: '' });
+    const { createBatch: _missing, ...allButOne } = API_ROUTE_HANDLERS;
+    // @ts-expect-error createBatch has no handler
+    const missing = allButOne satisfies Record<ApiRouteId, RouteHandler>;
+    const extra = {
+      ...API_ROUTE_HANDLERS,
+      // @ts-expect-error no route has this id
+      deleteEverything: handler,
+    } satisfies Record<ApiRouteId, RouteHandler>;
+    expect(Object.keys(missing)).not.toContain('createBatch');
+    expect(Object.keys(extra)).toContain('deleteEverything');
+  });
+
+  it('answers provider callbacks with the results the use case gives', () => {
+    type Declared = ResponseBody<'providerEvents'>['results'][number];
+    const sameSet: [Declared] extends [CallEndedResult]
+      ? [CallEndedResult] extends [Declared]
+        ? true
+        : false
+      : false = true;
+    expect(sameSet).toBe(true);
+  });
+});
+
+describe("the integration tests' answer check (test/helpers/http-client.ts)", () => {
+  const envelope = { error: { code: 'not_found', message: 'Batch x does not exist.' }, request_id: 'r' };
+
+  it('finds the route a request goes to, literal segments first', () => {
+    expect(routeIdOf('GET', '/v1/agents/batch-calls?limit=2')).toBe('listBatches');
+    expect(routeIdOf('GET', '/v1/agents/agent_1')).toBe('getAgent');
+    expect(routeIdOf('POST', '/v1/telephony/twilio/events')).toBe('providerEvents');
+    expect(routeIdOf('GET', '/v1/nothing')).toBeNull();
+  });
+
+  it('refuses a body that drifted from the schema, and a status the route does not declare', () => {
+    expect(() => expectRouteResponse('getBatch', 404, envelope)).not.toThrow();
+    expect(() => expectRouteResponse('getBatch', 200, { batch: {}, recipients: [] })).toThrow(
+      /does not match/,
+    );
+    expect(() => expectRouteResponse('getBatch', 418, envelope)).toThrow(/does not declare/);
+    expect(() => expectRouteResponse('deleteAgent', 204, undefined, '')).not.toThrow();
+    expect(() => expectRouteResponse('deleteAgent', 204, {}, '{}')).toThrow(/has none/);
+  });
+});
