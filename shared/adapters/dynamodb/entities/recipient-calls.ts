@@ -58,6 +58,24 @@ function releaseSlot(tableName: string, ref: Pick<CallRef, 'workspaceId' | 'batc
   };
 }
 
+function batchSideOfSkip(
+  tableName: string,
+  ref: Pick<CallRef, 'workspaceId' | 'batchId'>,
+  what: { moveCounts: boolean; releaseTurn: boolean },
+): TransactItem[] {
+  if (!what.moveCounts) return what.releaseTurn ? [releaseSlot(tableName, ref)] : [];
+  const move = moveCount(tableName, ref, 'pending', 'skipped');
+  if (!what.releaseTurn || !move.Update) return [move];
+  return [
+    {
+      Update: {
+        ...move.Update,
+        UpdateExpression: `${move.Update.UpdateExpression}, slots = slots - :one`,
+      },
+    },
+  ];
+}
+
 function historyEntry(ref: CallRef, end: CallEnd): Attempt {
   return {
     attempt: ref.attempt,
@@ -229,9 +247,12 @@ export function recipientCalls(
             ...(state.dueSk ? { ':dueSk': state.dueSk } : {}),
           },
         }),
-        // A cancel moves the counts of all its recipients at once (the batch's own update).
-        ...(state.countsMoved ? [] : [moveCount(name, ref, 'pending', 'skipped')]),
-        ...(state.heldSlot && !state.turnPassedOn ? [releaseSlot(name, ref)] : []),
+        // One write to the batch item (a transaction may touch an item once): the counts (a cancel
+        // moved all of them at once already) and the dial turn the recipient gives back.
+        ...batchSideOfSkip(name, ref, {
+          moveCounts: !state.countsMoved,
+          releaseTurn: state.heldSlot && !state.turnPassedOn,
+        }),
         ...(state.dueSk ? [deleteDue(name, { PK: recipientPartition(ref.batchId), SK: state.dueSk })] : []),
       ]);
       return failed === null;
