@@ -129,8 +129,16 @@ describe('a call ending', () => {
   it('hands the slot to a waiting recipient that is due before any fresh one', async () => {
     const { deps, run, dialQueue } = setup({ due: { recipientIndex: 5, attempt: 2 } });
     expect(await recordCallEnded(deps, 'simulated', event)).toBe('recorded');
+    // With the batch's agent and number (read for its retry rules), so the dial reads in one trip.
     expect(dialQueue.send).toHaveBeenCalledWith([
-      { workspaceId: 'ws_1', batchId: 'batch_1', recipientIndex: 5, attempt: 2 },
+      {
+        workspaceId: 'ws_1',
+        batchId: 'batch_1',
+        recipientIndex: 5,
+        attempt: 2,
+        agentId: 'agent_1',
+        phoneNumberId: 'pn_1',
+      },
     ]);
     // Taking the due recipient marked it dispatched already; the fresh cursor is left alone.
     expect(run.takeNextIndex).not.toHaveBeenCalled();

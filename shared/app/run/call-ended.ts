@@ -74,7 +74,7 @@ export async function recordCallEnded(
   );
   if (!recorded) return 'duplicate';
   try {
-    await passTurn(deps, ref.workspaceId, ref.batchId);
+    await passTurn(deps, ref.workspaceId, ref.batchId, batch);
   } catch (error) {
     // The end is recorded; the stream reaction (or the sweeper) hands the slot over instead.
     deps.logger.warn('hand-over after the call ended failed; the stream will do it', {

@@ -235,7 +235,7 @@ async function applyCallingWindow(
         turnPassedOn: true,
       });
   // Either way the recipient no longer holds its dial turn: it passes on.
-  if (changed) await passTurn(deps, message.workspaceId, message.batchId);
+  if (changed) await passTurn(deps, message.workspaceId, message.batchId, batch);
   return changed ? 'deferred' : 'skipped';
 }
 

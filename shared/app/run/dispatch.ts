@@ -22,13 +22,22 @@ type DispatchDeps = Pick<RunDeps, 'runStore' | 'dialQueue' | 'clock' | 'logger'>
 /** The shortest wait a wake-up is set for: a recipient due "now" that found no turn is looked at again. */
 const MIN_WAKE_DELAY_MS = 1_000;
 
+/** The batch's agent and caller number, when the caller has them: the dial then reads in one round trip. */
+export type BatchIds = { agentId: string; phoneNumberId: string } | null;
+
 /** Sends the next recipient's dial message, if one may be dialed now; false when none. */
-async function sendNext(deps: DispatchDeps, workspaceId: string, batchId: string): Promise<boolean> {
+async function sendNext(
+  deps: DispatchDeps,
+  workspaceId: string,
+  batchId: string,
+  ids: BatchIds,
+): Promise<boolean> {
   const now = deps.clock();
   const due = await deps.runStore.takeDue(workspaceId, batchId, now.getTime(), now.toISOString());
   if (due === 'not_running') return false;
   if (due) {
-    await deps.dialQueue.send([{ workspaceId, batchId, ...due }]);
+    const known = ids ? { agentId: ids.agentId, phoneNumberId: ids.phoneNumberId } : {};
+    await deps.dialQueue.send([{ workspaceId, batchId, ...due, ...known }]);
     return true;
   }
   const next = await deps.runStore.takeNextIndex(workspaceId, batchId);
@@ -43,8 +52,13 @@ async function sendNext(deps: DispatchDeps, workspaceId: string, batchId: string
  * Passes a dial turn on (a call ended, a recipient was deferred or skipped); when nothing may be
  * dialed now the turn is given back and the wake-up set. True when a dial message was sent.
  */
-export async function passTurn(deps: DispatchDeps, workspaceId: string, batchId: string): Promise<boolean> {
-  if (await sendNext(deps, workspaceId, batchId)) return true;
+export async function passTurn(
+  deps: DispatchDeps,
+  workspaceId: string,
+  batchId: string,
+  ids: BatchIds = null,
+): Promise<boolean> {
+  if (await sendNext(deps, workspaceId, batchId, ids)) return true;
   const left = await deps.runStore.releaseSlot(workspaceId, batchId);
   await setWake(deps, workspaceId, batchId, left === 0);
   return false;
@@ -58,8 +72,10 @@ export async function topUp(deps: DispatchDeps, workspaceId: string, batchId: st
   let sent = 0;
   let idle = false;
   for (;;) {
-    if (!(await deps.runStore.acquireSlot(workspaceId, batchId, deps.clock().toISOString()))) break;
-    if (!(await sendNext(deps, workspaceId, batchId))) {
+    const batch = await deps.runStore.acquireSlot(workspaceId, batchId, deps.clock().toISOString());
+    if (!batch) break;
+    const ids = { agentId: batch.agentId, phoneNumberId: batch.phoneNumberId };
+    if (!(await sendNext(deps, workspaceId, batchId, ids))) {
       idle = (await deps.runStore.releaseSlot(workspaceId, batchId)) === 0;
       break;
     }

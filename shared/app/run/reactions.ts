@@ -122,6 +122,6 @@ export async function onRecipientEnded(deps: ReactionDeps, recipient: RecipientR
   if (!batch) return;
   await recordRecipientEvent(deps, batch, recipient);
   if (await deps.runStore.markEventRecorded(batch.id, recipient.index, recipient.attempts)) {
-    await passTurn(deps, batch.workspaceId, batch.id);
+    await passTurn(deps, batch.workspaceId, batch.id, batch);
   }
 }
