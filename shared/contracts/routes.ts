@@ -1,15 +1,13 @@
 import { z } from 'zod';
 import { PROVIDERS } from '../domain/phone-number.ts';
 import { agentListResponseSchema, agentObjectSchema, createAgentSchema, updateAgentSchema } from './agent.ts';
+import { batchListQuerySchema, createBatchFormSchema, createBatchJsonSchema } from './batch.ts';
 import {
   batchDetailResponseSchema,
-  batchListQuerySchema,
   batchListResponseSchema,
   batchObjectSchema,
   recipientWithHistorySchema,
-  createBatchFormSchema,
-  createBatchJsonSchema,
-} from './batch.ts';
+} from './batch-objects.ts';
 import { errorEnvelopeSchema, pageQuerySchema } from './common.ts';
 import {
   createPhoneNumberSchema,

@@ -1,12 +1,6 @@
 import { createAgentSchema, toAgentObject, updateAgentSchema } from '../contracts/agent.ts';
-import {
-  batchListQuerySchema,
-  toBatchObject,
-  toRecipientObject,
-  toRecipientWithHistory,
-  validateCreateBatchJson,
-  type CreateBatchInput,
-} from '../contracts/batch.ts';
+import { batchListQuerySchema, validateCreateBatchJson, type CreateBatchInput } from '../contracts/batch.ts';
+import { toBatchObject, toRecipientObject, toRecipientWithHistory } from '../contracts/batch-objects.ts';
 import { pageQuerySchema, parseOrThrow } from '../contracts/common.ts';
 import { createPhoneNumberSchema, toPhoneNumberObject } from '../contracts/phone-number.ts';
 import * as agents from '../app/agents.ts';

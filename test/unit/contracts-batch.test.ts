@@ -1,16 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
-  batchDetailResponseSchema,
   batchListQuerySchema,
+  validateCreateBatchFields,
+  validateCreateBatchJson,
+} from '#shared/contracts/batch.ts';
+import {
+  batchDetailResponseSchema,
   batchListResponseSchema,
   batchObjectSchema,
   recipientObjectSchema,
   toBatchObject,
   toRecipientObject,
-  validateCreateBatchFields,
-  validateCreateBatchJson,
-} from '#shared/contracts/batch.ts';
+} from '#shared/contracts/batch-objects.ts';
 import { pageQuerySchema, parseOrThrow, zodIssuesToFields } from '#shared/contracts/common.ts';
 import { ValidationError, type FieldIssue } from '#shared/domain/errors.ts';
 import type { Batch } from '#shared/domain/batch.ts';

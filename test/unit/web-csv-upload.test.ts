@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createS3Client } from '#shared/adapters/aws-clients.ts';
 import { createS3UploadStore } from '#shared/adapters/s3/s3-upload-store.ts';
 import { LIMITS } from '#shared/domain/limits.ts';
-import type { BatchObject } from '#shared/contracts/batch.ts';
+import type { BatchObject } from '#shared/contracts/batch-objects.ts';
 import { LOCAL_CREDENTIALS } from '#infra/local/functions/local-env.ts';
 import { startS3Emulator, type S3Emulator } from '#infra/local/emulators/s3-emulator.ts';
 import { ApiError } from '../../web/src/api/api-error.ts';

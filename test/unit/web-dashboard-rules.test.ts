@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RecipientObject } from '#shared/contracts/batch.ts';
+import type { RecipientObject } from '#shared/contracts/batch-objects.ts';
 import { isCancellable, isLive, outcomeBreakdown, pickUpRate } from '../../web/src/lib/batch-stats.ts';
 import { candidatePaths } from '../../web/src/lib/field-paths.ts';
 import { agentPlaceholders, missingPlaceholders, sampleCsv } from '../../web/src/lib/sample-csv.ts';

@@ -1,4 +1,4 @@
-import { toBatchObject } from '../../contracts/batch.ts';
+import { toBatchObject } from '../../contracts/batch-objects.ts';
 import type { Batch } from '../../domain/batch.ts';
 import type { OutboxRecord } from '../../domain/outbox.ts';
 import { httpsRecordingUrl } from '../../domain/recording-url.ts';

@@ -1,4 +1,4 @@
-import type { BatchObject } from '../../../shared/contracts/batch.ts';
+import type { BatchObject } from '../../../shared/contracts/batch-objects.ts';
 import { ApiError } from './api-error.ts';
 import { type S3Transport, uploadToS3 } from './csv-upload.ts';
 import type { CreateBatchBase, CreateBatchCsvFields, CreateBatchJsonBody, UploadTicket } from './types.ts';

@@ -1,4 +1,4 @@
-import type { BatchObject, RecipientObject } from '../../../shared/contracts/batch.ts';
+import type { BatchObject, RecipientObject } from '../../../shared/contracts/batch-objects.ts';
 import { CALL_OUTCOMES } from '../../../shared/domain/recipient.ts';
 
 /** Figures the batch pages show, derived from the contract's batch and recipient objects. */

@@ -1,4 +1,4 @@
-import type { BatchObject } from '../../../shared/contracts/batch.ts';
+import type { BatchObject } from '../../../shared/contracts/batch-objects.ts';
 import { useSignal } from '@preact/signals';
 import { useEffect, useRef } from 'preact/hooks';
 import { errorMessage } from '../api/client.ts';

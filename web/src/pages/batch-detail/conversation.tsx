@@ -1,4 +1,4 @@
-import type { RecipientObject } from '../../../../shared/contracts/batch.ts';
+import type { RecipientObject } from '../../../../shared/contracts/batch-objects.ts';
 import { maskPhone } from '../../../../shared/domain/phone.ts';
 import { httpsRecordingUrl } from '../../../../shared/domain/recording-url.ts';
 import { type ComponentChild, render } from 'preact';

@@ -1,4 +1,4 @@
-import type { RecipientObject } from '../../../../shared/contracts/batch.ts';
+import type { RecipientObject } from '../../../../shared/contracts/batch-objects.ts';
 import { maskPhone } from '../../../../shared/domain/phone.ts';
 import { DataTable, StatusBadge } from '../../components/widgets.tsx';
 import { formatDuration, humanize } from '../../lib/format.ts';

@@ -1,4 +1,4 @@
-import type { BatchDetailResponse, BatchObject } from '../../../../shared/contracts/batch.ts';
+import type { BatchDetailResponse, BatchObject } from '../../../../shared/contracts/batch-objects.ts';
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { ApiError, errorMessage } from '../../api/client.ts';

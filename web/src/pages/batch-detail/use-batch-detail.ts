@@ -1,4 +1,4 @@
-import type { BatchDetailResponse } from '../../../../shared/contracts/batch.ts';
+import type { BatchDetailResponse } from '../../../../shared/contracts/batch-objects.ts';
 import { type Signal, useSignal } from '@preact/signals';
 import { useEffect, useRef } from 'preact/hooks';
 import { ApiError, errorMessage } from '../../api/client.ts';
