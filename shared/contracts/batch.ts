@@ -5,12 +5,7 @@ import type { CallingWindow } from '../domain/calling-window.ts';
 import { type FieldIssue, ValidationError } from '../domain/errors.ts';
 import { LIMITS } from '../domain/limits.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../domain/retry.ts';
-import {
-  validateCallingWindow,
-  validateJsonFormField,
-  validateRetry,
-  type FieldCheck,
-} from './campaign.ts';
+import { validateCallingWindow, validateJsonFormField, validateRetry, type FieldCheck } from './campaign.ts';
 import { cursorParamSchema, limitParamSchema, zodIssuesToFields } from './common.ts';
 import { type RecipientInput, validateRecipient } from './recipient.ts';
 
