@@ -3,6 +3,7 @@ import { loadRuntimeConfig } from '#shared/config/runtime-config.ts';
 import { handleApiRequest } from '#shared/http/handle-api-request.ts';
 import type { ApiEvent } from '#shared/http/api-request.ts';
 import type { HttpResponse } from '#shared/http/respond.ts';
+import { createPhoneTimezones } from '#shared/adapters/timezones/phone-timezones.ts';
 import { composeAppDeps, composeRunDeps } from '../lib/compose.ts';
 
 /**
@@ -11,7 +12,8 @@ import { composeAppDeps, composeRunDeps } from '../lib/compose.ts';
  */
 const config = loadRuntimeConfig();
 const runDeps = composeRunDeps(config, 'batch-calls-api');
-const deps = composeAppDeps(runDeps, config);
+// Only this function resolves time zones (at create): the data ships with it alone (infra/wiring.ts).
+const deps = composeAppDeps(runDeps, config, { phoneTimezones: createPhoneTimezones() });
 
 export async function handler(event: ApiEvent, context: Context): Promise<HttpResponse> {
   runDeps.logger.addContext(context);

@@ -4,7 +4,6 @@ import { createDynamoStore } from '#shared/adapters/dynamodb/dynamo-store.ts';
 import { createDynamoRunStore } from '#shared/adapters/dynamodb/run-store.ts';
 import { createS3Client, createSchedulerClient, createSqsClient } from '#shared/adapters/aws-clients.ts';
 import { dnsHostResolver } from '#shared/adapters/net/dns-host-resolver.ts';
-import { createPhoneTimezones } from '#shared/adapters/timezones/phone-timezones.ts';
 import { createS3TranscriptStore } from '#shared/adapters/s3/s3-transcript-store.ts';
 import { createS3UploadStore } from '#shared/adapters/s3/s3-upload-store.ts';
 import { createEventBridgeScheduler } from '#shared/adapters/scheduler/eventbridge-scheduler.ts';
@@ -96,7 +95,15 @@ function composeScheduler(config: RuntimeConfig): BatchScheduler {
   });
 }
 
-export function composeAppDeps(runDeps: RunDeps, config: RuntimeConfig): AppDeps {
+/**
+ * The use cases' dependencies. Reference data that only some functions need (the phone → time zones
+ * map: the api function) is passed in by that function, so no other function bundles it.
+ */
+export function composeAppDeps(
+  runDeps: RunDeps,
+  config: RuntimeConfig,
+  only: Pick<AppDeps, 'phoneTimezones'>,
+): AppDeps {
   return {
     store: runDeps.store,
     runStore: runDeps.runStore,
@@ -106,7 +113,7 @@ export function composeAppDeps(runDeps: RunDeps, config: RuntimeConfig): AppDeps
     uploads: createS3UploadStore({ client: createS3Client(), bucket: config.uploadsBucket ?? '' }),
     secrets: runDeps.secrets,
     resolveHost: dnsHostResolver,
-    phoneTimezones: createPhoneTimezones(),
+    phoneTimezones: only.phoneTimezones,
     clock: runDeps.clock,
     webhookAllowLoopback: config.webhookAllowLoopback,
     logger: runDeps.logger,
