@@ -35,6 +35,36 @@ async function recipientsOf(batchId: string) {
 }
 
 describe('creating a batch from a CSV upload', () => {
+  it('takes retry and calling_window as JSON text fields, and a timezone column (a variable too)', async () => {
+    const retry = { max_attempts: 3, rules: { busy: { delay_seconds: 900 } } };
+    const window = { timezone: 'recipient', hours: [{ days: ['mon', 'tue'], start: '09:00', end: '17:30' }] };
+    const res = await upload(
+      'phone,first_name,timezone\n+14155551234,Alice,Europe/Paris\n+14155555678,Bob,\n',
+      {
+        retry: JSON.stringify(retry),
+        calling_window: JSON.stringify(window),
+      },
+    );
+    expect(res.status, res.text).toBe(202);
+    expect(res.body.retry).toEqual(retry);
+    expect(res.body.calling_window).toEqual({ ...window, default_timezone: null, exclude_dates: [] });
+    const recipients = await recipientsOf(res.body.id);
+    expect(recipients.map((r: any) => r.timezone)).toEqual(['Europe/Paris', 'America/Los_Angeles']);
+    expect(recipients[0].dynamic_vars.timezone).toBe('Europe/Paris');
+    await c.post(`/v1/agents/batch-calls/${res.body.id}/cancel`, {});
+
+    const bad = await upload('phone,timezone\n+14155551234,Mars/Olympus\n', {
+      retry: '{"max_attempts": 11}',
+      calling_window: 'not json',
+    });
+    expectEnvelope(bad, 400, 'validation_error');
+    expect(bad.body.error.fields.map((f: any) => f.path).sort()).toEqual([
+      'calling_window',
+      'csv_file:line 2',
+      'retry.max_attempts',
+    ]);
+  });
+
   it("accepts the reference's CSV (its curl -F example)", async () => {
     const res = await upload(
       'phone,first_name,appointment_date\n+14155551234,Alice,May 5th at 2pm\n+14155555678,Bob,May 6th at 10am\n',
