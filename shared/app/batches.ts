@@ -114,6 +114,7 @@ export async function createBatch(
     stoppedAt: null,
     retry: input.retry,
     callingWindow: input.callingWindow,
+    guardrails: input.guardrails,
   };
   await store.createBatch(batch, recipients);
   if (batch.scheduledAt) {

@@ -6,8 +6,10 @@ import type { Recipient } from '../domain/recipient.ts';
 import { CALL_OUTCOMES, RECIPIENT_STATUSES, SKIP_REASONS } from '../domain/recipient.ts';
 import {
   callingWindowObjectSchema,
+  guardrailsObjectSchema,
   retryObjectSchema,
   toCallingWindowObject,
+  toGuardrailsObject,
   toRetryObject,
 } from './campaign.ts';
 import { listEnvelope } from './common.ts';
@@ -50,6 +52,7 @@ export const batchObjectSchema = z.strictObject({
   stopped_at: z.string().nullable(),
   retry: retryObjectSchema,
   calling_window: callingWindowObjectSchema.nullable(),
+  guardrails: guardrailsObjectSchema.nullable(),
 });
 export type BatchObject = z.infer<typeof batchObjectSchema>;
 
@@ -124,6 +127,7 @@ export function toBatchObject(batch: Batch): BatchObject {
     stopped_at: batch.stoppedAt,
     retry: toRetryObject(batch.retry),
     calling_window: batch.callingWindow ? toCallingWindowObject(batch.callingWindow) : null,
+    guardrails: batch.guardrails ? toGuardrailsObject(batch.guardrails) : null,
   };
 }
 

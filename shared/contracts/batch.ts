@@ -2,10 +2,17 @@ import { z } from 'zod';
 import type { BatchSource } from '../domain/batch.ts';
 import { BATCH_STATUSES } from '../domain/batch.ts';
 import type { CallingWindow } from '../domain/calling-window.ts';
+import type { Guardrails } from '../domain/guardrails.ts';
 import { type FieldIssue, ValidationError } from '../domain/errors.ts';
 import { LIMITS } from '../domain/limits.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../domain/retry.ts';
-import { validateCallingWindow, validateJsonFormField, validateRetry, type FieldCheck } from './campaign.ts';
+import {
+  validateCallingWindow,
+  validateGuardrails,
+  validateJsonFormField,
+  validateRetry,
+  type FieldCheck,
+} from './campaign.ts';
 import { cursorParamSchema, limitParamSchema, zodIssuesToFields } from './common.ts';
 import { type RecipientInput, validateRecipient } from './recipient.ts';
 
@@ -26,6 +33,7 @@ export interface CreateBatchInput {
   source: BatchSource;
   retry: RetryPolicy;
   callingWindow: CallingWindow | null;
+  guardrails: Guardrails | null;
 }
 
 export type CreateBatchFields = Omit<CreateBatchInput, 'recipients' | 'source' | 'csvUploadId'>;
@@ -140,6 +148,7 @@ export const createBatchJsonSchema = z.strictObject({
   // Checked beside the shape (campaign.ts) so their issues carry their own paths.
   retry: z.unknown().optional(),
   calling_window: z.unknown().optional(),
+  guardrails: z.unknown().optional(),
 });
 
 /** A nested object field checked by its own validator; absent or null means not given. */
@@ -184,6 +193,7 @@ export function validateCreateBatchJson(body: unknown, now: Date): CreateBatchIn
     validateCallingWindow,
     issues,
   );
+  const guardrails = checkObjectField(body['guardrails'], 'guardrails', validateGuardrails, issues);
 
   const recipients: RecipientInput[] = [];
   const rawRecipients = body['recipients'];
@@ -224,6 +234,7 @@ export function validateCreateBatchJson(body: unknown, now: Date): CreateBatchIn
       source: 'csv',
       retry: retry ?? DEFAULT_RETRY_POLICY,
       callingWindow,
+      guardrails,
     };
   }
   return {
@@ -237,6 +248,7 @@ export function validateCreateBatchJson(body: unknown, now: Date): CreateBatchIn
     source: 'json',
     retry: retry ?? DEFAULT_RETRY_POLICY,
     callingWindow,
+    guardrails,
   };
 }
 
@@ -267,6 +279,7 @@ export const createBatchFormSchema = z.strictObject({
   // JSON text, checked beside the shape (campaign.ts).
   retry: z.string().optional(),
   calling_window: z.string().optional(),
+  guardrails: z.string().optional(),
 });
 
 /** The multipart text fields, by the same rules as the JSON body (all values arrive as strings). */
@@ -287,12 +300,14 @@ export function validateCreateBatchFields(fields: Record<string, string>, now: D
   };
   const retry = formJson('retry', validateRetry);
   const callingWindow = formJson('calling_window', validateCallingWindow);
+  const guardrails = formJson('guardrails', validateGuardrails);
 
   if (issues.length > 0 || !shape.success) throw new ValidationError(issues);
   const data = shape.data;
   return {
     retry: retry ?? DEFAULT_RETRY_POLICY,
     callingWindow,
+    guardrails,
     name: data.name,
     agentId: data.agent_id,
     phoneNumberId: data.phone_number_id ?? null,

@@ -7,6 +7,7 @@ import {
   WEEKDAYS,
 } from '../domain/calling-window.ts';
 import type { FieldIssue } from '../domain/errors.ts';
+import { GUARDRAIL_LIMITS, type Guardrails } from '../domain/guardrails.ts';
 import { RETRY_LIMITS, RETRYABLE_OUTCOMES, type RetryPolicy } from '../domain/retry.ts';
 import { joinPath, zodIssuesToFields } from './common.ts';
 
@@ -274,4 +275,53 @@ export function validateJsonFormField<T>(
     return { ok: false, issues: [{ path, message: 'must be a JSON object' }] };
   }
   return validate(raw, path);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// guardrails
+
+/** `guardrails` as a request gives it; every field optional (a breaker needs max_failure_rate). */
+export const guardrailsInputSchema = z.strictObject({
+  max_failure_rate: z
+    .number()
+    .gt(0, { message: 'must be more than 0' })
+    .max(1, { message: 'must be at most 1' })
+    .optional(),
+  min_calls: z.number().int().min(GUARDRAIL_LIMITS.minCalls.min).max(GUARDRAIL_LIMITS.minCalls.max).optional(),
+  max_call_minutes: z
+    .number()
+    .gt(0, { message: 'must be more than 0' })
+    .max(1_000_000_000, { message: 'must be at most 1,000,000,000' })
+    .optional(),
+});
+
+/** `guardrails` as answers show it (the batch object echoes it). */
+export const guardrailsObjectSchema = z.strictObject({
+  max_failure_rate: z.number().nullable(),
+  min_calls: z.number().int(),
+  max_call_minutes: z.number().nullable(),
+});
+export type GuardrailsObject = z.output<typeof guardrailsObjectSchema>;
+
+export function toGuardrailsObject(guardrails: Guardrails): GuardrailsObject {
+  return {
+    max_failure_rate: guardrails.maxFailureRate,
+    min_calls: guardrails.minCalls,
+    max_call_minutes: guardrails.maxCallMinutes,
+  };
+}
+
+/** The `guardrails` field of a create or PATCH body. */
+export function validateGuardrails(raw: unknown, path = 'guardrails'): FieldCheck<Guardrails> {
+  const result = guardrailsInputSchema.safeParse(raw);
+  if (!result.success) return { ok: false, issues: zodIssuesToFields(result.error, path) };
+  const g = result.data;
+  return {
+    ok: true,
+    value: {
+      maxFailureRate: g.max_failure_rate ?? null,
+      minCalls: g.min_calls ?? GUARDRAIL_LIMITS.minCalls.default,
+      maxCallMinutes: g.max_call_minutes ?? null,
+    },
+  };
 }

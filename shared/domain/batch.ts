@@ -1,4 +1,5 @@
 import type { CallingWindow } from './calling-window.ts';
+import type { Guardrails } from './guardrails.ts';
 import type { RetryPolicy } from './retry.ts';
 
 /**
@@ -61,6 +62,8 @@ export interface Batch {
   retry: RetryPolicy;
   /** When calls may start, in each recipient's local time; null = any time. */
   callingWindow: CallingWindow | null;
+  /** Failure breaker and spend cap; null = none. */
+  guardrails: Guardrails | null;
 }
 
 export type BatchEvent =

@@ -2,6 +2,7 @@ import type { Agent } from '../domain/agent.ts';
 import type { Batch } from '../domain/batch.ts';
 import type { PhoneNumber } from '../domain/phone-number.ts';
 import type { OutboxRecord, DeliveryAttempt, DeliveryStatus } from '../domain/outbox.ts';
+import type { BreakerMark } from '../domain/guardrails.ts';
 import type { CallOutcome, Recipient, SkipReason } from '../domain/recipient.ts';
 import type { CallRef } from './dialer.ts';
 import type { WebhookMessage } from './queues.ts';
@@ -36,6 +37,10 @@ export interface BatchRun extends Batch {
   slots: number;
   /** When the batch's one wake-up is set for (its earliest waiting recipient), or null. */
   wakeAt: string | null;
+  /** Summed call time of its ended attempts (the spend cap). */
+  callMs: number;
+  /** The marks of its latest ended attempts, oldest first (the failure breaker; trimmed now and then). */
+  recentOutcomes: BreakerMark[];
 }
 
 /** What dialing one recipient reads; null where the item does not exist. */

@@ -99,4 +99,5 @@ export const BATCH_CONTROLS_UNSET = {
   stoppedAt: null,
   retry: DEFAULT_RETRY_POLICY,
   callingWindow: null,
+  guardrails: null,
 } as const satisfies Partial<Batch>;

@@ -10,6 +10,7 @@ import {
 } from '../../../domain/batch.ts';
 import type { CallingWindow } from '../../../domain/calling-window.ts';
 import { StateConflictError } from '../../../domain/errors.ts';
+import type { BreakerMark, Guardrails } from '../../../domain/guardrails.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../../../domain/retry.ts';
 import type { BatchRun } from '../../../ports/run-store.ts';
 import type { BatchFilter } from '../../../ports/store.ts';
@@ -75,6 +76,7 @@ function readBatch(item: Item): Batch {
     stoppedAt: read.nullableString(item, 'stoppedAt'),
     retry: read.nullableMap<RetryPolicy>(item, 'retry') ?? DEFAULT_RETRY_POLICY,
     callingWindow: read.nullableMap<CallingWindow>(item, 'callingWindow'),
+    guardrails: read.nullableMap<Guardrails>(item, 'guardrails'),
   };
 }
 
@@ -90,6 +92,8 @@ export function itemToBatchRun(item: Item): BatchRun {
     dispatched: read.nullableNumber(item, 'dispatched') ?? 0,
     slots: read.nullableNumber(item, 'slots') ?? 0,
     wakeAt: read.nullableString(item, 'wakeAt'),
+    callMs: read.nullableNumber(item, 'callMs') ?? 0,
+    recentOutcomes: item.recentOutcomes === undefined ? [] : read.list<BreakerMark>(item, 'recentOutcomes'),
   });
 }
 
