@@ -11,7 +11,11 @@ export function isLive(status: BatchObject['status']): boolean {
 }
 
 /** Which of Pause, Resume and Stop a batch in this status offers (Cancel is isCancellable). */
-export function controlsFor(status: BatchObject['status']): { pause: boolean; resume: boolean; stop: boolean } {
+export function controlsFor(status: BatchObject['status']): {
+  pause: boolean;
+  resume: boolean;
+  stop: boolean;
+} {
   return {
     pause: status === 'running',
     resume: status === 'paused',
@@ -28,7 +32,10 @@ export function progressOf(batch: Pick<BatchObject, 'counts' | 'total_recipients
   done: number;
   total: number;
 } {
-  return { done: batch.counts.completed + batch.counts.failed + batch.counts.skipped, total: batch.total_recipients };
+  return {
+    done: batch.counts.completed + batch.counts.failed + batch.counts.skipped,
+    total: batch.total_recipients,
+  };
 }
 
 /**

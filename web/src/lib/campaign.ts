@@ -78,7 +78,7 @@ const DAY_NAMES: Record<Weekday, string> = {
 export function formatDays(days: readonly Weekday[]): string {
   const idx = [...new Set(days.map((d) => WEEKDAYS.indexOf(d)))].filter((i) => i >= 0).sort((a, b) => a - b);
   const parts: string[] = [];
-  for (let i = 0; i < idx.length; ) {
+  for (let i = 0; i < idx.length;) {
     let j = i;
     while (j + 1 < idx.length && idx[j + 1] === (idx[j] ?? 0) + 1) j += 1;
     const from = DAY_NAMES[WEEKDAYS[idx[i] ?? 0] ?? 'mon'];
