@@ -424,6 +424,19 @@ describe('dashboard', () => {
       .getByText('must be a number of minutes from 1 to')
       .waitFor();
     await noAnswer.fill('1');
+
+    // A calling window whose range ends before it starts is named at its "Until" input; turned off
+    // again, it is not sent.
+    await page.getByLabel('Call only at certain local hours').check();
+    await page.getByLabel('Time zone', { exact: true }).selectOption('America/Chicago');
+    await page.getByLabel('Until (hours 1)').fill('08:00');
+    await page.getByRole('button', { name: 'Start batch' }).click();
+    await page
+      .locator('[data-path="calling_window.hours[0].end"] > .field-error')
+      .getByText('must be after start')
+      .waitFor();
+    await screenshot(page, '12a-new-batch-window-error');
+    await page.getByLabel('Call only at certain local hours').uncheck();
     const create = page.waitForRequest(
       (r) => r.method() === 'POST' && r.url() === `${service.baseUrl}/v1/agents/batch-calls`,
     );

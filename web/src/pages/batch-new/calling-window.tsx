@@ -140,7 +140,7 @@ function HoursRange({ state, range, index }: { state: CampaignState; range: Hour
 function ExcludedDates({ state }: { state: CampaignState }) {
   const dates = state.excludeDates.value;
   return (
-    <div class="field" data-path="calling_window.exclude_dates">
+    <div class="field exclude-dates" data-path="calling_window.exclude_dates">
       <p class="hint">Dates without calls (the recipients' local dates).</p>
       {dates.map((date, i) => (
         <div class="row-gap" data-path={`calling_window.exclude_dates[${i}]`}>
