@@ -398,6 +398,117 @@ describe('dashboard', () => {
     expect(browser.pageErrors).toEqual([]);
   }, 60_000);
 
+  it('retries, pauses, resumes and stops a batch, and shows a recipient’s attempt history', async () => {
+    await page.setViewportSize({ width: 1280, height: 860 });
+    await page.goto(`${service.baseUrl}/#/batches/new`);
+    await page.getByLabel('Name', { exact: true }).fill('Retry campaign');
+    await page.getByLabel('Agent', { exact: true }).selectOption(service.agentId);
+    await page.getByLabel('Add by hand').check();
+    // …0005 does not answer its first call and answers later ones; …1234 answers at once.
+    await page.getByLabel('Phone of recipient 1').fill('+14155550005');
+    await page.getByLabel('first_name of recipient 1').fill('Carol');
+    await page.getByLabel('appointment_date of recipient 1').fill('May 7th');
+    await page.getByRole('button', { name: 'Add recipient' }).click();
+    await page.getByLabel('Phone of recipient 2').fill('+14155551234');
+    await page.getByLabel('first_name of recipient 2').fill('Dan');
+    await page.getByLabel('appointment_date of recipient 2').fill('May 8th');
+
+    // A delay under a minute is named at its input, in minutes; then 2 attempts, no answer after 1 min.
+    await page.getByLabel('Call again when a call does not reach the person').check();
+    await page.getByLabel('Max attempts').fill('2');
+    const noAnswer = page.getByLabel('No answer: retry after (minutes)');
+    await noAnswer.fill('0.5');
+    await page.getByRole('button', { name: 'Start batch' }).click();
+    await page
+      .locator('[data-path="retry.rules.no_answer.delay_seconds"] > .field-error')
+      .getByText('must be a number of minutes from 1 to')
+      .waitFor();
+    await noAnswer.fill('1');
+
+    // A calling window whose range ends before it starts is named at its "Until" input; turned off
+    // again, it is not sent.
+    await page.getByLabel('Call only at certain local hours').check();
+    await page.getByLabel('Time zone', { exact: true }).selectOption('America/Chicago');
+    await page.getByLabel('Until (hours 1)').fill('08:00');
+    await page.getByRole('button', { name: 'Start batch' }).click();
+    await page
+      .locator('[data-path="calling_window.hours[0].end"] > .field-error')
+      .getByText('must be after start')
+      .waitFor();
+    await screenshot(page, '12a-new-batch-window-error');
+    await page.getByLabel('Call only at certain local hours').uncheck();
+    const create = page.waitForRequest(
+      (r) => r.method() === 'POST' && r.url() === `${service.baseUrl}/v1/agents/batch-calls`,
+    );
+    await page.getByRole('button', { name: 'Start batch' }).click();
+    expect((await create).postDataJSON()).toMatchObject({
+      retry: { max_attempts: 2, rules: { no_answer: { delay_seconds: 60 } } },
+    });
+    expect((await create).postDataJSON()).not.toHaveProperty('calling_window');
+    await page.getByRole('heading', { name: 'Retry campaign' }).waitFor();
+    await page
+      .locator('.fact', { hasText: 'Retries' })
+      .getByText('Up to 2 calls: no answer after 1 min')
+      .waitFor();
+
+    // The unanswered recipient waits for its second call, at a time shown in the viewer's zone.
+    const row1 = page.locator('[data-testid=recipient-table] tbody tr').nth(0);
+    await row1
+      .getByTestId('waiting')
+      .getByText(/^retry at .*GMT\+1|^retry at .*CET/)
+      .waitFor({ timeout: 30_000 });
+    await expect(row1.getAttribute('data-status')).resolves.toBe('pending');
+    await expect(row1.locator('td[data-label=Attempts]').innerText()).resolves.toBe('1');
+    await screenshot(page, '12-batch-retry-waiting');
+
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+    await page.locator('.page-head [data-status=paused]').waitFor();
+    await expect(page.getByTestId('status-note').innerText()).resolves.toBe('Paused by you — Resume.');
+    await expect(page.getByRole('button', { name: 'Pause', exact: true }).count()).resolves.toBe(0);
+    await screenshot(page, '13-batch-paused');
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await page.locator('.page-head [data-status=running]').waitFor();
+    await expect(page.getByTestId('status-note').count()).resolves.toBe(0);
+
+    // Stop asks first; then the waiting recipient is skipped and the batch ends cancelled.
+    await page.getByRole('button', { name: 'Stop batch' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Keep it' }).click();
+    await page.locator('.page-head [data-status=running]').waitFor();
+    await page.getByRole('button', { name: 'Stop batch' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Stop batch' }).click();
+    await page.locator('.page-head [data-status=cancelled]').waitFor({ timeout: 30_000 });
+    await expect(row1.getAttribute('data-status')).resolves.toBe('skipped');
+    await expect(row1.getByTestId('skip-reason').innerText()).resolves.toBe('the batch was stopped');
+    await expect(page.locator('[data-stat=skipped] .stat-value').innerText()).resolves.toBe('1');
+    await page.locator('[data-testid=outcome-chart] .bar-skipped').waitFor();
+    await expect(
+      page.getByRole('button', { name: /^(Pause|Resume|Stop batch|Cancel batch)$/ }).count(),
+    ).resolves.toBe(0);
+    await screenshot(page, '14-batch-stopped');
+
+    // The attempt history, on a phone-sized screen: one unanswered call at the recipient's own time.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByRole('button', { name: 'History of recipient 1' }).click();
+    const dialog = page.getByTestId('history-dialog');
+    const attempt = dialog.locator('[data-testid=attempt-table] tr[data-attempt="1"]');
+    await attempt.waitFor();
+    await expect(dialog.locator('[data-testid=attempt-table] tbody tr').count()).resolves.toBe(1);
+    await expect(attempt.locator('td[data-label=Outcome]').innerText()).resolves.toBe('no answer');
+    await expect(attempt.getByTestId('local-started').innerText()).resolves.toMatch(
+      /^their time: \d{4}-\d{2}-\d{2} \d{2}:\d{2} America\/Los_Angeles \(UTC−0[78]:00\)$/,
+    );
+    const fits = await dialog.evaluate(
+      (el) => el.getBoundingClientRect().right <= 390 && el.scrollWidth <= el.clientWidth,
+    );
+    expect(fits).toBe(true);
+    const table = dialog.locator('.table-wrap');
+    await expect(table.evaluate((el) => el.scrollWidth <= el.clientWidth)).resolves.toBe(true);
+    await screenshot(page, '15-attempt-history-phone');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await page.setViewportSize({ width: 1280, height: 860 });
+    expect(browser.pageErrors).toEqual([]);
+  }, 120_000);
+
   it('creates a number and an agent, shows the webhook secret once, and rotates it', async () => {
     await page.getByRole('link', { name: 'Phone numbers' }).click();
     await page.getByRole('link', { name: 'Add number' }).click();

@@ -120,15 +120,16 @@ describe('Batch figures', () => {
       { outcome: 'busy', count: 0 },
       { outcome: 'failed', count: 0 },
       { outcome: 'canceled', count: 1 },
+      { outcome: 'skipped', count: 0 },
     ]);
   });
 
   it('polls while a batch can still change and offers Cancel only before it dials', () => {
     expect(
-      ['pending', 'scheduled', 'running', 'completed', 'failed', 'cancelled'].filter((s) =>
-        isLive(s as never),
+      ['pending', 'scheduled', 'running', 'paused', 'stopping', 'completed', 'failed', 'cancelled'].filter(
+        (s) => isLive(s as never),
       ),
-    ).toEqual(['pending', 'scheduled', 'running']);
+    ).toEqual(['pending', 'scheduled', 'running', 'paused', 'stopping']);
     expect(['pending', 'scheduled', 'running', 'completed'].filter((s) => isCancellable(s as never))).toEqual(
       ['pending', 'scheduled'],
     );

@@ -142,6 +142,23 @@ export class ApiClient {
     return this.call('cancelBatch', { id });
   }
 
+  pauseBatch(id: string) {
+    return this.call('pauseBatch', { id });
+  }
+
+  resumeBatch(id: string) {
+    return this.call('resumeBatch', { id });
+  }
+
+  stopBatch(id: string) {
+    return this.call('stopBatch', { id });
+  }
+
+  /** The recipient with its attempt history. */
+  getRecipient(batchId: string, recipientId: string) {
+    return this.call('getRecipient', { id: batchId, recipientId });
+  }
+
   getConversation(batchId: string, recipientId: string) {
     return this.call('getConversation', { id: batchId, recipientId });
   }

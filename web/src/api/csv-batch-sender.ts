@@ -115,11 +115,15 @@ function namesUpload(error: unknown): boolean {
   return error instanceof ApiError && error.fields.some((f) => f.path === 'csv_upload_id');
 }
 
-/** The multipart text fields: every value a string, as a form sends it. */
+/**
+ * The multipart text fields: every value a string, as a form sends it; an object (`retry`,
+ * `calling_window`) as its JSON text, as the contract has it.
+ */
 export function formFields(body: CreateBatchBase): CreateBatchCsvFields {
   const fields: CreateBatchCsvFields = {};
   for (const [key, value] of Object.entries(body)) {
-    if (value !== undefined) fields[key] = String(value);
+    if (value === undefined) continue;
+    fields[key] = typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
   }
   return fields;
 }

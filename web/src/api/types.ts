@@ -1,3 +1,4 @@
+import type { CallingWindowObject, RetryInput } from '../../../shared/contracts/campaign.ts';
 import type { ResponseBody } from '../../../shared/contracts/routes.ts';
 
 /**
@@ -17,6 +18,8 @@ export interface CreateBatchBase {
   scheduled_at?: string;
   max_concurrent_calls?: number;
   ringing_timeout_ms?: number;
+  retry?: RetryInput;
+  calling_window?: CallingWindowObject;
 }
 
 export type CreateBatchJsonBody = CreateBatchBase &

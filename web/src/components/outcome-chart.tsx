@@ -1,4 +1,4 @@
-import type { CallOutcome } from '../lib/batch-stats.ts';
+import type { OutcomeKey } from '../lib/batch-stats.ts';
 import { humanize } from '../lib/format.ts';
 
 /**
@@ -11,7 +11,7 @@ const LABEL_W = 96;
 const BAR_W = 240;
 const COUNT_W = 40;
 
-export function OutcomeChart({ data }: { data: ReadonlyArray<{ outcome: CallOutcome; count: number }> }) {
+export function OutcomeChart({ data }: { data: ReadonlyArray<{ outcome: OutcomeKey; count: number }> }) {
   const total = data.reduce((sum, d) => sum + d.count, 0);
   if (total === 0) return <p class="muted">No call has ended yet.</p>;
   const max = Math.max(...data.map((d) => d.count));

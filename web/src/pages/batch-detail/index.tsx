@@ -3,6 +3,8 @@ import { mountPage } from '../../components/mount.tsx';
 import { BackLink, PageHeading } from '../../components/page-heading.tsx';
 import { ErrorNotice, Loading, StatusBadge } from '../../components/widgets.tsx';
 import { isCancellable } from '../../lib/batch-stats.ts';
+import { openAttemptHistory } from './attempt-history.tsx';
+import { CampaignControls, StatusNote } from './controls.tsx';
 import { openConversation } from './conversation.tsx';
 import { Deliveries } from './deliveries.tsx';
 import { Recipients } from './recipients.tsx';
@@ -32,6 +34,7 @@ function BatchDetail({ ctx, id }: { ctx: AppContext; id: string }) {
               {isCancellable(batch.status) ? (
                 <CancelButton ctx={ctx} batch={batch} after={state.refreshNow} />
               ) : null}
+              <CampaignControls ctx={ctx} batch={batch} after={state.refreshNow} />
             </>
           )}
         </div>
@@ -44,10 +47,15 @@ function BatchDetail({ ctx, id }: { ctx: AppContext; id: string }) {
         )
       ) : (
         <div>
+          <StatusNote batch={detail.batch} />
           <Facts batch={detail.batch} />
           <Stats detail={detail} />
           <Outcomes detail={detail} />
-          <Recipients recipients={detail.recipients} onView={(r) => openConversation(ctx, id, r)} />
+          <Recipients
+            recipients={detail.recipients}
+            onView={(r) => openConversation(ctx, id, r)}
+            onHistory={(r) => openAttemptHistory(ctx, id, r)}
+          />
           <Deliveries ctx={ctx} batchId={id} version={state.deliveriesVersion.value} />
         </div>
       )}

@@ -6,6 +6,7 @@ import type { AppContext } from '../../app-context.ts';
 import { OutcomeChart } from '../../components/outcome-chart.tsx';
 import { ProgressBar, Time } from '../../components/widgets.tsx';
 import { outcomeBreakdown, pickUpRate, progressOf } from '../../lib/batch-stats.ts';
+import { formatWindow, retryText } from '../../lib/campaign.ts';
 import { formatPercent } from '../../lib/format.ts';
 import { confirmDialog } from '../../ui/dialog.ts';
 import { h } from '../../ui/dom.ts';
@@ -35,10 +36,24 @@ export function Facts({ batch }: { batch: BatchObject }) {
             <Time iso={batch.completed_at} />
           </Fact>
         )}
+        {batch.paused_at === null || batch.status !== 'paused' ? null : (
+          <Fact label="Paused">
+            <Time iso={batch.paused_at} />
+          </Fact>
+        )}
+        {batch.stopped_at === null ? null : (
+          <Fact label="Stopped">
+            <Time iso={batch.stopped_at} />
+          </Fact>
+        )}
         {batch.cancelled_at === null ? null : (
           <Fact label="Cancelled">
             <Time iso={batch.cancelled_at} />
           </Fact>
+        )}
+        <Fact label="Retries">{retryText(batch.retry)}</Fact>
+        {batch.calling_window === null ? null : (
+          <Fact label="Calling window">{formatWindow(batch.calling_window)}</Fact>
         )}
         <Fact label="Source">{batch.source === 'csv' ? 'CSV upload' : 'JSON'}</Fact>
         <Fact label="Batch id">
@@ -71,6 +86,7 @@ export function Stats({ detail: { batch, recipients } }: { detail: BatchDetailRe
         <Stat label="Dialing" value={batch.counts.dialing} statKey="dialing" />
         <Stat label="Completed" value={batch.counts.completed} statKey="completed" />
         <Stat label="Failed" value={batch.counts.failed} statKey="failed" />
+        <Stat label="Skipped" value={batch.counts.skipped} statKey="skipped" />
         <Stat
           label="Pick-up rate"
           value={formatPercent(rate.answered, rate.dialed)}

@@ -4,6 +4,7 @@ import type { PhoneNumberObject } from '../../../../shared/contracts/phone-numbe
 // run it under Node); components that read these signals re-render all the same.
 import { computed, signal } from '@preact/signals-core';
 import type { CsvPreview } from '../../lib/csv-preview.ts';
+import { createCampaignState } from './campaign-state.ts';
 import { agentPlaceholders, missingPlaceholders } from '../../lib/sample-csv.ts';
 import {
   checkLocalSchedule,
@@ -63,6 +64,8 @@ export function createNewBatchState(agents: AgentObject[], numbers: PhoneNumberO
     /** The submit button's text while busy ("Uploading…", "Starting…"). */
     busyLabel: signal<string | null>(null),
     upload: signal<UploadProgress | null>(null),
+    /** The optional Retries and Calling window sections. */
+    campaign: createCampaignState(),
 
     /** The outbound number an agent calls from, if it has one. */
     agentNumber(agent: AgentObject | undefined): PhoneNumberObject | undefined {

@@ -14,6 +14,8 @@ import { announce } from '../../ui/live.ts';
 import { Advanced, BatchBasics } from './basics.tsx';
 import { createNewBatchState, type NewBatchState } from './form-state.ts';
 import { RecipientsFieldset } from './recipients.tsx';
+import { CallingWindow } from './calling-window.tsx';
+import { Retries } from './retries.tsx';
 import { Schedule } from './schedule.tsx';
 import { apiErrorFields, apiErrorTitle, prepareSubmission, requestKeys, type Senders } from './submission.ts';
 
@@ -54,6 +56,8 @@ function NewBatchForm(props: { ctx: AppContext; agents: AgentObject[]; numbers: 
       <BatchBasics state={state} />
       <RecipientsFieldset state={state} />
       <Schedule state={state} />
+      <Retries state={state} />
+      <CallingWindow state={state} />
       <Advanced state={state} />
       <div class="actions">
         <a class="button" href="#/batches">

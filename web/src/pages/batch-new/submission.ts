@@ -8,6 +8,7 @@ import {
   formFields,
 } from '../../api/csv-batch-sender.ts';
 import type { CreateBatchBase, CreateBatchJsonBody } from '../../api/types.ts';
+import { plainCampaignIssue } from '../../lib/campaign.ts';
 import { problemsTitle } from '../../lib/format.ts';
 import { previewIssues } from '../../lib/csv-preview.ts';
 import { checkLocalSchedule } from '../../lib/schedule.ts';
@@ -57,6 +58,7 @@ export function prepareSubmission(state: NewBatchState, senders: Senders, now: D
     agent_id: state.agentId.value,
     ...(state.callerId.value === '' ? {} : { phone_number_id: state.callerId.value }),
     ...(scheduledAt === undefined ? {} : { scheduled_at: scheduledAt }),
+    ...state.campaign.fields(),
   };
   const maxConcurrent = numberField(state.maxConcurrent.value, 1);
   const ringingMs = numberField(state.ringingSeconds.value, 1000);
@@ -130,9 +132,10 @@ function rulesIssues(run: () => unknown): FieldIssue[] {
   }
 }
 
+/** Without repeats, and the retry and calling-window messages in the form's words. */
 function dedupe(issues: FieldIssue[]): FieldIssue[] {
   const seen = new Set<string>();
-  return issues.filter((i) => {
+  return issues.map(plainCampaignIssue).filter((i) => {
     const key = `${i.path}\n${i.message}`;
     if (seen.has(key)) return false;
     seen.add(key);
@@ -151,7 +154,9 @@ export function apiErrorFields(error: unknown): FieldIssue[] {
   if (!(error instanceof ApiError)) return [];
   // The upload is the form's CSV file: its problems belong next to that field.
   if (error.fields.length > 0)
-    return error.fields.map((f) => (f.path === 'csv_upload_id' ? { ...f, path: 'csv_file' } : f));
+    return error.fields.map((f) =>
+      f.path === 'csv_upload_id' ? { ...f, path: 'csv_file' } : plainCampaignIssue(f),
+    );
   switch (error.code) {
     case 'agent_not_found':
       return [{ path: 'agent_id', message: error.message }];

@@ -1,0 +1,71 @@
+import { type Signal, signal } from '@preact/signals-core';
+import type { Weekday } from '../../../../shared/domain/calling-window.ts';
+import {
+  buildCallingWindow,
+  buildRetry,
+  type HoursForm,
+  RETRY_OUTCOMES,
+  type RetryOutcome,
+} from '../../lib/campaign.ts';
+
+/**
+ * The new-batch form's optional "Retries" and "Calling window" sections, as signals (no DOM, like
+ * form-state.ts). `fields()` answers what they add to the create request: nothing while a section
+ * is off.
+ */
+export function createCampaignState() {
+  let hoursSeq = 0;
+  const newRange = (days: Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri']): HoursForm => ({
+    key: String(++hoursSeq),
+    days,
+    start: '09:00',
+    end: '20:00',
+  });
+  const state = {
+    retryOn: signal(false),
+    maxAttempts: signal('3'),
+    delayMinutes: Object.fromEntries(RETRY_OUTCOMES.map((o) => [o, signal('')])) as Record<
+      RetryOutcome,
+      Signal<string>
+    >,
+    windowOn: signal(false),
+    timezone: signal('recipient'),
+    defaultTimezone: signal(''),
+    hours: signal<HoursForm[]>([newRange()]),
+    excludeDates: signal<string[]>([]),
+    newRange,
+  };
+  const fields = (): {
+    retry?: ReturnType<typeof buildRetry>;
+    calling_window?: ReturnType<typeof buildCallingWindow>;
+  } => ({
+    ...(state.retryOn.value
+      ? {
+          retry: buildRetry({
+            maxAttempts: state.maxAttempts.value,
+            delayMinutes: Object.fromEntries(
+              RETRY_OUTCOMES.map((o) => [o, state.delayMinutes[o].value]),
+            ) as Record<RetryOutcome, string>,
+          }),
+        }
+      : {}),
+    ...(state.windowOn.value
+      ? {
+          calling_window: buildCallingWindow({
+            timezone: state.timezone.value,
+            defaultTimezone: state.defaultTimezone.value,
+            hours: state.hours.value,
+            excludeDates: state.excludeDates.value,
+          }),
+        }
+      : {}),
+  });
+  return { ...state, fields };
+}
+
+export type CampaignState = ReturnType<typeof createCampaignState>;
+
+/** Replaces one range of the window (a new object, so the signal tells its readers). */
+export function updateRange(state: CampaignState, key: string, change: Partial<HoursForm>): void {
+  state.hours.value = state.hours.value.map((r) => (r.key === key ? { ...r, ...change } : r));
+}
