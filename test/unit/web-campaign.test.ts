@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentObject } from '#shared/contracts/agent.ts';
-import type { BatchObject } from '#shared/contracts/batch.ts';
+import type { BatchObject } from '#shared/contracts/batch-objects.ts';
 import type { PhoneNumberObject } from '#shared/contracts/phone-number.ts';
 import { formFields } from '../../web/src/api/csv-batch-sender.ts';
 import type { CsvBatchSender } from '../../web/src/api/csv-batch-sender.ts';

@@ -1,4 +1,4 @@
-import type { BatchObject, RecipientObject } from '../../../shared/contracts/batch.ts';
+import type { BatchObject, RecipientObject } from '../../../shared/contracts/batch-objects.ts';
 import type { CallingWindowObject } from '../../../shared/contracts/campaign.ts';
 import { WEEKDAYS, type Weekday } from '../../../shared/domain/calling-window.ts';
 import type { FieldIssue } from '../../../shared/domain/errors.ts';

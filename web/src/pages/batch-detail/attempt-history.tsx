@@ -1,4 +1,4 @@
-import type { RecipientObject, RecipientWithHistory } from '../../../../shared/contracts/batch.ts';
+import type { RecipientObject, RecipientWithHistory } from '../../../../shared/contracts/batch-objects.ts';
 import { maskPhone } from '../../../../shared/domain/phone.ts';
 import { type ComponentChild, render } from 'preact';
 import { errorMessage } from '../../api/client.ts';

@@ -1,4 +1,4 @@
-import type { BatchObject } from '../../../../shared/contracts/batch.ts';
+import type { BatchObject } from '../../../../shared/contracts/batch-objects.ts';
 import { useState } from 'preact/hooks';
 import { ApiError, errorMessage } from '../../api/client.ts';
 import type { AppContext } from '../../app-context.ts';
