@@ -1,5 +1,6 @@
 import { batchTransition, type Batch, type BatchEvent, type BatchStatus } from '../domain/batch.ts';
 import { ConflictError, NotFoundError, StateConflictError, type ConflictCode } from '../domain/errors.ts';
+import { spendCapReached } from '../domain/guardrails.ts';
 import type { Store } from '../ports/store.ts';
 import type { AppDeps } from './deps.ts';
 
@@ -84,7 +85,18 @@ export function pauseBatch(deps: ControlDeps, workspaceId: string, batchId: stri
 }
 
 /** paused → running: dialing resumes up to max_concurrent_calls (the stream tops the turns up). */
-export function resumeBatch(deps: ControlDeps, workspaceId: string, batchId: string): Promise<Batch> {
+export async function resumeBatch(
+  deps: ControlDeps & Pick<AppDeps, 'runStore'>,
+  workspaceId: string,
+  batchId: string,
+): Promise<Batch> {
+  const current = await deps.runStore.getBatchRun(workspaceId, batchId);
+  if (current?.status === 'paused' && spendCapReached(current.guardrails, current.callMs)) {
+    throw new ConflictError(
+      'batch_not_resumable',
+      `Batch ${batchId} reached its spend cap (${current.guardrails?.maxCallMinutes} call minutes): raise guardrails.max_call_minutes with PATCH /v1/agents/batch-calls/${batchId} first.`,
+    );
+  }
   return applyControl(
     deps,
     workspaceId,
@@ -123,5 +135,30 @@ export async function stopBatch(deps: ControlDeps, workspaceId: string, batchId:
       allowed: 'running or paused',
       verb: 'stopped',
     },
+  );
+}
+
+/** What a PATCH of a paused batch may change (contract "Guardrails"), already validated. */
+export type BatchEdit = Partial<Pick<Batch, 'maxConcurrentCalls' | 'retry' | 'callingWindow' | 'guardrails'>>;
+
+/**
+ * While paused, a batch's concurrency, retries, calling window and guardrails may change (one write
+ * conditioned on `paused`); in any other status → 409 batch_not_editable. A calling window's zones
+ * are the recipients' own, resolved at create: a window may switch between one zone for everybody
+ * and the recipients' zones, and recipients resolved to none at create keep UTC.
+ */
+export async function editBatch(
+  deps: Pick<AppDeps, 'store'>,
+  workspaceId: string,
+  batchId: string,
+  edit: BatchEdit,
+): Promise<Batch> {
+  const edited = await deps.store.editPausedBatch(workspaceId, batchId, edit);
+  if (edited) return edited;
+  const current = await deps.store.getBatch(workspaceId, batchId);
+  if (!current) throw new NotFoundError(`Batch ${batchId} does not exist.`);
+  throw new ConflictError(
+    'batch_not_editable',
+    `Batch ${batchId} is ${current.status}; only a paused batch can be changed (pause it first).`,
   );
 }

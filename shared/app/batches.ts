@@ -9,7 +9,7 @@ import type { PhoneTimezones } from '../ports/timezones.ts';
 import type { BatchFilter, Page, PageRequest } from '../ports/store.ts';
 import type { AppDeps } from './deps.ts';
 
-export { cancelBatch, pauseBatch, resumeBatch, stopBatch } from './batch-controls.ts';
+export { cancelBatch, editBatch, pauseBatch, resumeBatch, stopBatch } from './batch-controls.ts';
 
 /**
  * Batch use cases: create, read, list (the status changes: ./batch-controls.ts). Input arrives

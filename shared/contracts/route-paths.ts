@@ -41,6 +41,7 @@ export const ROUTE_PATHS = {
   createBatch: apiKey('POST', '/v1/agents/batch-calls'),
   listBatches: apiKey('GET', '/v1/agents/batch-calls'),
   getBatch: apiKey('GET', '/v1/agents/batch-calls/{id}'),
+  editBatch: apiKey('PATCH', '/v1/agents/batch-calls/{id}'),
   cancelBatch: apiKey('POST', '/v1/agents/batch-calls/{id}/cancel'),
   pauseBatch: apiKey('POST', '/v1/agents/batch-calls/{id}/pause'),
   resumeBatch: apiKey('POST', '/v1/agents/batch-calls/{id}/resume'),

@@ -8,6 +8,7 @@ import {
   batchObjectSchema,
   recipientWithHistorySchema,
 } from './batch-objects.ts';
+import { batchEditSchema } from './batch-edit.ts';
 import { errorEnvelopeSchema, pageQuerySchema } from './common.ts';
 import {
   createPhoneNumberSchema,
@@ -130,6 +131,11 @@ const SCHEMAS = {
     request: { params: idParams },
     // 409: batch_not_cancellable.
     responses: { 200: batchObjectSchema, ...errors(404, 409) },
+  },
+  editBatch: {
+    request: { params: idParams, body: { json: batchEditSchema } },
+    // 409: batch_not_editable (only a paused batch can change).
+    responses: { 200: batchObjectSchema, ...errors(...JSON_BODY_ERRORS, 404, 409) },
   },
   pauseBatch: {
     request: { params: idParams },

@@ -11,6 +11,7 @@ import * as phoneNumbers from '../app/phone-numbers.ts';
 import { createUpload, readUploadedRecipients } from '../app/uploads.ts';
 import type { UploadTicket } from '../contracts/upload.ts';
 import { pathOf, routeKey, type RouteIdWithAuth } from '../contracts/route-paths.ts';
+import { validateBatchEdit } from '../contracts/batch-edit.ts';
 import { toConversationResponse, toDeliveryObject } from '../contracts/run.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import { isId } from '../domain/ids.ts';
@@ -185,6 +186,12 @@ export const API_ROUTE_HANDLERS = {
   },
   cancelBatch: async (req, deps) =>
     ok(req, toBatchObject(await batches.cancelBatch(deps, req.workspaceId, pathId(req, 'batch')))),
+  editBatch: async (req, deps) => {
+    const id = pathId(req, 'batch');
+    bodyKind(req.event, ['json']);
+    const edit = validateBatchEdit(readJson(req.event));
+    return ok(req, toBatchObject(await batches.editBatch(deps, req.workspaceId, id, edit)));
+  },
   pauseBatch: async (req, deps) =>
     ok(req, toBatchObject(await batches.pauseBatch(deps, req.workspaceId, pathId(req, 'batch')))),
   resumeBatch: async (req, deps) =>

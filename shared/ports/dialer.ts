@@ -39,8 +39,11 @@ export interface PlaceCallInput {
 
 export type PlaceCallResult =
   | { kind: 'placed'; providerCallId: string }
-  /** The provider refused the call for good (bad number, bad credentials): fail the recipient. */
-  | { kind: 'rejected'; error: string }
+  /**
+   * The provider refused the call for good: a bad number fails the recipient; refused credentials
+   * (`credentialsRefused`, HTTP 401/403) pause the batch instead (`provider_auth`).
+   */
+  | { kind: 'rejected'; error: string; credentialsRefused?: boolean }
   /** The provider asked us to slow down: retry later without counting an attempt. */
   | { kind: 'rate_limited'; retryAfterSeconds: number }
   /** We do not know whether the call was placed (timeout after sending): never re-dial blindly. */

@@ -131,6 +131,11 @@ export interface RunStore {
   rest(workspaceId: string, batchId: string, until: string): Promise<void>;
   /** Clears the wake-up that fired (only if it is still `at`). */
   clearWake(workspaceId: string, batchId: string, at: string): Promise<void>;
+  /**
+   * Drops the `count` oldest breaker marks (only appends happen meanwhile, so they are still the
+   * oldest); the batch keeps the ones its failure breaker looks at.
+   */
+  trimOutcomes(workspaceId: string, batchId: string, count: number): Promise<void>;
   /** Sets the number of dial turns (the sweeper's repair), only if it is still `expected`. */
   repairSlots(workspaceId: string, batchId: string, expected: number, actual: number): Promise<boolean>;
 

@@ -90,6 +90,15 @@ export interface BatchStore {
    * Moves the batch from one of `from` to `to`, setting `changes` in the same conditional update.
    * Returns the updated batch, or throws StateConflictError with the current batch unchanged.
    */
+  /**
+   * Sets the given fields of a paused batch (one write conditioned on `paused`); null when the batch
+   * does not exist or is not paused.
+   */
+  editPausedBatch(
+    workspaceId: string,
+    id: string,
+    edit: Partial<Pick<Batch, 'maxConcurrentCalls' | 'retry' | 'callingWindow' | 'guardrails'>>,
+  ): Promise<Batch | null>;
   transitionBatch(
     workspaceId: string,
     id: string,

@@ -234,6 +234,84 @@ describe('pause, resume, stop', () => {
   }, 40_000);
 });
 
+describe('guardrails', () => {
+  const detailOf = async (id: string) => (await c.get(`/v1/agents/batch-calls/${id}`)).body;
+
+  it('the failure breaker pauses the batch; a PATCH while paused changes it, then resume continues', async () => {
+    // Numbers ending 0003 fail to connect on the simulated network.
+    const phones = ['+14155510003', '+14155520003', '+14155530003', '+14155541234'];
+    const batch = await create({
+      name: 'Breaker',
+      recipients: phones.map((phone) => ({ phone, first_name: 'F' })),
+      guardrails: { max_failure_rate: 1, min_calls: 2 },
+    });
+    expect(batch.guardrails).toEqual({ max_failure_rate: 1, min_calls: 2, max_call_minutes: null });
+    expectEnvelope(
+      await c.request('PATCH', `/v1/agents/batch-calls/${batch.id}`, { body: { max_concurrent_calls: 2 } }),
+      409,
+      'batch_not_editable',
+    );
+
+    const paused = await pollUntil(
+      () => detailOf(batch.id),
+      (d) => d.batch.status === 'paused' && d.batch.counts.dialing === 0,
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    expect(paused.batch).toMatchObject({ status: 'paused', pause_reason: 'failure_rate' });
+    expect(paused.batch.counts).toMatchObject({ failed: 2, pending: 2 });
+
+    const bad = await c.request('PATCH', `/v1/agents/batch-calls/${batch.id}`, {
+      body: { guardrails: { max_failure_rate: 2 } },
+    });
+    expectEnvelope(bad, 400, 'validation_error');
+    const patched = await c.request('PATCH', `/v1/agents/batch-calls/${batch.id}`, {
+      body: { guardrails: null, max_concurrent_calls: 2 },
+    });
+    expect(patched.status, patched.text).toBe(200);
+    expect(patched.body).toMatchObject({ status: 'paused', guardrails: null, max_concurrent_calls: 2 });
+
+    expect((await c.post(`/v1/agents/batch-calls/${batch.id}/resume`, {})).status).toBe(200);
+    const done = await waitForBatchEnd(c, batch.id, { timeoutMs: 30_000 });
+    expect(done.batch.status).toBe('completed');
+    expect(done.batch.counts).toMatchObject({ failed: 3, completed: 1 });
+    await waitFor(
+      () =>
+        eventsOf(batch.id).find(
+          (d) => d.body.type === 'batch.paused' && d.body.data.pause_reason === 'failure_rate',
+        ),
+      { timeoutMs: 10_000, what: 'batch.paused (failure_rate)' },
+    );
+  }, 60_000);
+
+  it('the spend cap pauses the batch; resume needs a higher cap first', async () => {
+    const batch = await create({
+      name: 'Spend cap',
+      recipients: ['+14155551700', '+14155551701', '+14155551702'].map((phone) => ({
+        phone,
+        first_name: 'S',
+      })),
+      // Each simulated call lasts 1.5 s: the first one reaches a cap of 0.6 s.
+      guardrails: { max_call_minutes: 0.01 },
+    });
+    const paused = await pollUntil(
+      () => detailOf(batch.id),
+      (d) => d.batch.status === 'paused' && d.batch.counts.dialing === 0,
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    expect(paused.batch).toMatchObject({ pause_reason: 'spend_cap' });
+    expect(paused.batch.counts.completed).toBe(1);
+    expectEnvelope(await c.post(`/v1/agents/batch-calls/${batch.id}/resume`, {}), 409, 'batch_not_resumable');
+
+    const raised = await c.request('PATCH', `/v1/agents/batch-calls/${batch.id}`, {
+      body: { guardrails: { max_call_minutes: 60 } },
+    });
+    expect(raised.status, raised.text).toBe(200);
+    expect((await c.post(`/v1/agents/batch-calls/${batch.id}/resume`, {})).status).toBe(200);
+    const done = await waitForBatchEnd(c, batch.id, { timeoutMs: 30_000 });
+    expect(done.batch).toMatchObject({ status: 'completed', counts: { completed: 3 } });
+  }, 60_000);
+});
+
 describe('calling windows', () => {
   const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 

@@ -256,6 +256,7 @@ describe('chaos', () => {
       dialing: 0,
       completed: completed.length,
       failed: RECIPIENTS - completed.length,
+      skipped: 0,
     });
 
     // Every recipient ended exactly once, with the outcome its number asks for.

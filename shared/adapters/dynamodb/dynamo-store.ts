@@ -2,7 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Store } from '../../ports/store.ts';
 import type { BatchPutOptions } from './batch-write.ts';
 import { agentStore } from './entities/agent.ts';
-import { batchFilter, itemToBatch, transitionBatch } from './entities/batch.ts';
+import { batchFilter, editPausedUpdate, itemToBatch, transitionBatch } from './entities/batch.ts';
 import { batchCreation } from './entities/batch-creation.ts';
 import { idempotencyStore } from './entities/idempotency.ts';
 import { queryPage } from './entities/paging.ts';
@@ -62,6 +62,11 @@ export function createDynamoStore(options: DynamoStoreOptions): Store {
         filter: batchFilter(filter),
         toDomain: itemToBatch,
       });
+    },
+
+    async editPausedBatch(workspaceId, id, edit) {
+      const written = await table.update(editPausedUpdate(workspaceId, id, edit));
+      return written.ok ? itemToBatch(written.item) : null;
     },
 
     transitionBatch(workspaceId, id, from, to, changes) {

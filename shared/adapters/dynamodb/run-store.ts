@@ -12,6 +12,7 @@ import {
   releaseSlotUpdate,
   repairSlotsUpdate,
   restUpdate,
+  trimOutcomesUpdate,
   setWakeUpdate,
 } from './entities/batch.ts';
 import { callIndexStore } from './entities/call-index.ts';
@@ -111,6 +112,11 @@ export function createDynamoRunStore(options: {
 
     async clearWake(workspaceId, batchId, at) {
       await table.update(clearWakeUpdate(workspaceId, batchId, at));
+    },
+
+    async trimOutcomes(workspaceId, batchId, count) {
+      if (count <= 0) return;
+      await table.update(trimOutcomesUpdate(workspaceId, batchId, count));
     },
 
     async repairSlots(workspaceId, batchId, expected, actual) {

@@ -228,6 +228,7 @@ export function placeResultOf(reading: PlaceCallReading, answer: ProviderAnswer)
     return {
       kind: 'rejected',
       error: `${provider} refused the phone number's credentials (HTTP ${status}: ${reason}); check its ${reading.credentialNames}`,
+      credentialsRefused: true,
     };
   if (status >= 400 && status < 500)
     return {

@@ -9,6 +9,7 @@ import type { BatchRun, ClaimResult, DialReads, RecipientRun } from '../../ports
 import { credentialsRef } from '../../ports/secret-store.ts';
 import { nextRetry } from '../../domain/retry.ts';
 import { passTurn } from './dispatch.ts';
+import { pauseFor } from './guardrails.ts';
 import type { RunDeps } from './run-deps.ts';
 import { batchLevelProblem, failBatch } from './start-batch.ts';
 
@@ -120,6 +121,7 @@ export async function dialRecipient(deps: DialDeps, message: DialMessage): Promi
       await deps.runStore.recordPlacedCall(message, recipient.id, phone.provider, result.providerCallId);
       return 'placed';
     case 'rejected': {
+      if (result.credentialsRefused) return pauseForCredentials(deps, message, result.error);
       const endedAt = deps.clock();
       const retryAt = nextRetry(batch.retry, 'failed', message.attempt, endedAt);
       await deps.runStore.endCall(message, {
@@ -192,6 +194,23 @@ async function takeSlots(
   await waitFor(slot);
   const claimed = await claim();
   return claimed === 'claimed' ? 'taken' : notClaimed(deps, message, claimed);
+}
+
+/**
+ * The provider refused the number's credentials: not the recipient's fault, and every other call of
+ * the batch would be refused too. The claim is given back (no attempt counted), the batch pauses
+ * (`provider_auth`) and the recipient waits, due at once, for the resume after the credentials are
+ * fixed.
+ */
+async function pauseForCredentials(deps: DialDeps, message: DialMessage, error: string): Promise<DialOutcome> {
+  deps.logger.warn('the provider refused the credentials; pausing the batch', {
+    batchId: message.batchId,
+    error,
+  });
+  await deps.runStore.unclaimRecipient(message);
+  await pauseFor(deps, { workspaceId: message.workspaceId, id: message.batchId }, 'provider_auth');
+  await deps.runStore.deferRecipient(message, deps.clock().getTime(), { releaseSlot: true });
+  return 'parked';
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { SkipReason } from '../../domain/recipient.ts';
 import type { BatchRun, RecipientRun } from '../../ports/run-store.ts';
 import { passTurn, topUp } from './dispatch.ts';
+import { applyGuardrails } from './guardrails.ts';
 import { recordBatchEvent, recordRecipientEvent } from './outbox-events.ts';
 import type { RunDeps } from './run-deps.ts';
 import { startBatch } from './start-batch.ts';
@@ -118,9 +119,11 @@ export async function skipWaiting(deps: ReactionDeps, batch: BatchRun, reason: S
  * event whose stream record was lost is still sent.
  */
 export async function onRecipientEnded(deps: ReactionDeps, recipient: RecipientRun): Promise<void> {
-  const batch = await deps.store.getBatch(recipient.workspaceId, recipient.batchId);
+  const batch = await deps.runStore.getBatchRun(recipient.workspaceId, recipient.batchId);
   if (!batch) return;
   await recordRecipientEvent(deps, batch, recipient);
+  // Before the turn passes on: a tripped guardrail pauses the batch, so the turn is given back.
+  await applyGuardrails(deps, batch);
   if (await deps.runStore.markEventRecorded(batch.id, recipient.index, recipient.attempts)) {
     await passTurn(deps, batch.workspaceId, batch.id, batch);
   }

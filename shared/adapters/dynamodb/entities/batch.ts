@@ -357,6 +357,47 @@ export function clearWakeUpdate(workspaceId: string, batchId: string, at: string
   };
 }
 
+/** Removes the `count` oldest breaker marks (REMOVE by index; only appends happen meanwhile). */
+export function trimOutcomesUpdate(workspaceId: string, batchId: string, count: number): UpdateInput {
+  const indexes = Array.from({ length: count }, (_, i) => `recentOutcomes[${i}]`);
+  return {
+    Key: keys.batch(workspaceId, batchId),
+    UpdateExpression: `REMOVE ${indexes.join(', ')}`,
+    ConditionExpression: 'size(recentOutcomes) >= :count',
+    ExpressionAttributeValues: { ':count': count },
+  };
+}
+
+/** A PATCH of a paused batch: the given fields, only while it is paused. */
+export function editPausedUpdate(
+  workspaceId: string,
+  batchId: string,
+  edit: Partial<Pick<Batch, 'maxConcurrentCalls' | 'retry' | 'callingWindow' | 'guardrails'>>,
+): UpdateInput {
+  const names: Record<string, string> = { '#status': 'status' };
+  const values: Record<string, unknown> = { ':paused': 'paused' };
+  const sets: string[] = [];
+  for (const [field, value] of Object.entries(edit)) {
+    if (value === undefined) continue;
+    names[`#${field}`] = field;
+    values[`:${field}`] = value;
+    sets.push(`#${field} = :${field}`);
+  }
+  if (sets.length === 0) {
+    // Nothing to change: still answer the batch, still only while paused.
+    names['#name'] = 'name';
+    sets.push('#name = #name');
+  }
+  return {
+    Key: keys.batch(workspaceId, batchId),
+    UpdateExpression: `SET ${sets.join(', ')}`,
+    ConditionExpression: '#status = :paused',
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+    ReturnValues: 'ALL_NEW',
+  };
+}
+
 export function repairSlotsUpdate(
   workspaceId: string,
   batchId: string,

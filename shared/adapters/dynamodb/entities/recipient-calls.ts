@@ -1,3 +1,4 @@
+import { breakerMark, callTimeMs } from '../../../domain/guardrails.ts';
 import type { Attempt } from '../../../domain/recipient.ts';
 import type { CallRef } from '../../../ports/dialer.ts';
 import type { CallEnd, ClaimResult, RunStore } from '../../../ports/run-store.ts';
@@ -74,6 +75,29 @@ function batchSideOfSkip(
       },
     },
   ];
+}
+
+/**
+ * The batch-item half of an ended attempt also keeps the guardrails' figures, in the same write: its
+ * summed call time and the breaker mark of this attempt (appended; the reaction trims old ones).
+ */
+function withGuardrailFigures(move: TransactItem, end: CallEnd): TransactItem {
+  if (!move.Update) return move;
+  return {
+    Update: {
+      ...move.Update,
+      UpdateExpression:
+        `${move.Update.UpdateExpression}, recentOutcomes = list_append(if_not_exists(recentOutcomes, :noMarks), :mark), ` +
+        'callMs = if_not_exists(callMs, :zeroMs) + :callMs',
+      ExpressionAttributeValues: {
+        ...move.Update.ExpressionAttributeValues,
+        ':noMarks': [],
+        ':mark': [breakerMark(end.outcome)],
+        ':zeroMs': 0,
+        ':callMs': callTimeMs(end.startedAt, end.endedAt, end.durationSecs),
+      },
+    },
+  };
 }
 
 function historyEntry(ref: CallRef, end: CallEnd): Attempt {
@@ -201,7 +225,7 @@ export function recipientCalls(
             ...(due ? { ':retryAt': end.retryAt, ':dueSk': due.SK } : {}),
           },
         }),
-        moveCount(name, ref, 'dialing', due ? 'pending' : end.status),
+        withGuardrailFigures(moveCount(name, ref, 'dialing', due ? 'pending' : end.status), end),
         liveCallSlot(name, ref.workspaceId, -1),
         ...(due && retry !== null
           ? [putDue(name, dueItem(ref.batchId, ref.recipientIndex, ref.attempt + 1, retry))]
