@@ -49,7 +49,8 @@ export function validateBatchEdit(body: unknown): BatchEditInput {
   const callingWindow = field('calling_window', validateCallingWindow);
   const guardrails = field('guardrails', validateGuardrails);
   if (issues.length > 0 || !shape.success) throw new ValidationError(issues);
-  if (shape.data.max_concurrent_calls !== undefined) edit.maxConcurrentCalls = shape.data.max_concurrent_calls;
+  if (shape.data.max_concurrent_calls !== undefined)
+    edit.maxConcurrentCalls = shape.data.max_concurrent_calls;
   if (retry !== undefined) edit.retry = retry ?? ONE_ATTEMPT;
   if (callingWindow !== undefined) edit.callingWindow = callingWindow;
   if (guardrails !== undefined) edit.guardrails = guardrails;

@@ -287,7 +287,12 @@ export const guardrailsInputSchema = z.strictObject({
     .gt(0, { message: 'must be more than 0' })
     .max(1, { message: 'must be at most 1' })
     .optional(),
-  min_calls: z.number().int().min(GUARDRAIL_LIMITS.minCalls.min).max(GUARDRAIL_LIMITS.minCalls.max).optional(),
+  min_calls: z
+    .number()
+    .int()
+    .min(GUARDRAIL_LIMITS.minCalls.min)
+    .max(GUARDRAIL_LIMITS.minCalls.max)
+    .optional(),
   max_call_minutes: z
     .number()
     .gt(0, { message: 'must be more than 0' })

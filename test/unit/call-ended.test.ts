@@ -52,6 +52,9 @@ function setup(
     phoneNumberId: 'pn_1',
     retry: options.retry ?? { maxAttempts: 1, rules: {} },
     callingWindow: null,
+    guardrails: null,
+    recentOutcomes: [],
+    callMs: 0,
   } as unknown as BatchRun;
   const run = {
     findCall: vi.fn(async () => null),

@@ -112,6 +112,7 @@ describe('validateCreateBatchJson', () => {
       // Without retry: one attempt, no retry; without calling_window: no window.
       retry: { maxAttempts: 1, rules: {} },
       callingWindow: null,
+      guardrails: null,
       source: 'json',
     });
   });
@@ -330,6 +331,7 @@ describe('validateCreateBatchFields (multipart text fields)', () => {
       maxConcurrentCalls: 5,
       retry: { maxAttempts: 1, rules: {} },
       callingWindow: null,
+      guardrails: null,
     });
     expect(validateCreateBatchFields({ name: 'B', agent_id: 'a' }, NOW)).toEqual({
       name: 'B',
@@ -340,6 +342,7 @@ describe('validateCreateBatchFields (multipart text fields)', () => {
       maxConcurrentCalls: null,
       retry: { maxAttempts: 1, rules: {} },
       callingWindow: null,
+      guardrails: null,
     });
   });
 
@@ -476,6 +479,7 @@ describe('response schemas', () => {
       'stopped_at',
       'retry',
       'calling_window',
+      'guardrails',
     ]);
     expect(batchObjectSchema.parse(b)).toEqual(b);
     const r = toRecipientObject(recipient);

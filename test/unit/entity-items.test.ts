@@ -44,7 +44,14 @@ describe('entity items', () => {
     const batch = batchFixture(workspaceId, { totalRecipients: 2 });
     expect(itemToBatch(batchToItem(batch))).toEqual(batch);
     // A new batch has dispatched nobody, holds no dial turn and no wake-up.
-    expect(itemToBatchRun(batchToItem(batch))).toEqual({ ...batch, dispatched: 0, slots: 0, wakeAt: null });
+    expect(itemToBatchRun(batchToItem(batch))).toEqual({
+      ...batch,
+      dispatched: 0,
+      slots: 0,
+      wakeAt: null,
+      callMs: 0,
+      recentOutcomes: [],
+    });
     // The round-two fields too: a paused batch with retry rules and a calling window.
     const paused = batchFixture(workspaceId, {
       totalRecipients: 2,
@@ -58,6 +65,7 @@ describe('entity items', () => {
         hours: [{ days: ['mon', 'tue'], start: '09:00', end: '17:00' }],
         excludeDates: ['2025-12-25'],
       },
+      guardrails: { maxFailureRate: 0.5, minCalls: 10, maxCallMinutes: 12.5 },
       counts: { pending: 1, dialing: 0, completed: 0, failed: 0, skipped: 1 },
     });
     expect(itemToBatch(batchToItem(paused))).toEqual(paused);

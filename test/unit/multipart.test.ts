@@ -103,6 +103,7 @@ describe('parseCreateBatchMultipart', () => {
       // Without retry or calling_window fields: one attempt, no window.
       retry: { maxAttempts: 1, rules: {} },
       callingWindow: null,
+      guardrails: null,
       recipients: [
         { phone: '+14155551234', dynamicVars: { first_name: 'Alice' }, path: 'csv_file:line 2' },
         { phone: '+14155551235', dynamicVars: { first_name: 'Bob' }, path: 'csv_file:line 3' },

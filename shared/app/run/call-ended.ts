@@ -1,10 +1,12 @@
 import { newId } from '../../domain/ids.ts';
 import { httpsRecordingUrl } from '../../domain/recording-url.ts';
 import { statusForOutcome } from '../../domain/recipient.ts';
+import { breakerMark, callTimeMs } from '../../domain/guardrails.ts';
 import { nextRetry } from '../../domain/retry.ts';
 import type { CallEndedEvent, CallRef } from '../../ports/dialer.ts';
 import { transcriptKey } from '../../ports/transcripts.ts';
 import { passTurn } from './dispatch.ts';
+import { applyGuardrails } from './guardrails.ts';
 import type { RunDeps } from './run-deps.ts';
 
 /**
@@ -22,7 +24,7 @@ import type { RunDeps } from './run-deps.ts';
 export type CallEndedResult = 'recorded' | 'duplicate' | 'unknown_call';
 
 export async function recordCallEnded(
-  deps: Pick<RunDeps, 'runStore' | 'transcripts' | 'logger' | 'dialQueue' | 'clock'>,
+  deps: Pick<RunDeps, 'store' | 'runStore' | 'transcripts' | 'logger' | 'dialQueue' | 'clock'>,
   provider: string,
   event: CallEndedEvent,
 ): Promise<CallEndedResult> {
@@ -73,6 +75,17 @@ export async function recordCallEnded(
     { handOver: true },
   );
   if (!recorded) return 'duplicate';
+  // The guardrails see this attempt before its turn passes on, so a tripped breaker or a reached cap
+  // starts no further call (the batch item has this attempt's figures now; the stream checks again).
+  await applyGuardrails(
+    deps,
+    {
+      ...batch,
+      recentOutcomes: [...batch.recentOutcomes, breakerMark(event.outcome)],
+      callMs: batch.callMs + callTimeMs(event.startedAt, event.endedAt, event.durationSecs),
+    },
+    { trim: false },
+  );
   try {
     await passTurn(deps, ref.workspaceId, ref.batchId, batch);
   } catch (error) {

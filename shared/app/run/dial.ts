@@ -202,7 +202,11 @@ async function takeSlots(
  * (`provider_auth`) and the recipient waits, due at once, for the resume after the credentials are
  * fixed.
  */
-async function pauseForCredentials(deps: DialDeps, message: DialMessage, error: string): Promise<DialOutcome> {
+async function pauseForCredentials(
+  deps: DialDeps,
+  message: DialMessage,
+  error: string,
+): Promise<DialOutcome> {
   deps.logger.warn('the provider refused the credentials; pausing the batch', {
     batchId: message.batchId,
     error,

@@ -19,10 +19,14 @@ const MARKS_WITHOUT_BREAKER = 0;
 /** Marks removed by one trim at most. */
 const MAX_TRIM = 150;
 
-export async function applyGuardrails(deps: GuardrailDeps, batch: BatchRun): Promise<PauseReason | null> {
+export async function applyGuardrails(
+  deps: GuardrailDeps,
+  batch: BatchRun,
+  options: { trim: boolean } = { trim: true },
+): Promise<PauseReason | null> {
   const g = batch.guardrails;
   const keep = g && g.maxFailureRate !== null ? g.minCalls : MARKS_WITHOUT_BREAKER;
-  if (batch.recentOutcomes.length > keep + TRIM_SLACK) {
+  if (options.trim && batch.recentOutcomes.length > keep + TRIM_SLACK) {
     // Bounded per write (an update expression is at most 4 KB); the next end trims the rest.
     const count = Math.min(batch.recentOutcomes.length - keep, MAX_TRIM);
     await deps.runStore.trimOutcomes(batch.workspaceId, batch.id, count);
