@@ -129,7 +129,8 @@ describe('suppression store', () => {
     expect(second.items.map((e) => e.id)).toEqual(added.slice(3).map((e) => e.id));
     expect(second.nextCursor).toBeNull();
 
-    const gone = added[0]!;
+    const [gone] = added;
+    if (gone === undefined) throw new Error('nothing was added');
     expect(await store.deleteSuppression(w, gone.id, NOW)).toBe(true);
     expect(await store.deleteSuppression(w, gone.id, NOW)).toBe(false);
     expect(await store.isSuppressed(w, [gone.phone], NOW)).toEqual(new Set());
