@@ -32,7 +32,7 @@ export const LIMITS = {
     /** `expires_at` at most this far ahead: 5 years (a do-not-call entry's usual lifetime). */
     maxExpiryMs: 5 * 365 * 24 * 60 * 60 * 1000,
     /** Data rows of one imported CSV (the 5 MB file limit applies too). */
-    csvMaxRows: 10_000,
+    csvMaxRows: 1_000,
   },
 } as const;
 

@@ -109,6 +109,26 @@ describe('suppressions', () => {
     expectEnvelope(broken, 400, 'invalid_request');
   });
 
+  it('imports the largest file (1,000 rows) within the request time, and refuses one row more', async () => {
+    const { apiKey } = await service.newWorkspace('large import');
+    const other = client(service.baseUrl, apiKey, { checkContract: true });
+    const rows = Array.from({ length: 1_000 }, (_, i) => `+1415${String(2_000_000 + i)}`);
+    const started = Date.now();
+    const res = await other.request('POST', '/v1/suppressions', {
+      rawBody: csvForm(`phone\n${rows.join('\n')}\n`),
+    });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body).toEqual({ added: 1_000, already_present: 0, errors: [] });
+    console.info(`1,000-row suppression import: ${Date.now() - started} ms`);
+    const tooMany = await other.request('POST', '/v1/suppressions', {
+      rawBody: csvForm(`phone\n${rows.join('\n')}\n+14153999999\n`),
+    });
+    expectEnvelope(tooMany, 400, 'validation_error');
+    expect(tooMany.body.error.fields).toEqual([
+      { path: 'csv_file', message: expect.stringMatching(/1,001 rows/) },
+    ]);
+  }, 120_000);
+
   it('lists in creation order with cursors, and filters by phone', async () => {
     const { workspaceId, apiKey } = await service.newWorkspace('paging');
     const other = client(service.baseUrl, apiKey, { checkContract: true });

@@ -82,6 +82,16 @@ describe('suppression store', () => {
     expect(await store.isSuppressed(other, ['+14155550100'], NOW)).toEqual(new Set());
   });
 
+  it('gives concurrent adds of one phone one entry', async () => {
+    const w = ws();
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () => store.addSuppression(entry(w, '+14155550108'), NOW)),
+    );
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.entry.id)).size).toBe(1);
+    expect((await store.listSuppressions(w, { limit: 10, cursor: null }, NOW)).items).toHaveLength(1);
+  });
+
   it('answers which phones are suppressed in one batch read, expired entries not counted', async () => {
     const w = ws();
     await store.addSuppression(entry(w, '+14155550101'), NOW);

@@ -148,13 +148,17 @@ export function suppressionStore(table: Table): SuppressionStore {
 
   return {
     async addSuppression(entry, now) {
-      // Two rounds: a concurrent add of the same phone wins the first; we then answer its entry.
-      for (let round = 0; round < 2; round++) {
-        const existingItem = await table.get(keys.suppression(entry.workspaceId, entry.phone));
-        const existing = existingItem === null ? null : itemToSuppression(existingItem);
+      // Write first (a new phone, the common case of an import, costs one transaction), read on a
+      // refusal. Three rounds: the entry seen can be replaced or deleted before the next write.
+      let expired: Suppression | null = null;
+      for (let round = 0; round < 3; round++) {
+        if (await writeEntry(table, entry, expired)) return { entry, created: true };
+        const item = await table.get(keys.suppression(entry.workspaceId, entry.phone));
+        const existing = item === null ? null : itemToSuppression(item);
         if (existing !== null && isSuppressionActive(existing, now))
           return { entry: existing, created: false };
-        if (await writeEntry(table, entry, existing)) return { entry, created: true };
+        // Past its expiry but not yet removed by TTL: replaced next round (or, if gone meanwhile, created).
+        expired = existing;
       }
       throw new StateConflictError(`Suppression of ${entry.id} changed concurrently; try again`);
     },
