@@ -61,6 +61,25 @@ describe('suppressions', () => {
       expectEnvelope(res, 400, 'validation_error');
       expect(res.body.error.fields.map((f: any) => f.path)).toEqual(['expires_at']);
     }
+    const badBytes = Buffer.concat([
+      Buffer.from('phone\n+14155550201,'),
+      Buffer.from([0xff]),
+      Buffer.from('\n'),
+    ]);
+    const f = new FormData();
+    f.set('csv_file', new Blob([badBytes], { type: 'text/csv' }), 's.csv');
+    expectEnvelope(await c.request('POST', '/v1/suppressions', { rawBody: f }), 400, 'invalid_request');
+    const surrogate = Buffer.from('{"phone": "+14155550201", "reason": "\\ud800"}');
+    const lone = await c.request('POST', '/v1/suppressions', {
+      rawBody: surrogate,
+      headers: { 'content-type': 'application/json' },
+    });
+    expectEnvelope(lone, 400, 'invalid_request');
+    const text = await c.request('POST', '/v1/suppressions', {
+      rawBody: '+14155550201',
+      headers: { 'content-type': 'text/plain' },
+    });
+    expectEnvelope(text, 415, 'unsupported_media_type');
     const long = await c.post('/v1/suppressions', { phone: '+14155550201', reason: 'x'.repeat(201) });
     expect(long.body.error.fields.map((f: any) => f.path)).toEqual(['reason']);
     expect(await countItems(service.dynamodbEndpoint, service.tableName)).toBe(before);

@@ -19,19 +19,21 @@ const PAGE_SIZE = 50;
  */
 export const suppressionListPage = mountPage((ctx) => <SuppressionList ctx={ctx} />);
 
-interface Listed {
+/** What "Show more" added after the first page; `next` counts once `paged` (the first page's cursor until then). */
+interface More {
   entries: SuppressionObject[];
   next: string | null;
+  paged: boolean;
 }
 
 function SuppressionList({ ctx }: { ctx: AppContext }) {
   const typed = useSignal('');
   const phone = useSignal('');
-  const more = useSignal<Listed>({ entries: [], next: null });
+  const more = useSignal<More>({ entries: [], next: null, paged: false });
   const loadingMore = useSignal(false);
   const { resource, reload } = useResource(async () => {
     const page = await ctx.api.listSuppressions({ limit: PAGE_SIZE, phone: phone.value || undefined });
-    more.value = { entries: [], next: null };
+    more.value = { entries: [], next: null, paged: false };
     return { entries: page.suppressions, next: page.next_cursor };
   }, [phone.value]);
 
@@ -43,7 +45,11 @@ function SuppressionList({ ctx }: { ctx: AppContext }) {
     loadingMore.value = true;
     try {
       const page = await ctx.api.listSuppressions({ limit: PAGE_SIZE, cursor });
-      more.value = { entries: [...more.value.entries, ...page.suppressions], next: page.next_cursor };
+      more.value = {
+        entries: [...more.value.entries, ...page.suppressions],
+        next: page.next_cursor,
+        paged: true,
+      };
     } catch (error) {
       toast(`More entries could not be loaded: ${errorMessage(error)}`, 'error');
     } finally {
@@ -72,7 +78,7 @@ function SuppressionList({ ctx }: { ctx: AppContext }) {
       <Loaded resource={resource.value} what="suppressions" retry={reload}>
         {(first) => {
           const entries = [...first.entries, ...more.value.entries];
-          const next = more.value.entries.length > 0 ? more.value.next : first.next;
+          const next = more.value.paged ? more.value.next : first.next;
           if (entries.length === 0) {
             return (
               <p class="empty">
