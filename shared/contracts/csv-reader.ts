@@ -12,6 +12,11 @@ import {
   validateCsvHeader,
 } from './csv-rules.ts';
 import type { RecipientInput } from './recipient.ts';
+import {
+  csvRowToSuppression,
+  type SuppressionCsvRow,
+  validateSuppressionCsvHeader,
+} from './suppression-csv-rules.ts';
 
 /**
  * Reads a recipients CSV as it streams in (the rules themselves are in csv-rules.ts).
@@ -56,7 +61,18 @@ async function* decodeUtf8(input: AsyncIterable<Uint8Array>): AsyncGenerator<str
   }
 }
 
-export async function parseRecipientsCsv(input: AsyncIterable<Uint8Array>): Promise<RecipientInput[]> {
+/** A record of the file and the physical line where it starts (the header being line 1). */
+export interface CsvRecord {
+  cells: string[];
+  line: number;
+}
+
+/**
+ * Every record of a CSV that is not blank, in order, with the line where it starts. The rules of what
+ * a record means are the caller's. A file that cannot be read (not UTF-8, broken quoting) throws
+ * `invalid_request` naming the line; a caller that stops early leaves nothing open.
+ */
+export async function* readCsvRecords(input: AsyncIterable<Uint8Array>): AsyncGenerator<CsvRecord> {
   // Lines are counted as csv-parse hands over each record (not as the loop below reads them: records
   // still buffered when a later one fails would be lost, and the error would name the wrong line).
   let nextLine = 1; // the physical line where the next record starts
@@ -77,28 +93,12 @@ export async function parseRecipientsCsv(input: AsyncIterable<Uint8Array>): Prom
   // Any failure of the pipeline also destroys the parser, so it surfaces through the loop below.
   feeding.catch(() => undefined);
 
-  let header: string[] | null = null;
-  let rows = 0;
-  const recipients: RecipientInput[] = [];
-  const issues: FieldIssue[] = [];
-
   try {
     for await (const record of parser as AsyncIterable<string[]>) {
       const line = startLines[recordIndex] ?? nextLine;
       recordIndex += 1;
       if (isBlankRow(record)) continue;
-      if (header === null) {
-        header = record;
-        const headerIssues = validateCsvHeader(header, line);
-        // Without a usable header no row can be read: stop here and say why.
-        if (headerIssues.length > 0) throw new ValidationError(headerIssues);
-        continue;
-      }
-      rows += 1;
-      if (rows > LIMITS.maxRecipients) continue;
-      const check = csvRowToRecipient(header, record, line);
-      if (check.ok) recipients.push(check.value);
-      else issues.push(...check.issues);
+      yield { cells: record, line };
     }
     await feeding;
   } catch (err) {
@@ -116,6 +116,28 @@ export async function parseRecipientsCsv(input: AsyncIterable<Uint8Array>): Prom
   } finally {
     // On an early exit (a header problem) the source must not be left half-read and open.
     parser.destroy();
+  }
+}
+
+export async function parseRecipientsCsv(input: AsyncIterable<Uint8Array>): Promise<RecipientInput[]> {
+  let header: string[] | null = null;
+  let rows = 0;
+  const recipients: RecipientInput[] = [];
+  const issues: FieldIssue[] = [];
+
+  for await (const { cells: record, line } of readCsvRecords(input)) {
+    if (header === null) {
+      header = record;
+      const headerIssues = validateCsvHeader(header, line);
+      // Without a usable header no row can be read: stop here and say why.
+      if (headerIssues.length > 0) throw new ValidationError(headerIssues);
+      continue;
+    }
+    rows += 1;
+    if (rows > LIMITS.maxRecipients) continue;
+    const check = csvRowToRecipient(header, record, line);
+    if (check.ok) recipients.push(check.value);
+    else issues.push(...check.issues);
   }
 
   if (header === null) {
@@ -137,4 +159,50 @@ export async function parseRecipientsCsv(input: AsyncIterable<Uint8Array>): Prom
   }
   if (issues.length > 0) throw new ValidationError(issues);
   return recipients;
+}
+
+/**
+ * A suppression-list CSV (suppression-csv-rules.ts): the rows that can be added and the rows that
+ * cannot, by line. A file without a usable header, without rows or with more than
+ * LIMITS.suppression.csvMaxRows rows is refused as a whole.
+ */
+export async function parseSuppressionsCsv(
+  input: AsyncIterable<Uint8Array>,
+): Promise<{ rows: SuppressionCsvRow[]; issues: FieldIssue[] }> {
+  const max = LIMITS.suppression.csvMaxRows;
+  let header: string[] | null = null;
+  let count = 0;
+  const rows: SuppressionCsvRow[] = [];
+  const issues: FieldIssue[] = [];
+  for await (const { cells, line } of readCsvRecords(input)) {
+    if (header === null) {
+      header = cells;
+      const headerIssues = validateSuppressionCsvHeader(header, line);
+      if (headerIssues.length > 0) throw new ValidationError(headerIssues);
+      continue;
+    }
+    count += 1;
+    if (count > max) continue;
+    const check = csvRowToSuppression(header, cells, line);
+    if (check.ok) rows.push(check.value);
+    else issues.push(...check.issues);
+  }
+  if (header === null) {
+    throw new ValidationError([
+      {
+        path: 'csv_file',
+        message: 'is empty; it needs a header row with a "phone" column and one row per phone',
+      },
+    ]);
+  }
+  if (count === 0) throw new ValidationError([{ path: 'csv_file', message: 'has no phones' }]);
+  if (count > max) {
+    throw new ValidationError([
+      {
+        path: 'csv_file',
+        message: `has ${count.toLocaleString('en-US')} rows; at most ${max.toLocaleString('en-US')} are allowed`,
+      },
+    ]);
+  }
+  return { rows, issues };
 }

@@ -50,6 +50,11 @@ export const ROUTE_PATHS = {
   getConversation: apiKey('GET', '/v1/agents/batch-calls/{id}/recipients/{recipientId}/conversation'),
   listWebhookDeliveries: apiKey('GET', '/v1/agents/batch-calls/{id}/webhook-deliveries'),
   redeliverWebhook: apiKey('POST', '/v1/webhook-deliveries/{id}/redeliver'),
+  // Suppression list
+  createSuppression: apiKey('POST', '/v1/suppressions'),
+  listSuppressions: apiKey('GET', '/v1/suppressions'),
+  getSuppression: apiKey('GET', '/v1/suppressions/{id}'),
+  deleteSuppression: apiKey('DELETE', '/v1/suppressions/{id}'),
   // Providers authenticate by their signature, not by API key (contract, "Telephony providers").
   providerEvents: { method: 'POST', path: '/v1/telephony/{provider}/events', auth: 'provider' },
 } as const satisfies Record<string, RoutePath>;

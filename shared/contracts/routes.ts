@@ -17,6 +17,14 @@ import {
 } from './phone-number.ts';
 import { ROUTE_PATHS, type RouteId, type RoutePath } from './route-paths.ts';
 import { conversationResponseSchema, deliveryListResponseSchema, deliveryObjectSchema } from './run.ts';
+import {
+  createSuppressionFormSchema,
+  createSuppressionJsonSchema,
+  suppressionImportResultSchema,
+  suppressionListQuerySchema,
+  suppressionListResponseSchema,
+  suppressionObjectSchema,
+} from './suppression.ts';
 import { uploadTicketSchema } from './upload.ts';
 
 /**
@@ -167,6 +175,29 @@ const SCHEMAS = {
   redeliverWebhook: {
     request: { params: idParams },
     responses: { 202: deliveryObjectSchema, ...errors(404) },
+  },
+
+  // Suppression list
+  createSuppression: {
+    request: { body: { json: createSuppressionJsonSchema, multipart: createSuppressionFormSchema } },
+    // 201: a new entry (JSON); 200: the phone's existing entry (JSON), or a CSV import's outcome.
+    responses: {
+      201: suppressionObjectSchema,
+      200: z.union([suppressionObjectSchema, suppressionImportResultSchema]),
+      ...errors(...JSON_BODY_ERRORS),
+    },
+  },
+  listSuppressions: {
+    request: { query: suppressionListQuerySchema },
+    responses: { 200: suppressionListResponseSchema, ...errors(400) },
+  },
+  getSuppression: {
+    request: { params: idParams },
+    responses: { 200: suppressionObjectSchema, ...errors(404) },
+  },
+  deleteSuppression: {
+    request: { params: idParams },
+    responses: { 204: NO_CONTENT, ...errors(404) },
   },
 
   // Telephony providers. The body is the provider's own (JSON or a form), read by its adapter.

@@ -15,6 +15,7 @@ export const ID_PREFIXES = {
   apiKey: 'key',
   webhookDelivery: 'whd',
   upload: 'upl',
+  suppression: 'sup',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

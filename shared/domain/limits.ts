@@ -26,6 +26,14 @@ export const LIMITS = {
   dynamicVarNumber: { maxMagnitude: Number.MAX_SAFE_INTEGER, minNonZeroMagnitude: 1e-130 },
   /** A CSV's header: `phone` plus at most `dynamicVarsPerRecipient` variable columns. */
   csvMaxColumns: 51,
+  /** Suppression list (docs/limits.md, "Suppression list"). */
+  suppression: {
+    reasonMaxLength: 200,
+    /** `expires_at` at most this far ahead: 5 years (a do-not-call entry's usual lifetime). */
+    maxExpiryMs: 5 * 365 * 24 * 60 * 60 * 1000,
+    /** Data rows of one imported CSV (the 5 MB file limit applies too). */
+    csvMaxRows: 1_000,
+  },
 } as const;
 
 /** DynamoDB's own limits, which the limits above are chosen to stay within. */

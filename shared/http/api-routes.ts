@@ -8,7 +8,13 @@ import * as batches from '../app/batches.ts';
 import type { AppDeps } from '../app/deps.ts';
 import * as deliveries from '../app/deliveries.ts';
 import * as phoneNumbers from '../app/phone-numbers.ts';
+import * as suppressions from '../app/suppressions.ts';
 import { createUpload, readUploadedRecipients } from '../app/uploads.ts';
+import {
+  suppressionListQuerySchema,
+  toSuppressionObject,
+  validateCreateSuppression,
+} from '../contracts/suppression.ts';
 import type { UploadTicket } from '../contracts/upload.ts';
 import { pathOf, routeKey, type RouteIdWithAuth } from '../contracts/route-paths.ts';
 import { validateBatchEdit } from '../contracts/batch-edit.ts';
@@ -18,6 +24,7 @@ import { isId } from '../domain/ids.ts';
 import type { ApiRequest } from './api-request.ts';
 import { readIdempotencyKey, requestFingerprint, withIdempotency } from './idempotency.ts';
 import { parseCreateBatchMultipart } from './parse-multipart.ts';
+import { parseSuppressionMultipart } from './parse-suppression-multipart.ts';
 import { bodyBytes, bodyKind, contentTypeOf, readJson } from './request-body.ts';
 import { json, type HttpResponse } from './respond.ts';
 
@@ -43,12 +50,14 @@ const noContent = (req: ApiRequest): HttpResponse => ({
 });
 
 /** A path id of the wrong shape cannot exist: answer 404 without a lookup. */
-function pathId(req: ApiRequest, kind: 'batch' | 'agent' | 'phoneNumber'): string {
+function pathId(req: ApiRequest, kind: 'batch' | 'agent' | 'phoneNumber' | 'suppression'): string {
   const id = req.path.id ?? '';
   if (!isId(kind, id)) {
     const code =
       kind === 'agent' ? 'agent_not_found' : kind === 'phoneNumber' ? 'phone_number_not_found' : 'not_found';
-    const what = kind === 'phoneNumber' ? 'Phone number' : kind === 'agent' ? 'Agent' : 'Batch';
+    const what = { phoneNumber: 'Phone number', agent: 'Agent', batch: 'Batch', suppression: 'Suppression' }[
+      kind
+    ];
     throw new NotFoundError(`${what} ${id} does not exist.`, code);
   }
   return id;
@@ -217,6 +226,41 @@ export const API_ROUTE_HANDLERS = {
   redeliverWebhook: async (req, deps) => {
     const record = await deliveries.redeliver(deps, req.workspaceId, req.path.id ?? '');
     return ok(req, toDeliveryObject(record), 202);
+  },
+
+  // Suppression list
+  createSuppression: async (req, deps) => {
+    if (bodyKind(req.event, ['json', 'multipart']) === 'multipart') {
+      const upload = await parseSuppressionMultipart(bodyBytes(req.event), contentTypeOf(req.event));
+      const result = await suppressions.importSuppressions(deps, req.workspaceId, upload.rows, upload.issues);
+      return ok(req, { added: result.added, already_present: result.alreadyPresent, errors: result.errors });
+    }
+    const input = validateCreateSuppression(readJson(req.event), req.now);
+    const { entry, created } = await suppressions.addSuppression(deps, req.workspaceId, input);
+    return ok(req, toSuppressionObject(entry), created ? 201 : 200, {
+      location: pathOf('getSuppression', { id: entry.id }),
+    });
+  },
+  listSuppressions: async (req, deps) => {
+    const q = parseOrThrow(suppressionListQuerySchema, req.query);
+    const result = await suppressions.listSuppressions(
+      deps,
+      req.workspaceId,
+      { phone: q.phone ?? null },
+      { limit: q.limit, cursor: q.cursor ?? null },
+    );
+    return ok(req, listPage('suppressions', result.items, result.nextCursor, toSuppressionObject));
+  },
+  getSuppression: async (req, deps) =>
+    ok(
+      req,
+      toSuppressionObject(
+        await suppressions.getSuppression(deps, req.workspaceId, pathId(req, 'suppression')),
+      ),
+    ),
+  deleteSuppression: async (req, deps) => {
+    await suppressions.deleteSuppression(deps, req.workspaceId, pathId(req, 'suppression'));
+    return noContent(req);
   },
 } satisfies Record<ApiRouteId, RouteHandler>;
 

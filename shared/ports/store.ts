@@ -2,6 +2,7 @@ import type { Agent } from '../domain/agent.ts';
 import type { Batch, BatchStatus } from '../domain/batch.ts';
 import type { PhoneNumber } from '../domain/phone-number.ts';
 import type { Recipient } from '../domain/recipient.ts';
+import type { Suppression } from '../domain/suppression.ts';
 import type { ApiKeyRecord, Workspace } from '../domain/workspace.ts';
 
 /**
@@ -132,4 +133,30 @@ export interface IdempotencyStore {
   releaseIdempotencyKey(workspaceId: string, key: string): Promise<void>;
 }
 
-export type Store = WorkspaceStore & PhoneNumberStore & AgentStore & BatchStore & IdempotencyStore;
+/**
+ * The workspace's suppression list. `now` decides what counts: an entry whose `expiresAt` has passed
+ * is absent for every method, whether or not the table's TTL has removed it yet.
+ */
+export interface SuppressionStore {
+  /**
+   * Adds `entry` unless its phone already has an entry that counts; answers the entry that counts
+   * afterwards and whether it is the new one. An expired entry of the same phone is replaced.
+   */
+  addSuppression(entry: Suppression, now: Date): Promise<{ entry: Suppression; created: boolean }>;
+  getSuppression(workspaceId: string, id: string, now: Date): Promise<Suppression | null>;
+  /** The entry of one phone (E.164). */
+  findSuppression(workspaceId: string, phone: string, now: Date): Promise<Suppression | null>;
+  /** Entries in creation order (oldest first). */
+  listSuppressions(workspaceId: string, page: PageRequest, now: Date): Promise<Page<Suppression>>;
+  /** Deletes an entry that counts; false when there is none with that id. */
+  deleteSuppression(workspaceId: string, id: string, now: Date): Promise<boolean>;
+  /** Which of `phones` (E.164) are suppressed: one BatchGetItem per 100 distinct phones. */
+  isSuppressed(workspaceId: string, phones: readonly string[], now: Date): Promise<Set<string>>;
+}
+
+export type Store = WorkspaceStore &
+  PhoneNumberStore &
+  AgentStore &
+  BatchStore &
+  IdempotencyStore &
+  SuppressionStore;

@@ -13,10 +13,16 @@ import {
   itemToRecipientRun,
   recipientToItem,
 } from '#shared/adapters/dynamodb/entities/recipient.ts';
+import {
+  itemToSuppression,
+  suppressionListingToItem,
+  suppressionToItem,
+} from '#shared/adapters/dynamodb/entities/suppression.ts';
 import { keys, parseBatchKey, parseOutboxKey, runKeys } from '#shared/adapters/dynamodb/keys.ts';
 import { batchTransition } from '#shared/domain/batch.ts';
 import { newId } from '#shared/domain/ids.ts';
 import type { Recipient } from '#shared/domain/recipient.ts';
+import type { Suppression } from '#shared/domain/suppression.ts';
 import {
   agentFixture,
   batchFixture,
@@ -105,6 +111,30 @@ describe('entity items', () => {
       transcriptKey: null,
       dueSk: null,
     });
+  });
+
+  it('round-trip a suppression entry through both of its items, the TTL in epoch seconds', () => {
+    const entry: Suppression = {
+      id: newId('suppression'),
+      workspaceId,
+      phone: '+14155550123',
+      reason: 'asked',
+      source: 'call',
+      conversationId: newId('conversation'),
+      createdAt: '2025-01-02T03:04:05.000Z',
+      expiresAt: '2025-02-02T03:04:06.000Z',
+    };
+    const item = suppressionToItem(entry);
+    expect(item).toMatchObject({ PK: `SUP#${workspaceId}#+14155550123`, SK: 'SUP', expiresAt: 1738465446 });
+    expect(itemToSuppression(item)).toEqual(entry);
+    const listing = suppressionListingToItem(entry);
+    expect(listing).toMatchObject({ PK: `WS#${workspaceId}`, SK: `SUP#${entry.id}` });
+    expect(itemToSuppression(listing)).toEqual(entry);
+    const forever = suppressionToItem({ ...entry, expiresAt: null });
+    expect(forever).not.toHaveProperty('expiresAt');
+    expect(itemToSuppression(forever).expiresAt).toBeNull();
+    expect(() => itemToSuppression({ ...item, entity: 'agent' })).toThrow(MalformedItemError);
+    expect(() => itemToSuppression({ ...item, source: 'sms' })).toThrow(/source is not one of/);
   });
 
   it('fail loudly on an item of another kind or with a field missing or mistyped', () => {

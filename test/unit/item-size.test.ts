@@ -13,6 +13,10 @@ import { agentToItem } from '#shared/adapters/dynamodb/entities/agent.ts';
 import { batchToItem } from '#shared/adapters/dynamodb/entities/batch.ts';
 import { creationMarkerItem } from '#shared/adapters/dynamodb/entities/creation-marker.ts';
 import { phoneNumberToItem } from '#shared/adapters/dynamodb/entities/phone-number.ts';
+import {
+  suppressionListingToItem,
+  suppressionToItem,
+} from '#shared/adapters/dynamodb/entities/suppression.ts';
 import { recipientToItem } from '#shared/adapters/dynamodb/entities/recipient.ts';
 import { boundedText } from '#shared/adapters/dynamodb/run-store.ts';
 import { AGENT_LIMITS, createAgentSchema, updateAgentSchema } from '#shared/contracts/agent.ts';
@@ -23,6 +27,7 @@ import { MAX_WEBHOOK_SECRETS, type Agent } from '#shared/domain/agent.ts';
 import { initialCounts, type Batch } from '#shared/domain/batch.ts';
 import { newId } from '#shared/domain/ids.ts';
 import { DYNAMODB_LIMITS, LIMITS } from '#shared/domain/limits.ts';
+import type { Suppression } from '#shared/domain/suppression.ts';
 import { maskSecret, type PhoneNumber } from '#shared/domain/phone-number.ts';
 import { MAX_LOGGED_ATTEMPTS, type OutboxRecord } from '#shared/domain/outbox.ts';
 import type { Recipient } from '#shared/domain/recipient.ts';
@@ -417,6 +422,18 @@ describe('no accepted input makes a stored item exceed DynamoDB limits (property
       createdAt: T,
     };
     expectStorable(phoneNumberToItem(phone), 'phone number');
+    const suppression: Suppression = {
+      id: newId('suppression'),
+      workspaceId: batch.workspaceId,
+      phone: '+14155550123',
+      reason: '\u{10FFFF}'.repeat(LIMITS.suppression.reasonMaxLength / 2),
+      source: 'call',
+      conversationId: newId('conversation'),
+      createdAt: T,
+      expiresAt: T,
+    };
+    expectStorable(suppressionToItem(suppression), 'suppression');
+    expectStorable(suppressionListingToItem(suppression), 'suppression listing');
 
     const record: OutboxRecord = {
       webhookId: `conversation.completed:${newId('recipient')}`,

@@ -11,6 +11,8 @@ import { newBatchPage } from './pages/batch-new/index.tsx';
 import { phoneNumberFormPage } from './pages/phone-numbers/number-form.tsx';
 import { phoneNumberListPage } from './pages/phone-numbers/number-list.tsx';
 import { renderSignIn } from './pages/sign-in.ts';
+import { suppressionFormPage } from './pages/suppressions/suppression-form.tsx';
+import { suppressionListPage } from './pages/suppressions/suppression-list.tsx';
 import { forgetApiKey, storedApiKey, storeApiKey } from './session.ts';
 import { h } from './ui/dom.ts';
 import { mountLiveRegion, toast } from './ui/live.ts';
@@ -23,7 +25,7 @@ import { mountLiveRegion, toast } from './ui/live.ts';
 interface Route {
   pattern: RegExp;
   page: Page;
-  section: 'batches' | 'agents' | 'numbers';
+  section: 'batches' | 'agents' | 'numbers' | 'suppressions';
 }
 
 const ROUTES: Route[] = [
@@ -35,12 +37,15 @@ const ROUTES: Route[] = [
   { pattern: /^\/agents\/(?<id>[^/]+)$/, page: agentFormPage, section: 'agents' },
   { pattern: /^\/phone-numbers$/, page: phoneNumberListPage, section: 'numbers' },
   { pattern: /^\/phone-numbers\/new$/, page: phoneNumberFormPage, section: 'numbers' },
+  { pattern: /^\/suppressions$/, page: suppressionListPage, section: 'suppressions' },
+  { pattern: /^\/suppressions\/new$/, page: suppressionFormPage, section: 'suppressions' },
 ];
 
 const NAV: Array<{ section: Route['section']; href: string; label: string }> = [
   { section: 'batches', href: '#/batches', label: 'Batch calls' },
   { section: 'agents', href: '#/agents', label: 'Agents' },
   { section: 'numbers', href: '#/phone-numbers', label: 'Phone numbers' },
+  { section: 'suppressions', href: '#/suppressions', label: 'Suppressions' },
 ];
 
 function currentPath(): string {

@@ -8,12 +8,14 @@ import { idempotencyStore } from './entities/idempotency.ts';
 import { queryPage } from './entities/paging.ts';
 import { phoneNumberStore } from './entities/phone-number.ts';
 import { itemToRecipient } from './entities/recipient.ts';
+import { suppressionStore } from './entities/suppression.ts';
 import { workspaceStore } from './entities/workspace.ts';
 import { keys, recipientPartition, SK_PREFIX, workspacePartition } from './keys.ts';
 import { createTable } from './table-ops.ts';
 
 export { BatchStateConflictError } from './entities/batch.ts';
 export { IDEMPOTENCY_STALE_CLAIM_MS } from './entities/idempotency.ts';
+export { suppressionConditionCheck } from './entities/suppression.ts';
 
 /**
  * The Store port on one DynamoDB table (layout: ./keys.ts), composed of one module per entity
@@ -41,6 +43,7 @@ export function createDynamoStore(options: DynamoStoreOptions): Store {
     ...agentStore(table),
     ...batchCreation(table, clock, options.batchWrite),
     ...idempotencyStore(table, clock),
+    ...suppressionStore(table),
 
     async getBatch(workspaceId, id) {
       const item = await table.get(keys.batch(workspaceId, id));

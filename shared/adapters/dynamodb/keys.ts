@@ -23,6 +23,12 @@ import { createHash } from 'node:crypto';
  * |                 |                           |                    | the batch; removed when the batch is stored or undone  |
  * | due recipient   | BATCH#<batchId>           | DUE#<due ms, 13 d>#| a waiting recipient (retry, calling window, pause):    |
  * |                 |                           | <index, 4 digits>  | Query SK <= DUE#<now> Limit 1 = the earliest one due   |
+ * | suppression     | SUP#<ws>#<E.164 phone>    | SUP                | "is this phone suppressed in W?": one GetItem, one key |
+ * |                 |                           |                    | of a BatchGetItem at create, a ConditionCheck in the   |
+ * |                 |                           |                    | dial claim; TTL on `expiresAt` (plus a read-time check)|
+ * | suppression     | WS#<ws>                   | SUP#<id>           | GetItem by id; Query begins_with SUP# (list, paged, in |
+ * |   listing       |                           |                    | creation order); a copy of the entry, written and      |
+ * |                 |                           |                    | deleted with it in one transaction                     |
  *
  * Sparse index GSI1 (only items that carry GSI1PK are in it; KEYS_ONLY):
  * | GSI1PK   | GSI1SK                        | what                                                        |
@@ -57,6 +63,8 @@ export const ENTITY = {
   callIndex: 'callIndex',
   batchCreation: 'batchCreation',
   due: 'due',
+  suppression: 'suppression',
+  suppressionListing: 'suppressionListing',
 } as const;
 
 export type Entity = (typeof ENTITY)[keyof typeof ENTITY];
@@ -70,6 +78,7 @@ export const SK_PREFIX = {
   recipient: 'R#',
   webhook: 'HOOK#',
   due: 'DUE#',
+  suppression: 'SUP#',
 } as const;
 
 /** Zero padding of a due time (ms since the epoch): 13 digits hold every date until the year 2286. */
@@ -152,6 +161,22 @@ export const keys = {
    */
   idempotency(workspaceId: string, idempotencyKey: string): TableKey {
     return { PK: `IDEM#${segment('workspace id', workspaceId)}#${sha256(idempotencyKey)}`, SK: 'IDEM' };
+  },
+
+  /**
+   * The entry that decides whether `phone` (E.164) may be dialed in the workspace: one key, so the
+   * dial claim can check it inside its transaction (see ./entities/suppression.ts).
+   */
+  suppression(workspaceId: string, phone: string): TableKey {
+    return { PK: `SUP#${segment('workspace id', workspaceId)}#${segment('phone', phone)}`, SK: 'SUP' };
+  },
+
+  /** The same entry under its workspace, by id: lists it in creation order and finds it by id. */
+  suppressionListing(workspaceId: string, suppressionId: string): TableKey {
+    return {
+      PK: workspacePartition(workspaceId),
+      SK: `${SK_PREFIX.suppression}${segment('suppression id', suppressionId)}`,
+    };
   },
 } as const;
 

@@ -221,4 +221,26 @@ export class ApiClient {
   deletePhoneNumber(id: string) {
     return this.call('deletePhoneNumber', { id });
   }
+
+  // Suppression list ------------------------------------------------------------------------------
+
+  listSuppressions(query: { limit: number; cursor?: string; phone?: string }) {
+    return this.call('listSuppressions', {}, { query });
+  }
+
+  /** 201 with a new entry, 200 with the phone's existing one. */
+  createSuppression(body: { phone: string; reason: string | null; expires_at: string | null }) {
+    return this.call('createSuppression', {}, { json: body });
+  }
+
+  /** A CSV with a `phone` column (and an optional `reason`): how many were added, present, refused. */
+  importSuppressions(file: File) {
+    const form = new FormData();
+    form.append('csv_file', file, file.name);
+    return this.call('createSuppression', {}, { form });
+  }
+
+  deleteSuppression(id: string) {
+    return this.call('deleteSuppression', { id });
+  }
 }
