@@ -4,7 +4,7 @@ import { initialCounts, type Batch } from '../domain/batch.ts';
 import { resolveZones, type CallingWindow } from '../domain/calling-window.ts';
 import { NotFoundError, ValidationError, type FieldIssue } from '../domain/errors.ts';
 import { isId, newId } from '../domain/ids.ts';
-import { newRecipient, type Recipient } from '../domain/recipient.ts';
+import { newRecipient, type Recipient, type SkipReason } from '../domain/recipient.ts';
 import type { PhoneTimezones } from '../ports/timezones.ts';
 import type { BatchFilter, Page, PageRequest } from '../ports/store.ts';
 import type { AppDeps } from './deps.ts';
@@ -46,6 +46,43 @@ function resolveRecipientZones(
   return zones;
 }
 
+/**
+ * The rows a create stores as `skipped` (contract "Suppression list", "Contact limit across batches"):
+ * phones on the workspace's suppression list, and with `duplicates: skip` every row of a phone after
+ * its first; `duplicates: reject` refuses the request naming each repeated row. Answers index → reason.
+ */
+async function createTimeSkips(
+  deps: Pick<AppDeps, 'store'>,
+  workspaceId: string,
+  input: CreateBatchInput,
+  now: Date,
+): Promise<Map<number, SkipReason>> {
+  const skips = new Map<number, SkipReason>();
+  const firstRow = new Map<string, number>();
+  const repeated: FieldIssue[] = [];
+  input.recipients.forEach((r, index) => {
+    const first = firstRow.get(r.phone);
+    if (first === undefined) {
+      firstRow.set(r.phone, index);
+      return;
+    }
+    if (input.duplicates === 'skip') skips.set(index, 'duplicate');
+    if (input.duplicates === 'reject') {
+      const at = (i: number) => input.recipients[i]?.path ?? `recipients[${i}]`;
+      repeated.push({
+        path: at(index).startsWith('csv_file') ? at(index) : `${at(index)}.phone`,
+        message: `repeats the phone of ${at(first)} (duplicates: reject)`,
+      });
+    }
+  });
+  if (repeated.length > 0) throw new ValidationError(repeated);
+  const suppressed = await deps.store.isSuppressed(workspaceId, [...firstRow.keys()], now);
+  input.recipients.forEach((r, index) => {
+    if (suppressed.has(r.phone)) skips.set(index, 'suppressed');
+  });
+  return skips;
+}
+
 export async function createBatch(
   deps: Pick<AppDeps, 'store' | 'clock' | 'scheduler' | 'logger' | 'phoneTimezones'>,
   workspaceId: string,
@@ -79,9 +116,11 @@ export async function createBatch(
 
   const zones = resolveRecipientZones(deps.phoneTimezones, input.recipients, input.callingWindow);
   const now = deps.clock();
+  const skips = await createTimeSkips(deps, workspaceId, input, now);
   const batchId = newId('batch', now.getTime());
-  const recipients: Recipient[] = input.recipients.map((r, index) =>
-    newRecipient({
+  const recipients: Recipient[] = input.recipients.map((r, index) => {
+    const skipReason = skips.get(index);
+    return newRecipient({
       id: newId('recipient', now.getTime()),
       batchId,
       workspaceId,
@@ -89,8 +128,9 @@ export async function createBatch(
       phone: r.phone,
       dynamicVars: r.dynamicVars,
       timezones: zones[index] ?? ['UTC'],
-    }),
-  );
+      ...(skipReason ? { status: 'skipped' as const, skipReason } : {}),
+    });
+  });
   const batch: Batch = {
     id: batchId,
     workspaceId,
@@ -103,7 +143,7 @@ export async function createBatch(
     maxConcurrentCalls: input.maxConcurrentCalls ?? agent.maxConcurrentCalls,
     source: input.source,
     totalRecipients: recipients.length,
-    counts: initialCounts(recipients.length),
+    counts: { ...initialCounts(recipients.length - skips.size), skipped: skips.size },
     failureReason: null,
     createdAt: now.toISOString(),
     startedAt: null,
@@ -115,6 +155,7 @@ export async function createBatch(
     retry: input.retry,
     callingWindow: input.callingWindow,
     guardrails: input.guardrails,
+    duplicates: input.duplicates,
   };
   await store.createBatch(batch, recipients);
   if (batch.scheduledAt) {

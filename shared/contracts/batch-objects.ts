@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Batch } from '../domain/batch.ts';
-import { BATCH_STATUSES, PAUSE_REASONS } from '../domain/batch.ts';
+import { BATCH_STATUSES, DUPLICATE_POLICIES, PAUSE_REASONS } from '../domain/batch.ts';
 import { localTime } from '../domain/calling-window.ts';
 import type { Recipient } from '../domain/recipient.ts';
 import { CALL_OUTCOMES, RECIPIENT_STATUSES, SKIP_REASONS } from '../domain/recipient.ts';
@@ -53,6 +53,7 @@ export const batchObjectSchema = z.strictObject({
   retry: retryObjectSchema,
   calling_window: callingWindowObjectSchema.nullable(),
   guardrails: guardrailsObjectSchema.nullable(),
+  duplicates: z.enum(DUPLICATE_POLICIES),
 });
 export type BatchObject = z.infer<typeof batchObjectSchema>;
 
@@ -128,6 +129,7 @@ export function toBatchObject(batch: Batch): BatchObject {
     retry: toRetryObject(batch.retry),
     calling_window: batch.callingWindow ? toCallingWindowObject(batch.callingWindow) : null,
     guardrails: batch.guardrails ? toGuardrailsObject(batch.guardrails) : null,
+    duplicates: batch.duplicates,
   };
 }
 

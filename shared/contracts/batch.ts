@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { BatchSource } from '../domain/batch.ts';
-import { BATCH_STATUSES } from '../domain/batch.ts';
+import { BATCH_STATUSES, DUPLICATE_POLICIES, type DuplicatePolicy } from '../domain/batch.ts';
 import type { CallingWindow } from '../domain/calling-window.ts';
 import type { Guardrails } from '../domain/guardrails.ts';
 import { type FieldIssue, ValidationError } from '../domain/errors.ts';
@@ -34,6 +34,7 @@ export interface CreateBatchInput {
   retry: RetryPolicy;
   callingWindow: CallingWindow | null;
   guardrails: Guardrails | null;
+  duplicates: DuplicatePolicy;
 }
 
 export type CreateBatchFields = Omit<CreateBatchInput, 'recipients' | 'source' | 'csvUploadId'>;
@@ -149,6 +150,7 @@ export const createBatchJsonSchema = z.strictObject({
   retry: z.unknown().optional(),
   calling_window: z.unknown().optional(),
   guardrails: z.unknown().optional(),
+  duplicates: z.enum(DUPLICATE_POLICIES).nullish(),
 });
 
 /** A nested object field checked by its own validator; absent or null means not given. */
@@ -235,6 +237,7 @@ export function validateCreateBatchJson(body: unknown, now: Date): CreateBatchIn
       retry: retry ?? DEFAULT_RETRY_POLICY,
       callingWindow,
       guardrails,
+      duplicates: data.duplicates ?? 'allow',
     };
   }
   return {
@@ -249,6 +252,7 @@ export function validateCreateBatchJson(body: unknown, now: Date): CreateBatchIn
     retry: retry ?? DEFAULT_RETRY_POLICY,
     callingWindow,
     guardrails,
+    duplicates: data.duplicates ?? 'allow',
   };
 }
 
@@ -280,6 +284,7 @@ export const createBatchFormSchema = z.strictObject({
   retry: z.string().optional(),
   calling_window: z.string().optional(),
   guardrails: z.string().optional(),
+  duplicates: blankAsAbsent(z.enum(DUPLICATE_POLICIES)),
 });
 
 /** The multipart text fields, by the same rules as the JSON body (all values arrive as strings). */
@@ -308,6 +313,7 @@ export function validateCreateBatchFields(fields: Record<string, string>, now: D
     retry: retry ?? DEFAULT_RETRY_POLICY,
     callingWindow,
     guardrails,
+    duplicates: data.duplicates ?? 'allow',
     name: data.name,
     agentId: data.agent_id,
     phoneNumberId: data.phone_number_id ?? null,

@@ -34,6 +34,10 @@ export interface BatchCounts {
   skipped: number;
 }
 
+/** What a create does with a phone given twice (contract "Contact limit across batches"). */
+export const DUPLICATE_POLICIES = ['allow', 'skip', 'reject'] as const;
+export type DuplicatePolicy = (typeof DUPLICATE_POLICIES)[number];
+
 export const PAUSE_REASONS = ['user', 'failure_rate', 'spend_cap', 'provider_auth'] as const;
 export type PauseReason = (typeof PAUSE_REASONS)[number];
 
@@ -64,6 +68,7 @@ export interface Batch {
   callingWindow: CallingWindow | null;
   /** Failure breaker and spend cap; null = none. */
   guardrails: Guardrails | null;
+  duplicates: DuplicatePolicy;
 }
 
 export type BatchEvent =

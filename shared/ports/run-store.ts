@@ -72,7 +72,14 @@ export interface DueDispatch {
   attempt: number;
 }
 
-export type ClaimResult = 'claimed' | 'not_pending' | 'batch_not_running' | 'batch_full' | 'workspace_full';
+export type ClaimResult =
+  | 'claimed'
+  | 'not_pending'
+  | 'batch_not_running'
+  | 'batch_full'
+  | 'workspace_full'
+  /** The phone is on the workspace's suppression list (now): never dialed. */
+  | 'suppressed';
 
 export interface CallEnd {
   status: 'completed' | 'failed';
@@ -119,6 +126,11 @@ export interface RunStore {
 
   /** Takes one more dial turn (while running and below max_concurrent_calls); the batch, or null. */
   acquireSlot(workspaceId: string, batchId: string, now: string): Promise<BatchRun | null>;
+  /**
+   * A recipient skipped at create (suppressed, duplicate) was handed a dial turn by the cursor: true
+   * once, for the one dial that passes it on.
+   */
+  takeSkippedTurn(batchId: string, index: number): Promise<boolean>;
   /** Gives a dial turn back (nothing left to dial now, or the batch does not run); the turns left. */
   releaseSlot(workspaceId: string, batchId: string): Promise<number | null>;
   /**
@@ -183,7 +195,7 @@ export interface RunStore {
    * (pending−1, dialing+1, only while running and below max_concurrent_calls), workspace live calls +1
    * (only below the workspace's maxLiveCalls).
    */
-  claimRecipient(ref: CallRef, now: string): Promise<ClaimResult>;
+  claimRecipient(ref: CallRef, now: string, phone: string): Promise<ClaimResult>;
   /** Remembers the provider's call id on the dialing recipient, and indexes it for callbacks. */
   recordPlacedCall(
     ref: CallRef,

@@ -57,3 +57,22 @@ export async function runBatchToEnd(
   const batchId = res.body.id as string;
   return { batchId, done: await waitForBatchEnd(c, batchId, options) };
 }
+
+/**
+ * Creates a batch and polls its detail until it is `paused` (a guardrail, a refused credential);
+ * returns its id and that detail. Throws when it ends or `timeoutMs` passes first.
+ */
+export async function runBatchUntilPaused(c: TestClient, body: Record<string, unknown>, timeoutMs: number) {
+  const res = await c.post('/v1/agents/batch-calls', body);
+  expect(res.status, res.text).toBe(202);
+  const batchId = res.body.id as string;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const detail = (await c.get(`/v1/agents/batch-calls/${batchId}`)).body;
+    if (detail.batch.status === 'paused') return { batchId, paused: detail };
+    if (FINAL_STATUSES.includes(detail.batch.status) || Date.now() > deadline) {
+      throw new Error(`batch ${batchId} is ${detail.batch.status}, not paused`);
+    }
+    await sleep(200);
+  }
+}

@@ -100,4 +100,5 @@ export const BATCH_CONTROLS_UNSET = {
   retry: DEFAULT_RETRY_POLICY,
   callingWindow: null,
   guardrails: null,
+  duplicates: 'allow',
 } as const satisfies Partial<Batch>;

@@ -234,6 +234,50 @@ describe('pause, resume, stop', () => {
   }, 40_000);
 });
 
+describe('suppressions and duplicates at create and before each dial', () => {
+  it('skips suppressed phones and repeated rows, passes their turns on, and dials nobody twice', async () => {
+    const suppressedAtCreate = '+14155551801';
+    const suppressedLater = '+14155551804';
+    expect((await c.post('/v1/suppressions', { phone: suppressedAtCreate, reason: 'asked' })).status).toBe(
+      201,
+    );
+    const rows = ['+14155551800', suppressedAtCreate, '+14155551800', '+14155551803', suppressedLater];
+    const rejected = await c.post('/v1/agents/batch-calls', {
+      name: 'Dupes',
+      agent_id: agentId,
+      duplicates: 'reject',
+      recipients: rows.map((phone) => ({ phone, first_name: 'D' })),
+    });
+    expectEnvelope(rejected, 400, 'validation_error');
+    expect(rejected.body.error.fields).toEqual([
+      { path: 'recipients[2].phone', message: 'repeats the phone of recipients[0] (duplicates: reject)' },
+    ]);
+
+    // max_concurrent_calls is 1: the suppressed-later phone waits long enough to be suppressed first.
+    const batch = await create({
+      name: 'Dupes',
+      duplicates: 'skip',
+      recipients: rows.map((phone) => ({ phone, first_name: 'D' })),
+    });
+    expect(batch).toMatchObject({ duplicates: 'skip', counts: { pending: 3, skipped: 2 } });
+    expect((await c.post('/v1/suppressions', { phone: suppressedLater })).status).toBe(201);
+
+    const done = await waitForBatchEnd(c, batch.id, { timeoutMs: 30_000 });
+    expect(done.batch).toMatchObject({ status: 'completed', counts: { completed: 2, skipped: 3 } });
+    expect(done.recipients.map((r: any) => r.skip_reason)).toEqual([
+      null,
+      'suppressed',
+      'duplicate',
+      null,
+      'suppressed',
+    ]);
+    const called = service.network.calls().map((call) => call.to);
+    expect(called.filter((to) => to === '+14155551800')).toHaveLength(1);
+    expect(called).not.toContain(suppressedAtCreate);
+    expect(called).not.toContain(suppressedLater);
+  }, 45_000);
+});
+
 describe('guardrails', () => {
   const detailOf = async (id: string) => (await c.get(`/v1/agents/batch-calls/${id}`)).body;
 

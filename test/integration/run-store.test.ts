@@ -140,7 +140,7 @@ describe('claiming, ending and call slots', () => {
     const { workspaceId, batchId } = await makeBatch({ total: 2 });
     await run.startBatch(workspaceId, batchId, 2, NOW);
     const results = await Promise.all(
-      [1, 2, 3].map(() => run.claimRecipient(ref(workspaceId, batchId, 0), NOW)),
+      [1, 2, 3].map(() => run.claimRecipient(ref(workspaceId, batchId, 0), NOW, '+14155551234')),
     );
     expect(results.sort()).toEqual(['claimed', 'not_pending', 'not_pending']);
     const batch = await run.getBatchRun(workspaceId, batchId);
@@ -151,36 +151,44 @@ describe('claiming, ending and call slots', () => {
       dialingSince: NOW,
     });
     // A stale message for the same attempt, or one that skips an attempt, is refused.
-    expect(await run.claimRecipient(ref(workspaceId, batchId, 1, 2), NOW)).toBe('not_pending');
+    expect(await run.claimRecipient(ref(workspaceId, batchId, 1, 2), NOW, '+14155551234')).toBe(
+      'not_pending',
+    );
   });
 
   it("refuses a claim past the batch's max_concurrent_calls and past the workspace's live-call limit", async () => {
     const a = await makeBatch({ total: 3, maxConcurrent: 1 });
     await run.startBatch(a.workspaceId, a.batchId, 3, NOW);
-    expect(await run.claimRecipient(ref(a.workspaceId, a.batchId, 0), NOW)).toBe('claimed');
-    expect(await run.claimRecipient(ref(a.workspaceId, a.batchId, 1), NOW)).toBe('batch_full');
+    expect(await run.claimRecipient(ref(a.workspaceId, a.batchId, 0), NOW, '+14155551234')).toBe('claimed');
+    expect(await run.claimRecipient(ref(a.workspaceId, a.batchId, 1), NOW, '+14155551234')).toBe(
+      'batch_full',
+    );
     expect(await run.endCall(ref(a.workspaceId, a.batchId, 0), answered)).toBe(true);
-    expect(await run.claimRecipient(ref(a.workspaceId, a.batchId, 1), NOW)).toBe('claimed');
+    expect(await run.claimRecipient(ref(a.workspaceId, a.batchId, 1), NOW, '+14155551234')).toBe('claimed');
 
     const b = await makeBatch({ total: 3, maxConcurrent: 3, maxLiveCalls: 1 });
     await run.startBatch(b.workspaceId, b.batchId, 3, NOW);
-    expect(await run.claimRecipient(ref(b.workspaceId, b.batchId, 0), NOW)).toBe('claimed');
-    expect(await run.claimRecipient(ref(b.workspaceId, b.batchId, 1), NOW)).toBe('workspace_full');
+    expect(await run.claimRecipient(ref(b.workspaceId, b.batchId, 0), NOW, '+14155551234')).toBe('claimed');
+    expect(await run.claimRecipient(ref(b.workspaceId, b.batchId, 1), NOW, '+14155551234')).toBe(
+      'workspace_full',
+    );
     // Giving the call back (rate limited) frees the slot and does not count the attempt.
     expect(await run.unclaimRecipient(ref(b.workspaceId, b.batchId, 0))).toBe(true);
     expect(await run.getRecipientRun(b.batchId, 0)).toMatchObject({ status: 'pending', attempts: 0 });
-    expect(await run.claimRecipient(ref(b.workspaceId, b.batchId, 1), NOW)).toBe('claimed');
+    expect(await run.claimRecipient(ref(b.workspaceId, b.batchId, 1), NOW, '+14155551234')).toBe('claimed');
   });
 
   it('a claim of a batch that is not running says so', async () => {
     const { workspaceId, batchId } = await makeBatch({ total: 1 });
-    expect(await run.claimRecipient(ref(workspaceId, batchId, 0), NOW)).toBe('batch_not_running');
+    expect(await run.claimRecipient(ref(workspaceId, batchId, 0), NOW, '+14155551234')).toBe(
+      'batch_not_running',
+    );
   });
 
   it('ends a call once: a duplicate callback changes nothing; counts add up; the batch completes', async () => {
     const { workspaceId, batchId } = await makeBatch({ total: 2 });
     await run.startBatch(workspaceId, batchId, 2, NOW);
-    await run.claimRecipient(ref(workspaceId, batchId, 0), NOW);
+    await run.claimRecipient(ref(workspaceId, batchId, 0), NOW, '+14155551234');
     await run.recordPlacedCall(ref(workspaceId, batchId, 0), 'rcp_x', 'simulated', 'call-1');
     expect(await run.findCall('simulated', 'call-1')).toMatchObject({
       batchId,
@@ -235,7 +243,7 @@ describe('hand-over and dispatch', () => {
   it('marks the hand-over in the end transaction, so the event mark does not dispatch again', async () => {
     const { workspaceId, batchId } = await makeBatch({ total: 3, maxConcurrent: 1 });
     await run.startBatch(workspaceId, batchId, 1, NOW);
-    await run.claimRecipient(ref(workspaceId, batchId, 0), NOW);
+    await run.claimRecipient(ref(workspaceId, batchId, 0), NOW, '+14155551234');
     const ends = await Promise.all(
       [1, 2].map(() => run.endCall(ref(workspaceId, batchId, 0), answered, { handOver: true })),
     );
@@ -255,7 +263,7 @@ describe('hand-over and dispatch', () => {
     const { workspaceId, batchId } = await makeBatch({ total: 3, maxConcurrent: 1 });
     await run.startBatch(workspaceId, batchId, 1, NOW);
     for (const index of [0, 1]) {
-      await run.claimRecipient(ref(workspaceId, batchId, index), NOW);
+      await run.claimRecipient(ref(workspaceId, batchId, index), NOW, '+14155551234');
       await run.endCall(ref(workspaceId, batchId, index), answered, { handOver: true });
     }
     // Recipient 0: the dispatch failed before its stream reaction: the mark goes back, and the
@@ -272,7 +280,7 @@ describe('hand-over and dispatch', () => {
   it('hands over with the event mark when nobody did yet, once, and never before the end', async () => {
     const { workspaceId, batchId } = await makeBatch({ total: 2, maxConcurrent: 1 });
     await run.startBatch(workspaceId, batchId, 1, NOW);
-    await run.claimRecipient(ref(workspaceId, batchId, 0), NOW);
+    await run.claimRecipient(ref(workspaceId, batchId, 0), NOW, '+14155551234');
     expect(await run.markEventRecorded(batchId, 0, 1)).toBe(false); // still dialing
     expect(await run.getRecipientRun(batchId, 0)).toMatchObject({ eventRecorded: false, handedOver: false });
     await run.endCall(ref(workspaceId, batchId, 0), answered);
@@ -429,7 +437,7 @@ describe('waiting recipients and dial turns (round two)', () => {
 
   it('a retried attempt waits as pending, due at its retry, with its attempt in the history', async () => {
     const { workspaceId, batchId } = await running(2);
-    await run.claimRecipient(ref(workspaceId, batchId, 0), NOW);
+    await run.claimRecipient(ref(workspaceId, batchId, 0), NOW, '+14155551234');
     const retryAt = new Date(T0 + 900_000).toISOString();
     expect(await run.endCall(ref(workspaceId, batchId, 0), busyEnd(retryAt))).toBe(true);
 
@@ -460,7 +468,7 @@ describe('waiting recipients and dial turns (round two)', () => {
     expect(takes.filter((t) => t !== null)).toEqual([{ recipientIndex: 0, attempt: 2 }]);
     expect(await run.getRecipientRun(batchId, 0)).toMatchObject({ dispatchedAt: later, dueSk: null });
     expect(await run.earliestDue(batchId)).toBeNull();
-    expect(await run.claimRecipient(ref(workspaceId, batchId, 0, 2), later)).toBe('claimed');
+    expect(await run.claimRecipient(ref(workspaceId, batchId, 0, 2), later, '+14155551234')).toBe('claimed');
   });
 
   it('keeps waiting recipients while the batch does not run, and drops a stale due item', async () => {

@@ -4,7 +4,7 @@ import { startFakeVapi, type FakeVapi } from '../helpers/fake-vapi.ts';
 import { client, type TestClient } from '../helpers/http-client.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
 import { startLocalService } from '../helpers/local-service.ts';
-import { runBatchToEnd } from '../helpers/batch-run.ts';
+import { runBatchToEnd, runBatchUntilPaused } from '../helpers/batch-run.ts';
 import { pollUntil } from '../helpers/wait.ts';
 
 /**
@@ -240,13 +240,19 @@ describe('Vapi as the dialer', () => {
     expect(after.body.recipients[0]).toMatchObject({ status: 'completed', outcome: 'answered' });
   });
 
-  it('fails the recipients of a number whose API key Vapi refuses, with a clear error', async () => {
+  it("pauses the batch when Vapi refuses the number's API key, failing nobody (provider_auth)", async () => {
     const badNumber = await phoneNumber('+14155550199', { api_key: 'wrong', webhook_secret: SERVER_SECRET });
     const agentId = await agent(badNumber);
-    const done = await runBatch(agentId, [{ phone: '+14155556001', first_name: 'Carol' }]);
-    expect(done.recipients[0]).toMatchObject({ status: 'failed', outcome: 'failed' });
-    expect(done.recipients[0].error).toMatch(/Vapi refused the phone number's credentials \(HTTP 401/);
+    const { batchId, paused } = await runBatchUntilPaused(
+      c,
+      { name: 'Vapi batch', agent_id: agentId, recipients: [{ phone: '+14155556001', first_name: 'Carol' }] },
+      30_000,
+    );
+    expect(paused.batch).toMatchObject({ pause_reason: 'provider_auth', counts: { pending: 1, failed: 0 } });
+    // Not the recipient's fault: it waits, no attempt counted, for a resume once the key is fixed.
+    expect(paused.recipients[0]).toMatchObject({ status: 'pending', attempts: 0, error: null });
     expect(fake.calls().some((call) => call.to === '+14155556001')).toBe(false);
+    expect((await c.post(`/v1/agents/batch-calls/${batchId}/stop`, {})).status).toBe(200);
   });
 
   it('fails a recipient whose number Vapi refuses, naming the reason', async () => {

@@ -113,6 +113,7 @@ describe('validateCreateBatchJson', () => {
       retry: { maxAttempts: 1, rules: {} },
       callingWindow: null,
       guardrails: null,
+      duplicates: 'allow',
       source: 'json',
     });
   });
@@ -332,6 +333,7 @@ describe('validateCreateBatchFields (multipart text fields)', () => {
       retry: { maxAttempts: 1, rules: {} },
       callingWindow: null,
       guardrails: null,
+      duplicates: 'allow',
     });
     expect(validateCreateBatchFields({ name: 'B', agent_id: 'a' }, NOW)).toEqual({
       name: 'B',
@@ -343,6 +345,7 @@ describe('validateCreateBatchFields (multipart text fields)', () => {
       retry: { maxAttempts: 1, rules: {} },
       callingWindow: null,
       guardrails: null,
+      duplicates: 'allow',
     });
   });
 
@@ -480,6 +483,7 @@ describe('response schemas', () => {
       'retry',
       'calling_window',
       'guardrails',
+      'duplicates',
     ]);
     expect(batchObjectSchema.parse(b)).toEqual(b);
     const r = toRecipientObject(recipient);

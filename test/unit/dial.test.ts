@@ -107,7 +107,8 @@ describe('dialing a recipient', () => {
   it('renders the texts, claims, calls with an idempotency key per attempt, and remembers the call', async () => {
     const { deps, run, placeCall } = setup();
     expect(await dialRecipient(deps, ref)).toBe('placed');
-    expect(run.claimRecipient).toHaveBeenCalledWith(ref, expect.any(String));
+    // With the phone: the claim checks, in its transaction, that it is not suppressed now.
+    expect(run.claimRecipient).toHaveBeenCalledWith(ref, expect.any(String), recipient.phone);
     const input = (placeCall.mock.calls[0] as unknown as [Record<string, any>])[0];
     expect(input).toMatchObject({
       idempotencyKey: 'rcp_1:1',

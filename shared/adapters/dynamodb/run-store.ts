@@ -25,6 +25,7 @@ import {
   eventRecordedUpdate,
   itemToRecipientRun,
   releaseHandOverUpdate,
+  skippedTurnUpdate,
 } from './entities/recipient.ts';
 import { recipientCalls } from './entities/recipient-calls.ts';
 import { gsi, keys, parseBatchKey, recipientPartition, runKeys, SK_PREFIX } from './keys.ts';
@@ -112,6 +113,10 @@ export function createDynamoRunStore(options: {
 
     async clearWake(workspaceId, batchId, at) {
       await table.update(clearWakeUpdate(workspaceId, batchId, at));
+    },
+
+    async takeSkippedTurn(batchId, index) {
+      return (await table.update(skippedTurnUpdate(batchId, index))).ok;
     },
 
     async trimOutcomes(workspaceId, batchId, count) {

@@ -61,6 +61,13 @@ type DialDeps = Pick<
 export async function dialRecipient(deps: DialDeps, message: DialMessage): Promise<DialOutcome> {
   const { workspaceId, batchId, recipientIndex } = message;
   const { batch, recipient, agent, phone } = await readForDial(deps, message);
+  if (batch && recipient?.status === 'skipped' && message.attempt === 1) {
+    // Skipped at create (suppressed, duplicate): the cursor handed it a turn, which passes on once.
+    if (await deps.runStore.takeSkippedTurn(message.batchId, message.recipientIndex)) {
+      await passTurn(deps, message.workspaceId, message.batchId, batch);
+    }
+    return 'skipped';
+  }
   if (!batch || !recipient || recipient.status !== 'pending' || recipient.attempts !== message.attempt - 1)
     return 'skipped';
   if (batch.status !== 'running') return park(deps, message, batch, recipient);
@@ -81,7 +88,7 @@ export async function dialRecipient(deps: DialDeps, message: DialMessage): Promi
   const texts = renderAgentTexts(agent, recipient);
   if (!texts.ok) return abandon(deps, message, texts.error);
 
-  const slots = await takeSlots(deps, message, batch, phone);
+  const slots = await takeSlots(deps, message, batch, phone, recipient.phone);
   if (slots !== 'taken') return slots;
 
   let result: PlaceCallResult;
@@ -162,14 +169,15 @@ export async function dialRecipient(deps: DialDeps, message: DialMessage): Promi
 async function takeSlots(
   deps: DialDeps,
   message: DialMessage,
-  batch: Pick<BatchRun, 'maxConcurrentCalls'>,
+  batch: Pick<BatchRun, 'maxConcurrentCalls' | 'agentId' | 'phoneNumberId'>,
   phone: PhoneNumber,
+  to: string,
 ): Promise<'taken' | DialOutcome> {
   const interval = Math.ceil(1000 / phone.callsPerSecond);
   const nowMs = deps.clock().getTime();
   const pace = () =>
     deps.runStore.reservePacingSlot(message.workspaceId, phone.id, interval, nowMs, PACING_MAX_WAIT_MS);
-  const claim = () => deps.runStore.claimRecipient(message, deps.clock().toISOString());
+  const claim = () => deps.runStore.claimRecipient(message, deps.clock().toISOString(), to);
   const pacingLater = () => requeue(deps, message, Math.ceil(PACING_MAX_WAIT_MS / 1000));
   const waitFor = async (slot: number) => {
     if (slot > nowMs) await deps.sleep(slot - nowMs);
@@ -179,7 +187,7 @@ async function takeSlots(
     const [paced, claimed] = await Promise.allSettled([pace(), claim()]);
     // A pacing slot taken for nothing only spaces the number's calls a little more: nothing to undo.
     if (claimed.status === 'rejected') throw claimed.reason;
-    if (claimed.value !== 'claimed') return notClaimed(deps, message, claimed.value);
+    if (claimed.value !== 'claimed') return notClaimed(deps, message, claimed.value, batch);
     if (paced.status === 'rejected' || paced.value === null) {
       // A claim kept without a call would leave the recipient dialing until the sweeper fails it.
       await deps.runStore.unclaimRecipient(message);
@@ -193,7 +201,7 @@ async function takeSlots(
   if (slot === null) return pacingLater();
   await waitFor(slot);
   const claimed = await claim();
-  return claimed === 'claimed' ? 'taken' : notClaimed(deps, message, claimed);
+  return claimed === 'claimed' ? 'taken' : notClaimed(deps, message, claimed, batch);
 }
 
 /**
@@ -232,6 +240,21 @@ async function park(
   return parked ? 'parked' : 'skipped';
 }
 
+/** Suppressed since the batch was created: skipped, never dialed; its turn passes on. */
+async function skipSuppressed(
+  deps: DialDeps,
+  message: DialMessage,
+  batch: Pick<BatchRun, 'agentId' | 'phoneNumberId'>,
+): Promise<DialOutcome> {
+  const skipped = await deps.runStore.skipRecipient(message, 'suppressed', {
+    heldSlot: true,
+    dueSk: null,
+    turnPassedOn: true,
+  });
+  if (skipped) await passTurn(deps, message.workspaceId, message.batchId, batch);
+  return 'skipped';
+}
+
 /**
  * The calling window, in the recipient's zones (all of them must be open). Closed: the recipient waits
  * for the next opening and the dial turn passes on; no opening within 30 days of the batch's start:
@@ -266,8 +289,10 @@ function notClaimed(
   deps: DialDeps,
   message: DialMessage,
   result: Exclude<ClaimResult, 'claimed'>,
+  batch: Pick<BatchRun, 'agentId' | 'phoneNumberId'>,
 ): Promise<DialOutcome> | DialOutcome {
   if (result === 'not_pending' || result === 'batch_not_running') return 'skipped';
+  if (result === 'suppressed') return skipSuppressed(deps, message, batch);
   // batch_full, workspace_full: a slot frees up soon.
   return requeue(deps, message, NO_SLOT_RETRY_SECONDS);
 }

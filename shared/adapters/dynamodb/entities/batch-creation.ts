@@ -8,7 +8,7 @@ import { gsi, keys, parseCreationIndexKey, recipientPartition, SK_PREFIX } from 
 import { tableKeyOf, type Item, type Table } from '../table-ops.ts';
 import { batchToItem } from './batch.ts';
 import { creationMarkerItem } from './creation-marker.ts';
-import { recipientToItem } from './recipient.ts';
+import { newRecipientToItem } from './recipient.ts';
 import { createItem } from './stored.ts';
 
 /**
@@ -55,7 +55,7 @@ export function batchCreation(
           throw new Error(`Recipient ${recipient.id} does not belong to batch ${batch.id}`);
         }
       }
-      const recipientItems = recipients.map(recipientToItem);
+      const recipientItems = recipients.map(newRecipientToItem);
       const batchItem = batchToItem(batch);
       recipientItems.forEach((item, i) => assertStorable(item, `Recipient ${i}`, `recipients[${i}]`));
       assertStorable(batchItem, 'The batch');

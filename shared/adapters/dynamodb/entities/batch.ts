@@ -1,5 +1,6 @@
 import {
   BATCH_STATUSES,
+  DUPLICATE_POLICIES,
   PAUSE_REASONS,
   batchTransition,
   isTerminalBatchStatus,
@@ -77,6 +78,7 @@ function readBatch(item: Item): Batch {
     retry: read.nullableMap<RetryPolicy>(item, 'retry') ?? DEFAULT_RETRY_POLICY,
     callingWindow: read.nullableMap<CallingWindow>(item, 'callingWindow'),
     guardrails: read.nullableMap<Guardrails>(item, 'guardrails'),
+    duplicates: read.nullableOneOf(item, 'duplicates', DUPLICATE_POLICIES) ?? 'allow',
   };
 }
 

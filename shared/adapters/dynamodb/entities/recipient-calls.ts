@@ -7,6 +7,7 @@ import type { Table, TransactItem } from '../table-ops.ts';
 import { itemToBatch, moveCount, releaseSlotUpdate, RUNNING } from './batch.ts';
 import { callIndexItem } from './call-index.ts';
 import { deleteDue, dueItem, putDue } from './due.ts';
+import { suppressionConditionCheck } from './suppression.ts';
 import { boundedText } from './stored.ts';
 import { liveCallSlot } from './workspace.ts';
 
@@ -127,7 +128,7 @@ export function recipientCalls(
 > {
   const { name } = table;
   return {
-    async claimRecipient(ref, now): Promise<ClaimResult> {
+    async claimRecipient(ref, now, phone): Promise<ClaimResult> {
       const failed = await table.transact([
         recipientUpdate(name, ref, {
           // The provider's call id of an earlier attempt must not match this attempt's callbacks.
@@ -150,9 +151,13 @@ export function recipientCalls(
         }),
         // The workspace's call slots, across all of its batches.
         liveCallSlot(name, ref.workspaceId, 1),
+        // Checked right before the dial, in the claim itself: a phone suppressed after the batch was
+        // created (an opt-out in another batch, an API add) is never dialed.
+        suppressionConditionCheck(name, ref.workspaceId, phone, new Date(now)),
       ]);
       if (failed === null) return 'claimed';
       if (failed[0]) return 'not_pending';
+      if (failed[3]) return 'suppressed';
       if (failed[1]) {
         const item = await table.get(keys.batch(ref.workspaceId, ref.batchId));
         return item && itemToBatch(item).status === RUNNING ? 'batch_full' : 'batch_not_running';

@@ -50,6 +50,26 @@ function readRecipient(item: Item): Recipient {
   };
 }
 
+/**
+ * A recipient as a create writes it. One skipped already (a suppressed phone, a duplicate) is marked
+ * `createdSkipped`: the fresh-recipient cursor still hands it a dial turn, which its dial passes on
+ * (`takeSkippedTurn`, once).
+ */
+export function newRecipientToItem(recipient: Recipient): Stored<Recipient> & { createdSkipped?: true } {
+  const item = recipientToItem(recipient);
+  return recipient.status === 'skipped' ? { ...item, createdSkipped: true } : item;
+}
+
+/** Takes the dial turn a create-time skipped recipient was handed (true once). */
+export function skippedTurnUpdate(batchId: string, index: number): UpdateInput {
+  return {
+    Key: keys.recipient(batchId, index),
+    UpdateExpression: 'SET turnPassed = :yes',
+    ConditionExpression: 'createdSkipped = :yes AND attribute_not_exists(turnPassed)',
+    ExpressionAttributeValues: { ':yes': true },
+  };
+}
+
 export function itemToRecipient(item: Item): Recipient {
   expectEntity(item, ENTITY.recipient);
   return readRecipient(item);
