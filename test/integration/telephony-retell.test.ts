@@ -4,7 +4,7 @@ import { startFakeRetell, type FakeRetell } from '../helpers/fake-retell.ts';
 import { client, type TestClient } from '../helpers/http-client.ts';
 import { seedRetellAgent } from '../helpers/seed.ts';
 import { startLocalService } from '../helpers/local-service.ts';
-import { runBatchToEnd } from '../helpers/batch-run.ts';
+import { runBatchToEnd, runBatchUntilPaused } from '../helpers/batch-run.ts';
 import { sleep } from '../helpers/wait.ts';
 
 /**
@@ -180,7 +180,7 @@ describe('a batch through Retell', () => {
     expect(await genuine.json()).toMatchObject({ received: 1, results: ['duplicate'] });
   });
 
-  it('fails the recipients of a number whose api_key Retell rejects, naming the problem', async () => {
+  it("pauses the batch when Retell rejects the number's api_key, failing nobody (provider_auth)", async () => {
     const wrong = await c.post('/v1/phone-numbers', {
       phone_number: '+14155550101',
       provider: 'retell',
@@ -189,13 +189,20 @@ describe('a batch through Retell', () => {
     });
     expect(wrong.status, wrong.text).toBe(201);
     const before = retell.calls().length;
-    const { done } = await runBatch([{ phone: '+14155556001', first_name: 'A' }], {
-      phone_number_id: wrong.body.id,
-    });
-    expect(done.recipients[0]).toMatchObject({ status: 'failed', outcome: 'failed', attempts: 1 });
-    expect(done.recipients[0].error).toContain('api_key');
-    expect(done.recipients[0].error).toContain('401');
+    const { batchId, paused } = await runBatchUntilPaused(
+      c,
+      {
+        name: 'Retell batch',
+        agent_id: agentId,
+        phone_number_id: wrong.body.id,
+        recipients: [{ phone: '+14155556001', first_name: 'A' }],
+      },
+      30_000,
+    );
+    expect(paused.batch).toMatchObject({ pause_reason: 'provider_auth', counts: { pending: 1, failed: 0 } });
+    expect(paused.recipients[0]).toMatchObject({ status: 'pending', attempts: 0 });
     expect(retell.calls().length).toBe(before);
+    expect((await c.post(`/v1/agents/batch-calls/${batchId}/stop`, {})).status).toBe(200);
   });
 
   it('retries a 429 later without counting an attempt', async () => {

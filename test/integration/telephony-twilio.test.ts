@@ -3,7 +3,7 @@ import { twilioRequestSignature } from '../helpers/fake-twilio-schema.ts';
 import { startFakeTwilio, type FakeTwilio } from '../helpers/fake-twilio.ts';
 import { client, type TestClient } from '../helpers/http-client.ts';
 import { startLocalService } from '../helpers/local-service.ts';
-import { runBatchToEnd } from '../helpers/batch-run.ts';
+import { runBatchToEnd, runBatchUntilPaused } from '../helpers/batch-run.ts';
 import { sleep } from '../helpers/wait.ts';
 
 /**
@@ -166,7 +166,7 @@ describe('a batch through Twilio', () => {
     expect(await genuine.json()).toMatchObject({ received: 1, results: ['duplicate'] });
   });
 
-  it('fails the recipients of a number whose credentials Twilio rejects, naming the problem', async () => {
+  it("pauses the batch when Twilio rejects the number's credentials, failing nobody (provider_auth)", async () => {
     const wrong = await c.post('/v1/phone-numbers', {
       phone_number: '+14155550101',
       provider: 'twilio',
@@ -175,22 +175,27 @@ describe('a batch through Twilio', () => {
     });
     expect(wrong.status, wrong.text).toBe(201);
     const before = twilio.calls().length;
-    const { done } = await runBatch(
-      [
-        { phone: '+14155556001', first_name: 'A' },
-        { phone: '+14155556002', first_name: 'B' },
-      ],
-      { phone_number_id: wrong.body.id },
+    const { batchId, paused } = await runBatchUntilPaused(
+      c,
+      {
+        name: 'Twilio batch',
+        agent_id: agentId,
+        phone_number_id: wrong.body.id,
+        recipients: [
+          { phone: '+14155556001', first_name: 'A' },
+          { phone: '+14155556002', first_name: 'B' },
+        ],
+      },
+      30_000,
     );
-    expect(done.batch.counts).toMatchObject({ completed: 0, failed: 2 });
-    for (const r of done.recipients) {
-      expect(r).toMatchObject({ status: 'failed', outcome: 'failed', attempts: 1 });
-      expect(r.error).toContain('credentials');
-      expect(r.error).toContain('auth_token');
-      expect(r.error).toContain('20003');
-    }
+    // Both dials may be under way when the first refusal pauses the batch: each is tried at most once.
+    expect(paused.batch).toMatchObject({ pause_reason: 'provider_auth', counts: { pending: 2, failed: 0 } });
+    for (const r of paused.recipients) expect(r).toMatchObject({ status: 'pending', attempts: 0 });
     expect(twilio.calls().length).toBe(before);
     expect(createsTo('+14155556001').map((r) => r.status)).toEqual([401]);
+    expect(createsTo('+14155556002').every((r) => r.status === 401)).toBe(true);
+    expect(createsTo('+14155556002').length).toBeLessThanOrEqual(1);
+    expect((await c.post(`/v1/agents/batch-calls/${batchId}/stop`, {})).status).toBe(200);
   });
 
   it('retries a 429 later without counting an attempt', async () => {
