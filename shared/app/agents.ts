@@ -1,5 +1,5 @@
 import type { CreateAgentRequest, UpdateAgentRequest } from '../contracts/agent.ts';
-import { rotateSecrets, type Agent } from '../domain/agent.ts';
+import { optOutItemProblem, rotateSecrets, type Agent } from '../domain/agent.ts';
 import { ConflictError, NotFoundError, StateConflictError, ValidationError } from '../domain/errors.ts';
 import { isId, newId } from '../domain/ids.ts';
 import { generateWebhookSecret } from '../domain/webhook-secret.ts';
@@ -22,6 +22,13 @@ async function assertPhoneNumberExists(deps: Pick<AppDeps, 'store'>, workspaceId
   if (!isId('phoneNumber', id) || !(await deps.store.getPhoneNumber(workspaceId, id))) {
     throw new NotFoundError(`Phone number ${id} does not exist.`, 'phone_number_not_found');
   }
+}
+
+/** The opt-out item must be one of the agent's boolean data-collection items (a 400 naming it). */
+function checkedOptOut(optOutId: string | null, dataCollection: Agent['dataCollection']): string | null {
+  const problem = optOutItemProblem(optOutId, dataCollection);
+  if (problem) throw new ValidationError([{ path: 'opt_out_data_collection_id', message: problem }]);
+  return optOutId;
 }
 
 export async function createAgent(
@@ -52,6 +59,7 @@ export async function createAgent(
     webhookSecrets: secret ? [{ secret, expiresAt: null }] : [],
     evaluationCriteria: input.evaluation_criteria,
     dataCollection: input.data_collection,
+    optOutDataCollectionId: checkedOptOut(input.opt_out_data_collection_id, input.data_collection),
     maxConcurrentCalls: input.max_concurrent_calls,
     createdAt: now,
     updatedAt: now,
@@ -139,6 +147,12 @@ export async function updateAgent(
     webhookSecrets: secrets,
     evaluationCriteria: patch.evaluation_criteria ?? current.evaluationCriteria,
     dataCollection: patch.data_collection ?? current.dataCollection,
+    optOutDataCollectionId: checkedOptOut(
+      patch.opt_out_data_collection_id !== undefined
+        ? patch.opt_out_data_collection_id
+        : current.optOutDataCollectionId,
+      patch.data_collection ?? current.dataCollection,
+    ),
     maxConcurrentCalls: patch.max_concurrent_calls ?? current.maxConcurrentCalls,
     updatedAt: nextTimestamp(deps.clock(), current.updatedAt),
   };

@@ -124,6 +124,7 @@ export const createAgentSchema = z.strictObject({
   webhook_events: webhookEventsSchema.optional().transform((v) => v ?? ['conversation.completed' as const]),
   evaluation_criteria: evaluationCriteriaSchema.optional().transform((v) => v ?? []),
   data_collection: dataCollectionSchema.optional().transform((v) => v ?? []),
+  opt_out_data_collection_id: idRefSchema.nullish().transform((v) => v ?? null),
   max_concurrent_calls: maxConcurrentSchema
     .optional()
     .transform((v) => v ?? LIMITS.maxConcurrentCalls.default),
@@ -144,6 +145,7 @@ export const updateAgentSchema = z.strictObject({
   webhook_events: webhookEventsSchema.optional(),
   evaluation_criteria: evaluationCriteriaSchema.optional(),
   data_collection: dataCollectionSchema.optional(),
+  opt_out_data_collection_id: idRefSchema.nullable().optional(),
   max_concurrent_calls: maxConcurrentSchema.optional(),
 });
 export type UpdateAgentRequest = z.output<typeof updateAgentSchema>;
@@ -165,6 +167,7 @@ export const agentObjectSchema = z.strictObject({
       description: z.string(),
     }),
   ),
+  opt_out_data_collection_id: z.string().nullable(),
   max_concurrent_calls: z.number().int(),
   created_at: z.string(),
   updated_at: z.string(),
@@ -194,6 +197,7 @@ export function toAgentObject(agent: Agent, opts: { revealSecret?: boolean } = {
       type: d.type,
       description: d.description,
     })),
+    opt_out_data_collection_id: agent.optOutDataCollectionId,
     max_concurrent_calls: agent.maxConcurrentCalls,
     created_at: agent.createdAt,
     updated_at: agent.updatedAt,

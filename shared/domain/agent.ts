@@ -50,6 +50,8 @@ export interface Agent {
   webhookSecrets: WebhookSecret[];
   evaluationCriteria: EvaluationCriterion[];
   dataCollection: DataCollectionField[];
+  /** A boolean data-collection item that, true at a call's end, puts the phone on the suppression list. */
+  optOutDataCollectionId: string | null;
   maxConcurrentCalls: number;
   createdAt: string;
   updatedAt: string;
@@ -75,3 +77,14 @@ export function rotateSecrets(current: WebhookSecret[], fresh: string, now: Date
 
 /** The current secret plus at most nine rotated-out ones still within their overlap. */
 export const MAX_WEBHOOK_SECRETS = 10;
+
+/** Why `optOutId` cannot be the agent's opt-out item, or null when it can (a boolean item of its own). */
+export function optOutItemProblem(
+  optOutId: string | null,
+  dataCollection: readonly DataCollectionField[],
+): string | null {
+  if (optOutId === null) return null;
+  const item = dataCollection.find((d) => d.id === optOutId);
+  if (!item) return "must be the id of one of the agent's data_collection items";
+  return item.type === 'boolean' ? null : 'must name a boolean data_collection item';
+}

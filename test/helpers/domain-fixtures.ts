@@ -23,6 +23,7 @@ export function agentFixture(workspaceId: string, overrides: Partial<Agent> = {}
     webhookSecrets: [{ secret: 'whsec_abc', expiresAt: null }],
     evaluationCriteria: [],
     dataCollection: [{ id: 'age', type: 'number', description: 'Age' }],
+    optOutDataCollectionId: null,
     maxConcurrentCalls: 5,
     createdAt: CREATED_AT,
     updatedAt: CREATED_AT,

@@ -278,6 +278,72 @@ describe('suppressions and duplicates at create and before each dial', () => {
   }, 45_000);
 });
 
+describe('opt-outs captured on a call', () => {
+  it('suppresses the phone and skips it in every batch of the workspace that still waits', async () => {
+    const optOutPhone = '+14155550007';
+    const refused = await c.post('/v1/agents', {
+      name: 'Opt-out agent',
+      prompt: 'Ask {{first_name}} about the appointment.',
+      phone_number_id: (await c.get(`/v1/agents/${agentId}`)).body.phone_number_id,
+      data_collection: [{ id: 'reason', type: 'string', description: 'Why' }],
+      opt_out_data_collection_id: 'reason',
+    });
+    expectEnvelope(refused, 400, 'validation_error');
+    expect(refused.body.error.fields[0].path).toBe('opt_out_data_collection_id');
+
+    const created = await c.post('/v1/agents', {
+      name: 'Opt-out agent',
+      prompt: 'Ask {{first_name}} about the appointment.',
+      phone_number_id: (await c.get(`/v1/agents/${agentId}`)).body.phone_number_id,
+      data_collection: [{ id: 'opt_out', type: 'boolean', description: 'Asked not to be called again' }],
+      opt_out_data_collection_id: 'opt_out',
+    });
+    expect(created.status, created.text).toBe(201);
+    expect(created.body.opt_out_data_collection_id).toBe('opt_out');
+    const optOutAgent = created.body.id;
+
+    const later = await c.post('/v1/agents/batch-calls', {
+      name: 'Later, same phone',
+      agent_id: optOutAgent,
+      scheduled_at: new Date(Date.now() + 3_600_000).toISOString(),
+      recipients: [
+        { phone: optOutPhone, first_name: 'O' },
+        { phone: '+14155551908', first_name: 'P' },
+      ],
+    });
+    expect(later.status, later.text).toBe(202);
+    const now = await c.post('/v1/agents/batch-calls', {
+      name: 'Opt-out now',
+      agent_id: optOutAgent,
+      recipients: [{ phone: optOutPhone, first_name: 'O' }],
+    });
+    expect(now.status, now.text).toBe(202);
+    const done = await waitForBatchEnd(c, now.body.id, { timeoutMs: 20_000 });
+    expect(done.recipients[0]).toMatchObject({ status: 'completed', outcome: 'answered' });
+
+    const entry = await waitFor(
+      async () =>
+        (await c.get(`/v1/suppressions?phone=${encodeURIComponent(optOutPhone)}`)).body.suppressions[0],
+      { timeoutMs: 10_000, what: 'the opt-out on the suppression list', intervalMs: 200 },
+    );
+    expect(entry).toMatchObject({
+      phone: optOutPhone,
+      source: 'call',
+      reason: 'opted_out',
+      conversation_id: done.recipients[0].conversation_id,
+    });
+    const waiting = await pollUntil(
+      async () => (await c.get(`/v1/agents/batch-calls/${later.body.id}`)).body,
+      (d) => d.recipients[0].status === 'skipped',
+      { timeoutMs: 10_000, intervalMs: 200 },
+    );
+    expect(waiting.recipients[0]).toMatchObject({ status: 'skipped', skip_reason: 'opted_out' });
+    expect(waiting.recipients[1]).toMatchObject({ status: 'pending', skip_reason: null });
+    expect(waiting.batch.counts).toMatchObject({ pending: 1, skipped: 1 });
+    await c.post(`/v1/agents/batch-calls/${later.body.id}/cancel`, {});
+  }, 45_000);
+});
+
 describe('guardrails', () => {
   const detailOf = async (id: string) => (await c.get(`/v1/agents/batch-calls/${id}`)).body;
 

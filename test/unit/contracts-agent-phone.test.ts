@@ -37,6 +37,7 @@ describe('createAgentSchema', () => {
       webhook_events: ['conversation.completed'],
       evaluation_criteria: [],
       data_collection: [],
+      opt_out_data_collection_id: null,
       max_concurrent_calls: 10,
     });
   });
@@ -51,7 +52,11 @@ describe('createAgentSchema', () => {
       webhook_url: 'https://hooks.example.com/calls',
       webhook_events: ['call.failed', 'batch.completed'],
       evaluation_criteria: [{ id: 'booked', description: 'Booked a meeting' }],
-      data_collection: [{ id: 'budget', type: 'number', description: 'Budget in EUR' }],
+      data_collection: [
+        { id: 'budget', type: 'number', description: 'Budget in EUR' },
+        { id: 'opt_out', type: 'boolean', description: 'Asked not to be called again' },
+      ],
+      opt_out_data_collection_id: 'opt_out',
       max_concurrent_calls: 100,
     };
     expect(parseOrThrow(createAgentSchema, body)).toEqual(body);
@@ -186,6 +191,7 @@ describe('toAgentObject', () => {
     ],
     evaluationCriteria: [],
     dataCollection: [],
+    optOutDataCollectionId: null,
     maxConcurrentCalls: 10,
     createdAt: '2026-11-01T00:00:00.000Z',
     updatedAt: '2026-11-01T00:00:00.000Z',

@@ -310,6 +310,7 @@ describe('no accepted input makes a stored item exceed DynamoDB limits (property
       })),
       evaluationCriteria: input.evaluation_criteria,
       dataCollection: input.data_collection,
+      optOutDataCollectionId: input.opt_out_data_collection_id,
       maxConcurrentCalls: input.max_concurrent_calls,
       createdAt: T,
       updatedAt: T,

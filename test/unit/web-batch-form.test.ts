@@ -36,6 +36,7 @@ const agent = (id: string, phoneNumberId: string | null): AgentObject => ({
   webhook_events: [],
   evaluation_criteria: [],
   data_collection: [],
+  opt_out_data_collection_id: null,
   max_concurrent_calls: 2,
   created_at: '2026-01-01T00:00:00.000Z',
   updated_at: '2026-01-01T00:00:00.000Z',

@@ -9,7 +9,8 @@ import type { PlaceCallRequest, WireConversation } from '#shared/adapters/teleph
 /**
  * By the called number's last four digits: 0001 busy, 0002 no answer, 0003 failed, 0004 voicemail;
  * for retries (contract "Attempt history"): 0005 does not answer its first attempt and answers later
- * ones, 0006 is busy on every attempt.
+ * ones, 0006 is busy on every attempt; 0007 answers and asks not to be called again (its conversation
+ * sets every boolean data-collection item whose id contains `opt_out` to true).
  */
 export function simulatedOutcomeFor(phone: string, attempt = 1): Exclude<CallOutcome, 'canceled'> {
   switch (phone.replace(/\D/g, '').slice(-4)) {
@@ -18,6 +19,8 @@ export function simulatedOutcomeFor(phone: string, attempt = 1): Exclude<CallOut
       return 'busy';
     case '0005':
       return attempt === 1 ? 'no_answer' : 'answered';
+    case '0007':
+      return 'answered';
     case '0002':
       return 'no_answer';
     case '0003':
@@ -69,13 +72,25 @@ function detailsOf(vars: DynamicVars): string | null {
   return parts.length === 0 ? null : parts.join(', ');
 }
 
+/** A number whose callee asks not to be called again (contract "Suppression list and opt-outs"). */
+export function simulatedOptOut(phone: string): boolean {
+  return phone.replace(/\D/g, '').slice(-4) === '0007';
+}
+
+function isOptOutItem(id: string): boolean {
+  return id.toLowerCase().includes('opt_out');
+}
+
 function collectedValue(
   field: Agent['data_collection'][number],
   vars: DynamicVars,
   name: string | null,
+  optedOut: boolean,
 ): string | number | boolean {
   const known = vars[field.id];
   const id = field.id.toLowerCase();
+  // An opt-out item is true only for a callee who asked not to be called (0007).
+  if (field.type === 'boolean' && isOptOutItem(field.id)) return optedOut;
   if (field.type === 'boolean') return typeof known === 'boolean' ? known : true;
   if (field.type === 'number') {
     if (typeof known === 'number') return known;
@@ -106,7 +121,12 @@ function greeting(name: string | null): string {
   return `Hello${name === null ? '' : ` ${name}`}, this is a quick call from your service team.`;
 }
 
-export function answeredConversation(agent: Agent, vars: DynamicVars, talkSecs: number): WireConversation {
+export function answeredConversation(
+  agent: Agent,
+  vars: DynamicVars,
+  talkSecs: number,
+  optedOut = false,
+): WireConversation {
   const name = nameOf(vars);
   const details = detailsOf(vars);
   const turns: Array<Omit<Turn, 'time_in_call_secs'>> = [
@@ -128,7 +148,7 @@ export function answeredConversation(agent: Agent, vars: DynamicVars, talkSecs: 
     );
     const answers: string[] = [];
     for (const field of agent.data_collection) {
-      const value = collectedValue(field, vars, name);
+      const value = collectedValue(field, vars, name, optedOut);
       dataCollection[field.id] = {
         value,
         rationale: `The caller gave their ${humanize(field.id)} when asked during the call.`,
@@ -138,6 +158,12 @@ export function answeredConversation(agent: Agent, vars: DynamicVars, talkSecs: 
     turns.push(
       { role: 'agent', message: `Great. A couple of quick questions: ${asked.join('; ')}?` },
       { role: 'user', message: `Sure. ${answers.join('. ')}.` },
+    );
+  }
+  if (optedOut) {
+    turns.push(
+      { role: 'user', message: 'Please take my number off your list and do not call me again.' },
+      { role: 'agent', message: 'Understood. We will not call this number again. Sorry to bother you.' },
     );
   }
   turns.push(

@@ -13,6 +13,7 @@ import type { CallOutcome } from '#shared/domain/recipient.ts';
 import { closeServer, errorMessage, listen, readBody, sendJson } from '../http-helpers.ts';
 import {
   answeredConversation,
+  simulatedOptOut,
   SIMULATED_ERRORS,
   simulatedOutcomeFor,
   voicemailConversation,
@@ -192,7 +193,12 @@ export async function startSimulatedNetwork(options: SimulatedNetworkOptions): P
     const talkSecs = startedAt === null ? 0 : (ended.getTime() - Date.parse(startedAt)) / 1000;
     let conversation: CallEndedPayload['conversation'] = null;
     if (call.outcome === 'answered')
-      conversation = answeredConversation(call.request.agent, call.request.dynamic_vars, talkSecs);
+      conversation = answeredConversation(
+        call.request.agent,
+        call.request.dynamic_vars,
+        talkSecs,
+        simulatedOptOut(call.to),
+      );
     if (call.outcome === 'voicemail')
       conversation = voicemailConversation(call.request.agent, call.request.dynamic_vars, talkSecs);
     const payload: CallEndedPayload = {

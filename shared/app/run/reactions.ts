@@ -2,6 +2,7 @@ import type { SkipReason } from '../../domain/recipient.ts';
 import type { BatchRun, RecipientRun } from '../../ports/run-store.ts';
 import { passTurn, topUp } from './dispatch.ts';
 import { applyGuardrails } from './guardrails.ts';
+import { captureOptOut } from './opt-out.ts';
 import { recordBatchEvent, recordRecipientEvent } from './outbox-events.ts';
 import type { RunDeps } from './run-deps.ts';
 import { startBatch } from './start-batch.ts';
@@ -13,7 +14,7 @@ import { startBatch } from './start-batch.ts';
  */
 type ReactionDeps = Pick<
   RunDeps,
-  'store' | 'runStore' | 'dialQueue' | 'webhookQueue' | 'clock' | 'logger' | 'scheduler'
+  'store' | 'runStore' | 'dialQueue' | 'webhookQueue' | 'clock' | 'logger' | 'scheduler' | 'transcripts'
 >;
 
 export async function onBatchChanged(
@@ -122,6 +123,7 @@ export async function onRecipientEnded(deps: ReactionDeps, recipient: RecipientR
   const batch = await deps.runStore.getBatchRun(recipient.workspaceId, recipient.batchId);
   if (!batch) return;
   await recordRecipientEvent(deps, batch, recipient);
+  await captureOptOut(deps, batch, recipient);
   // Before the turn passes on: a tripped guardrail pauses the batch, so the turn is given back.
   await applyGuardrails(deps, batch);
   if (await deps.runStore.markEventRecorded(batch.id, recipient.index, recipient.attempts)) {

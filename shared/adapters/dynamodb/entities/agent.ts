@@ -30,6 +30,7 @@ export function itemToAgent(item: Item): Agent {
     webhookSecrets: read.list(item, 'webhookSecrets'),
     evaluationCriteria: read.list(item, 'evaluationCriteria'),
     dataCollection: read.list(item, 'dataCollection'),
+    optOutDataCollectionId: read.nullableString(item, 'optOutDataCollectionId'),
     maxConcurrentCalls: read.number(item, 'maxConcurrentCalls'),
     createdAt: read.string(item, 'createdAt'),
     updatedAt: read.string(item, 'updatedAt'),
