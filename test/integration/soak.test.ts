@@ -487,8 +487,10 @@ describe('soak', () => {
           };
           recipients: Array<{ id: string; status: string }>;
         };
-        const { pending = 0, dialing = 0, completed = 0, failed = 0 } = batch.counts;
-        expect(pending + dialing + completed + failed, `counts of ${id}`).toBe(batch.total_recipients);
+        const { pending = 0, dialing = 0, completed = 0, failed = 0, skipped = 0 } = batch.counts;
+        expect(pending + dialing + completed + failed + skipped, `counts of ${id}`).toBe(
+          batch.total_recipients,
+        );
         expect(list).toHaveLength(batch.total_recipients);
         const batchCalls = byBatch.get(id) ?? [];
         const dialed = batchCalls.map((call) => call.request.ref?.recipient_index);
