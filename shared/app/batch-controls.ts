@@ -1,7 +1,7 @@
 import { batchTransition, type Batch, type BatchEvent, type BatchStatus } from '../domain/batch.ts';
 import { ConflictError, NotFoundError, StateConflictError, type ConflictCode } from '../domain/errors.ts';
 import { spendCapReached } from '../domain/guardrails.ts';
-import type { Store } from '../ports/store.ts';
+import type { BatchEdit, Store } from '../ports/store.ts';
 import type { AppDeps } from './deps.ts';
 
 /**
@@ -137,9 +137,6 @@ export async function stopBatch(deps: ControlDeps, workspaceId: string, batchId:
     },
   );
 }
-
-/** What a PATCH of a paused batch may change (contract "Guardrails"), already validated. */
-export type BatchEdit = Partial<Pick<Batch, 'maxConcurrentCalls' | 'retry' | 'callingWindow' | 'guardrails'>>;
 
 /**
  * While paused, a batch's concurrency, retries, calling window and guardrails may change (one write

@@ -15,6 +15,7 @@ import {
 } from './campaign.ts';
 import { cursorParamSchema, limitParamSchema, zodIssuesToFields } from './common.ts';
 import { type RecipientInput, validateRecipient } from './recipient.ts';
+import { parseRfc3339 } from './timestamp.ts';
 
 /** What the create use case receives, whichever way (JSON or multipart + CSV) the request came. */
 export interface CreateBatchInput {
@@ -42,57 +43,17 @@ export type CreateBatchFields = Omit<CreateBatchInput, 'recipients' | 'source' |
 // ---------------------------------------------------------------------------------------------------
 // scheduled_at
 
-const RFC3339 =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))?$/;
-
-function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
-}
-
 /**
- * An RFC 3339 timestamp WITH an offset (`Z` or `±hh:mm`): a local time without one would be read in
- * the server's zone, which the client cannot know. The instant must be strictly after `now` and at
- * most 30 days after it (exactly 30 days is allowed). Answers the instant as a UTC ISO string.
+ * An RFC 3339 timestamp with an offset (./timestamp.ts), strictly after `now` and at most 30 days
+ * after it (exactly 30 days is allowed). Answers the instant as a UTC ISO string.
  */
 export function checkScheduledAt(
   value: string,
   now: Date,
 ): { ok: true; iso: string } | { ok: false; message: string } {
-  const m = RFC3339.exec(value);
-  if (m === null) {
-    return { ok: false, message: 'must be an RFC 3339 timestamp with an offset, e.g. 2026-12-01T09:00:00Z' };
-  }
-  const [, y, mo, d, h, mi, s, frac, zulu, sign, oh, om] = m;
-  if (zulu === undefined && sign === undefined) {
-    return {
-      ok: false,
-      message: 'must include a time-zone offset (Z or ±hh:mm), e.g. 2026-12-01T09:00:00Z',
-    };
-  }
-  const year = Number(y);
-  const month = Number(mo);
-  const day = Number(d);
-  const hour = Number(h);
-  const minute = Number(mi);
-  const second = Number(s);
-  const offsetHours = Number(oh ?? 0);
-  const offsetMinutes = Number(om ?? 0);
-  if (
-    month < 1 ||
-    month > 12 ||
-    day < 1 ||
-    day > daysInMonth(year, month) ||
-    hour > 23 ||
-    minute > 59 ||
-    second > 59 ||
-    offsetHours > 23 ||
-    offsetMinutes > 59
-  ) {
-    return { ok: false, message: 'is not a valid date and time' };
-  }
-  const millis = Number((frac ?? '').slice(0, 3).padEnd(3, '0'));
-  const offsetMs = (sign === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000;
-  const instant = Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMs;
+  const parsed = parseRfc3339(value);
+  if (!parsed.ok) return parsed;
+  const instant = parsed.ms;
   if (instant <= now.getTime()) return { ok: false, message: 'must be in the future' };
   if (instant > now.getTime() + LIMITS.scheduleWindowMs) {
     return { ok: false, message: 'must be at most 30 days ahead' };

@@ -1,7 +1,7 @@
 /**
  * RFC 3339 timestamps from clients, WITH an offset (`Z` or `±hh:mm`): a local time without one would
  * be read in the server's zone, which the client cannot know. Browser-safe. (`checkScheduledAt` in
- * batch.ts applies the same rules with its own 30-day window.)
+ * batch.ts adds its 30-day window.)
  */
 
 const RFC3339 =

@@ -62,6 +62,24 @@ export interface AgentStore {
   deleteAgent(workspaceId: string, id: string): Promise<boolean>;
 }
 
+/** What a status change may set with it. */
+export type BatchChanges = Partial<
+  Pick<
+    Batch,
+    | 'startedAt'
+    | 'completedAt'
+    | 'cancelledAt'
+    | 'failureReason'
+    | 'pauseReason'
+    | 'pausedAt'
+    | 'stoppedAt'
+    | 'counts'
+  >
+>;
+
+/** What a PATCH of a paused batch may change. */
+export type BatchEdit = Partial<Pick<Batch, 'maxConcurrentCalls' | 'retry' | 'callingWindow' | 'guardrails'>>;
+
 export interface BatchStore {
   /**
    * Writes the recipients first and the batch item last (conditional put), so a crash mid-create
@@ -95,29 +113,13 @@ export interface BatchStore {
    * Sets the given fields of a paused batch (one write conditioned on `paused`); null when the batch
    * does not exist or is not paused.
    */
-  editPausedBatch(
-    workspaceId: string,
-    id: string,
-    edit: Partial<Pick<Batch, 'maxConcurrentCalls' | 'retry' | 'callingWindow' | 'guardrails'>>,
-  ): Promise<Batch | null>;
+  editPausedBatch(workspaceId: string, id: string, edit: BatchEdit): Promise<Batch | null>;
   transitionBatch(
     workspaceId: string,
     id: string,
     from: readonly BatchStatus[],
     to: BatchStatus,
-    changes: Partial<
-      Pick<
-        Batch,
-        | 'startedAt'
-        | 'completedAt'
-        | 'cancelledAt'
-        | 'failureReason'
-        | 'pauseReason'
-        | 'pausedAt'
-        | 'stoppedAt'
-        | 'counts'
-      >
-    >,
+    changes: BatchChanges,
   ): Promise<Batch>;
 }
 

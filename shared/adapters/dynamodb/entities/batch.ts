@@ -14,7 +14,7 @@ import { StateConflictError } from '../../../domain/errors.ts';
 import type { BreakerMark, Guardrails } from '../../../domain/guardrails.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../../../domain/retry.ts';
 import type { BatchRun } from '../../../ports/run-store.ts';
-import type { BatchFilter } from '../../../ports/store.ts';
+import type { BatchChanges, BatchEdit, BatchFilter } from '../../../ports/store.ts';
 import { ENTITY, gsi, keys, type ActiveIndexAttributes } from '../keys.ts';
 import { TABLE } from '../table-definition.ts';
 import type { Item, Table, TransactItem, UpdateInput } from '../table-ops.ts';
@@ -167,21 +167,6 @@ export const ALL_RECIPIENTS_DONE = {
   names: { '#counts': 'counts', '#pending': 'pending', '#dialing': 'dialing' },
   values: { ':zero': 0 },
 };
-
-/** What a status change may set with it (the Store port's `transitionBatch`). */
-export type BatchChanges = Partial<
-  Pick<
-    Batch,
-    | 'startedAt'
-    | 'completedAt'
-    | 'cancelledAt'
-    | 'failureReason'
-    | 'pauseReason'
-    | 'pausedAt'
-    | 'stoppedAt'
-    | 'counts'
-  >
->;
 
 /**
  * Moves a batch (`transitionBatch` of the Store port). The batch item is hot while it runs (every claim
@@ -371,11 +356,7 @@ export function trimOutcomesUpdate(workspaceId: string, batchId: string, count: 
 }
 
 /** A PATCH of a paused batch: the given fields, only while it is paused. */
-export function editPausedUpdate(
-  workspaceId: string,
-  batchId: string,
-  edit: Partial<Pick<Batch, 'maxConcurrentCalls' | 'retry' | 'callingWindow' | 'guardrails'>>,
-): UpdateInput {
+export function editPausedUpdate(workspaceId: string, batchId: string, edit: BatchEdit): UpdateInput {
   const names: Record<string, string> = { '#status': 'status' };
   const values: Record<string, unknown> = { ':paused': 'paused' };
   const sets: string[] = [];
