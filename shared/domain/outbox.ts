@@ -1,3 +1,4 @@
+import type { PauseReason } from './batch.ts';
 import { WEBHOOK_EVENTS, type WebhookEvent } from './agent.ts';
 import { isId } from './ids.ts';
 
@@ -32,6 +33,11 @@ export interface OutboxRecord {
   attempts: DeliveryAttempt[];
   nextAttemptAt: string | null;
   createdAt: string;
+  /**
+   * For `batch.paused`: why, as it was when the batch paused (the payload is built when it is sent,
+   * from the batch as it is then, which may have been resumed meanwhile).
+   */
+  pauseReason?: PauseReason | null;
 }
 
 /**

@@ -69,7 +69,9 @@ export async function runBatchUntilPaused(c: TestClient, body: Record<string, un
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const detail = (await c.get(`/v1/agents/batch-calls/${batchId}`)).body;
-    if (detail.batch.status === 'paused') return { batchId, paused: detail };
+    // Paused, and no call still being placed (a dial under way when it paused finishes first).
+    if (detail.batch.status === 'paused' && detail.batch.counts.dialing === 0)
+      return { batchId, paused: detail };
     if (FINAL_STATUSES.includes(detail.batch.status) || Date.now() > deadline) {
       throw new Error(`batch ${batchId} is ${detail.batch.status}, not paused`);
     }

@@ -16,7 +16,13 @@ async function record(
   deps: OutboxDeps,
   agent: Agent,
   event: WebhookEvent,
-  subject: { batch: Batch; recipient: Recipient | null; occurredAt: string; occurrence?: number },
+  subject: {
+    batch: Batch;
+    recipient: Recipient | null;
+    occurredAt: string;
+    occurrence?: number;
+    pauseReason?: Batch['pauseReason'];
+  },
 ): Promise<void> {
   if (!agent.webhookUrl || !agent.webhookEvents.includes(event)) return;
   const { batch, recipient } = subject;
@@ -32,6 +38,7 @@ async function record(
     attempts: [],
     nextAttemptAt: deps.clock().toISOString(),
     createdAt: deps.clock().toISOString(),
+    ...(subject.pauseReason !== undefined ? { pauseReason: subject.pauseReason } : {}),
   };
   if (!(await deps.runStore.putOutbox(outbox))) return;
   try {
@@ -108,5 +115,6 @@ export async function recordBatchEvent(
     recipient: null,
     occurredAt: occurredAt ?? now,
     ...(Number.isFinite(repeat) ? { occurrence: repeat } : {}),
+    ...(event === 'batch.paused' ? { pauseReason: batch.pauseReason } : {}),
   });
 }

@@ -23,7 +23,14 @@ export async function buildWebhookPayload(
   const batch = known ? known.batch : await deps.store.getBatch(record.workspaceId, record.batchId);
   if (!batch) return null;
   const envelope = (data: unknown) => ({ type: record.eventType, timestamp: record.occurredAt, data });
-  if (record.recipientIndex === null) return envelope(toBatchObject(batch));
+  if (record.recipientIndex === null) {
+    const data = toBatchObject(batch);
+    // A pause names its reason as it was then, even when the batch has been resumed since.
+    if (record.eventType === 'batch.paused' && record.pauseReason !== undefined) {
+      return envelope({ ...data, pause_reason: record.pauseReason });
+    }
+    return envelope(data);
+  }
 
   const recipient = known
     ? known.recipient

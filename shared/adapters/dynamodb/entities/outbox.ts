@@ -1,3 +1,4 @@
+import { PAUSE_REASONS } from '../../../domain/batch.ts';
 import { WEBHOOK_EVENTS } from '../../../domain/agent.ts';
 import {
   MAX_LOGGED_ATTEMPTS,
@@ -50,6 +51,9 @@ export function itemToOutbox(item: Item): OutboxRecord {
     attempts: read.list<DeliveryAttempt>(item, 'attempts'),
     nextAttemptAt: read.nullableString(item, 'nextAttemptAt'),
     createdAt: read.string(item, 'createdAt'),
+    ...(item.pauseReason === undefined
+      ? {}
+      : { pauseReason: read.nullableOneOf(item, 'pauseReason', PAUSE_REASONS) }),
   };
 }
 

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { buildWebhookPayload } from '#shared/app/run/webhook-payloads.ts';
+import type { OutboxRecord } from '#shared/domain/outbox.ts';
+import type { RecipientRun } from '#shared/ports/run-store.ts';
+import { batchFixture, recipientFixture } from '../helpers/domain-fixtures.ts';
+
+/** Payloads are built when sent, from the items as they are then: what must still tell the event's own state. */
+const deps = {} as Parameters<typeof buildWebhookPayload>[0];
+
+const record = (over: Partial<OutboxRecord>): OutboxRecord => ({
+  webhookId: 'x',
+  workspaceId: 'ws_1',
+  batchId: 'batch_1',
+  agentId: 'agent_1',
+  eventType: 'batch.paused',
+  recipientIndex: null,
+  occurredAt: '2026-12-07T10:00:00.000Z',
+  status: 'pending',
+  attempts: [],
+  nextAttemptAt: null,
+  createdAt: '2026-12-07T10:00:00.000Z',
+  ...over,
+});
+
+describe('webhook payloads', () => {
+  it('batch.paused names the reason of that pause, even after a resume', async () => {
+    const batch = batchFixture('ws_1', { status: 'running', pauseReason: null });
+    const payload = await buildWebhookPayload(deps, record({ pauseReason: 'failure_rate' }), {
+      batch,
+      recipient: null,
+    });
+    expect(payload).toMatchObject({
+      type: 'batch.paused',
+      data: { id: batch.id, pause_reason: 'failure_rate' },
+    });
+  });
+
+  it('call.retry_scheduled describes the retried attempt, even after the next one', async () => {
+    const batch = batchFixture('ws_1', { status: 'running' });
+    const attempt = (n: number, outcome: 'busy' | 'answered') => ({
+      attempt: n,
+      dialedAt: `2026-12-07T1${n}:00:00.000Z`,
+      startedAt: null,
+      endedAt: `2026-12-07T1${n}:00:30.000Z`,
+      outcome,
+      durationSecs: null,
+      conversationId: null,
+      error: outcome === 'busy' ? 'The line was busy' : null,
+    });
+    const recipient = {
+      ...recipientFixture({ batchId: batch.id, workspaceId: 'ws_1' }),
+      status: 'completed',
+      outcome: 'answered',
+      attempts: 2,
+      attemptHistory: [attempt(1, 'busy'), attempt(2, 'answered')],
+    } as RecipientRun;
+    const payload = await buildWebhookPayload(
+      deps,
+      record({
+        eventType: 'call.retry_scheduled',
+        webhookId: `call.retry_scheduled:${recipient.id}:1`,
+        recipientIndex: 0,
+      }),
+      { batch, recipient },
+    );
+    expect(payload).toMatchObject({
+      type: 'call.retry_scheduled',
+      data: {
+        attempt: 1,
+        status: 'pending',
+        outcome: 'busy',
+        error: 'The line was busy',
+        ended_at: '2026-12-07T11:00:30.000Z',
+        next_attempt_at: '2026-12-07T12:00:00.000Z',
+      },
+    });
+  });
+});
