@@ -64,7 +64,8 @@ export function formatLocalStarted(localIso: string, zone: string): string {
   return `${m[1]} ${m[2]} ${zone} (UTC${offset.replace('-', '−')})`;
 }
 
-const DAY_NAMES: Record<Weekday, string> = {
+/** Short weekday names, as the dashboard shows them. */
+export const DAY_NAMES: Record<Weekday, string> = {
   mon: 'Mon',
   tue: 'Tue',
   wed: 'Wed',

@@ -3,19 +3,9 @@ import { WEEKDAYS, type Weekday } from '../../../../shared/domain/calling-window
 import { bindText } from '../../components/forms.ts';
 import { Field } from '../../components/widgets.tsx';
 import { CALLING_WINDOW_LIMITS } from '../../../../shared/contracts/campaign.ts';
-import type { HoursForm } from '../../lib/campaign.ts';
+import { DAY_NAMES, type HoursForm } from '../../lib/campaign.ts';
 import { type CampaignState, updateRange } from './campaign-state.ts';
 import type { NewBatchState } from './form-state.ts';
-
-const DAY_LABELS: Record<Weekday, string> = {
-  mon: 'Mon',
-  tue: 'Tue',
-  wed: 'Wed',
-  thu: 'Thu',
-  fri: 'Fri',
-  sat: 'Sat',
-  sun: 'Sun',
-};
 
 /** Every IANA zone the browser knows (UTC first). */
 function zoneNames(): string[] {
@@ -104,9 +94,9 @@ function HoursRange({ state, range, index }: { state: CampaignState; range: Hour
               type="checkbox"
               checked={range.days.includes(day)}
               onChange={(e) => toggleDay(day, e.currentTarget.checked)}
-              aria-label={`${DAY_LABELS[day]} (hours ${n})`}
+              aria-label={`${DAY_NAMES[day]} (hours ${n})`}
             />
-            {DAY_LABELS[day]}
+            {DAY_NAMES[day]}
           </label>
         ))}
       </fieldset>
