@@ -1,11 +1,11 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '#infra/local/emulators/dynamodb-local.ts';
 import { dynamoJvmsOf, processesMatching, runTsx, spawnTsx, type Spawned } from '../helpers/cli.ts';
-import { until } from '../helpers/wait.ts';
+import { pollUntil, until } from '../helpers/wait.ts';
 
 /**
  * `npm start` as a user runs it: a child process on a temporary DATA_DIR, driven only through what
@@ -136,6 +136,30 @@ describe('npm start', () => {
     expect(created.status).toBe(202);
     const batch = (await created.json()) as { id: string; total_recipients: number; agent_id: string };
     expect(batch.total_recipients).toBe(2);
+
+    // The README's first example, sent as written (only the agent id filled in): it sends the demo
+    // agent's variables, so Alice is called and completes instead of failing for a missing one, and
+    // Bob's number (0005) misses its first attempt and waits for the retry the example asks for.
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const example = /-d '(\{"name": "Appointment reminders"[\s\S]*?\})'/.exec(readme)?.[1];
+    expect(example, 'the README example').toBeDefined();
+    const fromReadme = await fetch(banner.curl.url, {
+      method: 'POST',
+      headers: banner.curl.headers,
+      body: (example ?? '').replace('"agent_…"', JSON.stringify(banner.agentId)),
+    });
+    expect(fromReadme.status, await fromReadme.clone().text()).toBe(202);
+    const readmeBatch = (await fromReadme.json()) as { id: string };
+    const settled = await pollUntil(
+      async () =>
+        (await get(`/v1/agents/batch-calls/${readmeBatch.id}`, banner.apiKey)).json as {
+          recipients: Array<Record<string, unknown>>;
+        },
+      (d) => d.recipients[0]?.status === 'completed' && d.recipients[1]?.next_attempt_at !== null,
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
+    expect(settled.recipients[0]).toMatchObject({ status: 'completed', error: null });
+    expect(settled.recipients[1]).toMatchObject({ status: 'pending', attempts: 1, outcome: 'no_answer' });
 
     // The demo agent is bound to the simulated number and uses the recipients' variables.
     const agent = await get(`/v1/agents/${banner.agentId}`, banner.apiKey);
