@@ -46,6 +46,12 @@ async function applyControl(
 export async function cancelBatch(deps: ControlDeps, workspaceId: string, batchId: string): Promise<Batch> {
   const batch = await deps.store.getBatch(workspaceId, batchId);
   if (!batch) throw new NotFoundError(`Batch ${batchId} does not exist.`);
+  return cancelReadBatch(deps, batch);
+}
+
+/** The cancel of a batch the caller has read (its total sets the skipped count). */
+async function cancelReadBatch(deps: ControlDeps, batch: Batch): Promise<Batch> {
+  const { workspaceId, id: batchId } = batch;
   const cancelled = await applyControl(
     deps,
     workspaceId,
@@ -116,7 +122,7 @@ export async function stopBatch(deps: ControlDeps, workspaceId: string, batchId:
   const batch = await deps.store.getBatch(workspaceId, batchId);
   if (!batch) throw new NotFoundError(`Batch ${batchId} does not exist.`);
   if (batch.status === 'pending' || batch.status === 'scheduled') {
-    const cancelled = await cancelBatch(deps, workspaceId, batchId).catch(async (error: unknown) => {
+    const cancelled = await cancelReadBatch(deps, batch).catch(async (error: unknown) => {
       // It started meanwhile: stop it as a running batch.
       if (error instanceof ConflictError) return null;
       throw error;

@@ -113,8 +113,3 @@ export function allRecipientsDone(batch: Pick<Batch, 'counts' | 'totalRecipients
   const c = batch.counts;
   return c.completed + c.failed + c.skipped === batch.totalRecipients;
 }
-
-/** The batch statuses in which recipients may still be dialed later (a recipient waiting is not skipped). */
-export function isDialableLater(status: BatchStatus): boolean {
-  return status === 'pending' || status === 'scheduled' || status === 'running' || status === 'paused';
-}

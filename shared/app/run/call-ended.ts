@@ -30,15 +30,17 @@ export async function recordCallEnded(
 ): Promise<CallEndedResult> {
   const ref: CallRef | null = event.ref ?? (await deps.runStore.findCall(provider, event.providerCallId));
   if (!ref) return 'unknown_call';
-  const recipient = await deps.runStore.getRecipientRun(ref.batchId, ref.recipientIndex);
-  if (!recipient || recipient.workspaceId !== ref.workspaceId) return 'unknown_call';
+  // Read together: the callback's path (the next dial waits on it) has one round trip of reads.
+  const [recipient, batch] = await Promise.all([
+    deps.runStore.getRecipientRun(ref.batchId, ref.recipientIndex),
+    deps.runStore.getBatchRun(ref.workspaceId, ref.batchId),
+  ]);
+  if (!recipient || recipient.workspaceId !== ref.workspaceId || !batch) return 'unknown_call';
   if (recipient.status !== 'dialing' || recipient.attempts !== ref.attempt) return 'duplicate';
   // A callback about another call than the one this attempt placed is not ours to apply.
   if (recipient.providerCallId && recipient.providerCallId !== event.providerCallId) return 'duplicate';
 
   let key: string | null = null;
-  const batch = await deps.runStore.getBatchRun(ref.workspaceId, ref.batchId);
-  if (!batch) return 'unknown_call';
   if (event.conversation) {
     // Attempts after the first keep their own object: a voicemail may be retried and answered later.
     key = transcriptKey(ref.workspaceId, ref.batchId, recipient.id, ref.attempt);

@@ -240,13 +240,17 @@ async function park(
   return parked ? 'parked' : 'skipped';
 }
 
-/** Suppressed since the batch was created: skipped, never dialed; its turn passes on. */
-async function skipSuppressed(
+/**
+ * A dispatched recipient that will never be dialed (suppressed since the create, no calling window
+ * within 30 days): skipped, and the dial turn it held passes on.
+ */
+async function skipAndPass(
   deps: DialDeps,
   message: DialMessage,
   batch: Pick<BatchRun, 'agentId' | 'phoneNumberId'>,
+  reason: 'suppressed' | 'no_calling_window',
 ): Promise<DialOutcome> {
-  const skipped = await deps.runStore.skipRecipient(message, 'suppressed', {
+  const skipped = await deps.runStore.skipRecipient(message, reason, {
     heldSlot: true,
     dueSk: null,
     turnPassedOn: true,
@@ -273,16 +277,11 @@ async function applyCallingWindow(
   const startedMs = Date.parse(batch.startedAt ?? batch.createdAt);
   const horizonMs = startedMs + CALLING_WINDOW_HORIZON_MS - now.getTime();
   const opening = horizonMs > 0 ? nextOpening(window, recipient.timezones, now, horizonMs) : null;
-  const changed = opening
-    ? await deps.runStore.deferRecipient(message, opening.getTime(), { releaseSlot: false })
-    : await deps.runStore.skipRecipient(message, 'no_calling_window', {
-        heldSlot: true,
-        dueSk: null,
-        turnPassedOn: true,
-      });
-  // Either way the recipient no longer holds its dial turn: it passes on.
-  if (changed) await passTurn(deps, message.workspaceId, message.batchId, batch);
-  return changed ? 'deferred' : 'skipped';
+  if (!opening) return skipAndPass(deps, message, batch, 'no_calling_window');
+  // The recipient waits for the opening and no longer holds its dial turn: it passes on.
+  const deferred = await deps.runStore.deferRecipient(message, opening.getTime(), { releaseSlot: false });
+  if (deferred) await passTurn(deps, message.workspaceId, message.batchId, batch);
+  return deferred ? 'deferred' : 'skipped';
 }
 
 function notClaimed(
@@ -292,7 +291,7 @@ function notClaimed(
   batch: Pick<BatchRun, 'agentId' | 'phoneNumberId'>,
 ): Promise<DialOutcome> | DialOutcome {
   if (result === 'not_pending' || result === 'batch_not_running') return 'skipped';
-  if (result === 'suppressed') return skipSuppressed(deps, message, batch);
+  if (result === 'suppressed') return skipAndPass(deps, message, batch, 'suppressed');
   // batch_full, workspace_full: a slot frees up soon.
   return requeue(deps, message, NO_SLOT_RETRY_SECONDS);
 }

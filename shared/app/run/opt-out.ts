@@ -1,3 +1,4 @@
+import type { Agent } from '../../domain/agent.ts';
 import type { Batch } from '../../domain/batch.ts';
 import { newId } from '../../domain/ids.ts';
 import type { SkipReason } from '../../domain/recipient.ts';
@@ -20,12 +21,12 @@ const EVERY_ATTENTION_TIME = '9999-12-31T23:59:59.999Z';
 
 export async function captureOptOut(
   deps: OptOutDeps,
+  agent: Agent,
   batch: Batch,
   recipient: RecipientRun,
 ): Promise<boolean> {
   if (recipient.status !== 'completed' || recipient.transcriptKey === null) return false;
-  const agent = await deps.store.getAgent(batch.workspaceId, batch.agentId);
-  const itemId = agent?.optOutDataCollectionId;
+  const itemId = agent.optOutDataCollectionId;
   if (!itemId) return false;
   const conversation = await deps.transcripts.get(recipient.transcriptKey);
   if (conversation?.dataCollection[itemId]?.value !== true) return false;

@@ -64,6 +64,7 @@ async function record(
  */
 export async function recordRecipientEvent(
   deps: OutboxDeps,
+  agent: Agent,
   batch: Batch,
   recipient: Recipient,
 ): Promise<void> {
@@ -76,8 +77,6 @@ export async function recordRecipientEvent(
           ? 'call.retry_scheduled'
           : null;
   if (!event) return;
-  const agent = await deps.store.getAgent(batch.workspaceId, batch.agentId);
-  if (!agent) return;
   await record(deps, agent, event, {
     batch,
     recipient,

@@ -122,8 +122,12 @@ export async function skipWaiting(deps: ReactionDeps, batch: BatchRun, reason: S
 export async function onRecipientEnded(deps: ReactionDeps, recipient: RecipientRun): Promise<void> {
   const batch = await deps.runStore.getBatchRun(recipient.workspaceId, recipient.batchId);
   if (!batch) return;
-  await recordRecipientEvent(deps, batch, recipient);
-  await captureOptOut(deps, batch, recipient);
+  // One read of the agent for both: its webhook subscription and its opt-out item.
+  const agent = await deps.store.getAgent(batch.workspaceId, batch.agentId);
+  if (agent) {
+    await recordRecipientEvent(deps, agent, batch, recipient);
+    await captureOptOut(deps, agent, batch, recipient);
+  }
   // Before the turn passes on: a tripped guardrail pauses the batch, so the turn is given back.
   await applyGuardrails(deps, batch);
   if (await deps.runStore.markEventRecorded(batch.id, recipient.index, recipient.attempts)) {

@@ -1,7 +1,7 @@
 import type { DueDispatch, RunStore } from '../../../ports/run-store.ts';
 import { dueUpTo, ENTITY, keys, recipientPartition, runKeys, SK_PREFIX, type TableKey } from '../keys.ts';
 import { TABLE } from '../table-definition.ts';
-import type { Item, QueryInput, Table, TransactItem } from '../table-ops.ts';
+import { tableKeyOf, type Item, type QueryInput, type Table, type TransactItem } from '../table-ops.ts';
 import { RUNNING } from './batch.ts';
 import { expectEntity, read } from './parse.ts';
 
@@ -40,7 +40,7 @@ export function itemToDue(item: Item): DueItem {
     index,
     attempt: read.number(item, 'attempt'),
     dueAtMs,
-    key: runKeys.due(batchId, dueAtMs, index),
+    key: tableKeyOf(item),
   };
 }
 

@@ -2,7 +2,7 @@ import { breakerMark, callTimeMs } from '../../../domain/guardrails.ts';
 import type { Attempt } from '../../../domain/recipient.ts';
 import type { CallRef } from '../../../ports/dialer.ts';
 import type { CallEnd, ClaimResult, RunStore } from '../../../ports/run-store.ts';
-import { keys, recipientPartition, runKeys, type TableKey } from '../keys.ts';
+import { keys, recipientPartition } from '../keys.ts';
 import type { Table, TransactItem } from '../table-ops.ts';
 import { itemToBatch, moveCount, releaseSlotUpdate, RUNNING } from './batch.ts';
 import { callIndexItem } from './call-index.ts';
@@ -201,9 +201,11 @@ export function recipientCalls(
     },
 
     async endCall(ref, end: CallEnd, options = {}) {
-      const retry = end.retryAt === null ? null : Date.parse(end.retryAt);
-      const due: TableKey | null =
-        retry === null ? null : runKeys.due(ref.batchId, retry, ref.recipientIndex);
+      // A retried attempt: its due item, for attempt n+1 at the retry time.
+      const due =
+        end.retryAt === null
+          ? null
+          : dueItem(ref.batchId, ref.recipientIndex, ref.attempt + 1, Date.parse(end.retryAt));
       const failed = await table.transact([
         recipientUpdate(name, ref, {
           expression:
@@ -232,9 +234,7 @@ export function recipientCalls(
         }),
         withGuardrailFigures(moveCount(name, ref, 'dialing', due ? 'pending' : end.status), end),
         liveCallSlot(name, ref.workspaceId, -1),
-        ...(due && retry !== null
-          ? [putDue(name, dueItem(ref.batchId, ref.recipientIndex, ref.attempt + 1, retry))]
-          : []),
+        ...(due ? [putDue(name, due)] : []),
       ]);
       return failed === null;
     },

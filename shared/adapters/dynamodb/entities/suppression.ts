@@ -2,8 +2,9 @@ import { StateConflictError } from '../../../domain/errors.ts';
 import { isSuppressionActive, SUPPRESSION_SOURCES, type Suppression } from '../../../domain/suppression.ts';
 import type { SuppressionStore } from '../../../ports/store.ts';
 import { BATCH_GET_LIMIT } from '../batch-get.ts';
-import { ENTITY, keys, SK_PREFIX, workspacePartition, type TableKey } from '../keys.ts';
+import { ENTITY, keys, SK_PREFIX, workspacePartition } from '../keys.ts';
 import { TABLE } from '../table-definition.ts';
+import { chunk } from '../batch-write.ts';
 import { NOT_EXISTS, type Item, type Table, type TransactItem } from '../table-ops.ts';
 import { queryPage, type QueryFilter } from './paging.ts';
 import { expectEntity, read } from './parse.ts';
@@ -203,16 +204,14 @@ export function suppressionStore(table: Table): SuppressionStore {
     },
 
     async isSuppressed(workspaceId, phones, now) {
-      const distinct = [...new Set(phones)];
+      // The chunks side by side: a create waits on this before it answers.
+      const reads = chunk([...new Set(phones)], BATCH_GET_LIMIT).map((part) =>
+        table.batchGet(part.map((phone) => keys.suppression(workspaceId, phone))),
+      );
       const suppressed = new Set<string>();
-      for (let start = 0; start < distinct.length; start += BATCH_GET_LIMIT) {
-        const chunk = distinct.slice(start, start + BATCH_GET_LIMIT);
-        const keyList: TableKey[] = chunk.map((phone) => keys.suppression(workspaceId, phone));
-        const items = await table.batchGet(keyList);
-        for (const item of items) {
-          const entry = active(item, now);
-          if (entry !== null) suppressed.add(entry.phone);
-        }
+      for (const item of (await Promise.all(reads)).flat()) {
+        const entry = active(item, now);
+        if (entry !== null) suppressed.add(entry.phone);
       }
       return suppressed;
     },
