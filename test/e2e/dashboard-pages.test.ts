@@ -123,6 +123,16 @@ async function expectEveryPageFits(p: Page, width: number, shots: string): Promi
     await p.goto(`${service.baseUrl}/${hash}`);
     await ready();
     await expect(pageWidth(p), hash).resolves.toEqual({ scrollWidth: width, innerWidth: width });
+    // Each table's box ends inside the screen (a wider table scrolls within it).
+    const tableEdges = (await p.evaluate(
+      `[...document.querySelectorAll('.table-wrap')].map((el) => el.getBoundingClientRect().right)`,
+    )) as number[];
+    // Every page here but the agent's form has one.
+    if (!hash.startsWith('#/agents/')) expect(tableEdges.length, hash).toBeGreaterThan(0);
+    expect(
+      tableEdges.filter((right) => right > width),
+      hash,
+    ).toEqual([]);
   }
   await screenshot(p, `${shots}-batch-detail`);
 
