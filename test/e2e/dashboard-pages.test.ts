@@ -225,7 +225,7 @@ describe('dashboard pages (issue 15)', () => {
     const first = await shown.inputValue();
     expect(first).toMatch(/^whsec_/);
     secrets.push(first);
-    await screenshot(page, '20-agent-update-secret');
+    await screenshot(page, '30-agent-update-secret');
 
     // Rotate is offered as soon as the URL is saved, without a reload, and shows the new secret.
     await expect(rotate.isEnabled()).resolves.toBe(true);
@@ -286,7 +286,7 @@ describe('dashboard pages (issue 15)', () => {
       /^failed\s*1 · 20%$/,
     );
     await expect(legend.locator('li').count()).resolves.toBe(OUTCOME_KEYS.length);
-    await screenshot(page, '21-batch-agent-number-chart');
+    await screenshot(page, '31-batch-agent-number-chart');
     expect(browser.pageErrors).toEqual([]);
   }, 60_000);
 
@@ -317,14 +317,14 @@ describe('dashboard pages (issue 15)', () => {
     const other = page.locator('[data-testid=delivery-table] tbody tr').nth(1);
     await expect(status(other)).resolves.toBe('retrying');
     expect(rejected).toBe(0);
-    await screenshot(page, '22-redelivered-row');
+    await screenshot(page, '32-redelivered-row');
     expect(browser.pageErrors).toEqual([]);
   }, 60_000);
 
   it('fits every page and the transcript dialog on a desktop screen', async () => {
     await page.setViewportSize({ width: 1280, height: 860 });
-    await expectEveryPageFits(page, 1280, '23-desktop');
-    await expectConversationDialogOnScreen(page, { width: 1280, height: 860 }, '24-desktop-dialog');
+    await expectEveryPageFits(page, 1280, '33-desktop');
+    await expectConversationDialogOnScreen(page, { width: 1280, height: 860 }, '34-desktop-dialog');
     expect(browser.pageErrors).toEqual([]);
   }, 90_000);
 
@@ -333,8 +333,8 @@ describe('dashboard pages (issue 15)', () => {
     try {
       await signIn(phone.page);
       phone.page.setDefaultTimeout(15_000);
-      await expectEveryPageFits(phone.page, PHONE.width, '25-phone');
-      await expectConversationDialogOnScreen(phone.page, PHONE, '26-phone-dialog');
+      await expectEveryPageFits(phone.page, PHONE.width, '35-phone');
+      await expectConversationDialogOnScreen(phone.page, PHONE, '36-phone-dialog');
       expect(phone.pageErrors).toEqual([]);
       expect(phone.cspViolations).toEqual([]);
     } finally {
