@@ -82,10 +82,12 @@ function DeliveryRow({
     const until = Date.now() + FOLLOW_FOR_MS;
     follow.current?.stop();
     follow.current = new Poller(async () => {
+      // Checked first: a failed poll is retried by the Poller, and must not be retried for ever.
+      if (Date.now() >= until) return false;
       const now = (await ctx.api.listWebhookDeliveries(batchId)).deliveries.find((x) => x.id === queued.id);
       if (now === undefined) return false;
       setFresh(now);
-      return now.attempts.length <= queued.attempts.length && Date.now() < until;
+      return now.attempts.length <= queued.attempts.length;
     }, FOLLOW_MS);
     follow.current.start();
   };
