@@ -312,6 +312,13 @@ export interface RunStore {
    * its wake-up, a paused one at rest and a scheduled one are not listed before their time.
    */
   listActiveBatches(now: string): Promise<{ workspaceId: string; batchId: string }[]>;
+  /**
+   * Takes the lease `name` for `holder` until `untilMs`, unless another holder has it unexpired at
+   * `nowMs`: true when taken. One conditional write.
+   */
+  acquireLease(name: string, holder: string, nowMs: number, untilMs: number): Promise<boolean>;
+  /** Gives a lease back early (only the holder's own). */
+  releaseLease(name: string, holder: string): Promise<void>;
   /** Deliveries whose next attempt is due (sweeper). */
   listDueDeliveries(now: string): Promise<{ batchId: string; webhookId: string }[]>;
 }

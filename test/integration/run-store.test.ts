@@ -693,3 +693,24 @@ describe('the contact history (contact limit across batches)', () => {
     expect(await claim()).toBe('claimed');
   });
 });
+
+describe('the sweeper lease', () => {
+  it('lets one holder in at a time, until it gives the lease back or it expires', async () => {
+    const name = `sweeper-test-${newId('batch')}`;
+    const now = Date.parse(NOW);
+    const takes = await Promise.all(
+      ['a', 'b', 'c'].map((holder) => run.acquireLease(name, holder, now, now + 1_000)),
+    );
+    expect(takes.filter(Boolean)).toHaveLength(1);
+    const holder = ['a', 'b', 'c'][takes.indexOf(true)] ?? '';
+    const other = holder === 'a' ? 'b' : 'a';
+    expect(await run.acquireLease(name, other, now + 999, now + 2_000)).toBe(false);
+    // Another holder's release changes nothing; the holder's own frees it.
+    await run.releaseLease(name, other);
+    expect(await run.acquireLease(name, other, now + 999, now + 2_000)).toBe(false);
+    await run.releaseLease(name, holder);
+    expect(await run.acquireLease(name, other, now + 999, now + 2_000)).toBe(true);
+    // A holder that died (never released) blocks nobody past its time.
+    expect(await run.acquireLease(name, holder, now + 2_001, now + 3_000)).toBe(true);
+  });
+});

@@ -29,6 +29,8 @@ import { createHash } from 'node:crypto';
  * | suppression     | WS#<ws>                   | SUP#<id>           | GetItem by id; Query begins_with SUP# (list, paged, in |
  * |   listing       |                           |                    | creation order); a copy of the entry, written and      |
  * |                 |                           |                    | deleted with it in one transaction                     |
+ * | lease           | LEASE#<job name>          | LEASE              | one runner of a recurring job at a time (conditional   |
+ * |                 |                           |                    | put; expires on its own if the holder dies)            |
  * | contact history | CONTACT#<ws>#<E.164 phone>| CONTACT            | a phone's recent attempts across batches (contact      |
  * |                 |                           |                    | limit): written by every dial claim's transaction,     |
  * |                 |                           |                    | read before a claim under a limit; TTL on `expiresAt`  |
@@ -69,6 +71,7 @@ export const ENTITY = {
   suppression: 'suppression',
   suppressionListing: 'suppressionListing',
   contactHistory: 'contactHistory',
+  lease: 'lease',
 } as const;
 
 export type Entity = (typeof ENTITY)[keyof typeof ENTITY];
@@ -186,6 +189,11 @@ export const keys = {
 
 /** Keys of the run-time items (running batches: pacing, callbacks, webhooks). */
 export const runKeys = {
+  /** A lease held by one runner of a recurring job at a time (the sweeper): see ./entities/lease.ts. */
+  lease(name: string): TableKey {
+    return { PK: `LEASE#${segment('lease name', name)}`, SK: 'LEASE' };
+  },
+
   outbox(batchId: string, webhookId: string): TableKey {
     return { PK: recipientPartition(batchId), SK: `${SK_PREFIX.webhook}${segment('webhook id', webhookId)}` };
   },

@@ -19,6 +19,7 @@ import { callIndexStore } from './entities/call-index.ts';
 import { dueStore } from './entities/due.ts';
 import { outboxStore, itemToOutbox } from './entities/outbox.ts';
 import { contactStore } from './entities/contact.ts';
+import { leaseStore } from './entities/lease.ts';
 import { pacingStore } from './entities/pacing.ts';
 import { itemToPhoneNumber } from './entities/phone-number.ts';
 import {
@@ -57,6 +58,7 @@ export function createDynamoRunStore(options: {
   return {
     ...pacingStore(table),
     ...contactStore(table),
+    ...leaseStore(table),
     ...recipientCalls(table),
     ...callIndexStore(table),
     ...outboxStore(table),

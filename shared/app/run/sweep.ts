@@ -91,6 +91,31 @@ export async function sweep(deps: SweepDeps): Promise<SweepReport> {
   return report;
 }
 
+/** The sweeper's lease: one sweep at a time, however EventBridge overlaps the minutes. */
+export const SWEEP_LEASE = 'sweeper';
+
+/**
+ * One sweep, unless another is running (its lease unexpired): then 'busy' and nothing is read.
+ * `leaseMs` is how long this run may take (its invocation's remaining time): a sweep that dies
+ * holds the lease no longer than that.
+ */
+export async function sweepUnderLease(
+  deps: SweepDeps,
+  holder: string,
+  leaseMs: number,
+): Promise<SweepReport | 'busy'> {
+  const nowMs = deps.clock().getTime();
+  if (!(await deps.runStore.acquireLease(SWEEP_LEASE, holder, nowMs, nowMs + leaseMs))) return 'busy';
+  try {
+    return await sweep(deps);
+  } finally {
+    await deps.runStore.releaseLease(SWEEP_LEASE, holder).catch((error: unknown) => {
+      // It expires on its own; the next sweep is only late by the rest of this one's time.
+      deps.logger.warn('could not give the sweep lease back', { error });
+    });
+  }
+}
+
 /** Removes what abandoned creates left (recipients without a batch), once no request can still be writing them. */
 export async function sweepAbandonedCreations(
   deps: Pick<SweepDeps, 'store' | 'logger'>,
