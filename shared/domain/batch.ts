@@ -69,6 +69,12 @@ export interface Batch {
   /** Failure breaker and spend cap; null = none. */
   guardrails: Guardrails | null;
   duplicates: DuplicatePolicy;
+  /**
+   * Its variable columns in their original order (a CSV's header, a JSON body's keys as first seen),
+   * for the results export: DynamoDB maps do not keep key order. At most
+   * `LIMITS.dynamicVarsPerRecipient` names (the item stays small); an export appends any others.
+   */
+  variableColumns: string[];
 }
 
 export type BatchEvent =

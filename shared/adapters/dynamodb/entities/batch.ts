@@ -79,6 +79,8 @@ function readBatch(item: Item): Batch {
     callingWindow: read.nullableMap<CallingWindow>(item, 'callingWindow'),
     guardrails: read.nullableMap<Guardrails>(item, 'guardrails'),
     duplicates: read.nullableOneOf(item, 'duplicates', DUPLICATE_POLICIES) ?? 'allow',
+    // Absent on a batch stored before exports kept them: the export falls back to first-seen order.
+    variableColumns: item.variableColumns === undefined ? [] : read.list<string>(item, 'variableColumns'),
   };
 }
 
