@@ -152,6 +152,9 @@ export class StatefulStack extends Stack {
           exposedHeaders: ['ETag'],
           maxAge: 3000,
         },
+        // The dashboard downloads a large results export by following the API's redirect to a
+        // pre-signed GET (exports/): the signature authorises it; the browser needs the CORS answer.
+        { allowedMethods: [s3.HttpMethods.GET], allowedOrigins: ['*'], maxAge: 3000 },
       ],
       removalPolicy,
     });
