@@ -44,6 +44,7 @@ export function functionEnvironment(name: FunctionName, targets: EnvironmentTarg
   for (const queue of access.sendTo ?? []) env[QUEUE_URL_ENV[queue]] = targets.queueUrls[queue];
   if (access.transcripts) env[ENV.transcriptsBucket] = targets.filesBucket;
   if (access.uploads) env[ENV.uploadsBucket] = targets.filesBucket;
+  if (access.exports) env[ENV.exportsBucket] = targets.filesBucket;
   if (access.scheduler) {
     env[ENV.schedulerGroupName] = targets.scheduler.groupName;
     env[ENV.schedulerTargetArn] = targets.scheduler.targetArn;

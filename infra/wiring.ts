@@ -36,6 +36,8 @@ export interface FunctionAccess {
   secrets?: 'read' | 'readWrite';
   /** Pre-signs CSV uploads and reads them back, under the files bucket's uploads/ prefix. */
   uploads?: boolean;
+  /** Writes large results exports under the files bucket's exports/ prefix and pre-signs their GET. */
+  exports?: boolean;
 }
 
 /** A file a function reads at run time, copied next to its bundle (by the CDK stack and locally). */
@@ -74,6 +76,7 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
       sendTo: ['webhook'],
       transcripts: 'read',
       uploads: true,
+      exports: true,
     },
     // Resolves recipients' time zones at create (calling windows).
     dataFiles: [PHONE_TIMEZONES_DATA],

@@ -5,6 +5,7 @@ import { createDynamoRunStore } from '#shared/adapters/dynamodb/run-store.ts';
 import { createS3Client, createSchedulerClient, createSqsClient } from '#shared/adapters/aws-clients.ts';
 import { dnsHostResolver } from '#shared/adapters/net/dns-host-resolver.ts';
 import { createS3TranscriptStore } from '#shared/adapters/s3/s3-transcript-store.ts';
+import { createS3ExportStore } from '#shared/adapters/s3/s3-export-store.ts';
 import { createS3UploadStore } from '#shared/adapters/s3/s3-upload-store.ts';
 import { createEventBridgeScheduler } from '#shared/adapters/scheduler/eventbridge-scheduler.ts';
 import { createFileSecretStore } from '#shared/adapters/secrets/file-secret-store.ts';
@@ -119,6 +120,7 @@ export function composeAppDeps(
     webhookQueue: runDeps.webhookQueue,
     transcripts: runDeps.transcripts,
     uploads: createS3UploadStore({ client: createS3Client(), bucket: config.uploadsBucket ?? '' }),
+    exports: createS3ExportStore({ client: createS3Client(), bucket: config.exportsBucket ?? '' }),
     secrets: runDeps.secrets,
     resolveHost: dnsHostResolver,
     phoneTimezones: only.phoneTimezones,

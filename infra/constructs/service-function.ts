@@ -57,6 +57,7 @@ export interface WildcardGrants {
   tableIndexes: string | null;
   transcripts: string | null;
   uploads: string | null;
+  exports: string | null;
   secrets: string | null;
   schedules: string | null;
 }
@@ -183,6 +184,12 @@ function grantAccess(
     filesBucket.grantPut(role, keys);
     filesBucket.grantRead(role, keys);
   }
+  if (access.exports) {
+    // Writes the file and pre-signs its GET (the signature carries this role's GetObject right).
+    const keys = `${FILES_PREFIX.exports}*`;
+    filesBucket.grantPut(role, keys);
+    filesBucket.grantRead(role, keys);
+  }
   const secretArn = access.secrets
     ? stack.formatArn({
         service: 'secretsmanager',
@@ -218,6 +225,7 @@ function grantAccess(
     tableIndexes: access.table ? `${table.tableArn}/index/*` : null,
     transcripts: access.transcripts ? filesBucket.arnForObjects(`${FILES_PREFIX.transcripts}*`) : null,
     uploads: access.uploads ? filesBucket.arnForObjects(`${FILES_PREFIX.uploads}*`) : null,
+    exports: access.exports ? filesBucket.arnForObjects(`${FILES_PREFIX.exports}*`) : null,
     secrets: secretArn,
     schedules: scheduleArn,
   };

@@ -49,7 +49,11 @@ import { startSqsEmulator, type SqsEmulator } from './emulators/sqs-emulator.ts'
 
 export const LOCAL_TRANSCRIPTS_BUCKET = 'batch-calls-transcripts';
 /** FILES_PREFIX of the stateful stack (not imported: that would load the CDK); parity.test.ts compares. */
-export const LOCAL_FILE_PREFIXES = { uploads: 'uploads/', transcripts: 'transcripts/' } as const;
+export const LOCAL_FILE_PREFIXES = {
+  uploads: 'uploads/',
+  transcripts: 'transcripts/',
+  exports: 'exports/',
+} as const;
 export const LOCAL_SCHEDULER_ROLE_ARN = `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/batch-calls-local-scheduler`;
 
 export interface LocalAwsOptions {
@@ -201,6 +205,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     [ENV.webhookQueueUrl]: sqs.queues.webhook.url,
     [ENV.transcriptsBucket]: targets.filesBucket,
     [ENV.uploadsBucket]: targets.filesBucket,
+    [ENV.exportsBucket]: targets.filesBucket,
     [ENV.schedulerGroupName]: targets.scheduler.groupName,
     [ENV.schedulerTargetArn]: targets.scheduler.targetArn,
     [ENV.schedulerRoleArn]: targets.scheduler.roleArn,

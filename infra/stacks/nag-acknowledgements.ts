@@ -159,6 +159,22 @@ function acknowledgeFunction(stack: Stack, { name, fn, role, spec, wildcards }: 
       if (!findings.some(([id]) => id === `Action::${action}`)) findings.push([`Action::${action}`, reason]);
     }
   }
+  if (wildcards.exports) {
+    findings.push([
+      `Resource::${text(wildcards.exports)}`,
+      'Results exports are keyed per workspace, batch and export at run time: the grant is limited to the exports/ prefix.',
+    ]);
+    const exportActions: Record<string, string> = {
+      's3:GetObject*':
+        'Pre-signs the GET of a large results export (the URL carries this right), under exports/ only.',
+      's3:GetBucket*': "CDK's bucket read grant; bucket metadata only, no object data.",
+      's3:List*': "CDK's bucket read grant; lets a missing export answer NoSuchKey rather than 403.",
+      's3:Abort*': "CDK's put grant; lets an interrupted multipart upload be aborted, under exports/ only.",
+    };
+    for (const [action, reason] of Object.entries(exportActions)) {
+      if (!findings.some(([id]) => id === `Action::${action}`)) findings.push([`Action::${action}`, reason]);
+    }
+  }
   if (wildcards.secrets) {
     findings.push([
       `Resource::${text(wildcards.secrets)}`,

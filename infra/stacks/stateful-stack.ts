@@ -26,6 +26,8 @@ export const FILES_PREFIX = {
   /** CSV uploads through a pre-signed PUT (the 5 MB path); read once when the batch is created. */
   uploads: 'uploads/',
   transcripts: 'transcripts/',
+  /** Results exports too large to answer inline, fetched through a pre-signed GET; expiring. */
+  exports: 'exports/',
 } as const;
 
 /** Key prefixes of the log bucket, one per source. */
@@ -37,6 +39,8 @@ export const LOG_PREFIX = {
 
 /** Pre-signed uploads are consumed within minutes; a day leaves room for a slow client and retries. */
 export const UPLOAD_EXPIRY_DAYS = 1;
+/** An export's link lives an hour (shared/app/results-export.ts); every export renders afresh. */
+export const EXPORT_EXPIRY_DAYS = 1;
 
 /** Messages sit in a dead-letter queue for inspection and redrive: the SQS maximum. */
 const DLQ_RETENTION = Duration.days(14);
@@ -136,6 +140,7 @@ export class StatefulStack extends Stack {
           expiration: Duration.days(UPLOAD_EXPIRY_DAYS),
           abortIncompleteMultipartUploadAfter: Duration.days(1),
         },
+        { id: 'expire-exports', prefix: FILES_PREFIX.exports, expiration: Duration.days(EXPORT_EXPIRY_DAYS) },
         { id: 'abort-incomplete-multipart', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
       // Browsers (the dashboard) send the CSV straight to S3 with a pre-signed PUT URL or POST form:
@@ -148,6 +153,9 @@ export class StatefulStack extends Stack {
           exposedHeaders: ['ETag'],
           maxAge: 3000,
         },
+        // The dashboard downloads a large results export by following the API's redirect to a
+        // pre-signed GET (exports/): the signature authorises it; the browser needs the CORS answer.
+        { allowedMethods: [s3.HttpMethods.GET], allowedOrigins: ['*'], maxAge: 3000 },
       ],
       removalPolicy,
     });

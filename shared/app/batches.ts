@@ -4,6 +4,8 @@ import { initialCounts, type Batch } from '../domain/batch.ts';
 import { resolveZones, type CallingWindow } from '../domain/calling-window.ts';
 import { NotFoundError, ValidationError, type FieldIssue } from '../domain/errors.ts';
 import { isId, newId } from '../domain/ids.ts';
+import { LIMITS } from '../domain/limits.ts';
+import { variableColumnsOf } from '../domain/results-export.ts';
 import { newRecipient, type Recipient, type SkipReason } from '../domain/recipient.ts';
 import type { PhoneTimezones } from '../ports/timezones.ts';
 import type { BatchFilter, Page, PageRequest } from '../ports/store.ts';
@@ -157,6 +159,7 @@ export async function createBatch(
     guardrails: input.guardrails,
     duplicates: input.duplicates,
     contactLimit: input.contactLimit,
+    variableColumns: variableColumnsOf(input.recipients).slice(0, LIMITS.dynamicVarsPerRecipient),
   };
   await store.createBatch(batch, recipients);
   if (batch.scheduledAt) {

@@ -4,6 +4,7 @@ import type { RunStore } from '../ports/run-store.ts';
 import type { BatchScheduler } from '../ports/scheduler.ts';
 import type { TranscriptStore } from '../ports/transcripts.ts';
 import type { UploadStore } from '../ports/uploads.ts';
+import type { ExportStore } from '../ports/exports.ts';
 import type { SecretStore } from '../ports/secret-store.ts';
 import type { Store } from '../ports/store.ts';
 import type { PhoneTimezones } from '../ports/timezones.ts';
@@ -16,6 +17,8 @@ export interface AppDeps {
   webhookQueue: MessageQueue<WebhookMessage>;
   transcripts: TranscriptStore;
   uploads: UploadStore;
+  /** Results exports too large to answer inline. */
+  exports: ExportStore;
   secrets: SecretStore;
   resolveHost: HostResolver;
   /** Phone number → IANA zones (calling windows); its data loads on first use. */

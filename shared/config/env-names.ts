@@ -21,6 +21,8 @@ export const ENV = {
   transcriptsBucket: 'TRANSCRIPTS_BUCKET',
   /** Where large CSVs are uploaded with a pre-signed POST (the same files bucket, prefix uploads/). */
   uploadsBucket: 'UPLOADS_BUCKET',
+  /** Where results exports too large to answer inline are written (the files bucket, prefix exports/). */
+  exportsBucket: 'EXPORTS_BUCKET',
   /** One-time start schedules: their group, target (the startBatch function), role and dead-letter queue. */
   schedulerGroupName: 'SCHEDULER_GROUP_NAME',
   schedulerTargetArn: 'SCHEDULER_TARGET_ARN',

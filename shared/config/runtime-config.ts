@@ -23,6 +23,7 @@ const schema = z.object({
   [ENV.webhookQueueUrl]: z.string().url().optional(),
   [ENV.transcriptsBucket]: z.string().min(3).optional(),
   [ENV.uploadsBucket]: z.string().min(3).optional(),
+  [ENV.exportsBucket]: z.string().min(3).optional(),
   [ENV.schedulerGroupName]: z.string().min(1).optional(),
   [ENV.schedulerTargetArn]: z.string().startsWith('arn:').optional(),
   [ENV.schedulerRoleArn]: z.string().startsWith('arn:').optional(),
@@ -53,6 +54,7 @@ export interface RuntimeConfig {
   webhookQueueUrl: string | null;
   transcriptsBucket: string | null;
   uploadsBucket: string | null;
+  exportsBucket: string | null;
   scheduler: { groupName: string; targetArn: string; roleArn: string; deadLetterArn: string } | null;
   simulatedProviderSecret: string | null;
   maxCallSeconds: number;
@@ -79,6 +81,7 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
     webhookQueueUrl: v[ENV.webhookQueueUrl] ?? null,
     transcriptsBucket: v[ENV.transcriptsBucket] ?? null,
     uploadsBucket: v[ENV.uploadsBucket] ?? null,
+    exportsBucket: v[ENV.exportsBucket] ?? null,
     scheduler: schedulerConfig(
       v[ENV.schedulerGroupName],
       v[ENV.schedulerTargetArn],

@@ -25,6 +25,12 @@ import {
   suppressionListResponseSchema,
   suppressionObjectSchema,
 } from './suppression.ts';
+import {
+  exportFileSchema,
+  exportQuerySchema,
+  recipientListResponseSchema,
+  recipientQuerySchema,
+} from './results.ts';
 import { uploadTicketSchema } from './upload.ts';
 
 /**
@@ -159,6 +165,16 @@ const SCHEMAS = {
     request: { params: idParams },
     // 409: batch_not_stoppable.
     responses: { 200: batchObjectSchema, ...errors(404, 409) },
+  },
+  listRecipients: {
+    request: { params: idParams, query: recipientQuerySchema },
+    // 400: a bad filter or a cursor of another batch.
+    responses: { 200: recipientListResponseSchema, ...errors(400, 404) },
+  },
+  exportBatch: {
+    request: { params: idParams, query: exportQuerySchema },
+    // 200: the file inline (CSV or JSONL); 303: a large export, `Location` its pre-signed download.
+    responses: { 200: exportFileSchema, 303: NO_CONTENT, ...errors(400, 404) },
   },
   getRecipient: {
     request: { params: batchRecipientParams },

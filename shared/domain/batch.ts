@@ -72,6 +72,12 @@ export interface Batch {
   duplicates: DuplicatePolicy;
   /** Attempts per phone across the workspace's batches in a rolling window; null = no limit. */
   contactLimit: ContactLimit | null;
+  /**
+   * Its variable columns in their original order (a CSV's header, a JSON body's keys as first seen),
+   * for the results export: DynamoDB maps do not keep key order. At most
+   * `LIMITS.dynamicVarsPerRecipient` names (the item stays small); an export appends any others.
+   */
+  variableColumns: string[];
 }
 
 export type BatchEvent =

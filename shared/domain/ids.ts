@@ -16,6 +16,7 @@ export const ID_PREFIXES = {
   webhookDelivery: 'whd',
   upload: 'upl',
   suppression: 'sup',
+  export: 'exp',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

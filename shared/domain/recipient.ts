@@ -36,6 +36,16 @@ export interface Attempt {
   error: string | null;
 }
 
+/** A recipient query's filters (contract "Recipient queries"); every one given must hold. */
+export interface RecipientFilter {
+  status?: RecipientStatus;
+  outcome?: CallOutcome;
+  /** `+1415…`: the phone starts with it. */
+  phonePrefix?: string;
+  /** `1234`: the phone ends with these digits. */
+  phoneSuffix?: string;
+}
+
 export type DynamicVarValue = string | number | boolean;
 export type DynamicVars = Record<string, DynamicVarValue>;
 

@@ -9,6 +9,9 @@ import type { AppDeps } from '../app/deps.ts';
 import * as deliveries from '../app/deliveries.ts';
 import * as phoneNumbers from '../app/phone-numbers.ts';
 import * as suppressions from '../app/suppressions.ts';
+import { listRecipients } from '../app/recipient-queries.ts';
+import { exportBatch } from '../app/results-export.ts';
+import { exportQuerySchema, recipientFilterOf, recipientQuerySchema } from '../contracts/results.ts';
 import { createUpload, readUploadedRecipients } from '../app/uploads.ts';
 import {
   suppressionListQuerySchema,
@@ -26,6 +29,7 @@ import { readIdempotencyKey, requestFingerprint, withIdempotency } from './idemp
 import { parseCreateBatchMultipart } from './parse-multipart.ts';
 import { parseSuppressionMultipart } from './parse-suppression-multipart.ts';
 import { bodyBytes, bodyKind, contentTypeOf, readJson } from './request-body.ts';
+import { exportResponse } from './export-response.ts';
 import { json, type HttpResponse } from './respond.ts';
 
 /**
@@ -207,6 +211,21 @@ export const API_ROUTE_HANDLERS = {
     ok(req, toBatchObject(await batches.resumeBatch(deps, req.workspaceId, pathId(req, 'batch')))),
   stopBatch: async (req, deps) =>
     ok(req, toBatchObject(await batches.stopBatch(deps, req.workspaceId, pathId(req, 'batch')))),
+  listRecipients: async (req, deps) => {
+    const id = pathId(req, 'batch');
+    const q = parseOrThrow(recipientQuerySchema, req.query);
+    const result = await listRecipients(deps, req.workspaceId, id, recipientFilterOf(q), {
+      limit: q.limit,
+      cursor: q.cursor ?? null,
+    });
+    return ok(req, listPage('recipients', result.items, result.nextCursor, toRecipientObject));
+  },
+  exportBatch: async (req, deps) => {
+    const id = pathId(req, 'batch');
+    const q = parseOrThrow(exportQuerySchema, req.query);
+    const answer = await exportBatch(deps, req.workspaceId, id, q.format);
+    return exportResponse(req, answer);
+  },
   getRecipient: async (req, deps) => {
     const recipientId = req.path.recipientId ?? '';
     if (!isId('recipient', recipientId)) throw new NotFoundError(`Recipient ${recipientId} does not exist.`);

@@ -2,7 +2,9 @@ import type { ContactAttempt } from '../domain/contact-limit.ts';
 import type { Agent } from '../domain/agent.ts';
 import type { Batch, BatchStatus } from '../domain/batch.ts';
 import type { PhoneNumber } from '../domain/phone-number.ts';
-import type { Recipient } from '../domain/recipient.ts';
+import type { Recipient, RecipientFilter } from '../domain/recipient.ts';
+
+export type { RecipientFilter };
 import type { Suppression } from '../domain/suppression.ts';
 import type { ApiKeyRecord, Workspace } from '../domain/workspace.ts';
 
@@ -105,6 +107,8 @@ export interface BatchStore {
   getBatch(workspaceId: string, id: string): Promise<Batch | null>;
   /** Every recipient of the batch in input order (paginates internally). */
   listRecipients(batchId: string): Promise<Recipient[]>;
+  /** One page of the batch's recipients in input order that match `filter` (the cursor names the batch). */
+  queryRecipients(batchId: string, filter: RecipientFilter, page: PageRequest): Promise<Page<Recipient>>;
   listBatches(workspaceId: string, filter: BatchFilter, page: PageRequest): Promise<Page<Batch>>;
   /**
    * Moves the batch from one of `from` to `to`, setting `changes` in the same conditional update.

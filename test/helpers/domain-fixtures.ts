@@ -103,4 +103,5 @@ export const BATCH_CONTROLS_UNSET = {
   guardrails: null,
   duplicates: 'allow',
   contactLimit: null,
+  variableColumns: [],
 } as const satisfies Partial<Batch>;

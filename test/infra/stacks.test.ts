@@ -9,7 +9,7 @@ import { LOCAL_FILE_PREFIXES } from '#infra/local/local-aws.ts';
 import { policyOf, type LocalResources } from '#infra/local/functions/local-iam.ts';
 import { DeployConfigError, parseDeployConfig } from '#infra/config.ts';
 import { dashboardContentSecurityPolicy, dashboardSecurityHeaders } from '#infra/dashboard-headers.ts';
-import { FILES_PREFIX, UPLOAD_EXPIRY_DAYS } from '#infra/stacks/stateful-stack.ts';
+import { EXPORT_EXPIRY_DAYS, FILES_PREFIX, UPLOAD_EXPIRY_DAYS } from '#infra/stacks/stateful-stack.ts';
 import { QUEUE_AGE_ALARM_SECONDS, STREAM_ITERATOR_AGE_ALARM_MS } from '#infra/constructs/alarms.ts';
 import { nagText } from '#infra/stacks/nag-acknowledgements.ts';
 import {
@@ -333,7 +333,7 @@ describe('IAM', () => {
     expect(new Set(sendTargets)).toEqual(new Set(expectedSends));
 
     const s3Actions = [...actions].filter((a) => a.startsWith('s3:'));
-    if (access.transcripts === undefined && !access.uploads) expect(s3Actions).toEqual([]);
+    if (access.transcripts === undefined && !access.uploads && !access.exports) expect(s3Actions).toEqual([]);
     if (access.transcripts === 'write') {
       expect(actions.has('s3:PutObject')).toBe(true);
       expect(s3Actions.some((a) => a.startsWith('s3:Delete'))).toBe(false);
@@ -349,6 +349,11 @@ describe('IAM', () => {
       expect(actions.has('s3:GetObject*') || actions.has('s3:GetObject')).toBe(true);
       expect(s3Actions.some((a) => a.startsWith('s3:Delete'))).toBe(false);
     }
+    // Only a function given `exports` reaches the exports/ prefix (results exports), never deleting.
+    const touchesExports = s3Statements.some((st) =>
+      st.Resource.some((r) => /exports\//.test(JSON.stringify(r))),
+    );
+    expect(touchesExports).toBe(access.exports === true);
 
     const secretStatements = statements.filter((s) => s.Action.some((a) => a.startsWith('secretsmanager:')));
     const secretActions = new Set(secretStatements.flatMap((s) => s.Action));
@@ -509,7 +514,16 @@ describe('encryption and access to data', () => {
         Status: 'Enabled',
       }),
     );
-    expect(bucket.CorsConfiguration).toMatchObject({ CorsRules: [{ AllowedMethods: ['PUT', 'POST'] }] });
+    expect((bucket.LifecycleConfiguration as { Rules: Props[] }).Rules).toContainEqual(
+      expect.objectContaining({
+        Prefix: FILES_PREFIX.exports,
+        ExpirationInDays: EXPORT_EXPIRY_DAYS,
+        Status: 'Enabled',
+      }),
+    );
+    expect(bucket.CorsConfiguration).toMatchObject({
+      CorsRules: [{ AllowedMethods: ['PUT', 'POST'] }, { AllowedMethods: ['GET'] }],
+    });
     expect(resources(stateful)[idOf(prod.stateful, prod.stateful.filesBucket)]?.DeletionPolicy).toBe(
       'Retain',
     );

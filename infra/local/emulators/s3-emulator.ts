@@ -46,7 +46,8 @@ const require = createRequire(import.meta.url);
 
 /**
  * The CORS rule of the deployed files bucket (infra/stacks/stateful-stack.ts), so the dashboard can
- * POST a CSV to the pre-signed form from its own origin; without it s3rver answers no
+ * POST a CSV to the pre-signed form from its own origin, and follow a large export's redirect to its
+ * pre-signed GET; without it s3rver answers no
  * Access-Control-Allow-Origin and the browser refuses the answer.
  */
 const BUCKET_CORS = `<CORSConfiguration>
@@ -59,6 +60,11 @@ const BUCKET_CORS = `<CORSConfiguration>
     <AllowedHeader>content-md5</AllowedHeader>
     <AllowedHeader>x-amz-*</AllowedHeader>
     <ExposeHeader>ETag</ExposeHeader>
+    <MaxAgeSeconds>3000</MaxAgeSeconds>
+  </CORSRule>
+  <CORSRule>
+    <AllowedOrigin>*</AllowedOrigin>
+    <AllowedMethod>GET</AllowedMethod>
     <MaxAgeSeconds>3000</MaxAgeSeconds>
   </CORSRule>
 </CORSConfiguration>`;

@@ -119,7 +119,7 @@ export function localFunctionEnvironment(
   // An endpoint only where the function has a grant: without one the SDK would go to real AWS.
   if (access.table) env.AWS_ENDPOINT_URL_DYNAMODB = settings.endpoints.dynamodb;
   if (access.sendTo?.length) env.AWS_ENDPOINT_URL_SQS = settings.endpoints.sqs;
-  if (access.transcripts || access.uploads) env.AWS_ENDPOINT_URL_S3 = settings.endpoints.s3;
+  if (access.transcripts || access.uploads || access.exports) env.AWS_ENDPOINT_URL_S3 = settings.endpoints.s3;
   if (access.scheduler) env.AWS_ENDPOINT_URL_SCHEDULER = settings.endpoints.scheduler;
   if (access.secrets) {
     env[ENV.localSecretsFile] = settings.secretsFile;

@@ -53,7 +53,7 @@ export interface LocalResources {
   queueNames: Record<QueueName, string>;
   bucket: string;
   /** Key prefixes of the files bucket (FILES_PREFIX). */
-  prefixes: { transcripts: string; uploads: string };
+  prefixes: { transcripts: string; uploads: string; exports: string };
   scheduleGroup: string;
 }
 
@@ -90,6 +90,11 @@ export function policyOf(name: FunctionName, r: LocalResources): Statement[] {
   if (access.uploads) {
     statements.push({ actions: OBJECT_READ_ACTIONS, resources: objects(r.prefixes.uploads) });
     statements.push({ actions: OBJECT_PUT_ACTIONS, resources: objects(r.prefixes.uploads) });
+  }
+  if (access.exports) {
+    // Puts the file; the pre-signed GET carries the signer's read right.
+    statements.push({ actions: OBJECT_READ_ACTIONS, resources: objects(r.prefixes.exports) });
+    statements.push({ actions: OBJECT_PUT_ACTIONS, resources: objects(r.prefixes.exports) });
   }
   if (access.secrets) {
     const actions =

@@ -8,6 +8,7 @@ import { idempotencyStore } from './entities/idempotency.ts';
 import { queryPage } from './entities/paging.ts';
 import { phoneNumberStore } from './entities/phone-number.ts';
 import { itemToRecipient } from './entities/recipient.ts';
+import { queryRecipients } from './entities/recipient-query.ts';
 import { suppressionStore } from './entities/suppression.ts';
 import { workspaceStore } from './entities/workspace.ts';
 import { keys, recipientPartition, SK_PREFIX, workspacePartition } from './keys.ts';
@@ -54,6 +55,10 @@ export function createDynamoStore(options: DynamoStoreOptions): Store {
       // Consistent: this runs right after the batch appears and must see every recipient written before it.
       const items = await table.queryPrefix(recipientPartition(batchId), SK_PREFIX.recipient, true);
       return items.map(itemToRecipient);
+    },
+
+    queryRecipients(batchId, filter, page) {
+      return queryRecipients(table, batchId, filter, page);
     },
 
     listBatches(workspaceId, filter, page) {

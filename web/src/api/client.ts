@@ -16,6 +16,15 @@ export type { CreateBatchBase, CreateBatchCsvFields, CreateBatchJsonBody, Upload
 
 type Query = Record<string, string | number | undefined>;
 
+/** `listRecipients`' query: a page and its filters. */
+export interface RecipientPageQuery {
+  limit?: number;
+  cursor?: string;
+  status?: string;
+  outcome?: string;
+  phone?: string;
+}
+
 interface RequestOptions {
   query?: Query;
   json?: unknown;
@@ -161,6 +170,34 @@ export class ApiClient {
 
   getConversation(batchId: string, recipientId: string) {
     return this.call('getConversation', { id: batchId, recipientId });
+  }
+
+  /** One page of a batch's recipients, filtered (status, outcome, phone prefix or last digits). */
+  listRecipients(batchId: string, query: RecipientPageQuery) {
+    return this.call('listRecipients', { id: batchId }, { query: { ...query } });
+  }
+
+  /**
+   * The results export as a file. A large one answers 303 to a pre-signed S3 download: fetch follows
+   * it, and leaves the API key behind (a browser drops Authorization on a redirect to another origin).
+   */
+  async downloadExport(batchId: string, format: 'csv' | 'jsonl'): Promise<Blob> {
+    const url = new URL(
+      `${this.baseUrl.replace(/\/+$/, '')}${pathOf('exportBatch', { id: batchId })}`,
+      window.location.href,
+    );
+    url.searchParams.set('format', format);
+    let response: Response;
+    try {
+      response = await fetch(url, { headers: { authorization: `Bearer ${this.apiKey}` } });
+    } catch {
+      throw new ApiError(0, 'network_error', 'The export could not be downloaded. Check your connection.');
+    }
+    if (response.ok) return response.blob();
+    if (response.status === 401) this.onUnauthorized();
+    const parsed: unknown = await response.json().catch(() => null);
+    if (isErrorEnvelope(parsed)) throw new ApiError(response.status, parsed.error.code, parsed.error.message);
+    throw new ApiError(response.status, 'http_error', `The service answered ${response.status}.`);
   }
 
   listWebhookDeliveries(batchId: string) {

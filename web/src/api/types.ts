@@ -24,7 +24,7 @@ export interface CreateBatchBase {
 
 export type CreateBatchJsonBody = CreateBatchBase &
   (
-    | { recipients: Array<{ phone: string; dynamic_vars: Record<string, string> }> }
+    | { recipients: Array<{ phone: string; dynamic_vars: Record<string, string | number | boolean> }> }
     /** A CSV already uploaded with the ticket of `createUpload()`. */
     | { csv_upload_id: string }
   );

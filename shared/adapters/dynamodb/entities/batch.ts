@@ -83,6 +83,8 @@ function readBatch(item: Item): Batch {
     // Absent on an item written before the contact limit existed: none.
     contactLimit:
       item.contactLimit === undefined ? null : read.nullableMap<ContactLimit>(item, 'contactLimit'),
+    // Absent on a batch stored before exports kept them: the export falls back to first-seen order.
+    variableColumns: item.variableColumns === undefined ? [] : read.list<string>(item, 'variableColumns'),
   };
 }
 

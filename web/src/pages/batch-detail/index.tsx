@@ -2,12 +2,13 @@ import type { AppContext } from '../../app-context.ts';
 import { mountPage } from '../../components/mount.tsx';
 import { BackLink, PageHeading } from '../../components/page-heading.tsx';
 import { ErrorNotice, Loading, StatusBadge } from '../../components/widgets.tsx';
-import { isCancellable } from '../../lib/batch-stats.ts';
+import { isCancellable, isLive } from '../../lib/batch-stats.ts';
 import { openAttemptHistory } from './attempt-history.tsx';
 import { CampaignControls, StatusNote } from './controls.tsx';
 import { openConversation } from './conversation.tsx';
 import { Deliveries } from './deliveries.tsx';
 import { Recipients } from './recipients.tsx';
+import { CallAgainButton, ExportButtons } from './results-actions.tsx';
 import { CancelButton, Facts, Outcomes, Stats } from './summary.tsx';
 import { useBatchDetail } from './use-batch-detail.ts';
 
@@ -51,8 +52,17 @@ function BatchDetail({ ctx, id }: { ctx: AppContext; id: string }) {
           <Facts ctx={ctx} batch={detail.batch} />
           <Stats detail={detail} />
           <Outcomes detail={detail} />
+          <div class="actions" data-testid="results-actions">
+            <ExportButtons ctx={ctx} batch={detail.batch} />
+            {!isLive(detail.batch.status) && detail.batch.counts.failed > 0 ? (
+              <CallAgainButton ctx={ctx} batch={detail.batch} />
+            ) : null}
+          </div>
           <Recipients
-            recipients={detail.recipients}
+            ctx={ctx}
+            batchId={id}
+            total={detail.batch.total_recipients}
+            refreshKey={`${detail.batch.status} ${JSON.stringify(detail.batch.counts)}`}
             onView={(r) => openConversation(ctx, id, r)}
             onHistory={(r) => openAttemptHistory(ctx, id, r)}
           />

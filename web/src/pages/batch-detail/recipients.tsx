@@ -1,32 +1,123 @@
 import type { RecipientObject } from '../../../../shared/contracts/batch-objects.ts';
+import { CALL_OUTCOMES, RECIPIENT_STATUSES } from '../../../../shared/domain/recipient.ts';
 import { maskPhone } from '../../../../shared/domain/phone.ts';
-import { DataTable, StatusBadge } from '../../components/widgets.tsx';
+import { useState } from 'preact/hooks';
+import type { AppContext } from '../../app-context.ts';
+import { DataTable, ErrorNotice, Field, StatusBadge } from '../../components/widgets.tsx';
 import { skipReasonText, waitingText } from '../../lib/campaign.ts';
 import { formatDuration, humanize } from '../../lib/format.ts';
+import { phoneQuery, useRecipientPages, type RecipientPages } from './use-recipient-pages.ts';
 
 /**
- * Every recipient of the batch. Rows are keyed by recipient id, so a refresh updates their cells in
+ * The batch's recipients a page at a time (the recipient query route), filtered by status and
+ * outcome and searched by phone. Rows are keyed by recipient id, so a refresh updates their cells in
  * place: a row (and a focused "View" button in it) stays put while its call goes on.
  */
 export function Recipients(props: {
-  recipients: RecipientObject[];
+  ctx: AppContext;
+  batchId: string;
+  total: number;
+  /** Changes when the batch's status or counts move: the page is fetched again. */
+  refreshKey: string;
   onView: (recipient: RecipientObject) => void;
   onHistory: (recipient: RecipientObject) => void;
 }) {
+  const pages = useRecipientPages(props.ctx, props.batchId, props.refreshKey);
+  const filtered = pages.filters.status !== '' || pages.filters.outcome !== '' || pages.filters.phone !== '';
   return (
     <section aria-labelledby="recipients-h">
-      <h2 id="recipients-h">Recipients ({props.recipients.length})</h2>
-      <DataTable
-        label="Recipients"
-        testId="recipient-table"
-        class="table table-cards"
-        columns={['#', 'Phone', 'Variables', 'Status', 'Outcome', 'Attempts', 'Duration', 'Calls']}
-      >
-        {props.recipients.map((r) => (
-          <RecipientRow key={r.id} recipient={r} onView={props.onView} onHistory={props.onHistory} />
-        ))}
-      </DataTable>
+      <h2 id="recipients-h">Recipients ({props.total})</h2>
+      <RecipientFilterForm pages={pages} />
+      {pages.failure !== null && pages.rows === null ? <ErrorNotice message={pages.failure} /> : null}
+      {pages.rows !== null && pages.rows.length === 0 && !pages.loading ? (
+        <p class="empty" data-testid="recipients-empty">
+          {filtered ? 'No recipient matches these filters.' : 'This batch has no recipients.'}
+        </p>
+      ) : null}
+      {pages.rows === null || pages.rows.length === 0 ? null : (
+        <DataTable
+          label="Recipients"
+          testId="recipient-table"
+          class="table table-cards"
+          columns={['#', 'Phone', 'Variables', 'Status', 'Outcome', 'Attempts', 'Duration', 'Calls']}
+        >
+          {pages.rows.map((r) => (
+            <RecipientRow key={r.id} recipient={r} onView={props.onView} onHistory={props.onHistory} />
+          ))}
+        </DataTable>
+      )}
+      {pages.pageNumber === 1 && !pages.hasMore ? null : (
+        <nav class="pager" aria-label="Recipient pages">
+          <button type="button" class="button" disabled={pages.pageNumber === 1} onClick={pages.previous}>
+            ← Previous
+          </button>
+          <span class="muted" data-testid="recipient-page">
+            Page {pages.pageNumber}
+          </span>
+          <button type="button" class="button" disabled={!pages.hasMore} onClick={pages.next}>
+            Next →
+          </button>
+        </nav>
+      )}
     </section>
+  );
+}
+
+function RecipientFilterForm({ pages }: { pages: RecipientPages }) {
+  const [typed, setTyped] = useState(pages.filters.phone);
+  const [phoneError, setPhoneError] = useState<string | null>(null);
+  const search = (event: Event) => {
+    event.preventDefault();
+    if (phoneQuery(typed) === null) {
+      setPhoneError('Type "+" and the first digits of a number, or its last digits.');
+      return;
+    }
+    setPhoneError(null);
+    pages.setFilters({ ...pages.filters, phone: typed });
+  };
+  return (
+    <form class="actions" role="search" aria-label="Filter recipients" onSubmit={search}>
+      <Field label="Status">
+        <select
+          name="status"
+          value={pages.filters.status}
+          onChange={(e) => pages.setFilters({ ...pages.filters, status: e.currentTarget.value })}
+        >
+          <option value="">Any status</option>
+          {RECIPIENT_STATUSES.map((s) => (
+            <option value={s}>{humanize(s)}</option>
+          ))}
+        </select>
+      </Field>
+      <Field label="Outcome">
+        <select
+          name="outcome"
+          value={pages.filters.outcome}
+          onChange={(e) => pages.setFilters({ ...pages.filters, outcome: e.currentTarget.value })}
+        >
+          <option value="">Any outcome</option>
+          {CALL_OUTCOMES.map((o) => (
+            <option value={o}>{humanize(o)}</option>
+          ))}
+        </select>
+      </Field>
+      <Field
+        label="Phone"
+        hint={phoneError ?? '"+1415…" finds numbers starting so; digits alone find a number\'s last digits.'}
+      >
+        <input
+          type="search"
+          name="phone"
+          autocomplete="off"
+          aria-invalid={phoneError !== null}
+          value={typed}
+          onInput={(e) => setTyped(e.currentTarget.value)}
+        />
+      </Field>
+      <button type="submit" class="button">
+        Find
+      </button>
+    </form>
   );
 }
 
