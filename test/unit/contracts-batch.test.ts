@@ -114,6 +114,7 @@ describe('validateCreateBatchJson', () => {
       callingWindow: null,
       guardrails: null,
       duplicates: 'allow',
+      contactLimit: null,
       source: 'json',
     });
   });
@@ -334,6 +335,7 @@ describe('validateCreateBatchFields (multipart text fields)', () => {
       callingWindow: null,
       guardrails: null,
       duplicates: 'allow',
+      contactLimit: null,
     });
     expect(validateCreateBatchFields({ name: 'B', agent_id: 'a' }, NOW)).toEqual({
       name: 'B',
@@ -346,6 +348,7 @@ describe('validateCreateBatchFields (multipart text fields)', () => {
       callingWindow: null,
       guardrails: null,
       duplicates: 'allow',
+      contactLimit: null,
     });
   });
 
@@ -484,6 +487,7 @@ describe('response schemas', () => {
       'calling_window',
       'guardrails',
       'duplicates',
+      'contact_limit',
     ]);
     expect(batchObjectSchema.parse(b)).toEqual(b);
     const r = toRecipientObject(recipient);

@@ -74,6 +74,7 @@ function setup(
     claimRecipient: vi.fn(async () => options.claim ?? ('claimed' as const)),
     recordPlacedCall: vi.fn(async () => undefined),
     unclaimRecipient: vi.fn(async () => true),
+    releaseContactAttempt: vi.fn(async () => undefined),
     endCall: vi.fn(async () => true),
     abandonRecipient: vi.fn(async () => true),
     markDispatched: vi.fn(async () => undefined),
@@ -108,7 +109,11 @@ describe('dialing a recipient', () => {
     const { deps, run, placeCall } = setup();
     expect(await dialRecipient(deps, ref)).toBe('placed');
     // With the phone: the claim checks, in its transaction, that it is not suppressed now.
-    expect(run.claimRecipient).toHaveBeenCalledWith(ref, expect.any(String), recipient.phone);
+    // A batch without a contact limit records the attempt without reading the phone's history.
+    expect(run.claimRecipient).toHaveBeenCalledWith(ref, expect.any(String), recipient.phone, {
+      attemptKey: `${recipient.id}:1`,
+      guard: null,
+    });
     const input = (placeCall.mock.calls[0] as unknown as [Record<string, any>])[0];
     expect(input).toMatchObject({
       idempotencyKey: 'rcp_1:1',
