@@ -161,15 +161,17 @@ describe('missing placeholders', () => {
   });
 
   it('names CSV lines, and takes the flag as a form field', async () => {
-    const csv = 'phone,first_name,appointment_date\n+14155551234,Alice,May 5th\n+14155555678,Bob\n';
+    // Every CSV row has every column (an empty cell is given, as empty): a column is missing or not.
+    const csv = 'phone,first_name\n+14155551234,Alice\n+14155555678,Bob\n';
     const refused = await c.request('POST', CREATE, { rawBody: form(csv) });
     expectEnvelope(refused, 400, 'validation_error');
     expect(refused.body.error.fields).toEqual([
+      { path: 'csv_file:line 2', message: 'missing appointment_date' },
       { path: 'csv_file:line 3', message: 'missing appointment_date' },
     ]);
     const report = await c.request('POST', PREFLIGHT, { rawBody: form(csv) });
     expect(report.body.errors).toEqual(refused.body.error.fields);
-    expect(report.body.placeholders.missing).toEqual([{ name: 'appointment_date', rows: [1] }]);
+    expect(report.body.placeholders.missing).toEqual([{ name: 'appointment_date', rows: [0, 1] }]);
 
     const allowed = await c.request('POST', PREFLIGHT, {
       rawBody: form(csv, { allow_missing_variables: 'true' }),
