@@ -39,6 +39,8 @@ export interface CreateBatchInput {
   guardrails: Guardrails | null;
   duplicates: DuplicatePolicy;
   contactLimit: ContactLimit | null;
+  /** Dial recipients that lack a variable the agent's prompt or first message uses (they fail at dial). */
+  allowMissingVariables: boolean;
 }
 
 export type CreateBatchFields = Omit<CreateBatchInput, 'recipients' | 'source' | 'csvUploadId'>;
@@ -116,6 +118,7 @@ export const createBatchJsonSchema = z.strictObject({
   guardrails: z.unknown().optional(),
   duplicates: z.enum(DUPLICATE_POLICIES).nullish(),
   contact_limit: z.unknown().optional(),
+  allow_missing_variables: z.boolean().nullish(),
 });
 
 /** A nested object field checked by its own validator; absent or null means not given. */
@@ -205,6 +208,7 @@ export function validateCreateBatchJson(body: unknown, now: Date): CreateBatchIn
       guardrails,
       duplicates: data.duplicates ?? 'allow',
       contactLimit,
+      allowMissingVariables: data.allow_missing_variables ?? false,
     };
   }
   return {
@@ -221,6 +225,7 @@ export function validateCreateBatchJson(body: unknown, now: Date): CreateBatchIn
     guardrails,
     duplicates: data.duplicates ?? 'allow',
     contactLimit,
+    allowMissingVariables: data.allow_missing_variables ?? false,
   };
 }
 
@@ -254,6 +259,9 @@ export const createBatchFormSchema = z.strictObject({
   guardrails: z.string().optional(),
   duplicates: blankAsAbsent(z.enum(DUPLICATE_POLICIES)),
   contact_limit: z.string().optional(),
+  allow_missing_variables: blankAsAbsent(
+    z.enum(['true', 'false'], { message: 'must be true or false' }).transform((v) => v === 'true'),
+  ),
 });
 
 /** The multipart text fields, by the same rules as the JSON body (all values arrive as strings). */
@@ -285,6 +293,7 @@ export function validateCreateBatchFields(fields: Record<string, string>, now: D
     guardrails,
     duplicates: data.duplicates ?? 'allow',
     contactLimit,
+    allowMissingVariables: data.allow_missing_variables ?? false,
     name: data.name,
     agentId: data.agent_id,
     phoneNumberId: data.phone_number_id ?? null,

@@ -70,3 +70,27 @@ export function attemptsInWindow(
 ): number {
   return history.filter((a) => a.atMs > nowMs - limit.windowHours * 3_600_000).length;
 }
+
+/**
+ * How many of `phones` (one per recipient about to be created, a phone repeating for each of its
+ * rows) the limit holds back at `nowMs`: a phone may take `maxAttempts` minus its attempts in the
+ * window now; its rows beyond that would wait (preflight's `skipped.contact_limit`).
+ */
+export function heldByContactLimit(
+  limit: ContactLimit,
+  histories: ReadonlyMap<string, readonly ContactAttempt[]>,
+  phones: readonly string[],
+  nowMs: number,
+): number {
+  const rows = new Map<string, number>();
+  for (const phone of phones) rows.set(phone, (rows.get(phone) ?? 0) + 1);
+  let held = 0;
+  for (const [phone, count] of rows) {
+    const allowed = Math.max(
+      0,
+      limit.maxAttempts - attemptsInWindow(limit, histories.get(phone) ?? [], nowMs),
+    );
+    held += Math.max(0, count - allowed);
+  }
+  return held;
+}

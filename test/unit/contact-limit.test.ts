@@ -3,6 +3,7 @@ import {
   attemptsInWindow,
   CONTACT_HISTORY,
   contactDecision,
+  heldByContactLimit,
   prunedAttempts,
   type ContactAttempt,
 } from '#shared/domain/contact-limit.ts';
@@ -36,6 +37,13 @@ describe('contact limit rules', () => {
     });
     // At that moment it is allowed.
     expect(contactDecision(limit, attempts(20, 10, 1), NOW + 14 * HOUR)).toEqual({ allowed: true });
+  });
+
+  it('holds back the rows of a phone beyond what its window still allows', () => {
+    const limit = { maxAttempts: 2, windowHours: 24 };
+    const histories = new Map([['+1a', attempts(1)]]);
+    // +1a has one attempt left: of its three rows two wait; +1b (never called) takes both of its rows.
+    expect(heldByContactLimit(limit, histories, ['+1a', '+1a', '+1b', '+1a', '+1b'], NOW)).toBe(2);
   });
 
   it('counts the attempts in a window', () => {

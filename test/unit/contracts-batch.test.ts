@@ -115,6 +115,7 @@ describe('validateCreateBatchJson', () => {
       guardrails: null,
       duplicates: 'allow',
       contactLimit: null,
+      allowMissingVariables: false,
       source: 'json',
     });
   });
@@ -310,6 +311,30 @@ describe('validateCreateBatchJson', () => {
   });
 });
 
+describe('allow_missing_variables', () => {
+  it('is a boolean in JSON and true/false in a form, naming the field otherwise', () => {
+    expect(
+      validateCreateBatchJson({ ...valid(), allow_missing_variables: true }, NOW).allowMissingVariables,
+    ).toBe(true);
+    expect(
+      validateCreateBatchJson({ ...valid(), allow_missing_variables: null }, NOW).allowMissingVariables,
+    ).toBe(false);
+    const paths = (run: () => unknown) => fieldsOf(run).map((f) => f.path);
+    expect(
+      paths(() => validateCreateBatchJson({ ...valid(), allow_missing_variables: 'true' }, NOW)),
+    ).toEqual(['allow_missing_variables']);
+    expect(
+      validateCreateBatchFields({ name: 'B', agent_id: 'a', allow_missing_variables: 'false' }, NOW)
+        .allowMissingVariables,
+    ).toBe(false);
+    expect(
+      paths(() =>
+        validateCreateBatchFields({ name: 'B', agent_id: 'a', allow_missing_variables: 'yes' }, NOW),
+      ),
+    ).toEqual(['allow_missing_variables']);
+  });
+});
+
 describe('validateCreateBatchFields (multipart text fields)', () => {
   it('parses numbers strictly and fills defaults', () => {
     expect(
@@ -321,6 +346,7 @@ describe('validateCreateBatchFields (multipart text fields)', () => {
           ringing_timeout_ms: '80000',
           max_concurrent_calls: '5',
           scheduled_at: '2026-11-02T09:00:00+02:00',
+          allow_missing_variables: 'true',
         },
         NOW,
       ),
@@ -336,6 +362,7 @@ describe('validateCreateBatchFields (multipart text fields)', () => {
       guardrails: null,
       duplicates: 'allow',
       contactLimit: null,
+      allowMissingVariables: true,
     });
     expect(validateCreateBatchFields({ name: 'B', agent_id: 'a' }, NOW)).toEqual({
       name: 'B',
@@ -349,6 +376,7 @@ describe('validateCreateBatchFields (multipart text fields)', () => {
       guardrails: null,
       duplicates: 'allow',
       contactLimit: null,
+      allowMissingVariables: false,
     });
   });
 

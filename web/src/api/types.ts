@@ -9,6 +9,7 @@ export type ConversationResponse = ResponseBody<'getConversation'>;
 export type WebhookDeliveriesResponse = ResponseBody<'listWebhookDeliveries'>;
 export type WebhookDelivery = WebhookDeliveriesResponse['deliveries'][number];
 export type UploadTicket = ResponseBody<'createUpload'>;
+export type PreflightReport = ResponseBody<'preflightBatch'>;
 
 /** A create request's fields besides its recipients (the same for every way of sending them). */
 export interface CreateBatchBase {
@@ -20,6 +21,8 @@ export interface CreateBatchBase {
   ringing_timeout_ms?: number;
   retry?: RetryInput;
   calling_window?: CallingWindowObject;
+  /** Dial recipients lacking a placeholder's variable (they fail at dial) instead of refusing. */
+  allow_missing_variables?: boolean;
 }
 
 export type CreateBatchJsonBody = CreateBatchBase &
