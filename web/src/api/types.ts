@@ -1,4 +1,5 @@
 import type { CallingWindowObject, RetryInput } from '../../../shared/contracts/campaign.ts';
+import type { DuplicatePolicy } from '../../../shared/domain/batch.ts';
 import type { ResponseBody } from '../../../shared/contracts/routes.ts';
 
 /**
@@ -20,6 +21,8 @@ export interface CreateBatchBase {
   ringing_timeout_ms?: number;
   retry?: RetryInput;
   calling_window?: CallingWindowObject;
+  guardrails?: { max_failure_rate?: number; min_calls?: number; max_call_minutes?: number };
+  duplicates?: DuplicatePolicy;
 }
 
 export type CreateBatchJsonBody = CreateBatchBase &

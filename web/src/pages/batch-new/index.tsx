@@ -15,6 +15,7 @@ import { Advanced, BatchBasics } from './basics.tsx';
 import { createNewBatchState, type NewBatchState } from './form-state.ts';
 import { RecipientsFieldset } from './recipients.tsx';
 import { CallingWindow } from './calling-window.tsx';
+import { Guardrails } from './guardrails.tsx';
 import { Retries } from './retries.tsx';
 import { Schedule } from './schedule.tsx';
 import { apiErrorFields, apiErrorTitle, prepareSubmission, requestKeys, type Senders } from './submission.ts';
@@ -58,6 +59,7 @@ function NewBatchForm(props: { ctx: AppContext; agents: AgentObject[]; numbers: 
       <Schedule state={state} />
       <Retries state={state} />
       <CallingWindow state={state} />
+      <Guardrails state={state} />
       <Advanced state={state} />
       <div class="actions">
         <a class="button" href="#/batches">
