@@ -463,7 +463,9 @@ describe('dashboard', () => {
 
     await page.getByRole('button', { name: 'Pause', exact: true }).click();
     await page.locator('.page-head [data-status=paused]').waitFor();
-    await expect(page.getByTestId('status-note').innerText()).resolves.toBe('Paused by you — Resume.');
+    await expect(page.getByTestId('status-note').innerText()).resolves.toBe(
+      'Paused by you. To continue: Resume.',
+    );
     await expect(page.getByRole('button', { name: 'Pause', exact: true }).count()).resolves.toBe(0);
     await screenshot(page, '13-batch-paused');
     await page.getByRole('button', { name: 'Resume' }).click();

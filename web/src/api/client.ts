@@ -154,6 +154,11 @@ export class ApiClient {
     return this.call('stopBatch', { id });
   }
 
+  /** Changes a paused batch's pacing, retries, window or guardrails (409 in any other status). */
+  editBatch(id: string, body: Record<string, unknown>) {
+    return this.call('editBatch', { id }, { json: body });
+  }
+
   /** The recipient with its attempt history. */
   getRecipient(batchId: string, recipientId: string) {
     return this.call('getRecipient', { id: batchId, recipientId });

@@ -47,7 +47,12 @@ function BatchDetail({ ctx, id }: { ctx: AppContext; id: string }) {
         )
       ) : (
         <div>
-          <StatusNote batch={detail.batch} />
+          <StatusNote
+            ctx={ctx}
+            detail={detail}
+            onHistory={(r) => openAttemptHistory(ctx, id, r)}
+            after={state.refreshNow}
+          />
           <Facts batch={detail.batch} />
           <Stats detail={detail} />
           <Outcomes detail={detail} />
