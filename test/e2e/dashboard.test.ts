@@ -138,7 +138,10 @@ describe('dashboard', () => {
     );
     // Submitting is refused in the form, naming the line; nothing typed is lost.
     await page.getByRole('button', { name: 'Start batch' }).click();
-    await page.getByTestId('error-summary').getByText('csv_file:line 3').waitFor();
+    await page
+      .getByTestId('error-summary')
+      .getByText('CSV line 3, phone: must be in E.164 format', { exact: true })
+      .waitFor();
     await screenshot(page, '02-new-batch-csv-row-error');
     await expect(page.getByLabel('Name', { exact: true }).inputValue()).resolves.toBe('Monday reminders');
 
