@@ -36,6 +36,8 @@ export interface CreateBatchInput {
   callingWindow: CallingWindow | null;
   guardrails: Guardrails | null;
   duplicates: DuplicatePolicy;
+  /** Dial recipients that lack a variable the agent's prompt or first message uses (they fail at dial). */
+  allowMissingVariables: boolean;
 }
 
 export type CreateBatchFields = Omit<CreateBatchInput, 'recipients' | 'source' | 'csvUploadId'>;
@@ -112,6 +114,7 @@ export const createBatchJsonSchema = z.strictObject({
   calling_window: z.unknown().optional(),
   guardrails: z.unknown().optional(),
   duplicates: z.enum(DUPLICATE_POLICIES).nullish(),
+  allow_missing_variables: z.boolean().nullish(),
 });
 
 /** A nested object field checked by its own validator; absent or null means not given. */
@@ -199,6 +202,7 @@ export function validateCreateBatchJson(body: unknown, now: Date): CreateBatchIn
       callingWindow,
       guardrails,
       duplicates: data.duplicates ?? 'allow',
+      allowMissingVariables: data.allow_missing_variables ?? false,
     };
   }
   return {
@@ -214,6 +218,7 @@ export function validateCreateBatchJson(body: unknown, now: Date): CreateBatchIn
     callingWindow,
     guardrails,
     duplicates: data.duplicates ?? 'allow',
+    allowMissingVariables: data.allow_missing_variables ?? false,
   };
 }
 
@@ -246,6 +251,9 @@ export const createBatchFormSchema = z.strictObject({
   calling_window: z.string().optional(),
   guardrails: z.string().optional(),
   duplicates: blankAsAbsent(z.enum(DUPLICATE_POLICIES)),
+  allow_missing_variables: blankAsAbsent(
+    z.enum(['true', 'false'], { message: 'must be true or false' }).transform((v) => v === 'true'),
+  ),
 });
 
 /** The multipart text fields, by the same rules as the JSON body (all values arrive as strings). */
@@ -275,6 +283,7 @@ export function validateCreateBatchFields(fields: Record<string, string>, now: D
     callingWindow,
     guardrails,
     duplicates: data.duplicates ?? 'allow',
+    allowMissingVariables: data.allow_missing_variables ?? false,
     name: data.name,
     agentId: data.agent_id,
     phoneNumberId: data.phone_number_id ?? null,

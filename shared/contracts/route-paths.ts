@@ -39,6 +39,7 @@ export const ROUTE_PATHS = {
   // Batch calls
   createUpload: apiKey('POST', '/v1/uploads'),
   createBatch: apiKey('POST', '/v1/agents/batch-calls'),
+  preflightBatch: apiKey('POST', '/v1/agents/batch-calls/preflight'),
   listBatches: apiKey('GET', '/v1/agents/batch-calls'),
   getBatch: apiKey('GET', '/v1/agents/batch-calls/{id}'),
   editBatch: apiKey('PATCH', '/v1/agents/batch-calls/{id}'),

@@ -15,6 +15,7 @@ import {
   phoneNumberListResponseSchema,
   phoneNumberObjectSchema,
 } from './phone-number.ts';
+import { preflightReportSchema } from './preflight.ts';
 import { ROUTE_PATHS, type RouteId, type RoutePath } from './route-paths.ts';
 import { conversationResponseSchema, deliveryListResponseSchema, deliveryObjectSchema } from './run.ts';
 import {
@@ -126,6 +127,11 @@ const SCHEMAS = {
     request: { body: { json: createBatchJsonSchema, multipart: createBatchFormSchema } },
     // 404: agent or phone number; 409: Idempotency-Key conflict.
     responses: { 202: batchObjectSchema, ...errors(...JSON_BODY_ERRORS, 404, 409) },
+  },
+  preflightBatch: {
+    request: { body: { json: createBatchJsonSchema, multipart: createBatchFormSchema } },
+    // 200 even when create would refuse (`valid: false`); 404: agent or phone number, as create.
+    responses: { 200: preflightReportSchema, ...errors(...JSON_BODY_ERRORS, 404) },
   },
   listBatches: {
     request: { query: batchListQuerySchema },

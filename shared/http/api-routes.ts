@@ -9,7 +9,9 @@ import type { AppDeps } from '../app/deps.ts';
 import * as deliveries from '../app/deliveries.ts';
 import * as phoneNumbers from '../app/phone-numbers.ts';
 import * as suppressions from '../app/suppressions.ts';
+import { preflightBatch } from '../app/preflight.ts';
 import { createUpload, readUploadedRecipients } from '../app/uploads.ts';
+import { toPreflightReportObject, unplannedReport } from '../contracts/preflight.ts';
 import {
   suppressionListQuerySchema,
   toSuppressionObject,
@@ -19,7 +21,7 @@ import type { UploadTicket } from '../contracts/upload.ts';
 import { pathOf, routeKey, type RouteIdWithAuth } from '../contracts/route-paths.ts';
 import { validateBatchEdit } from '../contracts/batch-edit.ts';
 import { toConversationResponse, toDeliveryObject } from '../contracts/run.ts';
-import { NotFoundError } from '../domain/errors.ts';
+import { NotFoundError, ValidationError } from '../domain/errors.ts';
 import { isId } from '../domain/ids.ts';
 import type { ApiRequest } from './api-request.ts';
 import { readIdempotencyKey, requestFingerprint, withIdempotency } from './idempotency.ts';
@@ -176,6 +178,19 @@ export const API_ROUTE_HANDLERS = {
         return ok(req, toBatchObject(batch), 202, { location: pathOf('getBatch', { id: batch.id }) });
       },
     );
+  },
+  preflightBatch: async (req, deps) => {
+    // Create's own readers (JSON, multipart + CSV, an uploaded CSV), with their limits. What they
+    // cannot read at all (400 invalid_request, 413, 415) is answered as create answers it; what
+    // breaks create's rules is the report's `errors`.
+    let input: CreateBatchInput;
+    try {
+      input = await readUploadedRecipients(deps, req.workspaceId, await readCreateBatch(req));
+    } catch (error) {
+      if (error instanceof ValidationError) return ok(req, unplannedReport(error.fields));
+      throw error;
+    }
+    return ok(req, toPreflightReportObject(await preflightBatch(deps, req.workspaceId, input)));
   },
   listBatches: async (req, deps) => {
     const q = parseOrThrow(batchListQuerySchema, req.query);

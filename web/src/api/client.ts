@@ -5,7 +5,13 @@ import { ApiError } from './api-error.ts';
 import type { CreateBatchCsvFields, CreateBatchJsonBody } from './types.ts';
 
 export { ApiError, errorMessage } from './api-error.ts';
-export type { CreateBatchBase, CreateBatchCsvFields, CreateBatchJsonBody, UploadTicket } from './types.ts';
+export type {
+  CreateBatchBase,
+  CreateBatchCsvFields,
+  CreateBatchJsonBody,
+  PreflightReport,
+  UploadTicket,
+} from './types.ts';
 
 /**
  * The dashboard's only way to the service: the public API, with the user's key. Methods and paths come
@@ -29,6 +35,16 @@ function isErrorEnvelope(value: unknown): value is ErrorEnvelope {
   return (
     typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string'
   );
+}
+
+/** The multipart body of create and preflight: the text fields given, then the file. */
+function batchForm(fields: CreateBatchCsvFields, file: File): FormData {
+  const form = new FormData();
+  for (const [key, value] of Object.entries(fields)) {
+    if (typeof value === 'string' && value !== '') form.append(key, value);
+  }
+  form.append('csv_file', file, file.name);
+  return form;
 }
 
 export class ApiClient {
@@ -125,12 +141,16 @@ export class ApiClient {
   }
 
   createBatchCsv(fields: CreateBatchCsvFields, file: File, idempotencyKey: string) {
-    const form = new FormData();
-    for (const [key, value] of Object.entries(fields)) {
-      if (typeof value === 'string' && value !== '') form.append(key, value);
-    }
-    form.append('csv_file', file, file.name);
-    return this.call('createBatch', {}, { form, idempotencyKey });
+    return this.call('createBatch', {}, { form: batchForm(fields, file), idempotencyKey });
+  }
+
+  /** What create would do with the same body; stores nothing (`valid: false` lists create's errors). */
+  preflightBatchJson(body: CreateBatchJsonBody) {
+    return this.call('preflightBatch', {}, { json: body });
+  }
+
+  preflightBatchCsv(fields: CreateBatchCsvFields, file: File) {
+    return this.call('preflightBatch', {}, { form: batchForm(fields, file) });
   }
 
   /** A place in S3 for one CSV; an API older than uploads answers 404. */

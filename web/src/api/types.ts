@@ -10,6 +10,7 @@ export type ConversationResponse = ResponseBody<'getConversation'>;
 export type WebhookDeliveriesResponse = ResponseBody<'listWebhookDeliveries'>;
 export type WebhookDelivery = WebhookDeliveriesResponse['deliveries'][number];
 export type UploadTicket = ResponseBody<'createUpload'>;
+export type PreflightReport = ResponseBody<'preflightBatch'>;
 
 /** A create request's fields besides its recipients (the same for every way of sending them). */
 export interface CreateBatchBase {
@@ -23,6 +24,8 @@ export interface CreateBatchBase {
   calling_window?: CallingWindowObject;
   guardrails?: { max_failure_rate?: number; min_calls?: number; max_call_minutes?: number };
   duplicates?: DuplicatePolicy;
+  /** Dial recipients lacking a placeholder's variable (they fail at dial) instead of refusing. */
+  allow_missing_variables?: boolean;
 }
 
 export type CreateBatchJsonBody = CreateBatchBase &
