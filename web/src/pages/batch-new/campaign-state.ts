@@ -43,12 +43,15 @@ export function createCampaignState() {
     minCalls: signal(''),
     maxCallMinutes: signal(''),
     duplicates: signal<DuplicatePolicy>('allow'),
+    /** Call recipients lacking a placeholder's variable anyway (create refuses them otherwise). */
+    allowMissing: signal(false),
   };
   const fields = (): {
     retry?: ReturnType<typeof buildRetry>;
     calling_window?: ReturnType<typeof buildCallingWindow>;
     guardrails?: ReturnType<typeof buildGuardrails>;
     duplicates?: DuplicatePolicy;
+    allow_missing_variables?: true;
   } => ({
     ...(state.retryOn.value
       ? {
@@ -81,6 +84,7 @@ export function createCampaignState() {
       : {}),
     // `allow` is the API's default: the request stays as it was without the choice.
     ...(state.duplicates.value === 'allow' ? {} : { duplicates: state.duplicates.value }),
+    ...(state.allowMissing.value ? { allow_missing_variables: true } : {}),
   });
   return { ...state, fields };
 }

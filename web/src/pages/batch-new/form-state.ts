@@ -29,6 +29,11 @@ export interface ManualRow {
 
 export type RecipientMode = 'csv' | 'manual';
 
+/** A typed row with anything in it; blank rows are not sent (nor counted in the request's indexes). */
+export function isFilledRow(r: ManualRow): boolean {
+  return r.phone.trim() !== '' || Object.values(r.vars).some((v) => v.trim() !== '');
+}
+
 /** The upload's progress while a CSV goes to S3 (null: none under way). */
 export interface UploadProgress {
   fileName: string;

@@ -1,7 +1,7 @@
 import type { AgentObject } from '../../../../shared/contracts/agent.ts';
 import type { PhoneNumberObject } from '../../../../shared/contracts/phone-number.ts';
 import { type Signal, useSignal, useSignalEffect } from '@preact/signals';
-import { useMemo, useRef } from 'preact/hooks';
+import { useEffect, useMemo, useRef } from 'preact/hooks';
 import { CsvBatchSender, type CsvSendPhase } from '../../api/csv-batch-sender.ts';
 import { UploadError } from '../../api/csv-upload.ts';
 import { xhrTransport } from '../../api/xhr-transport.ts';
@@ -18,6 +18,8 @@ import { createNewBatchState, type NewBatchState } from './form-state.ts';
 import { RecipientsFieldset } from './recipients.tsx';
 import { CallingWindow } from './calling-window.tsx';
 import { Guardrails } from './guardrails.tsx';
+import { PreflightPanel } from './preflight-panel.tsx';
+import { createPreflight } from './preflight-state.ts';
 import { Retries } from './retries.tsx';
 import { Schedule } from './schedule.tsx';
 import { apiErrorFields, apiErrorTitle, prepareSubmission, requestKeys, type Senders } from './submission.ts';
@@ -67,6 +69,10 @@ function NewBatchForm(props: { ctx: AppContext; agents: AgentObject[]; numbers: 
       errors.show(problemsTitle('The batch cannot start yet', issues.length), issues, { focus: false });
     }
   });
+  const preflight = useMemo(() => createPreflight(props.ctx.api), []);
+  useEffect(() => preflight.dispose, []);
+  // Every change of what the request would be asks for a new report (debounced in createPreflight).
+  useSignalEffect(() => preflight.request(prepareSubmission(state, senders, new Date()).preflight));
   const onSubmit = (event: Event) => {
     event.preventDefault();
     if (!state.busy.value) void submit(props.ctx, state, senders, errors, recheck);
@@ -81,6 +87,7 @@ function NewBatchForm(props: { ctx: AppContext; agents: AgentObject[]; numbers: 
       <CallingWindow state={state} />
       <Guardrails state={state} />
       <Advanced state={state} />
+      <PreflightPanel state={state} preflight={preflight} />
       <div class="actions">
         <a class="button" href="#/batches">
           Back to batches
