@@ -59,6 +59,11 @@ export function createNewBatchState(agents: AgentObject[], numbers: PhoneNumberO
     /** The manual table's variable columns (the agent's placeholders are added when it is chosen). */
     columns: signal<string[]>([]),
     rows: signal<ManualRow[]>([newRow()]),
+    /**
+     * Counts keystrokes in the typed rows, which are written in place (re-rendering the table on each
+     * one would cost the focus). Nothing renders it: the live checks read it to run again.
+     */
+    rowEdits: signal(0),
     newRow,
     scheduled: signal(false),
     date: signal(localDateValue(suggestion)),

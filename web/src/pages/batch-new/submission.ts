@@ -105,6 +105,7 @@ export function prepareSubmission(state: NewBatchState, senders: Senders, now: D
     };
   }
   const columns = state.columns.value;
+  void state.rowEdits.value; // read, so a live check runs again on each keystroke in a row
   const recipients = state.rows.value.filter(isFilledRow).map((r) => ({
     phone: r.phone,
     dynamic_vars: Object.fromEntries(columns.map((c) => [c, r.vars[c] ?? ''])),
