@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, openBrowser, type RunningService, screenshot, startNpmService } from './browser.ts';
@@ -12,8 +15,10 @@ import { type Browser, openBrowser, type RunningService, screenshot, startNpmSer
 let service: RunningService;
 let browser: Browser;
 let page: Page;
+let scratch: string;
 
 beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), 'batch-calls-e2e-campaign-'));
   // Short calls: the spend cap below is reached by the first one.
   service = await startNpmService({ SIM_CALL_MS: '1500' });
   browser = await openBrowser({ timezoneId: 'Europe/Paris' });
@@ -29,6 +34,7 @@ afterEach(() => {
 afterAll(async () => {
   await browser?.close();
   await service?.stop();
+  await rm(scratch, { recursive: true, force: true });
 }, 60_000);
 
 async function api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
@@ -178,6 +184,33 @@ describe('campaign controls in the dashboard', () => {
     await expect(note.count()).resolves.toBe(0);
     expect(browser.pageErrors).toEqual([]);
   }, 120_000);
+
+  it('leaves a CSV’s invalid lines out of the file and checks it again', async () => {
+    await page.goto(`${service.baseUrl}/#/batches/new`);
+    await page.reload();
+    await page.getByLabel('Name', { exact: true }).fill('From a file');
+    await page.getByLabel('Agent', { exact: true }).selectOption(service.agentId);
+    const csvPath = join(scratch, 'recipients.csv');
+    await writeFile(
+      csvPath,
+      'phone,first_name,appointment_date\n+14155551234,Alice,"May 5th, 2pm"\n415-555-5678,Bob,May 6th\n' +
+        '+14155555678,Carol,May 7th\n',
+    );
+    await page.getByLabel('CSV file').setInputFiles(csvPath);
+    const report = page.getByTestId('preflight-report');
+    await report
+      .getByTestId('preflight-errors')
+      .getByText(/^phone: .* — CSV line 3$/)
+      .waitFor();
+    await report.getByRole('button', { name: 'Skip invalid rows' }).click();
+    await page.getByText('2 recipient rows, no errors.').waitFor();
+    await report.getByText('2 of 2 recipients would be called').waitFor();
+    // The quoted cell survived the rewrite: the preview renders it whole.
+    await report
+      .getByTestId('preflight-preview')
+      .getByText(/Hi Alice, .*May 5th, 2pm/)
+      .waitFor();
+  }, 60_000);
 
   it('shows the failure breaker’s pause with the failed calls to look at', async () => {
     const created = await api<Batch>('POST', '/v1/agents/batch-calls', {
