@@ -7,6 +7,7 @@ import { seedAgent } from './lib/seed.ts';
 import { PRICES } from './lib/prices.ts';
 import { benchColdStart, type ColdStartResult } from './sections/cold-start.ts';
 import { benchCreate, type CreateResult } from './sections/create.ts';
+import { benchPreflight, type PreflightResult } from './sections/preflight.ts';
 import { benchRun, type HandOverSteps, type RunResult } from './sections/run.ts';
 import { startLocalService } from '../test/helpers/local-service.ts';
 
@@ -26,6 +27,7 @@ const CONFIG = {
   quick,
   coldStart: { runs: quick ? 2 : 5 },
   create: { recipients: 1000, runs: quick ? 2 : 3, requestsPerRun: quick ? 3 : 8 },
+  preflight: { recipients: 1000, runs: quick ? 2 : 3, requestsPerRun: quick ? 3 : 8 },
   run: {
     // The issue's runs (1,000 × 1 s calls at N = 10 and 50), one with a single call slot (the
     // hand-over's own latency, no contention), and one with longer calls to show how the ratio depends
@@ -160,6 +162,11 @@ async function main() {
     log('create: 1,000 recipients by JSON, typical CSV and near-limit CSV');
     create = await section('create', () => benchCreate(CONFIG.create));
   }
+  let preflight: PreflightResult | null = null;
+  if (wanted('preflight')) {
+    log('preflight: 1,000-row CSV, against a create its validation refuses');
+    preflight = await section('preflight', () => benchPreflight(CONFIG.preflight));
+  }
   const runs: RunSummary[] = [];
   if (wanted('run')) {
     for (const [k, scenario] of CONFIG.run.scenarios.entries()) {
@@ -228,6 +235,13 @@ async function main() {
       `design minimum ${create?.designMinimumRequests}; ${Object.entries(input.dynamoByOperation)
         .map(([op, n]) => `${op} ${n}`)
         .join(', ')}; ${f(input.writeUnits, 0)} WCU`,
+    ]);
+  }
+  for (const p of preflight?.requests ?? []) {
+    rows.push([
+      `${p.request} (${preflight?.recipients}-row CSV, ${round((preflight?.csvBytes ?? 0) / 1024, 0)} KB)`,
+      `p50 ${f(p.latencyP50Ms, 0, ' ms')}, p95 ${f(p.latencyP95Ms, 0, ' ms')}`,
+      `HTTP ${p.status}; ${f(p.dynamoRequests, 0)} DynamoDB requests; nothing stored`,
     ]);
   }
   for (const r of runs) {
@@ -312,7 +326,7 @@ async function main() {
   await mkdir(out, { recursive: true });
   await writeFile(
     join(out, 'latest.json'),
-    `${JSON.stringify({ startedAt, finishedAt, machine, config: CONFIG, prices: PRICES, errors: sectionErrors, coldStart, create, runs, load, table: rows }, null, 2)}\n`,
+    `${JSON.stringify({ startedAt, finishedAt, machine, config: CONFIG, prices: PRICES, errors: sectionErrors, coldStart, create, preflight, runs, load, table: rows }, null, 2)}\n`,
   );
   log(`wrote bench/results/latest.json`);
 }

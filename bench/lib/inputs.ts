@@ -57,7 +57,12 @@ export function typicalCsv(count: number): Buffer {
  */
 export function nearLimitCsv(count: number, fraction = 0.97): Buffer {
   const columns = 6;
-  const header = ['phone', ...Array.from({ length: columns }, (_, c) => `note_${c}`)].join(',');
+  // The first column is the bench agent's one placeholder, which create requires.
+  const header = [
+    'phone',
+    'first_name',
+    ...Array.from({ length: columns - 1 }, (_, c) => `note_${c + 1}`),
+  ].join(',');
   const perRow = Math.floor((LIMITS.maxCsvBytes * fraction - header.length) / count);
   const valueLength = Math.min(
     LIMITS.dynamicVarValueMaxLength,

@@ -22,9 +22,10 @@ import type { AppDeps } from './deps.ts';
  */
 
 /**
- * Seam for the contact limit across batches: how many of `phones` the workspace's contact limit holds
- * back at `now` (they would wait, so preflight does not count them callable). Create and preflight
- * both get it from here; without it (a batch with no `contact_limit`) none is held back.
+ * Seam for the contact limit across batches: of `phones` (one per callable recipient, so a phone of
+ * several rows repeats), how many the workspace's contact limit holds back at `now` (they would wait,
+ * so preflight does not count them callable). Create and preflight both get the count from here;
+ * without it (no batch has a `contact_limit` yet) none is held back.
  */
 export type ContactLimitCount = (
   workspaceId: string,
@@ -194,9 +195,7 @@ export async function planBatch(
   const zones = resolveRecipientZones(deps.phoneTimezones, input.recipients, input.callingWindow, issues);
   const now = deps.clock();
   const skips = await createTimeSkips(deps, workspaceId, input, now, issues);
-  const callablePhones = [
-    ...new Set(input.recipients.filter((_, index) => !skips.has(index)).map((r) => r.phone)),
-  ];
+  const callablePhones = input.recipients.filter((_, index) => !skips.has(index)).map((r) => r.phone);
   const contactLimited = deps.contactLimitCount
     ? await deps.contactLimitCount(workspaceId, callablePhones, now)
     : 0;

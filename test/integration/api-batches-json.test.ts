@@ -75,6 +75,8 @@ describe('creating a batch from JSON', () => {
     const res = await c.post('/v1/agents/batch-calls', {
       name: 'Extra fields',
       agent_id: agentId,
+      // The variables alone are asserted: the agent's appointment_date is not among them.
+      allow_missing_variables: true,
       recipients: [
         {
           phone: '+1 (415) 555-1234',
@@ -132,6 +134,8 @@ describe('creating a batch from JSON', () => {
     const recipients = Array.from({ length: 1000 }, (_, i) => ({
       phone: `+1415555${String(1000 + i).padStart(4, '0')}`,
       n: i,
+      first_name: `R${i}`,
+      appointment_date: 'May 5th',
     }));
     const res = await c.post('/v1/agents/batch-calls', { name: 'Big', agent_id: agentId, recipients });
     expect(res.status, res.text).toBe(202);

@@ -19,7 +19,7 @@ afterAll(async () => service?.stop());
 const body = (name: string, extra: Record<string, unknown> = {}) => ({
   name,
   agent_id: agentId,
-  recipients: [{ phone: '+14155551234', first_name: 'Alice' }],
+  recipients: [{ phone: '+14155551234', first_name: 'Alice', appointment_date: 'May 5th' }],
   ...extra,
 });
 

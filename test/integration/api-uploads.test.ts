@@ -35,7 +35,9 @@ async function upload(csv: string | Buffer, api: TestClient = c): Promise<string
 
 describe('CSV uploads through a pre-signed POST', () => {
   it('creates a batch from an uploaded CSV with the same rules as a multipart upload', async () => {
-    const uploadId = await upload('phone,first_name\n+14155551234,Alice\n+14155555678,Bob\n');
+    const uploadId = await upload(
+      'phone,first_name,appointment_date\n+14155551234,Alice,May 5th\n+14155555678,Bob,May 6th\n',
+    );
     const res = await c.post('/v1/agents/batch-calls', {
       name: 'From upload',
       agent_id: agentId,
@@ -53,7 +55,7 @@ describe('CSV uploads through a pre-signed POST', () => {
       { length: 1000 },
       (_, i) => `+1415555${String(1000 + i).padStart(4, '0')},${pad},${pad},${pad},${pad},${pad}`,
     );
-    const csv = `phone,a,b,c,d,e\n${rows.join('\n')}\n`;
+    const csv = `phone,first_name,appointment_date,c,d,e\n${rows.join('\n')}\n`;
     expect(Buffer.byteLength(csv)).toBeGreaterThan(4.5 * 1024 * 1024);
     expect(Buffer.byteLength(csv)).toBeLessThanOrEqual(5 * 1024 * 1024);
     const uploadId = await upload(csv);

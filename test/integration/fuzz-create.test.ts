@@ -439,7 +439,11 @@ describe('fuzzing batch creation', () => {
         Buffer.from([0xff, 0xfe]),
         Buffer.from(text.slice(text.indexOf(at))),
       ]);
-    const validCreate = { name: 'Reminders', agent_id: agentId, recipients: [{ phone }] };
+    const validCreate = {
+      name: 'Reminders',
+      agent_id: agentId,
+      recipients: [{ phone, first_name: 'Ann', appointment_date: 'May 5th' }],
+    };
     const agent = (await c.get(`/v1/agents/${agentId}`)).body;
     const crafted = (inner: string) => `whd_${Buffer.from(inner).toString('base64url')}`;
     // A batch of this workspace: crafted delivery ids must get past the batch lookup to matter.

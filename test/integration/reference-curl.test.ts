@@ -20,7 +20,11 @@ let dir: string;
 
 beforeAll(async () => {
   service = await startLocalService({ triggers: false });
-  ({ agentId } = await seedAgent(client(service.baseUrl, service.apiKey)));
+  // The reference's examples give first_name everywhere, appointment_date not in every one: an agent
+  // using a variable some recipients lack would be refused (contract "Preflight").
+  ({ agentId } = await seedAgent(client(service.baseUrl, service.apiKey), {
+    prompt: 'Remind {{first_name}} of the appointment.',
+  }));
   dir = await mkdtemp(join(tmpdir(), 'batch-calls-curl-'));
 });
 afterAll(async () => {

@@ -216,6 +216,8 @@ describe('running a batch', () => {
     const res = await c.post('/v1/agents/batch-calls', {
       name: 'Missing vars',
       agent_id: agentId,
+      // Without it create refuses the batch (api-preflight.test.ts); with it, dial still fails the row.
+      allow_missing_variables: true,
       recipients: [{ phone: '+14155553000', first_name: 'Ann' }, { phone: '+14155553001' }],
     });
     const done = await waitForEnd(res.body.id);

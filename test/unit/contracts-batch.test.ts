@@ -114,6 +114,7 @@ describe('validateCreateBatchJson', () => {
       callingWindow: null,
       guardrails: null,
       duplicates: 'allow',
+      allowMissingVariables: false,
       source: 'json',
     });
   });
@@ -309,6 +310,30 @@ describe('validateCreateBatchJson', () => {
   });
 });
 
+describe('allow_missing_variables', () => {
+  it('is a boolean in JSON and true/false in a form, naming the field otherwise', () => {
+    expect(
+      validateCreateBatchJson({ ...valid(), allow_missing_variables: true }, NOW).allowMissingVariables,
+    ).toBe(true);
+    expect(
+      validateCreateBatchJson({ ...valid(), allow_missing_variables: null }, NOW).allowMissingVariables,
+    ).toBe(false);
+    const paths = (run: () => unknown) => fieldsOf(run).map((f) => f.path);
+    expect(
+      paths(() => validateCreateBatchJson({ ...valid(), allow_missing_variables: 'true' }, NOW)),
+    ).toEqual(['allow_missing_variables']);
+    expect(
+      validateCreateBatchFields({ name: 'B', agent_id: 'a', allow_missing_variables: 'false' }, NOW)
+        .allowMissingVariables,
+    ).toBe(false);
+    expect(
+      paths(() =>
+        validateCreateBatchFields({ name: 'B', agent_id: 'a', allow_missing_variables: 'yes' }, NOW),
+      ),
+    ).toEqual(['allow_missing_variables']);
+  });
+});
+
 describe('validateCreateBatchFields (multipart text fields)', () => {
   it('parses numbers strictly and fills defaults', () => {
     expect(
@@ -320,6 +345,7 @@ describe('validateCreateBatchFields (multipart text fields)', () => {
           ringing_timeout_ms: '80000',
           max_concurrent_calls: '5',
           scheduled_at: '2026-11-02T09:00:00+02:00',
+          allow_missing_variables: 'true',
         },
         NOW,
       ),
@@ -334,6 +360,7 @@ describe('validateCreateBatchFields (multipart text fields)', () => {
       callingWindow: null,
       guardrails: null,
       duplicates: 'allow',
+      allowMissingVariables: true,
     });
     expect(validateCreateBatchFields({ name: 'B', agent_id: 'a' }, NOW)).toEqual({
       name: 'B',
@@ -346,6 +373,7 @@ describe('validateCreateBatchFields (multipart text fields)', () => {
       callingWindow: null,
       guardrails: null,
       duplicates: 'allow',
+      allowMissingVariables: false,
     });
   });
 

@@ -105,6 +105,7 @@ describe('parseCreateBatchMultipart', () => {
       callingWindow: null,
       guardrails: null,
       duplicates: 'allow',
+      allowMissingVariables: false,
       recipients: [
         { phone: '+14155551234', dynamicVars: { first_name: 'Alice' }, path: 'csv_file:line 2' },
         { phone: '+14155551235', dynamicVars: { first_name: 'Bob' }, path: 'csv_file:line 3' },
