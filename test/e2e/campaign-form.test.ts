@@ -212,6 +212,33 @@ describe('campaign controls in the dashboard', () => {
       .waitFor();
   }, 60_000);
 
+  it('lists recipients lacking a placeholder’s column and creates the batch once allowed', async () => {
+    await page.goto(`${service.baseUrl}/#/batches/new`);
+    await page.reload();
+    await page.getByLabel('Name', { exact: true }).fill('Without dates');
+    await page.getByLabel('Agent', { exact: true }).selectOption(service.agentId);
+    const csvPath = join(scratch, 'no-dates.csv');
+    await writeFile(csvPath, 'phone,first_name\n+14155551234,Alice\n+14155555678,Bob\n');
+    await page.getByLabel('CSV file').setInputFiles(csvPath);
+    const missing = page.getByTestId('preflight-report').getByTestId('preflight-missing');
+    await missing.getByText('{{appointment_date}} has no value in rows 1, 2').waitFor();
+    await page.getByRole('button', { name: 'Start batch' }).click();
+    await page
+      .getByTestId('error-summary')
+      .getByText(/^CSV file: .*appointment_date/)
+      .waitFor();
+
+    await missing.getByLabel('Call these recipients anyway').check();
+    await page.getByTestId('error-summary').waitFor({ state: 'hidden' });
+    await page.getByText('Ready: the service would accept this batch.').waitFor();
+    const create = page.waitForRequest(
+      (r) => r.method() === 'POST' && r.url() === `${service.baseUrl}/v1/agents/batch-calls`,
+    );
+    await page.getByRole('button', { name: 'Start batch' }).click();
+    expect((await create).postDataJSON()).toMatchObject({ allow_missing_variables: true });
+    await page.getByRole('heading', { name: 'Without dates' }).waitFor();
+  }, 60_000);
+
   it('shows the failure breaker’s pause with the failed calls to look at', async () => {
     const created = await api<Batch>('POST', '/v1/agents/batch-calls', {
       name: 'Failing numbers',
