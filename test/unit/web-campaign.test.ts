@@ -288,6 +288,9 @@ describe('new batch submission with campaign sections', () => {
     expect(guardrailsText({ max_failure_rate: 0.5, min_calls: 10, max_call_minutes: 500 })).toBe(
       'Pause at 50 % failed of the last 10 calls; cap 500 call minutes',
     );
+    expect(guardrailsText({ max_failure_rate: 0.25, min_calls: 1, max_call_minutes: null })).toBe(
+      'Pause at 25 % failed of the last call',
+    );
     expect(guardrailsText({ max_failure_rate: null, min_calls: 10, max_call_minutes: 1.5 })).toBe(
       'Cap 1.5 call minutes',
     );

@@ -112,12 +112,17 @@ export function retryText(retry: BatchObject['retry']): string {
   return `Up to ${retry.max_attempts} calls: ${rules.join(', ')}`;
 }
 
+/** "the last call" / "the last 10 calls". */
+export function lastCalls(n: number): string {
+  return n === 1 ? 'the last call' : `the last ${n} calls`;
+}
+
 /** "Pause at 50 % failed of the last 10 calls; cap 500 call minutes" or "None". */
 export function guardrailsText(g: NonNullable<BatchObject['guardrails']>): string {
   const parts: string[] = [];
   if (g.max_failure_rate !== null)
     parts.push(
-      `pause at ${Math.round(g.max_failure_rate * 1000) / 10} % failed of the last ${g.min_calls} calls`,
+      `pause at ${Math.round(g.max_failure_rate * 1000) / 10} % failed of ${lastCalls(g.min_calls)}`,
     );
   if (g.max_call_minutes !== null)
     parts.push(`cap ${g.max_call_minutes.toLocaleString('en-US')} call minutes`);

@@ -6,7 +6,7 @@ import type {
 import { useSignal } from '@preact/signals';
 import { ApiError, errorMessage } from '../../api/client.ts';
 import type { AppContext } from '../../app-context.ts';
-import { pauseText } from '../../lib/campaign.ts';
+import { lastCalls, pauseText } from '../../lib/campaign.ts';
 import { toast } from '../../ui/live.ts';
 
 /**
@@ -65,7 +65,7 @@ function FailedCalls(props: {
         {failed.length} {failed.length === 1 ? 'call' : 'calls'} failed
         {window === null || window.max_failure_rate === null
           ? ''
-          : ` (the breaker pauses at ${Math.round(window.max_failure_rate * 100)} % of the last ${window.min_calls})`}
+          : ` (the breaker pauses at ${Math.round(window.max_failure_rate * 100)} % of ${lastCalls(window.min_calls)})`}
         . Look at what went wrong before resuming:
       </p>
       <ul class="failed-calls">
