@@ -32,6 +32,8 @@ function newEntry(
     reason,
     source: 'api',
     conversationId: null,
+    batchId: null,
+    recipientId: null,
     createdAt: now.toISOString(),
     expiresAt,
   };

@@ -88,6 +88,9 @@ export const suppressionObjectSchema = z.strictObject({
   reason: z.string().nullable(),
   source: z.enum(SUPPRESSION_SOURCES),
   conversation_id: z.string().nullable(),
+  /** Where the conversation of a `call` entry is: `GET …/batch-calls/{batch_id}/recipients/{recipient_id}/conversation`. */
+  batch_id: z.string().nullable(),
+  recipient_id: z.string().nullable(),
   created_at: z.string(),
   expires_at: z.string().nullable(),
 });
@@ -111,6 +114,8 @@ export function toSuppressionObject(entry: Suppression): SuppressionObject {
     reason: entry.reason,
     source: entry.source,
     conversation_id: entry.conversationId,
+    batch_id: entry.batchId,
+    recipient_id: entry.recipientId,
     created_at: entry.createdAt,
     expires_at: entry.expiresAt,
   };

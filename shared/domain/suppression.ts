@@ -17,6 +17,9 @@ export interface Suppression {
   reason: string | null;
   source: SuppressionSource;
   conversationId: string | null;
+  /** The batch and recipient of that conversation (a `call` entry), so it can be found again. */
+  batchId: string | null;
+  recipientId: string | null;
   createdAt: string;
   expiresAt: string | null;
 }

@@ -138,7 +138,10 @@ describe('dashboard', () => {
     );
     // Submitting is refused in the form, naming the line; nothing typed is lost.
     await page.getByRole('button', { name: 'Start batch' }).click();
-    await page.getByTestId('error-summary').getByText('csv_file:line 3').waitFor();
+    await page
+      .getByTestId('error-summary')
+      .getByText(/^CSV line 3, phone: must be in E\.164 format/)
+      .waitFor();
     await screenshot(page, '02-new-batch-csv-row-error');
     await expect(page.getByLabel('Name', { exact: true }).inputValue()).resolves.toBe('Monday reminders');
 
@@ -463,7 +466,9 @@ describe('dashboard', () => {
 
     await page.getByRole('button', { name: 'Pause', exact: true }).click();
     await page.locator('.page-head [data-status=paused]').waitFor();
-    await expect(page.getByTestId('status-note').innerText()).resolves.toBe('Paused by you — Resume.');
+    await expect(page.getByTestId('status-note').innerText()).resolves.toBe(
+      'Paused by you. To continue: Resume.',
+    );
     await expect(page.getByRole('button', { name: 'Pause', exact: true }).count()).resolves.toBe(0);
     await screenshot(page, '13-batch-paused');
     await page.getByRole('button', { name: 'Resume' }).click();

@@ -413,7 +413,15 @@ describe('opt-outs captured on a call', () => {
       source: 'call',
       reason: 'opted_out',
       conversation_id: done.recipients[0].conversation_id,
+      // Where that conversation is found: the dashboard links the entry to it.
+      batch_id: now.body.id,
+      recipient_id: done.recipients[0].id,
     });
+    const conversation = await c.get(
+      `/v1/agents/batch-calls/${entry.batch_id}/recipients/${entry.recipient_id}/conversation`,
+    );
+    expect(conversation.status).toBe(200);
+    expect(conversation.body.transcript.length).toBeGreaterThan(0);
     const waiting = await pollUntil(
       async () => (await c.get(`/v1/agents/batch-calls/${later.body.id}`)).body,
       (d) => d.recipients[0].status === 'skipped',

@@ -40,6 +40,8 @@ function entry(workspaceId: string, phone: string, extra: Partial<Suppression> =
     reason: null,
     source: 'api',
     conversationId: null,
+    batchId: null,
+    recipientId: null,
     createdAt: NOW.toISOString(),
     expiresAt: null,
     ...extra,

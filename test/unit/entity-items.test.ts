@@ -121,6 +121,8 @@ describe('entity items', () => {
       reason: 'asked',
       source: 'call',
       conversationId: newId('conversation'),
+      batchId: newId('batch'),
+      recipientId: newId('recipient'),
       createdAt: '2025-01-02T03:04:05.000Z',
       expiresAt: '2025-02-02T03:04:06.000Z',
     };

@@ -431,6 +431,8 @@ describe('no accepted input makes a stored item exceed DynamoDB limits (property
       reason: '\u{10FFFF}'.repeat(LIMITS.suppression.reasonMaxLength / 2),
       source: 'call',
       conversationId: newId('conversation'),
+      batchId: newId('batch'),
+      recipientId: newId('recipient'),
       createdAt: T,
       expiresAt: T,
     };

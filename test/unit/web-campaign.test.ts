@@ -12,6 +12,7 @@ import {
   formatDays,
   formatLocalStarted,
   formatWindow,
+  guardrailsText,
   pauseText,
   plainCampaignIssue,
   retryText,
@@ -246,5 +247,52 @@ describe('new batch submission with campaign sections', () => {
     expect(byPath['retry.rules.busy.delay_seconds']).toContain('minutes');
     expect(byPath['calling_window.hours[0].end']).toContain('must be after start');
     expect(byPath['calling_window.hours[0].days']).toBe('tick at least one day, each once');
+  });
+
+  it('adds guardrails (percent as a fraction) and a duplicates choice other than the default', async () => {
+    const state = filled();
+    const { s, sent } = senders();
+    state.campaign.duplicates.value = 'allow';
+    await prepareSubmission(state, s, NOW).send(() => undefined);
+    expect(sent[0]).not.toHaveProperty('guardrails');
+    expect(sent[0]).not.toHaveProperty('duplicates');
+
+    state.campaign.guardOn.value = true;
+    state.campaign.failurePercent.value = '25';
+    state.campaign.minCalls.value = '8';
+    state.campaign.maxCallMinutes.value = '12.5';
+    state.campaign.duplicates.value = 'skip';
+    const submission = prepareSubmission(state, s, NOW);
+    expect(submission.issues).toEqual([]);
+    await submission.send(() => undefined);
+    expect(sent[1]).toMatchObject({
+      guardrails: { max_failure_rate: 0.25, min_calls: 8, max_call_minutes: 12.5 },
+      duplicates: 'skip',
+    });
+
+    // An empty field is no limit of that kind; an out-of-range share is named in percent.
+    state.campaign.failurePercent.value = '';
+    state.campaign.minCalls.value = '';
+    state.campaign.maxCallMinutes.value = '30';
+    await prepareSubmission(state, s, NOW).send(() => undefined);
+    expect(sent[2]?.guardrails).toEqual({ max_call_minutes: 30 });
+    state.campaign.failurePercent.value = '150';
+    const issues = prepareSubmission(state, s, NOW).issues;
+    expect(issues).toContainEqual({
+      path: 'guardrails.max_failure_rate',
+      message: 'must be a percentage above 0 and at most 100',
+    });
+  });
+
+  it('puts guardrails in words', () => {
+    expect(guardrailsText({ max_failure_rate: 0.5, min_calls: 10, max_call_minutes: 500 })).toBe(
+      'Pause at 50 % failed of the last 10 calls; cap 500 call minutes',
+    );
+    expect(guardrailsText({ max_failure_rate: 0.25, min_calls: 1, max_call_minutes: null })).toBe(
+      'Pause at 25 % failed of the last call',
+    );
+    expect(guardrailsText({ max_failure_rate: null, min_calls: 10, max_call_minutes: 1.5 })).toBe(
+      'Cap 1.5 call minutes',
+    );
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RecipientObject } from '#shared/contracts/batch-objects.ts';
 import { isCancellable, isLive, outcomeBreakdown, pickUpRate } from '../../web/src/lib/batch-stats.ts';
-import { candidatePaths } from '../../web/src/lib/field-paths.ts';
+import { candidatePaths, fieldLabel, issueText } from '../../web/src/lib/field-paths.ts';
 import { agentPlaceholders, missingPlaceholders, sampleCsv } from '../../web/src/lib/sample-csv.ts';
 import { checkLocalSchedule, scheduleDateBounds } from '../../web/src/lib/schedule.ts';
 import { previewRecipientsCsv, previewIssues } from '../../web/src/lib/csv-preview.ts';
@@ -59,6 +59,34 @@ describe('Schedule for later', () => {
 
   it('offers dates from today to 30 days ahead', () => {
     expect(scheduleDateBounds(now)).toEqual({ min: '2026-11-29', max: '2026-12-29' });
+  });
+});
+
+describe('issue paths in words', () => {
+  it('names rows from 1 and fields by their labels, never by internal paths', () => {
+    expect(fieldLabel('recipients[1].phone')).toBe('row 2, phone');
+    expect(fieldLabel('recipients[0].dynamic_vars.plan')).toBe('row 1, plan');
+    expect(fieldLabel('recipients[4].plan')).toBe('row 5, plan');
+    expect(fieldLabel('recipients[2].dynamic_vars')).toBe('row 3, variables');
+    expect(fieldLabel('recipients[9]')).toBe('row 10');
+    expect(fieldLabel('csv_file:line 7')).toBe('CSV line 7');
+    expect(fieldLabel('agent_id')).toBe('Agent');
+    expect(fieldLabel('retry.rules.no_answer.delay_seconds')).toBe('Retries, no answer');
+    expect(fieldLabel('calling_window.hours[0].end')).toBe('Calling window, range 1, end');
+    expect(fieldLabel('guardrails.max_call_minutes')).toBe('Guardrails, spend cap');
+    expect(fieldLabel('something_new')).toBe('something_new');
+  });
+
+  it('joins a CSV line’s column to the line rather than repeating a colon', () => {
+    expect(issueText({ path: 'csv_file:line 3', message: 'phone: must be in E.164 format' })).toBe(
+      'CSV line 3, phone: must be in E.164 format',
+    );
+    expect(issueText({ path: 'recipients[1].phone', message: 'must be in E.164 format' })).toBe(
+      'row 2, phone: must be in E.164 format',
+    );
+    expect(issueText({ path: '', message: 'the body must be a JSON object' })).toBe(
+      'the body must be a JSON object',
+    );
   });
 });
 

@@ -40,6 +40,8 @@ export async function captureOptOut(
       reason: 'opted_out',
       source: 'call',
       conversationId: recipient.conversationId,
+      batchId: batch.id,
+      recipientId: recipient.id,
       createdAt: now.toISOString(),
       expiresAt: null,
     },

@@ -36,6 +36,8 @@ interface RequestOptions {
   json?: unknown;
   form?: FormData;
   idempotencyKey?: string;
+  /** Aborts the request (a newer one replaced it). */
+  signal?: AbortSignal;
 }
 
 function isErrorEnvelope(value: unknown): value is ErrorEnvelope {
@@ -93,7 +95,7 @@ export class ApiClient {
 
     let response: Response;
     try {
-      response = await fetch(url, { method, headers, body });
+      response = await fetch(url, { method, headers, body, signal: options.signal });
     } catch {
       throw new ApiError(0, 'network_error', 'The service could not be reached. Check your connection.');
     }
@@ -154,12 +156,12 @@ export class ApiClient {
   }
 
   /** What create would do with the same body; stores nothing (`valid: false` lists create's errors). */
-  preflightBatchJson(body: CreateBatchJsonBody) {
-    return this.call('preflightBatch', {}, { json: body });
+  preflightBatchJson(body: CreateBatchJsonBody, signal?: AbortSignal) {
+    return this.call('preflightBatch', {}, { json: body, signal });
   }
 
-  preflightBatchCsv(fields: CreateBatchCsvFields, file: File) {
-    return this.call('preflightBatch', {}, { form: batchForm(fields, file) });
+  preflightBatchCsv(fields: CreateBatchCsvFields, file: File, signal?: AbortSignal) {
+    return this.call('preflightBatch', {}, { form: batchForm(fields, file), signal });
   }
 
   /** A place in S3 for one CSV; an API older than uploads answers 404. */
@@ -181,6 +183,11 @@ export class ApiClient {
 
   stopBatch(id: string) {
     return this.call('stopBatch', { id });
+  }
+
+  /** Changes a paused batch's pacing, retries, window or guardrails (409 in any other status). */
+  editBatch(id: string, body: Record<string, unknown>) {
+    return this.call('editBatch', { id }, { json: body });
   }
 
   /** The recipient with its attempt history. */

@@ -1,4 +1,5 @@
 import type { CallingWindowObject, RetryInput } from '../../../shared/contracts/campaign.ts';
+import type { DuplicatePolicy } from '../../../shared/domain/batch.ts';
 import type { ResponseBody } from '../../../shared/contracts/routes.ts';
 
 /**
@@ -21,6 +22,8 @@ export interface CreateBatchBase {
   ringing_timeout_ms?: number;
   retry?: RetryInput;
   calling_window?: CallingWindowObject;
+  guardrails?: { max_failure_rate?: number; min_calls?: number; max_call_minutes?: number };
+  duplicates?: DuplicatePolicy;
   /** Dial recipients lacking a placeholder's variable (they fail at dial) instead of refusing. */
   allow_missing_variables?: boolean;
 }

@@ -1,6 +1,6 @@
 import type { Signal } from '@preact/signals';
 import { useEffect, useRef } from 'preact/hooks';
-import { FormErrors } from '../ui/form-errors.ts';
+import { FormErrors, type FormErrorsOptions } from '../ui/form-errors.ts';
 
 /** Form plumbing shared by the Preact forms. */
 
@@ -18,11 +18,11 @@ export function bindText(value: Signal<string>) {
  * The error summary and the messages at the fields (ui/form-errors.ts) of the form `ref` is put on.
  * FormErrors places its own nodes in the form; the rendered controls stay Preact's.
  */
-export function useFormErrors() {
+export function useFormErrors(options: FormErrorsOptions = {}) {
   const ref = useRef<HTMLFormElement>(null);
   const errors = useRef<FormErrors | null>(null);
   useEffect(() => {
-    if (ref.current !== null) errors.current = new FormErrors(ref.current);
+    if (ref.current !== null) errors.current = new FormErrors(ref.current, options);
   }, []);
   return {
     ref,

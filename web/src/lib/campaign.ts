@@ -112,6 +112,24 @@ export function retryText(retry: BatchObject['retry']): string {
   return `Up to ${retry.max_attempts} calls: ${rules.join(', ')}`;
 }
 
+/** "the last call" / "the last 10 calls". */
+export function lastCalls(n: number): string {
+  return n === 1 ? 'the last call' : `the last ${n} calls`;
+}
+
+/** "Pause at 50 % failed of the last 10 calls; cap 500 call minutes" or "None". */
+export function guardrailsText(g: NonNullable<BatchObject['guardrails']>): string {
+  const parts: string[] = [];
+  if (g.max_failure_rate !== null)
+    parts.push(
+      `pause at ${Math.round(g.max_failure_rate * 1000) / 10} % failed of ${lastCalls(g.min_calls)}`,
+    );
+  if (g.max_call_minutes !== null)
+    parts.push(`cap ${g.max_call_minutes.toLocaleString('en-US')} call minutes`);
+  const text = parts.join('; ');
+  return text === '' ? 'None' : text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 function formatMinutes(seconds: number): string {
   const min = Math.round(seconds / 60);
   return min % 60 === 0 && min >= 60 ? `${min / 60} h` : `${min} min`;
@@ -180,6 +198,31 @@ export function buildCallingWindow(form: WindowForm): CallingWindowObject {
   };
 }
 
+export interface GuardrailsForm {
+  /** Empty: no failure breaker. */
+  failurePercent: string;
+  /** Empty: the API's default. */
+  minCalls: string;
+  /** Empty: no spend cap. */
+  maxCallMinutes: string;
+}
+
+/**
+ * `guardrails` for the request: the breaker's share is typed in percent (the API takes a fraction);
+ * an empty field is left out, so the API applies its default or no limit.
+ */
+export function buildGuardrails(form: GuardrailsForm): {
+  max_failure_rate?: number;
+  min_calls?: number;
+  max_call_minutes?: number;
+} {
+  const out: { max_failure_rate?: number; min_calls?: number; max_call_minutes?: number } = {};
+  if (form.failurePercent.trim() !== '') out.max_failure_rate = numberOf(form.failurePercent) / 100;
+  if (form.minCalls.trim() !== '') out.min_calls = numberOf(form.minCalls);
+  if (form.maxCallMinutes.trim() !== '') out.max_call_minutes = numberOf(form.maxCallMinutes);
+  return out;
+}
+
 const DELAY_PATH = /^retry\.rules\.(\w+)(?:\.delay_seconds)?$/;
 
 /**
@@ -199,6 +242,8 @@ export function plainCampaignIssue(issue: FieldIssue): FieldIssue {
       path: issue.path,
       message: `must be a whole number from ${RETRY_LIMITS.maxAttempts.min} to ${RETRY_LIMITS.maxAttempts.max}`,
     };
+  if (issue.path === 'guardrails.max_failure_rate')
+    return { path: issue.path, message: 'must be a percentage above 0 and at most 100' };
   if (/^calling_window\.hours\[\d+\]\.days(\[\d+\])?$/.test(issue.path))
     return { path: issue.path.replace(/\[\d+\]$/, ''), message: 'tick at least one day, each once' };
   return issue;

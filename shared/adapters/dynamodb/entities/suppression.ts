@@ -45,6 +45,8 @@ function fieldsOf(entry: Suppression): TtlItem {
     reason: entry.reason,
     source: entry.source,
     conversationId: entry.conversationId,
+    batchId: entry.batchId,
+    recipientId: entry.recipientId,
     createdAt: entry.createdAt,
     expiry: entry.expiresAt,
     ...(entry.expiresAt === null ? {} : { [TABLE.ttlAttribute]: epochSeconds(entry.expiresAt) }),
@@ -78,6 +80,9 @@ export function itemToSuppression(item: Item): Suppression {
     reason: read.nullableString(item, 'reason'),
     source: read.oneOf(item, 'source', SUPPRESSION_SOURCES),
     conversationId: read.nullableString(item, 'conversationId'),
+    // Absent on entries written before they were recorded.
+    batchId: read.nullableString(item, 'batchId'),
+    recipientId: read.nullableString(item, 'recipientId'),
     createdAt: read.string(item, 'createdAt'),
     expiresAt: read.nullableString(item, 'expiry'),
   };

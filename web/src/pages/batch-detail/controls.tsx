@@ -1,12 +1,16 @@
-import type { BatchObject } from '../../../../shared/contracts/batch-objects.ts';
+import type {
+  BatchDetailResponse,
+  BatchObject,
+  RecipientObject,
+} from '../../../../shared/contracts/batch-objects.ts';
 import { useState } from 'preact/hooks';
 import { ApiError, errorMessage } from '../../api/client.ts';
 import type { AppContext } from '../../app-context.ts';
 import { controlsFor } from '../../lib/batch-stats.ts';
-import { pauseText } from '../../lib/campaign.ts';
 import { confirmDialog } from '../../ui/dialog.ts';
 import { h } from '../../ui/dom.ts';
 import { toast } from '../../ui/live.ts';
+import { PauseNote } from './pause-actions.tsx';
 
 /** Pause, Resume and Stop, as the batch's status allows; `after` refreshes the page whatever happened. */
 export function CampaignControls(props: { ctx: AppContext; batch: BatchObject; after: () => void }) {
@@ -71,16 +75,15 @@ export function CampaignControls(props: { ctx: AppContext; batch: BatchObject; a
   );
 }
 
-/** A paused or stopping batch says why, and what to do about it. */
-export function StatusNote({ batch }: { batch: BatchObject }) {
-  if (batch.status === 'paused') {
-    const { why, fix } = pauseText(batch.pause_reason);
-    return (
-      <p class="notice notice-paused" data-testid="status-note">
-        {why} — {fix}.
-      </p>
-    );
-  }
+/** A paused or stopping batch says why, and what to do about it (pause-actions.tsx). */
+export function StatusNote(props: {
+  ctx: AppContext;
+  detail: BatchDetailResponse;
+  onHistory: (r: RecipientObject) => void;
+  after: () => void;
+}) {
+  const batch = props.detail.batch;
+  if (batch.status === 'paused') return <PauseNote {...props} />;
   if (batch.status === 'stopping') {
     const live = batch.counts.dialing;
     return (

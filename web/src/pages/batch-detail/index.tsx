@@ -48,7 +48,12 @@ function BatchDetail({ ctx, id }: { ctx: AppContext; id: string }) {
         )
       ) : (
         <div>
-          <StatusNote batch={detail.batch} />
+          <StatusNote
+            ctx={ctx}
+            detail={detail}
+            onHistory={(r) => openAttemptHistory(ctx, id, r)}
+            after={state.refreshNow}
+          />
           <Facts ctx={ctx} batch={detail.batch} />
           <Stats detail={detail} />
           <Outcomes detail={detail} />

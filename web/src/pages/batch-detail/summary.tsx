@@ -7,7 +7,7 @@ import { OutcomeChart } from '../../components/outcome-chart.tsx';
 import { useResource } from '../../components/resource.tsx';
 import { ProgressBar, Time } from '../../components/widgets.tsx';
 import { outcomeBreakdown, pickUpRate, progressOf } from '../../lib/batch-stats.ts';
-import { formatWindow, retryText } from '../../lib/campaign.ts';
+import { formatWindow, guardrailsText, retryText } from '../../lib/campaign.ts';
 import { formatPercent } from '../../lib/format.ts';
 import { confirmDialog } from '../../ui/dialog.ts';
 import { h } from '../../ui/dom.ts';
@@ -56,6 +56,9 @@ export function Facts({ ctx, batch }: { ctx: AppContext; batch: BatchObject }) {
         <Fact label="Retries">{retryText(batch.retry)}</Fact>
         {batch.calling_window === null ? null : (
           <Fact label="Calling window">{formatWindow(batch.calling_window)}</Fact>
+        )}
+        {batch.guardrails === null ? null : (
+          <Fact label="Guardrails">{guardrailsText(batch.guardrails)}</Fact>
         )}
         <Fact label="Source">{batch.source === 'csv' ? 'CSV upload' : 'JSON'}</Fact>
         <Fact label="Batch id">

@@ -1,7 +1,9 @@
 import { type Signal, signal } from '@preact/signals-core';
+import type { DuplicatePolicy } from '../../../../shared/domain/batch.ts';
 import type { Weekday } from '../../../../shared/domain/calling-window.ts';
 import {
   buildCallingWindow,
+  buildGuardrails,
   buildRetry,
   type HoursForm,
   RETRY_OUTCOMES,
@@ -9,7 +11,8 @@ import {
 } from '../../lib/campaign.ts';
 
 /**
- * The new-batch form's optional "Retries" and "Calling window" sections, as signals (no DOM, like
+ * The new-batch form's optional "Retries", "Calling window" and "Guardrails" sections and the
+ * duplicates choice, as signals (no DOM, like
  * form-state.ts). `fields()` answers what they add to the create request: nothing while a section
  * is off.
  */
@@ -34,10 +37,21 @@ export function createCampaignState() {
     hours: signal<HoursForm[]>([newRange()]),
     excludeDates: signal<string[]>([]),
     newRange,
+    guardOn: signal(false),
+    /** Percent of the last `minCalls` ended calls (the API takes a fraction). */
+    failurePercent: signal(''),
+    minCalls: signal(''),
+    maxCallMinutes: signal(''),
+    duplicates: signal<DuplicatePolicy>('allow'),
+    /** Call recipients lacking a placeholder's variable anyway (create refuses them otherwise). */
+    allowMissing: signal(false),
   };
   const fields = (): {
     retry?: ReturnType<typeof buildRetry>;
     calling_window?: ReturnType<typeof buildCallingWindow>;
+    guardrails?: ReturnType<typeof buildGuardrails>;
+    duplicates?: DuplicatePolicy;
+    allow_missing_variables?: true;
   } => ({
     ...(state.retryOn.value
       ? {
@@ -59,6 +73,18 @@ export function createCampaignState() {
           }),
         }
       : {}),
+    ...(state.guardOn.value
+      ? {
+          guardrails: buildGuardrails({
+            failurePercent: state.failurePercent.value,
+            minCalls: state.minCalls.value,
+            maxCallMinutes: state.maxCallMinutes.value,
+          }),
+        }
+      : {}),
+    // `allow` is the API's default: the request stays as it was without the choice.
+    ...(state.duplicates.value === 'allow' ? {} : { duplicates: state.duplicates.value }),
+    ...(state.allowMissing.value ? { allow_missing_variables: true } : {}),
   });
   return { ...state, fields };
 }

@@ -29,6 +29,11 @@ export interface ManualRow {
 
 export type RecipientMode = 'csv' | 'manual';
 
+/** A typed row with anything in it; blank rows are not sent (nor counted in the request's indexes). */
+export function isFilledRow(r: ManualRow): boolean {
+  return r.phone.trim() !== '' || Object.values(r.vars).some((v) => v.trim() !== '');
+}
+
 /** The upload's progress while a CSV goes to S3 (null: none under way). */
 export interface UploadProgress {
   fileName: string;
@@ -54,6 +59,11 @@ export function createNewBatchState(agents: AgentObject[], numbers: PhoneNumberO
     /** The manual table's variable columns (the agent's placeholders are added when it is chosen). */
     columns: signal<string[]>([]),
     rows: signal<ManualRow[]>([newRow()]),
+    /**
+     * Counts keystrokes in the typed rows, which are written in place (re-rendering the table on each
+     * one would cost the focus). Nothing renders it: the live checks read it to run again.
+     */
+    rowEdits: signal(0),
     newRow,
     scheduled: signal(false),
     date: signal(localDateValue(suggestion)),

@@ -1,11 +1,13 @@
 import type { AgentObject } from '../../../../shared/contracts/agent.ts';
 import type { PhoneNumberObject } from '../../../../shared/contracts/phone-number.ts';
-import { useMemo } from 'preact/hooks';
+import { type Signal, useSignal, useSignalEffect } from '@preact/signals';
+import { useEffect, useMemo, useRef } from 'preact/hooks';
 import { CsvBatchSender, type CsvSendPhase } from '../../api/csv-batch-sender.ts';
 import { UploadError } from '../../api/csv-upload.ts';
 import { xhrTransport } from '../../api/xhr-transport.ts';
 import type { AppContext } from '../../app-context.ts';
 import { useFormErrors } from '../../components/forms.ts';
+import { issueText } from '../../lib/field-paths.ts';
 import { problemsTitle } from '../../lib/format.ts';
 import { mountPage } from '../../components/mount.tsx';
 import { PageHeading } from '../../components/page-heading.tsx';
@@ -15,6 +17,9 @@ import { Advanced, BatchBasics } from './basics.tsx';
 import { createNewBatchState, type NewBatchState } from './form-state.ts';
 import { RecipientsFieldset } from './recipients.tsx';
 import { CallingWindow } from './calling-window.tsx';
+import { Guardrails } from './guardrails.tsx';
+import { PreflightPanel } from './preflight-panel.tsx';
+import { createPreflight } from './preflight-state.ts';
 import { Retries } from './retries.tsx';
 import { Schedule } from './schedule.tsx';
 import { apiErrorFields, apiErrorTitle, prepareSubmission, requestKeys, type Senders } from './submission.ts';
@@ -45,10 +50,32 @@ function NewBatch({ ctx }: { ctx: AppContext }) {
 function NewBatchForm(props: { ctx: AppContext; agents: AgentObject[]; numbers: PhoneNumberObject[] }) {
   const state = useMemo(() => createNewBatchState(props.agents, props.numbers), []);
   const senders = useMemo(() => newSenders(props.ctx), []);
-  const errors = useFormErrors();
+  const errors = useFormErrors({ describe: issueText });
+  // After a refused submit the form checks itself again on every change, so a fixed field's message
+  // goes as soon as it is right (and one still wrong stays).
+  const recheck = useSignal(false);
+  const shownKey = useRef('');
+  useSignalEffect(() => {
+    if (!recheck.value) return;
+    const issues = prepareSubmission(state, senders, new Date()).issues;
+    // The same issues stay as they are: redrawing them would announce the alert again.
+    const key = JSON.stringify(issues);
+    if (key === shownKey.current) return;
+    shownKey.current = key;
+    if (issues.length === 0) {
+      errors.clear();
+      recheck.value = false;
+    } else {
+      errors.show(problemsTitle('The batch cannot start yet', issues.length), issues, { focus: false });
+    }
+  });
+  const preflight = useMemo(() => createPreflight(props.ctx.api), []);
+  useEffect(() => preflight.dispose, []);
+  // Every change of what the request would be asks for a new report (debounced in createPreflight).
+  useSignalEffect(() => preflight.request(prepareSubmission(state, senders, new Date()).preflight));
   const onSubmit = (event: Event) => {
     event.preventDefault();
-    if (!state.busy.value) void submit(props.ctx, state, senders, errors);
+    if (!state.busy.value) void submit(props.ctx, state, senders, errors, recheck);
   };
   const idleLabel = state.scheduled.value ? 'Schedule batch' : 'Start batch';
   return (
@@ -58,7 +85,9 @@ function NewBatchForm(props: { ctx: AppContext; agents: AgentObject[]; numbers: 
       <Schedule state={state} />
       <Retries state={state} />
       <CallingWindow state={state} />
+      <Guardrails state={state} />
       <Advanced state={state} />
+      <PreflightPanel state={state} preflight={preflight} />
       <div class="actions">
         <a class="button" href="#/batches">
           Back to batches
@@ -82,12 +111,20 @@ function newSenders(ctx: AppContext): Senders {
 
 type Errors = ReturnType<typeof useFormErrors>;
 
-async function submit(ctx: AppContext, state: NewBatchState, senders: Senders, errors: Errors) {
+async function submit(
+  ctx: AppContext,
+  state: NewBatchState,
+  senders: Senders,
+  errors: Errors,
+  recheck: Signal<boolean>,
+) {
   const submission = prepareSubmission(state, senders, new Date());
   if (submission.issues.length > 0) {
     errors.show(problemsTitle('The batch cannot start yet', submission.issues.length), submission.issues);
+    recheck.value = true;
     return;
   }
+  recheck.value = false;
   state.busy.value = true;
   state.busyLabel.value = submission.startingLabel;
   const fileName = state.csv.value?.file.name ?? '';
@@ -100,11 +137,13 @@ async function submit(ctx: AppContext, state: NewBatchState, senders: Senders, e
     ctx.navigate(`/batches/${encodeURIComponent(batch.id)}`);
   } catch (error) {
     if (error instanceof UploadError) {
-      errors.show('The batch was not created: the CSV file was not uploaded.', [
-        { path: 'csv_file', message: error.message },
-      ]);
+      errors.show(
+        'The batch was not created: the CSV file was not uploaded.',
+        [{ path: 'csv_file', message: error.message }],
+        { dismissOnEdit: true },
+      );
     } else {
-      errors.show(apiErrorTitle(error), apiErrorFields(error));
+      errors.show(apiErrorTitle(error), apiErrorFields(error), { dismissOnEdit: true });
     }
   } finally {
     state.upload.value = null;

@@ -46,6 +46,7 @@ export function ManualPanel({ state, hidden }: { state: NewBatchState; hidden: b
               columns={state.columns.value}
               onlyRow={rows.length === 1}
               remove={() => removeRow(row, i)}
+              typed={() => state.rowEdits.value++}
             />
           ))}
         </DataTable>
@@ -66,6 +67,8 @@ function RowInputs(props: {
   columns: string[];
   onlyRow: boolean;
   remove: () => void;
+  /** Tells the form's checks that a value changed (the row objects are written in place). */
+  typed: () => void;
 }) {
   const { row, position: i } = props;
   return (
@@ -78,7 +81,10 @@ function RowInputs(props: {
           placeholder="+14155551234"
           aria-label={`Phone of recipient ${i + 1}`}
           autocomplete="off"
-          onInput={(e) => (row.phone = e.currentTarget.value)}
+          onInput={(e) => {
+            row.phone = e.currentTarget.value;
+            props.typed();
+          }}
         />
       </td>
       {props.columns.map((c) => (
@@ -87,7 +93,10 @@ function RowInputs(props: {
             type="text"
             value={row.vars[c] ?? ''}
             aria-label={`${c} of recipient ${i + 1}`}
-            onInput={(e) => (row.vars[c] = e.currentTarget.value)}
+            onInput={(e) => {
+              row.vars[c] = e.currentTarget.value;
+              props.typed();
+            }}
           />
         </td>
       ))}

@@ -1,4 +1,5 @@
 import { useId } from 'preact/hooks';
+import { DUPLICATE_POLICIES, type DuplicatePolicy } from '../../../../shared/domain/batch.ts';
 import { agentPlaceholders } from '../../lib/sample-csv.ts';
 import { CsvPanel } from './csv-panel.tsx';
 import type { NewBatchState, RecipientMode } from './form-state.ts';
@@ -36,7 +37,40 @@ export function RecipientsFieldset({ state }: { state: NewBatchState }) {
       </div>
       <CsvPanel state={state} hidden={mode !== 'csv'} />
       <ManualPanel state={state} hidden={mode !== 'manual'} />
+      <Duplicates state={state} />
     </fieldset>
+  );
+}
+
+const DUPLICATE_LABELS: Record<DuplicatePolicy, string> = {
+  allow: 'Call each row',
+  skip: 'Call the first row, skip the others',
+  reject: 'Refuse the batch',
+};
+
+/** What happens to rows whose phone appears more than once in this batch. */
+function Duplicates({ state }: { state: NewBatchState }) {
+  const group = useId();
+  const chosen = state.campaign.duplicates.value;
+  return (
+    <div class="field" data-path="duplicates">
+      <p id={`${group}-label`}>When a phone appears on several rows</p>
+      <div class="radio-row" role="radiogroup" aria-labelledby={`${group}-label`}>
+        {DUPLICATE_POLICIES.map((policy) => (
+          <label for={`${group}-${policy}`}>
+            <input
+              type="radio"
+              name={`${group}-duplicates`}
+              value={policy}
+              id={`${group}-${policy}`}
+              checked={chosen === policy}
+              onChange={() => (state.campaign.duplicates.value = policy)}
+            />{' '}
+            {DUPLICATE_LABELS[policy]}
+          </label>
+        ))}
+      </div>
+    </div>
   );
 }
 

@@ -7,12 +7,17 @@ import {
   type CsvSendPhase,
   formFields,
 } from '../../api/csv-batch-sender.ts';
-import type { CreateBatchBase, CreateBatchJsonBody } from '../../api/types.ts';
+import type {
+  CreateBatchBase,
+  CreateBatchCsvFields,
+  CreateBatchJsonBody,
+  PreflightReport,
+} from '../../api/types.ts';
 import { plainCampaignIssue } from '../../lib/campaign.ts';
 import { problemsTitle } from '../../lib/format.ts';
 import { previewIssues } from '../../lib/csv-preview.ts';
 import { checkLocalSchedule } from '../../lib/schedule.ts';
-import type { NewBatchState } from './form-state.ts';
+import { isFilledRow, type NewBatchState } from './form-state.ts';
 
 /**
  * Turns the form's state into a create request: every rule the API applies runs here first, with
@@ -24,6 +29,16 @@ export interface Submission {
   /** "Starting…" or "Scheduling…", for the submit button while the create is on its way. */
   startingLabel: string;
   send: (onPhase: (phase: CsvSendPhase) => void) => Promise<{ id: string; status: string }>;
+  /**
+   * The same request to preflight (it stores nothing); null until there is something to check (an
+   * agent and some recipients).
+   */
+  preflight: ((api: PreflightApi, signal: AbortSignal) => Promise<PreflightReport>) | null;
+}
+
+export interface PreflightApi {
+  preflightBatchJson(body: CreateBatchJsonBody, signal?: AbortSignal): Promise<PreflightReport>;
+  preflightBatchCsv(fields: CreateBatchCsvFields, file: File, signal?: AbortSignal): Promise<PreflightReport>;
 }
 
 export interface Senders {
@@ -50,7 +65,8 @@ export function prepareSubmission(state: NewBatchState, senders: Senders, now: D
     });
   }
   const placeholderIssue = state.placeholderProblem.value;
-  if (placeholderIssue !== null)
+  // Allowed missing variables are the user's choice, made after preflight showed the rows.
+  if (placeholderIssue !== null && !state.campaign.allowMissing.value)
     issues.push({ path: state.mode.value === 'csv' ? 'csv_file' : 'recipients', message: placeholderIssue });
 
   const base: CreateBatchBase = {
@@ -82,15 +98,18 @@ export function prepareSubmission(state: NewBatchState, senders: Senders, now: D
         if (csv === null) throw new Error('unreachable: no file');
         return senders.csv.send(body, csv.file, onPhase);
       },
+      preflight:
+        csv === null || agent === undefined
+          ? null
+          : (api, signal) => api.preflightBatchCsv(formFields(body), csv.file, signal),
     };
   }
   const columns = state.columns.value;
-  const recipients = state.rows.value
-    .filter((r) => r.phone.trim() !== '' || Object.values(r.vars).some((v) => v.trim() !== ''))
-    .map((r) => ({
-      phone: r.phone,
-      dynamic_vars: Object.fromEntries(columns.map((c) => [c, r.vars[c] ?? ''])),
-    }));
+  void state.rowEdits.value; // read, so a live check runs again on each keystroke in a row
+  const recipients = state.rows.value.filter(isFilledRow).map((r) => ({
+    phone: r.phone,
+    dynamic_vars: Object.fromEntries(columns.map((c) => [c, r.vars[c] ?? ''])),
+  }));
   const body: CreateBatchJsonBody = { ...base, ...numbers, recipients };
   issues.push(...rulesIssues(() => validateCreateBatchJson(body, now)));
   const fingerprint = JSON.stringify(body);
@@ -98,6 +117,10 @@ export function prepareSubmission(state: NewBatchState, senders: Senders, now: D
     issues: dedupe(issues),
     startingLabel,
     send: () => senders.api.createBatchJson(body, senders.keyFor(fingerprint)),
+    preflight:
+      recipients.length === 0 || agent === undefined
+        ? null
+        : (api, signal) => api.preflightBatchJson(body, signal),
   };
 }
 

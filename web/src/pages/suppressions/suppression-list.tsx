@@ -6,6 +6,7 @@ import { PageHead } from '../../components/list-page.tsx';
 import { mountPage } from '../../components/mount.tsx';
 import { Loaded, useResource } from '../../components/resource.tsx';
 import { DataTable, Field, Time } from '../../components/widgets.tsx';
+import { openConversation } from '../batch-detail/conversation.tsx';
 import { confirmDialog } from '../../ui/dialog.ts';
 import { h } from '../../ui/dom.ts';
 import { toast } from '../../ui/live.ts';
@@ -14,8 +15,8 @@ const PAGE_SIZE = 50;
 
 /**
  * The workspace's suppression list: phones never dialed. Oldest first, a page at a time ("Show
- * more"), or the one entry of a phone. Entries captured from a call name their conversation; which
- * batch and recipient it belongs to is not recorded yet, so the id is shown as it is.
+ * more"), or the one entry of a phone. An entry captured from a call (an opt-out) opens the
+ * conversation it came from and links to its batch.
  */
 export const suppressionListPage = mountPage((ctx) => <SuppressionList ctx={ctx} />);
 
@@ -155,7 +156,9 @@ function SuppressionRow({
       <td class="mono">{s.phone}</td>
       <td>{s.reason ?? <span class="muted">—</span>}</td>
       <td>{s.source}</td>
-      <td class="mono">{s.conversation_id ?? <span class="muted">—</span>}</td>
+      <td>
+        <ConversationCell ctx={ctx} entry={s} />
+      </td>
       <td>
         <Time iso={s.created_at} />
       </td>
@@ -166,5 +169,32 @@ function SuppressionRow({
         </button>
       </td>
     </tr>
+  );
+}
+
+/**
+ * The conversation an opt-out was captured in, opened in place (the recipient is read first: the
+ * dialog shows its phone and status). Entries older than the batch and recipient ids show the id only.
+ */
+function ConversationCell({ ctx, entry: s }: { ctx: AppContext; entry: SuppressionObject }) {
+  if (s.conversation_id === null) return <span class="muted">—</span>;
+  const { batch_id: batchId, recipient_id: recipientId } = s;
+  if (batchId === null || recipientId === null) return <span class="mono">{s.conversation_id}</span>;
+  const open = async () => {
+    try {
+      openConversation(ctx, batchId, await ctx.api.getRecipient(batchId, recipientId));
+    } catch (error) {
+      toast(`The conversation could not be opened: ${errorMessage(error)}`, 'error');
+    }
+  };
+  return (
+    <>
+      <button type="button" class="button button-small" onClick={() => void open()}>
+        View conversation<span class="visually-hidden"> of {s.phone}</span>
+      </button>{' '}
+      <a href={`#/batches/${encodeURIComponent(batchId)}`}>
+        Batch<span class="visually-hidden"> of the opt-out of {s.phone}</span>
+      </a>
+    </>
   );
 }
