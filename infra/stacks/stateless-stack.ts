@@ -10,6 +10,7 @@ import type { DeployConfig } from '#infra/config.ts';
 import { functionAlarms } from '#infra/constructs/alarms.ts';
 import { dashboardSite, deployDashboard } from '#infra/constructs/dashboard-site.ts';
 import { importGrantTargets } from '#infra/constructs/grant-targets.ts';
+import { streamingFunctionUrls } from '#infra/constructs/function-urls.ts';
 import { httpApi, httpApiRoutes } from '#infra/constructs/http-api.ts';
 import { serviceFunction, type ServiceFunction } from '#infra/constructs/service-function.ts';
 import { allowScheduleDelivery, startScheduler } from '#infra/constructs/start-scheduler.ts';
@@ -91,6 +92,8 @@ export class StatelessStack extends Stack {
     allowScheduleDelivery(startSchedules, functions[SCHEDULER_TARGET], stateful.schedulerDeadLetterQueue);
 
     const callbackRoutes = httpApiRoutes(this, this.httpApi, { config, functions, logRetention, logRemoval });
+    // Live progress streams: API Gateway cannot carry them (docs/live-progress.md).
+    const functionUrls = streamingFunctionUrls(this, functions, this.dashboardUrl);
     queueAndStreamSources(stateful, targets, functions);
     recurringSchedules(this, functions);
     functionAlarms(this, functions, stateful.alarmTopic);
@@ -99,6 +102,7 @@ export class StatelessStack extends Stack {
       site: dashboard,
       projectRoot,
       apiBaseUrl: this.apiBaseUrl,
+      eventsBaseUrl: functionUrls.events?.url ?? '',
       logRetention,
     });
 
