@@ -38,7 +38,9 @@ export async function recordLiveChanges(
 /** The object a client gets for this change, as JSON; null when it shows nothing new. */
 function visibleChange(change: TableChange): string | null {
   const show = (value: Batch | Recipient) =>
-    JSON.stringify(change.kind === 'batch' ? toBatchObject(value as Batch) : toRecipientObject(value as Recipient));
+    JSON.stringify(
+      change.kind === 'batch' ? toBatchObject(value as Batch) : toRecipientObject(value as Recipient),
+    );
   const after = show(change.after);
   return change.before !== null && show(change.before) === after ? null : after;
 }

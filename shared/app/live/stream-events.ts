@@ -54,7 +54,11 @@ export interface OpenedStream {
  * Checks the batch is the workspace's (another workspace's is a 404) and takes its state. The counter
  * is read before the batch, so the state is at least as new as every event up to `lastId`.
  */
-export async function openBatchEvents(deps: LiveDeps, workspaceId: string, batchId: string): Promise<OpenedStream> {
+export async function openBatchEvents(
+  deps: LiveDeps,
+  workspaceId: string,
+  batchId: string,
+): Promise<OpenedStream> {
   const lastId = await deps.eventLog.lastId(batchId);
   const batch = await deps.store.getBatch(workspaceId, batchId);
   if (!batch) throw new NotFoundError(`Batch ${batchId} does not exist.`);
@@ -102,7 +106,8 @@ export async function streamBatchEvents(
     for (const event of coalesceBatchEvents(taken.send)) {
       if (sink.closed) return 'closed';
       await write(sseEvent(event.id, event.kind, event.data));
-      if (event.kind === 'batch' && isFinal((JSON.parse(event.data) as { status: string }).status)) ended = true;
+      if (event.kind === 'batch' && isFinal((JSON.parse(event.data) as { status: string }).status))
+        ended = true;
     }
     sentId = cursor.lastId;
     if (ended) return end();
