@@ -53,11 +53,12 @@ const [PATH_BEFORE = '', PATH_AFTER = ''] = ROUTE_PATHS.batchEvents.path.split('
 const PATH = new RegExp(`^${escape(PATH_BEFORE)}([^/]+)${escape(PATH_AFTER)}$`);
 
 function batchIdOf(rawPath: string): string {
-  const match = PATH.exec(rawPath);
-  let id = '';
+  const encoded = PATH.exec(rawPath)?.[1] ?? '';
+  let id: string;
   try {
-    id = match?.[1] ? decodeURIComponent(match[1]) : '';
+    id = decodeURIComponent(encoded);
   } catch {
+    // Not valid percent-encoding: names no batch.
     id = '';
   }
   if (!isId('batch', id)) throw new NotFoundError(`Batch ${id} does not exist.`);

@@ -81,6 +81,7 @@ export async function streamBatchEvents(
   const resuming = resumeAfter !== null && resumeAfter <= opened.lastId;
   let cursor = startCursor(resuming ? resumeAfter : opened.lastId);
   let sentId = cursor.lastId;
+  let status = opened.batch.status;
   let lastWrite = timing.now();
   const write = async (chunk: string) => {
     await sink.write(chunk);
@@ -88,7 +89,7 @@ export async function streamBatchEvents(
   };
   const end = async (): Promise<StreamEnd> => {
     // Its id only keeps ids increasing on this connection; nobody resumes after an end.
-    await write(sseEvent(sentId + 1, 'end', JSON.stringify({ status: opened.batch.status })));
+    await write(sseEvent(sentId + 1, 'end', JSON.stringify({ status })));
     return 'ended';
   };
   if (!resuming) await write(sseEvent(opened.lastId, 'batch', JSON.stringify(opened.batch)));
@@ -106,8 +107,9 @@ export async function streamBatchEvents(
     for (const event of coalesceBatchEvents(taken.send)) {
       if (sink.closed) return 'closed';
       await write(sseEvent(event.id, event.kind, event.data));
-      if (event.kind === 'batch' && isFinal((JSON.parse(event.data) as { status: string }).status))
-        ended = true;
+      if (event.kind === 'batch')
+        status = (JSON.parse(event.data) as { status: BatchObject['status'] }).status;
+      if (event.kind === 'batch' && isFinal(status)) ended = true;
     }
     sentId = cursor.lastId;
     if (ended) return end();
