@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { QueueName } from './wiring.ts';
 
 /**
  * The deployment's settings, read from CDK context (`cdk.json` or `-c key=value`) and validated at
@@ -38,6 +39,21 @@ const schema = z
     /** HTTP API stage throttling (requests per second, steady and burst). */
     apiRateLimit: int(1, 10_000).default(50),
     apiBurstLimit: int(1, 5_000).default(100),
+    /**
+     * The provider callback route's own throttle, apart from the API's: 10,000 concurrent calls of a
+     * minute each start 167 calls a second, and each call sends its provider's few callbacks
+     * (docs/capacity.md). Defaults leave room for that twice over.
+     */
+    callbackRateLimit: int(1, 10_000).default(2_000),
+    callbackBurstLimit: int(1, 5_000).default(4_000),
+    /**
+     * Lambda's maximum concurrency of the dial and webhook queue consumers (2–1000). A dial takes
+     * well under a second, 10 messages an invocation side by side: 25 dial invocations place more
+     * than the 167 calls a second of 10,000 concurrent minute-long calls. Webhooks wait on customers'
+     * endpoints (up to 10 s each), so they get more.
+     */
+    dialConcurrency: int(2, 1_000).default(25),
+    webhookConcurrency: int(2, 1_000).default(50),
     /** CloudWatch Logs retention of the functions' and the API's logs (a value CloudWatch accepts). */
     logRetentionDays: z.coerce
       .number()
@@ -94,6 +110,13 @@ const schema = z
     if (c.apiBurstLimit < c.apiRateLimit) {
       ctx.addIssue({ code: 'custom', path: ['apiBurstLimit'], message: 'must be at least apiRateLimit' });
     }
+    if (c.callbackBurstLimit < Math.min(c.callbackRateLimit, 5_000)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['callbackBurstLimit'],
+        message: 'must be at least callbackRateLimit (or 5,000)',
+      });
+    }
     for (const field of ['apiDomainName', 'dashboardDomainName'] as const) {
       const domain = c[field];
       if (
@@ -127,7 +150,11 @@ export interface DeployConfig {
     apiBurstLimit: number;
     logRetentionDays: number;
     authCacheTtlSeconds: number;
+    callbackRateLimit: number;
+    callbackBurstLimit: number;
   };
+  /** Maximum concurrency of each queue consumer (Lambda's SQS scaling config). */
+  queueConcurrency: Record<QueueName, number>;
   apiDomain: CustomDomain | null;
   dashboardDomain: CustomDomain | null;
   hostedZone: { id: string; name: string } | null;
@@ -177,7 +204,10 @@ export function parseDeployConfig(
       apiBurstLimit: c.apiBurstLimit,
       logRetentionDays: c.logRetentionDays,
       authCacheTtlSeconds: c.authCacheTtlSeconds,
+      callbackRateLimit: c.callbackRateLimit,
+      callbackBurstLimit: c.callbackBurstLimit,
     },
+    queueConcurrency: { dial: c.dialConcurrency, webhook: c.webhookConcurrency },
     apiDomain:
       c.apiDomainName && c.apiCertificateArn
         ? { domainName: c.apiDomainName, certificateArn: c.apiCertificateArn }

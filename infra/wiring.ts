@@ -210,7 +210,10 @@ export interface QueueSourceSpec {
   queue: QueueName;
   function: FunctionName;
   batchSize: number;
-  /** Lambda's `maximumConcurrency` for the SQS event source (2–1000). */
+  /**
+   * Concurrent invocations in local mode (one machine, one DynamoDB Local). The deployment takes
+   * Lambda's `maximumConcurrency` from context (`dialConcurrency`, `webhookConcurrency`: infra/config.ts).
+   */
   maxConcurrency: number;
   maxBatchingWindowSeconds: number;
   reportBatchItemFailures: true;

@@ -10,6 +10,7 @@ import { createS3TranscriptStore } from '#shared/adapters/s3/s3-transcript-store
 import { createS3UploadStore } from '#shared/adapters/s3/s3-upload-store.ts';
 import { createEventBridgeScheduler } from '#shared/adapters/scheduler/eventbridge-scheduler.ts';
 import { createFileSecretStore } from '#shared/adapters/secrets/file-secret-store.ts';
+import { cachedSecretStore } from '#shared/adapters/secrets/cached-secret-store.ts';
 import { createSecretsManagerStore } from '#shared/adapters/secrets/secrets-manager-store.ts';
 import { createSqsQueue } from '#shared/adapters/sqs/sqs-queue.ts';
 import { dialerFor } from '#shared/adapters/telephony/registry.ts';
@@ -20,6 +21,9 @@ import { ENV } from '#shared/config/env-names.ts';
 import { loadRuntimeConfig, type RuntimeConfig } from '#shared/config/runtime-config.ts';
 import type { BatchScheduler } from '#shared/ports/scheduler.ts';
 import { SCHEDULER } from '#infra/wiring.ts';
+
+/** How long a container keeps provider credentials it read (./cached-secret-store.ts explains why it may). */
+const SECRET_CACHE_TTL_MS = 5 * 60_000;
 
 /**
  * The composition root: the one place that turns configuration into adapters. Every function
@@ -56,9 +60,13 @@ export function composeRunDeps(
     webhookQueue: lazyQueue(config.webhookQueueUrl, ENV.webhookQueueUrl),
     scheduler: composeScheduler(config),
     dialerFor: (provider) => dialerFor(provider),
-    secrets: config.localSecretsFile
-      ? createFileSecretStore(config.localSecretsFile, { access: config.localSecretsAccess })
-      : createSecretsManagerStore(),
+    // Cached in both modes, so local mode runs the path AWS runs.
+    secrets: cachedSecretStore(
+      config.localSecretsFile
+        ? createFileSecretStore(config.localSecretsFile, { access: config.localSecretsAccess })
+        : createSecretsManagerStore(),
+      { ttlMs: SECRET_CACHE_TTL_MS },
+    ),
     transcripts: createS3TranscriptStore({
       client: createS3Client(),
       bucket: config.transcriptsBucket ?? '',

@@ -67,7 +67,7 @@ export function httpApiRoutes(
         ),
       })
     : undefined;
-  new apigwv2.HttpStage(scope, 'DefaultStage', {
+  const stage = new apigwv2.HttpStage(scope, 'DefaultStage', {
     httpApi: api,
     stageName: '$default',
     autoDeploy: true,
@@ -92,6 +92,20 @@ export function httpApiRoutes(
     },
     ...(domainName ? { domainMapping: { domainName } } : {}),
   });
+  // Provider callbacks get their own throttle: under the stage's, a large batch's callbacks would
+  // be refused (and every API client with them) long before the functions are busy. The L2 stage has
+  // no per-route settings; the L1 property is the documented way.
+  const callbackRoutes = ROUTES.filter((route) => route.function === 'providerEvents');
+  (stage.node.defaultChild as apigwv2.CfnStage).routeSettings = Object.fromEntries(
+    callbackRoutes.map((route) => [
+      `${route.method} ${route.path}`,
+      // RouteSettings is a free-form JSON property: CloudFormation's own casing, not the L1's.
+      {
+        ThrottlingRateLimit: config.limits.callbackRateLimit,
+        ThrottlingBurstLimit: config.limits.callbackBurstLimit,
+      },
+    ]),
+  );
   if (domainName && config.apiDomain && config.hostedZone) {
     new route53.ARecord(scope, 'ApiAlias', {
       zone: hostedZone(scope, config.hostedZone),

@@ -4,7 +4,13 @@ import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as eventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
-import { QUEUE_SOURCES, RECURRING, STREAM_SOURCES, type FunctionName } from '#infra/wiring.ts';
+import {
+  QUEUE_SOURCES,
+  RECURRING,
+  STREAM_SOURCES,
+  type FunctionName,
+  type QueueName,
+} from '#infra/wiring.ts';
 import type { StatefulStack } from '#infra/stacks/stateful-stack.ts';
 import type { GrantTargets } from './grant-targets.ts';
 import { pascal } from './names.ts';
@@ -18,12 +24,15 @@ export function queueAndStreamSources(
   stateful: StatefulStack,
   targets: GrantTargets,
   functions: Record<FunctionName, lambda.Function>,
+  queueConcurrency: Record<QueueName, number>,
 ): void {
   for (const source of QUEUE_SOURCES) {
     functions[source.function].addEventSource(
       new eventSources.SqsEventSource(stateful.queues[source.queue].queue, {
         batchSize: source.batchSize,
-        maxConcurrency: source.maxConcurrency,
+        // The deployment's value (context dialConcurrency / webhookConcurrency); QUEUE_SOURCES holds
+        // local mode's, sized for one machine.
+        maxConcurrency: queueConcurrency[source.queue],
         maxBatchingWindow: Duration.seconds(source.maxBatchingWindowSeconds),
         reportBatchItemFailures: source.reportBatchItemFailures,
       }),

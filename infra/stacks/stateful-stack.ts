@@ -12,6 +12,7 @@ import type { Construct } from 'constructs';
 import { TABLE } from '#shared/adapters/dynamodb/table-definition.ts';
 import type { DeployConfig } from '#infra/config.ts';
 import { QUEUES, type QueueName } from '#infra/wiring.ts';
+import { workQueueAndTableAlarms } from '#infra/constructs/alarms.ts';
 import { acknowledgeStatefulFindings } from '#infra/stacks/nag-acknowledgements.ts';
 
 /**
@@ -224,6 +225,7 @@ export class StatefulStack extends Stack {
         });
       alarm.addAlarmAction(action);
     }
+    workQueueAndTableAlarms(this, { queues: this.queues, table: this.table, action });
 
     acknowledgeStatefulFindings(this);
   }

@@ -7,11 +7,12 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type { Construct } from 'constructs';
 import type { DeployConfig } from '#infra/config.ts';
-import { functionAlarms } from '#infra/constructs/alarms.ts';
+import { functionAlarms, serviceAlarms } from '#infra/constructs/alarms.ts';
 import { dashboardSite, deployDashboard } from '#infra/constructs/dashboard-site.ts';
 import { importGrantTargets } from '#infra/constructs/grant-targets.ts';
 import { streamingFunctionUrls } from '#infra/constructs/function-urls.ts';
 import { httpApi, httpApiRoutes } from '#infra/constructs/http-api.ts';
+import { operationsDashboard } from '#infra/constructs/operations-dashboard.ts';
 import { serviceFunction, type ServiceFunction } from '#infra/constructs/service-function.ts';
 import { allowScheduleDelivery, startScheduler } from '#infra/constructs/start-scheduler.ts';
 import { queueAndStreamSources, recurringSchedules } from '#infra/constructs/triggers.ts';
@@ -94,9 +95,17 @@ export class StatelessStack extends Stack {
     const callbackRoutes = httpApiRoutes(this, this.httpApi, { config, functions, logRetention, logRemoval });
     // Live progress streams: API Gateway cannot carry them (docs/live-progress.md).
     const functionUrls = streamingFunctionUrls(this, functions, this.dashboardUrl);
-    queueAndStreamSources(stateful, targets, functions);
+    queueAndStreamSources(stateful, targets, functions, config.queueConcurrency);
     recurringSchedules(this, functions);
     functionAlarms(this, functions, stateful.alarmTopic);
+    serviceAlarms(this, { functions, api: this.httpApi, alarmTopic: stateful.alarmTopic });
+    const operations = operationsDashboard(this, {
+      stage: config.stage,
+      api: this.httpApi,
+      functions,
+      queues: stateful.queues,
+      table: targets.table,
+    });
 
     const deployment = deployDashboard(this, {
       site: dashboard,
@@ -113,6 +122,10 @@ export class StatelessStack extends Stack {
       description: 'DynamoDB table (npm run admin -- ... --table <TableName> --region <Region>)',
     });
     new CfnOutput(this, 'Region', { value: this.region, description: 'Region of the stack' });
+    new CfnOutput(this, 'OperationsDashboardName', {
+      value: operations.dashboardName,
+      description: 'CloudWatch dashboard of the service (docs/runbook.md)',
+    });
 
     acknowledgeStatelessFindings(this, {
       functions: serviceFunctions,

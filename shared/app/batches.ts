@@ -156,6 +156,7 @@ export async function createBatch(
     callingWindow: input.callingWindow,
     guardrails: input.guardrails,
     duplicates: input.duplicates,
+    contactLimit: input.contactLimit,
   };
   await store.createBatch(batch, recipients);
   if (batch.scheduledAt) {

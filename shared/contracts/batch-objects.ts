@@ -6,9 +6,11 @@ import type { Recipient } from '../domain/recipient.ts';
 import { CALL_OUTCOMES, RECIPIENT_STATUSES, SKIP_REASONS } from '../domain/recipient.ts';
 import {
   callingWindowObjectSchema,
+  contactLimitSchema,
   guardrailsObjectSchema,
   retryObjectSchema,
   toCallingWindowObject,
+  toContactLimitObject,
   toGuardrailsObject,
   toRetryObject,
 } from './campaign.ts';
@@ -54,6 +56,7 @@ export const batchObjectSchema = z.strictObject({
   calling_window: callingWindowObjectSchema.nullable(),
   guardrails: guardrailsObjectSchema.nullable(),
   duplicates: z.enum(DUPLICATE_POLICIES),
+  contact_limit: contactLimitSchema.nullable(),
 });
 export type BatchObject = z.infer<typeof batchObjectSchema>;
 
@@ -130,6 +133,7 @@ export function toBatchObject(batch: Batch): BatchObject {
     calling_window: batch.callingWindow ? toCallingWindowObject(batch.callingWindow) : null,
     guardrails: batch.guardrails ? toGuardrailsObject(batch.guardrails) : null,
     duplicates: batch.duplicates,
+    contact_limit: batch.contactLimit ? toContactLimitObject(batch.contactLimit) : null,
   };
 }
 

@@ -2,12 +2,14 @@ import { z } from 'zod';
 import type { BatchSource } from '../domain/batch.ts';
 import { BATCH_STATUSES, DUPLICATE_POLICIES, type DuplicatePolicy } from '../domain/batch.ts';
 import type { CallingWindow } from '../domain/calling-window.ts';
+import type { ContactLimit } from '../domain/contact-limit.ts';
 import type { Guardrails } from '../domain/guardrails.ts';
 import { type FieldIssue, ValidationError } from '../domain/errors.ts';
 import { LIMITS } from '../domain/limits.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../domain/retry.ts';
 import {
   validateCallingWindow,
+  validateContactLimit,
   validateGuardrails,
   validateJsonFormField,
   validateRetry,
@@ -36,6 +38,7 @@ export interface CreateBatchInput {
   callingWindow: CallingWindow | null;
   guardrails: Guardrails | null;
   duplicates: DuplicatePolicy;
+  contactLimit: ContactLimit | null;
 }
 
 export type CreateBatchFields = Omit<CreateBatchInput, 'recipients' | 'source' | 'csvUploadId'>;
@@ -112,6 +115,7 @@ export const createBatchJsonSchema = z.strictObject({
   calling_window: z.unknown().optional(),
   guardrails: z.unknown().optional(),
   duplicates: z.enum(DUPLICATE_POLICIES).nullish(),
+  contact_limit: z.unknown().optional(),
 });
 
 /** A nested object field checked by its own validator; absent or null means not given. */
@@ -157,6 +161,7 @@ export function validateCreateBatchJson(body: unknown, now: Date): CreateBatchIn
     issues,
   );
   const guardrails = checkObjectField(body['guardrails'], 'guardrails', validateGuardrails, issues);
+  const contactLimit = checkObjectField(body['contact_limit'], 'contact_limit', validateContactLimit, issues);
 
   const recipients: RecipientInput[] = [];
   const rawRecipients = body['recipients'];
@@ -199,6 +204,7 @@ export function validateCreateBatchJson(body: unknown, now: Date): CreateBatchIn
       callingWindow,
       guardrails,
       duplicates: data.duplicates ?? 'allow',
+      contactLimit,
     };
   }
   return {
@@ -214,6 +220,7 @@ export function validateCreateBatchJson(body: unknown, now: Date): CreateBatchIn
     callingWindow,
     guardrails,
     duplicates: data.duplicates ?? 'allow',
+    contactLimit,
   };
 }
 
@@ -246,6 +253,7 @@ export const createBatchFormSchema = z.strictObject({
   calling_window: z.string().optional(),
   guardrails: z.string().optional(),
   duplicates: blankAsAbsent(z.enum(DUPLICATE_POLICIES)),
+  contact_limit: z.string().optional(),
 });
 
 /** The multipart text fields, by the same rules as the JSON body (all values arrive as strings). */
@@ -267,6 +275,7 @@ export function validateCreateBatchFields(fields: Record<string, string>, now: D
   const retry = formJson('retry', validateRetry);
   const callingWindow = formJson('calling_window', validateCallingWindow);
   const guardrails = formJson('guardrails', validateGuardrails);
+  const contactLimit = formJson('contact_limit', validateContactLimit);
 
   if (issues.length > 0 || !shape.success) throw new ValidationError(issues);
   const data = shape.data;
@@ -275,6 +284,7 @@ export function validateCreateBatchFields(fields: Record<string, string>, now: D
     callingWindow,
     guardrails,
     duplicates: data.duplicates ?? 'allow',
+    contactLimit,
     name: data.name,
     agentId: data.agent_id,
     phoneNumberId: data.phone_number_id ?? null,

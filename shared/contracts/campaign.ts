@@ -7,6 +7,7 @@ import {
   WEEKDAYS,
 } from '../domain/calling-window.ts';
 import type { FieldIssue } from '../domain/errors.ts';
+import { CONTACT_LIMITS, type ContactLimit } from '../domain/contact-limit.ts';
 import { GUARDRAIL_LIMITS, type Guardrails } from '../domain/guardrails.ts';
 import { RETRY_LIMITS, RETRYABLE_OUTCOMES, type RetryPolicy } from '../domain/retry.ts';
 import { joinPath, zodIssuesToFields } from './common.ts';
@@ -328,5 +329,29 @@ export function validateGuardrails(raw: unknown, path = 'guardrails'): FieldChec
       minCalls: g.min_calls ?? GUARDRAIL_LIMITS.minCalls.default,
       maxCallMinutes: g.max_call_minutes ?? null,
     },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// contact_limit
+
+/** `contact_limit` as a request gives it and answers echo it: both fields required. */
+export const contactLimitSchema = z.strictObject({
+  max_attempts: z.number().int().min(CONTACT_LIMITS.maxAttempts.min).max(CONTACT_LIMITS.maxAttempts.max),
+  window_hours: z.number().int().min(CONTACT_LIMITS.windowHours.min).max(CONTACT_LIMITS.windowHours.max),
+});
+export type ContactLimitObject = z.output<typeof contactLimitSchema>;
+
+export function toContactLimitObject(limit: ContactLimit): ContactLimitObject {
+  return { max_attempts: limit.maxAttempts, window_hours: limit.windowHours };
+}
+
+/** The `contact_limit` field of a create body. */
+export function validateContactLimit(raw: unknown, path = 'contact_limit'): FieldCheck<ContactLimit> {
+  const result = contactLimitSchema.safeParse(raw);
+  if (!result.success) return { ok: false, issues: zodIssuesToFields(result.error, path) };
+  return {
+    ok: true,
+    value: { maxAttempts: result.data.max_attempts, windowHours: result.data.window_hours },
   };
 }

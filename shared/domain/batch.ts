@@ -1,4 +1,5 @@
 import type { CallingWindow } from './calling-window.ts';
+import type { ContactLimit } from './contact-limit.ts';
 import type { Guardrails } from './guardrails.ts';
 import type { RetryPolicy } from './retry.ts';
 
@@ -69,6 +70,8 @@ export interface Batch {
   /** Failure breaker and spend cap; null = none. */
   guardrails: Guardrails | null;
   duplicates: DuplicatePolicy;
+  /** Attempts per phone across the workspace's batches in a rolling window; null = no limit. */
+  contactLimit: ContactLimit | null;
 }
 
 export type BatchEvent =

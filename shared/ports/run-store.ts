@@ -1,3 +1,4 @@
+import type { ContactAttempt } from '../domain/contact-limit.ts';
 import type { Agent } from '../domain/agent.ts';
 import type { Batch } from '../domain/batch.ts';
 import type { PhoneNumber } from '../domain/phone-number.ts';
@@ -79,7 +80,28 @@ export type ClaimResult =
   | 'batch_full'
   | 'workspace_full'
   /** The phone is on the workspace's suppression list (now): never dialed. */
-  | 'suppressed';
+  | 'suppressed'
+  /**
+   * The phone's contact history changed since it was read (another batch dialed it), or reached its
+   * cap for a claim that did not read it: decide again (after a prune, for the cap).
+   */
+  | 'contact_busy';
+
+/** A phone's recent attempts across the workspace (the contact limit); version null: none stored. */
+export interface ContactHistory {
+  version: number | null;
+  attempts: ContactAttempt[];
+}
+
+/**
+ * How a claim records its attempt in the phone's contact history. `guard` null: the batch has no
+ * contact limit, nothing was read. Otherwise the claim was decided on the history at `version`, and
+ * drops `prune` (attempts no limit needs) as it writes.
+ */
+export interface ContactClaim {
+  attemptKey: string;
+  guard: { version: number | null; prune: string[] } | null;
+}
 
 export interface CallEnd {
   status: 'completed' | 'failed';
@@ -195,7 +217,13 @@ export interface RunStore {
    * (pending−1, dialing+1, only while running and below max_concurrent_calls), workspace live calls +1
    * (only below the workspace's maxLiveCalls).
    */
-  claimRecipient(ref: CallRef, now: string, phone: string): Promise<ClaimResult>;
+  claimRecipient(ref: CallRef, now: string, phone: string, contact: ContactClaim): Promise<ClaimResult>;
+  /** The phone's contact history (one strongly consistent read). */
+  getContactHistory(workspaceId: string, phone: string): Promise<ContactHistory>;
+  /** Drops the attempts no contact limit needs from a phone's history (after a `contact_busy` on its cap). */
+  pruneContactHistory(workspaceId: string, phone: string, nowMs: number): Promise<void>;
+  /** An unclaimed attempt leaves the phone's history (it was never placed). */
+  releaseContactAttempt(workspaceId: string, phone: string, attemptKey: string, nowMs: number): Promise<void>;
   /** Remembers the provider's call id on the dialing recipient, and indexes it for callbacks. */
   recordPlacedCall(
     ref: CallRef,

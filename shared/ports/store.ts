@@ -1,3 +1,4 @@
+import type { ContactAttempt } from '../domain/contact-limit.ts';
 import type { Agent } from '../domain/agent.ts';
 import type { Batch, BatchStatus } from '../domain/batch.ts';
 import type { PhoneNumber } from '../domain/phone-number.ts';
@@ -154,6 +155,11 @@ export interface SuppressionStore {
   deleteSuppression(workspaceId: string, id: string, now: Date): Promise<boolean>;
   /** Which of `phones` (E.164) are suppressed: one BatchGetItem per 100 distinct phones. */
   isSuppressed(workspaceId: string, phones: readonly string[], now: Date): Promise<Set<string>>;
+  /**
+   * The recent attempts of each of `phones` across the workspace's batches (the contact limit), by
+   * phone; a phone never dialed is absent. One BatchGetItem per 100 distinct phones.
+   */
+  contactHistories(workspaceId: string, phones: readonly string[]): Promise<Map<string, ContactAttempt[]>>;
 }
 
 export type Store = WorkspaceStore &

@@ -98,8 +98,14 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-/** Headless Chromium with a fresh profile, in the viewer time zone given. */
-export async function openBrowser(options: { timezoneId?: string } = {}): Promise<Browser> {
+/** A phone's screen as mobile Chromium lays it out: content wider than it widens the page's viewport. */
+export const PHONE = { width: 390, height: 844 };
+
+/**
+ * Headless Chromium with a fresh profile, in the viewer time zone given; `phone` emulates a mobile
+ * browser with a 390 × 844 screen (a desktop window sized so does not zoom out to fit wide content).
+ */
+export async function openBrowser(options: { timezoneId?: string; phone?: boolean } = {}): Promise<Browser> {
   const profile = await mkdtemp(join(tmpdir(), 'batch-calls-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -114,7 +120,8 @@ export async function openBrowser(options: { timezoneId?: string } = {}): Promis
       '--no-first-run',
       '--disable-sync',
     ],
-    viewport: { width: 1280, height: 860 },
+    viewport: options.phone === true ? PHONE : { width: 1280, height: 860 },
+    ...(options.phone === true ? { isMobile: true, hasTouch: true, deviceScaleFactor: 3 } : {}),
     acceptDownloads: true,
     timezoneId: options.timezoneId,
     locale: 'en-US',

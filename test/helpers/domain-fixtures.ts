@@ -102,4 +102,5 @@ export const BATCH_CONTROLS_UNSET = {
   callingWindow: null,
   guardrails: null,
   duplicates: 'allow',
+  contactLimit: null,
 } as const satisfies Partial<Batch>;

@@ -10,7 +10,7 @@ import { policyOf, type LocalResources } from '#infra/local/functions/local-iam.
 import { DeployConfigError, parseDeployConfig } from '#infra/config.ts';
 import { dashboardContentSecurityPolicy, dashboardSecurityHeaders } from '#infra/dashboard-headers.ts';
 import { FILES_PREFIX, UPLOAD_EXPIRY_DAYS } from '#infra/stacks/stateful-stack.ts';
-import { STREAM_ITERATOR_AGE_ALARM_MS } from '#infra/constructs/alarms.ts';
+import { QUEUE_AGE_ALARM_SECONDS, STREAM_ITERATOR_AGE_ALARM_MS } from '#infra/constructs/alarms.ts';
 import { nagText } from '#infra/stacks/nag-acknowledgements.ts';
 import {
   FUNCTIONS,
@@ -200,7 +200,7 @@ describe('event sources', () => {
       expect(mappingOf(name)).toMatchObject({
         EventSourceArn: queueArn(prod.stateful.queues[source.queue].queue),
         BatchSize: source.batchSize,
-        ScalingConfig: { MaximumConcurrency: source.maxConcurrency },
+        ScalingConfig: { MaximumConcurrency: prod.config.queueConcurrency[source.queue] },
         FunctionResponseTypes: ['ReportBatchItemFailures'],
       });
     },
@@ -569,6 +569,94 @@ describe('alarms', () => {
       ComparisonOperator: 'GreaterThanThreshold',
       AlarmActions: [importOf(stateful, idOf(prod.stateful, prod.stateful.alarmTopic), 'Ref')],
     });
+  });
+});
+
+describe('operator pack (issue 16)', () => {
+  const alarmsOf = (template: Template) =>
+    ofType(template, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties ?? {});
+
+  it('each work queue alarms when its oldest message waits over 30 minutes', () => {
+    for (const name of ['dial', 'webhook'] as const) {
+      const id = idOf(prod.stateful, prod.stateful.queues[name].queue);
+      const alarm = alarmsOf(stateful).find(
+        (a) =>
+          a.MetricName === 'ApproximateAgeOfOldestMessage' &&
+          JSON.stringify(a.Dimensions) ===
+            JSON.stringify([{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id, 'QueueName'] } }]),
+      );
+      expect(alarm, name).toMatchObject({ Threshold: QUEUE_AGE_ALARM_SECONDS, Statistic: 'Maximum' });
+    }
+  });
+
+  it('the table alarms on throttled reads or writes, of the table and of its index', () => {
+    const alarm = alarmsOf(stateful).find((a) =>
+      JSON.stringify(a.Metrics ?? '').includes('WriteThrottleEvents'),
+    );
+    const metrics = JSON.stringify(alarm?.Metrics);
+    expect(metrics).toContain('ReadThrottleEvents');
+    expect(metrics).toContain('GlobalSecondaryIndexName');
+    expect(alarm).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+  });
+
+  it.each(FUNCTION_NAMES)('the %s function alarms when Lambda throttles it', (name) => {
+    const alarm = alarmsOf(stateless).find(
+      (a) =>
+        a.MetricName === 'Throttles' &&
+        JSON.stringify(a.Dimensions) ===
+          JSON.stringify([{ Name: 'FunctionName', Value: { Ref: fnId(name) } }]),
+    );
+    expect(alarm).toMatchObject({ Namespace: 'AWS/Lambda', Threshold: 0 });
+  });
+
+  it('the API alarms on 5xx answers and the sweeper on runs near its timeout', () => {
+    expect(alarmsOf(stateless).find((a) => a.MetricName === '5xx')).toMatchObject({
+      Namespace: 'AWS/ApiGateway',
+      Statistic: 'Sum',
+    });
+    expect(
+      alarmsOf(stateless).find(
+        (a) =>
+          a.MetricName === 'Duration' &&
+          JSON.stringify(a.Dimensions) ===
+            JSON.stringify([{ Name: 'FunctionName', Value: { Ref: fnId('sweeper') } }]),
+      ),
+    ).toMatchObject({ Statistic: 'Maximum', Threshold: 0.8 * FUNCTIONS.sweeper.timeoutSeconds * 1000 });
+  });
+
+  it('a CloudWatch dashboard shows the API, queues, functions, stream and table', () => {
+    const [[, dashboard] = []] = ofType(stateless, 'AWS::CloudWatch::Dashboard');
+    expect(dashboard?.Properties?.DashboardName).toBe('batch-calls-prod');
+    const body = JSON.stringify(dashboard?.Properties?.DashboardBody);
+    for (const metric of [
+      '5xx',
+      'ApproximateAgeOfOldestMessage',
+      'Throttles',
+      'IteratorAge',
+      'WriteThrottleEvents',
+    ])
+      expect(body, metric).toContain(metric);
+  });
+
+  it('provider callbacks have their own throttle, and queue concurrency comes from context', () => {
+    const [[, stage] = []] = ofType(stateless, 'AWS::ApiGatewayV2::Stage');
+    expect(stage?.Properties?.RouteSettings).toEqual({
+      'POST /v1/telephony/{provider}/events': { ThrottlingRateLimit: 2_000, ThrottlingBurstLimit: 4_000 },
+    });
+    const custom = build({
+      dialConcurrency: '100',
+      webhookConcurrency: '200',
+      callbackRateLimit: '500',
+      callbackBurstLimit: '800',
+    });
+    expect(custom.config.queueConcurrency).toEqual({ dial: 100, webhook: 200 });
+    const [[, customStage] = []] = ofType(Template.fromStack(custom.stateless), 'AWS::ApiGatewayV2::Stage');
+    expect(customStage?.Properties?.RouteSettings).toEqual({
+      'POST /v1/telephony/{provider}/events': { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 800 },
+    });
+    expect(() => parseDeployConfig({ region: 'eu-west-1', dialConcurrency: 1 }, {})).toThrow(
+      /dialConcurrency/,
+    );
   });
 });
 

@@ -278,6 +278,88 @@ describe('suppressions and duplicates at create and before each dial', () => {
   }, 45_000);
 });
 
+describe('contact limit across batches', () => {
+  it('two batches racing for one phone dial it once; the other attempt waits for the window', async () => {
+    const shared = '+14155551900';
+    const limit = { max_attempts: 1, window_hours: 24 };
+    // Created at the same moment, each batch dials the shared phone first: the claims race.
+    const [a, b] = await Promise.all(
+      ['A', 'B'].map((tag) =>
+        create({
+          name: `Limit ${tag}`,
+          contact_limit: limit,
+          recipients: [
+            { phone: shared, first_name: tag },
+            { phone: tag === 'A' ? '+14155551901' : '+14155551902', first_name: tag },
+          ],
+        }),
+      ),
+    );
+    expect(a.contact_limit).toEqual(limit);
+
+    // Each batch ends its own other phone; exactly one of them reached the shared phone.
+    const settled = await pollUntil(
+      async () =>
+        Promise.all([a, b].map(async (batch) => (await c.get(`/v1/agents/batch-calls/${batch.id}`)).body)),
+      (details) =>
+        details.every((d: any) => d.recipients[1].status === 'completed') &&
+        details.filter((d: any) => d.recipients[0].status === 'completed').length === 1 &&
+        details.some((d: any) => d.recipients[0].next_attempt_at !== null),
+      { timeoutMs: 30_000, intervalMs: 300 },
+    );
+    expect(service.network.calls().filter((call) => call.to === shared)).toHaveLength(1);
+    const dialed = settled.find((d: any) => d.recipients[0].status === 'completed');
+    const waiting = settled.find((d: any) => d.recipients[0].status === 'pending');
+    expect(waiting.recipients[0]).toMatchObject({ status: 'pending', attempts: 0 });
+    expect(waiting.batch).toMatchObject({
+      status: 'running',
+      counts: { pending: 1, dialing: 0, completed: 1 },
+    });
+    // It may go again 24 hours after the attempt that counts against it (its claim, just before it started).
+    const allowedAt = Date.parse(waiting.recipients[0].next_attempt_at);
+    const firstAttempt = Date.parse(dialed.recipients[0].started_at);
+    expect(allowedAt - firstAttempt).toBeGreaterThan(24 * 3_600_000 - 60_000);
+    expect(allowedAt - firstAttempt).toBeLessThanOrEqual(24 * 3_600_000);
+
+    // Still waiting a moment later (no loop dialing it), then stopped: the waiting recipient is skipped.
+    await sleep(1_500);
+    expect(service.network.calls().filter((call) => call.to === shared)).toHaveLength(1);
+    expect((await c.post(`/v1/agents/batch-calls/${waiting.batch.id}/stop`, {})).status).toBe(200);
+    const stopped = await waitForBatchEnd(c, waiting.batch.id, { timeoutMs: 15_000 });
+    expect(stopped.recipients[0]).toMatchObject({ status: 'skipped', skip_reason: 'batch_stopped' });
+  }, 60_000);
+
+  it('counts attempts of batches without a limit against a later batch with one', async () => {
+    const phone = '+14155551910';
+    const free = await create({ name: 'No limit', recipients: [{ phone, first_name: 'F' }] });
+    await waitForBatchEnd(c, free.id, { timeoutMs: 15_000 });
+    const limited = await create({
+      name: 'Limited',
+      contact_limit: { max_attempts: 1, window_hours: 1 },
+      recipients: [{ phone, first_name: 'L' }],
+    });
+    const waiting = await pollUntil(
+      async () => (await c.get(`/v1/agents/batch-calls/${limited.id}`)).body,
+      (d) => d.recipients[0].next_attempt_at !== null,
+      { timeoutMs: 15_000, intervalMs: 200 },
+    );
+    expect(waiting.recipients[0]).toMatchObject({ status: 'pending', attempts: 0 });
+    expect(service.network.calls().filter((call) => call.to === phone)).toHaveLength(1);
+    expect((await c.post(`/v1/agents/batch-calls/${limited.id}/stop`, {})).status).toBe(200);
+  }, 45_000);
+
+  it('refuses a contact_limit out of range, naming the field', async () => {
+    const res = await c.post('/v1/agents/batch-calls', {
+      name: 'Bad limit',
+      agent_id: agentId,
+      contact_limit: { max_attempts: 0, window_hours: 24 },
+      recipients: [{ phone: '+14155551920', first_name: 'X' }],
+    });
+    expectEnvelope(res, 400, 'validation_error');
+    expect(res.body.error.fields.map((f: any) => f.path)).toEqual(['contact_limit.max_attempts']);
+  });
+});
+
 describe('opt-outs captured on a call', () => {
   it('suppresses the phone and skips it in every batch of the workspace that still waits', async () => {
     const optOutPhone = '+14155550007';

@@ -161,6 +161,20 @@ describe('npm start', () => {
     expect(settled.recipients[0]).toMatchObject({ status: 'completed', error: null });
     expect(settled.recipients[1]).toMatchObject({ status: 'pending', attempts: 1, outcome: 'no_answer' });
 
+    // The README's outreach-rules example too, as written.
+    const followUp = /-d '(\{"name": "Follow-up"[\s\S]*?\})'/.exec(readme)?.[1];
+    expect(followUp, 'the README outreach example').toBeDefined();
+    const rules = await fetch(banner.curl.url, {
+      method: 'POST',
+      headers: banner.curl.headers,
+      body: (followUp ?? '').replace('"agent_…"', JSON.stringify(banner.agentId)),
+    });
+    expect(rules.status, await rules.clone().text()).toBe(202);
+    expect(await rules.json()).toMatchObject({
+      duplicates: 'skip',
+      contact_limit: { max_attempts: 2, window_hours: 24 },
+    });
+
     // The demo agent is bound to the simulated number and uses the recipients' variables.
     const agent = await get(`/v1/agents/${banner.agentId}`, banner.apiKey);
     expect(agent.status).toBe(200);

@@ -47,8 +47,16 @@ const NOW = '2026-11-29T10:00:00.000Z';
 /** Every attention time is before it: the sweeper's view of every batch not finished. */
 const FAR_FUTURE = '9999-12-31T00:00:00.000Z';
 
-async function makeBatch(options: { total: number; maxConcurrent?: number; maxLiveCalls?: number }) {
-  const { workspace } = await createWorkspaceWithKey(store, { name: 'run test' });
+async function makeBatch(options: {
+  total: number;
+  maxConcurrent?: number;
+  maxLiveCalls?: number;
+  /** Another batch of this workspace (a new workspace unless given). */
+  workspaceId?: string;
+}) {
+  const workspace = options.workspaceId
+    ? { id: options.workspaceId }
+    : (await createWorkspaceWithKey(store, { name: 'run test' })).workspace;
   if (options.maxLiveCalls !== undefined) {
     // The workspace limit is a plain attribute; tests lower it directly.
     const doc = createDocumentClient({
@@ -82,6 +90,9 @@ async function makeBatch(options: { total: number; maxConcurrent?: number; maxLi
   await store.createBatch(batch, recipients);
   return { workspaceId: workspace.id, batchId, recipients };
 }
+
+/** A claim of a batch without a contact limit: it records its attempt, unread and unconditioned. */
+const NO_LIMIT = { attemptKey: 'rcp_test:1', guard: null };
 
 const ref = (workspaceId: string, batchId: string, recipientIndex: number, attempt = 1) => ({
   workspaceId,
@@ -140,7 +151,7 @@ describe('claiming, ending and call slots', () => {
     const { workspaceId, batchId } = await makeBatch({ total: 2 });
     await run.startBatch(workspaceId, batchId, 2, NOW);
     const results = await Promise.all(
-      [1, 2, 3].map(() => run.claimRecipient(ref(workspaceId, batchId, 0), NOW, '+14155551234')),
+      [1, 2, 3].map(() => run.claimRecipient(ref(workspaceId, batchId, 0), NOW, '+14155551234', NO_LIMIT)),
     );
     expect(results.sort()).toEqual(['claimed', 'not_pending', 'not_pending']);
     const batch = await run.getBatchRun(workspaceId, batchId);
@@ -151,7 +162,7 @@ describe('claiming, ending and call slots', () => {
       dialingSince: NOW,
     });
     // A stale message for the same attempt, or one that skips an attempt, is refused.
-    expect(await run.claimRecipient(ref(workspaceId, batchId, 1, 2), NOW, '+14155551234')).toBe(
+    expect(await run.claimRecipient(ref(workspaceId, batchId, 1, 2), NOW, '+14155551234', NO_LIMIT)).toBe(
       'not_pending',
     );
   });
@@ -159,28 +170,36 @@ describe('claiming, ending and call slots', () => {
   it("refuses a claim past the batch's max_concurrent_calls and past the workspace's live-call limit", async () => {
     const a = await makeBatch({ total: 3, maxConcurrent: 1 });
     await run.startBatch(a.workspaceId, a.batchId, 3, NOW);
-    expect(await run.claimRecipient(ref(a.workspaceId, a.batchId, 0), NOW, '+14155551234')).toBe('claimed');
-    expect(await run.claimRecipient(ref(a.workspaceId, a.batchId, 1), NOW, '+14155551234')).toBe(
+    expect(await run.claimRecipient(ref(a.workspaceId, a.batchId, 0), NOW, '+14155551234', NO_LIMIT)).toBe(
+      'claimed',
+    );
+    expect(await run.claimRecipient(ref(a.workspaceId, a.batchId, 1), NOW, '+14155551234', NO_LIMIT)).toBe(
       'batch_full',
     );
     expect(await run.endCall(ref(a.workspaceId, a.batchId, 0), answered)).toBe(true);
-    expect(await run.claimRecipient(ref(a.workspaceId, a.batchId, 1), NOW, '+14155551234')).toBe('claimed');
+    expect(await run.claimRecipient(ref(a.workspaceId, a.batchId, 1), NOW, '+14155551234', NO_LIMIT)).toBe(
+      'claimed',
+    );
 
     const b = await makeBatch({ total: 3, maxConcurrent: 3, maxLiveCalls: 1 });
     await run.startBatch(b.workspaceId, b.batchId, 3, NOW);
-    expect(await run.claimRecipient(ref(b.workspaceId, b.batchId, 0), NOW, '+14155551234')).toBe('claimed');
-    expect(await run.claimRecipient(ref(b.workspaceId, b.batchId, 1), NOW, '+14155551234')).toBe(
+    expect(await run.claimRecipient(ref(b.workspaceId, b.batchId, 0), NOW, '+14155551234', NO_LIMIT)).toBe(
+      'claimed',
+    );
+    expect(await run.claimRecipient(ref(b.workspaceId, b.batchId, 1), NOW, '+14155551234', NO_LIMIT)).toBe(
       'workspace_full',
     );
     // Giving the call back (rate limited) frees the slot and does not count the attempt.
     expect(await run.unclaimRecipient(ref(b.workspaceId, b.batchId, 0))).toBe(true);
     expect(await run.getRecipientRun(b.batchId, 0)).toMatchObject({ status: 'pending', attempts: 0 });
-    expect(await run.claimRecipient(ref(b.workspaceId, b.batchId, 1), NOW, '+14155551234')).toBe('claimed');
+    expect(await run.claimRecipient(ref(b.workspaceId, b.batchId, 1), NOW, '+14155551234', NO_LIMIT)).toBe(
+      'claimed',
+    );
   });
 
   it('a claim of a batch that is not running says so', async () => {
     const { workspaceId, batchId } = await makeBatch({ total: 1 });
-    expect(await run.claimRecipient(ref(workspaceId, batchId, 0), NOW, '+14155551234')).toBe(
+    expect(await run.claimRecipient(ref(workspaceId, batchId, 0), NOW, '+14155551234', NO_LIMIT)).toBe(
       'batch_not_running',
     );
   });
@@ -188,7 +207,7 @@ describe('claiming, ending and call slots', () => {
   it('ends a call once: a duplicate callback changes nothing; counts add up; the batch completes', async () => {
     const { workspaceId, batchId } = await makeBatch({ total: 2 });
     await run.startBatch(workspaceId, batchId, 2, NOW);
-    await run.claimRecipient(ref(workspaceId, batchId, 0), NOW, '+14155551234');
+    await run.claimRecipient(ref(workspaceId, batchId, 0), NOW, '+14155551234', NO_LIMIT);
     await run.recordPlacedCall(ref(workspaceId, batchId, 0), 'rcp_x', 'simulated', 'call-1');
     expect(await run.findCall('simulated', 'call-1')).toMatchObject({
       batchId,
@@ -243,7 +262,7 @@ describe('hand-over and dispatch', () => {
   it('marks the hand-over in the end transaction, so the event mark does not dispatch again', async () => {
     const { workspaceId, batchId } = await makeBatch({ total: 3, maxConcurrent: 1 });
     await run.startBatch(workspaceId, batchId, 1, NOW);
-    await run.claimRecipient(ref(workspaceId, batchId, 0), NOW, '+14155551234');
+    await run.claimRecipient(ref(workspaceId, batchId, 0), NOW, '+14155551234', NO_LIMIT);
     const ends = await Promise.all(
       [1, 2].map(() => run.endCall(ref(workspaceId, batchId, 0), answered, { handOver: true })),
     );
@@ -263,7 +282,7 @@ describe('hand-over and dispatch', () => {
     const { workspaceId, batchId } = await makeBatch({ total: 3, maxConcurrent: 1 });
     await run.startBatch(workspaceId, batchId, 1, NOW);
     for (const index of [0, 1]) {
-      await run.claimRecipient(ref(workspaceId, batchId, index), NOW, '+14155551234');
+      await run.claimRecipient(ref(workspaceId, batchId, index), NOW, '+14155551234', NO_LIMIT);
       await run.endCall(ref(workspaceId, batchId, index), answered, { handOver: true });
     }
     // Recipient 0: the dispatch failed before its stream reaction: the mark goes back, and the
@@ -280,7 +299,7 @@ describe('hand-over and dispatch', () => {
   it('hands over with the event mark when nobody did yet, once, and never before the end', async () => {
     const { workspaceId, batchId } = await makeBatch({ total: 2, maxConcurrent: 1 });
     await run.startBatch(workspaceId, batchId, 1, NOW);
-    await run.claimRecipient(ref(workspaceId, batchId, 0), NOW, '+14155551234');
+    await run.claimRecipient(ref(workspaceId, batchId, 0), NOW, '+14155551234', NO_LIMIT);
     expect(await run.markEventRecorded(batchId, 0, 1)).toBe(false); // still dialing
     expect(await run.getRecipientRun(batchId, 0)).toMatchObject({ eventRecorded: false, handedOver: false });
     await run.endCall(ref(workspaceId, batchId, 0), answered);
@@ -437,7 +456,7 @@ describe('waiting recipients and dial turns (round two)', () => {
 
   it('a retried attempt waits as pending, due at its retry, with its attempt in the history', async () => {
     const { workspaceId, batchId } = await running(2);
-    await run.claimRecipient(ref(workspaceId, batchId, 0), NOW, '+14155551234');
+    await run.claimRecipient(ref(workspaceId, batchId, 0), NOW, '+14155551234', NO_LIMIT);
     const retryAt = new Date(T0 + 900_000).toISOString();
     expect(await run.endCall(ref(workspaceId, batchId, 0), busyEnd(retryAt))).toBe(true);
 
@@ -468,7 +487,9 @@ describe('waiting recipients and dial turns (round two)', () => {
     expect(takes.filter((t) => t !== null)).toEqual([{ recipientIndex: 0, attempt: 2 }]);
     expect(await run.getRecipientRun(batchId, 0)).toMatchObject({ dispatchedAt: later, dueSk: null });
     expect(await run.earliestDue(batchId)).toBeNull();
-    expect(await run.claimRecipient(ref(workspaceId, batchId, 0, 2), later, '+14155551234')).toBe('claimed');
+    expect(await run.claimRecipient(ref(workspaceId, batchId, 0, 2), later, '+14155551234', NO_LIMIT)).toBe(
+      'claimed',
+    );
   });
 
   it('keeps waiting recipients while the batch does not run, and drops a stale due item', async () => {
@@ -560,5 +581,115 @@ describe('waiting recipients and dial turns (round two)', () => {
       pausedAt: NOW,
     });
     expect(await run.setWake(workspaceId, batchId, at(60_000), NOW, true)).toBe(false);
+  });
+});
+
+describe('the contact history (contact limit across batches)', () => {
+  const PHONE = '+14155550123';
+  const at = (offsetMs: number) => new Date(Date.parse(NOW) + offsetMs).toISOString();
+
+  /** Two running batches of one workspace. */
+  async function twoBatches() {
+    const a = await makeBatch({ total: 3 });
+    const b = await makeBatch({ total: 3, workspaceId: a.workspaceId });
+    for (const made of [a, b]) await run.startBatch(made.workspaceId, made.batchId, 3, NOW);
+    return { ws: a.workspaceId, a: a.batchId, b: b.batchId };
+  }
+
+  it('records every claim, even without a limit; claims decided on one version race and one wins', async () => {
+    const { ws, a, b } = await twoBatches();
+    expect(await run.getContactHistory(ws, PHONE)).toEqual({ version: null, attempts: [] });
+    // A claim without a limit reads nothing and still records its attempt.
+    expect(await run.claimRecipient(ref(ws, a, 0), NOW, PHONE, { attemptKey: 'r1:1', guard: null })).toBe(
+      'claimed',
+    );
+    const history = await run.getContactHistory(ws, PHONE);
+    expect(history).toEqual({ version: 1, attempts: [{ key: 'r1:1', atMs: Date.parse(NOW) }] });
+
+    // Two batches racing for the phone, both decided on that history: exactly one claim wins; the
+    // loser's recipient is untouched (still pending) and nothing of it is recorded.
+    const guard = { version: history.version, prune: [] };
+    const claims = await Promise.all([
+      run.claimRecipient(ref(ws, a, 1), at(1), PHONE, { attemptKey: 'r2:1', guard }),
+      run.claimRecipient(ref(ws, b, 0), at(1), PHONE, { attemptKey: 'r3:1', guard }),
+    ]);
+    expect([...claims].sort()).toEqual(['claimed', 'contact_busy']);
+    const after = await run.getContactHistory(ws, PHONE);
+    expect(after.version).toBe(2);
+    expect(after.attempts).toHaveLength(2);
+    // A create's (preflight's) view: every phone's history in one read; a phone never dialed is absent.
+    const histories = await store.contactHistories(ws, [PHONE, '+14155550199', PHONE]);
+    expect([...histories.keys()]).toEqual([PHONE]);
+    expect(histories.get(PHONE)).toEqual(after.attempts);
+    const loser = claims[0] === 'claimed' ? { batch: b, index: 0 } : { batch: a, index: 1 };
+    expect(await run.getRecipientRun(loser.batch, loser.index)).toMatchObject({
+      status: 'pending',
+      attempts: 0,
+    });
+
+    // A claim decided on a history that did not exist yet loses to any write since.
+    expect(
+      await run.claimRecipient(ref(ws, b, 1), at(2), PHONE, {
+        attemptKey: 'r4:1',
+        guard: { version: null, prune: [] },
+      }),
+    ).toBe('contact_busy');
+  });
+
+  it('gives an unclaimed attempt back, and prunes what no limit needs as it claims', async () => {
+    const { ws, a } = await twoBatches();
+    const old = at(-721 * 3_600_000);
+    await run.claimRecipient(ref(ws, a, 0), old, PHONE, { attemptKey: 'old:1', guard: null });
+    await run.claimRecipient(ref(ws, a, 1), NOW, PHONE, { attemptKey: 'new:1', guard: null });
+    expect(await run.unclaimRecipient(ref(ws, a, 1))).toBe(true);
+    await run.releaseContactAttempt(ws, PHONE, 'new:1', Date.parse(NOW));
+    // Giving back twice (a retried handler) changes nothing.
+    await run.releaseContactAttempt(ws, PHONE, 'new:1', Date.parse(NOW));
+    let history = await run.getContactHistory(ws, PHONE);
+    expect(history.attempts.map((x) => x.key)).toEqual(['old:1']);
+
+    // A guarded claim drops the attempt older than the longest window in the same write.
+    expect(
+      await run.claimRecipient(ref(ws, a, 1), NOW, PHONE, {
+        attemptKey: 'new:1',
+        guard: { version: history.version, prune: ['old:1'] },
+      }),
+    ).toBe('claimed');
+    history = await run.getContactHistory(ws, PHONE);
+    expect(history.attempts).toEqual([{ key: 'new:1', atMs: Date.parse(NOW) }]);
+  });
+
+  it('refuses an unread claim once the history holds its cap, until it is pruned', async () => {
+    const { ws, a } = await twoBatches();
+    const phone = '+14155550124';
+    // 200 attempts, all older than the longest window: written directly, as 200 claims would.
+    const doc = createDocumentClient({
+      client: createDynamoDbClient({
+        endpoint: db.endpoint,
+        region: 'local',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      }),
+    });
+    const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
+    const oldMs = Date.parse(NOW) - 800 * 3_600_000;
+    const attempts = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`a:x${i}:1`, oldMs + i]));
+    await doc.send(
+      new PutCommand({
+        TableName: TABLE_NAME,
+        Item: {
+          PK: `CONTACT#${ws}#${phone}`,
+          SK: 'CONTACT',
+          entity: 'contactHistory',
+          version: 200,
+          n: 200,
+          ...attempts,
+        },
+      }),
+    );
+    const claim = () => run.claimRecipient(ref(ws, a, 0), NOW, phone, { attemptKey: 'r:1', guard: null });
+    expect(await claim()).toBe('contact_busy');
+    await run.pruneContactHistory(ws, phone, Date.parse(NOW));
+    expect((await run.getContactHistory(ws, phone)).attempts).toEqual([]);
+    expect(await claim()).toBe('claimed');
   });
 });

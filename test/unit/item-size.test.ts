@@ -395,6 +395,7 @@ describe('no accepted input makes a stored item exceed DynamoDB limits (property
       completedAt: T,
       cancelledAt: T,
       ...BATCH_CONTROLS_UNSET,
+      contactLimit: { maxAttempts: 100, windowHours: 720 },
     };
     expectStorable({ ...batchToItem(batch), ...gsi.activeBatch(T, batch.id) }, 'batch');
     expectStorable(creationMarkerItem(batch.workspaceId, batch.id, T), 'marker');

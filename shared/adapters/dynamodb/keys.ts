@@ -32,6 +32,9 @@ import { createHash } from 'node:crypto';
  * | suppression     | WS#<ws>                   | SUP#<id>           | GetItem by id; Query begins_with SUP# (list, paged, in |
  * |   listing       |                           |                    | creation order); a copy of the entry, written and      |
  * |                 |                           |                    | deleted with it in one transaction                     |
+ * | contact history | CONTACT#<ws>#<E.164 phone>| CONTACT            | a phone's recent attempts across batches (contact      |
+ * |                 |                           |                    | limit): written by every dial claim's transaction,     |
+ * |                 |                           |                    | read before a claim under a limit; TTL on `expiresAt`  |
  *
  * Sparse index GSI1 (only items that carry GSI1PK are in it; KEYS_ONLY):
  * | GSI1PK   | GSI1SK                        | what                                                        |
@@ -68,6 +71,7 @@ export const ENTITY = {
   due: 'due',
   suppression: 'suppression',
   suppressionListing: 'suppressionListing',
+  contactHistory: 'contactHistory',
   liveEvent: 'liveEvent',
   liveEventCounter: 'liveEventCounter',
 } as const;
@@ -199,6 +203,14 @@ export const runKeys = {
     return {
       PK: `PACE#${segment('workspace id', workspaceId)}#${segment('phone number id', phoneNumberId)}`,
       SK: 'PACE',
+    };
+  },
+
+  /** A phone's recent call attempts in a workspace (the contact limit): see ./entities/contact.ts. */
+  contact(workspaceId: string, phone: string): TableKey {
+    return {
+      PK: `CONTACT#${segment('workspace id', workspaceId)}#${segment('phone', phone)}`,
+      SK: 'CONTACT',
     };
   },
 

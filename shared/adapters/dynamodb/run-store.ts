@@ -18,6 +18,7 @@ import {
 import { callIndexStore } from './entities/call-index.ts';
 import { dueStore } from './entities/due.ts';
 import { outboxStore, itemToOutbox } from './entities/outbox.ts';
+import { contactStore } from './entities/contact.ts';
 import { pacingStore } from './entities/pacing.ts';
 import { itemToPhoneNumber } from './entities/phone-number.ts';
 import {
@@ -55,6 +56,7 @@ export function createDynamoRunStore(options: {
 
   return {
     ...pacingStore(table),
+    ...contactStore(table),
     ...recipientCalls(table),
     ...callIndexStore(table),
     ...outboxStore(table),

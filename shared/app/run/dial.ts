@@ -1,11 +1,12 @@
 import type { Agent } from '../../domain/agent.ts';
 import { isOpenAt, nextOpening } from '../../domain/calling-window.ts';
+import { contactDecision, prunedAttempts } from '../../domain/contact-limit.ts';
 import { refToQuery } from '../../domain/call-ref.ts';
 import type { PhoneNumber } from '../../domain/phone-number.ts';
 import { renderTemplate } from '../../domain/placeholders.ts';
 import type { PlaceCallResult } from '../../ports/dialer.ts';
 import type { DialMessage } from '../../ports/queues.ts';
-import type { BatchRun, ClaimResult, DialReads, RecipientRun } from '../../ports/run-store.ts';
+import type { BatchRun, ClaimResult, ContactClaim, DialReads, RecipientRun } from '../../ports/run-store.ts';
 import { credentialsRef } from '../../ports/secret-store.ts';
 import { nextRetry } from '../../domain/retry.ts';
 import { passTurn } from './dispatch.ts';
@@ -88,7 +89,11 @@ export async function dialRecipient(deps: DialDeps, message: DialMessage): Promi
   const texts = renderAgentTexts(agent, recipient);
   if (!texts.ok) return abandon(deps, message, texts.error);
 
-  const slots = await takeSlots(deps, message, batch, phone, recipient.phone);
+  const contact = await applyContactLimit(deps, message, batch, recipient);
+  if (contact.kind === 'waits') return contact.outcome;
+  const attempt: Attempt = { phone: recipient.phone, contact: contact.claim };
+
+  const slots = await takeSlots(deps, message, batch, phone, attempt);
   if (slots !== 'taken') return slots;
 
   let result: PlaceCallResult;
@@ -119,7 +124,7 @@ export async function dialRecipient(deps: DialDeps, message: DialMessage): Promi
     // Adapters answer every case where a call may have been placed; a throw means it was not
     // (the provider was unreachable): give the slot back and try again later, no attempt counted.
     deps.logger.warn('provider unreachable; will retry', { batchId, recipientIndex, error });
-    await deps.runStore.unclaimRecipient(message);
+    await giveBack(deps, message, attempt);
     return requeue(deps, message, NO_SLOT_RETRY_SECONDS * 5);
   }
 
@@ -128,7 +133,7 @@ export async function dialRecipient(deps: DialDeps, message: DialMessage): Promi
       await deps.runStore.recordPlacedCall(message, recipient.id, phone.provider, result.providerCallId);
       return 'placed';
     case 'rejected': {
-      if (result.credentialsRefused) return pauseForCredentials(deps, message, result.error);
+      if (result.credentialsRefused) return pauseForCredentials(deps, message, attempt, result.error);
       const endedAt = deps.clock();
       const retryAt = nextRetry(batch.retry, 'failed', message.attempt, endedAt);
       await deps.runStore.endCall(message, {
@@ -146,7 +151,7 @@ export async function dialRecipient(deps: DialDeps, message: DialMessage): Promi
       return 'rejected';
     }
     case 'rate_limited':
-      await deps.runStore.unclaimRecipient(message);
+      await giveBack(deps, message, attempt);
       return requeue(deps, message, Math.max(1, result.retryAfterSeconds));
     case 'unknown':
       // Maybe placed, maybe not: never dial again blindly. The callback or the sweeper settles it.
@@ -171,13 +176,14 @@ async function takeSlots(
   message: DialMessage,
   batch: Pick<BatchRun, 'maxConcurrentCalls' | 'agentId' | 'phoneNumberId'>,
   phone: PhoneNumber,
-  to: string,
+  attempt: Attempt,
 ): Promise<'taken' | DialOutcome> {
   const interval = Math.ceil(1000 / phone.callsPerSecond);
   const nowMs = deps.clock().getTime();
   const pace = () =>
     deps.runStore.reservePacingSlot(message.workspaceId, phone.id, interval, nowMs, PACING_MAX_WAIT_MS);
-  const claim = () => deps.runStore.claimRecipient(message, deps.clock().toISOString(), to);
+  const claim = () =>
+    deps.runStore.claimRecipient(message, deps.clock().toISOString(), attempt.phone, attempt.contact);
   const pacingLater = () => requeue(deps, message, Math.ceil(PACING_MAX_WAIT_MS / 1000));
   const waitFor = async (slot: number) => {
     if (slot > nowMs) await deps.sleep(slot - nowMs);
@@ -187,10 +193,10 @@ async function takeSlots(
     const [paced, claimed] = await Promise.allSettled([pace(), claim()]);
     // A pacing slot taken for nothing only spaces the number's calls a little more: nothing to undo.
     if (claimed.status === 'rejected') throw claimed.reason;
-    if (claimed.value !== 'claimed') return notClaimed(deps, message, claimed.value, batch);
+    if (claimed.value !== 'claimed') return notClaimed(deps, message, claimed.value, batch, attempt);
     if (paced.status === 'rejected' || paced.value === null) {
       // A claim kept without a call would leave the recipient dialing until the sweeper fails it.
-      await deps.runStore.unclaimRecipient(message);
+      await giveBack(deps, message, attempt);
       if (paced.status === 'rejected') throw paced.reason;
       return pacingLater();
     }
@@ -201,7 +207,7 @@ async function takeSlots(
   if (slot === null) return pacingLater();
   await waitFor(slot);
   const claimed = await claim();
-  return claimed === 'claimed' ? 'taken' : notClaimed(deps, message, claimed, batch);
+  return claimed === 'claimed' ? 'taken' : notClaimed(deps, message, claimed, batch, attempt);
 }
 
 /**
@@ -213,13 +219,14 @@ async function takeSlots(
 async function pauseForCredentials(
   deps: DialDeps,
   message: DialMessage,
+  attempt: Attempt,
   error: string,
 ): Promise<DialOutcome> {
   deps.logger.warn('the provider refused the credentials; pausing the batch', {
     batchId: message.batchId,
     error,
   });
-  await deps.runStore.unclaimRecipient(message);
+  await giveBack(deps, message, attempt);
   await pauseFor(deps, { workspaceId: message.workspaceId, id: message.batchId }, 'provider_auth');
   await deps.runStore.deferRecipient(message, deps.clock().getTime(), { releaseSlot: true });
   return 'parked';
@@ -284,14 +291,76 @@ async function applyCallingWindow(
   return deferred ? 'deferred' : 'skipped';
 }
 
+/** What a claim writes beside the recipient: the phone, and its attempt for the contact history. */
+interface Attempt {
+  phone: string;
+  contact: ContactClaim;
+}
+
+/**
+ * The contact limit across batches, decided on the phone's history before the claim (which is
+ * conditioned on that history's version, so a racing batch cannot slip an attempt in between).
+ * Reached: the recipient waits until the limit allows it, and its dial turn passes on. Every claim
+ * records its attempt, limit or not, so a batch with a limit counts the others' calls too.
+ */
+async function applyContactLimit(
+  deps: DialDeps,
+  message: DialMessage,
+  batch: BatchRun,
+  recipient: RecipientRun,
+): Promise<{ kind: 'claim'; claim: ContactClaim } | { kind: 'waits'; outcome: DialOutcome }> {
+  const attemptKey = `${recipient.id}:${message.attempt}`;
+  if (!batch.contactLimit) return { kind: 'claim', claim: { attemptKey, guard: null } };
+  const nowMs = deps.clock().getTime();
+  const history = await deps.runStore.getContactHistory(message.workspaceId, recipient.phone);
+  const decision = contactDecision(batch.contactLimit, history.attempts, nowMs);
+  if (decision.allowed) {
+    const prune = prunedAttempts(history.attempts, nowMs);
+    return { kind: 'claim', claim: { attemptKey, guard: { version: history.version, prune } } };
+  }
+  deps.logger.info('contact limit reached; the recipient waits', {
+    batchId: message.batchId,
+    recipientIndex: message.recipientIndex,
+    allowedAt: new Date(decision.allowedAtMs).toISOString(),
+  });
+  const deferred = await deps.runStore.deferRecipient(message, decision.allowedAtMs, { releaseSlot: false });
+  if (deferred) await passTurn(deps, message.workspaceId, message.batchId, batch);
+  return { kind: 'waits', outcome: deferred ? 'deferred' : 'skipped' };
+}
+
+/**
+ * The phone's history moved under the claim (another batch dialed it) or reached its cap: decide
+ * again shortly, from a fresh read (after dropping what no limit needs, for the cap).
+ */
+async function contactBusy(deps: DialDeps, message: DialMessage, attempt: Attempt): Promise<DialOutcome> {
+  if (attempt.contact.guard === null) {
+    await deps.runStore.pruneContactHistory(message.workspaceId, attempt.phone, deps.clock().getTime());
+  }
+  return requeue(deps, message, 1);
+}
+
+/** Undoes a claim whose call was not placed: no attempt counted, in the recipient or its phone's history. */
+async function giveBack(deps: DialDeps, message: DialMessage, attempt: Attempt): Promise<void> {
+  if (await deps.runStore.unclaimRecipient(message)) {
+    await deps.runStore.releaseContactAttempt(
+      message.workspaceId,
+      attempt.phone,
+      attempt.contact.attemptKey,
+      deps.clock().getTime(),
+    );
+  }
+}
+
 function notClaimed(
   deps: DialDeps,
   message: DialMessage,
   result: Exclude<ClaimResult, 'claimed'>,
   batch: Pick<BatchRun, 'agentId' | 'phoneNumberId'>,
+  attempt: Attempt,
 ): Promise<DialOutcome> | DialOutcome {
   if (result === 'not_pending' || result === 'batch_not_running') return 'skipped';
   if (result === 'suppressed') return skipAndPass(deps, message, batch, 'suppressed');
+  if (result === 'contact_busy') return contactBusy(deps, message, attempt);
   // batch_full, workspace_full: a slot frees up soon.
   return requeue(deps, message, NO_SLOT_RETRY_SECONDS);
 }

@@ -27,7 +27,8 @@ export function ListPage<T>(props: {
   what: string;
   load: () => Promise<T[]>;
   empty: ComponentChildren;
-  table: { testId: string; columns: ReadonlyArray<string | Column> };
+  /** `class` as DataTable's (`table table-cards`: one card per row on a phone). */
+  table: { testId: string; columns: ReadonlyArray<string | Column>; class?: string };
   row: (item: T, reload: () => void) => ComponentChildren;
 }) {
   const { resource, reload } = useResource(props.load);
@@ -39,7 +40,12 @@ export function ListPage<T>(props: {
           items.length === 0 ? (
             props.empty
           ) : (
-            <DataTable label={props.title} testId={props.table.testId} columns={props.table.columns}>
+            <DataTable
+              label={props.title}
+              testId={props.table.testId}
+              class={props.table.class}
+              columns={props.table.columns}
+            >
               {items.map((item) => props.row(item, reload))}
             </DataTable>
           )

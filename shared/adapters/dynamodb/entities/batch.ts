@@ -10,6 +10,7 @@ import {
   type BatchStatus,
 } from '../../../domain/batch.ts';
 import type { CallingWindow } from '../../../domain/calling-window.ts';
+import type { ContactLimit } from '../../../domain/contact-limit.ts';
 import { StateConflictError } from '../../../domain/errors.ts';
 import type { BreakerMark, Guardrails } from '../../../domain/guardrails.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../../../domain/retry.ts';
@@ -79,6 +80,9 @@ function readBatch(item: Item): Batch {
     callingWindow: read.nullableMap<CallingWindow>(item, 'callingWindow'),
     guardrails: read.nullableMap<Guardrails>(item, 'guardrails'),
     duplicates: read.nullableOneOf(item, 'duplicates', DUPLICATE_POLICIES) ?? 'allow',
+    // Absent on an item written before the contact limit existed: none.
+    contactLimit:
+      item.contactLimit === undefined ? null : read.nullableMap<ContactLimit>(item, 'contactLimit'),
   };
 }
 

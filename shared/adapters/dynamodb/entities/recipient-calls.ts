@@ -6,6 +6,7 @@ import { keys, recipientPartition } from '../keys.ts';
 import type { Table, TransactItem } from '../table-ops.ts';
 import { itemToBatch, moveCount, releaseSlotUpdate, RUNNING } from './batch.ts';
 import { callIndexItem } from './call-index.ts';
+import { contactClaimUpdate } from './contact.ts';
 import { deleteDue, dueItem, putDue } from './due.ts';
 import { suppressionConditionCheck } from './suppression.ts';
 import { boundedText } from './stored.ts';
@@ -128,7 +129,7 @@ export function recipientCalls(
 > {
   const { name } = table;
   return {
-    async claimRecipient(ref, now, phone): Promise<ClaimResult> {
+    async claimRecipient(ref, now, phone, contact): Promise<ClaimResult> {
       const failed = await table.transact([
         recipientUpdate(name, ref, {
           // The provider's call id of an earlier attempt must not match this attempt's callbacks.
@@ -154,10 +155,14 @@ export function recipientCalls(
         // Checked right before the dial, in the claim itself: a phone suppressed after the batch was
         // created (an opt-out in another batch, an API add) is never dialed.
         suppressionConditionCheck(name, ref.workspaceId, phone, new Date(now)),
+        // The attempt joins the phone's contact history in the same write; under a contact limit, only
+        // if the history is still the one the limit was decided on.
+        contactClaimUpdate(name, ref.workspaceId, phone, contact, Date.parse(now)),
       ]);
       if (failed === null) return 'claimed';
       if (failed[0]) return 'not_pending';
       if (failed[3]) return 'suppressed';
+      if (failed[4]) return 'contact_busy';
       if (failed[1]) {
         const item = await table.get(keys.batch(ref.workspaceId, ref.batchId));
         return item && itemToBatch(item).status === RUNNING ? 'batch_full' : 'batch_not_running';

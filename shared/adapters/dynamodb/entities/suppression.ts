@@ -2,7 +2,9 @@ import { StateConflictError } from '../../../domain/errors.ts';
 import { isSuppressionActive, SUPPRESSION_SOURCES, type Suppression } from '../../../domain/suppression.ts';
 import type { SuppressionStore } from '../../../ports/store.ts';
 import { BATCH_GET_LIMIT } from '../batch-get.ts';
-import { ENTITY, keys, SK_PREFIX, workspacePartition } from '../keys.ts';
+import { ENTITY, keys, runKeys, SK_PREFIX, workspacePartition } from '../keys.ts';
+import { itemToContactHistory } from './contact.ts';
+import type { ContactAttempt } from '../../../domain/contact-limit.ts';
 import { TABLE } from '../table-definition.ts';
 import { chunk } from '../batch-write.ts';
 import { NOT_EXISTS, type Item, type Table, type TransactItem } from '../table-ops.ts';
@@ -214,6 +216,21 @@ export function suppressionStore(table: Table): SuppressionStore {
         if (entry !== null) suppressed.add(entry.phone);
       }
       return suppressed;
+    },
+
+    // Beside the suppressions: both answer "may this phone be called now?" for a whole create.
+    async contactHistories(workspaceId, phones) {
+      const distinct = [...new Set(phones)];
+      const reads = chunk(distinct, BATCH_GET_LIMIT).map((part) =>
+        table.batchGet(part.map((phone) => runKeys.contact(workspaceId, phone))),
+      );
+      const items = (await Promise.all(reads)).flat();
+      const histories = new Map<string, ContactAttempt[]>();
+      items.forEach((item, i) => {
+        const phone = distinct[i];
+        if (item && phone !== undefined) histories.set(phone, itemToContactHistory(item).attempts);
+      });
+      return histories;
     },
   };
 }

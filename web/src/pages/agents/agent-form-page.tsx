@@ -14,8 +14,8 @@ import { AgentForm } from './agent-form.tsx';
 export const agentFormPage = mountPage((ctx, params) => <AgentFormPage ctx={ctx} id={params['id']} />);
 
 /**
- * A secret issued by a save, shown once by the agent's page: the create navigates there at once; an
- * update that issues one (a first webhook URL) shows it the next time the page opens.
+ * A secret issued by a create, shown once by the agent's page, which the create navigates to at once.
+ * An update or a rotation that issues one shows it on the page it was made from.
  */
 let secretToShow: { agentId: string; secret: string } | null = null;
 
@@ -61,8 +61,9 @@ function AgentEditor(props: { ctx: AppContext; agent: AgentObject | null; number
         agent={agent}
         numbers={props.numbers}
         onSaved={(saved) => {
-          if (saved.webhook_secret !== undefined)
-            secretToShow = { agentId: saved.id, secret: saved.webhook_secret };
+          if (saved.webhook_secret === undefined) return;
+          if (agent === null) secretToShow = { agentId: saved.id, secret: saved.webhook_secret };
+          else shown.value = { secret: saved.webhook_secret, title: 'Webhook signing secret', focus: true };
         }}
         onRotated={(secret) => (shown.value = { secret, title: 'New webhook signing secret', focus: true })}
       />

@@ -35,6 +35,8 @@ export function AgentForm(props: {
 }) {
   const { ctx, agent } = props;
   const s = useMemo(() => createAgentFormState(agent), []);
+  // The agent as last saved: what the actions offer (rotating needs a saved webhook URL) follows it.
+  const [saved, setSaved] = useState(agent);
   const errors = useFormErrors();
   const [busy, setBusy] = useState(false);
 
@@ -50,12 +52,13 @@ export function AgentForm(props: {
     setBusy(true);
     const saving = agent === null ? ctx.api.createAgent(request) : ctx.api.updateAgent(agent.id, request);
     saving.then(
-      (saved) => {
+      (answer) => {
         setBusy(false);
+        setSaved(answer);
         errors.clear();
-        props.onSaved(saved);
+        props.onSaved(answer);
         toast(agent === null ? 'Agent created.' : 'Agent saved.');
-        if (agent === null) ctx.navigate(`/agents/${encodeURIComponent(saved.id)}`);
+        if (agent === null) ctx.navigate(`/agents/${encodeURIComponent(answer.id)}`);
       },
       (error: unknown) => {
         setBusy(false);
@@ -149,7 +152,9 @@ export function AgentForm(props: {
         ))}
       </details>
       <div class="actions">
-        {agent === null ? null : <AgentActions ctx={ctx} agent={agent} onRotated={props.onRotated} />}
+        {agent === null || saved === null ? null : (
+          <AgentActions ctx={ctx} agent={saved} onRotated={props.onRotated} />
+        )}
         <a class="button" href="#/agents">
           Back
         </a>

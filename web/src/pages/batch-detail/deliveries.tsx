@@ -5,6 +5,7 @@ import type { AppContext } from '../../app-context.ts';
 import { useResource } from '../../components/resource.tsx';
 import { DataTable, StatusBadge, Time } from '../../components/widgets.tsx';
 import { toast } from '../../ui/live.ts';
+import { Poller } from '../../ui/poller.ts';
 
 /**
  * The batch's webhook delivery log, fetched again whenever `version` moves on (see
@@ -42,7 +43,7 @@ export function Deliveries(props: { ctx: AppContext; batchId: string; version: n
           ]}
         >
           {r.value.map((d) => (
-            <DeliveryRow key={d.id} ctx={props.ctx} delivery={d} reload={reload} />
+            <DeliveryRow key={d.id} ctx={props.ctx} batchId={props.batchId} delivery={d} />
           ))}
         </DataTable>
       )}
@@ -50,24 +51,54 @@ export function Deliveries(props: { ctx: AppContext; batchId: string; version: n
   );
 }
 
+/** How often, and how long, a redelivered row asks for its new attempt. */
+const FOLLOW_MS = 1_000;
+const FOLLOW_FOR_MS = 30_000;
+
+/**
+ * One event's deliveries. A redelivery is queued (202) and tried a moment later, when the page may no
+ * longer poll (a finished batch): the row shows the queued state at once, then asks for the log
+ * until its new attempt is recorded, so its status and attempts change without a reload.
+ */
 function DeliveryRow({
   ctx,
-  delivery: d,
-  reload,
+  batchId,
+  delivery,
 }: {
   ctx: AppContext;
+  batchId: string;
   delivery: WebhookDelivery;
-  reload: () => void;
 }) {
   const [busy, setBusy] = useState(false);
+  // What this row learnt by itself since the page's last load of the log; a newer load replaces it.
+  const [fresh, setFresh] = useState<WebhookDelivery | null>(null);
+  useEffect(() => setFresh(null), [delivery]);
+  const follow = useRef<Poller | null>(null);
+  useEffect(() => () => follow.current?.stop(), []);
+  const d = fresh ?? delivery;
   const last = d.attempts[d.attempts.length - 1];
+
+  const followUp = (queued: WebhookDelivery) => {
+    const until = Date.now() + FOLLOW_FOR_MS;
+    follow.current?.stop();
+    follow.current = new Poller(async () => {
+      // Checked first: a failed poll is retried by the Poller, and must not be retried for ever.
+      if (Date.now() >= until) return false;
+      const now = (await ctx.api.listWebhookDeliveries(batchId)).deliveries.find((x) => x.id === queued.id);
+      if (now === undefined) return false;
+      setFresh(now);
+      return now.attempts.length <= queued.attempts.length;
+    }, FOLLOW_MS);
+    follow.current.start();
+  };
   const redeliver = () => {
     setBusy(true);
     ctx.api.redeliver(d.id).then(
-      () => {
+      (queued) => {
         toast(`${d.event_type} sent again.`);
         setBusy(false);
-        reload();
+        setFresh(queued);
+        followUp(queued);
       },
       (error: unknown) => {
         toast(`Redelivery failed: ${errorMessage(error)}`, 'error');
@@ -76,12 +107,14 @@ function DeliveryRow({
     );
   };
   return (
-    <tr data-delivery-id={d.id}>
+    <tr data-delivery-id={d.id} data-status={d.status}>
       <td>{d.event_type}</td>
       <td>
         <StatusBadge status={d.status} />
       </td>
-      <td class="num">{String(d.attempts.length)}</td>
+      <td class="num" data-testid="delivery-attempts">
+        {String(d.attempts.length)}
+      </td>
       <td>
         {last === undefined ? (
           '—'
@@ -99,7 +132,7 @@ function DeliveryRow({
       </td>
       <td>
         <button type="button" class="button button-small" disabled={busy} onClick={redeliver}>
-          Redeliver
+          Redeliver<span class="visually-hidden">{` ${d.event_type}`}</span>
         </button>
       </td>
     </tr>

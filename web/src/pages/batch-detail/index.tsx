@@ -48,7 +48,7 @@ function BatchDetail({ ctx, id }: { ctx: AppContext; id: string }) {
       ) : (
         <div>
           <StatusNote batch={detail.batch} />
-          <Facts batch={detail.batch} />
+          <Facts ctx={ctx} batch={detail.batch} />
           <Stats detail={detail} />
           <Outcomes detail={detail} />
           <Recipients

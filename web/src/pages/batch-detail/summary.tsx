@@ -4,6 +4,7 @@ import { useState } from 'preact/hooks';
 import { ApiError, errorMessage } from '../../api/client.ts';
 import type { AppContext } from '../../app-context.ts';
 import { OutcomeChart } from '../../components/outcome-chart.tsx';
+import { useResource } from '../../components/resource.tsx';
 import { ProgressBar, Time } from '../../components/widgets.tsx';
 import { outcomeBreakdown, pickUpRate, progressOf } from '../../lib/batch-stats.ts';
 import { formatWindow, retryText } from '../../lib/campaign.ts';
@@ -14,10 +15,11 @@ import { toast } from '../../ui/live.ts';
 
 /** The batch's facts, its figures and its outcome chart. */
 
-export function Facts({ batch }: { batch: BatchObject }) {
+export function Facts({ ctx, batch }: { ctx: AppContext; batch: BatchObject }) {
   return (
     <section class="summary" aria-label="Batch summary">
       <dl class="facts">
+        <CallerFacts ctx={ctx} agentId={batch.agent_id} phoneNumberId={batch.phone_number_id} />
         <Fact label="Created">
           <Time iso={batch.created_at} />
         </Fact>
@@ -67,9 +69,57 @@ export function Facts({ batch }: { batch: BatchObject }) {
   );
 }
 
-function Fact({ label, children }: { label: string; children: ComponentChildren }) {
+/**
+ * Who calls: the agent (linked to its page) and the number the batch dials from, looked up once per
+ * batch (not on every refresh). Until they are in, and when either was deleted since, the ids stand
+ * in for them.
+ */
+function CallerFacts(props: { ctx: AppContext; agentId: string; phoneNumberId: string }) {
+  const { resource } = useResource(async () => {
+    const [agent, numbers] = await Promise.all([
+      props.ctx.api
+        .getAgent(props.agentId)
+        .catch((error: unknown) =>
+          error instanceof ApiError && error.status === 404 ? null : Promise.reject(error),
+        ),
+      props.ctx.api.listPhoneNumbers(),
+    ]);
+    return { agent, number: numbers.find((n) => n.id === props.phoneNumberId) ?? null };
+  }, [props.agentId, props.phoneNumberId]);
+  const r = resource.value;
+  const found = r.state === 'ready' ? r.value : null;
+  const gone = (id: string) => (
+    <span>
+      <span class="mono">{id}</span>
+      {r.state === 'ready' ? <span class="muted"> (deleted)</span> : null}
+    </span>
+  );
   return (
-    <div class="fact">
+    <>
+      <Fact label="Agent" testId="batch-agent">
+        {found === null || found.agent === null ? (
+          gone(props.agentId)
+        ) : (
+          <a href={`#/agents/${encodeURIComponent(found.agent.id)}`}>{found.agent.name}</a>
+        )}
+      </Fact>
+      <Fact label="Calls from" testId="batch-caller">
+        {found === null || found.number === null ? (
+          gone(props.phoneNumberId)
+        ) : (
+          <span>
+            <span class="mono">{found.number.phone_number}</span>
+            {found.number.label === null ? null : <span class="muted">{` (${found.number.label})`}</span>}
+          </span>
+        )}
+      </Fact>
+    </>
+  );
+}
+
+function Fact({ label, testId, children }: { label: string; testId?: string; children: ComponentChildren }) {
+  return (
+    <div class="fact" data-testid={testId}>
       <dt>{label}</dt>
       <dd>{children}</dd>
     </div>

@@ -26,6 +26,8 @@ export const phoneNumberListPage = mountPage((ctx) => (
     }
     table={{
       testId: 'number-table',
+      // Eight columns do not fit a phone: there each number is a card of labelled values.
+      class: 'table table-cards',
       columns: [
         'Number',
         'Label',
@@ -73,13 +75,21 @@ function NumberRow({
   const creds = Object.entries(n.credentials ?? {});
   return (
     <tr>
-      <td class="mono">{n.phone_number}</td>
-      <td>{n.label ?? '—'}</td>
-      <td>{n.provider}</td>
-      <td>{n.outbound ? 'yes' : 'no'}</td>
-      <td class="num">{String(n.calls_per_second)}</td>
-      <td class="mono">{creds.length === 0 ? '—' : creds.map(([k, v]) => `${k}: ${v}`).join(', ')}</td>
-      <td>
+      <td data-label="Number">
+        <span class="mono">{n.phone_number}</span>
+      </td>
+      <td data-label="Label">{n.label ?? '—'}</td>
+      <td data-label="Provider">{n.provider}</td>
+      <td data-label="Outbound">{n.outbound ? 'yes' : 'no'}</td>
+      <td class="num" data-label="Calls / s">
+        {String(n.calls_per_second)}
+      </td>
+      <td data-label="Credentials">
+        <span class="mono wrap">
+          {creds.length === 0 ? '—' : creds.map(([k, v]) => `${k}: ${v}`).join(', ')}
+        </span>
+      </td>
+      <td data-label="Added">
         <Time iso={n.created_at} />
       </td>
       <td>
