@@ -12,7 +12,8 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  service = await startNpmService({ SIM_CALL_MS: '1000' });
+  // Calls long enough that a row shows `dialing` for a while even when the machine is busy.
+  service = await startNpmService({ SIM_CALL_MS: '2500' });
   browser = await openBrowser();
   page = browser.page;
   page.setDefaultTimeout(15_000);
