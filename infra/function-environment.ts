@@ -40,7 +40,9 @@ export function functionEnvironment(name: FunctionName, targets: EnvironmentTarg
     NODE_OPTIONS: '--enable-source-maps',
   };
   if (access.table) env[ENV.tableName] = targets.tableName;
-  if (name === 'authorizer') env[ENV.authCacheTtlSeconds] = String(targets.authCacheTtlSeconds);
+  // The events function checks API keys itself, with the authorizer's code (docs/live-progress.md).
+  if (name === 'authorizer' || name === 'events')
+    env[ENV.authCacheTtlSeconds] = String(targets.authCacheTtlSeconds);
   for (const queue of access.sendTo ?? []) env[QUEUE_URL_ENV[queue]] = targets.queueUrls[queue];
   if (access.transcripts) env[ENV.transcriptsBucket] = targets.filesBucket;
   if (access.uploads) env[ENV.uploadsBucket] = targets.filesBucket;

@@ -22,7 +22,8 @@ export type FunctionName =
   | 'startBatch'
   | 'dial'
   | 'deliverWebhook'
-  | 'sweeper';
+  | 'sweeper'
+  | 'events';
 
 /** What a function may touch; the CDK app turns each entry into a `grant*` call, nothing broader. */
 export interface FunctionAccess {
@@ -120,6 +121,15 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     timeoutSeconds: 180,
     access: { table: 'readWrite', sendTo: ['webhook'], transcripts: 'read' },
   },
+  events: {
+    entry: 'functions/http/events.ts',
+    memoryMb: 256,
+    // A stream lasts up to this long, less a margin; the client then reconnects with Last-Event-ID
+    // (a Lambda function URL streams for at most 15 minutes).
+    timeoutSeconds: 300,
+    // Reads API keys (the authorizer's lookup), the batch and its live event log.
+    access: { table: 'read' },
+  },
   sweeper: {
     entry: 'functions/schedules/sweeper.ts',
     memoryMb: 512,
@@ -138,6 +148,12 @@ export interface RouteSpec {
   function: FunctionName;
   /** 'apiKey' routes go through the Lambda authorizer; 'none' routes authenticate themselves. */
   auth: 'apiKey' | 'none';
+  /**
+   * `httpApi`: a route of the HTTP API. `functionUrl`: the function streams its answer, which API
+   * Gateway cannot carry: in AWS it is the function's URL (response streaming), locally the gateway
+   * streams it (docs/live-progress.md).
+   */
+  via: 'httpApi' | 'functionUrl';
 }
 
 /**
@@ -146,10 +162,11 @@ export interface RouteSpec {
  * the provider-events function (contract, "Telephony providers"). An open (`none`) API route would be
  * served by the api function, which answers 401 without a workspace: none exists yet.
  */
-const SERVED_BY: Record<RouteAuth, Pick<RouteSpec, 'function' | 'auth'>> = {
-  apiKey: { function: 'api', auth: 'apiKey' },
-  provider: { function: 'providerEvents', auth: 'none' },
-  none: { function: 'api', auth: 'none' },
+const SERVED_BY: Record<RouteAuth, Pick<RouteSpec, 'function' | 'auth' | 'via'>> = {
+  apiKey: { function: 'api', auth: 'apiKey', via: 'httpApi' },
+  provider: { function: 'providerEvents', auth: 'none', via: 'httpApi' },
+  none: { function: 'api', auth: 'none', via: 'httpApi' },
+  apiKeyStream: { function: 'events', auth: 'none', via: 'functionUrl' },
 };
 
 /** Every route of the route table (shared/contracts/route-paths.ts), with the function serving it. */
@@ -244,7 +261,7 @@ export interface StreamSourceSpec {
   filters: FilterPattern[];
 }
 
-/** Only the changes that drive a batch: batches, and recipients that reached their end. */
+/** The changes that drive a batch or that clients watch live: batches and recipients. */
 export const STREAM_SOURCES: readonly StreamSourceSpec[] = [
   {
     function: 'tableStream',
@@ -259,20 +276,10 @@ export const STREAM_SOURCES: readonly StreamSourceSpec[] = [
     filters: [
       // A batch appearing (to start it) or changing (its counts adding up, its end).
       { eventName: ['INSERT', 'MODIFY'], dynamodb: { NewImage: { entity: { S: ['batch'] } } } },
-      // A recipient reaching its end; the pending → dialing writes never wake the function.
-      {
-        eventName: ['MODIFY'],
-        dynamodb: { NewImage: { entity: { S: ['recipient'] }, status: { S: ['completed', 'failed'] } } },
-      },
-      // An attempt that will be retried: dialing → pending (a claim given back matches too; the
-      // function tells them apart by the attempt count).
-      {
-        eventName: ['MODIFY'],
-        dynamodb: {
-          OldImage: { status: { S: ['dialing'] } },
-          NewImage: { entity: { S: ['recipient'] }, status: { S: ['pending'] } },
-        },
-      },
+      // Every recipient change: the live event log shows each one (docs/live-progress.md); the
+      // function reacts to the ends of attempts only (a final status, or dialing → pending with the
+      // same attempt count: a retry), telling them apart by the images.
+      { eventName: ['MODIFY'], dynamodb: { NewImage: { entity: { S: ['recipient'] } } } },
     ],
   },
 ];

@@ -2,6 +2,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { createDynamoDbClient, createDocumentClient } from '#shared/adapters/dynamodb/client.ts';
 import { createDynamoStore } from '#shared/adapters/dynamodb/dynamo-store.ts';
 import { createDynamoRunStore } from '#shared/adapters/dynamodb/run-store.ts';
+import { createDynamoEventLog } from '#shared/adapters/dynamodb/entities/live-events.ts';
+import type { EventLog } from '#shared/ports/event-log.ts';
 import { createS3Client, createSchedulerClient, createSqsClient } from '#shared/adapters/aws-clients.ts';
 import { dnsHostResolver } from '#shared/adapters/net/dns-host-resolver.ts';
 import { createS3TranscriptStore } from '#shared/adapters/s3/s3-transcript-store.ts';
@@ -80,6 +82,11 @@ export function composeRunDeps(
     maxCallSeconds: config.maxCallSeconds,
     sweepGraceMs: config.sweepGraceSeconds * 1000,
   };
+}
+
+/** A batch's live event log (the table stream function writes it, the events function reads it). */
+export function composeEventLog(config: RuntimeConfig = loadRuntimeConfig()): EventLog {
+  return createDynamoEventLog({ client: createDocumentClient(), tableName: config.tableName });
 }
 
 function composeScheduler(config: RuntimeConfig): BatchScheduler {

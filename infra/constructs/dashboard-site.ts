@@ -117,11 +117,13 @@ function dashboardHeaders(
   // Where the pre-signed CSV POST goes: the files bucket's virtual-hosted regional endpoint, the
   // form of URL the SDK's createPresignedPost gives.
   const uploads = `https://${stateful.filesBucket.bucketName}.s3.${region}.${urlSuffix}`;
+  // The live progress stream's function URL: named by a wildcard for the same reason as the API's.
+  const functionUrls = `https://*.lambda-url.${region}.on.aws`;
   return new cloudfront.ResponseHeadersPolicy(scope, 'DashboardHeaders', {
     comment: 'batch-calls dashboard: CSP, no framing, no referrer, nosniff, HSTS',
     securityHeadersBehavior: {
       contentSecurityPolicy: {
-        contentSecurityPolicy: dashboardContentSecurityPolicy([api, uploads]),
+        contentSecurityPolicy: dashboardContentSecurityPolicy([api, uploads, functionUrls]),
         override: true,
       },
       contentTypeOptions: { override: true },
@@ -148,13 +150,15 @@ export interface DashboardDeploymentProps {
   projectRoot: string;
   /** Written into the served config.json: the dashboard reads the API's address from it. */
   apiBaseUrl: string;
+  /** The events function's URL (live progress streams), also written into config.json. */
+  eventsBaseUrl: string;
   logRetention: logs.RetentionDays;
 }
 
 /** Copies the built web/ and config.json into the bucket and invalidates the distribution. */
 export function deployDashboard(
   scope: Construct,
-  { site, projectRoot, apiBaseUrl, logRetention }: DashboardDeploymentProps,
+  { site, projectRoot, apiBaseUrl, eventsBaseUrl, logRetention }: DashboardDeploymentProps,
 ): { role: iam.Role } {
   // The dashboard reads the API's address from /config.json (served from the same origin).
   const webRoot = join(projectRoot, 'web');
@@ -174,7 +178,7 @@ export function deployDashboard(
     sources: [
       // The built dashboard only: its sources and the local config.json stay behind.
       s3deploy.Source.asset(webRoot, { exclude: WEB_EXCLUDES }),
-      s3deploy.Source.jsonData('config.json', { apiBaseUrl }),
+      s3deploy.Source.jsonData('config.json', { apiBaseUrl, eventsBaseUrl }),
     ],
     destinationBucket: site.bucket,
     distribution: site.distribution,

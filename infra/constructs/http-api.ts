@@ -129,7 +129,8 @@ export function httpApiRoutes(
   });
   const integrationsByFunction = new Map<FunctionName, integrations.HttpLambdaIntegration>();
   const withoutApiKey: apigwv2.HttpRoute[] = [];
-  for (const route of ROUTES) {
+  // A streamed route has its function's URL instead (./function-urls.ts): API Gateway cannot stream.
+  for (const route of ROUTES.filter((r) => r.via === 'httpApi')) {
     let integration = integrationsByFunction.get(route.function);
     if (!integration) {
       integration = new integrations.HttpLambdaIntegration(

@@ -93,6 +93,10 @@ export function acknowledgeStatelessFindings(stack: Stack, findings: StatelessFi
         'Telephony providers cannot send our API keys: the function verifies each callback by the provider signature and refuses forged or replayed ones.',
     });
   }
+  // The events function's URL has auth type NONE (infra/constructs/function-urls.ts): browsers
+  // cannot sign IAM requests, and the function checks the API key itself, with the authorizer's code,
+  // before it reads anything of a batch (docs/live-progress.md). No AwsSolutions rule flags a function
+  // URL today; this is where its acknowledgement goes if one does.
   acknowledgeDistribution(findings.dashboard);
   acknowledgeDashboardDeployment(stack, findings.dashboardDeploymentRole, findings.dashboard.bucket);
 }

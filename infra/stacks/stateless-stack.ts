@@ -10,6 +10,7 @@ import type { DeployConfig } from '#infra/config.ts';
 import { functionAlarms, serviceAlarms } from '#infra/constructs/alarms.ts';
 import { dashboardSite, deployDashboard } from '#infra/constructs/dashboard-site.ts';
 import { importGrantTargets } from '#infra/constructs/grant-targets.ts';
+import { streamingFunctionUrls } from '#infra/constructs/function-urls.ts';
 import { httpApi, httpApiRoutes } from '#infra/constructs/http-api.ts';
 import { operationsDashboard } from '#infra/constructs/operations-dashboard.ts';
 import { serviceFunction, type ServiceFunction } from '#infra/constructs/service-function.ts';
@@ -92,6 +93,8 @@ export class StatelessStack extends Stack {
     allowScheduleDelivery(startSchedules, functions[SCHEDULER_TARGET], stateful.schedulerDeadLetterQueue);
 
     const callbackRoutes = httpApiRoutes(this, this.httpApi, { config, functions, logRetention, logRemoval });
+    // Live progress streams: API Gateway cannot carry them (docs/live-progress.md).
+    const functionUrls = streamingFunctionUrls(this, functions, this.dashboardUrl);
     queueAndStreamSources(stateful, targets, functions, config.queueConcurrency);
     recurringSchedules(this, functions);
     functionAlarms(this, functions, stateful.alarmTopic);
@@ -108,6 +111,7 @@ export class StatelessStack extends Stack {
       site: dashboard,
       projectRoot,
       apiBaseUrl: this.apiBaseUrl,
+      eventsBaseUrl: functionUrls.events?.url ?? '',
       logRetention,
     });
 

@@ -38,6 +38,8 @@ export const ENV = {
    * queues it again (a dial, a hand-over, a webhook delivery; default 60 s; the chaos test shortens it).
    */
   sweepGraceSeconds: 'SWEEP_GRACE_SECONDS',
+  /** Local mode: seconds between the live event stream's keep-alive comments (default 15; tests shorten it). */
+  eventsHeartbeatSeconds: 'EVENTS_HEARTBEAT_SECONDS',
   /** Twilio's REST API (default https://api.twilio.com); tests and regional endpoints set it. */
   twilioApiBaseUrl: 'TWILIO_API_BASE_URL',
   /** Retell's REST API (default https://api.retellai.com). */

@@ -31,7 +31,11 @@ const schema = z.object({
   [ENV.simulatedProviderSecret]: z.string().min(16).optional(),
   [ENV.maxCallSeconds]: z.coerce.number().int().min(1).max(86_400).optional(),
   [ENV.sweepGraceSeconds]: z.coerce.number().int().min(1).max(3_600).optional(),
+  [ENV.eventsHeartbeatSeconds]: z.coerce.number().int().min(1).max(60).optional(),
 });
+
+/** The contract's keep-alive: a comment line every 15 s on an idle live event stream. */
+export const DEFAULT_EVENTS_HEARTBEAT_SECONDS = 15;
 
 /** The longest call we wait for by default before asking the provider how it ended. */
 export const DEFAULT_MAX_CALL_SECONDS = 3_600;
@@ -59,6 +63,7 @@ export interface RuntimeConfig {
   simulatedProviderSecret: string | null;
   maxCallSeconds: number;
   sweepGraceSeconds: number;
+  eventsHeartbeatSeconds: number;
 }
 
 export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
@@ -91,6 +96,7 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
     simulatedProviderSecret: v[ENV.simulatedProviderSecret] ?? null,
     maxCallSeconds: v[ENV.maxCallSeconds] ?? DEFAULT_MAX_CALL_SECONDS,
     sweepGraceSeconds: v[ENV.sweepGraceSeconds] ?? DEFAULT_SWEEP_GRACE_SECONDS,
+    eventsHeartbeatSeconds: v[ENV.eventsHeartbeatSeconds] ?? DEFAULT_EVENTS_HEARTBEAT_SECONDS,
   };
 }
 

@@ -11,8 +11,11 @@ export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 /**
  * `apiKey`: a workspace's API key, resolved by the Lambda authorizer. `provider`: a telephony
  * provider's callback, authenticated by the provider's signature (no API key). `none`: open.
+ * `apiKeyStream`: a workspace's API key too, checked by the function serving the route with the
+ * authorizer's code: its answer is a stream, which API Gateway cannot carry, so in AWS it has a
+ * Lambda function URL of its own (docs/live-progress.md).
  */
-export type RouteAuth = 'apiKey' | 'provider' | 'none';
+export type RouteAuth = 'apiKey' | 'provider' | 'none' | 'apiKeyStream';
 
 export interface RoutePath {
   readonly method: HttpMethod;
@@ -52,6 +55,8 @@ export const ROUTE_PATHS = {
   exportBatch: apiKey('GET', '/v1/agents/batch-calls/{id}/export'),
   getConversation: apiKey('GET', '/v1/agents/batch-calls/{id}/recipients/{recipientId}/conversation'),
   listWebhookDeliveries: apiKey('GET', '/v1/agents/batch-calls/{id}/webhook-deliveries'),
+  // Live progress as Server-Sent Events (contract, "Live progress").
+  batchEvents: { method: 'GET', path: '/v1/agents/batch-calls/{id}/events', auth: 'apiKeyStream' },
   redeliverWebhook: apiKey('POST', '/v1/webhook-deliveries/{id}/redeliver'),
   // Suppression list
   createSuppression: apiKey('POST', '/v1/suppressions'),

@@ -194,6 +194,11 @@ const SCHEMAS = {
     request: { params: idParams },
     responses: { 200: deliveryListResponseSchema, ...errors(404) },
   },
+  batchEvents: {
+    request: { params: idParams },
+    // 200: `text/event-stream`, the events of the contract's "Live progress" (not JSON).
+    responses: { 200: z.string(), ...errors(404) },
+  },
   redeliverWebhook: {
     request: { params: idParams },
     responses: { 202: deliveryObjectSchema, ...errors(404) },

@@ -180,8 +180,25 @@ describe('parity of the CDK app with infra/wiring.ts', () => {
       [...list].sort((a, b) => String(a.key).localeCompare(String(b.key)));
     expect(sortByKey(routes)).toEqual(
       sortByKey(
-        ROUTES.map((route) => ({ key: routeKey(route), function: route.function, auth: route.auth })),
+        ROUTES.filter((route) => route.via === 'httpApi').map((route) => ({
+          key: routeKey(route),
+          function: route.function,
+          auth: route.auth,
+        })),
       ),
+    );
+  });
+
+  it('gives each function of a streamed route a response-streaming URL (the local gateway streams it)', () => {
+    const urls = ofType(stateless, 'AWS::Lambda::Url').map(([, url]) => ({
+      function: functionNamed(url.Properties?.TargetFunctionArn),
+      invokeMode: url.Properties?.InvokeMode,
+      authType: url.Properties?.AuthType,
+    }));
+    const streamed = [...new Set(ROUTES.filter((r) => r.via === 'functionUrl').map((r) => r.function))];
+    expect(streamed.length).toBeGreaterThan(0);
+    expect(urls).toEqual(
+      streamed.map((name) => ({ function: name, invokeMode: 'RESPONSE_STREAM', authType: 'NONE' })),
     );
   });
 

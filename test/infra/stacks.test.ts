@@ -778,13 +778,15 @@ describe('dashboard', () => {
     expect(directive(csp, 'object-src')).toEqual(["'none'"]);
     expect(directive(csp, 'form-action')).toEqual(["'none'"]);
     expect(csp).not.toMatch(/unsafe-/);
-    // The API (no custom domain: any execute-api host of the region, see the stack) and the files
-    // bucket's regional endpoint, where the pre-signed CSV POST goes.
+    // The API (no custom domain: any execute-api host of the region, see the stack), the files
+    // bucket's regional endpoint, where the pre-signed CSV POST goes, and the live progress stream's
+    // function URL (any of the region, for the same reason as the API).
     const bucketName = nagText(importOf(stateful, idOf(prod.stateful, prod.stateful.filesBucket), 'Ref'));
     expect(connect).toEqual([
       "'self'",
       'https://*.execute-api.eu-west-1.<AWS::URLSuffix>',
       `https://${bucketName}.s3.eu-west-1.<AWS::URLSuffix>`,
+      'https://*.lambda-url.eu-west-1.on.aws',
     ]);
     expect(headers.ContentSecurityPolicy.Override).toBe(true);
     expect(headers.ContentTypeOptions.Override).toBe(true);

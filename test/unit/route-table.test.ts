@@ -87,16 +87,18 @@ describe('the wiring', () => {
     expect(keys([...ROUTES])).toEqual(keys(Object.values(ROUTE_PATHS)));
   });
 
-  it('serves API-key routes by the api function behind the authorizer, provider callbacks by providerEvents', () => {
+  it('serves API-key routes by the api function behind the authorizer, provider callbacks by providerEvents, streams by events', () => {
+    const expected = {
+      apiKey: { function: 'api', auth: 'apiKey', via: 'httpApi' },
+      provider: { function: 'providerEvents', auth: 'none', via: 'httpApi' },
+      none: { function: 'api', auth: 'none', via: 'httpApi' },
+      // Checks the key itself: its answer is a stream, served by the function's URL in AWS.
+      apiKeyStream: { function: 'events', auth: 'none', via: 'functionUrl' },
+    } as const;
     for (const route of ROUTES) {
       const id = ROUTE_IDS.find((i) => routeKey(i) === wiringRouteKey(route)) as RouteId;
-      const auth = ROUTE_PATHS[id].auth;
-      expect({ function: route.function, auth: route.auth }, id).toEqual(
-        auth === 'apiKey'
-          ? { function: 'api', auth: 'apiKey' }
-          : auth === 'provider'
-            ? { function: 'providerEvents', auth: 'none' }
-            : { function: 'api', auth: 'none' },
+      expect({ function: route.function, auth: route.auth, via: route.via }, id).toEqual(
+        expected[ROUTE_PATHS[id].auth],
       );
     }
   });

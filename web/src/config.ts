@@ -5,17 +5,25 @@
  */
 export interface DashboardConfig {
   apiBaseUrl: string;
+  /** The live event streams' base (AWS: the events function's URL); empty: `apiBaseUrl`. */
+  eventsBaseUrl: string;
 }
 
 export async function loadConfig(): Promise<DashboardConfig> {
   try {
     const response = await fetch('config.json', { cache: 'no-cache' });
-    if (!response.ok) return { apiBaseUrl: '' };
+    if (!response.ok) return { apiBaseUrl: '', eventsBaseUrl: '' };
     const parsed = (await response.json()) as unknown;
-    const base =
-      typeof parsed === 'object' && parsed !== null && 'apiBaseUrl' in parsed ? parsed.apiBaseUrl : '';
-    return { apiBaseUrl: typeof base === 'string' ? base.replace(/\/+$/, '') : '' };
+    const read = (name: string) => {
+      const value =
+        typeof parsed === 'object' && parsed !== null && name in parsed
+          ? (parsed as Record<string, unknown>)[name]
+          : '';
+      return typeof value === 'string' ? value.replace(/\/+$/, '') : '';
+    };
+    const apiBaseUrl = read('apiBaseUrl');
+    return { apiBaseUrl, eventsBaseUrl: read('eventsBaseUrl') || apiBaseUrl };
   } catch {
-    return { apiBaseUrl: '' };
+    return { apiBaseUrl: '', eventsBaseUrl: '' };
   }
 }

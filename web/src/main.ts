@@ -56,7 +56,7 @@ function currentPath(): string {
 async function boot(): Promise<void> {
   const root = document.getElementById('app');
   if (root === null) return;
-  const { apiBaseUrl } = await loadConfig();
+  const { apiBaseUrl, eventsBaseUrl } = await loadConfig();
 
   const main = h('main', { id: 'main', tabindex: -1 });
   const nav = h('nav', { class: 'nav', 'aria-label': 'Main' });
@@ -96,10 +96,15 @@ async function boot(): Promise<void> {
   };
 
   const signIn = (key: string) => {
-    const api = new ApiClient(apiBaseUrl, key, () => {
-      forgetApiKey();
-      showSignIn('Your API key is no longer accepted. Paste a valid key.');
-    });
+    const api = new ApiClient(
+      apiBaseUrl,
+      key,
+      () => {
+        forgetApiKey();
+        showSignIn('Your API key is no longer accepted. Paste a valid key.');
+      },
+      eventsBaseUrl,
+    );
     ctx = { api, navigate: (path) => void (window.location.hash = `#${path}`) };
     header.hidden = false;
     route();

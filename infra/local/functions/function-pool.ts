@@ -8,6 +8,18 @@ import { FUNCTIONS, type FunctionName } from '../../wiring.ts';
 import { functionBundles } from './function-bundles.ts';
 import type { FromWorker, SerializedError, ToWorker, WorkerData } from './function-worker.ts';
 import { FunctionModuleError, type FunctionHandler } from './invoke.ts';
+import type { StreamSink } from './response-stream.ts';
+
+/**
+ * A response-streaming invocation (a function URL's): parts of the answer go to `sink` as the
+ * function writes them; `signal` aborting (the client went away) closes the function's stream.
+ */
+export type StreamFunctionHandler = (
+  event: unknown,
+  context: Context,
+  sink: StreamSink,
+  signal: AbortSignal,
+) => Promise<void>;
 
 /**
  * Runs each local function in a worker thread of its own, started with exactly that function's
@@ -55,6 +67,8 @@ export interface FunctionPoolOptions {
 export interface FunctionPool {
   /** A handler that invokes the function in its worker (started on first use). */
   handler(name: FunctionName): FunctionHandler;
+  /** The same for a response-streaming function. */
+  streamHandler(name: FunctionName): StreamFunctionHandler;
   /** Starts the workers of these functions now, so a missing or broken module fails early. */
   warm(names: Iterable<FunctionName>): Promise<void>;
   /** The environment a function's worker is given. */
@@ -73,6 +87,7 @@ interface Pending {
 
 class FunctionWorker {
   private readonly pending = new Map<number, Pending>();
+  private readonly sinks = new Map<number, StreamSink>();
   private nextId = 0;
   readonly ready: Promise<void>;
   dead = false;
@@ -89,7 +104,9 @@ class FunctionWorker {
           this.dead = true;
           reject(new FunctionModuleError(`function ${name}: ${message.error.message}`));
           void worker.terminate();
-        } else this.settle(message);
+        } else if (message.type === 'streamHead') this.sinks.get(message.id)?.head(message.head);
+        else if (message.type === 'streamChunk') this.sinks.get(message.id)?.chunk(message.data);
+        else this.settle(message);
       });
       worker.on('error', (error) => {
         // An uncaught exception ends the sandbox, and with it every invocation it was running.
@@ -108,9 +125,28 @@ class FunctionWorker {
     this.ready.catch(() => undefined);
   }
 
-  async invoke(event: unknown, context: Context): Promise<unknown> {
+  async invokeStream(event: unknown, context: Context, sink: StreamSink, signal: AbortSignal): Promise<void> {
     await this.ready;
     const id = ++this.nextId;
+    this.sinks.set(id, sink);
+    const abort = () => this.worker.postMessage({ type: 'abort', id } satisfies ToWorker);
+    signal.addEventListener('abort', abort, { once: true });
+    try {
+      await this.invoke(event, context, 'invokeStream', id);
+    } finally {
+      signal.removeEventListener('abort', abort);
+      this.sinks.delete(id);
+    }
+  }
+
+  async invoke(
+    event: unknown,
+    context: Context,
+    type: 'invoke' | 'invokeStream' = 'invoke',
+    reservedId?: number,
+  ): Promise<unknown> {
+    await this.ready;
+    const id = reservedId ?? ++this.nextId;
     const remaining = context.getRemainingTimeInMillis();
     return new Promise((resolve, reject) => {
       // Abandoned at the deadline: the caller has given up by then (lambda-invoke.ts).
@@ -121,7 +157,7 @@ class FunctionWorker {
       timer.unref();
       this.pending.set(id, { resolve, reject, timer });
       const message: ToWorker = {
-        type: 'invoke',
+        type,
         id,
         event,
         context: {
@@ -229,8 +265,14 @@ export function createFunctionPool(options: FunctionPoolOptions): FunctionPool {
     return options.wrap ? options.wrap(name, direct) : direct;
   };
 
+  const streamHandler =
+    (name: FunctionName): StreamFunctionHandler =>
+    async (event, context, sink, signal) =>
+      (await workerOf(name)).invokeStream(event, context, sink, signal);
+
   return {
     handler,
+    streamHandler,
     async warm(names) {
       await Promise.all([...names].map((name) => workerOf(name)));
     },

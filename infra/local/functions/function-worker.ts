@@ -1,6 +1,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
+import {
+  installAwsLambdaStandIn,
+  invokeStreaming,
+  isStreamingHandler,
+  type StreamHead,
+} from './response-stream.ts';
 
 /**
  * The inside of one local function's worker thread (started by function-pool.ts), the local stand-in
@@ -29,6 +35,10 @@ export interface ContextFields {
 
 export type ToWorker =
   | { type: 'invoke'; id: number; event: unknown; context: ContextFields }
+  /** A response-streaming invocation (a function URL): the answer comes back in parts. */
+  | { type: 'invokeStream'; id: number; event: unknown; context: ContextFields }
+  /** The client of a streamed invocation went away. */
+  | { type: 'abort'; id: number }
   /** What process.env holds inside the worker: how tests see that isolation holds. */
   | { type: 'environment'; id: number };
 
@@ -42,6 +52,8 @@ export type FromWorker =
   | { type: 'ready' }
   | { type: 'loadFailed'; error: SerializedError }
   | { type: 'result'; id: number; value: unknown }
+  | { type: 'streamHead'; id: number; head: StreamHead }
+  | { type: 'streamChunk'; id: number; data: Uint8Array }
   | { type: 'error'; id: number; error: SerializedError };
 
 export function serializeError(error: unknown): SerializedError {
@@ -73,6 +85,9 @@ async function main(): Promise<void> {
   let handler: Handler;
   // As NODE_OPTIONS=--enable-source-maps does in the stack: stack traces name the TypeScript sources.
   process.setSourceMapsEnabled(true);
+  // Lambda's runtime global for response streaming, before the module that uses it loads.
+  installAwsLambdaStandIn();
+  const streams = new Map<number, () => void>();
   try {
     const module = (await import(pathToFileURL(entry).href)) as { handler?: unknown };
     if (typeof module.handler !== 'function') throw new Error(`${entry} does not export a handler function`);
@@ -84,6 +99,31 @@ async function main(): Promise<void> {
   port.on('message', (message: ToWorker) => {
     if (message.type === 'environment') {
       port.postMessage({ type: 'result', id: message.id, value: { ...process.env } } satisfies FromWorker);
+      return;
+    }
+    if (message.type === 'abort') {
+      streams.get(message.id)?.();
+      return;
+    }
+    if (message.type === 'invokeStream') {
+      const { id } = message;
+      if (!isStreamingHandler(handler)) {
+        const error = new Error(`${entry} is not wrapped in awslambda.streamifyResponse`);
+        port.postMessage({ type: 'error', id, error: serializeError(error) } satisfies FromWorker);
+        return;
+      }
+      const running = invokeStreaming(handler, message.event, contextOf(message.context), {
+        head: (head) => port.postMessage({ type: 'streamHead', id, head } satisfies FromWorker),
+        chunk: (data) => port.postMessage({ type: 'streamChunk', id, data } satisfies FromWorker),
+      });
+      streams.set(id, running.abort);
+      running.done
+        .then(
+          () => port.postMessage({ type: 'result', id, value: null } satisfies FromWorker),
+          (error: unknown) =>
+            port.postMessage({ type: 'error', id, error: serializeError(error) } satisfies FromWorker),
+        )
+        .finally(() => streams.delete(id));
       return;
     }
     // Promise.resolve().then(...) turns a synchronous throw into a rejection, as the runtime does.

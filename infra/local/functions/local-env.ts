@@ -78,6 +78,7 @@ const LOCAL_SETTINGS: Record<string, (access: FunctionAccess, name: FunctionName
   [ENV.vapiApiBaseUrl]: canDial,
   [ENV.maxCallSeconds]: sweeps,
   [ENV.sweepGraceSeconds]: sweeps,
+  [ENV.eventsHeartbeatSeconds]: (_access, name) => name === 'events',
 };
 
 const SDK_NODE_WARNING = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';

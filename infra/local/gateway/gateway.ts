@@ -16,7 +16,7 @@ import {
   type RouteSpec,
 } from '../../wiring.ts';
 import { FunctionTimeoutError, invokeWithTimeout } from '../functions/lambda-invoke.ts';
-import type { FunctionPool } from '../functions/function-pool.ts';
+import type { FunctionPool, StreamFunctionHandler } from '../functions/function-pool.ts';
 import { closeServer, describeError, listen, readBody } from '../http-helpers.ts';
 import {
   discardBody,
@@ -29,6 +29,7 @@ import {
   type RequestIds,
 } from './answers.ts';
 import { authorize, AUTHORIZER } from './authorize.ts';
+import { serveStreamed } from './function-url.ts';
 import { buildProxyEvent, buildRequestContext, readRequestShape } from './http-event.ts';
 import { MalformedResultError, toHttpAnswer, type HttpAnswer } from './lambda-result.ts';
 import { compileRoutes, MalformedPathError, matchRoute } from './route-match.ts';
@@ -123,7 +124,9 @@ export async function loadHandlers(
   given: Partial<FunctionHandlers> = {},
   functions?: FunctionPool,
 ): Promise<Partial<FunctionHandlers>> {
-  const names = new Set<FunctionName>(routes.map((route) => route.function));
+  const names = new Set<FunctionName>(
+    routes.filter((route) => route.via === 'httpApi').map((route) => route.function),
+  );
   if (routes.some((route) => route.auth === 'apiKey')) names.add(AUTHORIZER);
   const entries = [...names].map((name) => {
     const handler = given[name] ?? functions?.handler(name);
@@ -133,6 +136,20 @@ export async function loadHandlers(
   // Their workers start now, so a missing or broken module fails the start, not the first request.
   await functions?.warm([...names].filter((name) => !given[name]));
   return Object.fromEntries(entries) as Partial<FunctionHandlers>;
+}
+
+/**
+ * The response-streaming functions of the routes a function URL serves in AWS (their workers). A
+ * gateway started with test handlers alone (no local functions) has none: those routes answer 500.
+ */
+async function loadStreamHandlers(
+  routes: readonly RouteSpec[],
+  functions?: FunctionPool,
+): Promise<Partial<Record<FunctionName, StreamFunctionHandler>>> {
+  if (!functions) return {};
+  const names = [...new Set(routes.filter((r) => r.via === 'functionUrl').map((r) => r.function))];
+  await functions.warm(names);
+  return Object.fromEntries(names.map((name) => [name, functions.streamHandler(name)]));
 }
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
@@ -159,8 +176,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     });
     const timer = setTimeout(() => timeOut(req, res, ids), options.requestTimeoutMs ?? HTTP_API_TIMEOUT_MS);
     res.once('close', () => clearTimeout(timer));
+    // A function URL is not bound by API Gateway's 30 s: the function's own timeout ends it.
+    const keepOpen = () => clearTimeout(timer);
     ready
-      .then(() => handleRequest(settings as Settings, req, res, ids))
+      .then(() => handleRequest(settings as Settings, req, res, ids, keepOpen))
       .catch((error: unknown) => {
         (settings?.logError ?? options.logError ?? console.error)(
           `[gateway] ${ids.requestId} unexpected failure: ${describeError(error, { withStack: true })}`,
@@ -181,6 +200,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     await options.beforeHandlers?.({ url, port: address.port });
     const routes = options.routes ?? ROUTES;
     const handlers = await loadHandlers(routes, options.handlers, options.functions);
+    const streamHandlers = await loadStreamHandlers(routes, options.functions);
     const specs = Object.fromEntries(
       (Object.keys(FUNCTIONS) as FunctionName[]).map((name) => [
         name,
@@ -189,6 +209,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     ) as Record<FunctionName, FunctionSpec>;
     settings = {
       handlers,
+      streamHandlers,
       specs,
       routes: compileRoutes(routes),
       staticDir: options.staticDir ?? join(REPO_ROOT, 'web'),
@@ -207,6 +228,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
 interface Settings {
   handlers: Partial<FunctionHandlers>;
+  streamHandlers: Partial<Record<FunctionName, StreamFunctionHandler>>;
   specs: Record<FunctionName, FunctionSpec>;
   routes: ReturnType<typeof compileRoutes>;
   staticDir: string;
@@ -220,6 +242,7 @@ async function handleRequest(
   req: IncomingMessage,
   res: ServerResponse,
   ids: RequestIds,
+  keepOpen: () => void,
 ): Promise<void> {
   const shape = readRequestShape(req);
   const isApiPath = shape.rawPath === '/v1' || shape.rawPath.startsWith('/v1/');
@@ -266,6 +289,16 @@ async function handleRequest(
 
   const key = routeKey(match.route);
   const requestContext = buildRequestContext(req, shape, key, ids.requestId, new Date());
+
+  if (match.route.via === 'functionUrl') {
+    const name = match.route.function;
+    const handler = settings.streamHandlers[name];
+    if (!handler) throw new Error(`No streaming handler loaded for function ${name}`);
+    keepOpen();
+    const event = buildProxyEvent(shape, requestContext, match.pathParameters, body);
+    await serveStreamed(name, settings.specs[name], handler, event, res, ids, settings.logError);
+    return;
+  }
 
   let authorizerContext: unknown;
   if (match.route.auth === 'apiKey') {

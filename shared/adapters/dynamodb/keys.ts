@@ -26,6 +26,9 @@ import { createHash } from 'node:crypto';
  * | suppression     | SUP#<ws>#<E.164 phone>    | SUP                | "is this phone suppressed in W?": one GetItem, one key |
  * |                 |                           |                    | of a BatchGetItem at create, a ConditionCheck in the   |
  * |                 |                           |                    | dial claim; TTL on `expiresAt` (plus a read-time check)|
+ * | live event      | BATCH#<batchId>           | EV#<id, 10 digits> | Query SK > EV#<last id sent> = a batch's new events   |
+ * |                 |                           |                    | (live progress); TTL on `expiresAt`                    |
+ * | live event ids  | BATCH#<batchId>           | EVSEQ              | atomic ADD: the last event id allocated                |
  * | suppression     | WS#<ws>                   | SUP#<id>           | GetItem by id; Query begins_with SUP# (list, paged, in |
  * |   listing       |                           |                    | creation order); a copy of the entry, written and      |
  * |                 |                           |                    | deleted with it in one transaction                     |
@@ -72,6 +75,8 @@ export const ENTITY = {
   suppressionListing: 'suppressionListing',
   contactHistory: 'contactHistory',
   lease: 'lease',
+  liveEvent: 'liveEvent',
+  liveEventCounter: 'liveEventCounter',
 } as const;
 
 export type Entity = (typeof ENTITY)[keyof typeof ENTITY];
@@ -86,7 +91,11 @@ export const SK_PREFIX = {
   webhook: 'HOOK#',
   due: 'DUE#',
   suppression: 'SUP#',
+  liveEvent: 'EV#',
 } as const;
+
+/** Zero padding of a live event id: 10 digits, far beyond what one batch's changes can reach. */
+const EVENT_ID_DIGITS = 10;
 
 /** Zero padding of a due time (ms since the epoch): 13 digits hold every date until the year 2286. */
 const DUE_TIME_DIGITS = 13;
@@ -217,11 +226,34 @@ export const runKeys = {
     return { PK: `CALL#${segment('provider', provider)}#${sha256(providerCallId)}`, SK: 'CALL' };
   },
 
+  /** One entry of a batch's live event log (./entities/live-events.ts). */
+  liveEvent(batchId: string, id: number): TableKey {
+    return { PK: recipientPartition(batchId), SK: liveEventSortKey(id) };
+  },
+
+  /** The counter that allocates a batch's live event ids. */
+  liveEventCounter(batchId: string): TableKey {
+    return { PK: recipientPartition(batchId), SK: 'EVSEQ' };
+  },
+
   /** A waiting recipient, sorted by when it is due (then by index): see ./entities/due.ts. */
   due(batchId: string, dueAtMs: number, index: number): TableKey {
     return { PK: recipientPartition(batchId), SK: dueSortKey(dueAtMs, index) };
   },
 } as const;
+
+export function liveEventSortKey(id: number): string {
+  if (!Number.isSafeInteger(id) || id < 0 || String(id).length > EVENT_ID_DIGITS) {
+    throw new Error(`Invalid live event id ${id}`);
+  }
+  return `${SK_PREFIX.liveEvent}${String(id).padStart(EVENT_ID_DIGITS, '0')}`;
+}
+
+/** The id a live event's sort key holds. */
+export function parseLiveEventSortKey(sk: unknown): number | null {
+  const digits = afterPrefix(sk, SK_PREFIX.liveEvent);
+  return digits !== null && /^\d+$/.test(digits) ? Number(digits) : null;
+}
 
 export function dueSortKey(dueAtMs: number, index: number): string {
   if (!Number.isSafeInteger(dueAtMs) || dueAtMs < 0 || String(dueAtMs).length > DUE_TIME_DIGITS) {

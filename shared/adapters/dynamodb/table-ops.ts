@@ -74,6 +74,8 @@ export interface Table {
   queryAll(input: QueryInput): Promise<Item[]>;
   /** The first item a query finds (Limit 1), or null. */
   queryFirst(input: QueryInput): Promise<Item | null>;
+  /** One page of a query (its `Limit` items at most): a reader that only wants what is new. */
+  queryPage(input: QueryInput): Promise<Item[]>;
   /** Every item of a partition under a sort-key prefix, in key order. */
   queryPrefix(partition: string, skPrefix: string, consistent: boolean): Promise<Item[]>;
   /** Keys of every item of GSI1 partition `partition` whose sort key is at most `upTo`. */
@@ -169,6 +171,11 @@ export function createTable(client: DynamoDBDocumentClient, name: string): Table
     async queryFirst(input) {
       const out = await client.send(new QueryCommand({ TableName: name, ...input, Limit: 1 }));
       return ((out.Items ?? [])[0] as Item | undefined) ?? null;
+    },
+
+    async queryPage(input) {
+      const out = await client.send(new QueryCommand({ TableName: name, ...input }));
+      return (out.Items ?? []) as Item[];
     },
 
     queryPrefix: (partition, skPrefix, consistent) =>

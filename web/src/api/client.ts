@@ -2,6 +2,8 @@ import type { ErrorEnvelope } from '../../../shared/contracts/common.ts';
 import { pathOf, ROUTE_PATHS, type PathParams, type RouteId } from '../../../shared/contracts/route-paths.ts';
 import type { ResponseBody } from '../../../shared/contracts/routes.ts';
 import { ApiError } from './api-error.ts';
+import { readEventStream } from './event-stream.ts';
+import type { SseMessage } from '../lib/sse.ts';
 import type { CreateBatchCsvFields, CreateBatchJsonBody } from './types.ts';
 
 export { ApiError, errorMessage } from './api-error.ts';
@@ -67,7 +69,22 @@ export class ApiClient {
     private readonly baseUrl: string,
     private readonly apiKey: string,
     private readonly onUnauthorized: () => void = () => undefined,
+    /** Where the live event streams are: a function URL in AWS (config.json), else `baseUrl`. */
+    private readonly eventsBaseUrl: string = baseUrl,
   ) {}
+
+  /** Reads a batch's live event stream until it ends or closes (./event-stream.ts). */
+  streamBatchEvents(
+    id: string,
+    options: { lastEventId: string | null; signal: AbortSignal; onMessage(message: SseMessage): void },
+  ): Promise<'end' | 'closed'> {
+    const base = this.eventsBaseUrl.replace(/\/+$/, '');
+    const url = new URL(`${base}${pathOf('batchEvents', { id })}`, window.location.href).toString();
+    return readEventStream({ url, apiKey: this.apiKey, ...options }).catch((error: unknown) => {
+      if (error instanceof ApiError && error.status === 401) this.onUnauthorized();
+      throw error;
+    });
+  }
 
   /** One route of the table: its method, its path with `params` filled in, the answer its schema types. */
   call<Id extends RouteId>(

@@ -1,4 +1,9 @@
-import type { BatchDetailResponse } from '../../../../shared/contracts/batch-objects.ts';
+import type {
+  BatchDetailResponse,
+  BatchObject,
+  RecipientObject,
+} from '../../../../shared/contracts/batch-objects.ts';
+import type { SseMessage } from '../../lib/sse.ts';
 import { type Signal, useSignal } from '@preact/signals';
 import { useEffect, useRef } from 'preact/hooks';
 import { ApiError, errorMessage } from '../../api/client.ts';
@@ -10,6 +15,9 @@ import { Poller } from '../../ui/poller.ts';
 
 const POLL_MS = 2_000;
 const DELIVERIES_REFRESH_MS = 10_000;
+/** Failed stream openings in a row before the page falls back to polling. */
+const STREAM_FAILURES_BEFORE_POLLING = 2;
+const STREAM_RETRY_MS = 1_000;
 
 export interface BatchDetailState {
   detail: Signal<BatchDetailResponse | null>;
@@ -17,6 +25,10 @@ export interface BatchDetailState {
   failure: Signal<string | null>;
   /** Bumped when the delivery log is worth fetching again. */
   deliveriesVersion: Signal<number>;
+  /** The last recipient the live stream changed (a table can refresh that row); null before any. */
+  recipientChange: Signal<RecipientObject | null>;
+  /** How the page follows the batch: its live event stream, or polling when the stream fails. */
+  mode: Signal<'stream' | 'polling' | 'idle'>;
   /** Fetches at once (after a cancel) and polls on while the batch is live. */
   refreshNow(): void;
   /** Loads again after a failed first load. */
@@ -24,14 +36,19 @@ export interface BatchDetailState {
 }
 
 /**
- * One batch, fetched again every 2 s while it can still change (pending, scheduled, running). Status
- * and progress changes are announced to screen readers; the delivery log, which changes more slowly
- * than the rows, is refreshed on a status change and every 10 s.
+ * One batch, loaded once and then followed through its live event stream while it can still change
+ * (`GET …/events`: the batch's status and counts, each recipient's changes), reconnecting after the
+ * last event id when the stream closes; when the stream cannot be opened (twice in a row) the page
+ * falls back to fetching the detail every 2 s. Status and progress changes are announced to screen
+ * readers; the delivery log, which changes more slowly than the rows, is refreshed on a status change
+ * and at most every 10 s.
  */
 export function useBatchDetail(ctx: AppContext, id: string): BatchDetailState {
   const detail = useSignal<BatchDetailResponse | null>(null);
   const failure = useSignal<string | null>(null);
   const deliveriesVersion = useSignal(0);
+  const recipientChange = useSignal<RecipientObject | null>(null);
+  const mode = useSignal<'stream' | 'polling' | 'idle'>('idle');
   const controls = useRef({ refreshNow: () => {}, retry: () => {} });
 
   useEffect(() => {
@@ -67,11 +84,90 @@ export function useBatchDetail(ctx: AppContext, id: string): BatchDetailState {
       return isLive(next.batch.status);
     };
     const poller = new Poller(load, POLL_MS);
-    const start = () => void load().then((live) => live && poller.start());
+    const startPolling = () => {
+      mode.value = 'polling';
+      poller.start();
+    };
+
+    const applyBatch = (batch: BatchObject) => {
+      const before = detail.peek();
+      if (before === null) return;
+      const next = { ...before, batch };
+      announceChanges(before, next);
+      detail.value = next;
+      if (before.batch.status !== batch.status) {
+        deliveriesLoadedAt = Date.now();
+        deliveriesVersion.value += 1;
+      }
+    };
+    const applyRecipient = (recipient: RecipientObject) => {
+      const before = detail.peek();
+      if (before === null) return;
+      const recipients = before.recipients.map((r) => (r.index === recipient.index ? recipient : r));
+      detail.value = { ...before, recipients };
+      recipientChange.value = recipient;
+      if (Date.now() - deliveriesLoadedAt >= DELIVERIES_REFRESH_MS) {
+        deliveriesLoadedAt = Date.now();
+        deliveriesVersion.value += 1;
+      }
+    };
+
+    let stream: AbortController | null = null;
+    const follow = async () => {
+      stream?.abort();
+      const abort = new AbortController();
+      stream = abort;
+      let lastEventId: string | null = null;
+      let failures = 0;
+      let first = true;
+      mode.value = 'stream';
+      const onMessage = (message: SseMessage) => {
+        // Only a new connection's first event is the batch's state (a resumed one continues).
+        const opening = first;
+        first = false;
+        if (message.id !== null) lastEventId = message.id;
+        if (message.event === 'batch') {
+          const batch = JSON.parse(message.data) as BatchObject;
+          // The first event is the state when the stream opened: a change between the load and
+          // then would be missed, so counts that moved mean one more load.
+          const loaded = detail.peek()?.batch;
+          if (opening && loaded && JSON.stringify(loaded.counts) !== JSON.stringify(batch.counts))
+            void load();
+          else applyBatch(batch);
+        } else if (message.event === 'recipient') {
+          applyRecipient(JSON.parse(message.data) as RecipientObject);
+        }
+      };
+      while (!disposed && !abort.signal.aborted) {
+        try {
+          const how = await ctx.api.streamBatchEvents(id, { lastEventId, signal: abort.signal, onMessage });
+          failures = 0;
+          if (how === 'end') {
+            mode.value = 'idle';
+            return;
+          }
+        } catch (error) {
+          if (disposed || abort.signal.aborted) return;
+          failures += 1;
+          const refused = error instanceof ApiError && error.status >= 400 && error.status < 500;
+          if (refused || failures >= STREAM_FAILURES_BEFORE_POLLING) {
+            startPolling();
+            return;
+          }
+          await new Promise((resolve) => window.setTimeout(resolve, STREAM_RETRY_MS));
+        }
+      }
+    };
+
+    const start = () =>
+      void load().then((live) => {
+        if (live && !disposed) void follow();
+      });
     controls.current = {
       retry: start,
       refreshNow: () => {
         poller.stop();
+        stream?.abort();
         start();
       },
     };
@@ -79,6 +175,7 @@ export function useBatchDetail(ctx: AppContext, id: string): BatchDetailState {
     return () => {
       disposed = true;
       poller.stop();
+      stream?.abort();
     };
   }, [id]);
 
@@ -86,6 +183,8 @@ export function useBatchDetail(ctx: AppContext, id: string): BatchDetailState {
     detail,
     failure,
     deliveriesVersion,
+    recipientChange,
+    mode,
     refreshNow: () => controls.current.refreshNow(),
     retry: () => controls.current.retry(),
   };
