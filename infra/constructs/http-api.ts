@@ -48,11 +48,17 @@ export interface HttpApiRoutesProps {
 }
 
 /** Adds stage, domain and routes; answers the routes without API key (provider callbacks). */
+/** A route API Gateway serves without the API-key authorizer, and the function that serves it. */
+export interface OpenRoute {
+  route: apigwv2.HttpRoute;
+  function: FunctionName;
+}
+
 export function httpApiRoutes(
   scope: Construct,
   api: apigwv2.HttpApi,
   { config, functions, logRetention, logRemoval }: HttpApiRoutesProps,
-): apigwv2.HttpRoute[] {
+): OpenRoute[] {
   const accessLogs = new logs.LogGroup(scope, 'ApiAccessLogs', {
     retention: logRetention,
     removalPolicy: logRemoval,
@@ -114,7 +120,7 @@ export function httpApiRoutes(
     resultsCacheTtl: Duration.seconds(0),
   });
   const integrationsByFunction = new Map<FunctionName, integrations.HttpLambdaIntegration>();
-  const withoutApiKey: apigwv2.HttpRoute[] = [];
+  const withoutApiKey: OpenRoute[] = [];
   for (const route of ROUTES) {
     let integration = integrationsByFunction.get(route.function);
     if (!integration) {
@@ -131,7 +137,7 @@ export function httpApiRoutes(
       integration,
       authorizer: route.auth === 'apiKey' ? authorizer : new apigwv2.HttpNoneAuthorizer(),
     });
-    if (route.auth === 'none' && created) withoutApiKey.push(created);
+    if (route.auth === 'none' && created) withoutApiKey.push({ route: created, function: route.function });
   }
   return withoutApiKey;
 }
