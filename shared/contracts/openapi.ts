@@ -146,7 +146,8 @@ function requestBody(id: RouteId, route: RouteDefinition, components: Components
   const body = route.request.body;
   if (!body) return undefined;
   const content: Record<string, { schema: JsonSchema }> = {};
-  if (body.json) content['application/json'] = { schema: components.ref(body.json, 'input', `${pascal(id)}Body`) };
+  if (body.json)
+    content['application/json'] = { schema: components.ref(body.json, 'input', `${pascal(id)}Body`) };
   if (body.multipart) {
     const form = inline(body.multipart, 'input');
     const properties = { ...((form.properties ?? {}) as Record<string, JsonSchema>) };

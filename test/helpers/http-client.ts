@@ -3,6 +3,7 @@ import { ROUTES, routeKey } from '#infra/wiring.ts';
 import { ROUTE_IDS, routeKey as routeKeyOfId, type RouteId } from '#shared/contracts/route-paths.ts';
 import { ROUTE_TABLE } from '#shared/contracts/routes.ts';
 import { z } from 'zod';
+import { expectDocumentedResponse } from './openapi-check.ts';
 
 /** A small fetch wrapper for integration tests: JSON by default, raw bodies when given. */
 export interface TestResponse<T = any> {
@@ -23,7 +24,9 @@ export interface ClientOptions {
   /**
    * Checks every answer against the route table (shared/contracts/routes.ts): its status must be one
    * the route declares, and its body must parse with that status's schema (strict for the resource
-   * objects, so a stray or missing field fails the request). Paths that are no route are not checked.
+   * objects, so a stray or missing field fails the request); and against the OpenAPI document the
+   * service publishes, with a JSON Schema validator (openapi-check.ts). Paths that are no route are
+   * not checked.
    */
   checkContract?: boolean;
 }
@@ -86,7 +89,10 @@ export function client(baseUrl: string, apiKey: string, clientOptions: ClientOpt
     }
     if (clientOptions.checkContract) {
       const id = routeIdOf(method, path);
-      if (id !== null) expectRouteResponse(id, res.status, parsed, text);
+      if (id !== null) {
+        expectRouteResponse(id, res.status, parsed, text);
+        expectDocumentedResponse(id, res.status, parsed, text);
+      }
     }
     return { status: res.status, headers: res.headers, body: parsed as T, text };
   }
