@@ -291,3 +291,22 @@ export type ResponseBody<
     : void;
 
 export { ROUTE_PATHS, type RouteId } from './route-paths.ts';
+
+type Request<Id extends RouteId> = (typeof SCHEMAS)[Id]['request'];
+
+/**
+ * A route's query parameters as a client sends them: the names its query schema reads, each a
+ * value the schema accepts (or a number, written out in the URL). `never` for a route without one.
+ */
+export type RequestQuery<Id extends RouteId> =
+  Request<Id> extends { query: infer Q extends z.ZodType }
+    ? { [K in keyof z.input<Q>]?: z.input<Q>[K] | number }
+    : never;
+
+/** A route's JSON body as its schema accepts it; `never` for a route that takes none. */
+export type RequestJson<Id extends RouteId> =
+  Request<Id> extends { body: { json: infer B extends z.ZodType } } ? z.input<B> : never;
+
+/** Whether a route takes a multipart form (`true`) or not. */
+export type AcceptsMultipart<Id extends RouteId> =
+  Request<Id> extends { body: { multipart: z.ZodType } } ? true : false;

@@ -1,5 +1,6 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiError } from '#shared/client/api-error.ts';
 import { buildOpenApiDocument } from '#shared/contracts/openapi.ts';
 import { ROUTE_IDS } from '#shared/contracts/route-paths.ts';
 import { client, type TestClient } from '../helpers/http-client.ts';
@@ -58,5 +59,37 @@ describe('GET /v1/openapi.json', () => {
         expect(text, `${method} ${path}`).not.toMatch(/No route for/);
       }
     }
+  });
+});
+
+describe('the typed client (shared/client) against the service', () => {
+  it('creates a number, an agent and a batch, reads it back, and throws the envelope on a refusal', async () => {
+    const number = await c.api.call('createPhoneNumber', {
+      json: { phone_number: '+14155550100', provider: 'simulated' },
+    });
+    const agent = await c.api.call('createAgent', {
+      json: { name: 'Typed', prompt: 'Hello', phone_number_id: number.id },
+    });
+    const batch = await c.api.call('createBatch', {
+      json: { name: 'typed', agent_id: agent.id, recipients: [{ phone: '+14155551234', first_name: 'Al' }] },
+      idempotencyKey: 'typed-1',
+    });
+    expect(batch.status).toBe('pending');
+    const detail = await c.api.call('getBatch', { params: { id: batch.id } });
+    expect(detail.recipients.map((r) => r.dynamic_vars)).toEqual([{ first_name: 'Al' }]);
+    const page = await c.api.call('listBatches', { query: { limit: 1, agent_id: agent.id } });
+    expect(page.batches.map((b) => b.id)).toEqual([batch.id]);
+
+    const refused = await c.api
+      .call('createBatch', { json: { name: '', agent_id: agent.id, recipients: [] } })
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ApiError);
+    expect((refused as ApiError).status).toBe(400);
+    expect((refused as ApiError).code).toBe('validation_error');
+    expect((refused as ApiError).fields.map((f) => f.path)).toEqual(expect.arrayContaining(['name']));
+    expect((refused as ApiError).requestId).toEqual(expect.any(String));
+
+    const missing = await c.api.send('getBatch', { params: { id: 'batch_01ARZ3NDEKTSV4RRFFQ69G5FAV' } });
+    expect(missing.status).toBe(404);
   });
 });

@@ -1,6 +1,6 @@
-import type { ErrorEnvelope } from '../../../shared/contracts/common.ts';
-import { pathOf, ROUTE_PATHS, type PathParams, type RouteId } from '../../../shared/contracts/route-paths.ts';
-import type { ResponseBody } from '../../../shared/contracts/routes.ts';
+import { BatchCallsClient, type CallOptions } from '../../../shared/client/api-client.ts';
+import type { PathParams, RouteId } from '../../../shared/contracts/route-paths.ts';
+import type { RequestJson, ResponseBody } from '../../../shared/contracts/routes.ts';
 import { ApiError } from './api-error.ts';
 import type { CreateBatchCsvFields, CreateBatchJsonBody } from './types.ts';
 
@@ -8,92 +8,40 @@ export { ApiError, errorMessage } from './api-error.ts';
 export type { CreateBatchBase, CreateBatchCsvFields, CreateBatchJsonBody, UploadTicket } from './types.ts';
 
 /**
- * The dashboard's only way to the service: the public API, with the user's key. Methods and paths come
- * from the route table (shared/contracts/route-paths.ts, no schemas, so none is bundled); answers are
- * typed by the table's response schemas (`import type` only). They are not re-validated here, since a
- * stricter client than the contract would break on a harmless new field.
+ * The dashboard's only way to the service: the public API, with the user's key, through the typed
+ * client (shared/client/api-client.ts, written over the route table; no schema is bundled). This
+ * class only names the calls the pages make and words a rate limit for people.
  */
 
-type Query = Record<string, string | number | undefined>;
-
-interface RequestOptions {
-  query?: Query;
-  json?: unknown;
-  form?: FormData;
-  idempotencyKey?: string;
-}
-
-function isErrorEnvelope(value: unknown): value is ErrorEnvelope {
-  if (typeof value !== 'object' || value === null || !('error' in value)) return false;
-  const error = (value as { error: unknown }).error;
-  return (
-    typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string'
-  );
-}
+type Options<Id extends RouteId> = Omit<CallOptions<Id>, 'params'>;
 
 export class ApiClient {
+  private readonly client: BatchCallsClient;
+
   /**
    * @param baseUrl where `/v1` lives; empty for the dashboard's own origin.
    * @param onUnauthorized called on any 401, so the app can ask for a key again.
    */
-  constructor(
-    private readonly baseUrl: string,
-    private readonly apiKey: string,
-    private readonly onUnauthorized: () => void = () => undefined,
-  ) {}
-
-  /** One route of the table: its method, its path with `params` filled in, the answer its schema types. */
-  call<Id extends RouteId>(
-    id: Id,
-    params: PathParams<Id>,
-    options: RequestOptions = {},
-  ): Promise<ResponseBody<Id>> {
-    return this.request(ROUTE_PATHS[id].method, pathOf(id, params), options);
+  constructor(baseUrl: string, apiKey: string, onUnauthorized: () => void = () => undefined) {
+    this.client = new BatchCallsClient({ baseUrl, apiKey, onUnauthorized });
   }
 
-  private async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    const url = new URL(`${this.baseUrl.replace(/\/+$/, '')}${path}`, window.location.href);
-    for (const [key, value] of Object.entries(options.query ?? {})) {
-      if (value !== undefined && value !== '') url.searchParams.set(key, String(value));
-    }
-    const headers: Record<string, string> = { authorization: `Bearer ${this.apiKey}` };
-    let body: string | FormData | undefined;
-    if (options.json !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify(options.json);
-    } else if (options.form !== undefined) {
-      body = options.form; // the browser writes the multipart boundary itself
-    }
-    if (options.idempotencyKey !== undefined) headers['idempotency-key'] = options.idempotencyKey;
-
-    let response: Response;
+  /** One route of the table: its method, its path with `params` filled in, the answer its schema types. */
+  async call<Id extends RouteId>(
+    id: Id,
+    params: PathParams<Id>,
+    options?: Options<Id>,
+  ): Promise<ResponseBody<Id>> {
     try {
-      response = await fetch(url, { method, headers, body });
-    } catch {
-      throw new ApiError(0, 'network_error', 'The service could not be reached. Check your connection.');
-    }
-    const text = await response.text();
-    let parsed: unknown = null;
-    if (text !== '') {
-      try {
-        parsed = JSON.parse(text) as unknown;
-      } catch {
-        parsed = null;
+      return await this.client.call(id, ...([{ ...options, params }] as never));
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 429 && error.retryAfterSeconds !== null) {
+        const { status, code, message, fields, requestId, retryAfterSeconds } = error;
+        const words = `${message} Try again in ${retryAfterSeconds} s.`;
+        throw new ApiError(status, code, words, fields, requestId, retryAfterSeconds);
       }
+      throw error;
     }
-    if (response.ok) return parsed as T;
-    if (response.status === 401) this.onUnauthorized();
-    if (isErrorEnvelope(parsed)) {
-      const retryAfter = response.headers.get('retry-after');
-      const suffix = response.status === 429 && retryAfter !== null ? ` Try again in ${retryAfter} s.` : '';
-      throw new ApiError(
-        response.status,
-        parsed.error.code,
-        parsed.error.message + suffix,
-        parsed.error.fields ?? [],
-      );
-    }
-    throw new ApiError(response.status, 'http_error', `The service answered ${response.status}.`);
   }
 
   /** Follows next_cursor to the end: agents and numbers are few, and pickers need all of them. */
@@ -189,12 +137,13 @@ export class ApiClient {
     return this.call('getAgent', { id });
   }
 
+  // The agent and number forms check their requests with the contract's schemas before sending.
   createAgent(body: Record<string, unknown>) {
-    return this.call('createAgent', {}, { json: body });
+    return this.call('createAgent', {}, { json: body as RequestJson<'createAgent'> });
   }
 
   updateAgent(id: string, body: Record<string, unknown>) {
-    return this.call('updateAgent', { id }, { json: body });
+    return this.call('updateAgent', { id }, { json: body as RequestJson<'updateAgent'> });
   }
 
   deleteAgent(id: string) {
@@ -215,7 +164,7 @@ export class ApiClient {
   }
 
   createPhoneNumber(body: Record<string, unknown>) {
-    return this.call('createPhoneNumber', {}, { json: body });
+    return this.call('createPhoneNumber', {}, { json: body as RequestJson<'createPhoneNumber'> });
   }
 
   deletePhoneNumber(id: string) {
