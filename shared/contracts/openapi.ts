@@ -4,7 +4,6 @@ import { agentObjectSchema } from './agent.ts';
 import { batchObjectSchema, recipientObjectSchema } from './batch-objects.ts';
 import { errorEnvelopeSchema } from './common.ts';
 import { phoneNumberObjectSchema } from './phone-number.ts';
-import { ROUTE_IDS, type RouteId } from './route-paths.ts';
 import { ROUTE_TABLE, type ResponseSchema, type RouteDefinition } from './routes.ts';
 import { deliveryObjectSchema } from './run.ts';
 import { suppressionObjectSchema } from './suppression.ts';
@@ -142,7 +141,7 @@ function parameters(schema: z.ZodType | undefined, where: 'query' | 'path' | 'he
   });
 }
 
-function requestBody(id: RouteId, route: RouteDefinition, components: Components): JsonSchema | undefined {
+function requestBody(id: string, route: RouteDefinition, components: Components): JsonSchema | undefined {
   const body = route.request.body;
   if (!body) return undefined;
   const content: Record<string, { schema: JsonSchema }> = {};
@@ -162,7 +161,7 @@ function requestBody(id: RouteId, route: RouteDefinition, components: Components
 }
 
 function response(
-  id: RouteId,
+  id: string,
   status: number,
   schema: ResponseSchema,
   components: Components,
@@ -181,8 +180,7 @@ function response(
   return { ...answer, content: { [schema.mediaType]: { schema: inline(schema.schema, 'output') } } };
 }
 
-function operation(id: RouteId, components: Components): OpenApiOperation {
-  const route = ROUTE_TABLE[id] as RouteDefinition;
+function operation(id: string, route: RouteDefinition, components: Components): OpenApiOperation {
   const responses: OpenApiOperation['responses'] = {};
   for (const [status, schema] of Object.entries(route.responses)) {
     if (schema !== undefined) responses[status] = response(id, Number(status), schema, components);
@@ -249,13 +247,17 @@ function webhook(event: (typeof WEBHOOK_EVENTS)[number], components: Components)
   };
 }
 
-/** The whole document. Pure and deterministic: the same route table gives the same document. */
-export function buildOpenApiDocument(): OpenApiDocument {
+/**
+ * The whole document. Pure and deterministic: the same route table gives the same document. `routes`
+ * is the route table (another one only in tests).
+ */
+export function buildOpenApiDocument(
+  routes: Readonly<Record<string, RouteDefinition>> = ROUTE_TABLE,
+): OpenApiDocument {
   const components = new Components();
   const paths: OpenApiDocument['paths'] = {};
-  for (const id of ROUTE_IDS) {
-    const { method, path } = ROUTE_TABLE[id];
-    (paths[path] ??= {})[method.toLowerCase()] = operation(id, components);
+  for (const [id, route] of Object.entries(routes)) {
+    (paths[route.path] ??= {})[route.method.toLowerCase()] = operation(id, route, components);
   }
   const webhooks = Object.fromEntries(WEBHOOK_EVENTS.map((event) => [event, webhook(event, components)]));
   return {

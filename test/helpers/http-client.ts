@@ -1,7 +1,7 @@
 import { compileRoutes, matchRoute } from '#infra/local/gateway/route-match.ts';
 import { ROUTES, routeKey } from '#infra/wiring.ts';
 import { ROUTE_IDS, routeKey as routeKeyOfId, type RouteId } from '#shared/contracts/route-paths.ts';
-import { ROUTE_TABLE } from '#shared/contracts/routes.ts';
+import { ROUTE_TABLE, type ResponseSchemas } from '#shared/contracts/routes.ts';
 import { z } from 'zod';
 import { BatchCallsClient } from '#shared/client/api-client.ts';
 import { fetchTransport, type Transport } from '#shared/client/transport.ts';
@@ -49,7 +49,7 @@ export function routeIdOf(method: string, path: string): RouteId | null {
 
 /** Throws when an answer is not what the route table says route `id` answers with `status`. */
 export function expectRouteResponse(id: RouteId, status: number, body: unknown, text = ''): void {
-  const responses = ROUTE_TABLE[id].responses as Partial<Record<number, z.ZodType | null>>;
+  const responses = ROUTE_TABLE[id].responses as ResponseSchemas;
   if (!Object.hasOwn(responses, status)) {
     throw new Error(`${id} answered ${status}, a status the route table does not declare for it: ${text}`);
   }
@@ -58,7 +58,8 @@ export function expectRouteResponse(id: RouteId, status: number, body: unknown, 
     if (text !== '') throw new Error(`${id} answered ${status} with a body, where the route table has none`);
     return;
   }
-  const result = schema.safeParse(body);
+  // A non-JSON answer (a CSV export, an event stream) is checked as its text.
+  const result = schema instanceof z.ZodType ? schema.safeParse(body) : schema.schema.safeParse(text);
   if (!result.success) {
     throw new Error(
       `${id} answered ${status} with a body that does not match the route table:\n${z.prettifyError(result.error)}`,

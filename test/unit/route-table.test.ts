@@ -12,7 +12,8 @@ import {
   type PathParams,
   type RouteId,
 } from '#shared/contracts/route-paths.ts';
-import { ROUTE_TABLE, type ResponseBody } from '#shared/contracts/routes.ts';
+import { mediaResponse, ROUTE_TABLE, type ResponseBody } from '#shared/contracts/routes.ts';
+import { buildOpenApiDocument } from '#shared/contracts/openapi.ts';
 import { expectRouteResponse, routeIdOf } from '../helpers/http-client.ts';
 import { expectDocumentedResponse, openApiDocument } from '../helpers/openapi-check.ts';
 import { Validator } from '@seriousme/openapi-schema-validator';
@@ -72,8 +73,10 @@ describe('the route table', () => {
   it('has response schemas a JSON Schema (and so an OpenAPI document) can be generated from', () => {
     for (const id of ROUTE_IDS) {
       for (const [status, schema] of Object.entries(ROUTE_TABLE[id].responses)) {
-        if (schema === null) continue;
-        expect(() => z.toJSONSchema(schema as z.ZodType), `${id} ${status}`).not.toThrow();
+        if (schema === null || schema === undefined) continue;
+        // A non-JSON answer (mediaResponse) describes its text with a schema too.
+        const zod = schema instanceof z.ZodType ? schema : schema.schema;
+        expect(() => z.toJSONSchema(zod), `${id} ${status}`).not.toThrow();
       }
     }
   });
@@ -262,6 +265,24 @@ describe('the OpenAPI document (GET /v1/openapi.json)', () => {
       'limit',
       'status',
     ]);
+  });
+
+  it('describes a route of the table with a non-JSON answer by its media type, with no other step', async () => {
+    const exportRoute = {
+      method: 'GET',
+      path: '/v1/things/{id}/export',
+      auth: 'apiKey',
+      request: { params: z.strictObject({ id: z.string() }), query: z.object({ format: z.enum(['csv']) }) },
+      responses: { 200: mediaResponse('text/csv'), 404: ROUTE_TABLE.getBatch.responses[404] },
+    } as const;
+    const withExport = buildOpenApiDocument({ ...ROUTE_TABLE, exportThings: exportRoute });
+    const op = withExport.paths['/v1/things/{id}/export']?.get;
+    expect(op?.operationId).toBe('exportThings');
+    expect(op?.responses['200']?.content).toEqual({ 'text/csv': { schema: { type: 'string' } } });
+    expect(op?.parameters).toContainEqual(
+      expect.objectContaining({ name: 'format', in: 'query', required: true }),
+    );
+    expect((await new Validator().validate(withExport)).valid).toBe(true);
   });
 
   it('lists every webhook event with its signed JSON body', () => {
