@@ -57,7 +57,7 @@ interface AnswerBase {
   text: string;
 }
 
-/** Any answer of `request()`: its status, headers, text and the text parsed when it is JSON. */
+/** Any answer of `request()`: its status, headers, text, and its body (parsed when it is JSON). */
 export interface RawAnswer extends AnswerBase {
   status: number;
   body: unknown;
@@ -82,12 +82,18 @@ function isErrorEnvelope(value: unknown): value is ErrorEnvelope {
   );
 }
 
-function parseJson(text: string): unknown {
+/**
+ * An answer's body: parsed JSON, or the text itself for another media type (a CSV export, an event
+ * stream: what the route table's `mediaResponse` routes answer, typed `string`).
+ */
+function bodyOf(text: string, contentType: string | null): unknown {
   if (text === '') return undefined;
+  const json = contentType === null || /^application\/([\w.-]+\+)?json\b/i.test(contentType);
+  if (!json) return text;
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    return undefined; // not JSON: the caller reads `text`
+    return undefined; // not JSON after all: the caller reads `text`
   }
 }
 
@@ -145,12 +151,8 @@ export class BatchCallsClient {
       ...(body !== undefined ? { body } : {}),
     });
     if (response.status === 401) this.options.onUnauthorized?.();
-    return {
-      status: response.status,
-      headers: response.headers,
-      text: response.text,
-      body: parseJson(response.text),
-    };
+    const answer = bodyOf(response.text, response.headers.get('content-type'));
+    return { status: response.status, headers: response.headers, text: response.text, body: answer };
   }
 
   private errorOf(answer: RawAnswer): ApiError {

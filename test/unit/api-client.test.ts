@@ -53,6 +53,26 @@ describe('the typed client', () => {
     expect(JSON.parse(created.sent[0]?.body as string)).toMatchObject({ name: 'n' });
   });
 
+  it('answers a non-JSON body (a CSV export) as its text', async () => {
+    const transport: Transport = async () => ({
+      status: 200,
+      headers: new Headers({ 'content-type': 'text/csv; charset=utf-8' }),
+      text: 'phone,status\n+14155551234,completed\n',
+    });
+    const answer = await new BatchCallsClient({ baseUrl: '', transport }).request('GET', '/v1/x');
+    expect(answer.body).toBe('phone,status\n+14155551234,completed\n');
+    const json: Transport = async () => ({
+      status: 200,
+      headers: new Headers({ 'content-type': 'application/json; charset=utf-8' }),
+      text: '{"a":1}',
+    });
+    expect(
+      (await new BatchCallsClient({ baseUrl: '', transport: json }).request('GET', '/v1/x')).body,
+    ).toEqual({
+      a: 1,
+    });
+  });
+
   it('encodes path parameters', async () => {
     const { sent, transport } = recording([{ status: 200, body: {} }]);
     await new BatchCallsClient({ baseUrl: '', transport }).call('getRecipient', {
