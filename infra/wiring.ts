@@ -159,8 +159,9 @@ export interface RouteSpec {
 /**
  * Which function serves a route, and whether API Gateway puts the authorizer in front of it, by the
  * route's authentication in the route table. Provider callbacks authenticate by their signature, in
- * the provider-events function (contract, "Telephony providers"). An open (`none`) API route would be
- * served by the api function, which answers 401 without a workspace: none exists yet.
+ * the provider-events function (contract, "Telephony providers"). Open (`none`) routes, such as the
+ * API description, are served by the api function without the authorizer; its router dispatches them
+ * before it asks for a workspace (shared/http/handle-api-request.ts).
  */
 const SERVED_BY: Record<RouteAuth, Pick<RouteSpec, 'function' | 'auth' | 'via'>> = {
   apiKey: { function: 'api', auth: 'apiKey', via: 'httpApi' },

@@ -48,11 +48,17 @@ export interface HttpApiRoutesProps {
 }
 
 /** Adds stage, domain and routes; answers the routes without API key (provider callbacks). */
+/** A route API Gateway serves without the API-key authorizer, and the function that serves it. */
+export interface OpenRoute {
+  route: apigwv2.HttpRoute;
+  function: FunctionName;
+}
+
 export function httpApiRoutes(
   scope: Construct,
   api: apigwv2.HttpApi,
   { config, functions, logRetention, logRemoval }: HttpApiRoutesProps,
-): apigwv2.HttpRoute[] {
+): OpenRoute[] {
   const accessLogs = new logs.LogGroup(scope, 'ApiAccessLogs', {
     retention: logRetention,
     removalPolicy: logRemoval,
@@ -128,7 +134,7 @@ export function httpApiRoutes(
     resultsCacheTtl: Duration.seconds(0),
   });
   const integrationsByFunction = new Map<FunctionName, integrations.HttpLambdaIntegration>();
-  const withoutApiKey: apigwv2.HttpRoute[] = [];
+  const withoutApiKey: OpenRoute[] = [];
   // A streamed route has its function's URL instead (./function-urls.ts): API Gateway cannot stream.
   for (const route of ROUTES.filter((r) => r.via === 'httpApi')) {
     let integration = integrationsByFunction.get(route.function);
@@ -146,7 +152,7 @@ export function httpApiRoutes(
       integration,
       authorizer: route.auth === 'apiKey' ? authorizer : new apigwv2.HttpNoneAuthorizer(),
     });
-    if (route.auth === 'none' && created) withoutApiKey.push(created);
+    if (route.auth === 'none' && created) withoutApiKey.push({ route: created, function: route.function });
   }
   return withoutApiKey;
 }

@@ -1,5 +1,4 @@
 import { Validations, type Stack } from 'aws-cdk-lib';
-import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
@@ -7,6 +6,7 @@ import { TABLE } from '#shared/adapters/dynamodb/table-definition.ts';
 import { SECRETS_PREFIX } from '#infra/constructs/names.ts';
 import { STREAM_SOURCES } from '#infra/wiring.ts';
 import type { DashboardSite } from '#infra/constructs/dashboard-site.ts';
+import type { OpenRoute } from '#infra/constructs/http-api.ts';
 import type { ServiceFunction } from '#infra/constructs/service-function.ts';
 import type { StatefulStack } from '#infra/stacks/stateful-stack.ts';
 
@@ -77,8 +77,8 @@ export function acknowledgeStatefulFindings(stack: StatefulStack): void {
 
 export interface StatelessFindings {
   functions: readonly ServiceFunction[];
-  /** Routes without API key: the providers' callbacks. */
-  callbackRoutes: readonly apigwv2.HttpRoute[];
+  /** Routes without API key: the providers' callbacks and the API description. */
+  callbackRoutes: readonly OpenRoute[];
   dashboard: DashboardSite;
   /** The role of the BucketDeployment that copies web/ into the dashboard bucket. */
   dashboardDeploymentRole: iam.Role;
@@ -86,11 +86,13 @@ export interface StatelessFindings {
 
 export function acknowledgeStatelessFindings(stack: Stack, findings: StatelessFindings): void {
   for (const fn of findings.functions) acknowledgeFunction(stack, fn);
-  for (const route of findings.callbackRoutes) {
-    Validations.of(route).acknowledge({
+  for (const open of findings.callbackRoutes) {
+    Validations.of(open.route).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
-        'Telephony providers cannot send our API keys: the function verifies each callback by the provider signature and refuses forged or replayed ones.',
+        open.function === 'providerEvents'
+          ? 'Telephony providers cannot send our API keys: the function verifies each callback by the provider signature and refuses forged or replayed ones.'
+          : 'The API description (GET /v1/openapi.json) is public by the contract: it reads no workspace data and the api function serves it before any authentication.',
     });
   }
   // The events function's URL has auth type NONE (infra/constructs/function-urls.ts): browsers

@@ -65,6 +65,8 @@ export const ROUTE_PATHS = {
   deleteSuppression: apiKey('DELETE', '/v1/suppressions/{id}'),
   // Providers authenticate by their signature, not by API key (contract, "Telephony providers").
   providerEvents: { method: 'POST', path: '/v1/telephony/{provider}/events', auth: 'provider' },
+  // The API description, open like any published document (contract, "API description").
+  getOpenApi: { method: 'GET', path: '/v1/openapi.json', auth: 'none' },
 } as const satisfies Record<string, RoutePath>;
 
 export type RouteId = keyof typeof ROUTE_PATHS;

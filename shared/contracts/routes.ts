@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LIMITS } from '../domain/limits.ts';
 import { PROVIDERS } from '../domain/phone-number.ts';
 import { agentListResponseSchema, agentObjectSchema, createAgentSchema, updateAgentSchema } from './agent.ts';
 import { batchListQuerySchema, createBatchFormSchema, createBatchJsonSchema } from './batch.ts';
@@ -39,21 +40,47 @@ import { uploadTicketSchema } from './upload.ts';
  * (path parameters, query, body by media type) and its response schemas by status. The answers are
  * the very schemas `toBatchObject`, `toAgentObject`, … are typed by, so a handler cannot drift from
  * them without a type error, and the integration tests parse real answers with them
- * (test/helpers/http-client.ts). Kept plain zod (no transforms in answers) for a future OpenAPI
- * document (`z.toJSONSchema`); importable without the AWS SDK.
+ * (test/helpers/http-client.ts). Kept plain zod (no transforms in answers): the OpenAPI document
+ * (shared/contracts/openapi.ts) is generated from it with `z.toJSONSchema`. Importable without the
+ * AWS SDK.
  */
 
 /** An answer without a body (`204`). */
 export const NO_CONTENT = null;
 
-export type ResponseSchemas = Readonly<Partial<Record<number, z.ZodType | typeof NO_CONTENT>>>;
+/**
+ * An answer whose body is not JSON (a CSV export, an event stream): its media type, and a schema of
+ * its text for the API description (a string unless given).
+ */
+export interface MediaResponse {
+  readonly mediaType: string;
+  readonly schema: z.ZodType;
+}
+
+export function mediaResponse(mediaType: string, schema: z.ZodType = z.string()): MediaResponse {
+  return { mediaType, schema };
+}
+
+/** A JSON answer (its schema), a non-JSON one, or none. */
+export type ResponseSchema = z.ZodType | MediaResponse | typeof NO_CONTENT;
+
+export type ResponseSchemas = Readonly<Partial<Record<number, ResponseSchema>>>;
 
 export interface RouteSchemas {
   readonly request: {
     readonly params?: z.ZodType;
     readonly query?: z.ZodType;
-    /** Request bodies by kind; a route without one takes no body. */
-    readonly body?: { readonly json?: z.ZodType; readonly multipart?: z.ZodType };
+    /** Request headers the route reads (names in lower case), for the API description. */
+    readonly headers?: z.ZodType;
+    /**
+     * Request bodies by kind; a route without one takes no body. `multipart` is the form's text
+     * fields; `files` its file fields, by name, with their media type.
+     */
+    readonly body?: {
+      readonly json?: z.ZodType;
+      readonly multipart?: z.ZodType;
+      readonly files?: Readonly<Record<string, string>>;
+    };
   };
   readonly responses: ResponseSchemas;
 }
@@ -74,7 +101,20 @@ function errors<S extends ErrorStatus>(
 const JSON_BODY_ERRORS = [400, 413, 415] as const;
 
 const idParams = z.strictObject({ id: z.string() });
+
+/** The OpenAPI 3.1 document's outline (its parts are the standard's; a validator checks the rest). */
+const openApiDocumentSchema = z.looseObject({
+  openapi: z.string(),
+  info: z.looseObject({ title: z.string(), version: z.string() }),
+  paths: z.record(z.string(), z.unknown()),
+});
 const batchRecipientParams = z.strictObject({ id: z.string(), recipientId: z.string() });
+/** A multipart request's CSV file field (contract: at most 5 MB). */
+const CSV_FILE = { csv_file: 'text/csv' } as const;
+/** Replays the first answer for 24 h (shared/http/idempotency.ts). */
+const idempotencyHeaders = z.object({
+  'idempotency-key': z.string().min(1).max(LIMITS.idempotencyKeyMaxLength).optional(),
+});
 
 const SCHEMAS = {
   // Phone numbers
@@ -130,7 +170,10 @@ const SCHEMAS = {
     responses: { 201: uploadTicketSchema, ...errors() },
   },
   createBatch: {
-    request: { body: { json: createBatchJsonSchema, multipart: createBatchFormSchema } },
+    request: {
+      headers: idempotencyHeaders,
+      body: { json: createBatchJsonSchema, multipart: createBatchFormSchema, files: CSV_FILE },
+    },
     // 404: agent or phone number; 409: Idempotency-Key conflict.
     responses: { 202: batchObjectSchema, ...errors(...JSON_BODY_ERRORS, 404, 409) },
   },
@@ -206,7 +249,9 @@ const SCHEMAS = {
 
   // Suppression list
   createSuppression: {
-    request: { body: { json: createSuppressionJsonSchema, multipart: createSuppressionFormSchema } },
+    request: {
+      body: { json: createSuppressionJsonSchema, multipart: createSuppressionFormSchema, files: CSV_FILE },
+    },
     // 201: a new entry (JSON); 200: the phone's existing entry (JSON), or a CSV import's outcome.
     responses: {
       201: suppressionObjectSchema,
@@ -239,6 +284,12 @@ const SCHEMAS = {
       ...errors(400, 404),
     },
   },
+
+  // The API description (shared/contracts/openapi.ts). Open: no API key, so no 401.
+  getOpenApi: {
+    request: {},
+    responses: { 200: openApiDocumentSchema, 500: errorEnvelopeSchema },
+  },
 } as const satisfies Record<RouteId, RouteSchemas>;
 
 type Table = { readonly [Id in RouteId]: (typeof ROUTE_PATHS)[Id] & (typeof SCHEMAS)[Id] };
@@ -260,6 +311,29 @@ export type SuccessStatus<Id extends RouteId> = Extract<ResponseStatus<Id>, 200 
 export type ResponseBody<
   Id extends RouteId,
   S extends ResponseStatus<Id> = SuccessStatus<Id>,
-> = Responses<Id>[S] extends z.ZodType ? z.output<Responses<Id>[S]> : void;
+> = Responses<Id>[S] extends z.ZodType
+  ? z.output<Responses<Id>[S]>
+  : Responses<Id>[S] extends MediaResponse
+    ? string
+    : void;
 
 export { ROUTE_PATHS, type RouteId } from './route-paths.ts';
+
+type Request<Id extends RouteId> = (typeof SCHEMAS)[Id]['request'];
+
+/**
+ * A route's query parameters as a client sends them: the names its query schema reads, each a
+ * value the schema accepts (or a number, written out in the URL). `never` for a route without one.
+ */
+export type RequestQuery<Id extends RouteId> =
+  Request<Id> extends { query: infer Q extends z.ZodType }
+    ? { [K in keyof z.input<Q>]?: z.input<Q>[K] | number }
+    : never;
+
+/** A route's JSON body as its schema accepts it; `never` for a route that takes none. */
+export type RequestJson<Id extends RouteId> =
+  Request<Id> extends { body: { json: infer B extends z.ZodType } } ? z.input<B> : never;
+
+/** Whether a route takes a multipart form (`true`) or not. */
+export type AcceptsMultipart<Id extends RouteId> =
+  Request<Id> extends { body: { multipart: z.ZodType } } ? true : false;

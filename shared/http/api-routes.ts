@@ -298,6 +298,43 @@ export const API_ROUTE_HANDLERS = {
   },
 } satisfies Record<ApiRouteId, RouteHandler>;
 
+/** The routes the api function serves without an API key (`auth: 'none'` in the route table). */
+export type OpenRouteId = RouteIdWithAuth<'none'>;
+/** An open route's handler: no workspace, and no dependency on the stores. */
+export type OpenRouteHandler = (req: Omit<ApiRequest, 'workspaceId'>) => Promise<HttpResponse>;
+
+// The document is built on its first request and kept for the life of the function instance; the
+// generator is imported only then, so no other request pays for it at a cold start.
+let openApiJson: Promise<string> | undefined;
+function openApiDocumentJson(): Promise<string> {
+  openApiJson ??= import('../contracts/openapi.ts').then(
+    ({ buildOpenApiDocument }) => JSON.stringify(buildOpenApiDocument()),
+    (error: unknown) => {
+      openApiJson = undefined; // a failed build is tried again by the next request
+      throw error;
+    },
+  );
+  return openApiJson;
+}
+
+export const OPEN_ROUTE_HANDLERS = {
+  getOpenApi: async (req) => ({
+    statusCode: 200,
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      'x-request-id': req.requestId,
+      // The same for every caller, and it changes only with a deployment.
+      'cache-control': 'public, max-age=300',
+    },
+    body: await openApiDocumentJson(),
+  }),
+} satisfies Record<OpenRouteId, OpenRouteHandler>;
+
+/** The open handlers by API Gateway's route key. */
+export const OPEN_ROUTE_HANDLERS_BY_KEY: ReadonlyMap<string, OpenRouteHandler> = new Map(
+  (Object.keys(OPEN_ROUTE_HANDLERS) as OpenRouteId[]).map((id) => [routeKey(id), OPEN_ROUTE_HANDLERS[id]]),
+);
+
 /** The handlers by API Gateway's route key (`event.routeKey`), the way requests arrive. */
 export const ROUTE_HANDLERS: ReadonlyMap<string, RouteHandler> = new Map(
   (Object.keys(API_ROUTE_HANDLERS) as ApiRouteId[]).map((id) => [routeKey(id), API_ROUTE_HANDLERS[id]]),

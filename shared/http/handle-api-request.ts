@@ -1,7 +1,7 @@
 import type { AppDeps } from '../app/deps.ts';
 import { UnauthorizedError } from '../domain/errors.ts';
 import type { ApiEvent, ApiRequest, AuthorizerContext } from './api-request.ts';
-import { ROUTE_HANDLERS } from './api-routes.ts';
+import { OPEN_ROUTE_HANDLERS_BY_KEY, ROUTE_HANDLERS } from './api-routes.ts';
 import { requestIdOf } from './request-context.ts';
 import { errorResponse, type HttpResponse } from './respond.ts';
 
@@ -32,21 +32,27 @@ export async function handleApiRequest(
   const started = Date.now();
   let response: HttpResponse;
   try {
-    const auth = event.requestContext.authorizer?.lambda;
-    if (!auth?.workspaceId) {
-      throw new UnauthorizedError(AUTH_MESSAGES[auth?.authError ?? 'missing']);
-    }
-    const route = ROUTE_HANDLERS.get(event.routeKey);
-    if (!route) throw new Error(`No handler for route ${event.routeKey}`);
-    const req: ApiRequest = {
+    const base = {
       event,
-      workspaceId: auth.workspaceId,
       requestId,
       now: deps.clock(),
       path: definedOnly(event.pathParameters),
       query: definedOnly(event.queryStringParameters),
     };
-    response = await route(req, deps);
+    // Open routes first: API Gateway calls no authorizer for them (infra/wiring.ts).
+    const open = OPEN_ROUTE_HANDLERS_BY_KEY.get(event.routeKey);
+    if (open) {
+      response = await open(base);
+    } else {
+      const auth = event.requestContext.authorizer?.lambda;
+      if (!auth?.workspaceId) {
+        throw new UnauthorizedError(AUTH_MESSAGES[auth?.authError ?? 'missing']);
+      }
+      const route = ROUTE_HANDLERS.get(event.routeKey);
+      if (!route) throw new Error(`No handler for route ${event.routeKey}`);
+      const req: ApiRequest = { ...base, workspaceId: auth.workspaceId };
+      response = await route(req, deps);
+    }
   } catch (error) {
     const mapped = errorResponse(error, requestId);
     if (mapped.internal) logger.error('request failed', { requestId, routeKey: event.routeKey, error });

@@ -13,6 +13,8 @@ import { pollUntil, until } from '../helpers/wait.ts';
  */
 
 const READY = 'Press Ctrl-C to stop.';
+/** The api function's line per request (shared/http/handle-api-request.ts), as Powertools writes it. */
+const REQUEST_LOG = /"message":"request"/;
 
 interface Banner {
   apiKey: string;
@@ -192,6 +194,10 @@ describe('npm start', () => {
     expect((await get('/v1/agents', sideKey)).status).toBe(200);
     expect(dynamoJvmsOf(dataDir)).toHaveLength(1);
 
+    // The terminal keeps the banner readable: no line per request unless LOG_LEVEL asks for them.
+    expect(first.output()).toContain(`http://127.0.0.1:${port}/v1/openapi.json`);
+    expect(first.output()).not.toMatch(REQUEST_LOG);
+
     // A second `npm start` on the same DATA_DIR refuses, clearly.
     const rival = await runTsx('infra/local/cli/start.ts', [], {
       PORT: String(await freePort()),
@@ -206,8 +212,8 @@ describe('npm start', () => {
     expect(dynamoJvmsOf(dataDir)).toEqual([]);
     expect(existsSync(join(dataDir, 'runtime.json'))).toBe(false);
 
-    // Second start: the same key, workspace, number, agent and the batch made before.
-    const second = startService();
+    // Second start (with request logs): the same key, workspace, number, agent and the batch made before.
+    const second = startService({ LOG_LEVEL: 'info' });
     const again = parseBanner(await second.waitFor(READY));
     expect(again).toMatchObject({
       apiKey: banner.apiKey,
@@ -218,6 +224,7 @@ describe('npm start', () => {
     const detail = await get(`/v1/agents/batch-calls/${batch.id}`, banner.apiKey);
     expect(detail.status).toBe(200);
     expect((detail.json.batch as { id: string }).id).toBe(batch.id);
+    await until(() => REQUEST_LOG.test(second.output()), 10_000, 'request logs with LOG_LEVEL=info', 50);
 
     // Delete the demo agent; then stop as Ctrl-C in a terminal does (SIGINT to the whole group).
     const deleted = await fetch(`http://127.0.0.1:${port}/v1/agents/${banner.agentId}`, {

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
-type Layer = 'domain' | 'contracts' | 'ports' | 'app' | 'http' | 'adapters' | 'config';
+type Layer = 'domain' | 'contracts' | 'ports' | 'app' | 'http' | 'adapters' | 'config' | 'client';
 
 /** What each layer may import from `shared/` (besides itself). Nothing in shared imports functions/ or infra/. */
 const ALLOWED: Record<Layer, readonly Layer[]> = {
@@ -22,6 +22,8 @@ const ALLOWED: Record<Layer, readonly Layer[]> = {
   http: ['domain', 'contracts', 'ports', 'app'],
   adapters: ['domain', 'contracts', 'ports', 'config'],
   config: [],
+  // The typed API client (shared/client): the route table and nothing of the service's insides.
+  client: ['domain', 'contracts'],
 };
 
 function sourceFiles(dir: string): string[] {
@@ -96,13 +98,14 @@ describe('layer rules', () => {
     expect(shown(wrong)).toEqual([]);
   });
 
-  it('the dashboard imports only contracts and the domain from shared/', () => {
+  it('the dashboard imports only contracts, the domain and the typed client from shared/', () => {
     // Whether what it imports is browser-safe is checked by `tsc -p web` (no Node types there).
     const wrong = importsUnder('web/src').filter(
       (e) =>
         e.to !== null &&
         !e.to.startsWith('web/') &&
         !e.to.startsWith('shared/contracts/') &&
+        !e.to.startsWith('shared/client/') &&
         !e.to.startsWith('shared/domain/'),
     );
     expect(shown(wrong)).toEqual([]);

@@ -12,11 +12,17 @@ import {
   type PathParams,
   type RouteId,
 } from '#shared/contracts/route-paths.ts';
-import { ROUTE_TABLE, type ResponseBody } from '#shared/contracts/routes.ts';
+import { mediaResponse, ROUTE_TABLE, type ResponseBody } from '#shared/contracts/routes.ts';
+import { buildOpenApiDocument } from '#shared/contracts/openapi.ts';
 import { expectRouteResponse, routeIdOf } from '../helpers/http-client.ts';
+import { expectDocumentedResponse, openApiDocument } from '../helpers/openapi-check.ts';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { WEBHOOK_EVENTS } from '#shared/domain/agent.ts';
 import type { CallEndedResult } from '#shared/app/run/call-ended.ts';
 import {
   API_ROUTE_HANDLERS,
+  OPEN_ROUTE_HANDLERS,
+  OPEN_ROUTE_HANDLERS_BY_KEY,
   ROUTE_HANDLERS,
   type ApiRouteId,
   type RouteHandler,
@@ -46,7 +52,7 @@ describe('the route table', () => {
     expect(new Set(all).size).toBe(all.length);
     for (const id of ROUTE_IDS) {
       const route = ROUTE_TABLE[id];
-      expect(route.path, id).toMatch(/^\/v1(\/([a-z0-9-]+|\{[A-Za-z0-9_]+\}))+$/);
+      expect(route.path, id).toMatch(/^\/v1(\/([a-z0-9.-]+|\{[A-Za-z0-9_]+\}))+$/);
       const statuses = Object.keys(route.responses).map(Number);
       const successes = statuses.filter((s) => s >= 200 && s < 300);
       const allowed = SEVERAL_SUCCESSES[id];
@@ -67,8 +73,10 @@ describe('the route table', () => {
   it('has response schemas a JSON Schema (and so an OpenAPI document) can be generated from', () => {
     for (const id of ROUTE_IDS) {
       for (const [status, schema] of Object.entries(ROUTE_TABLE[id].responses)) {
-        if (schema === null) continue;
-        expect(() => z.toJSONSchema(schema as z.ZodType), `${id} ${status}`).not.toThrow();
+        if (schema === null || schema === undefined) continue;
+        // A non-JSON answer (mediaResponse) describes its text with a schema too.
+        const zod = schema instanceof z.ZodType ? schema : schema.schema;
+        expect(() => z.toJSONSchema(zod), `${id} ${status}`).not.toThrow();
       }
     }
   });
@@ -129,9 +137,12 @@ describe('the router', () => {
     const served = ROUTES.filter((r) => r.function === 'api')
       .map(wiringRouteKey)
       .sort();
-    expect([...ROUTE_HANDLERS.keys()].sort()).toEqual(served);
+    expect([...ROUTE_HANDLERS.keys(), ...OPEN_ROUTE_HANDLERS_BY_KEY.keys()].sort()).toEqual(served);
     expect(Object.keys(API_ROUTE_HANDLERS).sort()).toEqual(
       ROUTE_IDS.filter((id) => ROUTE_PATHS[id].auth === 'apiKey').sort(),
+    );
+    expect(Object.keys(OPEN_ROUTE_HANDLERS).sort()).toEqual(
+      ROUTE_IDS.filter((id) => ROUTE_PATHS[id].auth === 'none').sort(),
     );
   });
 
@@ -173,5 +184,131 @@ describe("the integration tests' answer check (test/helpers/http-client.ts)", ()
     expect(() => expectRouteResponse('getBatch', 418, envelope)).toThrow(/does not declare/);
     expect(() => expectRouteResponse('deleteAgent', 204, undefined, '')).not.toThrow();
     expect(() => expectRouteResponse('deleteAgent', 204, {}, '{}')).toThrow(/has none/);
+  });
+});
+
+describe('the OpenAPI document (GET /v1/openapi.json)', () => {
+  const doc = openApiDocument();
+  const operations = Object.entries(doc.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, op]) => ({ method: method.toUpperCase(), path, op })),
+  );
+
+  it('is valid OpenAPI 3.1 for a standard validator', async () => {
+    const validator = new Validator();
+    const result = await validator.validate(structuredClone(doc));
+    expect(result.errors ?? [], JSON.stringify(result.errors)).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(validator.version).toBe('3.1');
+  });
+
+  it('a validator refuses a document that breaks the standard (the check above can fail)', async () => {
+    // A body parameter is OpenAPI 2 (3.x has requestBody).
+    const broken = structuredClone(doc);
+    (broken.paths['/v1/agents']?.get?.parameters as unknown[]).push({ name: 'x', in: 'body' });
+    expect((await new Validator().validate(broken)).valid).toBe(false);
+  });
+
+  it('has exactly the paths of the route table, the wiring and the router', () => {
+    const documented = keys(operations);
+    expect(documented).toEqual(keys(Object.values(ROUTE_PATHS)));
+    expect(documented).toEqual(keys([...ROUTES]));
+    const routed = [
+      ...ROUTE_HANDLERS.keys(),
+      ...OPEN_ROUTE_HANDLERS_BY_KEY.keys(),
+      ...ROUTES.filter((r) => r.function !== 'api').map(wiringRouteKey),
+    ].sort();
+    expect(documented).toEqual(routed);
+  });
+
+  it('gives each route its id, its statuses, its parameters and its security', () => {
+    for (const id of ROUTE_IDS) {
+      const { method, path, auth } = ROUTE_PATHS[id];
+      const op = doc.paths[path]?.[method.toLowerCase()];
+      expect(op?.operationId, id).toBe(id);
+      expect(Object.keys(op?.responses ?? {}).sort(), id).toEqual(
+        Object.keys(ROUTE_TABLE[id].responses).sort(),
+      );
+      const inPath = ((op?.parameters ?? []) as Array<{ in: string; name: string }>)
+        .filter((p) => p.in === 'path')
+        .map((p) => p.name)
+        .sort();
+      expect(inPath, id).toEqual(paramNames(path));
+      // Only API-key routes ask for the bearer scheme (the document's default).
+      expect(op?.security, id).toEqual(auth === 'apiKey' ? undefined : []);
+      for (const [status, answer] of Object.entries(op?.responses ?? {})) {
+        if (Number(status) >= 400) {
+          expect(answer.content?.['application/json']?.schema, `${id} ${status}`).toEqual({
+            $ref: '#/components/schemas/Error',
+          });
+        }
+      }
+    }
+    expect(doc.components).toMatchObject({ securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } });
+  });
+
+  it('describes JSON and multipart bodies, the CSV file and the idempotency header', () => {
+    const create = doc.paths['/v1/agents/batch-calls']?.post as Record<string, any>;
+    const content = create.requestBody.content;
+    expect(content['application/json'].schema).toEqual({ $ref: '#/components/schemas/CreateBatchBody' });
+    expect(content['multipart/form-data'].schema.properties.csv_file).toEqual({
+      type: 'string',
+      contentMediaType: 'text/csv',
+    });
+    expect(content['multipart/form-data'].schema.required).toEqual(
+      expect.arrayContaining(['name', 'agent_id', 'csv_file']),
+    );
+    expect(create.parameters).toContainEqual(
+      expect.objectContaining({ name: 'idempotency-key', in: 'header', required: false }),
+    );
+    const list = doc.paths['/v1/agents/batch-calls']?.get as Record<string, any>;
+    expect(list.parameters.map((p: { name: string }) => p.name).sort()).toEqual([
+      'agent_id',
+      'cursor',
+      'limit',
+      'status',
+    ]);
+  });
+
+  it('describes a route of the table with a non-JSON answer by its media type, with no other step', async () => {
+    const exportRoute = {
+      method: 'GET',
+      path: '/v1/things/{id}/export',
+      auth: 'apiKey',
+      request: { params: z.strictObject({ id: z.string() }), query: z.object({ format: z.enum(['csv']) }) },
+      responses: { 200: mediaResponse('text/csv'), 404: ROUTE_TABLE.getBatch.responses[404] },
+    } as const;
+    const withExport = buildOpenApiDocument({ ...ROUTE_TABLE, exportThings: exportRoute });
+    const op = withExport.paths['/v1/things/{id}/export']?.get;
+    expect(op?.operationId).toBe('exportThings');
+    expect(op?.responses['200']?.content).toEqual({ 'text/csv': { schema: { type: 'string' } } });
+    expect(op?.parameters).toContainEqual(
+      expect.objectContaining({ name: 'format', in: 'query', required: true }),
+    );
+    expect((await new Validator().validate(withExport)).valid).toBe(true);
+  });
+
+  it('lists every webhook event with its signed JSON body', () => {
+    expect(Object.keys(doc.webhooks).sort()).toEqual([...WEBHOOK_EVENTS].sort());
+    for (const event of WEBHOOK_EVENTS) {
+      const post = doc.webhooks[event]?.post as Record<string, any>;
+      expect(post.requestBody.content['application/json'].schema.$ref, event).toMatch(/Event$/);
+      expect(
+        post.parameters.map((p: { name: string }) => p.name),
+        event,
+      ).toEqual(['webhook-id', 'webhook-timestamp', 'webhook-signature']);
+    }
+  });
+
+  it("checks answers against the document's schemas, and refuses what drifted", () => {
+    const envelope = { error: { code: 'not_found', message: 'x' }, request_id: 'r' };
+    expect(() => expectDocumentedResponse('getBatch', 404, envelope)).not.toThrow();
+    expect(() => expectDocumentedResponse('getBatch', 404, { error: 'x' })).toThrow(/does not match/);
+    expect(() => expectDocumentedResponse('getBatch', 200, { batch: {}, recipients: [] })).toThrow(
+      /does not match/,
+    );
+    expect(() => expectDocumentedResponse('getBatch', 418, envelope)).toThrow(/does not list/);
+    expect(() => expectDocumentedResponse('deleteAgent', 204, undefined, '')).not.toThrow();
+    expect(() => expectDocumentedResponse('deleteAgent', 204, {}, '{}')).toThrow(/has none/);
+    expect(() => expectDocumentedResponse('getOpenApi', 200, doc)).not.toThrow();
   });
 });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildWebhookPayload } from '#shared/app/run/webhook-payloads.ts';
+import { WEBHOOK_EVENTS } from '#shared/domain/agent.ts';
 import type { OutboxRecord } from '#shared/domain/outbox.ts';
+import { WEBHOOK_PAYLOAD_SCHEMAS } from '#shared/contracts/webhooks.ts';
 import type { RecipientRun } from '#shared/ports/run-store.ts';
 import { batchFixture, recipientFixture } from '../helpers/domain-fixtures.ts';
 
@@ -74,5 +76,41 @@ describe('webhook payloads', () => {
         next_attempt_at: '2026-12-07T12:00:00.000Z',
       },
     });
+  });
+});
+
+describe('the webhook payload schemas of the OpenAPI document (shared/contracts/webhooks.ts)', () => {
+  it('match the payload built for every event type, strictly', async () => {
+    const conversation = {
+      transcript: [{ role: 'agent' as const, message: 'Hi', time_in_call_secs: 0 }],
+      evaluations: [{ id: 'goal', result: 'success' as const, rationale: 'ok' }],
+      dataCollection: { opt_out: { value: false, rationale: 'asked' } },
+      recordingUrl: 'https://recordings.example/1.mp3',
+    };
+    const withTranscripts = { transcripts: { get: async () => conversation } } as unknown as typeof deps;
+    const batch = batchFixture('ws_1', { status: 'completed' });
+    const recipient = {
+      ...recipientFixture({ batchId: batch.id, workspaceId: 'ws_1' }),
+      status: 'completed',
+      outcome: 'answered',
+      attempts: 1,
+      transcriptKey: 'transcripts/x.json',
+      attemptHistory: [],
+    } as unknown as RecipientRun;
+    for (const eventType of WEBHOOK_EVENTS) {
+      const onRecipient = !eventType.startsWith('batch.');
+      const payload = await buildWebhookPayload(
+        withTranscripts,
+        record({
+          eventType,
+          webhookId: `${eventType}:${recipient.id}:1`,
+          recipientIndex: onRecipient ? 0 : null,
+          ...(eventType === 'batch.paused' ? { pauseReason: 'user' as const } : {}),
+        }),
+        { batch, recipient },
+      );
+      const parsed = WEBHOOK_PAYLOAD_SCHEMAS[eventType].safeParse(payload);
+      expect(parsed.success, `${eventType}: ${parsed.error?.message}`).toBe(true);
+    }
   });
 });

@@ -48,10 +48,28 @@ interface StartConfig {
   maxCallSeconds: number | undefined;
   sweepGraceSeconds: string | undefined;
   authCacheTtlSeconds: number;
+  /** The functions' log level (Powertools'): their request logs only when asked for. */
+  logLevel: string;
 }
 
 /** The contract's default length of a simulated call. */
 const DEFAULT_SIM_CALL_MS = 4_000;
+
+/**
+ * Powertools' log levels. Local mode's default is WARN: a function's failures still show, while
+ * the per-request lines (INFO) would bury the banner with the key; LOG_LEVEL=INFO brings them back.
+ */
+const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
+const DEFAULT_LOCAL_LOG_LEVEL = 'WARN';
+
+function readLogLevel(text: string | undefined): string {
+  if (text === undefined || text === '') return DEFAULT_LOCAL_LOG_LEVEL;
+  const level = text.toUpperCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${text}"`);
+  }
+  return level;
+}
 
 function readConfig(env: NodeJS.ProcessEnv): StartConfig {
   const portText = env.PORT ?? '3000';
@@ -84,6 +102,7 @@ function readConfig(env: NodeJS.ProcessEnv): StartConfig {
     maxCallSeconds: wholeSeconds(env, ENV.maxCallSeconds),
     sweepGraceSeconds: env[ENV.sweepGraceSeconds],
     authCacheTtlSeconds: wholeSeconds(env, ENV.authCacheTtlSeconds) ?? AUTHORIZER_CACHE_SECONDS,
+    logLevel: readLogLevel(env.LOG_LEVEL),
   };
 }
 
@@ -123,6 +142,7 @@ function banner(info: {
   agentId: string;
   dataDir: string;
   simCallMs: number;
+  logLevel: string;
 }): string {
   const curl = [
     `curl -X POST ${info.baseUrl}/v1/agents/batch-calls \\`,
@@ -142,6 +162,10 @@ function banner(info: {
     `  Demo agent id:    ${info.agentId}`,
     `  Data directory:   ${info.dataDir}`,
     `  Simulated calls:  ${info.simCallMs} ms each (SIM_CALL_MS)`,
+    `  API description:  ${info.baseUrl}/v1/openapi.json  (OpenAPI 3.1, no key needed)`,
+    info.logLevel === 'DEBUG' || info.logLevel === 'INFO'
+      ? `  Function logs:    ${info.logLevel} (LOG_LEVEL), request lines included`
+      : `  Function logs:    ${info.logLevel} and above (LOG_LEVEL=INFO adds a line per request)`,
     '',
     'Create a batch:',
     '',
@@ -276,7 +300,10 @@ async function main(): Promise<number> {
             webhookAllowLoopback: config.webhookAllowLoopback,
             // Unless set: calls lost with a previous run are failed within minutes (see localMaxCallSeconds).
             maxCallSeconds: config.maxCallSeconds ?? localMaxCallSeconds(config.simCallMs),
-            overrides: config.sweepGraceSeconds ? { [ENV.sweepGraceSeconds]: config.sweepGraceSeconds } : {},
+            overrides: {
+              [ENV.logLevel]: config.logLevel,
+              ...(config.sweepGraceSeconds ? { [ENV.sweepGraceSeconds]: config.sweepGraceSeconds } : {}),
+            },
           };
         },
       });
@@ -307,6 +334,7 @@ async function main(): Promise<number> {
         agentId,
         dataDir: config.dataDir,
         simCallMs: config.simCallMs,
+        logLevel: config.logLevel,
       }),
     );
     return -1; // Keep running until a signal.
