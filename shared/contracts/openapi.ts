@@ -169,6 +169,13 @@ function response(
   const description = REASONS[status] ?? `HTTP ${status}`;
   const headers: Record<string, JsonSchema> = { 'X-Request-ID': { $ref: '#/components/headers/RequestId' } };
   if (status === 429) headers['Retry-After'] = { $ref: '#/components/headers/RetryAfter' };
+  // A redirect (a large export's pre-signed download) is read from its Location.
+  if (status >= 300 && status < 400) {
+    headers.Location = {
+      description: 'Where to fetch the answer',
+      schema: { type: 'string', format: 'uri' },
+    };
+  }
   const answer = { description, headers };
   if (schema === null) return answer;
   if (schema instanceof z.ZodType) {
@@ -177,7 +184,11 @@ function response(
       content: { 'application/json': { schema: components.ref(schema, 'output', `${pascal(id)}${status}`) } },
     };
   }
-  return { ...answer, content: { [schema.mediaType]: { schema: inline(schema.schema, 'output') } } };
+  const text = inline(schema.schema, 'output');
+  return {
+    ...answer,
+    content: Object.fromEntries(schema.mediaTypes.map((type) => [type, { schema: text }])),
+  };
 }
 
 function operation(id: string, route: RouteDefinition, components: Components): OpenApiOperation {

@@ -45,9 +45,3 @@ export const recipientListResponseSchema = z.strictObject({
   has_more: z.boolean(),
 });
 export type RecipientListResponse = z.infer<typeof recipientListResponseSchema>;
-
-/**
- * A `200` export is a file (CSV or JSONL), not JSON: the table cannot describe it with a JSON schema.
- * A `303` (a large export) has no body; `Location` is the pre-signed download.
- */
-export const exportFileSchema = z.unknown();

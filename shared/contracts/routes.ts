@@ -27,12 +27,7 @@ import {
   suppressionListResponseSchema,
   suppressionObjectSchema,
 } from './suppression.ts';
-import {
-  exportFileSchema,
-  exportQuerySchema,
-  recipientListResponseSchema,
-  recipientQuerySchema,
-} from './results.ts';
+import { exportQuerySchema, recipientListResponseSchema, recipientQuerySchema } from './results.ts';
 import { uploadTicketSchema } from './upload.ts';
 
 /**
@@ -53,12 +48,16 @@ export const NO_CONTENT = null;
  * its text for the API description (a string unless given).
  */
 export interface MediaResponse {
-  readonly mediaType: string;
+  /** One, or each a request may choose (an export's `format`). */
+  readonly mediaTypes: readonly string[];
   readonly schema: z.ZodType;
 }
 
-export function mediaResponse(mediaType: string, schema: z.ZodType = z.string()): MediaResponse {
-  return { mediaType, schema };
+export function mediaResponse(
+  mediaType: string | readonly string[],
+  schema: z.ZodType = z.string(),
+): MediaResponse {
+  return { mediaTypes: typeof mediaType === 'string' ? [mediaType] : mediaType, schema };
 }
 
 /** A JSON answer (its schema), a non-JSON one, or none. */
@@ -223,7 +222,11 @@ const SCHEMAS = {
   exportBatch: {
     request: { params: idParams, query: exportQuerySchema },
     // 200: the file inline (CSV or JSONL); 303: a large export, `Location` its pre-signed download.
-    responses: { 200: exportFileSchema, 303: NO_CONTENT, ...errors(400, 404) },
+    responses: {
+      200: mediaResponse(['text/csv', 'application/x-ndjson']),
+      303: NO_CONTENT,
+      ...errors(400, 404),
+    },
   },
   getRecipient: {
     request: { params: batchRecipientParams },
@@ -240,7 +243,7 @@ const SCHEMAS = {
   batchEvents: {
     request: { params: idParams },
     // 200: `text/event-stream`, the events of the contract's "Live progress" (not JSON).
-    responses: { 200: z.string(), ...errors(404) },
+    responses: { 200: mediaResponse('text/event-stream'), ...errors(404) },
   },
   redeliverWebhook: {
     request: { params: idParams },
