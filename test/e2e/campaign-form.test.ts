@@ -55,6 +55,7 @@ interface Batch {
   pause_reason: string | null;
   duplicates: string;
   guardrails: { max_failure_rate: number | null; min_calls: number; max_call_minutes: number | null } | null;
+  contact_limit: { max_attempts: number; window_hours: number } | null;
   counts: Record<string, number>;
 }
 
@@ -152,6 +153,10 @@ describe('campaign controls in the dashboard', () => {
     await page.getByLabel('Pause when failed calls reach (%)').fill('50');
     await page.getByLabel('Among the last (calls)').fill('4');
     await page.getByLabel('Spend cap (call minutes)').fill('0.01');
+    // Contact limit: two calls a day per phone (nobody here was called before).
+    await page.getByLabel('Limit how often one phone is called').check();
+    await page.getByLabel('At most (calls)').fill('2');
+    await page.getByLabel('In any (hours)').fill('24');
     await page.getByText('Advanced').click();
     await page.getByLabel('Max concurrent calls').fill('1');
     await report.getByText('Ready: the service would accept this batch.').waitFor();
@@ -164,8 +169,10 @@ describe('campaign controls in the dashboard', () => {
     expect(created.body.batch).toMatchObject({
       duplicates: 'skip',
       guardrails: { max_failure_rate: 0.5, min_calls: 4, max_call_minutes: 0.01 },
+      contact_limit: { max_attempts: 2, window_hours: 24 },
     });
     expect(created.body.batch.counts.skipped).toBe(1);
+    await page.getByText('at most 2 calls per phone in any 24 h, across batches').waitFor();
 
     // The cap pauses the batch: the page says why, and raising the cap resumes it.
     await waitForBatch(batchId, (b) => b.status === 'paused');

@@ -24,6 +24,8 @@ export interface CreateBatchBase {
   calling_window?: CallingWindowObject;
   guardrails?: { max_failure_rate?: number; min_calls?: number; max_call_minutes?: number };
   duplicates?: DuplicatePolicy;
+  /** At most `max_attempts` calls per phone in any `window_hours`, across the workspace's batches. */
+  contact_limit?: { max_attempts: number; window_hours: number };
   /** Dial recipients lacking a placeholder's variable (they fail at dial) instead of refusing. */
   allow_missing_variables?: boolean;
 }

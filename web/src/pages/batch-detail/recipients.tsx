@@ -19,10 +19,12 @@ export function Recipients(props: {
   total: number;
   /** Changes when the batch's status or counts move: the page is fetched again. */
   refreshKey: string;
+  /** The latest recipient change from the live event stream, if any. */
+  change?: RecipientObject | null;
   onView: (recipient: RecipientObject) => void;
   onHistory: (recipient: RecipientObject) => void;
 }) {
-  const pages = useRecipientPages(props.ctx, props.batchId, props.refreshKey);
+  const pages = useRecipientPages(props.ctx, props.batchId, props.refreshKey, props.change ?? null);
   const filtered = pages.filters.status !== '' || pages.filters.outcome !== '' || pages.filters.phone !== '';
   return (
     <section aria-labelledby="recipients-h">

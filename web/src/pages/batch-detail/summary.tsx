@@ -60,6 +60,11 @@ export function Facts({ ctx, batch }: { ctx: AppContext; batch: BatchObject }) {
         {batch.guardrails === null ? null : (
           <Fact label="Guardrails">{guardrailsText(batch.guardrails)}</Fact>
         )}
+        {batch.contact_limit === null ? null : (
+          <Fact label="Contact limit">
+            {`at most ${batch.contact_limit.max_attempts} call${batch.contact_limit.max_attempts === 1 ? '' : 's'} per phone in any ${batch.contact_limit.window_hours} h, across batches`}
+          </Fact>
+        )}
         <Fact label="Source">{batch.source === 'csv' ? 'CSV upload' : 'JSON'}</Fact>
         <Fact label="Batch id">
           <span class="mono">{batch.id}</span>

@@ -11,7 +11,7 @@ import {
 } from '../../lib/campaign.ts';
 
 /**
- * The new-batch form's optional "Retries", "Calling window" and "Guardrails" sections and the
+ * The new-batch form's optional "Retries", "Calling window", "Guardrails" and "Contact limit" sections and the
  * duplicates choice, as signals (no DOM, like
  * form-state.ts). `fields()` answers what they add to the create request: nothing while a section
  * is off.
@@ -42,6 +42,9 @@ export function createCampaignState() {
     failurePercent: signal(''),
     minCalls: signal(''),
     maxCallMinutes: signal(''),
+    contactOn: signal(false),
+    contactMaxAttempts: signal('2'),
+    contactWindowHours: signal('24'),
     duplicates: signal<DuplicatePolicy>('allow'),
     /** Call recipients lacking a placeholder's variable anyway (create refuses them otherwise). */
     allowMissing: signal(false),
@@ -51,6 +54,7 @@ export function createCampaignState() {
     calling_window?: ReturnType<typeof buildCallingWindow>;
     guardrails?: ReturnType<typeof buildGuardrails>;
     duplicates?: DuplicatePolicy;
+    contact_limit?: { max_attempts: number; window_hours: number };
     allow_missing_variables?: true;
   } => ({
     ...(state.retryOn.value
@@ -80,6 +84,15 @@ export function createCampaignState() {
             minCalls: state.minCalls.value,
             maxCallMinutes: state.maxCallMinutes.value,
           }),
+        }
+      : {}),
+    ...(state.contactOn.value
+      ? {
+          // Typed text as numbers; what is not a whole number in range is the API's 400 (and preflight's).
+          contact_limit: {
+            max_attempts: Number(state.contactMaxAttempts.value),
+            window_hours: Number(state.contactWindowHours.value),
+          },
         }
       : {}),
     // `allow` is the API's default: the request stays as it was without the choice.

@@ -17,6 +17,7 @@ import { Advanced, BatchBasics } from './basics.tsx';
 import { createNewBatchState, type NewBatchState } from './form-state.ts';
 import { RecipientsFieldset } from './recipients.tsx';
 import { CallingWindow } from './calling-window.tsx';
+import { ContactLimit } from './contact-limit.tsx';
 import { Guardrails } from './guardrails.tsx';
 import { PreflightPanel } from './preflight-panel.tsx';
 import { createPreflight } from './preflight-state.ts';
@@ -86,6 +87,7 @@ function NewBatchForm(props: { ctx: AppContext; agents: AgentObject[]; numbers: 
       <Retries state={state} />
       <CallingWindow state={state} />
       <Guardrails state={state} />
+      <ContactLimit state={state} />
       <Advanced state={state} />
       <PreflightPanel state={state} preflight={preflight} />
       <div class="actions">
