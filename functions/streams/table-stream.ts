@@ -84,16 +84,19 @@ function tableChanges(records: readonly DynamoDBRecord[]): TableChange[] {
 
 export async function handler(event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> {
   deps.logger.addContext(context);
-  // First and in record order, so a batch's ids follow its shard's order. A failure here (reading an
-  // image included) is logged and does not hold the batch's run up: the next batch event carries the
-  // whole state again.
-  try {
-    await recordLiveChanges({ eventLog }, tableChanges(event.Records));
-  } catch (error) {
+  // Beside the reactions, not before them: the log is for watching clients, and a dial turn or an
+  // outbox record must not wait for it. Its records go in record order, so a batch's ids follow its
+  // shard's order. A failure here (reading an image included) is logged and does not hold the
+  // batch's run up: the next batch event carries the whole state again.
+  const logged = recordLiveChanges({ eventLog }, tableChanges(event.Records)).catch((error: unknown) => {
     deps.logger.error('live events not recorded', { records: event.Records.length, error });
-  }
+  });
   // One processor per invocation: it holds the invocation's records and failures, and the local
   // runtime runs invocations of one module side by side (Lambda gives each its own sandbox).
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
-  return processPartialResponse(event, handleRecord, processor, { context, processInParallel: true });
+  const [, response] = await Promise.all([
+    logged,
+    processPartialResponse(event, handleRecord, processor, { context, processInParallel: true }),
+  ]);
+  return response;
 }
