@@ -88,9 +88,11 @@ export async function handler(event: DynamoDBStreamEvent, context: Context): Pro
   // outbox record must not wait for it. Its records go in record order, so a batch's ids follow its
   // shard's order. A failure here (reading an image included) is logged and does not hold the
   // batch's run up: the next batch event carries the whole state again.
-  const logged = recordLiveChanges({ eventLog }, tableChanges(event.Records)).catch((error: unknown) => {
-    deps.logger.error('live events not recorded', { records: event.Records.length, error });
-  });
+  const logged = (async () => recordLiveChanges({ eventLog }, tableChanges(event.Records)))().catch(
+    (error: unknown) => {
+      deps.logger.error('live events not recorded', { records: event.Records.length, error });
+    },
+  );
   // One processor per invocation: it holds the invocation's records and failures, and the local
   // runtime runs invocations of one module side by side (Lambda gives each its own sandbox).
   const processor = new BatchProcessor(EventType.DynamoDBStreams);

@@ -88,7 +88,8 @@ describe('dashboard', () => {
 
   it('signs in with a pasted API key and keeps it until sign-out', async () => {
     await page.goto(`${service.baseUrl}/`);
-    await expect(page.getByRole('heading', { name: 'Sign in' }).isVisible()).resolves.toBe(true);
+    // Waited for, not asked at once: on a busy machine the page may still be rendering.
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     await screenshot(page, '01-sign-in');
 
     await page.getByLabel('API key').fill('bck_not_a_real_key_000000');

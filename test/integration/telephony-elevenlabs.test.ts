@@ -47,7 +47,9 @@ beforeAll(async () => {
   receiverUrl = receiver.url;
 
   service = await startLocalService({
-    env: { ELEVENLABS_API_BASE_URL: fake.url, MAX_CALL_SECONDS: '2' },
+    // Long enough that a webhook late on a busy machine still settles its call before the sweeper
+    // reconciles it (which cannot tell "no answer" from "failed"), short enough for the reconcile test.
+    env: { ELEVENLABS_API_BASE_URL: fake.url, MAX_CALL_SECONDS: '5' },
     sweeperIntervalMs: 1_000,
   });
   eventsUrl = `${service.baseUrl}/v1/telephony/elevenlabs/events`;

@@ -68,7 +68,7 @@ function BatchDetail({ ctx, id }: { ctx: AppContext; id: string }) {
             batchId={id}
             total={detail.batch.total_recipients}
             refreshKey={`${detail.batch.status} ${JSON.stringify(detail.batch.counts)}`}
-            change={state.recipientChange.value}
+            latest={detail.recipients}
             onView={(r) => openConversation(ctx, id, r)}
             onHistory={(r) => openAttemptHistory(ctx, id, r)}
           />

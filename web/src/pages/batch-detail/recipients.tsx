@@ -1,7 +1,7 @@
 import type { RecipientObject } from '../../../../shared/contracts/batch-objects.ts';
 import { CALL_OUTCOMES, RECIPIENT_STATUSES } from '../../../../shared/domain/recipient.ts';
 import { maskPhone } from '../../../../shared/domain/phone.ts';
-import { useState } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import type { AppContext } from '../../app-context.ts';
 import { DataTable, ErrorNotice, Field, StatusBadge } from '../../components/widgets.tsx';
 import { skipReasonText, waitingText } from '../../lib/campaign.ts';
@@ -19,12 +19,18 @@ export function Recipients(props: {
   total: number;
   /** Changes when the batch's status or counts move: the page is fetched again. */
   refreshKey: string;
-  /** The latest recipient change from the live event stream, if any. */
-  change?: RecipientObject | null;
+  /**
+   * The recipients as the live event stream (or the polling fallback) keeps them: a row shows its
+   * recipient from here when present, so it follows every event at once instead of waiting for its
+   * page to be fetched again (events can come several in one tick).
+   */
+  latest?: readonly RecipientObject[];
   onView: (recipient: RecipientObject) => void;
   onHistory: (recipient: RecipientObject) => void;
 }) {
-  const pages = useRecipientPages(props.ctx, props.batchId, props.refreshKey, props.change ?? null);
+  const pages = useRecipientPages(props.ctx, props.batchId, props.refreshKey);
+  const latest = useMemo(() => new Map((props.latest ?? []).map((r) => [r.id, r])), [props.latest]);
+  const rows = pages.rows?.map((r) => latest.get(r.id) ?? r) ?? null;
   const filtered = pages.filters.status !== '' || pages.filters.outcome !== '' || pages.filters.phone !== '';
   return (
     <section aria-labelledby="recipients-h">
@@ -36,14 +42,14 @@ export function Recipients(props: {
           {filtered ? 'No recipient matches these filters.' : 'This batch has no recipients.'}
         </p>
       ) : null}
-      {pages.rows === null || pages.rows.length === 0 ? null : (
+      {rows === null || rows.length === 0 ? null : (
         <DataTable
           label="Recipients"
           testId="recipient-table"
           class="table table-cards"
           columns={['#', 'Phone', 'Variables', 'Status', 'Outcome', 'Attempts', 'Duration', 'Calls']}
         >
-          {pages.rows.map((r) => (
+          {rows.map((r) => (
             <RecipientRow key={r.id} recipient={r} onView={props.onView} onHistory={props.onHistory} />
           ))}
         </DataTable>

@@ -25,8 +25,6 @@ export interface BatchDetailState {
   failure: Signal<string | null>;
   /** Bumped when the delivery log is worth fetching again. */
   deliveriesVersion: Signal<number>;
-  /** The last recipient the live stream changed (a table can refresh that row); null before any. */
-  recipientChange: Signal<RecipientObject | null>;
   /** How the page follows the batch: its live event stream, or polling when the stream fails. */
   mode: Signal<'stream' | 'polling' | 'idle'>;
   /** Fetches at once (after a cancel) and polls on while the batch is live. */
@@ -47,7 +45,6 @@ export function useBatchDetail(ctx: AppContext, id: string): BatchDetailState {
   const detail = useSignal<BatchDetailResponse | null>(null);
   const failure = useSignal<string | null>(null);
   const deliveriesVersion = useSignal(0);
-  const recipientChange = useSignal<RecipientObject | null>(null);
   const mode = useSignal<'stream' | 'polling' | 'idle'>('idle');
   const controls = useRef({ refreshNow: () => {}, retry: () => {} });
 
@@ -105,7 +102,6 @@ export function useBatchDetail(ctx: AppContext, id: string): BatchDetailState {
       if (before === null) return;
       const recipients = before.recipients.map((r) => (r.index === recipient.index ? recipient : r));
       detail.value = { ...before, recipients };
-      recipientChange.value = recipient;
       if (Date.now() - deliveriesLoadedAt >= DELIVERIES_REFRESH_MS) {
         deliveriesLoadedAt = Date.now();
         deliveriesVersion.value += 1;
@@ -183,7 +179,6 @@ export function useBatchDetail(ctx: AppContext, id: string): BatchDetailState {
     detail,
     failure,
     deliveriesVersion,
-    recipientChange,
     mode,
     refreshNow: () => controls.current.refreshNow(),
     retry: () => controls.current.retry(),

@@ -42,15 +42,9 @@ export function phoneQuery(typed: string): string | null {
  * The recipients table's data: one page of `listRecipients` at a time, with its filters. The cursors
  * of the pages seen are kept, so "Previous" goes back without the API paging backwards. The page is
  * fetched again whenever `refreshKey` changes (the batch's status or counts moved), so rows follow
- * the calls without the table holding every recipient; a recipient the live event stream reports
- * (`change`) replaces its row at once, before that fetch answers.
+ * the calls without the table holding every recipient.
  */
-export function useRecipientPages(
-  ctx: AppContext,
-  batchId: string,
-  refreshKey: string,
-  change: RecipientObject | null = null,
-): RecipientPages {
+export function useRecipientPages(ctx: AppContext, batchId: string, refreshKey: string): RecipientPages {
   const [filters, setFiltersState] = useState<RecipientFilters>(NO_FILTERS);
   // cursors[i] opens page i (undefined: the first page).
   const [cursors, setCursors] = useState<Array<string | undefined>>([undefined]);
@@ -95,15 +89,6 @@ export function useRecipientPages(
       disposed = true;
     };
   }, [batchId, cursor, filters, refreshKey]);
-
-  useEffect(() => {
-    if (change === null) return;
-    setRows((current) =>
-      current?.some((r) => r.id === change.id)
-        ? current.map((r) => (r.id === change.id ? change : r))
-        : current,
-    );
-  }, [change]);
 
   return {
     rows,
