@@ -11,7 +11,7 @@ const verifier = {
 const request = {
   url: 'https://api.example/v1/telephony/elevenlabs/events',
   headers: {},
-  rawBody: new Uint8Array(),
+  rawBody: Buffer.alloc(0),
 };
 const ref = { workspaceId: 'ws_1', batchId: 'batch_1', recipientIndex: 0, attempt: 1 };
 
