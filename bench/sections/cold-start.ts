@@ -46,7 +46,11 @@ export interface ColdStartResult {
 }
 
 function importOnce(file: string): Promise<{ importMs: number; processMs: number }> {
-  const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); process.stdout.write(String(performance.now() - t));`;
+  // The Lambda Node runtime defines the global `awslambda` (response streaming) before it loads a
+  // handler; a streaming function (events) reads it at import, so the child gets the same shape.
+  const runtimeGlobal =
+    'globalThis.awslambda = { streamifyResponse: (h) => h, HttpResponseStream: { from: (s) => s } };';
+  const script = `${runtimeGlobal} const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); process.stdout.write(String(performance.now() - t));`;
   const started = performance.now();
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
