@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Browser, openBrowser, type RunningService, screenshot, startNpmService } from './browser.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type RunningService, screenshot, useDashboardSession } from './browser.ts';
 
 /**
  * A batch's results on the dashboard, in headless Chromium against `npm start` under the CSP: the
@@ -9,26 +9,10 @@ import { type Browser, openBrowser, type RunningService, screenshot, startNpmSer
  * export download (inline, and a large one through its pre-signed redirect), and "Call again".
  */
 
+const session = useDashboardSession({ env: { SIM_CALL_MS: '300' }, timeoutMs: 20_000 });
 let service: RunningService;
-let browser: Browser;
 let page: Page;
-
-beforeAll(async () => {
-  service = await startNpmService({ SIM_CALL_MS: '300' });
-  browser = await openBrowser();
-  page = browser.page;
-  page.setDefaultTimeout(20_000);
-}, 180_000);
-
-afterEach(() => {
-  const violations = browser?.cspViolations.splice(0) ?? [];
-  expect(violations, 'Content-Security-Policy violations').toEqual([]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await service?.stop();
-}, 60_000);
+beforeAll(() => void ({ service, page } = session));
 
 async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`${service.baseUrl}${path}`, {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { freePort } from '#infra/local/emulators/dynamodb-local.ts';
 
 /**
@@ -164,4 +165,39 @@ export async function openBrowser(options: { timezoneId?: string; phone?: boolea
 export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(SCREENSHOT_DIR, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+}
+
+export interface DashboardSession {
+  service: RunningService;
+  browser: Browser;
+  page: Page;
+  /** A temporary directory for the file's own files (removed afterwards). */
+  scratch: string;
+}
+
+/**
+ * A test file's `npm start` and Chromium: started before its tests (fields filled in then), stopped
+ * after them, and every test fails on anything the dashboard's Content-Security-Policy refused.
+ */
+export function useDashboardSession(
+  options: { env?: Record<string, string>; timezoneId?: string; timeoutMs?: number } = {},
+): DashboardSession {
+  const session = {} as DashboardSession;
+  beforeAll(async () => {
+    session.scratch = await mkdtemp(join(tmpdir(), 'batch-calls-e2e-'));
+    session.service = await startNpmService(options.env);
+    session.browser = await openBrowser(options.timezoneId ? { timezoneId: options.timezoneId } : {});
+    session.page = session.browser.page;
+    session.page.setDefaultTimeout(options.timeoutMs ?? 15_000);
+  }, 180_000);
+  afterEach(() => {
+    const violations = session.browser?.cspViolations.splice(0) ?? [];
+    expect(violations, 'Content-Security-Policy violations').toEqual([]);
+  });
+  afterAll(async () => {
+    await session.browser?.close();
+    await session.service?.stop();
+    if (session.scratch) await rm(session.scratch, { recursive: true, force: true });
+  }, 60_000);
+  return session;
 }

@@ -1,9 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Browser, openBrowser, type RunningService, screenshot, startNpmService } from './browser.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type Browser, type RunningService, screenshot, useDashboardSession } from './browser.ts';
 
 /**
  * Issue 14's dashboard in a real headless Chromium against `npm start`: the new-batch form's live
@@ -12,30 +11,16 @@ import { type Browser, openBrowser, type RunningService, screenshot, startNpmSer
  * One service and one browser; the tests run in order, as one user's session would.
  */
 
+const session = useDashboardSession({
+  // Short calls: the spend cap below is reached by the first one.
+  env: { SIM_CALL_MS: '1500' },
+  timezoneId: 'Europe/Paris',
+});
 let service: RunningService;
 let browser: Browser;
 let page: Page;
 let scratch: string;
-
-beforeAll(async () => {
-  scratch = await mkdtemp(join(tmpdir(), 'batch-calls-e2e-campaign-'));
-  // Short calls: the spend cap below is reached by the first one.
-  service = await startNpmService({ SIM_CALL_MS: '1500' });
-  browser = await openBrowser({ timezoneId: 'Europe/Paris' });
-  page = browser.page;
-  page.setDefaultTimeout(15_000);
-}, 180_000);
-
-afterEach(() => {
-  const violations = browser?.cspViolations.splice(0) ?? [];
-  expect(violations, 'Content-Security-Policy violations').toEqual([]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await service?.stop();
-  await rm(scratch, { recursive: true, force: true });
-}, 60_000);
+beforeAll(() => void ({ service, browser, page, scratch } = session));
 
 async function api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
   const res = await fetch(`${service.baseUrl}${path}`, {

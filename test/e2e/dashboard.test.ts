@@ -1,9 +1,8 @@
-import { readFile, writeFile, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page, Request, Response as PageResponse, Route } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Browser, openBrowser, type RunningService, screenshot, startNpmService } from './browser.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type Browser, type RunningService, screenshot, useDashboardSession } from './browser.ts';
 
 /**
  * The dashboard in a real headless Chromium against `npm start` (issue 5, "Done when"). One service
@@ -13,30 +12,12 @@ import { type Browser, openBrowser, type RunningService, screenshot, startNpmSer
 // The viewer is in Paris, the service in UTC: times must be read and shown in the viewer's zone.
 const VIEWER_ZONE = 'Europe/Paris';
 
+const session = useDashboardSession({ timezoneId: VIEWER_ZONE });
 let service: RunningService;
 let browser: Browser;
 let page: Page;
 let scratch: string;
-
-beforeAll(async () => {
-  scratch = await mkdtemp(join(tmpdir(), 'batch-calls-e2e-files-'));
-  service = await startNpmService();
-  browser = await openBrowser({ timezoneId: VIEWER_ZONE });
-  page = browser.page;
-  page.setDefaultTimeout(15_000);
-}, 180_000);
-
-// The dashboard runs under its Content-Security-Policy: anything the policy refused fails the test.
-afterEach(() => {
-  const violations = browser?.cspViolations.splice(0) ?? [];
-  expect(violations, 'Content-Security-Policy violations').toEqual([]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await service?.stop();
-  await rm(scratch, { recursive: true, force: true });
-}, 60_000);
+beforeAll(() => void ({ service, browser, page, scratch } = session));
 
 /** The API as the test's own client, to check what the dashboard created. */
 async function api<T>(path: string): Promise<T> {

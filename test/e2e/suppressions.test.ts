@@ -1,35 +1,17 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Browser, openBrowser, type RunningService, screenshot, startNpmService } from './browser.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type Browser, type RunningService, screenshot, useDashboardSession } from './browser.ts';
 
 /** The Suppressions page in a real headless Chromium against `npm start`, under the dashboard's CSP. */
 
+const session = useDashboardSession({ timezoneId: 'Europe/Paris' });
 let service: RunningService;
 let browser: Browser;
 let page: Page;
 let scratch: string;
-
-beforeAll(async () => {
-  scratch = await mkdtemp(join(tmpdir(), 'batch-calls-e2e-suppressions-'));
-  service = await startNpmService();
-  browser = await openBrowser({ timezoneId: 'Europe/Paris' });
-  page = browser.page;
-  page.setDefaultTimeout(15_000);
-}, 180_000);
-
-afterEach(() => {
-  const violations = browser?.cspViolations.splice(0) ?? [];
-  expect(violations, 'Content-Security-Policy violations').toEqual([]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await service?.stop();
-  await rm(scratch, { recursive: true, force: true });
-}, 60_000);
+beforeAll(() => void ({ service, browser, page, scratch } = session));
 
 describe('suppressions page', () => {
   it('adds a phone, imports a CSV, lists, filters and removes', async () => {

@@ -1,12 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDocumentClient, createDynamoDbClient } from '#shared/adapters/dynamodb/client.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoEventLog } from '#shared/adapters/dynamodb/entities/live-events.ts';
 import { createDynamoStore } from '#shared/adapters/dynamodb/dynamo-store.ts';
-import { ensureTable } from '#shared/adapters/dynamodb/table.ts';
 import { newId } from '#shared/domain/ids.ts';
 import type { EventLog } from '#shared/ports/event-log.ts';
 import type { Store } from '#shared/ports/store.ts';
-import { startDynamoDbLocal, type DynamoDbLocal } from '#infra/local/emulators/dynamodb-local.ts';
+import { useLocalTable } from '../helpers/local-table.ts';
 
 /**
  * A batch's live event log against DynamoDB Local: writers racing on one batch (two stream shards)
@@ -15,27 +13,13 @@ import { startDynamoDbLocal, type DynamoDbLocal } from '#infra/local/emulators/d
  */
 
 const TABLE_NAME = 'batch-calls-live-events-test';
-let db: DynamoDbLocal;
+const table = useLocalTable(TABLE_NAME);
 let log: EventLog;
 let store: Store;
-let destroy: () => void;
 
-beforeAll(async () => {
-  db = await startDynamoDbLocal();
-  const raw = createDynamoDbClient({
-    endpoint: db.endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  destroy = () => raw.destroy();
-  await ensureTable(raw, TABLE_NAME);
-  const client = createDocumentClient({ client: raw });
-  log = createDynamoEventLog({ client, tableName: TABLE_NAME });
-  store = createDynamoStore({ client, tableName: TABLE_NAME });
-});
-afterAll(async () => {
-  destroy?.();
-  await db?.stop();
+beforeAll(() => {
+  log = createDynamoEventLog({ client: table.doc, tableName: TABLE_NAME });
+  store = createDynamoStore({ client: table.doc, tableName: TABLE_NAME });
 });
 
 const events = (writer: string, n: number) =>

@@ -1,46 +1,31 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDocumentClient, createDynamoDbClient } from '#shared/adapters/dynamodb/client.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoStore } from '#shared/adapters/dynamodb/dynamo-store.ts';
 import { createDynamoRunStore } from '#shared/adapters/dynamodb/run-store.ts';
-import { ensureTable } from '#shared/adapters/dynamodb/table.ts';
 import { createWorkspaceWithKey } from '#shared/app/workspaces.ts';
 import { newId } from '#shared/domain/ids.ts';
 import type { OutboxRecord } from '#shared/domain/outbox.ts';
 import type { Recipient } from '#shared/domain/recipient.ts';
 import type { RunStore } from '#shared/ports/run-store.ts';
 import type { Store } from '#shared/ports/store.ts';
-import { startDynamoDbLocal, type DynamoDbLocal } from '#infra/local/emulators/dynamodb-local.ts';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   agentFixture,
   batchFixture,
   phoneNumberFixture,
   recipientFixture,
 } from '../helpers/domain-fixtures.ts';
+import { useLocalTable } from '../helpers/local-table.ts';
 
 /** The run store's conditions and transactions, against DynamoDB Local: every race has one winner. */
 
 const TABLE_NAME = 'batch-calls-run-test';
-let db: DynamoDbLocal;
+const table = useLocalTable(TABLE_NAME);
 let store: Store;
 let run: RunStore;
-let destroy: () => void;
 
-beforeAll(async () => {
-  db = await startDynamoDbLocal();
-  const raw = createDynamoDbClient({
-    endpoint: db.endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  destroy = () => raw.destroy();
-  await ensureTable(raw, TABLE_NAME);
-  const doc = createDocumentClient({ client: raw });
-  store = createDynamoStore({ client: doc, tableName: TABLE_NAME });
-  run = createDynamoRunStore({ client: doc, tableName: TABLE_NAME });
-});
-afterAll(async () => {
-  destroy?.();
-  await db?.stop();
+beforeAll(() => {
+  store = createDynamoStore({ client: table.doc, tableName: TABLE_NAME });
+  run = createDynamoRunStore({ client: table.doc, tableName: TABLE_NAME });
 });
 
 const NOW = '2026-11-29T10:00:00.000Z';
@@ -59,15 +44,7 @@ async function makeBatch(options: {
     : (await createWorkspaceWithKey(store, { name: 'run test' })).workspace;
   if (options.maxLiveCalls !== undefined) {
     // The workspace limit is a plain attribute; tests lower it directly.
-    const doc = createDocumentClient({
-      client: createDynamoDbClient({
-        endpoint: db.endpoint,
-        region: 'local',
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      }),
-    });
-    const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
-    await doc.send(
+    await table.doc.send(
       new UpdateCommand({
         TableName: TABLE_NAME,
         Key: { PK: `WS#${workspace.id}`, SK: 'WS' },
@@ -663,17 +640,9 @@ describe('the contact history (contact limit across batches)', () => {
     const { ws, a } = await twoBatches();
     const phone = '+14155550124';
     // 200 attempts, all older than the longest window: written directly, as 200 claims would.
-    const doc = createDocumentClient({
-      client: createDynamoDbClient({
-        endpoint: db.endpoint,
-        region: 'local',
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      }),
-    });
-    const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
     const oldMs = Date.parse(NOW) - 800 * 3_600_000;
     const attempts = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`a:x${i}:1`, oldMs + i]));
-    await doc.send(
+    await table.doc.send(
       new PutCommand({
         TableName: TABLE_NAME,
         Item: {

@@ -103,7 +103,8 @@ export async function dialRecipient(deps: DialDeps, message: DialMessage): Promi
     result = await dialer.placeCall({
       ref: message,
       recipientId: recipient.id,
-      idempotencyKey: `${recipient.id}:${message.attempt}`,
+      // One key per attempt, the same the phone's contact history records it under.
+      idempotencyKey: attempt.contact.attemptKey,
       to: recipient.phone,
       from: phone.phoneNumber,
       phoneNumberId: phone.id,
