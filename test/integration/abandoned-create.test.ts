@@ -48,9 +48,7 @@ describe('abandoned batch creations', () => {
       scheduled_at: new Date(Date.now() + 86_400_000).toISOString(),
     });
     expect(real.status, real.text).toBe(202);
-    const baseline = await countItems(service.dynamodbEndpoint, service.tableName, {
-      withoutBookkeeping: true,
-    });
+    const baseline = await countItems(service.dynamodbEndpoint, service.tableName);
 
     const doc = createDocumentClient({
       endpoint: service.dynamodbEndpoint,
@@ -80,7 +78,7 @@ describe('abandoned batch creations', () => {
     const inProgress = 6;
 
     const count = await pollUntil(
-      () => countItems(service.dynamodbEndpoint, service.tableName, { withoutBookkeeping: true }),
+      () => countItems(service.dynamodbEndpoint, service.tableName),
       (n) => n === baseline + inProgress,
       { timeoutMs: 20_000, intervalMs: 200 },
     );

@@ -17,7 +17,7 @@ import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-r
  * webhook deliveries), refused inputs, redeliveries, agent and phone-number operations and admin
  * commands — while a second instance of the service (`npm start`, its own DATA_DIR and ports) runs
  * batches of its own on the same machine. Then: every batch reached its final status within seconds
- * of its last call, every webhook arrived (signature verified) within 5 s of its event at p99, the
+ * of its last call, every webhook arrived (signature verified) within 10 s of its event at p99, the
  * counts add up, nobody was dialed twice, and no answer was a 5xx.
  *
  * SOAK_SEED=<n> replays the choices (timing still varies); the seed is printed.
@@ -35,7 +35,13 @@ const THINK_MS = 250;
  * service — 5.9 s was seen at a load average of 13. A stalled shard shows as minutes.
  */
 const FINAL_STATUS_SLACK_MS = 10_000;
-const WEBHOOK_P99_MS = 5_000;
+/**
+ * Every event's webhook arrives within this long of the event at p99. A stall detector, like the
+ * slack above (the stall it was written for delayed events by 150 s), not a speed target: speed is
+ * the bench's. Measured here since the live event log joined the stream function: p99 3.0–5.8 s on
+ * this 2-core machine with the second service beside it.
+ */
+const WEBHOOK_P99_MS = 10_000;
 const SETTLE_DEADLINE_MS = 90_000;
 const FINAL = new Set(['completed', 'failed', 'cancelled']);
 
@@ -519,7 +525,7 @@ describe('soak', () => {
         }
       }
 
-      // Every event of every completed batch arrived, verified, within 5 s of its event (p99).
+      // Every event of every completed batch arrived, verified, within 10 s of its event (p99).
       await sleep(3_000);
       expect(badSignatures).toBe(0);
       const firstArrival = new Map<string, Arrival>();
