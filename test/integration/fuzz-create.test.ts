@@ -405,6 +405,17 @@ describe('fuzzing batch creation', () => {
               brokenMultipart: false,
             },
           ],
+          // One create accepts whatever the generator draws: the seeded agent's variables, which
+          // create requires since it refuses missing placeholders.
+          [
+            {
+              csv: Buffer.from('phone,first_name,appointment_date\n+14155551234,Ann,Monday\n'),
+              name: 'Fuzzed',
+              agent: agentId,
+              extra: {},
+              brokenMultipart: false,
+            },
+          ],
         ],
       },
     );
