@@ -92,6 +92,8 @@ interface RunSummary {
   cpuMsPerCall: Summary;
   handOverSteps: HandOverSteps;
   costPer1000: Summary;
+  /** The first run's DynamoDB requests per recipient by operation and item type. */
+  dynamodbPerRecipient: Record<string, number>;
 }
 
 async function loadSection() {
@@ -210,6 +212,7 @@ async function main() {
         cpuMsPerCall: pick((r) => r.cpuMsPerCall),
         handOverSteps: medianSteps(results.map((r) => r.handOverSteps)),
         costPer1000: pick((r) => r.cost.usdPer1000Calls.total),
+        dynamodbPerRecipient: results[0]?.cost.dynamodbPerRecipient ?? {},
       });
     }
   }

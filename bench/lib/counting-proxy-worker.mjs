@@ -87,6 +87,38 @@ function unitsOf(consumed) {
   return list.reduce((sum, c) => sum + (typeof c?.CapacityUnits === 'number' ? c.CapacityUnits : 0), 0);
 }
 
+/** The item type of a key or item: its PK's (or SK's) first segment, e.g. `BATCH:R`. */
+function itemTypeOf(key) {
+  if (!key || typeof key !== 'object') return '?';
+  const pk = key.PK?.S ?? key.GSI1PK?.S;
+  const sk = key.SK?.S;
+  const head = (v) => (typeof v === 'string' ? v.split('#')[0] : '?');
+  return sk === undefined ? head(pk) : `${head(pk)}:${head(sk)}`;
+}
+
+/**
+ * What a DynamoDB request touches, by item type: the detail that tells which step of the run path
+ * costs a request (`UpdateItem BATCH:BATCH`, `TransactWriteItems BATCH:R+WS:WS+...`).
+ */
+function dynamoDetail(operation, json) {
+  const types = [];
+  if (json.Key) types.push(itemTypeOf(json.Key));
+  if (json.Item) types.push(itemTypeOf(json.Item));
+  for (const t of json.TransactItems ?? []) {
+    const inner = t.Put ?? t.Update ?? t.Delete ?? t.ConditionCheck ?? t.Get;
+    if (inner) types.push(itemTypeOf(inner.Key ?? inner.Item));
+  }
+  for (const table of Object.values(json.RequestItems ?? {})) {
+    if (Array.isArray(table)) for (const w of table) types.push(itemTypeOf((w.PutRequest ?? w.DeleteRequest)?.Item ?? w.DeleteRequest?.Key));
+    else for (const k of table.Keys ?? []) types.push(itemTypeOf(k));
+  }
+  if (operation === 'Query') {
+    const first = Object.values(json.ExpressionAttributeValues ?? {}).find((v) => typeof v?.S === 'string');
+    types.push(`${json.IndexName ? json.IndexName + ' ' : ''}${first ? first.S.split('#')[0] : '?'}`);
+  }
+  return `${operation} ${[...new Set(types)].sort().join('+')}`;
+}
+
 /**
  * One proxy: forwards every request to its target and counts it by operation; for DynamoDB it also
  * asks for ReturnConsumedCapacity and adds up the units the answers report.
@@ -103,6 +135,8 @@ async function startProxyServer(service) {
   const ready = new Promise((resolve) => (announce = resolve));
   /** @type {Record<string, number>} */
   let counts = {};
+  /** @type {Record<string, number>} */
+  let details = {};
   let readUnits = 0;
   let writeUnits = 0;
   // Keep-alive to the upstream, as the SDK clients keep theirs to the real endpoint: a connection
@@ -122,6 +156,8 @@ async function startProxyServer(service) {
       if (measure) {
         // DynamoDB Local does not check signatures, so the body may gain a field on the way.
         const json = JSON.parse(body.toString('utf8'));
+        const detail = dynamoDetail(operation, json);
+        details[detail] = (details[detail] ?? 0) + 1;
         json.ReturnConsumedCapacity ??= 'TOTAL';
         body = Buffer.from(JSON.stringify(json));
       }
@@ -172,9 +208,10 @@ async function startProxyServer(service) {
       target = new URL(url);
       announce();
     },
-    snapshot: () => ({ counts: { ...counts }, readUnits, writeUnits }),
+    snapshot: () => ({ counts: { ...counts }, details: { ...details }, readUnits, writeUnits }),
     reset() {
       counts = {};
+      details = {};
       readUnits = 0;
       writeUnits = 0;
     },

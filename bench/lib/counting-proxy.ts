@@ -28,6 +28,8 @@ export interface CountingProxy {
   setTarget(url: string): void;
   /** Requests by operation since the last reset. */
   counts(): Promise<Record<string, number>>;
+  /** DynamoDB only (empty for the others): requests by operation and the item types they touch. */
+  details(): Promise<Record<string, number>>;
   total(): Promise<number>;
   /** DynamoDB only (0 for the others): capacity units consumed since the last reset. */
   capacity(): Promise<{ readUnits: number; writeUnits: number }>;
@@ -43,6 +45,7 @@ export interface CountingProxies<S extends CountedService = CountedService> {
 // The messages exchanged with counting-proxy-worker.mjs, which is plain JavaScript: keep in step.
 interface ProxySnapshot {
   counts: Record<string, number>;
+  details: Record<string, number>;
   readUnits: number;
   writeUnits: number;
 }
@@ -151,6 +154,7 @@ export async function startCountingProxies<S extends CountedService>(
         worker.postMessage(request);
       },
       counts: async () => (await snapshot(service)).counts,
+      details: async () => (await snapshot(service)).details,
       total: async () => Object.values((await snapshot(service)).counts).reduce((a, b) => a + b, 0),
       capacity: async () => {
         const { readUnits, writeUnits } = await snapshot(service);

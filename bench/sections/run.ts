@@ -32,6 +32,8 @@ export interface RunOptions {
 export interface CostBreakdown {
   requestsPerRecipient: Record<string, number>;
   byOperation: Record<string, Record<string, number>>;
+  /** DynamoDB requests per recipient by operation and item type (what each step of the path costs). */
+  dynamodbPerRecipient: Record<string, number>;
   lambda: { invocations: Record<string, number>; gbSeconds: number };
   dynamo: { readUnits: number; writeUnits: number };
   usdPer1000Calls: Record<string, number> & { total: number };
@@ -308,6 +310,11 @@ async function costOf(bench: BenchService, recipients: number): Promise<CostBrea
       lambdaInvocations: per(lambdaRequests),
       apiGateway: per(apiRequests),
     },
+    dynamodbPerRecipient: Object.fromEntries(
+      Object.entries(await bench.proxies.dynamodb.details())
+        .sort(([, a], [, b]) => b - a)
+        .map(([detail, n]) => [detail, Math.round((n / recipients) * 100) / 100]),
+    ),
     byOperation: {
       ...counts,
       sqsEventSource: { ReceiveMessage: queueInvocations, DeleteMessageBatch: queueInvocations },
