@@ -109,7 +109,9 @@ function dynamoDetail(operation, json) {
     if (inner) types.push(itemTypeOf(inner.Key ?? inner.Item));
   }
   for (const table of Object.values(json.RequestItems ?? {})) {
-    if (Array.isArray(table)) for (const w of table) types.push(itemTypeOf((w.PutRequest ?? w.DeleteRequest)?.Item ?? w.DeleteRequest?.Key));
+    if (Array.isArray(table))
+      for (const w of table)
+        types.push(itemTypeOf((w.PutRequest ?? w.DeleteRequest)?.Item ?? w.DeleteRequest?.Key));
     else for (const k of table.Keys ?? []) types.push(itemTypeOf(k));
   }
   if (operation === 'Query') {

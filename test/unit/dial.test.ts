@@ -53,6 +53,7 @@ function setup(
   options: {
     result?: PlaceCallResult;
     claim?: ClaimResult;
+    callbacksCarryRef?: boolean;
     recipient?: Partial<RecipientRun>;
     slot?: number | null;
     batch?: Partial<BatchRun>;
@@ -65,7 +66,11 @@ function setup(
   const placeCall = vi.fn(
     async () => options.result ?? { kind: 'placed' as const, providerCallId: 'call-1' },
   );
-  const dialer: Dialer = { provider: 'simulated', placeCall };
+  const dialer: Dialer = {
+    provider: 'simulated',
+    placeCall,
+    ...(options.callbacksCarryRef === undefined ? {} : { callbacksCarryRef: options.callbacksCarryRef }),
+  };
   const run = {
     getBatchRun: vi.fn(async () => theBatch),
     getRecipientRun: vi.fn(async () => theRecipient),
@@ -122,7 +127,14 @@ describe('dialing a recipient', () => {
       agent: { prompt: 'Remind Alice.', firstMessage: 'Hi Alice!' },
       callbackUrl: 'https://calls.example.com/v1/telephony/simulated/events?ws=ws_1&batch=batch_1&r=0&a=1',
     });
-    expect(run.recordPlacedCall).toHaveBeenCalledWith(ref, 'rcp_1', 'simulated', 'call-1');
+    // A provider whose callbacks may name only its call id needs the call indexed.
+    expect(run.recordPlacedCall).toHaveBeenCalledWith(ref, 'rcp_1', 'simulated', 'call-1', { index: true });
+  });
+
+  it('indexes no call of a provider whose every callback names our ref', async () => {
+    const { deps, run } = setup({ callbacksCarryRef: true });
+    expect(await dialRecipient(deps, ref)).toBe('placed');
+    expect(run.recordPlacedCall).toHaveBeenCalledWith(ref, 'rcp_1', 'simulated', 'call-1', { index: false });
   });
 
   it('fails the recipient, without calling, when a variable is missing', async () => {

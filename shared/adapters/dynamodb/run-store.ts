@@ -30,6 +30,7 @@ import {
   skippedTurnUpdate,
 } from './entities/recipient.ts';
 import { recipientCalls } from './entities/recipient-calls.ts';
+import { runReadsStore } from './run-reads.ts';
 import { gsi, keys, parseBatchKey, recipientPartition, runKeys, SK_PREFIX } from './keys.ts';
 import { createTable, type Item, type Written } from './table-ops.ts';
 
@@ -57,6 +58,7 @@ export function createDynamoRunStore(options: {
 
   return {
     ...pacingStore(table),
+    ...runReadsStore(table),
     ...contactStore(table),
     ...leaseStore(table),
     ...recipientCalls(table),

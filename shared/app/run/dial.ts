@@ -131,7 +131,9 @@ export async function dialRecipient(deps: DialDeps, message: DialMessage): Promi
 
   switch (result.kind) {
     case 'placed':
-      await deps.runStore.recordPlacedCall(message, recipient.id, phone.provider, result.providerCallId);
+      await deps.runStore.recordPlacedCall(message, recipient.id, phone.provider, result.providerCallId, {
+        index: dialer.callbacksCarryRef !== true,
+      });
       return 'placed';
     case 'rejected': {
       if (result.credentialsRefused) return pauseForCredentials(deps, message, attempt, result.error);
