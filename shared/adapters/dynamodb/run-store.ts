@@ -3,9 +3,7 @@ import type { RunStore } from '../../ports/run-store.ts';
 import { itemToAgent } from './entities/agent.ts';
 import {
   acquireSlotUpdate,
-  ALL_RECIPIENTS_DONE,
   clearWakeUpdate,
-  eventUpdate,
   itemToBatch,
   itemToBatchRun,
   nextDispatchUpdate,
@@ -15,6 +13,7 @@ import {
   trimOutcomesUpdate,
   setWakeUpdate,
 } from './entities/batch.ts';
+import { ALL_RECIPIENTS_DONE, eventUpdate } from './entities/batch-transition.ts';
 import { callIndexStore } from './entities/call-index.ts';
 import { dueStore } from './entities/due.ts';
 import { outboxStore, itemToOutbox } from './entities/outbox.ts';
