@@ -147,6 +147,8 @@ export interface RunStore {
     ref: Pick<CallRef, 'workspaceId' | 'batchId' | 'recipientIndex'>,
     want: { recipient: boolean; agent: boolean },
   ): Promise<RunReads>;
+  /** Whether the workspace has a free live-call slot now (a strongly consistent read). */
+  workspaceHasRoom(workspaceId: string): Promise<boolean>;
   /** The batch's agent and caller number (they never change: remembered, read once per container). */
   getBatchIds(
     workspaceId: string,

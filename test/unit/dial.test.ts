@@ -83,6 +83,9 @@ function setup(
     endCall: vi.fn(async () => true),
     abandonRecipient: vi.fn(async () => true),
     markDispatched: vi.fn(async () => undefined),
+    deferRecipient: vi.fn(async () => true),
+    earliestDue: vi.fn(async () => 6_000),
+    setWake: vi.fn(async () => true),
   };
   const dialQueue = { send: vi.fn(async () => undefined) };
   const sleep = vi.fn(async () => undefined);
@@ -163,16 +166,28 @@ describe('dialing a recipient', () => {
   });
 
   it('hands the message back with a delay when no call slot or pacing slot is free', async () => {
-    for (const options of [
-      { claim: 'batch_full' as const },
-      { claim: 'workspace_full' as const },
-      { slot: null },
-    ]) {
+    for (const options of [{ claim: 'batch_full' as const }, { slot: null }]) {
       const { deps, placeCall, dialQueue } = setup(options);
       expect(await dialRecipient(deps, ref)).toBe('requeued');
       expect(placeCall).not.toHaveBeenCalled();
       expect(dialQueue.send).toHaveBeenCalledWith([ref], { delaySeconds: expect.any(Number) });
     }
+  });
+
+  it('lets a recipient whose workspace is full wait, turn given back, its batch woken once later', async () => {
+    const { deps, run, placeCall, dialQueue } = setup({ claim: 'workspace_full' });
+    expect(await dialRecipient(deps, ref)).toBe('deferred');
+    expect(placeCall).not.toHaveBeenCalled();
+    // No message handed back to spin in the queue: the batch's wake-up brings the recipient back.
+    expect(dialQueue.send).not.toHaveBeenCalled();
+    expect(run.deferRecipient).toHaveBeenCalledWith(ref, 1_000 + 5_000, { releaseSlot: true });
+    expect(run.setWake).toHaveBeenCalledWith(
+      'ws_1',
+      'batch_1',
+      new Date(6_000).toISOString(),
+      expect.any(String),
+      false,
+    );
   });
 
   it('waits for its pacing slot before calling', async () => {

@@ -9,7 +9,7 @@ import type { DialMessage } from '../../ports/queues.ts';
 import type { BatchRun, ClaimResult, ContactClaim, DialReads, RecipientRun } from '../../ports/run-store.ts';
 import { credentialsRef } from '../../ports/secret-store.ts';
 import { nextRetry } from '../../domain/retry.ts';
-import { passTurn } from './dispatch.ts';
+import { passTurn, setWake, WORKSPACE_FULL_WAIT_MS } from './dispatch.ts';
 import { pauseFor } from './guardrails.ts';
 import type { RunDeps } from './run-deps.ts';
 import { batchLevelProblem, failBatch } from './start-batch.ts';
@@ -364,8 +364,29 @@ function notClaimed(
   if (result === 'not_pending' || result === 'batch_not_running') return 'skipped';
   if (result === 'suppressed') return skipAndPass(deps, message, batch, 'suppressed');
   if (result === 'contact_busy') return contactBusy(deps, message, attempt);
-  // batch_full, workspace_full: a slot frees up soon.
+  if (result === 'workspace_full') return waitForWorkspace(deps, message);
+  // batch_full: the batch's own turns and calls disagree for a moment (a race); a slot frees up soon.
   return requeue(deps, message, NO_SLOT_RETRY_SECONDS);
+}
+
+/**
+ * The workspace is at its live-call limit (its other batches hold every slot). Handing the message
+ * back to the queue every few seconds would keep one dial invocation per waiting turn busy, taking
+ * dial capacity from every other tenant: instead the recipient waits (due shortly, its turn given
+ * back) and its batch wakes once, at that time; the wake-up takes turns again only if the workspace
+ * has room by then (./dispatch.ts, topUp). A waiting batch then costs a wake-up per interval, not a
+ * dial per turn per interval.
+ */
+async function waitForWorkspace(deps: DialDeps, message: DialMessage): Promise<DialOutcome> {
+  const dueAt = deps.clock().getTime() + WORKSPACE_FULL_WAIT_MS;
+  deps.logger.info('workspace at its live-call limit; the recipient waits', {
+    batchId: message.batchId,
+    recipientIndex: message.recipientIndex,
+    dueAt: new Date(dueAt).toISOString(),
+  });
+  const deferred = await deps.runStore.deferRecipient(message, dueAt, { releaseSlot: true });
+  if (deferred) await setWake(deps, message.workspaceId, message.batchId, false);
+  return deferred ? 'deferred' : 'skipped';
 }
 
 /**
