@@ -16,7 +16,7 @@ import { isMainThread, parentPort, workerData } from 'node:worker_threads';
  */
 
 /** @typedef {'dynamodb' | 's3' | 'scheduler' | 'sqs'} CountedService */
-/** @typedef {{ counts: Record<string, number>; readUnits: number; writeUnits: number }} ProxySnapshot */
+/** @typedef {{ counts: Record<string, number>; details: Record<string, number>; indexWrites: Record<string, number>; readUnits: number; writeUnits: number }} ProxySnapshot */
 /**
  * @typedef {object} ProxyServer
  * @property {string} url
@@ -109,7 +109,9 @@ function dynamoDetail(operation, json) {
     if (inner) types.push(itemTypeOf(inner.Key ?? inner.Item));
   }
   for (const table of Object.values(json.RequestItems ?? {})) {
-    if (Array.isArray(table)) for (const w of table) types.push(itemTypeOf((w.PutRequest ?? w.DeleteRequest)?.Item ?? w.DeleteRequest?.Key));
+    if (Array.isArray(table))
+      for (const w of table)
+        types.push(itemTypeOf((w.PutRequest ?? w.DeleteRequest)?.Item ?? w.DeleteRequest?.Key));
     else for (const k of table.Keys ?? []) types.push(itemTypeOf(k));
   }
   if (operation === 'Query') {
@@ -117,6 +119,62 @@ function dynamoDetail(operation, json) {
     types.push(`${json.IndexName ? json.IndexName + ' ' : ''}${first ? first.S.split('#')[0] : '?'}`);
   }
   return `${operation} ${[...new Set(types)].sort().join('+')}`;
+}
+
+/** The GSI1 partition an item type sits in when it is in the index (keys.ts, "Sparse index GSI1"). */
+const INDEX_PARTITION_OF_TYPE = {
+  'WS:BATCH': 'ACTIVE',
+  'BATCH:HOOK': 'HOOKDUE',
+  'BATCH:CREATING': 'CREATING',
+};
+const INDEX_PARTITIONS = new Set(Object.values(INDEX_PARTITION_OF_TYPE));
+
+/**
+ * The GSI1 partitions one write action changes (the capacity model's index write rates): a put of
+ * an item carrying GSI1PK, an update that sets or removes GSI1PK/GSI1SK (directly or through an
+ * attribute name), a delete of an item kind that always sits in the index. Updates of other
+ * attributes leave a KEYS_ONLY index untouched.
+ */
+function indexWritesOfAction(action, kind) {
+  const key = action.Key ?? action.Item;
+  const type = itemTypeOf(key);
+  if (kind === 'Put') {
+    const pk = action.Item?.GSI1PK?.S;
+    return typeof pk === 'string' ? [pk] : [];
+  }
+  if (kind === 'Delete') return type === 'BATCH:CREATING' ? ['CREATING'] : [];
+  const expression = action.UpdateExpression ?? '';
+  const names = action.ExpressionAttributeNames ?? {};
+  const touched = ['GSI1PK', 'GSI1SK'].some(
+    (attribute) =>
+      new RegExp(`\\b${attribute}\\b`).test(expression) ||
+      Object.entries(names).some(([alias, name]) => name === attribute && expression.includes(alias)),
+  );
+  if (!touched) return [];
+  const values = Object.values(action.ExpressionAttributeValues ?? {});
+  const named = values.find((v) => typeof v?.S === 'string' && INDEX_PARTITIONS.has(v.S));
+  return [named?.S ?? INDEX_PARTITION_OF_TYPE[type] ?? '?'];
+}
+
+/** Every GSI1 partition a DynamoDB request writes, once per write action. */
+function indexWritesOf(operation, json) {
+  if (operation === 'PutItem') return indexWritesOfAction(json, 'Put');
+  if (operation === 'UpdateItem') return indexWritesOfAction(json, 'Update');
+  if (operation === 'DeleteItem') return indexWritesOfAction(json, 'Delete');
+  const partitions = [];
+  for (const t of json.TransactItems ?? []) {
+    if (t.Put) partitions.push(...indexWritesOfAction(t.Put, 'Put'));
+    if (t.Update) partitions.push(...indexWritesOfAction(t.Update, 'Update'));
+    if (t.Delete) partitions.push(...indexWritesOfAction(t.Delete, 'Delete'));
+  }
+  for (const table of Object.values(json.RequestItems ?? {})) {
+    if (!Array.isArray(table)) continue;
+    for (const w of table) {
+      if (w.PutRequest) partitions.push(...indexWritesOfAction(w.PutRequest, 'Put'));
+      if (w.DeleteRequest) partitions.push(...indexWritesOfAction(w.DeleteRequest, 'Delete'));
+    }
+  }
+  return partitions;
 }
 
 /**
@@ -137,6 +195,8 @@ async function startProxyServer(service) {
   let counts = {};
   /** @type {Record<string, number>} */
   let details = {};
+  /** @type {Record<string, number>} */
+  let indexWrites = {};
   let readUnits = 0;
   let writeUnits = 0;
   // Keep-alive to the upstream, as the SDK clients keep theirs to the real endpoint: a connection
@@ -158,6 +218,11 @@ async function startProxyServer(service) {
         const json = JSON.parse(body.toString('utf8'));
         const detail = dynamoDetail(operation, json);
         details[detail] = (details[detail] ?? 0) + 1;
+        if (DYNAMO_WRITES.has(operation)) {
+          for (const partition of indexWritesOf(operation, json)) {
+            indexWrites[partition] = (indexWrites[partition] ?? 0) + 1;
+          }
+        }
         json.ReturnConsumedCapacity ??= 'TOTAL';
         body = Buffer.from(JSON.stringify(json));
       }
@@ -208,10 +273,17 @@ async function startProxyServer(service) {
       target = new URL(url);
       announce();
     },
-    snapshot: () => ({ counts: { ...counts }, details: { ...details }, readUnits, writeUnits }),
+    snapshot: () => ({
+      counts: { ...counts },
+      details: { ...details },
+      indexWrites: { ...indexWrites },
+      readUnits,
+      writeUnits,
+    }),
     reset() {
       counts = {};
       details = {};
+      indexWrites = {};
       readUnits = 0;
       writeUnits = 0;
     },

@@ -30,6 +30,11 @@ export interface CountingProxy {
   counts(): Promise<Record<string, number>>;
   /** DynamoDB only (empty for the others): requests by operation and the item types they touch. */
   details(): Promise<Record<string, number>>;
+  /**
+   * DynamoDB only (empty for the others): write actions that change GSI1, by index partition
+   * (`ACTIVE`, `HOOKDUE`, `CREATING`): what the capacity model's index partition rates come from.
+   */
+  indexWrites(): Promise<Record<string, number>>;
   total(): Promise<number>;
   /** DynamoDB only (0 for the others): capacity units consumed since the last reset. */
   capacity(): Promise<{ readUnits: number; writeUnits: number }>;
@@ -46,6 +51,7 @@ export interface CountingProxies<S extends CountedService = CountedService> {
 interface ProxySnapshot {
   counts: Record<string, number>;
   details: Record<string, number>;
+  indexWrites: Record<string, number>;
   readUnits: number;
   writeUnits: number;
 }
@@ -155,6 +161,7 @@ export async function startCountingProxies<S extends CountedService>(
       },
       counts: async () => (await snapshot(service)).counts,
       details: async () => (await snapshot(service)).details,
+      indexWrites: async () => (await snapshot(service)).indexWrites,
       total: async () => Object.values((await snapshot(service)).counts).reduce((a, b) => a + b, 0),
       capacity: async () => {
         const { readUnits, writeUnits } = await snapshot(service);
