@@ -7,10 +7,30 @@
  * Approximations, stated where they are made: a DynamoDB item write of ≤ 1 KB is 1 write unit (2 in
  * a transaction, AWS's rule for transactional writes); a read is 1 read unit (a strongly consistent
  * read of ≤ 4 KB; the table rows use the units DynamoDB Local reported instead); an index write that
- * moves an item's sort key is 2 writes (remove and add); a function's concurrency is its invocation
- * rate × its mean duration as measured locally (DynamoDB Local and a shared machine are slower than
- * AWS, so this errs high).
+ * moves an item's sort key is 2 writes (remove and add), and an item entering the index leaves it
+ * once (so every entry counts 2 as well); a function's concurrency is its invocation rate × its mean
+ * duration on Lambda, assumed (ASSUMED_AWS_DURATION_MS) because the local one is not Lambda's.
  */
+
+/**
+ * Mean duration of one invocation on Lambda, assumed: the local durations measured on a shared 2-core
+ * machine (every emulator, poller and function on it) run 10–50 times longer and would make Lambda
+ * concurrency look like the first limit when the machine is. DynamoDB answers in single-digit ms, so
+ * each figure is a few requests in sequence plus what waits outside AWS: the provider's call request
+ * (dial; a real provider ≈ 200–300 ms), the customer's endpoint (deliverWebhook). docs/capacity.md
+ * shows what changes when they are doubled.
+ */
+export const ASSUMED_AWS_DURATION_MS: Record<string, number> = {
+  api: 150,
+  authorizer: 20,
+  providerEvents: 150,
+  tableStream: 300,
+  startBatch: 300,
+  dial: 400,
+  deliverWebhook: 500,
+  events: 150,
+  sweeper: 2_000,
+};
 
 /** How far one item or partition is shared: its traffic is that of every call in the scope. */
 export type Scope = 'global' | 'workspace' | 'batch' | 'callerNumber' | 'call';
@@ -69,7 +89,7 @@ export interface PerCall {
 
 export interface MeasuredInputs {
   perCall: PerCall;
-  /** Mean duration of one invocation of each function, ms, as measured locally. */
+  /** Mean duration of one invocation of each function on Lambda, ms (ASSUMED_AWS_DURATION_MS). */
   meanDurationMs: Record<string, number>;
 }
 
@@ -339,7 +359,7 @@ export function projectCapacity(inputs: MeasuredInputs, load: Load, deployment: 
   };
   let total = 0;
   for (const [fn, n] of Object.entries(perCall.invocations)) {
-    const seconds = (inputs.meanDurationMs[fn] ?? 0) / 1000;
+    const seconds = (inputs.meanDurationMs[fn] ?? ASSUMED_AWS_DURATION_MS[fn] ?? 1_000) / 1000;
     total += n * seconds;
     const cap = own[fn];
     add({

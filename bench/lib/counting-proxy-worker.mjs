@@ -131,8 +131,8 @@ const INDEX_PARTITIONS = new Set(Object.values(INDEX_PARTITION_OF_TYPE));
 
 /**
  * The GSI1 partitions one write action changes (the capacity model's index write rates): a put of
- * an item carrying GSI1PK, an update that sets or removes GSI1PK/GSI1SK (directly or through an
- * attribute name), a delete of an item kind that always sits in the index. Updates of other
+ * an item carrying GSI1PK, an update that sets GSI1PK or GSI1SK (directly or through an attribute
+ * name). Exits are not counted here (see below). Updates of other
  * attributes leave a KEYS_ONLY index untouched.
  */
 function indexWritesOfAction(action, kind) {
@@ -142,13 +142,16 @@ function indexWritesOfAction(action, kind) {
     const pk = action.Item?.GSI1PK?.S;
     return typeof pk === 'string' ? [pk] : [];
   }
-  if (kind === 'Delete') return type === 'BATCH:CREATING' ? ['CREATING'] : [];
-  const expression = action.UpdateExpression ?? '';
+  // Leaving the index (a delete, a REMOVE) costs a write only for an item that entered it, whose
+  // entry is counted: the model counts each entry twice, once for its exit (capacity-model.ts).
+  if (kind === 'Delete') return [];
+  const set =
+    /\bSET\b([\s\S]*?)(?=\b(?:REMOVE|ADD|DELETE)\b|$)/i.exec(action.UpdateExpression ?? '')?.[1] ?? '';
   const names = action.ExpressionAttributeNames ?? {};
   const touched = ['GSI1PK', 'GSI1SK'].some(
     (attribute) =>
-      new RegExp(`\\b${attribute}\\b`).test(expression) ||
-      Object.entries(names).some(([alias, name]) => name === attribute && expression.includes(alias)),
+      new RegExp(`\\b${attribute}\\b`).test(set) ||
+      Object.entries(names).some(([alias, name]) => name === attribute && set.includes(alias)),
   );
   if (!touched) return [];
   const values = Object.values(action.ExpressionAttributeValues ?? {});

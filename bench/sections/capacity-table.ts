@@ -19,6 +19,7 @@ function describe(row: LimitRow): string {
 
 export function capacityRows(result: CapacityResult): string[][] {
   const { perCall, meanDurationMs } = result.inputs;
+  const local = result.localDurationMs;
   const { writes } = unitsByItemType(perCall.dynamodbDetails);
   const hot = Object.keys(HOT_ITEMS)
     .filter((type) => writes[type])
@@ -28,7 +29,7 @@ export function capacityRows(result: CapacityResult): string[][] {
     .map(([partition, n]) => `${partition} ${r(n, 2)}`)
     .join(', ');
   const invocations = Object.entries(perCall.invocations)
-    .map(([fn, n]) => `${fn} ${r(n, 2)} × ${r(meanDurationMs[fn] ?? 0, 0)} ms`)
+    .map(([fn, n]) => `${fn} ${r(n, 2)} × ${r(meanDurationMs[fn] ?? 0, 0)} (${r(local[fn] ?? 0, 0)}) ms`)
     .join(', ');
   const rows: string[][] = [
     [
@@ -37,7 +38,7 @@ export function capacityRows(result: CapacityResult): string[][] {
       `API ${r(perCall.apiRequests, 2)} + callbacks ${r(perCall.callbacks, 2)}, schedules ${r(perCall.schedules, 3)}; ${r(result.runSeconds, 0)} s`,
     ],
     [`  hot item writes per call (WCU)`, hot, `GSI1 writes per call: ${index || 'none'}`],
-    [`  Lambda per call`, invocations, 'invocations × mean local duration'],
+    [`  Lambda per call`, invocations, 'invocations × assumed Lambda duration (measured locally)'],
   ];
   for (const p of result.projections) {
     rows.push([
