@@ -12,48 +12,8 @@
  * duration on Lambda, assumed (ASSUMED_AWS_DURATION_MS) because the local one is not Lambda's.
  */
 
-/**
- * Mean duration of one invocation on Lambda, assumed: the local durations measured on a shared 2-core
- * machine (every emulator, poller and function on it) run 10–50 times longer and would make Lambda
- * concurrency look like the first limit when the machine is. DynamoDB answers in single-digit ms, so
- * each figure is a few requests in sequence plus what waits outside AWS: the provider's call request
- * (dial; a real provider ≈ 200–300 ms), the customer's endpoint (deliverWebhook). docs/capacity.md
- * shows what changes when they are doubled.
- */
-export const ASSUMED_AWS_DURATION_MS: Record<string, number> = {
-  api: 150,
-  authorizer: 20,
-  providerEvents: 150,
-  tableStream: 300,
-  startBatch: 300,
-  dial: 400,
-  deliverWebhook: 500,
-  events: 150,
-  sweeper: 2_000,
-};
-
-/** How far one item or partition is shared: its traffic is that of every call in the scope. */
-export type Scope = 'global' | 'workspace' | 'batch' | 'callerNumber' | 'call';
-
-/** The AWS figures the model projects onto, each with where it comes from (docs/capacity.md cites them). */
-export const AWS_LIMITS = {
-  /** Per partition, and so per item: DynamoDB developer guide, "warm throughput" and partitions. */
-  partitionWriteUnits: 1_000,
-  partitionReadUnits: 3_000,
-  /** On-demand table-level throughput default quota (DynamoDB quotas; adjustable). */
-  tableWriteUnits: 40_000,
-  tableReadUnits: 40_000,
-  /** Lambda concurrent executions per account and Region, default (adjustable to tens of thousands). */
-  lambdaAccountConcurrency: 1_000,
-  /** API Gateway throttle quota per account and Region across HTTP/REST/WebSocket APIs. */
-  apiGatewayAccountRps: 10_000,
-  /** EventBridge Scheduler CreateSchedule request rate (1,000 in the older quota table; 5,000 now). */
-  schedulerCreateTps: 1_000,
-  /** Secrets Manager GetSecretValue requests per second. */
-  secretsGetTps: 10_000,
-  /** CloudWatch Logs PutLogEvents per account and Region (default; adjustable). */
-  logsPutLogEventsTps: 5_000,
-} as const;
+import type { Scope } from './capacity-limits.ts';
+import { limitDemands } from './capacity-demands.ts';
 
 /** The deployment's own ceilings (infra/config.ts context values, shared/domain/limits.ts). */
 export interface Deployment {
@@ -135,62 +95,6 @@ export interface Projection {
   firstLimit: LimitRow;
 }
 
-/** Each hot item: its type (`PK head:SK head`, as the counting proxy names it) and how far it is shared. */
-export const HOT_ITEMS: Record<string, { scope: Scope; what: string }> = {
-  'WS:WS': { scope: 'workspace', what: 'the workspace item (its live-call counter)' },
-  'WS:BATCH': { scope: 'batch', what: 'the batch item (slots, counts)' },
-  'WS:AGENT': { scope: 'workspace', what: 'the agent item (one agent for the workspace, worst case)' },
-  'WS:PHONE': { scope: 'callerNumber', what: 'the phone number item' },
-  'PACE:PACE': { scope: 'callerNumber', what: "the caller number's pacing item" },
-  'BATCH:EVSEQ': { scope: 'batch', what: "the batch's live event counter" },
-  'KEY:KEY': { scope: 'workspace', what: 'the API key lookup item' },
-  'LEASE:LEASE': { scope: 'global', what: "the sweeper's lease" },
-};
-
-/** Partitions shared beyond one call, by the first segment of their PK. */
-export const HOT_PARTITIONS: Record<string, { scope: Scope; what: string }> = {
-  WS: { scope: 'workspace', what: 'the workspace partition WS#<ws> (workspace, agents, numbers, batches)' },
-  BATCH: { scope: 'batch', what: "a batch's partition BATCH#<id> (recipients, outbox, events)" },
-  PACE: { scope: 'callerNumber', what: "a caller number's pacing partition" },
-};
-
-const WRITE_OPS = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
-const TRANSACTIONAL = new Set(['TransactWriteItems', 'TransactGetItems']);
-
-interface ParsedDetail {
-  operation: string;
-  /** Item types touched (empty for a Query). */
-  types: string[];
-  /** A Query's partition: a PK head, or `GSI1 <partition>`. */
-  queried?: string;
-}
-
-export function parseDetail(detail: string): ParsedDetail {
-  const space = detail.indexOf(' ');
-  const operation = space < 0 ? detail : detail.slice(0, space);
-  const rest = space < 0 ? '' : detail.slice(space + 1);
-  if (operation === 'Query') return { operation, types: [], queried: rest };
-  return { operation, types: rest ? rest.split('+') : [] };
-}
-
-/** Write and read units per call on each item type (transactional requests count twice). */
-export function unitsByItemType(details: Record<string, number>): {
-  writes: Record<string, number>;
-  reads: Record<string, number>;
-} {
-  const writes: Record<string, number> = {};
-  const reads: Record<string, number> = {};
-  for (const [detail, count] of Object.entries(details)) {
-    const { operation, types, queried } = parseDetail(detail);
-    const factor = TRANSACTIONAL.has(operation) ? 2 : 1;
-    const into = WRITE_OPS.has(operation) ? writes : reads;
-    for (const type of types) into[type] = (into[type] ?? 0) + count * factor;
-    // A Query reads a partition, not one item: kept under its partition name.
-    if (queried !== undefined) reads[`Query ${queried}`] = (reads[`Query ${queried}`] ?? 0) + count;
-  }
-  return { writes, reads };
-}
-
 /** Calls per second flowing through one item or partition of `scope`, and its ceiling if capped. */
 function scopeRate(scope: Scope, load: Load, deployment: Deployment): { rate: number; cap: number } {
   const workspace = load.callsPerSecond * load.busiestWorkspaceShare;
@@ -222,11 +126,10 @@ function reachedAt(perCall: number, limit: number, scope: Scope, load: Load, dep
   return scope === 'global' ? needed : needed / load.busiestWorkspaceShare;
 }
 
-function row(
-  base: Omit<LimitRow, 'rate' | 'utilization' | 'reachedAtCallsPerSecond'>,
-  load: Load,
-  deployment: Deployment,
-): LimitRow {
+/** What one limit is asked per call of its scope: a LimitRow before a load is applied. */
+export type Demand = Omit<LimitRow, 'rate' | 'utilization' | 'reachedAtCallsPerSecond'>;
+
+function row(base: Demand, load: Load, deployment: Deployment): LimitRow {
   const rate = base.perCall * scopeRate(base.scope, load, deployment).rate;
   return {
     ...base,
@@ -236,221 +139,9 @@ function row(
   };
 }
 
-const LIFT = {
-  item: 'design: spread the item (e.g. shard the counter) or write it less; no quota lifts an item',
-  partition:
-    'design: fewer writes per call on the partition; DynamoDB splits a partition by sort key, not a single item',
-  index: 'design: shard the index partition key (e.g. HOOKDUE#<n>) or move fewer items through it',
-  table: 'Service Quotas: DynamoDB table-level on-demand throughput (request an increase)',
-  account: 'Service Quotas: Lambda concurrent executions (request an increase)',
-};
-
 /** Every limit row at one load, sorted by utilization (busiest first). */
 export function projectCapacity(inputs: MeasuredInputs, load: Load, deployment: Deployment): Projection {
-  const { perCall } = inputs;
-  const rows: LimitRow[] = [];
-  const add = (base: Omit<LimitRow, 'rate' | 'utilization' | 'reachedAtCallsPerSecond'>) =>
-    rows.push(row(base, load, deployment));
-
-  // DynamoDB: the table as a whole, from the units DynamoDB Local reported.
-  add({
-    kind: 'dynamodb-table',
-    resource: 'table write units',
-    unit: 'WRU/s',
-    scope: 'global',
-    perCall: perCall.writeUnits,
-    limit: AWS_LIMITS.tableWriteUnits,
-    lift: LIFT.table,
-  });
-  add({
-    kind: 'dynamodb-table',
-    resource: 'table read units',
-    unit: 'RRU/s',
-    scope: 'global',
-    perCall: perCall.readUnits,
-    limit: AWS_LIMITS.tableReadUnits,
-    lift: LIFT.table,
-  });
-
-  // Hot items and partitions, from the requests by item type.
-  const { writes, reads } = unitsByItemType(perCall.dynamodbDetails);
-  for (const [type, { scope, what }] of Object.entries(HOT_ITEMS)) {
-    if (writes[type])
-      add({
-        kind: 'dynamodb-item',
-        resource: `item ${type}: ${what}`,
-        unit: 'WCU/s',
-        scope,
-        perCall: writes[type],
-        limit: AWS_LIMITS.partitionWriteUnits,
-        lift: LIFT.item,
-      });
-    if (reads[type])
-      add({
-        kind: 'dynamodb-item',
-        resource: `item ${type}: ${what}`,
-        unit: 'RCU/s',
-        scope,
-        perCall: reads[type],
-        limit: AWS_LIMITS.partitionReadUnits,
-        lift: LIFT.item,
-      });
-  }
-  for (const [head, { scope, what }] of Object.entries(HOT_PARTITIONS)) {
-    const sum = (units: Record<string, number>) =>
-      Object.entries(units)
-        .filter(([type]) => type.split(':')[0] === head || type === `Query ${head}`)
-        .reduce((total, [, n]) => total + n, 0);
-    const w = sum(writes);
-    const r = sum(reads);
-    if (w)
-      add({
-        kind: 'dynamodb-partition',
-        resource: `partition ${head}#…: ${what}`,
-        unit: 'WCU/s',
-        scope,
-        perCall: w,
-        limit: AWS_LIMITS.partitionWriteUnits,
-        lift: LIFT.partition,
-      });
-    if (r)
-      add({
-        kind: 'dynamodb-partition',
-        resource: `partition ${head}#…: ${what}`,
-        unit: 'RCU/s',
-        scope,
-        perCall: r,
-        limit: AWS_LIMITS.partitionReadUnits,
-        lift: LIFT.partition,
-      });
-  }
-  // GSI1 partitions: one key each, every batch of the account in it.
-  for (const [partition, n] of Object.entries(perCall.indexWrites)) {
-    add({
-      kind: 'dynamodb-index',
-      resource: `GSI1 partition ${partition}`,
-      unit: 'WCU/s',
-      scope: 'global',
-      perCall: 2 * n,
-      limit: AWS_LIMITS.partitionWriteUnits,
-      lift: LIFT.index,
-    });
-  }
-  for (const [type, n] of Object.entries(reads)) {
-    if (!type.startsWith('Query GSI1 ')) continue;
-    add({
-      kind: 'dynamodb-index',
-      resource: `GSI1 partition ${type.slice('Query GSI1 '.length)} (queries)`,
-      unit: 'queries/s',
-      scope: 'global',
-      perCall: n,
-      limit: AWS_LIMITS.partitionReadUnits,
-      lift: LIFT.index,
-    });
-  }
-
-  // Lambda: each function's concurrency (invocations/s × duration), against its own maximum or the account's.
-  const own: Record<string, { limit: number; lift: string }> = {
-    dial: {
-      limit: deployment.dialConcurrency,
-      lift: 'context dialConcurrency (cdk deploy -c dialConcurrency=…)',
-    },
-    deliverWebhook: { limit: deployment.webhookConcurrency, lift: 'context webhookConcurrency' },
-  };
-  let total = 0;
-  for (const [fn, n] of Object.entries(perCall.invocations)) {
-    const seconds = (inputs.meanDurationMs[fn] ?? ASSUMED_AWS_DURATION_MS[fn] ?? 1_000) / 1000;
-    total += n * seconds;
-    const cap = own[fn];
-    add({
-      kind: 'lambda',
-      resource: `Lambda ${fn} concurrency`,
-      unit: 'concurrent',
-      scope: 'global',
-      perCall: n * seconds,
-      limit: cap?.limit ?? AWS_LIMITS.lambdaAccountConcurrency,
-      lift: cap?.lift ?? LIFT.account,
-    });
-  }
-  add({
-    kind: 'lambda',
-    resource: 'Lambda concurrency, all functions',
-    unit: 'concurrent',
-    scope: 'global',
-    perCall: total,
-    limit: AWS_LIMITS.lambdaAccountConcurrency,
-    lift: LIFT.account,
-  });
-
-  // API Gateway: the callback route's throttle, the stage's, and the account's.
-  add({
-    kind: 'api',
-    resource: 'API Gateway callback route throttle',
-    unit: 'req/s',
-    scope: 'global',
-    perCall: perCall.callbacks,
-    limit: deployment.callbackRateLimit,
-    lift: 'context callbackRateLimit / callbackBurstLimit (≤ 10,000)',
-  });
-  add({
-    kind: 'api',
-    resource: 'API Gateway stage throttle (API routes)',
-    unit: 'req/s',
-    scope: 'global',
-    perCall: perCall.apiRequests,
-    limit: deployment.apiRateLimit,
-    lift: 'context apiRateLimit / apiBurstLimit',
-  });
-  add({
-    kind: 'api',
-    resource: 'API Gateway account throttle',
-    unit: 'req/s',
-    scope: 'global',
-    perCall: perCall.callbacks + perCall.apiRequests,
-    limit: AWS_LIMITS.apiGatewayAccountRps,
-    lift: 'Service Quotas: API Gateway throttle (L-8A5B8E43)',
-  });
-
-  // The rest: SQS standard queues have no request quota; the others do.
-  add({
-    kind: 'sqs',
-    resource: 'SQS requests (standard queues)',
-    unit: 'req/s',
-    scope: 'global',
-    perCall: perCall.requests.sqs ?? 0,
-    limit: Infinity,
-    lift: 'none needed: standard queues have no request quota',
-  });
-  add({
-    kind: 'scheduler',
-    resource: 'EventBridge Scheduler CreateSchedule',
-    unit: 'req/s',
-    scope: 'global',
-    perCall: perCall.schedules,
-    limit: AWS_LIMITS.schedulerCreateTps,
-    lift: 'Service Quotas: CreateSchedule request rate',
-  });
-  add({
-    kind: 'secrets',
-    resource: 'Secrets Manager GetSecretValue',
-    unit: 'req/s',
-    scope: 'global',
-    perCall: perCall.requests.secretsManager ?? 0,
-    limit: AWS_LIMITS.secretsGetTps,
-    lift: 'cache secrets per container (fewer reads); the quota is fixed',
-  });
-  // Lambda ships its functions' logs itself; one PutLogEvents per invocation is the upper bound.
-  const invocations = Object.values(perCall.invocations).reduce((a, b) => a + b, 0);
-  add({
-    kind: 'logs',
-    resource: 'CloudWatch Logs PutLogEvents (≤ 1 per invocation)',
-    unit: 'req/s',
-    scope: 'global',
-    perCall: invocations,
-    limit: AWS_LIMITS.logsPutLogEventsTps,
-    lift: 'Service Quotas: PutLogEvents; or log less (LOG_LEVEL)',
-  });
-
+  const rows = limitDemands(inputs, deployment).map((demand) => row(demand, load, deployment));
   rows.sort((a, b) => b.utilization - a.utilization);
   const busiest = rows[0];
   const firstLimit = [...rows].sort((a, b) => a.reachedAtCallsPerSecond - b.reachedAtCallsPerSecond)[0];

@@ -1,4 +1,6 @@
-import { unitsByItemType, HOT_ITEMS, type LimitRow } from '../lib/capacity-model.ts';
+import { HOT_ITEMS } from '../lib/capacity-limits.ts';
+import { unitsByItemType } from '../lib/capacity-demands.ts';
+import type { LimitRow } from '../lib/capacity-model.ts';
 import type { CapacityResult } from './capacity.ts';
 
 /** The capacity section's lines of the bench table: the inputs measured, then each load's verdict. */

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseDeployConfig } from '#infra/config.ts';
 import { LIMITS } from '#shared/domain/limits.ts';
+import { ASSUMED_AWS_DURATION_MS } from '../lib/capacity-limits.ts';
 import {
-  ASSUMED_AWS_DURATION_MS,
   projectCapacity,
   standardLoads,
   type Deployment,
@@ -20,12 +20,18 @@ import { sleep } from '../../test/helpers/wait.ts';
 
 /**
  * The capacity model's inputs, measured: several workspaces, each running several batches at once
- * (half of them scheduled a few seconds ahead, so schedules are counted too), short simulated calls,
+ * (every second one scheduled three minutes ahead, so schedules are counted too), short simulated calls,
  * every webhook delivered to a local receiver. The functions' AWS requests per call — by service,
  * by DynamoDB operation and item type, by GSI1 partition — and their invocations and durations go
  * into the pure model (bench/lib/capacity-model.ts), which projects them onto the AWS limits for
  * 1 M calls a day and 10,000 concurrent calls (docs/capacity.md).
  */
+
+/**
+ * How far ahead the scheduled batches start: far enough that a create the loaded machine makes the
+ * local gateway time out can be retried (same idempotency key, same body) before the time passes.
+ */
+const SCHEDULE_AHEAD_MS = 180_000;
 
 export interface CapacityOptions {
   workspaces: number;
@@ -102,7 +108,9 @@ export async function benchCapacity(options: CapacityOptions): Promise<CapacityR
               agent_id: agentId,
               recipients: jsonRecipients(options.recipientsPerBatch),
               max_concurrent_calls: options.concurrency,
-              ...(b % 2 === 1 ? { scheduled_at: new Date(Date.now() + 10_000).toISOString() } : {}),
+              ...(b % 2 === 1
+                ? { scheduled_at: new Date(Date.now() + SCHEDULE_AHEAD_MS).toISOString() }
+                : {}),
             };
             ids.push({ workspaceId, batchId: await createOnce(c, body, `capacity-${workspaceId}-${b}`) });
           }

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { AWS_LIMITS } from '../../bench/lib/capacity-limits.ts';
+import { parseDetail, unitsByItemType } from '../../bench/lib/capacity-demands.ts';
 import {
-  AWS_LIMITS,
-  parseDetail,
   projectCapacity,
   standardLoads,
-  unitsByItemType,
   type Deployment,
   type Load,
   type MeasuredInputs,
