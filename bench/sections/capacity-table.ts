@@ -15,8 +15,11 @@ function short(n: number): string {
   return n.toFixed(1);
 }
 
+/** The resource's name without its description ("item WS:WS", "partition WS#…"). */
+const nameOf = (row: LimitRow) => row.resource.split(': ')[0] ?? row.resource;
+
 function describe(row: LimitRow): string {
-  return `${row.resource}: ${short(row.rate)} of ${short(row.limit)} ${row.unit} (${r(row.utilization * 100, 0)} %)`;
+  return `${nameOf(row)}: ${short(row.rate)} of ${short(row.limit)} ${row.unit} (${r(row.utilization * 100, 0)} %)`;
 }
 
 export function capacityRows(result: CapacityResult): string[][] {
@@ -45,7 +48,7 @@ export function capacityRows(result: CapacityResult): string[][] {
   for (const p of result.projections) {
     rows.push([
       `  ${p.load.name}`,
-      `first limit: ${p.firstLimit.resource} at ${short(p.firstLimit.reachedAtCallsPerSecond)} calls/s`,
+      `first limit: ${nameOf(p.firstLimit)} ${p.firstLimit.unit} at ${short(p.firstLimit.reachedAtCallsPerSecond)} calls/s`,
       `${r(p.load.callsPerSecond, 1)} calls/s, ${Math.round(p.concurrentCalls)} live; busiest: ${describe(p.busiest)}`,
     ]);
     for (const row of p.rows.slice(1, 4))
