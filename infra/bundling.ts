@@ -10,16 +10,30 @@ import type { FunctionName } from './wiring.ts';
  * - ESM, minified, no source map: a map ships inside the asset and, with --enable-source-maps, makes
  *   every thrown error's stack cost a map lookup; errors are logged with their message and the
  *   ids of what failed, and local mode runs the TypeScript sources, where stacks are readable.
- * - The AWS SDK (`@aws-sdk/*`, `@smithy/*`) is the one the Node.js 22 runtime ships: the stack pins
- *   the runtime's updates to deployments (docs/deploy.md, "Runtime and AWS SDK").
+ * - The AWS SDK clients are the ones the Node.js 22 runtime ships (RUNTIME_PROVIDED_MODULES): the
+ *   stack applies runtime updates only when it deploys (docs/deploy.md, "Runtime and AWS SDK").
  */
 
 /** esbuild output is ESM; CommonJS dependencies that call `require` need one. */
 export const ESM_REQUIRE_BANNER =
   "import { createRequire as __batchCallsCreateRequire } from 'node:module'; const require = __batchCallsCreateRequire(import.meta.url);";
 
-/** Provided by the Lambda runtime, not bundled. */
-export const RUNTIME_PROVIDED_MODULES = ['@aws-sdk/*', '@smithy/*'] as const;
+/**
+ * Provided by the Lambda runtime, not bundled: the SDK clients and the DynamoDB document client the
+ * functions use, by exact name. Everything else is bundled, the S3 pre-signers included: an ESM
+ * handler resolves the runtime's `@aws-sdk/*` packages, but not every package the SDK depends on
+ * (`@smithy/node-http-handler` is not found: aws/aws-sdk-js-v3#6169), and a package missing at run
+ * time fails every invocation, so only the clients themselves are left out. A new client goes here.
+ */
+export const RUNTIME_PROVIDED_MODULES = [
+  '@aws-sdk/client-dynamodb',
+  '@aws-sdk/lib-dynamodb',
+  '@aws-sdk/util-dynamodb',
+  '@aws-sdk/client-s3',
+  '@aws-sdk/client-scheduler',
+  '@aws-sdk/client-secrets-manager',
+  '@aws-sdk/client-sqs',
+] as const;
 
 export const FUNCTION_BUNDLE = {
   format: 'esm',
@@ -48,7 +62,7 @@ export const DEFAULT_BUNDLE_BUDGET: BundleBudget = { bytes: 300 * KB, why: null 
  * default; until then its budget holds the line where it is, so it cannot grow unnoticed.
  */
 export const BUNDLE_BUDGETS: Partial<Record<FunctionName, BundleBudget>> = {
-  api: { bytes: 560 * KB, why: 'every route in one bundle: phone metadata, CSV and multipart parsers' },
+  api: { bytes: 600 * KB, why: 'every route in one bundle: phone metadata, CSV and multipart parsers' },
 };
 
 export function bundleBudget(name: FunctionName): BundleBudget {
