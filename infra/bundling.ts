@@ -9,7 +9,7 @@ import type { FunctionName } from './wiring.ts';
  *
  * - ESM, minified, no source map: a map ships inside the asset and, with --enable-source-maps, makes
  *   every thrown error's stack cost a map lookup; errors are logged with their message and the
- *   ids of what failed, and local mode runs the TypeScript sources, where stacks are readable.
+ *   ids of what failed, and local mode bundles with maps, where stacks name the sources.
  * - The AWS SDK clients are the ones the Node.js 22 runtime ships (RUNTIME_PROVIDED_MODULES): the
  *   stack applies runtime updates only when it deploys (docs/deploy.md, "Runtime and AWS SDK").
  */
