@@ -5,7 +5,7 @@ import type { Tracer } from '@aws-lambda-powertools/tracer';
  * cold-start and service annotations, an error as metadata. With tracing off
  * (POWERTOOLS_TRACE_ENABLED=false: local mode) Tracer hands out a dummy segment and this costs nothing.
  *
- * Only the functions whose bundle budget holds Tracer's ~125 KB (aws-xray-sdk-core) use it; the
+ * Only the functions whose bundle budget holds Tracer's +121 KB (with aws-xray-sdk-core) use it; the
  * others are traced by Lambda's active tracing alone (docs/deploy.md, "Tracing").
  */
 export async function traceInvocation<T>(tracer: Tracer, name: string, run: () => Promise<T>): Promise<T> {
