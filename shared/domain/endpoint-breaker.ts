@@ -36,11 +36,19 @@ export const SLOW_ATTEMPT_MS = 5_000;
 export const FAILURES_TO_OPEN = 3;
 
 /** The first open period; it doubles with every failure in a row, up to MAX_OPEN_MS. */
-export const BASE_OPEN_MS = 10_000;
-export const MAX_OPEN_MS = 5 * 60_000;
+export const BASE_OPEN_MS = 30_000;
+export const MAX_OPEN_MS = 10 * 60_000;
 
-/** A delivery that lost the probe to another looks again this long later (times 1–1.5, jitter). */
+/**
+ * A delivery that finds the probe of an endpoint that never failed taken, and running for less than
+ * SLOW_ATTEMPT_MS, looks again this long later (times 1–1.5, jitter): a new, healthy endpoint's
+ * first deliveries wait seconds. Behind any other probe they wait for its lease to end, so a held
+ * delivery costs one short pass per probe or open period, not one every few seconds.
+ */
 export const PROBE_WAIT_MS = 2_000;
+
+/** How long a probe holds its lease: the 15 s attempt and its bookkeeping, with room. */
+export const PROBE_LEASE_MS = 25_000;
 
 /**
  * A delivery the breaker has held back for longer than the whole retry schedule is given up
@@ -66,7 +74,11 @@ export function gate(state: EndpointHealth | null, urlKey: string, nowMs: number
   if (state.openUntil === null) return { kind: 'send' };
   if (state.openUntil > nowMs) return { kind: 'wait', untilMs: state.openUntil };
   if (state.probeUntil !== null && state.probeUntil > nowMs) {
-    return { kind: 'wait', untilMs: Math.min(state.probeUntil, nowMs + PROBE_WAIT_MS) };
+    // Only a probe that may well be fast (no failure yet, not slow so far) is worth asking about
+    // again soon; behind any other, the held deliveries wait for its lease to end.
+    const running = nowMs - (state.probeUntil - PROBE_LEASE_MS);
+    const hopeful = state.failures === 0 && running < SLOW_ATTEMPT_MS;
+    return { kind: 'wait', untilMs: hopeful ? nowMs + PROBE_WAIT_MS : state.probeUntil };
   }
   return { kind: 'probe', fresh: false };
 }

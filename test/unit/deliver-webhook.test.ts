@@ -254,7 +254,7 @@ describe('delivering a webhook', () => {
       expect(await deliverWebhook(deps, message)).toBe('retrying');
       expect(run.countEndpointFailure).toHaveBeenCalledOnce();
       expect(run.setEndpointState).toHaveBeenCalledWith(expect.anything(), expect.any(String), {
-        openUntil: NOW.getTime() + 10_000,
+        openUntil: NOW.getTime() + 30_000,
         resetFailures: false,
         endsProbe: false,
       });

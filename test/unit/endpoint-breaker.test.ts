@@ -8,6 +8,7 @@ import {
   MAX_HOLD_MS,
   MAX_OPEN_MS,
   openPeriodMs,
+  PROBE_LEASE_MS,
   PROBE_WAIT_MS,
   SLOW_ATTEMPT_MS,
   waitUntil,
@@ -49,11 +50,18 @@ describe('the gate before an attempt', () => {
 
   it('lets one probe at a time through a half-open endpoint', () => {
     expect(gate(state({ openUntil: NOW }), URL_KEY, NOW)).toEqual({ kind: 'probe', fresh: false });
-    // The probe in flight: the others look again shortly, not when its lease ends.
-    expect(gate(state({ openUntil: NOW - 1, probeUntil: NOW + 20_000 }), URL_KEY, NOW)).toEqual({
-      kind: 'wait',
-      untilMs: NOW + PROBE_WAIT_MS,
-    });
+    // A probe just sent to an endpoint that never failed: the others look again shortly.
+    expect(gate(state({ openUntil: NOW - 1, probeUntil: NOW + PROBE_LEASE_MS - 500 }), URL_KEY, NOW)).toEqual(
+      {
+        kind: 'wait',
+        untilMs: NOW + PROBE_WAIT_MS,
+      },
+    );
+    // A probe running for longer than SLOW_ATTEMPT_MS, or to an endpoint that failed: until its lease ends.
+    const slowProbe = state({ openUntil: NOW - 1, probeUntil: NOW + PROBE_LEASE_MS - SLOW_ATTEMPT_MS });
+    expect(gate(slowProbe, URL_KEY, NOW)).toEqual({ kind: 'wait', untilMs: slowProbe.probeUntil });
+    const failing = state({ openUntil: NOW - 1, failures: 2, probeUntil: NOW + PROBE_LEASE_MS - 500 });
+    expect(gate(failing, URL_KEY, NOW)).toEqual({ kind: 'wait', untilMs: failing.probeUntil });
     // A probe whose holder died: its lease expired, the next delivery probes.
     expect(gate(state({ openUntil: NOW - 1, probeUntil: NOW - 1 }), URL_KEY, NOW)).toEqual({
       kind: 'probe',

@@ -3,6 +3,7 @@ import {
   endpointKeyOf,
   gate,
   MAX_HOLD_MS,
+  PROBE_LEASE_MS,
   SLOW_ATTEMPT_MS,
   waitUntil,
   type EndpointHealth,
@@ -24,9 +25,6 @@ import type { RunDeps } from './run-deps.ts';
  */
 
 type BreakerDeps = Pick<RunDeps, 'runStore' | 'webhookQueue' | 'clock' | 'random' | 'logger'>;
-
-/** How long a probe may take: the attempt's timeout and its bookkeeping, with room. */
-const PROBE_LEASE_MS = 25_000;
 
 export type Pass =
   /** Send; `probe` when this attempt holds the endpoint's probe lease. */
