@@ -14,8 +14,11 @@ import { RETRY_DELAYS_MS, type RandomSource } from './webhook-retry.ts';
  *   write); the others wait a moment. An endpoint seen for the first time (or whose URL changed)
  *   starts here: it proves itself with one fast answer before it gets the full concurrency.
  *
- * An answer within SLOW_MS closes it; no answer, a 5xx/429, or an answer slower than SLOW_MS keeps
- * (or puts) it at most half-open, and failures open it for an exponential backoff.
+ * What it guards is consumers' time, so it looks at how an attempt went, not at what the receiver
+ * said: any HTTP answer within SLOW_ATTEMPT_MS (a 500 too: the retry schedule deals with that, and it
+ * costs a consumer no more than a 204) closes it; an answer slower than that leaves it half-open; no
+ * answer at all (a timeout, a refused or reset connection, DNS) counts as a failure, and failures
+ * open it for an exponential backoff: at once for a slow one, after FAILURES_TO_OPEN in a row else.
  */
 
 export interface EndpointHealth {
@@ -96,7 +99,7 @@ export function openPeriodMs(failures: number): number {
 }
 
 export interface AttemptOutcome {
-  /** A 2xx or a 410: the receiver answered and meant it. */
+  /** An HTTP answer came, whatever its status. */
   answered: boolean;
   durationMs: number;
 }

@@ -265,7 +265,11 @@ describe('delivering a webhook', () => {
       );
     });
 
-    it('writes nothing for a healthy endpoint that answers fast', async () => {
+    it('writes nothing for a healthy endpoint that answers fast, whatever it answers', async () => {
+      const failing = setup({ statusCode: 500 });
+      expect(await deliverWebhook(failing.deps, message)).toBe('retrying');
+      expect(failing.run.countEndpointFailure).not.toHaveBeenCalled();
+      expect(failing.run.setEndpointState).not.toHaveBeenCalled();
       const { deps, run } = setup();
       expect(await deliverWebhook(deps, message)).toBe('delivered');
       expect(run.takeEndpointProbe).not.toHaveBeenCalled();

@@ -189,7 +189,10 @@ async function sendClaimed(
     nextAttemptAt: next.nextAttemptAt?.toISOString() ?? null,
   });
   if (pass?.kind === 'send') {
-    await settleBreaker(deps, pass, { answered: verdict.kind !== 'retry', durationMs: response.durationMs });
+    await settleBreaker(deps, pass, {
+      answered: response.statusCode !== null,
+      durationMs: response.durationMs,
+    });
   }
   if (!recorded) return 'skipped';
   if (next.state === 'retrying' && next.nextAttemptAt) {
