@@ -246,9 +246,6 @@ describe('fairness between tenants for webhook delivery', () => {
       (n, d) => n + d.attempts.length,
       0,
     );
-    // One probe at a time, each taking 15 s: a handful of attempts, not one per event.
-    expect(attemptsA).toBeLessThanOrEqual(10);
-    expect(receiverA.maxInFlight, 'attempts in flight at once at the dead endpoint').toBeLessThanOrEqual(2);
 
     const latencies = arrivalsB.map((x) => x.receivedAt - x.endedAt);
     const p95 = percentile(latencies, 95);
@@ -258,6 +255,9 @@ describe('fairness between tenants for webhook delivery', () => {
     );
     expect(p95).toBeLessThanOrEqual(B_P95_MS);
     expect(Math.max(...latencies)).toBeLessThan(B_MAX_MS);
+    // One probe at a time, each taking 15 s: a handful of attempts, not one per event.
+    expect(attemptsA).toBeLessThanOrEqual(10);
+    expect(receiverA.maxInFlight, 'attempts in flight at once at the dead endpoint').toBeLessThanOrEqual(2);
 
     // A answers again: every one of its events arrives, once, under the id of its event.
     receiverA.recover();
