@@ -21,12 +21,13 @@ const SIM_CALL_MS = 300;
 const A_RECIPIENTS = 200;
 const B_RECIPIENTS = 40;
 /**
- * B's call end → webhook, p95. On a quiet machine it is well under a second; the machine is shared
- * and loaded, hence the room. Without the breaker, A's backlog (each attempt 15 s, 5 consumers)
- * would put B's webhooks minutes behind.
+ * B's outbox record → webhook received, p95: the time B's events spend with the webhook consumer A
+ * shares. On a quiet machine it is well under a second; the machine is shared and loaded, hence the
+ * room. Without the breaker, A's backlog (each attempt 15 s, 5 consumers) puts B's webhooks tens of
+ * seconds to minutes behind.
  */
 const B_P95_MS = 8_000;
-/** The 15 s attempt timeout: nothing of B may wait for one of A's attempts to time out. */
+/** The 15 s attempt timeout: none of B's events may wait for one of A's attempts to time out. */
 const B_MAX_MS = 15_000;
 const A_RECOVERY_DEADLINE_MS = 240_000;
 
@@ -46,6 +47,7 @@ let receiverA: HangingReceiver;
 const arrivalsB: Arrival[] = [];
 let secretA = '';
 let secretB = '';
+let webhookMessages = 0;
 
 /**
  * A receiver that, while `down`, reads each request and never answers (the connection stays open
@@ -186,7 +188,14 @@ beforeAll(async () => {
       });
     },
   );
-  service = await startLocalService({ simCallMs: SIM_CALL_MS });
+  service = await startLocalService({
+    simCallMs: SIM_CALL_MS,
+    // Counts the webhook consumer's messages (attempts, and passes of held deliveries), for the log.
+    wrap: (name, handler) => async (event, context) => {
+      if (name === 'deliverWebhook') webhookMessages += (event as { Records: unknown[] }).Records.length;
+      return handler(event, context);
+    },
+  });
   b = client(service.baseUrl, service.apiKey);
   const other = await service.newWorkspace('Tenant A');
   a = client(service.baseUrl, other.apiKey);
@@ -214,7 +223,7 @@ describe('fairness between tenants for webhook delivery', () => {
     });
     expect(batchA.status, batchA.text).toBe(202);
     const started = Date.now();
-    while (receiverA.requests === 0 && Date.now() - started < 30_000) await sleep(100);
+    while (receiverA.requests === 0 && Date.now() - started < 90_000) await sleep(100);
     expect(receiverA.requests, "A's endpoint was never tried").toBeGreaterThan(0);
 
     // Then B, slowly (two calls at a time), so its events spread over A's outage.
@@ -247,14 +256,29 @@ describe('fairness between tenants for webhook delivery', () => {
       0,
     );
 
-    const latencies = arrivalsB.map((x) => x.receivedAt - x.endedAt);
-    const p95 = percentile(latencies, 95);
-    console.log(
-      `B's call end → webhook: p50 ${percentile(latencies, 50)} ms, p95 ${p95} ms, max ${Math.max(...latencies)} ms; ` +
-        `A: ${waitingA.length} waiting, ${attemptsA} attempts, ${receiverA.requests} requests`,
+    // Where B's time went: call end → outbox record is the table stream's hop (shared by every
+    // tenant and unrelated to webhooks; on this shared machine at load 20+ it alone reaches tens of
+    // seconds), outbox record → received is the webhook consumer's: the part A could take from B.
+    const logB = await b.get(`/v1/agents/batch-calls/${batchB.body.id}/webhook-deliveries`);
+    const createdAt = new Map(
+      (logB.body.deliveries as { webhook_id: string; created_at: string }[]).map((d) => [
+        d.webhook_id,
+        Date.parse(d.created_at),
+      ]),
     );
-    expect(p95).toBeLessThanOrEqual(B_P95_MS);
-    expect(Math.max(...latencies)).toBeLessThan(B_MAX_MS);
+    const endToEnd = arrivalsB.map((x) => x.receivedAt - x.endedAt);
+    const stream = arrivalsB.map((x) => (createdAt.get(x.webhookId) ?? NaN) - x.endedAt);
+    const consumer = arrivalsB.map((x) => x.receivedAt - (createdAt.get(x.webhookId) ?? NaN));
+    const summary = (values: number[]) =>
+      `p50 ${percentile(values, 50)} ms, p95 ${percentile(values, 95)} ms, max ${Math.max(...values)} ms`;
+    console.log(
+      `B's webhooks: call end → received ${summary(endToEnd)}; call end → record ${summary(stream)}; ` +
+        `record → received ${summary(consumer)}. A: ${waitingA.length} waiting, ${attemptsA} attempts, ` +
+        `${receiverA.requests} requests; ${webhookMessages} webhook messages handled`,
+    );
+    expect(consumer.every(Number.isFinite)).toBe(true);
+    expect(percentile(consumer, 95)).toBeLessThanOrEqual(B_P95_MS);
+    expect(Math.max(...consumer)).toBeLessThan(B_MAX_MS);
     // One probe at a time, each taking 15 s: a handful of attempts, not one per event.
     expect(attemptsA).toBeLessThanOrEqual(10);
     expect(receiverA.maxInFlight, 'attempts in flight at once at the dead endpoint').toBeLessThanOrEqual(2);
