@@ -12,7 +12,9 @@ import { parseQueueMessage } from '../lib/queue-message.ts';
 
 /**
  * Webhook-queue consumer: one delivery attempt per message, in parallel (receivers are independent;
- * a slow one must not hold up the others beyond its own 15 s timeout).
+ * a slow one must not hold up the others beyond its own 15 s timeout). An invocation lasts as long as
+ * its slowest attempt, so the endpoint's circuit breaker (shared/app/run/webhook-breaker.ts) keeps a
+ * dead or slow endpoint to one attempt at a time: docs/webhooks.md.
  */
 const config = loadRuntimeConfig();
 const deps = composeRunDeps(config, 'batch-calls-webhooks', {
