@@ -4,11 +4,13 @@ import { itemToAgent } from './entities/agent.ts';
 import {
   acquireSlotUpdate,
   ALL_RECIPIENTS_DONE,
+  attentionUpdate,
   clearWakeUpdate,
   eventUpdate,
   itemToBatch,
   itemToBatchRun,
   nextDispatchUpdate,
+  progressAttention,
   releaseSlotUpdate,
   repairSlotsUpdate,
   restUpdate,
@@ -31,6 +33,7 @@ import {
 } from './entities/recipient.ts';
 import { recipientCalls } from './entities/recipient-calls.ts';
 import { gsi, keys, parseBatchKey, recipientPartition, runKeys, SK_PREFIX } from './keys.ts';
+import { TABLE } from './table-definition.ts';
 import { createTable, type Item, type Written } from './table-ops.ts';
 
 export { boundedText, MAX_STORED_ERROR_LENGTH } from './entities/stored.ts';
@@ -71,7 +74,13 @@ export function createDynamoRunStore(options: {
 
     async startBatch(workspaceId, batchId, window, now) {
       const written = await table.update({
-        ...eventUpdate(workspaceId, batchId, 'start', { startedAt: now, dispatched: window, slots: window }),
+        ...eventUpdate(workspaceId, batchId, 'start', {
+          startedAt: now,
+          dispatched: window,
+          slots: window,
+          // Progress: its first dials are checked grace after the start.
+          [TABLE.gsi1.sortKey]: progressAttention(now, batchId),
+        }),
         ReturnValues: 'ALL_NEW',
       });
       return written.ok ? itemToBatchRun(written.item) : null;
@@ -102,8 +111,8 @@ export function createDynamoRunStore(options: {
       return parsed(await okItem(table.update(acquireSlotUpdate(workspaceId, batchId, now))), itemToBatchRun);
     },
 
-    async releaseSlot(workspaceId, batchId) {
-      const written = await table.update(releaseSlotUpdate(workspaceId, batchId));
+    async releaseSlot(workspaceId, batchId, now) {
+      const written = await table.update(releaseSlotUpdate(workspaceId, batchId, now));
       return written.ok && typeof written.item.slots === 'number' ? written.item.slots : null;
     },
 
@@ -132,8 +141,8 @@ export function createDynamoRunStore(options: {
       return (await table.update(repairSlotsUpdate(workspaceId, batchId, expected, actual))).ok;
     },
 
-    async takeNextIndex(workspaceId, batchId) {
-      const written = await table.update(nextDispatchUpdate(workspaceId, batchId));
+    async takeNextIndex(workspaceId, batchId, now) {
+      const written = await table.update(nextDispatchUpdate(workspaceId, batchId, now));
       if (!written.ok) return null;
       const batch = itemToBatchRun(written.item);
       return {
@@ -141,6 +150,10 @@ export function createDynamoRunStore(options: {
         agentId: batch.agentId,
         phoneNumberId: batch.phoneNumberId,
       };
+    },
+
+    async setAttention(workspaceId, batchId, at, seenProgress) {
+      return (await table.update(attentionUpdate(workspaceId, batchId, at, seenProgress))).ok;
     },
 
     async listActiveBatches(now) {
