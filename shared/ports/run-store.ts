@@ -316,9 +316,9 @@ export interface RunStore {
   ): Promise<OutboxRecord | null>;
 
   /**
-   * Batches not finished whose attention time is at or before `now` (the sweeper asks for its grace
-   * period ago), oldest first: a batch waiting for
-   * its wake-up, a paused one at rest and a scheduled one are not listed before their time.
+   * Batches not finished whose attention time is at or before `now` (the sweeper asks for its
+   * attention delay ago), oldest first: a healthy running batch, one waiting for its wake-up, a
+   * paused one at rest and a scheduled one are not listed before their time.
    */
   listActiveBatches(now: string): Promise<{ workspaceId: string; batchId: string }[]>;
   /**

@@ -39,15 +39,17 @@ import { createHash } from 'node:crypto';
  * |                 |                           |                    | read before a claim under a limit; TTL on `expiresAt`  |
  *
  * Sparse index GSI1 (only items that carry GSI1PK are in it; KEYS_ONLY):
- * | GSI1PK   | GSI1SK                        | what                                                        |
- * |----------|-------------------------------|-------------------------------------------------------------|
- * | ACTIVE   | <attention time>#<batch id>   | batches not finished: the sweeper starts, tops up, finishes |
- * |          |                               | those whose attention time is grace ago (shared/app/run/    |
- * |          |                               | attention.ts): progress moves it on, so a healthy batch is  |
- * |          |                               | not read                                                    |
- * | HOOKDUE#<0..15> | <next attempt time>#<batch id>#<hook id> | webhook deliveries not finished, at their |
- * |          |                               | next attempt; shard = hash of the hook id (HOOKDUE_SHARDS)  |
- * | CREATING | <started at>#<ws>#<batch id>  | batch creations in progress; an old one was abandoned (sweeper) |
+ * | GSI1PK       | GSI1SK                          | what                                                |
+ * |--------------|---------------------------------|-----------------------------------------------------|
+ * | ACTIVE       | <attention time>#<batch id>     | batches not finished; the sweeper reads those whose |
+ * |              |                                 | attention time is its delay ago (SK <= now − delay):|
+ * |              |                                 | progress moves it on, a look moves a healthy one to |
+ * |              |                                 | its next stuck check (shared/app/run/attention.ts)  |
+ * | HOOKDUE#<n>  | <next attempt>#<batch>#<hook id>| webhook deliveries not done, by next attempt; n =   |
+ * |              |                                 | hash of the hook id mod HOOKDUE_SHARDS (16): the    |
+ * |              |                                 | sweeper queries every shard, SK <= now − grace      |
+ * | CREATING     | <started at>#<ws>#<batch id>    | batch creations in progress; an old one was         |
+ * |              |                                 | abandoned (sweeper)                                 |
  *
  * The API key lookup and listing items are written, and revoked, together in one transaction.
  * Ids come from shared/domain/ids.ts; a segment holding `#` (or empty) is refused so a crafted id
