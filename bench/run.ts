@@ -96,7 +96,7 @@ interface RunSummary {
   handOverSteps: HandOverSteps;
   costPer1000: Summary;
   /** The first run's DynamoDB requests per recipient by operation and item type. */
-  dynamodbPerRecipient: Record<string, number>;
+  dynamodbPerRecipient: Record<string, string>;
 }
 
 async function loadSection() {

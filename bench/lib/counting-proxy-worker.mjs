@@ -109,7 +109,9 @@ function dynamoDetail(operation, json) {
     if (inner) types.push(itemTypeOf(inner.Key ?? inner.Item));
   }
   for (const table of Object.values(json.RequestItems ?? {})) {
-    if (Array.isArray(table)) for (const w of table) types.push(itemTypeOf((w.PutRequest ?? w.DeleteRequest)?.Item ?? w.DeleteRequest?.Key));
+    if (Array.isArray(table))
+      for (const w of table)
+        types.push(itemTypeOf((w.PutRequest ?? w.DeleteRequest)?.Item ?? w.DeleteRequest?.Key));
     else for (const k of table.Keys ?? []) types.push(itemTypeOf(k));
   }
   if (operation === 'Query') {
@@ -137,6 +139,8 @@ async function startProxyServer(service) {
   let counts = {};
   /** @type {Record<string, number>} */
   let details = {};
+  /** @type {Record<string, number>} capacity units by the same detail */
+  let detailUnits = {};
   let readUnits = 0;
   let writeUnits = 0;
   // Keep-alive to the upstream, as the SDK clients keep theirs to the real endpoint: a connection
@@ -153,10 +157,12 @@ async function startProxyServer(service) {
       counts[operation] = (counts[operation] ?? 0) + 1;
       let body = await readAll(req);
       const measure = service === 'dynamodb' && DYNAMO_CAPACITY_OPS.has(operation);
+      /** @type {string | null} */
+      let detail = null;
       if (measure) {
         // DynamoDB Local does not check signatures, so the body may gain a field on the way.
         const json = JSON.parse(body.toString('utf8'));
-        const detail = dynamoDetail(operation, json);
+        detail = dynamoDetail(operation, json);
         details[detail] = (details[detail] ?? 0) + 1;
         json.ReturnConsumedCapacity ??= 'TOTAL';
         body = Buffer.from(JSON.stringify(json));
@@ -175,6 +181,7 @@ async function startProxyServer(service) {
             if (measure && (answer.statusCode ?? 500) < 300) {
               try {
                 const units = unitsOf(JSON.parse(data.toString('utf8')).ConsumedCapacity);
+                if (detail) detailUnits[detail] = (detailUnits[detail] ?? 0) + units;
                 if (DYNAMO_WRITES.has(operation)) writeUnits += units;
                 else readUnits += units;
               } catch {
@@ -208,10 +215,17 @@ async function startProxyServer(service) {
       target = new URL(url);
       announce();
     },
-    snapshot: () => ({ counts: { ...counts }, details: { ...details }, readUnits, writeUnits }),
+    snapshot: () => ({
+      counts: { ...counts },
+      details: { ...details },
+      detailUnits: { ...detailUnits },
+      readUnits,
+      writeUnits,
+    }),
     reset() {
       counts = {};
       details = {};
+      detailUnits = {};
       readUnits = 0;
       writeUnits = 0;
     },

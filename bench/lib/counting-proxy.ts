@@ -30,6 +30,8 @@ export interface CountingProxy {
   counts(): Promise<Record<string, number>>;
   /** DynamoDB only (empty for the others): requests by operation and the item types they touch. */
   details(): Promise<Record<string, number>>;
+  /** DynamoDB only: capacity units consumed by the same details. */
+  detailUnits(): Promise<Record<string, number>>;
   total(): Promise<number>;
   /** DynamoDB only (0 for the others): capacity units consumed since the last reset. */
   capacity(): Promise<{ readUnits: number; writeUnits: number }>;
@@ -46,6 +48,7 @@ export interface CountingProxies<S extends CountedService = CountedService> {
 interface ProxySnapshot {
   counts: Record<string, number>;
   details: Record<string, number>;
+  detailUnits: Record<string, number>;
   readUnits: number;
   writeUnits: number;
 }
@@ -155,6 +158,7 @@ export async function startCountingProxies<S extends CountedService>(
       },
       counts: async () => (await snapshot(service)).counts,
       details: async () => (await snapshot(service)).details,
+      detailUnits: async () => (await snapshot(service)).detailUnits,
       total: async () => Object.values((await snapshot(service)).counts).reduce((a, b) => a + b, 0),
       capacity: async () => {
         const { readUnits, writeUnits } = await snapshot(service);

@@ -33,7 +33,7 @@ export interface CostBreakdown {
   requestsPerRecipient: Record<string, number>;
   byOperation: Record<string, Record<string, number>>;
   /** DynamoDB requests per recipient by operation and item type (what each step of the path costs). */
-  dynamodbPerRecipient: Record<string, number>;
+  dynamodbPerRecipient: Record<string, string>;
   lambda: { invocations: Record<string, number>; gbSeconds: number };
   dynamo: { readUnits: number; writeUnits: number };
   usdPer1000Calls: Record<string, number> & { total: number };
@@ -310,11 +310,7 @@ async function costOf(bench: BenchService, recipients: number): Promise<CostBrea
       lambdaInvocations: per(lambdaRequests),
       apiGateway: per(apiRequests),
     },
-    dynamodbPerRecipient: Object.fromEntries(
-      Object.entries(await bench.proxies.dynamodb.details())
-        .sort(([, a], [, b]) => b - a)
-        .map(([detail, n]) => [detail, Math.round((n / recipients) * 100) / 100]),
-    ),
+    dynamodbPerRecipient: await perRecipientDetails(bench, recipients),
     byOperation: {
       ...counts,
       sqsEventSource: { ReceiveMessage: queueInvocations, DeleteMessageBatch: queueInvocations },
@@ -326,6 +322,17 @@ async function costOf(bench: BenchService, recipients: number): Promise<CostBrea
     dynamo: { readUnits, writeUnits },
     usdPer1000Calls: { ...usd, total: Object.values(usd).reduce((a, b) => a + b, 0) },
   };
+}
+
+/** DynamoDB requests and capacity units per recipient, by operation and item type, most first. */
+async function perRecipientDetails(bench: BenchService, recipients: number): Promise<Record<string, string>> {
+  const units = await bench.proxies.dynamodb.detailUnits();
+  const round = (n: number) => Math.round((n / recipients) * 100) / 100;
+  return Object.fromEntries(
+    Object.entries(await bench.proxies.dynamodb.details())
+      .sort(([, a], [, b]) => b - a)
+      .map(([detail, n]) => [detail, `${round(n)} requests, ${round(units[detail] ?? 0)} units`]),
+  );
 }
 
 /** Every event of the batch delivered again, as fast as the webhook consumer goes. */

@@ -70,6 +70,11 @@ export interface ProviderCallbackRequest {
 
 export interface Dialer {
   readonly provider: string;
+  /**
+   * Every callback of this provider names our ref (in the callback URL's query, which we set), so a
+   * placed call needs no call index to be found: one write less per call.
+   */
+  readonly callbacksCarryRef?: boolean;
   placeCall(input: PlaceCallInput): Promise<PlaceCallResult>;
   /** Reconciliation for the sweeper when a callback never came; null when the call is still live. */
   getCall?(

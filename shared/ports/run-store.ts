@@ -57,6 +57,13 @@ export interface DialReads {
   phone: PhoneNumber | null;
 }
 
+/** What a call's end or its reaction reads (./run-reads in the adapter); null where not asked or absent. */
+export interface RunReads {
+  batch: BatchRun | null;
+  recipient: RecipientRun | null;
+  agent: Agent | null;
+}
+
 /** What delivering one webhook reads; null where the item does not exist. */
 export interface DeliveryReads {
   record: OutboxRecord | null;
@@ -137,6 +144,21 @@ export interface RunStore {
    * the batch names (the dial message carries their ids; the caller checks they match the batch).
    */
   getDialReads(ref: CallRef, agentId: string, phoneNumberId: string): Promise<DialReads>;
+  /**
+   * The batch with, as asked, the recipient and the batch's agent: one round trip (the agent's id,
+   * which never changes for a batch, is remembered after the batch's first read).
+   */
+  getRunReads(
+    ref: Pick<CallRef, 'workspaceId' | 'batchId' | 'recipientIndex'>,
+    want: { recipient: boolean; agent: boolean },
+  ): Promise<RunReads>;
+  /** Whether the workspace has a free live-call slot now (a strongly consistent read). */
+  workspaceHasRoom(workspaceId: string): Promise<boolean>;
+  /** The batch's agent and caller number (they never change: remembered, read once per container). */
+  getBatchIds(
+    workspaceId: string,
+    batchId: string,
+  ): Promise<{ agentId: string; phoneNumberId: string } | null>;
 
   /**
    * pending|scheduled → running with `dispatched = slots = window`; null when another start (or a
@@ -232,12 +254,16 @@ export interface RunStore {
   pruneContactHistory(workspaceId: string, phone: string, nowMs: number): Promise<void>;
   /** An unclaimed attempt leaves the phone's history (it was never placed). */
   releaseContactAttempt(workspaceId: string, phone: string, attemptKey: string, nowMs: number): Promise<void>;
-  /** Remembers the provider's call id on the dialing recipient, and indexes it for callbacks. */
+  /**
+   * Remembers the provider's call id on the dialing recipient and, unless every callback of the
+   * provider names our ref (`index: false`), indexes it for callbacks.
+   */
   recordPlacedCall(
     ref: CallRef,
     recipientId: string,
     provider: string,
     providerCallId: string,
+    options?: { index: boolean },
   ): Promise<void>;
   /** Undoes a claim whose call the provider refused to place for now (rate limited): no attempt counted. */
   unclaimRecipient(ref: CallRef): Promise<boolean>;

@@ -235,6 +235,42 @@ describe('reading for a dial', () => {
   });
 });
 
+describe("reading for a call's end and its reaction", () => {
+  it('reads the batch with the recipient, or with its agent, in one request once the agent is known', async () => {
+    const { workspaceId, batchId, recipients } = await makeBatch({ total: 2 });
+    const batch = await run.getBatchRun(workspaceId, batchId);
+    if (!batch) throw new Error('no batch');
+    const agent = agentFixture(workspaceId, { id: batch.agentId });
+    await store.putAgent(agent);
+    const at = { workspaceId, batchId, recipientIndex: 1 };
+
+    const end = await run.getRunReads(at, { recipient: true, agent: false });
+    expect(end.batch).toEqual(batch);
+    expect(end.recipient).toMatchObject({ id: recipients[1]?.id, index: 1 });
+    expect(end.agent).toBeNull();
+    // The batch's agent (remembered from the read above) comes in the same request.
+    expect(await run.getRunReads(at, { recipient: false, agent: true })).toEqual({
+      batch,
+      recipient: null,
+      agent,
+    });
+    expect(await run.getBatchIds(workspaceId, batchId)).toEqual({
+      agentId: batch.agentId,
+      phoneNumberId: batch.phoneNumberId,
+    });
+
+    // Another workspace's ids never reach this workspace's items, remembered or not.
+    const other = await makeBatch({ total: 1 });
+    const crossed = { workspaceId: other.workspaceId, batchId, recipientIndex: 1 };
+    expect(await run.getRunReads(crossed, { recipient: true, agent: true })).toEqual({
+      batch: null,
+      recipient: null,
+      agent: null,
+    });
+    expect(await run.getBatchIds(other.workspaceId, batchId)).toBeNull();
+  });
+});
+
 describe('hand-over and dispatch', () => {
   it('marks the hand-over in the end transaction, so the event mark does not dispatch again', async () => {
     const { workspaceId, batchId } = await makeBatch({ total: 3, maxConcurrent: 1 });

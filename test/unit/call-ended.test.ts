@@ -58,8 +58,11 @@ function setup(
   } as unknown as BatchRun;
   const run = {
     findCall: vi.fn(async () => null),
-    getRecipientRun: vi.fn(async () => ({ ...dialing, ...options.recipient }) as RecipientRun),
-    getBatchRun: vi.fn(async () => batch),
+    getRunReads: vi.fn(async () => ({
+      recipient: { ...dialing, ...options.recipient } as RecipientRun,
+      batch,
+      agent: null,
+    })),
     endCall: vi.fn(async () => options.ended ?? true),
     takeDue: vi.fn(async () => (options.due === undefined ? null : options.due)),
     takeNextIndex: vi.fn(
@@ -92,7 +95,9 @@ describe('a call ending', () => {
   it('records the end and the hand-over in one write, then hands the slot straight to the next recipient', async () => {
     const { deps, run, dialQueue } = setup();
     expect(await recordCallEnded(deps, 'simulated', event)).toBe('recorded');
-    expect(run.getBatchRun).toHaveBeenCalledWith('ws_1', 'batch_1');
+    // The recipient and the batch in one round trip.
+    expect(run.getRunReads).toHaveBeenCalledOnce();
+    expect(run.getRunReads).toHaveBeenCalledWith(ref, { recipient: true, agent: false });
     expect(run.endCall).toHaveBeenCalledWith(
       ref,
       expect.objectContaining({

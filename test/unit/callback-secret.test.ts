@@ -22,11 +22,13 @@ function deps(indexedAfterReads: number) {
     slept,
     reads: () => reads,
     store: {
-      getBatch: async () => ({ phoneNumberId: 'pn_1' }),
       getPhoneNumber: async () => ({ id: 'pn_1', provider: 'elevenlabs' }),
     },
     secrets: { get: async () => ({ webhook_secret: 'whsec_x' }) },
-    runStore: { findCall: async () => (++reads > indexedAfterReads ? ref : null) },
+    runStore: {
+      findCall: async () => (++reads > indexedAfterReads ? ref : null),
+      getBatchIds: async () => ({ agentId: 'agent_1', phoneNumberId: 'pn_1' }),
+    },
     sleep: async (ms: number) => void slept.push(ms),
   };
 }

@@ -53,6 +53,7 @@ function setup(
   options: {
     result?: PlaceCallResult;
     claim?: ClaimResult;
+    callbacksCarryRef?: boolean;
     recipient?: Partial<RecipientRun>;
     slot?: number | null;
     batch?: Partial<BatchRun>;
@@ -65,7 +66,11 @@ function setup(
   const placeCall = vi.fn(
     async () => options.result ?? { kind: 'placed' as const, providerCallId: 'call-1' },
   );
-  const dialer: Dialer = { provider: 'simulated', placeCall };
+  const dialer: Dialer = {
+    provider: 'simulated',
+    placeCall,
+    ...(options.callbacksCarryRef === undefined ? {} : { callbacksCarryRef: options.callbacksCarryRef }),
+  };
   const run = {
     getBatchRun: vi.fn(async () => theBatch),
     getRecipientRun: vi.fn(async () => theRecipient),
@@ -78,6 +83,9 @@ function setup(
     endCall: vi.fn(async () => true),
     abandonRecipient: vi.fn(async () => true),
     markDispatched: vi.fn(async () => undefined),
+    deferRecipient: vi.fn(async () => true),
+    earliestDue: vi.fn(async () => 6_000),
+    setWake: vi.fn(async () => true),
   };
   const dialQueue = { send: vi.fn(async () => undefined) };
   const sleep = vi.fn(async () => undefined);
@@ -122,7 +130,14 @@ describe('dialing a recipient', () => {
       agent: { prompt: 'Remind Alice.', firstMessage: 'Hi Alice!' },
       callbackUrl: 'https://calls.example.com/v1/telephony/simulated/events?ws=ws_1&batch=batch_1&r=0&a=1',
     });
-    expect(run.recordPlacedCall).toHaveBeenCalledWith(ref, 'rcp_1', 'simulated', 'call-1');
+    // A provider whose callbacks may name only its call id needs the call indexed.
+    expect(run.recordPlacedCall).toHaveBeenCalledWith(ref, 'rcp_1', 'simulated', 'call-1', { index: true });
+  });
+
+  it('indexes no call of a provider whose every callback names our ref', async () => {
+    const { deps, run } = setup({ callbacksCarryRef: true });
+    expect(await dialRecipient(deps, ref)).toBe('placed');
+    expect(run.recordPlacedCall).toHaveBeenCalledWith(ref, 'rcp_1', 'simulated', 'call-1', { index: false });
   });
 
   it('fails the recipient, without calling, when a variable is missing', async () => {
@@ -151,16 +166,28 @@ describe('dialing a recipient', () => {
   });
 
   it('hands the message back with a delay when no call slot or pacing slot is free', async () => {
-    for (const options of [
-      { claim: 'batch_full' as const },
-      { claim: 'workspace_full' as const },
-      { slot: null },
-    ]) {
+    for (const options of [{ claim: 'batch_full' as const }, { slot: null }]) {
       const { deps, placeCall, dialQueue } = setup(options);
       expect(await dialRecipient(deps, ref)).toBe('requeued');
       expect(placeCall).not.toHaveBeenCalled();
       expect(dialQueue.send).toHaveBeenCalledWith([ref], { delaySeconds: expect.any(Number) });
     }
+  });
+
+  it('lets a recipient whose workspace is full wait, turn given back, its batch woken once later', async () => {
+    const { deps, run, placeCall, dialQueue } = setup({ claim: 'workspace_full' });
+    expect(await dialRecipient(deps, ref)).toBe('deferred');
+    expect(placeCall).not.toHaveBeenCalled();
+    // No message handed back to spin in the queue: the batch's wake-up brings the recipient back.
+    expect(dialQueue.send).not.toHaveBeenCalled();
+    expect(run.deferRecipient).toHaveBeenCalledWith(ref, 1_000 + 5_000, { releaseSlot: true });
+    expect(run.setWake).toHaveBeenCalledWith(
+      'ws_1',
+      'batch_1',
+      new Date(6_000).toISOString(),
+      expect.any(String),
+      false,
+    );
   });
 
   it('waits for its pacing slot before calling', async () => {

@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { agentToItem, itemToAgent } from '#shared/adapters/dynamodb/entities/agent.ts';
-import {
-  batchToItem,
-  eventUpdate,
-  itemToBatch,
-  itemToBatchRun,
-} from '#shared/adapters/dynamodb/entities/batch.ts';
+import { batchToItem, itemToBatch, itemToBatchRun } from '#shared/adapters/dynamodb/entities/batch.ts';
+import { eventUpdate } from '#shared/adapters/dynamodb/entities/batch-transition.ts';
 import { MalformedItemError } from '#shared/adapters/dynamodb/entities/parse.ts';
 import { itemToPhoneNumber, phoneNumberToItem } from '#shared/adapters/dynamodb/entities/phone-number.ts';
 import {

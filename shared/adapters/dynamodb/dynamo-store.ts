@@ -2,7 +2,8 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Store } from '../../ports/store.ts';
 import type { BatchPutOptions } from './batch-write.ts';
 import { agentStore } from './entities/agent.ts';
-import { batchFilter, editPausedUpdate, itemToBatch, transitionBatch } from './entities/batch.ts';
+import { batchFilter, editPausedUpdate, itemToBatch } from './entities/batch.ts';
+import { transitionBatch } from './entities/batch-transition.ts';
 import { batchCreation } from './entities/batch-creation.ts';
 import { idempotencyStore } from './entities/idempotency.ts';
 import { queryPage } from './entities/paging.ts';
@@ -14,7 +15,7 @@ import { workspaceStore } from './entities/workspace.ts';
 import { keys, recipientPartition, SK_PREFIX, workspacePartition } from './keys.ts';
 import { createTable } from './table-ops.ts';
 
-export { BatchStateConflictError } from './entities/batch.ts';
+export { BatchStateConflictError } from './entities/batch-transition.ts';
 export { IDEMPOTENCY_STALE_CLAIM_MS } from './entities/idempotency.ts';
 export { suppressionConditionCheck } from './entities/suppression.ts';
 

@@ -3,10 +3,8 @@ import type { RunStore } from '../../ports/run-store.ts';
 import { itemToAgent } from './entities/agent.ts';
 import {
   acquireSlotUpdate,
-  ALL_RECIPIENTS_DONE,
   attentionUpdate,
   clearWakeUpdate,
-  eventUpdate,
   itemToBatch,
   itemToBatchRun,
   nextDispatchUpdate,
@@ -17,6 +15,7 @@ import {
   trimOutcomesUpdate,
   setWakeUpdate,
 } from './entities/batch.ts';
+import { ALL_RECIPIENTS_DONE, eventUpdate } from './entities/batch-transition.ts';
 import { callIndexStore } from './entities/call-index.ts';
 import { dueStore } from './entities/due.ts';
 import { outboxStore, itemToOutbox } from './entities/outbox.ts';
@@ -32,6 +31,7 @@ import {
   skippedTurnUpdate,
 } from './entities/recipient.ts';
 import { recipientCalls } from './entities/recipient-calls.ts';
+import { runReadsStore } from './run-reads.ts';
 import { gsi, keys, parseBatchKey, recipientPartition, runKeys, SK_PREFIX } from './keys.ts';
 import { TABLE } from './table-definition.ts';
 import { createTable, type Item, type Written } from './table-ops.ts';
@@ -60,6 +60,7 @@ export function createDynamoRunStore(options: {
 
   return {
     ...pacingStore(table),
+    ...runReadsStore(table),
     ...contactStore(table),
     ...leaseStore(table),
     ...recipientCalls(table),

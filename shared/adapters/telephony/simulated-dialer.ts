@@ -61,6 +61,8 @@ export function createSimulatedDialer(options: SimulatedDialerOptions): Dialer {
 
   return {
     provider: SIMULATED_PROVIDER,
+    // Every callback names the call without an index: the ref rides in the call request and comes back in its callback.
+    callbacksCarryRef: true,
 
     async placeCall(input: PlaceCallInput): Promise<PlaceCallResult> {
       const answer = await api.send({

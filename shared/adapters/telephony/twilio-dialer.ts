@@ -95,6 +95,8 @@ export function createTwilioDialer(options: TwilioDialerOptions): Dialer {
 
   return {
     provider: TWILIO_PROVIDER,
+    // Every callback names the call without an index: our ref rides in the StatusCallback URL's query, which Twilio calls back as given.
+    callbacksCarryRef: true,
 
     async placeCall(input: PlaceCallInput): Promise<PlaceCallResult> {
       const credentials = credentialsOf(input.credentials);

@@ -31,10 +31,7 @@ export async function recordCallEnded(
   const ref: CallRef | null = event.ref ?? (await deps.runStore.findCall(provider, event.providerCallId));
   if (!ref) return 'unknown_call';
   // Read together: the callback's path (the next dial waits on it) has one round trip of reads.
-  const [recipient, batch] = await Promise.all([
-    deps.runStore.getRecipientRun(ref.batchId, ref.recipientIndex),
-    deps.runStore.getBatchRun(ref.workspaceId, ref.batchId),
-  ]);
+  const { recipient, batch } = await deps.runStore.getRunReads(ref, { recipient: true, agent: false });
   if (!recipient || recipient.workspaceId !== ref.workspaceId || !batch) return 'unknown_call';
   if (recipient.status !== 'dialing' || recipient.attempts !== ref.attempt) return 'duplicate';
   // A callback about another call than the one this attempt placed is not ours to apply.

@@ -20,7 +20,7 @@ export async function callbackSecret(
     if (callId) ref = await findCallSoon(deps, verifier.provider, callId);
   }
   if (!ref) return null;
-  const batch = await deps.store.getBatch(ref.workspaceId, ref.batchId);
+  const batch = await deps.runStore.getBatchIds(ref.workspaceId, ref.batchId);
   if (!batch) return null;
   const phone = await deps.store.getPhoneNumber(ref.workspaceId, batch.phoneNumberId);
   if (!phone || phone.provider !== verifier.provider) return null;

@@ -1,6 +1,4 @@
 import type { Agent } from '../../domain/agent.ts';
-import { isOpenAt, nextOpening } from '../../domain/calling-window.ts';
-import { contactDecision, prunedAttempts } from '../../domain/contact-limit.ts';
 import { refToQuery } from '../../domain/call-ref.ts';
 import type { PhoneNumber } from '../../domain/phone-number.ts';
 import { renderTemplate } from '../../domain/placeholders.ts';
@@ -9,6 +7,7 @@ import type { DialMessage } from '../../ports/queues.ts';
 import type { BatchRun, ClaimResult, ContactClaim, DialReads, RecipientRun } from '../../ports/run-store.ts';
 import { credentialsRef } from '../../ports/secret-store.ts';
 import { nextRetry } from '../../domain/retry.ts';
+import { applyCallingWindow, applyContactLimit, park, skipAndPass, waitForWorkspace } from './dial-waits.ts';
 import { passTurn } from './dispatch.ts';
 import { pauseFor } from './guardrails.ts';
 import type { RunDeps } from './run-deps.ts';
@@ -37,15 +36,12 @@ export type DialOutcome =
   | 'deferred'
   | 'parked';
 
-/** A recipient whose calling window does not open within this long of the batch's start is skipped. */
-export const CALLING_WINDOW_HORIZON_MS = 30 * 86_400_000;
-
 /** How long a dial may wait in-process for its pacing slot before handing the message back. */
 const PACING_MAX_WAIT_MS = 3_000;
 /** Delay before retrying a recipient whose batch or workspace had no free call slot. */
 const NO_SLOT_RETRY_SECONDS = 2;
 
-type DialDeps = Pick<
+export type DialDeps = Pick<
   RunDeps,
   | 'store'
   | 'runStore'
@@ -131,7 +127,9 @@ export async function dialRecipient(deps: DialDeps, message: DialMessage): Promi
 
   switch (result.kind) {
     case 'placed':
-      await deps.runStore.recordPlacedCall(message, recipient.id, phone.provider, result.providerCallId);
+      await deps.runStore.recordPlacedCall(message, recipient.id, phone.provider, result.providerCallId, {
+        index: dialer.callbacksCarryRef !== true,
+      });
       return 'placed';
     case 'rejected': {
       if (result.credentialsRefused) return pauseForCredentials(deps, message, attempt, result.error);
@@ -233,100 +231,10 @@ async function pauseForCredentials(
   return 'parked';
 }
 
-/**
- * The batch does not run. Paused: the recipient waits, due now, and its turn is given back (a resume
- * tops the turns up and finds it first). Stopping or finished: the stop skips it; nothing to do here.
- */
-async function park(
-  deps: DialDeps,
-  message: DialMessage,
-  batch: Pick<BatchRun, 'status'>,
-  recipient: Pick<RecipientRun, 'dispatchedAt'>,
-): Promise<DialOutcome> {
-  if (batch.status !== 'paused' || recipient.dispatchedAt === null) return 'skipped';
-  const parked = await deps.runStore.deferRecipient(message, deps.clock().getTime(), { releaseSlot: true });
-  return parked ? 'parked' : 'skipped';
-}
-
-/**
- * A dispatched recipient that will never be dialed (suppressed since the create, no calling window
- * within 30 days): skipped, and the dial turn it held passes on.
- */
-async function skipAndPass(
-  deps: DialDeps,
-  message: DialMessage,
-  batch: Pick<BatchRun, 'agentId' | 'phoneNumberId'>,
-  reason: 'suppressed' | 'no_calling_window',
-): Promise<DialOutcome> {
-  const skipped = await deps.runStore.skipRecipient(message, reason, {
-    heldSlot: true,
-    dueSk: null,
-    turnPassedOn: true,
-  });
-  if (skipped) await passTurn(deps, message.workspaceId, message.batchId, batch);
-  return 'skipped';
-}
-
-/**
- * The calling window, in the recipient's zones (all of them must be open). Closed: the recipient waits
- * for the next opening and the dial turn passes on; no opening within 30 days of the batch's start:
- * it is skipped (`no_calling_window`).
- */
-async function applyCallingWindow(
-  deps: DialDeps,
-  message: DialMessage,
-  batch: BatchRun,
-  recipient: RecipientRun,
-): Promise<'open' | DialOutcome> {
-  const window = batch.callingWindow;
-  if (!window) return 'open';
-  const now = deps.clock();
-  if (isOpenAt(window, recipient.timezones, now)) return 'open';
-  const startedMs = Date.parse(batch.startedAt ?? batch.createdAt);
-  const horizonMs = startedMs + CALLING_WINDOW_HORIZON_MS - now.getTime();
-  const opening = horizonMs > 0 ? nextOpening(window, recipient.timezones, now, horizonMs) : null;
-  if (!opening) return skipAndPass(deps, message, batch, 'no_calling_window');
-  // The recipient waits for the opening and no longer holds its dial turn: it passes on.
-  const deferred = await deps.runStore.deferRecipient(message, opening.getTime(), { releaseSlot: false });
-  if (deferred) await passTurn(deps, message.workspaceId, message.batchId, batch);
-  return deferred ? 'deferred' : 'skipped';
-}
-
 /** What a claim writes beside the recipient: the phone, and its attempt for the contact history. */
 interface Attempt {
   phone: string;
   contact: ContactClaim;
-}
-
-/**
- * The contact limit across batches, decided on the phone's history before the claim (which is
- * conditioned on that history's version, so a racing batch cannot slip an attempt in between).
- * Reached: the recipient waits until the limit allows it, and its dial turn passes on. Every claim
- * records its attempt, limit or not, so a batch with a limit counts the others' calls too.
- */
-async function applyContactLimit(
-  deps: DialDeps,
-  message: DialMessage,
-  batch: BatchRun,
-  recipient: RecipientRun,
-): Promise<{ kind: 'claim'; claim: ContactClaim } | { kind: 'waits'; outcome: DialOutcome }> {
-  const attemptKey = `${recipient.id}:${message.attempt}`;
-  if (!batch.contactLimit) return { kind: 'claim', claim: { attemptKey, guard: null } };
-  const nowMs = deps.clock().getTime();
-  const history = await deps.runStore.getContactHistory(message.workspaceId, recipient.phone);
-  const decision = contactDecision(batch.contactLimit, history.attempts, nowMs);
-  if (decision.allowed) {
-    const prune = prunedAttempts(history.attempts, nowMs);
-    return { kind: 'claim', claim: { attemptKey, guard: { version: history.version, prune } } };
-  }
-  deps.logger.info('contact limit reached; the recipient waits', {
-    batchId: message.batchId,
-    recipientIndex: message.recipientIndex,
-    allowedAt: new Date(decision.allowedAtMs).toISOString(),
-  });
-  const deferred = await deps.runStore.deferRecipient(message, decision.allowedAtMs, { releaseSlot: false });
-  if (deferred) await passTurn(deps, message.workspaceId, message.batchId, batch);
-  return { kind: 'waits', outcome: deferred ? 'deferred' : 'skipped' };
 }
 
 /**
@@ -362,7 +270,8 @@ function notClaimed(
   if (result === 'not_pending' || result === 'batch_not_running') return 'skipped';
   if (result === 'suppressed') return skipAndPass(deps, message, batch, 'suppressed');
   if (result === 'contact_busy') return contactBusy(deps, message, attempt);
-  // batch_full, workspace_full: a slot frees up soon.
+  if (result === 'workspace_full') return waitForWorkspace(deps, message);
+  // batch_full: the batch's own turns and calls disagree for a moment (a race); a slot frees up soon.
   return requeue(deps, message, NO_SLOT_RETRY_SECONDS);
 }
 

@@ -21,6 +21,8 @@ type DispatchDeps = Pick<RunDeps, 'runStore' | 'dialQueue' | 'clock' | 'logger'>
 
 /** The shortest wait a wake-up is set for: a recipient due "now" that found no turn is looked at again. */
 const MIN_WAKE_DELAY_MS = 1_000;
+/** How long a batch waits for its workspace to have a free call slot before it looks again. */
+export const WORKSPACE_FULL_WAIT_MS = 5_000;
 
 /** The batch's agent and caller number, when the caller has them: the dial then reads in one round trip. */
 export type BatchIds = { agentId: string; phoneNumberId: string } | null;
@@ -69,6 +71,16 @@ export async function passTurn(
  * wake-up fired, a resume, the sweeper's repair); then sets the next wake-up. Answers the turns taken.
  */
 export async function topUp(deps: DispatchDeps, workspaceId: string, batchId: string): Promise<number> {
+  if (!(await deps.runStore.workspaceHasRoom(workspaceId))) {
+    // Every call slot of the workspace is taken: dial messages would only find it full. The batch
+    // looks again later (its earliest due recipient, or its next fresh one, waits meanwhile).
+    const now = deps.clock();
+    const earliest = (await deps.runStore.earliestDue(batchId)) ?? 0;
+    const at = new Date(Math.max(earliest, now.getTime() + WORKSPACE_FULL_WAIT_MS)).toISOString();
+    await deps.runStore.setWake(workspaceId, batchId, at, now.toISOString(), false);
+    deps.logger.info('workspace at its live-call limit; batch waits', { workspaceId, batchId, wakeAt: at });
+    return 0;
+  }
   let sent = 0;
   let idle = false;
   for (;;) {
@@ -95,11 +107,12 @@ export async function setWake(
   workspaceId: string,
   batchId: string,
   idle: boolean,
+  minDelayMs = MIN_WAKE_DELAY_MS,
 ): Promise<void> {
   const earliest = await deps.runStore.earliestDue(batchId);
   if (earliest === null) return;
   const now = deps.clock();
-  const at = new Date(Math.max(earliest, now.getTime() + MIN_WAKE_DELAY_MS)).toISOString();
+  const at = new Date(Math.max(earliest, now.getTime() + minDelayMs)).toISOString();
   if (await deps.runStore.setWake(workspaceId, batchId, at, now.toISOString(), idle)) {
     deps.logger.info('batch waits; wake-up set', { workspaceId, batchId, wakeAt: at });
   }

@@ -120,10 +120,12 @@ export async function skipWaiting(deps: ReactionDeps, batch: BatchRun, reason: S
  * event whose stream record was lost is still sent.
  */
 export async function onRecipientEnded(deps: ReactionDeps, recipient: RecipientRun): Promise<void> {
-  const batch = await deps.runStore.getBatchRun(recipient.workspaceId, recipient.batchId);
+  // One read of the agent for both: its webhook subscription and its opt-out item; with the batch.
+  const { batch, agent } = await deps.runStore.getRunReads(
+    { workspaceId: recipient.workspaceId, batchId: recipient.batchId, recipientIndex: recipient.index },
+    { recipient: false, agent: true },
+  );
   if (!batch) return;
-  // One read of the agent for both: its webhook subscription and its opt-out item.
-  const agent = await deps.store.getAgent(batch.workspaceId, batch.agentId);
   if (agent) {
     await recordRecipientEvent(deps, agent, batch, recipient);
     await captureOptOut(deps, agent, batch, recipient);

@@ -6,27 +6,25 @@ import {
   isTerminalBatchStatus,
   type Batch,
   type BatchCounts,
-  type BatchEvent,
   type BatchStatus,
 } from '../../../domain/batch.ts';
 import type { CallingWindow } from '../../../domain/calling-window.ts';
 import type { ContactLimit } from '../../../domain/contact-limit.ts';
-import { StateConflictError } from '../../../domain/errors.ts';
 import type { BreakerMark, Guardrails } from '../../../domain/guardrails.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../../../domain/retry.ts';
 import type { BatchRun } from '../../../ports/run-store.ts';
-import type { BatchChanges, BatchEdit, BatchFilter } from '../../../ports/store.ts';
+import type { BatchEdit, BatchFilter } from '../../../ports/store.ts';
 import { ENTITY, gsi, keys, type ActiveIndexAttributes } from '../keys.ts';
 import { TABLE } from '../table-definition.ts';
-import type { Item, Table, TransactItem, UpdateInput } from '../table-ops.ts';
+import type { Item, TransactItem, UpdateInput } from '../table-ops.ts';
 import type { QueryFilter } from './paging.ts';
 import { expectEntity, read } from './parse.ts';
 import { stored, type Stored } from './stored.ts';
 
 /**
  * A batch: WS#<ws> / BATCH#<id>. Its status moves only along the domain's transition table
- * (shared/domain/batch.ts): every status change here is a conditional update built from it
- * (transitionUpdate), never a restated list of statuses. `counts` move with recipients
+ * (shared/domain/batch.ts): every status change is a conditional update built from it
+ * (./batch-transition.ts), never a restated list of statuses. `counts` move with recipients
  * (./recipient.ts, in one transaction); `dispatched` is the cursor of fresh recipients handed to the
  * dial queue; `slots` counts the dial turns in circulation and `wakeAt` its one pending wake-up
  * (the dispatcher: shared/app/run/dispatch.ts).
@@ -148,122 +146,6 @@ export function itemToBatchRun(item: Item): BatchRun {
     callMs: read.nullableNumber(item, 'callMs') ?? 0,
     recentOutcomes: item.recentOutcomes === undefined ? [] : read.list<BreakerMark>(item, 'recentOutcomes'),
   });
-}
-
-/** A batch transition lost its condition; `current` is the batch as it was then (null: it does not exist). */
-export class BatchStateConflictError extends StateConflictError {
-  constructor(
-    message: string,
-    readonly current: Batch | null,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'BatchStateConflictError';
-  }
-}
-
-/**
- * The conditional update of a batch status change: `from` → `to` (a domain transition), setting
- * `changes` with it, under `extraCondition` too. A finished batch leaves the sweeper's index.
- */
-export function transitionUpdate(
-  workspaceId: string,
-  batchId: string,
-  transition: { from: readonly BatchStatus[]; to: BatchStatus },
-  changes: Record<string, unknown>,
-  extra?: { condition: string; names: Record<string, string>; values: Record<string, unknown> },
-): UpdateInput {
-  const { from, to } = transition;
-  if (from.length === 0) throw new Error('A batch transition needs at least one source status');
-  const names: Record<string, string> = { '#pk': TABLE.partitionKey, '#status': 'status', ...extra?.names };
-  const values: Record<string, unknown> = { ':to': to, ...extra?.values };
-  const sets = ['#status = :to'];
-  from.forEach((status, i) => {
-    values[`:from${i}`] = status;
-  });
-  for (const [field, value] of Object.entries(changes)) {
-    if (value === undefined) continue;
-    names[`#${field}`] = field;
-    values[`:${field}`] = value;
-    sets.push(`#${field} = :${field}`);
-  }
-  const sources = from.map((_, i) => `:from${i}`).join(', ');
-  const leaveIndex = isTerminalBatchStatus(to)
-    ? ` REMOVE ${TABLE.gsi1.partitionKey}, ${TABLE.gsi1.sortKey}`
-    : '';
-  // A pause or a stop is progress: the sweeper sees its reaction done (or redoes it) after grace.
-  const movedAt = isTerminalBatchStatus(to) ? undefined : (changes.stoppedAt ?? changes.pausedAt);
-  let progress = '';
-  if (typeof movedAt === 'string') {
-    names['#gsk'] = TABLE.gsi1.sortKey;
-    names['#progress'] = PROGRESS;
-    values[':attention'] = progressAttention(movedAt, batchId);
-    values[':progressStep'] = 1;
-    sets.push('#gsk = :attention');
-    progress = ' ADD #progress :progressStep';
-  }
-  return {
-    Key: keys.batch(workspaceId, batchId),
-    UpdateExpression: `SET ${sets.join(', ')}${leaveIndex}${progress}`,
-    ConditionExpression:
-      `attribute_exists(#pk) AND #status IN (${sources})` + (extra ? ` AND ${extra.condition}` : ''),
-    ExpressionAttributeNames: names,
-    ExpressionAttributeValues: values,
-  };
-}
-
-/** The update of a domain event (start, complete, fail …) applied to a batch. */
-export function eventUpdate(
-  workspaceId: string,
-  batchId: string,
-  event: BatchEvent,
-  changes: Record<string, unknown>,
-  extra?: Parameters<typeof transitionUpdate>[4],
-): UpdateInput {
-  return transitionUpdate(workspaceId, batchId, batchTransition(event), changes, extra);
-}
-
-/** Counts always add up to the total, so "nothing pending or dialing" is "every recipient done". */
-export const ALL_RECIPIENTS_DONE = {
-  condition: '#counts.#pending = :zero AND #counts.#dialing = :zero',
-  names: { '#counts': 'counts', '#pending': 'pending', '#dialing': 'dialing' },
-  values: { ':zero': 0 },
-};
-
-/**
- * Moves a batch (`transitionBatch` of the Store port). The batch item is hot while it runs (every claim
- * and call end moves its counts): the table's update retries conflicts.
- */
-export async function transitionBatch(
-  table: Table,
-  workspaceId: string,
-  id: string,
-  transition: { from: readonly BatchStatus[]; to: BatchStatus },
-  changes: BatchChanges,
-): Promise<Batch> {
-  const { startedAt, completedAt, cancelledAt, failureReason, pauseReason, pausedAt, stoppedAt, counts } =
-    changes;
-  const written = await table.update({
-    ...transitionUpdate(workspaceId, id, transition, {
-      startedAt,
-      completedAt,
-      cancelledAt,
-      failureReason,
-      pauseReason,
-      pausedAt,
-      stoppedAt,
-      counts,
-    }),
-    ReturnValues: 'ALL_NEW',
-    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-  });
-  if (written.ok) return itemToBatch(written.item);
-  const old = written.old ?? (await table.get(keys.batch(workspaceId, id)));
-  const current = old ? itemToBatch(old) : null;
-  const message = current
-    ? `Batch ${id} is ${current.status}, not ${transition.from.join(' or ')}: cannot move it to ${transition.to}`
-    : `Batch ${id} does not exist`;
-  throw new BatchStateConflictError(message, current, { cause: written.cause });
 }
 
 export function batchFilter(filter: BatchFilter): QueryFilter | null {

@@ -170,8 +170,8 @@ export function recipientCalls(
       return 'workspace_full';
     },
 
-    async recordPlacedCall(ref, recipientId, provider, providerCallId) {
-      await table.update({
+    async recordPlacedCall(ref, recipientId, provider, providerCallId, options = { index: true }) {
+      const remembered = table.update({
         Key: recipientKey(ref),
         UpdateExpression: 'SET provider = :provider, providerCallId = :callId',
         // The callback may already have ended this attempt: then there is nothing to remember.
@@ -184,7 +184,13 @@ export function recipientCalls(
           ':attempt': ref.attempt,
         },
       });
-      await table.put({ Item: callIndexItem(provider, providerCallId, { ...ref, recipientId }) });
+      // Independent writes: the index does not wait for the recipient's (a callback may be quick).
+      await Promise.all([
+        remembered,
+        options.index
+          ? table.put({ Item: callIndexItem(provider, providerCallId, { ...ref, recipientId }) })
+          : null,
+      ]);
     },
 
     async unclaimRecipient(ref) {

@@ -12,7 +12,10 @@ import { h } from '../../ui/dom.ts';
 import { toast } from '../../ui/live.ts';
 import { PauseNote } from './pause-actions.tsx';
 
-/** Pause, Resume and Stop, as the batch's status allows; `after` refreshes the page whatever happened. */
+/**
+ * The page head's buttons: Pause, Resume and Stop, as the batch's status allows; `after` refreshes the
+ * page whatever happened.
+ */
 export function CampaignControls(props: { ctx: AppContext; batch: BatchObject; after: () => void }) {
   const [busy, setBusy] = useState(false);
   const { batch, ctx } = props;
@@ -72,6 +75,42 @@ export function CampaignControls(props: { ctx: AppContext; batch: BatchObject; a
         </button>
       ) : null}
     </>
+  );
+}
+
+/**
+ * Cancel, for a batch that has not dialed yet. Asks first; `after` refreshes the page whatever the
+ * answer (the batch may have moved on).
+ */
+export function CancelButton(props: { ctx: AppContext; batch: BatchObject; after: () => void }) {
+  const [busy, setBusy] = useState(false);
+  const cancel = async () => {
+    const sure = await confirmDialog({
+      title: 'Cancel this batch?',
+      message: h('p', {}, `No call of “${props.batch.name}” will be placed. This cannot be undone.`),
+      confirmLabel: 'Cancel batch',
+      danger: true,
+    });
+    if (!sure) return;
+    setBusy(true);
+    try {
+      await props.ctx.api.cancelBatch(props.batch.id);
+      toast('Batch cancelled.');
+    } catch (error) {
+      toast(
+        error instanceof ApiError && error.code === 'batch_not_cancellable'
+          ? 'The batch has already started dialing and can no longer be cancelled.'
+          : `The batch was not cancelled: ${errorMessage(error)}`,
+        'error',
+      );
+      setBusy(false);
+    }
+    props.after();
+  };
+  return (
+    <button type="button" class="button button-danger" disabled={busy} onClick={() => void cancel()}>
+      Cancel batch
+    </button>
   );
 }
 

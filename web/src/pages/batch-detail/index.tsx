@@ -4,12 +4,13 @@ import { BackLink, PageHeading } from '../../components/page-heading.tsx';
 import { ErrorNotice, Loading, StatusBadge } from '../../components/widgets.tsx';
 import { isCancellable, isLive } from '../../lib/batch-stats.ts';
 import { openAttemptHistory } from './attempt-history.tsx';
-import { CampaignControls, StatusNote } from './controls.tsx';
+import { CampaignControls, CancelButton, StatusNote } from './controls.tsx';
 import { openConversation } from './conversation.tsx';
 import { Deliveries } from './deliveries.tsx';
+import { Facts } from './facts.tsx';
+import { Outcomes, Stats } from './figures.tsx';
 import { Recipients } from './recipients.tsx';
 import { CallAgainButton, ExportButtons } from './results-actions.tsx';
-import { CancelButton, Facts, Outcomes, Stats } from './summary.tsx';
 import { useBatchDetail } from './use-batch-detail.ts';
 
 /**
