@@ -36,7 +36,7 @@ export function attentionDelayMs(limits: { graceMs: number; maxCallMs: number })
  * costs a read.
  */
 export function nextLook(
-  batch: Pick<BatchRun, 'status' | 'wakeAt' | 'stoppedAt' | 'counts'>,
+  batch: Pick<BatchRun, 'status' | 'wakeAt' | 'stoppedAt' | 'counts' | 'slots'>,
   recipients: readonly RecipientRun[],
   nowMs: number,
   limits: { graceMs: number; stuckAfterMs: number },
@@ -46,7 +46,9 @@ export function nextLook(
     if (!Number.isNaN(ms)) at = Math.min(at, ms);
   };
   let inFlight = false;
+  let heldTurns = 0;
   for (const r of recipients) {
+    if ((r.status === 'pending' && r.dispatchedAt !== null) || r.status === 'dialing') heldTurns++;
     if (r.status === 'pending' && r.dispatchedAt !== null) {
       // Its dial message is trusted for grace. A claim moves no attention, so this look must also
       // come no later than the claimed call could be stuck (a stuck limit shorter than grace).
@@ -65,6 +67,12 @@ export function nextLook(
   if (batch.wakeAt) earlier(Date.parse(batch.wakeAt) + limits.graceMs);
   if (batch.status === 'stopping' && batch.counts.pending > 0 && batch.stoppedAt) {
     earlier(Date.parse(batch.stoppedAt) + limits.graceMs);
+  }
+  if (batch.status === 'running' && heldTurns < batch.slots) {
+    // A turn counted but held by no recipient read: one being dispatched right now (its mark not
+    // written yet, and that mark moves no attention) or lost. Looked at again as soon as that
+    // dispatch could need it.
+    earlier(nowMs + Math.min(limits.graceMs, limits.stuckAfterMs));
   }
   if (batch.status === 'running' && !inFlight && !batch.wakeAt) {
     // Running with nothing in flight and no wake-up: nothing will move it; look again after grace.
