@@ -11,6 +11,7 @@ import { benchColdStart, type ColdStartResult } from './sections/cold-start.ts';
 import { benchCreate, type CreateResult } from './sections/create.ts';
 import { benchPreflight, type PreflightResult } from './sections/preflight.ts';
 import { benchRun, type HandOverSteps, type RunResult } from './sections/run.ts';
+import { benchSweeper, type SweeperResult } from './sections/sweeper.ts';
 import { startLocalService } from '../test/helpers/local-service.ts';
 
 /**
@@ -57,6 +58,8 @@ const CONFIG = {
     meanCallSeconds: 60,
     timeoutMs: 15 * 60_000,
   },
+  // Healthy running batches: the issue's 1 vs 200.
+  sweeper: { sizes: [1, quick ? 20 : 200], steadyRuns: 3 },
 };
 
 /** Per step, the median of the runs' medians. */
@@ -229,6 +232,11 @@ async function main() {
       });
     }
   }
+  let sweeper: SweeperResult | null = null;
+  if (wanted('sweeper')) {
+    log(`sweeper: one run's cost with ${CONFIG.sweeper.sizes.join(' vs ')} healthy running batches`);
+    sweeper = await section('sweeper', () => benchSweeper(CONFIG.sweeper));
+  }
   let load: Awaited<ReturnType<typeof loadSection>> | null = null;
   if (wanted('load')) {
     log(`load: ${CONFIG.load.clients} clients for ${CONFIG.load.durationMs / 1000} s`);
@@ -338,6 +346,21 @@ async function main() {
 
   if (capacity) rows.push(...capacityRows(capacity));
 
+  for (const size of sweeper?.sizes ?? []) {
+    const { steadyRun: run, firstRun: first } = size;
+    rows.push([
+      `sweeper run, ${size.batches} healthy running batch${size.batches === 1 ? '' : 'es'}`,
+      `${run.requests} DynamoDB requests, ${round(run.readUnits, 1)} RCU`,
+      `target: flat in healthy batches; ${round(run.writeUnits, 1)} WCU (the lease); AWS bills ≥ 0.5 RCU per query (≈ ${round((run.byOperation.Query ?? 0) / 2, 1)} RCU); first run after the start ${first.requests} requests, ${round(first.readUnits, 1)} RCU (each batch read once)`,
+    ]);
+  }
+  if (sweeper) {
+    rows.push([
+      `  sweeper RCU per run, most ÷ fewest batches`,
+      `${round(sweeper.readUnitsRatio, 2)}`,
+      'target 1 (flat)',
+    ]);
+  }
   for (const [name, error] of Object.entries(sectionErrors)) {
     rows.push([`${name}: FAILED`, error.split('\n')[0]?.slice(0, 100) ?? '', 'see the log above']);
   }
@@ -352,7 +375,7 @@ async function main() {
   await mkdir(out, { recursive: true });
   await writeFile(
     join(out, 'latest.json'),
-    `${JSON.stringify({ startedAt, finishedAt, machine, config: CONFIG, prices: PRICES, errors: sectionErrors, coldStart, create, preflight, runs, load, capacity, table: rows }, null, 2)}\n`,
+    `${JSON.stringify({ startedAt, finishedAt, machine, config: CONFIG, prices: PRICES, errors: sectionErrors, coldStart, create, preflight, runs, sweeper, load, capacity, table: rows }, null, 2)}\n`,
   );
   log(`wrote bench/results/latest.json`);
 }

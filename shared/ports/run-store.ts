@@ -30,6 +30,11 @@ export interface RecipientRun extends Recipient {
 }
 
 export interface BatchRun extends Batch {
+  /**
+   * How many writes moved the batch's attention (progress) so far: the sweeper's own move of it is
+   * conditioned on this, so progress made while it looked is never hidden. Absent: 0.
+   */
+  progress?: number;
   /** Fresh recipients handed to the dial queue so far, in index order (the cursor). */
   dispatched: number;
   /**
@@ -184,8 +189,11 @@ export interface RunStore {
    * once, for the one dial that passes it on.
    */
   takeSkippedTurn(batchId: string, index: number): Promise<boolean>;
-  /** Gives a dial turn back (nothing left to dial now, or the batch does not run); the turns left. */
-  releaseSlot(workspaceId: string, batchId: string): Promise<number | null>;
+  /**
+   * Gives a dial turn back (nothing left to dial now, or the batch does not run); the turns left.
+   * Progress at `now` (the sweeper's attention moves on).
+   */
+  releaseSlot(workspaceId: string, batchId: string, now: string): Promise<number | null>;
   /**
    * Sets a running batch's wake-up to `at` unless one at or before it is already set (a wake-up older
    * than `now` is stale and replaced); true when this call set it (the table stream then creates its
@@ -292,7 +300,7 @@ export interface RunStore {
    * Takes the next fresh recipient index (the cursor: dispatched + 1, while below the total and the
    * batch runs), with the agent and caller number the dial will read.
    */
-  takeNextIndex(workspaceId: string, batchId: string): Promise<NextDispatch | null>;
+  takeNextIndex(workspaceId: string, batchId: string, now: string): Promise<NextDispatch | null>;
 
   /** Writes the outbox record unless it exists; true when this call wrote it. */
   putOutbox(record: OutboxRecord): Promise<boolean>;
@@ -372,10 +380,16 @@ export interface RunStore {
   ): Promise<OutboxRecord | null>;
 
   /**
-   * Batches not finished whose attention time has come (sweeper), oldest first: a batch waiting for
-   * its wake-up, a paused one at rest and a scheduled one are not listed before their time.
+   * Batches not finished whose attention time is at or before `now` (the sweeper asks for its
+   * attention delay ago), oldest first: a healthy running batch, one waiting for its wake-up, a
+   * paused one at rest and a scheduled one are not listed before their time.
    */
   listActiveBatches(now: string): Promise<{ workspaceId: string; batchId: string }[]>;
+  /**
+   * The sweeper's move of a batch's attention time to `at` (its next stuck check), unless progress
+   * was written since it read the batch at `seenProgress` (that progress set the attention itself).
+   */
+  setAttention(workspaceId: string, batchId: string, at: string, seenProgress: number): Promise<boolean>;
   /**
    * Takes the lease `name` for `holder` until `untilMs`, unless another holder has it unexpired at
    * `nowMs`: true when taken. One conditional write.
@@ -383,6 +397,9 @@ export interface RunStore {
   acquireLease(name: string, holder: string, nowMs: number, untilMs: number): Promise<boolean>;
   /** Gives a lease back early (only the holder's own). */
   releaseLease(name: string, holder: string): Promise<void>;
-  /** Deliveries whose next attempt is due (sweeper). */
-  listDueDeliveries(now: string): Promise<{ batchId: string; webhookId: string }[]>;
+  /**
+   * Deliveries whose next attempt is due (sweeper): the earliest ones, with `limit` at most that many
+   * of each index shard (the rest are found by the next sweep).
+   */
+  listDueDeliveries(now: string, limit?: number): Promise<{ batchId: string; webhookId: string }[]>;
 }

@@ -286,9 +286,9 @@ describe('hand-over and dispatch', () => {
     expect(await run.getRecipientRun(batchId, 0)).toMatchObject({ eventRecorded: true, handedOver: true });
     const batch = await run.getBatchRun(workspaceId, batchId);
     const next = { agentId: batch?.agentId, phoneNumberId: batch?.phoneNumberId };
-    expect(await run.takeNextIndex(workspaceId, batchId)).toEqual({ recipientIndex: 1, ...next });
-    expect(await run.takeNextIndex(workspaceId, batchId)).toEqual({ recipientIndex: 2, ...next });
-    expect(await run.takeNextIndex(workspaceId, batchId)).toBeNull();
+    expect(await run.takeNextIndex(workspaceId, batchId, NOW)).toEqual({ recipientIndex: 1, ...next });
+    expect(await run.takeNextIndex(workspaceId, batchId, NOW)).toEqual({ recipientIndex: 2, ...next });
+    expect(await run.takeNextIndex(workspaceId, batchId, NOW)).toBeNull();
   });
 
   it('gives a hand-over mark back only before the event is recorded, which then hands over itself', async () => {
@@ -674,9 +674,9 @@ describe('waiting recipients and dial turns (round two)', () => {
     await run.startBatch(workspaceId, batchId, 1, NOW);
     expect(await run.acquireSlot(workspaceId, batchId, NOW)).toMatchObject({ slots: 2 });
     expect(await run.acquireSlot(workspaceId, batchId, NOW)).toBeNull();
-    expect(await run.releaseSlot(workspaceId, batchId)).toBe(1);
-    expect(await run.releaseSlot(workspaceId, batchId)).toBe(0);
-    expect(await run.releaseSlot(workspaceId, batchId)).toBeNull();
+    expect(await run.releaseSlot(workspaceId, batchId, NOW)).toBe(1);
+    expect(await run.releaseSlot(workspaceId, batchId, NOW)).toBe(0);
+    expect(await run.releaseSlot(workspaceId, batchId, NOW)).toBeNull();
     expect(await run.repairSlots(workspaceId, batchId, 0, 2)).toBe(true);
     expect(await run.repairSlots(workspaceId, batchId, 0, 1)).toBe(false);
   });

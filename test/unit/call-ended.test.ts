@@ -111,7 +111,7 @@ describe('a call ending', () => {
     );
     // A waiting recipient due now comes first; none is, so the next fresh one gets the turn.
     expect(run.takeDue).toHaveBeenCalledWith('ws_1', 'batch_1', NOW.getTime(), NOW.toISOString());
-    expect(run.takeNextIndex).toHaveBeenCalledWith('ws_1', 'batch_1');
+    expect(run.takeNextIndex).toHaveBeenCalledWith('ws_1', 'batch_1', expect.any(String));
     expect(dialQueue.send).toHaveBeenCalledWith([
       {
         workspaceId: 'ws_1',
@@ -159,7 +159,7 @@ describe('a call ending', () => {
     expect(await recordCallEnded(deps, 'simulated', event)).toBe('recorded');
     expect(dialQueue.send).not.toHaveBeenCalled();
     expect(run.markDispatched).not.toHaveBeenCalled();
-    expect(run.releaseSlot).toHaveBeenCalledWith('ws_1', 'batch_1');
+    expect(run.releaseSlot).toHaveBeenCalledWith('ws_1', 'batch_1', expect.any(String));
     expect(run.earliestDue).toHaveBeenCalledWith('batch_1');
     // Nobody waits: no wake-up.
     expect(run.setWake).not.toHaveBeenCalled();
@@ -168,7 +168,7 @@ describe('a call ending', () => {
     const dueAt = NOW.getTime() + 900_000;
     const waiting = setup({ next: null, earliestDue: dueAt });
     expect(await recordCallEnded(waiting.deps, 'simulated', event)).toBe('recorded');
-    expect(waiting.run.releaseSlot).toHaveBeenCalledWith('ws_1', 'batch_1');
+    expect(waiting.run.releaseSlot).toHaveBeenCalledWith('ws_1', 'batch_1', expect.any(String));
     expect(waiting.run.setWake).toHaveBeenCalledWith(
       'ws_1',
       'batch_1',
@@ -184,7 +184,7 @@ describe('a call ending', () => {
     expect(await recordCallEnded(deps, 'simulated', event)).toBe('recorded');
     expect(run.takeNextIndex).not.toHaveBeenCalled();
     expect(dialQueue.send).not.toHaveBeenCalled();
-    expect(run.releaseSlot).toHaveBeenCalledWith('ws_1', 'batch_1');
+    expect(run.releaseSlot).toHaveBeenCalledWith('ws_1', 'batch_1', expect.any(String));
   });
 
   it('hands nothing over for a duplicate callback', async () => {

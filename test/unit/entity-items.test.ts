@@ -45,9 +45,10 @@ describe('entity items', () => {
     expect(itemToPhoneNumber(phoneNumberToItem(phone))).toEqual(phone);
     const batch = batchFixture(workspaceId, { totalRecipients: 2 });
     expect(itemToBatch(batchToItem(batch))).toEqual(batch);
-    // A new batch has dispatched nobody, holds no dial turn and no wake-up.
+    // A new batch has dispatched nobody, holds no dial turn and no wake-up, made no progress.
     expect(itemToBatchRun(batchToItem(batch))).toEqual({
       ...batch,
+      progress: 0,
       dispatched: 0,
       slots: 0,
       wakeAt: null,

@@ -41,11 +41,17 @@ import { createHash } from 'node:crypto';
  * |                 |                           |                    | every delivery's BatchGetItem, written when it changes |
  *
  * Sparse index GSI1 (only items that carry GSI1PK are in it; KEYS_ONLY):
- * | GSI1PK   | GSI1SK                        | what                                                        |
- * |----------|-------------------------------|-------------------------------------------------------------|
- * | ACTIVE   | <attention time>#<batch id>   | batches not finished: the sweeper starts, tops up, finishes |
- * | HOOKDUE  | <next attempt time>#<hook id> | webhook deliveries waiting for a retry later than SQS's 15 min |
- * | CREATING | <started at>#<ws>#<batch id>  | batch creations in progress; an old one was abandoned (sweeper) |
+ * | GSI1PK       | GSI1SK                          | what                                                |
+ * |--------------|---------------------------------|-----------------------------------------------------|
+ * | ACTIVE       | <attention time>#<batch id>     | batches not finished; the sweeper reads those whose |
+ * |              |                                 | attention time is its delay ago (SK <= now − delay):|
+ * |              |                                 | progress moves it on, a look moves a healthy one to |
+ * |              |                                 | its next stuck check (shared/app/run/attention.ts)  |
+ * | HOOKDUE#<n>  | <next attempt>#<batch>#<hook id>| webhook deliveries not done, by next attempt; n =   |
+ * |              |                                 | hash of the hook id mod HOOKDUE_SHARDS (16): the    |
+ * |              |                                 | sweeper queries every shard, SK <= now − grace      |
+ * | CREATING     | <started at>#<ws>#<batch id>    | batch creations in progress; an old one was         |
+ * |              |                                 | abandoned (sweeper)                                 |
  *
  * The API key lookup and listing items are written, and revoked, together in one transaction.
  * Ids come from shared/domain/ids.ts; a segment holding `#` (or empty) is refused so a crafted id
@@ -280,10 +286,29 @@ export function dueUpTo(nowMs: number): string {
 
 export type ActiveIndexAttributes = { GSI1PK: string; GSI1SK: string };
 
+/**
+ * Shards of the due-webhook index partition. Every event written puts its delivery in the index and
+ * its delivery takes it out (a retry moves it: a delete and a put), so one delivery is 2–4 index
+ * writes of one unit each (keys only). One index partition takes about 1,000 write units/s, so a
+ * single `HOOKDUE` partition tops out near 250–500 events/s — and a throttled index throttles the
+ * table writes that feed it. 16 shards spread them (≈ 4,000–8,000 events/s); the sweeper reads all
+ * 16 in parallel, each only up to its due time (16 small queries a minute cost nothing that matters).
+ * No unsharded `HOOKDUE` item needs reading: no stack had stored any when the shards came.
+ */
+export const HOOKDUE_SHARDS = 16;
+
+/** The shard of a delivery: its webhook id hashed, so writes spread evenly whatever the ids look like. */
+export function hookDueShard(webhookId: string): number {
+  return createHash('sha256').update(webhookId, 'utf8').digest().readUInt32BE(0) % HOOKDUE_SHARDS;
+}
+
 /** Values of the sparse GSI1 (see the table above). */
 export const gsi = {
   ACTIVE: 'ACTIVE',
-  HOOKDUE: 'HOOKDUE',
+  /** Every partition of the due-webhook index, one per shard. */
+  hookDuePartitions(): string[] {
+    return Array.from({ length: HOOKDUE_SHARDS }, (_, shard) => `HOOKDUE#${shard}`);
+  },
   CREATING: 'CREATING',
   batchCreation(startedAt: string, workspaceId: string, batchId: string): ActiveIndexAttributes {
     return {
@@ -295,7 +320,10 @@ export const gsi = {
     return { GSI1PK: 'ACTIVE', GSI1SK: `${attentionAt}#${segment('batch id', batchId)}` };
   },
   dueWebhook(nextAttemptAt: string, batchId: string, webhookId: string): ActiveIndexAttributes {
-    return { GSI1PK: 'HOOKDUE', GSI1SK: `${nextAttemptAt}#${segment('batch id', batchId)}#${webhookId}` };
+    return {
+      GSI1PK: `HOOKDUE#${hookDueShard(webhookId)}`,
+      GSI1SK: `${nextAttemptAt}#${segment('batch id', batchId)}#${segment('webhook id', webhookId)}`,
+    };
   },
 } as const;
 

@@ -3,10 +3,12 @@ import type { RunStore } from '../../ports/run-store.ts';
 import { itemToAgent } from './entities/agent.ts';
 import {
   acquireSlotUpdate,
+  attentionUpdate,
   clearWakeUpdate,
   itemToBatch,
   itemToBatchRun,
   nextDispatchUpdate,
+  progressAttention,
   releaseSlotUpdate,
   repairSlotsUpdate,
   restUpdate,
@@ -32,6 +34,7 @@ import {
 import { recipientCalls } from './entities/recipient-calls.ts';
 import { runReadsStore } from './run-reads.ts';
 import { gsi, keys, parseBatchKey, recipientPartition, runKeys, SK_PREFIX } from './keys.ts';
+import { TABLE } from './table-definition.ts';
 import { createTable, type Item, type Written } from './table-ops.ts';
 
 export { boundedText, MAX_STORED_ERROR_LENGTH } from './entities/stored.ts';
@@ -74,7 +77,13 @@ export function createDynamoRunStore(options: {
 
     async startBatch(workspaceId, batchId, window, now) {
       const written = await table.update({
-        ...eventUpdate(workspaceId, batchId, 'start', { startedAt: now, dispatched: window, slots: window }),
+        ...eventUpdate(workspaceId, batchId, 'start', {
+          startedAt: now,
+          dispatched: window,
+          slots: window,
+          // Progress: its first dials are checked grace after the start.
+          [TABLE.gsi1.sortKey]: progressAttention(now, batchId),
+        }),
         ReturnValues: 'ALL_NEW',
       });
       return written.ok ? itemToBatchRun(written.item) : null;
@@ -105,8 +114,8 @@ export function createDynamoRunStore(options: {
       return parsed(await okItem(table.update(acquireSlotUpdate(workspaceId, batchId, now))), itemToBatchRun);
     },
 
-    async releaseSlot(workspaceId, batchId) {
-      const written = await table.update(releaseSlotUpdate(workspaceId, batchId));
+    async releaseSlot(workspaceId, batchId, now) {
+      const written = await table.update(releaseSlotUpdate(workspaceId, batchId, now));
       return written.ok && typeof written.item.slots === 'number' ? written.item.slots : null;
     },
 
@@ -135,8 +144,8 @@ export function createDynamoRunStore(options: {
       return (await table.update(repairSlotsUpdate(workspaceId, batchId, expected, actual))).ok;
     },
 
-    async takeNextIndex(workspaceId, batchId) {
-      const written = await table.update(nextDispatchUpdate(workspaceId, batchId));
+    async takeNextIndex(workspaceId, batchId, now) {
+      const written = await table.update(nextDispatchUpdate(workspaceId, batchId, now));
       if (!written.ok) return null;
       const batch = itemToBatchRun(written.item);
       return {
@@ -144,6 +153,10 @@ export function createDynamoRunStore(options: {
         agentId: batch.agentId,
         phoneNumberId: batch.phoneNumberId,
       };
+    },
+
+    async setAttention(workspaceId, batchId, at, seenProgress) {
+      return (await table.update(attentionUpdate(workspaceId, batchId, at, seenProgress))).ok;
     },
 
     async listActiveBatches(now) {

@@ -11,7 +11,8 @@ export const TABLE = {
   /**
    * One sparse index for the background work that must find items across workspaces: batches that
    * are not finished (`ACTIVE`, sorted by when they need attention) and webhook deliveries waiting
-   * for a retry (`HOOKDUE`, sorted by the next attempt). Items leave it by removing GSI1PK.
+   * for their next attempt (`HOOKDUE#<shard>`, sorted by the next attempt; sharded so no one index
+   * partition takes every event's writes: ./keys.ts). Items leave it by removing GSI1PK.
    */
   gsi1: { name: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' },
 } as const;

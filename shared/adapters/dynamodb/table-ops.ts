@@ -78,8 +78,11 @@ export interface Table {
   queryPage(input: QueryInput): Promise<Item[]>;
   /** Every item of a partition under a sort-key prefix, in key order. */
   queryPrefix(partition: string, skPrefix: string, consistent: boolean): Promise<Item[]>;
-  /** Keys of every item of GSI1 partition `partition` whose sort key is at most `upTo`. */
-  queryIndexUpTo(partition: string, upTo?: string): Promise<Item[]>;
+  /**
+   * Keys of the items of GSI1 partition `partition` whose sort key is at most `upTo`, in key order:
+   * every one, or with `limit` the first page of at most that many.
+   */
+  queryIndexUpTo(partition: string, upTo?: string, limit?: number): Promise<Item[]>;
   /** Runs a transaction (conflicts retried); null when it committed, else which items failed their condition. */
   transact(items: TransactItem[]): Promise<boolean[] | null>;
   batchGet(keys: readonly TableKey[]): Promise<(Item | null)[]>;
@@ -181,8 +184,8 @@ export function createTable(client: DynamoDBDocumentClient, name: string): Table
     queryPrefix: (partition, skPrefix, consistent) =>
       queryAll({ ...prefixQuery(partition, skPrefix), ConsistentRead: consistent }),
 
-    queryIndexUpTo: (partition, upTo) =>
-      queryAll({
+    queryIndexUpTo(partition, upTo, limit) {
+      const input: QueryInput = {
         IndexName: TABLE.gsi1.name,
         KeyConditionExpression: upTo === undefined ? '#gpk = :pk' : '#gpk = :pk AND #gsk <= :upTo',
         ExpressionAttributeNames:
@@ -191,7 +194,9 @@ export function createTable(client: DynamoDBDocumentClient, name: string): Table
             : { '#gpk': TABLE.gsi1.partitionKey, '#gsk': TABLE.gsi1.sortKey },
         ExpressionAttributeValues:
           upTo === undefined ? { ':pk': partition } : { ':pk': partition, ':upTo': upTo },
-      }),
+      };
+      return limit === undefined ? queryAll(input) : table.queryPage({ ...input, Limit: limit });
+    },
 
     async transact(items) {
       try {

@@ -42,7 +42,7 @@ async function sendNext(
     await deps.dialQueue.send([{ workspaceId, batchId, ...due, ...known }]);
     return true;
   }
-  const next = await deps.runStore.takeNextIndex(workspaceId, batchId);
+  const next = await deps.runStore.takeNextIndex(workspaceId, batchId, now.toISOString());
   if (!next) return false;
   // Marked before it is sent: a message lost after this is found by the sweeper (dispatched long ago).
   await deps.runStore.markDispatched(batchId, [next.recipientIndex], now.toISOString());
@@ -61,7 +61,7 @@ export async function passTurn(
   ids: BatchIds = null,
 ): Promise<boolean> {
   if (await sendNext(deps, workspaceId, batchId, ids)) return true;
-  const left = await deps.runStore.releaseSlot(workspaceId, batchId);
+  const left = await deps.runStore.releaseSlot(workspaceId, batchId, deps.clock().toISOString());
   await setWake(deps, workspaceId, batchId, left === 0);
   return false;
 }
@@ -88,7 +88,7 @@ export async function topUp(deps: DispatchDeps, workspaceId: string, batchId: st
     if (!batch) break;
     const ids = { agentId: batch.agentId, phoneNumberId: batch.phoneNumberId };
     if (!(await sendNext(deps, workspaceId, batchId, ids))) {
-      idle = (await deps.runStore.releaseSlot(workspaceId, batchId)) === 0;
+      idle = (await deps.runStore.releaseSlot(workspaceId, batchId, deps.clock().toISOString())) === 0;
       break;
     }
     sent++;

@@ -1,5 +1,6 @@
 import type { RecipientRun } from '../../ports/run-store.ts';
 import { credentialsRef } from '../../ports/secret-store.ts';
+import { attemptEndedUnrecorded, attentionDelayMs, nextLook } from './attention.ts';
 import { recordCallEnded } from './call-ended.ts';
 import { topUp } from './dispatch.ts';
 import { onBatchChanged, onRecipientEnded, skipWaiting } from './reactions.ts';
@@ -9,7 +10,9 @@ import { startBatch } from './start-batch.ts';
 /**
  * The sweeper (every minute): the table is the single source of truth, and queues, streams and the
  * scheduler may lose work (a crash, a restart of the local runtime, a message past its retention).
- * It re-finds that work from the table and redoes it through the same idempotent code paths:
+ * It re-finds that work from the table and redoes it through the same idempotent code paths. It reads
+ * only what is due or may be stuck: the batches whose attention time (./attention.ts) is grace ago,
+ * and the webhook deliveries due grace ago, so a run costs the same with 1 or 1,000 healthy batches.
  *   - a batch that should have started (its schedule or its stream record lost) is started;
  *   - a running batch: recipients dispatched but never picked up are queued again; ended recipients
  *     whose hand-over was lost are handed over; missing dispatches are topped up; calls stuck in
@@ -69,10 +72,10 @@ export async function sweep(deps: SweepDeps): Promise<SweepReport> {
     abandonedCreations: 0,
   };
   const nowMs = deps.clock().getTime();
+  const graceAgo = new Date(nowMs - deps.sweepGraceMs).toISOString();
+  const delayAgo = new Date(nowMs - attentionDelay(deps)).toISOString();
 
-  for (const { workspaceId, batchId } of await deps.runStore.listActiveBatches(
-    new Date(nowMs).toISOString(),
-  )) {
+  for (const { workspaceId, batchId } of await deps.runStore.listActiveBatches(delayAgo)) {
     try {
       await sweepBatch(deps, workspaceId, batchId, nowMs, report);
     } catch (error) {
@@ -81,7 +84,7 @@ export async function sweep(deps: SweepDeps): Promise<SweepReport> {
     }
   }
 
-  const due = await deps.runStore.listDueDeliveries(new Date(nowMs - deps.sweepGraceMs).toISOString());
+  const due = await deps.runStore.listDueDeliveries(graceAgo, WEBHOOKS_PER_SHARD);
   for (let i = 0; i < due.length; i += 10) {
     const chunk = due.slice(i, i + 10);
     await deps.webhookQueue.send(chunk);
@@ -90,6 +93,15 @@ export async function sweep(deps: SweepDeps): Promise<SweepReport> {
   report.abandonedCreations = await sweepAbandonedCreations(deps, nowMs);
   return report;
 }
+
+/**
+ * The most due webhook deliveries one sweep queues from each index shard (16 shards: 1,600 a run);
+ * more are queued by the next sweep, so one run stays short whatever piled up.
+ */
+export const WEBHOOKS_PER_SHARD = 100;
+
+const attentionDelay = (deps: Pick<SweepDeps, 'sweepGraceMs' | 'maxCallSeconds'>) =>
+  attentionDelayMs({ graceMs: deps.sweepGraceMs, maxCallMs: deps.maxCallSeconds * 1000 });
 
 /** The sweeper's lease: one sweep at a time, however EventBridge overlaps the minutes. */
 export const SWEEP_LEASE = 'sweeper';
@@ -165,6 +177,7 @@ async function sweepBatch(
 
   const recipients = await deps.runStore.listRecipientRuns(batchId);
   const stuckAfterMs = batch.ringingTimeoutMs + deps.maxCallSeconds * 1000;
+  const before = report.requeued + report.reactionsRedone + report.reconciled + report.failedStuck;
   const lost: RecipientRun[] = [];
   let lastChangeMs = Math.max(
     Date.parse(batch.startedAt ?? batch.createdAt),
@@ -212,7 +225,8 @@ async function sweepBatch(
 
   // A paused batch with nothing live or queued rests: the sweeper leaves it alone until its resume
   // (whose first dial turn brings its attention back), so a paused batch costs storage only.
-  if (batch.status === 'paused' && heldTurns === 0 && lost.length === 0) {
+  const rests = batch.status === 'paused' && heldTurns === 0 && lost.length === 0;
+  if (rests) {
     await deps.runStore.rest(workspaceId, batchId, new Date(nowMs + PAUSED_REST_MS).toISOString());
   }
 
@@ -237,13 +251,19 @@ async function sweepBatch(
   // The batch's last change may have been missed by the stream: finish it if its counts add up.
   const fresh = await deps.runStore.getBatchRun(workspaceId, batchId);
   if (fresh) await onBatchChanged(deps, fresh, fresh);
-}
 
-/** An attempt ended (for good, or to be retried) whose event and hand-over are not recorded yet. */
-function attemptEndedUnrecorded(r: RecipientRun): boolean {
-  if (r.eventRecorded) return false;
-  if (r.status === 'completed' || r.status === 'failed') return true;
-  return r.status === 'pending' && r.attempts > 0 && r.endedAt !== null;
+  if (rests) return;
+  // Healthy (nothing redone): not read again before one of its recipients could be stuck. After a
+  // repair, grace from now. Either way only if no progress was written since the batch was read
+  // (that progress has set the attention itself, and this look may not have seen it).
+  const acted = report.requeued + report.reactionsRedone + report.reconciled + report.failedStuck > before;
+  const look = acted ? nowMs + grace : nextLook(batch, recipients, nowMs, { graceMs: grace, stuckAfterMs });
+  await deps.runStore.setAttention(
+    workspaceId,
+    batchId,
+    new Date(look - attentionDelay(deps)).toISOString(),
+    batch.progress ?? 0,
+  );
 }
 
 /** Asks the provider how a call with no callback ended; without an answer, fails it with the reason. */

@@ -10,7 +10,7 @@ import type { BatchChanges } from '../../../ports/store.ts';
 import { keys } from '../keys.ts';
 import { TABLE } from '../table-definition.ts';
 import type { Table, UpdateInput } from '../table-ops.ts';
-import { itemToBatch } from './batch.ts';
+import { itemToBatch, PROGRESS, progressAttention } from './batch.ts';
 
 /**
  * A batch's status changes (./batch.ts holds its item). Every one is a conditional update built from
@@ -60,9 +60,20 @@ export function transitionUpdate(
   const leaveIndex = isTerminalBatchStatus(to)
     ? ` REMOVE ${TABLE.gsi1.partitionKey}, ${TABLE.gsi1.sortKey}`
     : '';
+  // A pause or a stop is progress: the sweeper sees its reaction done (or redoes it) after grace.
+  const movedAt = isTerminalBatchStatus(to) ? undefined : (changes.stoppedAt ?? changes.pausedAt);
+  let progress = '';
+  if (typeof movedAt === 'string') {
+    names['#gsk'] = TABLE.gsi1.sortKey;
+    names['#progress'] = PROGRESS;
+    values[':attention'] = progressAttention(movedAt, batchId);
+    values[':progressStep'] = 1;
+    sets.push('#gsk = :attention');
+    progress = ' ADD #progress :progressStep';
+  }
   return {
     Key: keys.batch(workspaceId, batchId),
-    UpdateExpression: `SET ${sets.join(', ')}${leaveIndex}`,
+    UpdateExpression: `SET ${sets.join(', ')}${leaveIndex}${progress}`,
     ConditionExpression:
       `attribute_exists(#pk) AND #status IN (${sources})` + (extra ? ` AND ${extra.condition}` : ''),
     ExpressionAttributeNames: names,

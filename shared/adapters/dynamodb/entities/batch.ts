@@ -36,8 +36,12 @@ const SOURCES = ['json', 'csv'] as const;
 export const RUNNING: BatchStatus = batchTransition('start').to;
 
 /**
- * A batch that is not finished sits in the sparse GSI1 under `ACTIVE`, sorted by when it needs
- * attention (its scheduled time, else its creation), so the sweeper finds it without a Scan.
+ * A batch that is not finished sits in the sparse GSI1 under `ACTIVE`, sorted by its attention time,
+ * so the sweeper finds it without a Scan; the sweeper looks at it once that time is its grace period
+ * ago. It starts at the scheduled time (else the creation). Progress moves it on (a dial turn taken,
+ * passed on or given back, a pause, a stop: `progressAttention`), the sweeper moves it to its next
+ * stuck check after a look (`attentionUpdate`), a wait moves it to the wake-up: a healthy batch is
+ * not read (shared/app/run/attention.ts).
  */
 export function batchToItem(
   batch: Batch,
@@ -91,10 +95,51 @@ export function itemToBatch(item: Item): Batch {
   return readBatch(item);
 }
 
+/** Counts the writes that move a batch's attention (the sweeper's own write is conditioned on it). */
+export const PROGRESS = 'progress';
+
+/**
+ * Progress marks the attention time in steps of this long (rounded down): the batch is looked at no
+ * later than grace after its last progress, and a busy batch's many progress writes set the same
+ * index key again, which writes nothing to the index — at most one ACTIVE index change per batch
+ * per step, however many calls it runs.
+ */
+export const ATTENTION_STEP_MS = 10_000;
+
+/** The attention time a progress write at `now` sets. */
+export function progressAttention(now: string, batchId: string): string {
+  const parsed = Date.parse(now);
+  // A time that does not parse (a provider's) must not sort anywhere odd in the index.
+  const ms = Number.isNaN(parsed) ? Date.now() : parsed;
+  return gsi.activeBatch(new Date(ms - (ms % ATTENTION_STEP_MS)).toISOString(), batchId).GSI1SK;
+}
+
+/** A batch update of a transaction (no REMOVE/ADD clause yet) that is also progress at `at`. */
+export function withProgress(update: TransactItem, at: string, batchId: string): TransactItem {
+  if (!update.Update) return update;
+  return {
+    Update: {
+      ...update.Update,
+      UpdateExpression: `${update.Update.UpdateExpression}, #gsk = :attention ADD #progress :progressStep`,
+      ExpressionAttributeNames: {
+        ...update.Update.ExpressionAttributeNames,
+        '#gsk': TABLE.gsi1.sortKey,
+        '#progress': PROGRESS,
+      },
+      ExpressionAttributeValues: {
+        ...update.Update.ExpressionAttributeValues,
+        ':attention': progressAttention(at, batchId),
+        ':progressStep': 1,
+      },
+    },
+  };
+}
+
 export function itemToBatchRun(item: Item): BatchRun {
   expectEntity(item, ENTITY.batch);
   // Absent on an item written before dispatching existed: nothing dispatched yet.
   return Object.assign(readBatch(item), {
+    progress: read.nullableNumber(item, PROGRESS) ?? 0,
     dispatched: read.nullableNumber(item, 'dispatched') ?? 0,
     slots: read.nullableNumber(item, 'slots') ?? 0,
     wakeAt: read.nullableString(item, 'wakeAt'),
@@ -145,14 +190,18 @@ export function moveCount(
   };
 }
 
-/** The next recipient to dispatch: `dispatched + 1` while the batch runs and recipients remain. */
-export function nextDispatchUpdate(workspaceId: string, batchId: string): UpdateInput {
+/** The next recipient to dispatch: `dispatched + 1` while the batch runs and recipients remain (progress). */
+export function nextDispatchUpdate(workspaceId: string, batchId: string, now: string): UpdateInput {
   return {
     Key: keys.batch(workspaceId, batchId),
-    UpdateExpression: 'SET dispatched = dispatched + :one',
+    UpdateExpression: 'SET dispatched = dispatched + :one, #gsk = :attention ADD #progress :one',
     ConditionExpression: '#status = :running AND dispatched < totalRecipients',
-    ExpressionAttributeNames: { '#status': 'status' },
-    ExpressionAttributeValues: { ':one': 1, ':running': RUNNING },
+    ExpressionAttributeNames: { '#status': 'status', '#gsk': TABLE.gsi1.sortKey, '#progress': PROGRESS },
+    ExpressionAttributeValues: {
+      ':one': 1,
+      ':running': RUNNING,
+      ':attention': progressAttention(now, batchId),
+    },
     // The whole batch: the next dial's message carries its agent and number, saving it a read.
     ReturnValues: 'ALL_NEW',
   };
@@ -160,32 +209,73 @@ export function nextDispatchUpdate(workspaceId: string, batchId: string): Update
 
 /**
  * One more dial turn, while the batch runs and has fewer turns than calls allowed. A batch that dials
- * again has the sweeper's attention again (from `now`).
+ * again has the sweeper's attention again (from `now`: progress).
  */
 export function acquireSlotUpdate(workspaceId: string, batchId: string, now: string): UpdateInput {
   return {
     Key: keys.batch(workspaceId, batchId),
-    UpdateExpression: 'SET slots = if_not_exists(slots, :zero) + :one, #gsk = :attention',
+    UpdateExpression: 'SET slots = if_not_exists(slots, :zero) + :one, #gsk = :attention ADD #progress :one',
     ConditionExpression: '#status = :running AND (attribute_not_exists(slots) OR slots < maxConcurrentCalls)',
-    ExpressionAttributeNames: { '#status': 'status', '#gsk': TABLE.gsi1.sortKey },
+    ExpressionAttributeNames: { '#status': 'status', '#gsk': TABLE.gsi1.sortKey, '#progress': PROGRESS },
     ExpressionAttributeValues: {
       ':one': 1,
       ':zero': 0,
       ':running': RUNNING,
-      ':attention': gsi.activeBatch(now, batchId).GSI1SK,
+      ':attention': progressAttention(now, batchId),
     },
     ReturnValues: 'ALL_NEW',
   };
 }
 
-/** A dial turn given back; never below zero (a repair may have counted it already). */
-export function releaseSlotUpdate(workspaceId: string, batchId: string): UpdateInput {
+/**
+ * A dial turn given back; never below zero (a repair may have counted it already). With `now`, it is
+ * progress (the last call's end gives its turn back: a lost completion is found grace later).
+ */
+export function releaseSlotUpdate(workspaceId: string, batchId: string, now?: string): UpdateInput {
   return {
     Key: keys.batch(workspaceId, batchId),
-    UpdateExpression: 'SET slots = slots - :one',
+    UpdateExpression:
+      now === undefined
+        ? 'SET slots = slots - :one'
+        : 'SET slots = slots - :one, #gsk = :attention ADD #progress :one',
+    // On a finished batch (out of the index) the sort key alone indexes nothing: no condition needed.
     ConditionExpression: 'slots > :zero',
-    ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
+    ...(now === undefined
+      ? {}
+      : { ExpressionAttributeNames: { '#gsk': TABLE.gsi1.sortKey, '#progress': PROGRESS } }),
+    ExpressionAttributeValues: {
+      ':one': 1,
+      ':zero': 0,
+      ...(now === undefined ? {} : { ':attention': progressAttention(now, batchId) }),
+    },
     ReturnValues: 'UPDATED_NEW',
+  };
+}
+
+/**
+ * The sweeper's own move of a batch's attention (to its next stuck check), only if no progress was
+ * written since it read the batch (`seenProgress`) and the batch is still in the index: progress
+ * made meanwhile keeps the earlier attention it set.
+ */
+export function attentionUpdate(
+  workspaceId: string,
+  batchId: string,
+  at: string,
+  seenProgress: number,
+): UpdateInput {
+  return {
+    Key: keys.batch(workspaceId, batchId),
+    UpdateExpression: 'SET #gsk = :attention',
+    ConditionExpression:
+      seenProgress === 0
+        ? 'attribute_exists(#gpk) AND (attribute_not_exists(#progress) OR #progress = :seen)'
+        : 'attribute_exists(#gpk) AND #progress = :seen',
+    ExpressionAttributeNames: {
+      '#gsk': TABLE.gsi1.sortKey,
+      '#gpk': TABLE.gsi1.partitionKey,
+      '#progress': PROGRESS,
+    },
+    ExpressionAttributeValues: { ':attention': gsi.activeBatch(at, batchId).GSI1SK, ':seen': seenProgress },
   };
 }
 
@@ -221,15 +311,18 @@ export function setWakeUpdate(
 ): UpdateInput {
   return {
     Key: keys.batch(workspaceId, batchId),
-    UpdateExpression: idle ? 'SET wakeAt = :at, #gsk = :attention' : 'SET wakeAt = :at',
+    UpdateExpression: idle ? 'SET wakeAt = :at, #gsk = :attention ADD #progress :one' : 'SET wakeAt = :at',
     ConditionExpression:
       '#status = :running AND (attribute_not_exists(wakeAt) OR wakeAt > :at OR wakeAt < :now)',
-    ExpressionAttributeNames: { '#status': 'status', ...(idle ? { '#gsk': TABLE.gsi1.sortKey } : {}) },
+    ExpressionAttributeNames: {
+      '#status': 'status',
+      ...(idle ? { '#gsk': TABLE.gsi1.sortKey, '#progress': PROGRESS } : {}),
+    },
     ExpressionAttributeValues: {
       ':at': at,
       ':now': now,
       ':running': RUNNING,
-      ...(idle ? { ':attention': gsi.activeBatch(at, batchId).GSI1SK } : {}),
+      ...(idle ? { ':attention': gsi.activeBatch(at, batchId).GSI1SK, ':one': 1 } : {}),
     },
   };
 }

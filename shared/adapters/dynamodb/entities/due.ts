@@ -2,7 +2,7 @@ import type { DueDispatch, RunStore } from '../../../ports/run-store.ts';
 import { dueUpTo, ENTITY, keys, recipientPartition, runKeys, SK_PREFIX, type TableKey } from '../keys.ts';
 import { TABLE } from '../table-definition.ts';
 import { tableKeyOf, type Item, type QueryInput, type Table, type TransactItem } from '../table-ops.ts';
-import { RUNNING } from './batch.ts';
+import { PROGRESS, progressAttention, RUNNING } from './batch.ts';
 import { expectEntity, read } from './parse.ts';
 
 /**
@@ -78,15 +78,26 @@ export function dueStore(table: Table): Pick<RunStore, 'takeDue' | 'earliestDue'
         const due = itemToDue(found);
         // Taking the due item and marking the recipient dispatched is one transaction: two
         // dispatchers that found the same item cannot both send it; a batch that does not run
-        // (paused, stopping) keeps its waiting recipients.
+        // (paused, stopping) keeps its waiting recipients. The batch half is progress: its attention
+        // moves on, so the sweeper checks this dispatch grace later (no extra request: a condition
+        // check costs what an update does).
         const failed = await table.transact([
           {
-            ConditionCheck: {
+            Update: {
               TableName: table.name,
               Key: keys.batch(workspaceId, batchId),
+              UpdateExpression: 'SET #gsk = :attention ADD #progress :one',
               ConditionExpression: '#status = :running',
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':running': RUNNING },
+              ExpressionAttributeNames: {
+                '#status': 'status',
+                '#gsk': TABLE.gsi1.sortKey,
+                '#progress': PROGRESS,
+              },
+              ExpressionAttributeValues: {
+                ':running': RUNNING,
+                ':attention': progressAttention(now, batchId),
+                ':one': 1,
+              },
             },
           },
           {

@@ -15,7 +15,7 @@ import { boundedText } from './stored.ts';
 /**
  * A webhook event and its delivery log: BATCH#<batchId> / HOOK#<webhook id>, written once per event
  * (its webhook-id is the key). A delivery waiting for a later retry sits in GSI1 under HOOKDUE at its
- * next attempt time. A worker claims an attempt (`sendingUntil`, conditioned on the attempts logged)
+ * next attempt time, in one of the index's HOOKDUE shards (../keys.ts). A worker claims an attempt (`sendingUntil`, conditioned on the attempts logged)
  * before it POSTs, so two copies of one message never both send.
  */
 
@@ -186,10 +186,12 @@ export function outboxStore(table: Table): Pick<RunStore, OutboxOps> {
       return written.ok ? itemToOutbox(written.item) : null;
     },
 
-    async listDueDeliveries(now) {
-      // GSI1SK starts with the due time; '~' sorts after the '#' that follows it.
-      const items = await table.queryIndexUpTo(gsi.HOOKDUE, `${now}~`);
-      return items.map(parseOutboxKey);
+    async listDueDeliveries(now, limit) {
+      // Every shard at once; GSI1SK starts with the due time, and '~' sorts after the '#' that follows it.
+      const shards = await Promise.all(
+        gsi.hookDuePartitions().map((partition) => table.queryIndexUpTo(partition, `${now}~`, limit)),
+      );
+      return shards.flat().map(parseOutboxKey);
     },
   };
 }

@@ -4,7 +4,7 @@ import type { CallRef } from '../../../ports/dialer.ts';
 import type { CallEnd, ClaimResult, RunStore } from '../../../ports/run-store.ts';
 import { keys, recipientPartition } from '../keys.ts';
 import type { Table, TransactItem } from '../table-ops.ts';
-import { itemToBatch, moveCount, releaseSlotUpdate, RUNNING } from './batch.ts';
+import { itemToBatch, moveCount, releaseSlotUpdate, RUNNING, withProgress } from './batch.ts';
 import { callIndexItem } from './call-index.ts';
 import { contactClaimUpdate } from './contact.ts';
 import { deleteDue, dueItem, putDue } from './due.ts';
@@ -243,7 +243,12 @@ export function recipientCalls(
             ...(due ? { ':retryAt': end.retryAt, ':dueSk': due.SK } : {}),
           },
         }),
-        withGuardrailFigures(moveCount(name, ref, 'dialing', due ? 'pending' : end.status), end),
+        // Progress: a hand-over that dies after this write is found by the sweeper grace later.
+        withProgress(
+          withGuardrailFigures(moveCount(name, ref, 'dialing', due ? 'pending' : end.status), end),
+          end.endedAt,
+          ref.batchId,
+        ),
         liveCallSlot(name, ref.workspaceId, -1),
         ...(due ? [putDue(name, due)] : []),
       ]);
