@@ -1,13 +1,14 @@
 import type { ContactAttempt } from '../domain/contact-limit.ts';
-import type { Agent } from '../domain/agent.ts';
 import type { Batch } from '../domain/batch.ts';
-import type { PhoneNumber } from '../domain/phone-number.ts';
 import type { EndpointHealth } from '../domain/endpoint-breaker.ts';
 import type { OutboxRecord, DeliveryAttempt, DeliveryStatus } from '../domain/outbox.ts';
 import type { BreakerMark } from '../domain/guardrails.ts';
 import type { CallOutcome, Recipient, SkipReason } from '../domain/recipient.ts';
 import type { CallRef } from './dialer.ts';
 import type { WebhookMessage } from './queues.ts';
+import type { DeliveryReads, DialReads, EndpointRef, RunReads } from './run-reads.ts';
+
+export type { DeliveryReads, DialReads, EndpointRef, RunReads } from './run-reads.ts';
 
 /**
  * Storage for running batches. Every method that changes a state does it with a condition (and the
@@ -48,38 +49,6 @@ export interface BatchRun extends Batch {
   callMs: number;
   /** The marks of its latest ended attempts, oldest first (the failure breaker; trimmed now and then). */
   recentOutcomes: BreakerMark[];
-}
-
-/** What dialing one recipient reads; null where the item does not exist. */
-export interface DialReads {
-  batch: BatchRun | null;
-  recipient: RecipientRun | null;
-  agent: Agent | null;
-  phone: PhoneNumber | null;
-}
-
-/** What a call's end or its reaction reads (./run-reads in the adapter); null where not asked or absent. */
-export interface RunReads {
-  batch: BatchRun | null;
-  recipient: RecipientRun | null;
-  agent: Agent | null;
-}
-
-/** What delivering one webhook reads; null where the item does not exist. */
-export interface DeliveryReads {
-  record: OutboxRecord | null;
-  agent: Agent | null;
-  batch: Batch | null;
-  /** Null also for a batch event, which has no recipient. */
-  recipient: RecipientRun | null;
-  /** The circuit breaker of the agent's webhook endpoint; null before its first delivery. */
-  endpoint: EndpointHealth | null;
-}
-
-/** A webhook endpoint: an agent's URL in its workspace (each has its own circuit breaker). */
-export interface EndpointRef {
-  workspaceId: string;
-  agentId: string;
 }
 
 export interface NextDispatch {

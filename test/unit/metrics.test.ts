@@ -1,4 +1,5 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { endpointKeyOf, type EndpointHealth } from '#shared/domain/endpoint-breaker.ts';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createPowertoolsMetrics } from '#shared/adapters/metrics/powertools-metrics.ts';
 import { deliverWebhook } from '#shared/app/run/deliver-webhook.ts';
@@ -188,10 +189,17 @@ describe('a use case recording its outcome', () => {
     };
     const batch: Batch = batchFixture('ws_1', { id: 'batch_1', agentId: 'agent_1', status: 'completed' });
     const { metrics, seen } = recorder();
+    const endpoint: EndpointHealth = {
+      urlKey: endpointKeyOf(agent.webhookUrl),
+      failures: 0,
+      openUntil: null,
+      probeUntil: null,
+    };
     const deps = {
       runStore: {
         getOutbox: vi.fn(async () => record),
-        getDeliveryReads: vi.fn(async () => ({ record, agent, batch, recipient: null })),
+        // A proven endpoint (closed breaker): the delivery goes out.
+        getDeliveryReads: vi.fn(async () => ({ record, agent, batch, recipient: null, endpoint })),
         claimDelivery: vi.fn(async () => ({ claimed: true as const })),
         recordDeliveryAttempt: vi.fn(async () => true),
         releaseDelivery: vi.fn(async () => undefined),
