@@ -44,7 +44,12 @@ const CONFIG = {
     ],
     callsPerSecond: 100,
     // Each real provider's path beside the simulated one (cost only: its timings are the fake's).
-    providers: [{ provider: 'twilio' as const, recipients: quick ? 50 : 200, concurrency: 10, callMs: 1000 }],
+    providers: (['twilio', 'vapi', 'retell', 'elevenlabs'] as const).map((provider) => ({
+      provider,
+      recipients: quick ? 50 : 200,
+      concurrency: 10,
+      callMs: 1000,
+    })),
     repeat: runRepeat,
     webhookThroughputRuns: quick ? 1 : 3,
   },
