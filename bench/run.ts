@@ -227,7 +227,8 @@ async function main() {
     }
   }
   const providerRuns: ProviderCostResult[] = [];
-  if (wanted('run')) {
+  // Part of the run section; `BENCH_ONLY=providers` runs them alone.
+  if (wanted('run') || wanted('providers')) {
     for (const scenario of CONFIG.run.providers) {
       log(`run on ${scenario.provider}'s path: ${scenario.recipients} recipients (cost)`);
       const result = await section(`run ${scenario.provider}`, () =>
