@@ -9,6 +9,7 @@ const HEAVY = [
   'test/integration/soak.test.ts',
   'test/integration/chaos.test.ts',
   'test/integration/load.test.ts',
+  'test/integration/fairness.test.ts',
 ];
 
 const shared = {

@@ -5,6 +5,8 @@ import { percentile, round, summarize, formatSummary, type Summary } from './lib
 import { runLoad, type LoadResult } from './lib/load-clients.ts';
 import { seedAgent } from './lib/seed.ts';
 import { PRICES } from './lib/prices.ts';
+import { benchCapacity, type CapacityResult } from './sections/capacity.ts';
+import { capacityRows } from './sections/capacity-table.ts';
 import { benchColdStart, type ColdStartResult } from './sections/cold-start.ts';
 import { benchCreate, type CreateResult } from './sections/create.ts';
 import { benchPreflight, type PreflightResult } from './sections/preflight.ts';
@@ -54,6 +56,17 @@ const CONFIG = {
     webhookThroughputRuns: quick ? 1 : 3,
   },
   load: { clients: 20, durationMs: quick ? 8_000 : 30_000, runs: 1 },
+  // Many workspaces and batches at once (docs/capacity.md): the requests per call the model projects.
+  capacity: {
+    workspaces: quick ? 3 : 6,
+    batchesPerWorkspace: quick ? 2 : 3,
+    recipientsPerBatch: quick ? 10 : 50,
+    concurrency: 10,
+    callMs: 1000,
+    peakFactor: 10,
+    meanCallSeconds: 60,
+    timeoutMs: 15 * 60_000,
+  },
 };
 
 /** Per step, the median of the runs' medians. */
@@ -242,6 +255,14 @@ async function main() {
     log(`load: ${CONFIG.load.clients} clients for ${CONFIG.load.durationMs / 1000} s`);
     load = await section('load', loadSection);
   }
+  let capacity: CapacityResult | null = null;
+  if (wanted('capacity')) {
+    const { workspaces, batchesPerWorkspace, recipientsPerBatch } = CONFIG.capacity;
+    log(
+      `capacity: ${workspaces} workspaces × ${batchesPerWorkspace} batches × ${recipientsPerBatch} recipients at once`,
+    );
+    capacity = await section('capacity', () => benchCapacity(CONFIG.capacity));
+  }
   const finishedAt = new Date();
 
   const f = formatSummary;
@@ -318,7 +339,7 @@ async function main() {
     rows.push([
       `cold start ${c.function}`,
       `${round(c.bundleBytes / 1024, 0)} KB, import ${f(c.importMs, 0, ' ms')}`,
-      `fresh process total ${f(c.processMs, 0, ' ms')}`,
+      `target ≤ ${round(c.targetBytes / 1024, 0)} KB${c.budgetBytes > c.targetBytes ? ` (budget ${round(c.budgetBytes / 1024, 0)} KB)` : ''}, ≤ ${c.importTargetMs} ms; SDK bundled: ${round(c.sdkBundled.bundleBytes / 1024, 0)} KB, ${f(c.sdkBundled.importMs, 0, ' ms')}`,
     ]);
   }
   if (load) {
@@ -328,6 +349,8 @@ async function main() {
       `${f(load.requestsPerSecond, 0)} req/s; 5xx or no answer: ${load.serverErrors}`,
     ]);
   }
+
+  if (capacity) rows.push(...capacityRows(capacity));
 
   for (const [name, error] of Object.entries(sectionErrors)) {
     rows.push([`${name}: FAILED`, error.split('\n')[0]?.slice(0, 100) ?? '', 'see the log above']);
@@ -343,7 +366,8 @@ async function main() {
   await mkdir(out, { recursive: true });
   await writeFile(
     join(out, 'latest.json'),
-    `${JSON.stringify({ startedAt, finishedAt, machine, config: CONFIG, prices: PRICES, targets: COST_TARGETS, errors: sectionErrors, coldStart, create, preflight, runs, providerRuns, load, table: rows }, null, 2)}\n`,
+    `${JSON.stringify({ startedAt, finishedAt, machine, config: CONFIG, prices: PRICES, targets: COST_TARGETS, errors: sectionErrors, coldStart, create, preflight, runs, providerRuns, load, capacity, table: rows }, null, 2)}
+`,
   );
   log(`wrote bench/results/latest.json`);
 }

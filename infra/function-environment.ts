@@ -24,6 +24,11 @@ export interface EnvironmentTargets {
   };
   /** The authorizer's key-lookup cache. */
   authCacheTtlSeconds: number;
+  /**
+   * Powertools Metrics (EMF lines to stdout) and Tracer (X-Ray), on in the stack. Left out (local
+   * mode), both are off: no X-Ray daemon listens and no one reads the EMF lines.
+   */
+  observability?: { metricsNamespace: string };
 }
 
 export const QUEUE_URL_ENV: Record<QueueName, string> = {
@@ -37,7 +42,10 @@ export function functionEnvironment(name: FunctionName, targets: EnvironmentTarg
     [ENV.publicBaseUrl]: targets.publicBaseUrl,
     [ENV.serviceName]: `batch-calls-${name}`,
     [ENV.logLevel]: 'INFO',
-    NODE_OPTIONS: '--enable-source-maps',
+    // Named even when off, so a function has the same variables in both places.
+    POWERTOOLS_METRICS_NAMESPACE: targets.observability?.metricsNamespace ?? 'batch-calls-local',
+    POWERTOOLS_METRICS_DISABLED: String(!targets.observability),
+    POWERTOOLS_TRACE_ENABLED: String(Boolean(targets.observability)),
   };
   if (access.table) env[ENV.tableName] = targets.tableName;
   // The events function checks API keys itself, with the authorizer's code (docs/live-progress.md).

@@ -16,7 +16,7 @@ import { isMainThread, parentPort, workerData } from 'node:worker_threads';
  */
 
 /** @typedef {'dynamodb' | 's3' | 'scheduler' | 'sqs'} CountedService */
-/** @typedef {{ counts: Record<string, number>; readUnits: number; writeUnits: number }} ProxySnapshot */
+/** @typedef {{ counts: Record<string, number>; details: Record<string, number>; indexWrites: Record<string, number>; readUnits: number; writeUnits: number }} ProxySnapshot */
 /**
  * @typedef {object} ProxyServer
  * @property {string} url
@@ -121,6 +121,65 @@ function dynamoDetail(operation, json) {
   return `${operation} ${[...new Set(types)].sort().join('+')}`;
 }
 
+/** The GSI1 partition an item type sits in when it is in the index (keys.ts, "Sparse index GSI1"). */
+const INDEX_PARTITION_OF_TYPE = {
+  'WS:BATCH': 'ACTIVE',
+  'BATCH:HOOK': 'HOOKDUE',
+  'BATCH:CREATING': 'CREATING',
+};
+const INDEX_PARTITIONS = new Set(Object.values(INDEX_PARTITION_OF_TYPE));
+
+/**
+ * The GSI1 partitions one write action changes (the capacity model's index write rates): a put of
+ * an item carrying GSI1PK, an update that sets GSI1PK or GSI1SK (directly or through an attribute
+ * name). Exits are not counted here (see below). Updates of other
+ * attributes leave a KEYS_ONLY index untouched.
+ */
+function indexWritesOfAction(action, kind) {
+  const key = action.Key ?? action.Item;
+  const type = itemTypeOf(key);
+  if (kind === 'Put') {
+    const pk = action.Item?.GSI1PK?.S;
+    return typeof pk === 'string' ? [pk] : [];
+  }
+  // Leaving the index (a delete, a REMOVE) costs a write only for an item that entered it, whose
+  // entry is counted: the model counts each entry twice, once for its exit (capacity-model.ts).
+  if (kind === 'Delete') return [];
+  const set =
+    /\bSET\b([\s\S]*?)(?=\b(?:REMOVE|ADD|DELETE)\b|$)/i.exec(action.UpdateExpression ?? '')?.[1] ?? '';
+  const names = action.ExpressionAttributeNames ?? {};
+  const touched = ['GSI1PK', 'GSI1SK'].some(
+    (attribute) =>
+      new RegExp(`\\b${attribute}\\b`).test(set) ||
+      Object.entries(names).some(([alias, name]) => name === attribute && set.includes(alias)),
+  );
+  if (!touched) return [];
+  const values = Object.values(action.ExpressionAttributeValues ?? {});
+  const named = values.find((v) => typeof v?.S === 'string' && INDEX_PARTITIONS.has(v.S));
+  return [named?.S ?? INDEX_PARTITION_OF_TYPE[type] ?? '?'];
+}
+
+/** Every GSI1 partition a DynamoDB request writes, once per write action. */
+function indexWritesOf(operation, json) {
+  if (operation === 'PutItem') return indexWritesOfAction(json, 'Put');
+  if (operation === 'UpdateItem') return indexWritesOfAction(json, 'Update');
+  if (operation === 'DeleteItem') return indexWritesOfAction(json, 'Delete');
+  const partitions = [];
+  for (const t of json.TransactItems ?? []) {
+    if (t.Put) partitions.push(...indexWritesOfAction(t.Put, 'Put'));
+    if (t.Update) partitions.push(...indexWritesOfAction(t.Update, 'Update'));
+    if (t.Delete) partitions.push(...indexWritesOfAction(t.Delete, 'Delete'));
+  }
+  for (const table of Object.values(json.RequestItems ?? {})) {
+    if (!Array.isArray(table)) continue;
+    for (const w of table) {
+      if (w.PutRequest) partitions.push(...indexWritesOfAction(w.PutRequest, 'Put'));
+      if (w.DeleteRequest) partitions.push(...indexWritesOfAction(w.DeleteRequest, 'Delete'));
+    }
+  }
+  return partitions;
+}
+
 /**
  * One proxy: forwards every request to its target and counts it by operation; for DynamoDB it also
  * asks for ReturnConsumedCapacity and adds up the units the answers report.
@@ -141,6 +200,8 @@ async function startProxyServer(service) {
   let details = {};
   /** @type {Record<string, number>} capacity units by the same detail */
   let detailUnits = {};
+  /** @type {Record<string, number>} */
+  let indexWrites = {};
   let readUnits = 0;
   let writeUnits = 0;
   // Keep-alive to the upstream, as the SDK clients keep theirs to the real endpoint: a connection
@@ -164,6 +225,11 @@ async function startProxyServer(service) {
         const json = JSON.parse(body.toString('utf8'));
         detail = dynamoDetail(operation, json);
         details[detail] = (details[detail] ?? 0) + 1;
+        if (DYNAMO_WRITES.has(operation)) {
+          for (const partition of indexWritesOf(operation, json)) {
+            indexWrites[partition] = (indexWrites[partition] ?? 0) + 1;
+          }
+        }
         json.ReturnConsumedCapacity ??= 'TOTAL';
         body = Buffer.from(JSON.stringify(json));
       }
@@ -219,6 +285,7 @@ async function startProxyServer(service) {
       counts: { ...counts },
       details: { ...details },
       detailUnits: { ...detailUnits },
+      indexWrites: { ...indexWrites },
       readUnits,
       writeUnits,
     }),
@@ -226,6 +293,7 @@ async function startProxyServer(service) {
       counts = {};
       details = {};
       detailUnits = {};
+      indexWrites = {};
       readUnits = 0;
       writeUnits = 0;
     },

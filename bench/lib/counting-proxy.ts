@@ -32,6 +32,11 @@ export interface CountingProxy {
   details(): Promise<Record<string, number>>;
   /** DynamoDB only: capacity units consumed by the same details. */
   detailUnits(): Promise<Record<string, number>>;
+  /**
+   * DynamoDB only (empty for the others): write actions that change GSI1, by index partition
+   * (`ACTIVE`, `HOOKDUE`, `CREATING`): what the capacity model's index partition rates come from.
+   */
+  indexWrites(): Promise<Record<string, number>>;
   total(): Promise<number>;
   /** DynamoDB only (0 for the others): capacity units consumed since the last reset. */
   capacity(): Promise<{ readUnits: number; writeUnits: number }>;
@@ -49,6 +54,7 @@ interface ProxySnapshot {
   counts: Record<string, number>;
   details: Record<string, number>;
   detailUnits: Record<string, number>;
+  indexWrites: Record<string, number>;
   readUnits: number;
   writeUnits: number;
 }
@@ -159,6 +165,7 @@ export async function startCountingProxies<S extends CountedService>(
       counts: async () => (await snapshot(service)).counts,
       details: async () => (await snapshot(service)).details,
       detailUnits: async () => (await snapshot(service)).detailUnits,
+      indexWrites: async () => (await snapshot(service)).indexWrites,
       total: async () => Object.values((await snapshot(service)).counts).reduce((a, b) => a + b, 0),
       capacity: async () => {
         const { readUnits, writeUnits } = await snapshot(service);

@@ -1,14 +1,17 @@
 import { client, type TestClient } from '../../test/helpers/http-client.ts';
 import type { LocalService } from '../../test/helpers/local-service.ts';
 
-/** A simulated outbound number and an agent bound to it, created through the API. */
+/**
+ * A simulated outbound number and an agent bound to it, created through the API: in the service's
+ * first workspace, or in another one (`apiKey`, with a `phoneNumber` of its own).
+ */
 export async function seedAgent(
   service: LocalService,
-  options: { callsPerSecond: number; webhookUrl?: string },
+  options: { callsPerSecond: number; webhookUrl?: string; apiKey?: string; phoneNumber?: string },
 ): Promise<{ c: TestClient; agentId: string; phoneNumberId: string }> {
-  const c = client(service.baseUrl, service.apiKey);
+  const c = client(service.baseUrl, options.apiKey ?? service.apiKey);
   const phone = await c.post('/v1/phone-numbers', {
-    phone_number: '+14155550100',
+    phone_number: options.phoneNumber ?? '+14155550100',
     provider: 'simulated',
     calls_per_second: options.callsPerSecond,
   });

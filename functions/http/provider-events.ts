@@ -4,25 +4,36 @@ import { loadRuntimeConfig } from '#shared/config/runtime-config.ts';
 import { handleProviderEvent } from '#shared/http/provider-events.ts';
 import type { HttpResponse } from '#shared/http/respond.ts';
 import { composeRunDeps, required } from '../lib/compose.ts';
+import { composeTranscripts } from '../lib/compose-files.ts';
+import { composeDialQueue } from '../lib/compose-queues.ts';
+import { composeSecrets } from '../lib/compose-secrets.ts';
 import { ENV } from '#shared/config/env-names.ts';
 import { callbackSecret } from '#shared/app/run/callback-secret.ts';
 
 /** Provider callbacks (`POST /v1/telephony/{provider}/events`), verified by signature. */
 const config = loadRuntimeConfig();
-const runDeps = composeRunDeps(config, 'batch-calls-provider-events');
+const runDeps = composeRunDeps(config, 'batch-calls-provider-events', {
+  dialQueue: composeDialQueue(config),
+  secrets: composeSecrets(config),
+  transcripts: composeTranscripts(config),
+});
 const publicBaseUrl = required(config.publicBaseUrl, ENV.publicBaseUrl);
 
 export async function handler(event: APIGatewayProxyEventV2, context: Context): Promise<HttpResponse> {
   runDeps.logger.addContext(context);
-  return handleProviderEvent(event, {
-    runDeps,
-    verifierFor,
-    // The simulated network signs with one secret from the environment; real providers with a
-    // credential of the calling number.
-    secretFor: async (verifier, request) =>
-      verifier.provider === 'simulated'
-        ? config.simulatedProviderSecret
-        : callbackSecret(runDeps, verifier, request),
-    publicBaseUrl,
-  });
+  try {
+    return await handleProviderEvent(event, {
+      runDeps,
+      verifierFor,
+      // The simulated network signs with one secret from the environment; real providers with a
+      // credential of the calling number.
+      secretFor: async (verifier, request) =>
+        verifier.provider === 'simulated'
+          ? config.simulatedProviderSecret
+          : callbackSecret(runDeps, verifier, request),
+      publicBaseUrl,
+    });
+  } finally {
+    runDeps.metrics.flush();
+  }
 }

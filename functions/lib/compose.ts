@@ -3,33 +3,20 @@ import { createDynamoDbClient, createDocumentClient } from '#shared/adapters/dyn
 import { createDynamoStore } from '#shared/adapters/dynamodb/dynamo-store.ts';
 import { createDynamoRunStore } from '#shared/adapters/dynamodb/run-store.ts';
 import { createDynamoEventLog } from '#shared/adapters/dynamodb/entities/live-events.ts';
-import type { EventLog } from '#shared/ports/event-log.ts';
-import { createS3Client, createSchedulerClient, createSqsClient } from '#shared/adapters/aws-clients.ts';
-import { dnsHostResolver } from '#shared/adapters/net/dns-host-resolver.ts';
-import { createS3TranscriptStore } from '#shared/adapters/s3/s3-transcript-store.ts';
-import { createS3ExportStore } from '#shared/adapters/s3/s3-export-store.ts';
-import { createS3UploadStore } from '#shared/adapters/s3/s3-upload-store.ts';
-import { createEventBridgeScheduler } from '#shared/adapters/scheduler/eventbridge-scheduler.ts';
-import { createFileSecretStore } from '#shared/adapters/secrets/file-secret-store.ts';
-import { cachedSecretStore } from '#shared/adapters/secrets/cached-secret-store.ts';
-import { createSecretsManagerStore } from '#shared/adapters/secrets/secrets-manager-store.ts';
-import { createSqsQueue } from '#shared/adapters/sqs/sqs-queue.ts';
-import { dialerFor } from '#shared/adapters/telephony/registry.ts';
-import { createHttpWebhookSender } from '#shared/adapters/webhooks/http-webhook-sender.ts';
-import type { AppDeps } from '#shared/app/deps.ts';
+import { createPowertoolsMetrics } from '#shared/adapters/metrics/powertools-metrics.ts';
+import { meteredDialerFor, meteredRunStore, meteredWebhookSender } from '#shared/app/run/metered.ts';
 import { sleep, type RunDeps } from '#shared/app/run/run-deps.ts';
-import { ENV } from '#shared/config/env-names.ts';
 import { loadRuntimeConfig, type RuntimeConfig } from '#shared/config/runtime-config.ts';
-import type { BatchScheduler } from '#shared/ports/scheduler.ts';
-import { SCHEDULER } from '#infra/wiring.ts';
-
-/** How long a container keeps provider credentials it read (./cached-secret-store.ts explains why it may). */
-const SECRET_CACHE_TTL_MS = 5 * 60_000;
+import type { EventLog } from '#shared/ports/event-log.ts';
+import type { OperationalMetrics } from '#shared/ports/metrics.ts';
 
 /**
- * The composition root: the one place that turns configuration into adapters. Every function
- * builds its dependencies here once, at cold start. SDK clients connect lazily, so building an
- * adapter a function never uses costs nothing but an object.
+ * The composition root's core: the table, the logger, the metrics and the settings every running
+ * function has. Everything else a function is given by its handler, built by the compose-*.ts module
+ * of that adapter (queues, scheduler, secrets, files), so a function bundles and loads only the SDK
+ * clients it uses: each builder requires the setting infra/function-environment.ts derives from the
+ * function's grants in infra/wiring.ts, so a handler that composes an adapter its wiring does not
+ * grant fails at its first start (locally too), instead of at its first use.
  */
 
 export function required(value: string | null, name: string): string {
@@ -38,45 +25,59 @@ export function required(value: string | null, name: string): string {
   return value;
 }
 
+/** The adapters a handler may add; the ones it leaves out fail on use, naming what is missing. */
+export type RunParts = Partial<
+  Pick<
+    RunDeps,
+    'dialQueue' | 'webhookQueue' | 'scheduler' | 'dialerFor' | 'secrets' | 'transcripts' | 'sendWebhook'
+  >
+>;
+
+export type ComposedRunDeps = RunDeps & { logger: Logger; metrics: OperationalMetrics };
+
+function notComposed(what: string): never {
+  throw new Error(`${what} is not composed for this function (functions/lib/compose.ts, infra/wiring.ts)`);
+}
+
+const rejectUse = (what: string) => async (): Promise<never> => notComposed(what);
+
 export function composeRunDeps(
   config: RuntimeConfig = loadRuntimeConfig(),
   serviceName = 'batch-calls',
-): RunDeps & { logger: Logger } {
+  parts: RunParts = {},
+): ComposedRunDeps {
   const dynamo = createDocumentClient({ client: createDynamoDbClient() });
-  const sqs = createSqsClient();
-  const lazyQueue = <T>(url: string | null, name: string) => {
-    // Not every function sends to every queue; fail on first use with the variable's name.
-    const queue = url ? createSqsQueue<T>({ client: sqs, queueUrl: url }) : null;
-    return {
-      send: (messages: T[], options?: { delaySeconds?: number }) => {
-        if (!queue) throw new Error(`${name} is not set: this function cannot send to that queue`);
-        return queue.send(messages, options);
-      },
-    };
-  };
+  const metrics = createPowertoolsMetrics();
   return {
     store: createDynamoStore({ client: dynamo, tableName: config.tableName }),
-    runStore: createDynamoRunStore({ client: dynamo, tableName: config.tableName }),
-    dialQueue: lazyQueue(config.dialQueueUrl, ENV.dialQueueUrl),
-    webhookQueue: lazyQueue(config.webhookQueueUrl, ENV.webhookQueueUrl),
-    scheduler: composeScheduler(config),
-    dialerFor: (provider) => dialerFor(provider),
-    // Cached in both modes, so local mode runs the path AWS runs.
-    secrets: cachedSecretStore(
-      config.localSecretsFile
-        ? createFileSecretStore(config.localSecretsFile, { access: config.localSecretsAccess })
-        : createSecretsManagerStore(),
-      { ttlMs: SECRET_CACHE_TTL_MS },
-    ),
-    transcripts: createS3TranscriptStore({
-      client: createS3Client(),
-      bucket: config.transcriptsBucket ?? '',
-    }),
-    sendWebhook: createHttpWebhookSender({ resolveHost: dnsHostResolver }),
+    runStore: meteredRunStore(createDynamoRunStore({ client: dynamo, tableName: config.tableName }), metrics),
+    dialQueue: parts.dialQueue ?? { send: rejectUse('the dial queue') },
+    webhookQueue: parts.webhookQueue ?? { send: rejectUse('the webhook queue') },
+    scheduler: parts.scheduler ?? {
+      scheduleStart: rejectUse('the scheduler'),
+      cancelStart: rejectUse('the scheduler'),
+      scheduleWake: rejectUse('the scheduler'),
+    },
+    dialerFor: parts.dialerFor
+      ? meteredDialerFor(parts.dialerFor, metrics)
+      : () => notComposed('placing calls'),
+    secrets: parts.secrets ?? {
+      get: rejectUse('the secret store'),
+      put: rejectUse('the secret store'),
+      delete: rejectUse('the secret store'),
+    },
+    transcripts: parts.transcripts ?? {
+      get: rejectUse('the transcript store'),
+      put: rejectUse('the transcript store'),
+    },
+    sendWebhook: parts.sendWebhook
+      ? meteredWebhookSender(parts.sendWebhook, metrics)
+      : rejectUse('webhook delivery'),
     clock: () => new Date(),
     sleep,
     random: Math.random,
     logger: new Logger({ serviceName }),
+    metrics,
     publicBaseUrl: config.publicBaseUrl ?? '',
     webhookAllowLoopback: config.webhookAllowLoopback,
     maxCallSeconds: config.maxCallSeconds,
@@ -87,52 +88,4 @@ export function composeRunDeps(
 /** A batch's live event log (the table stream function writes it, the events function reads it). */
 export function composeEventLog(config: RuntimeConfig = loadRuntimeConfig()): EventLog {
   return createDynamoEventLog({ client: createDocumentClient(), tableName: config.tableName });
-}
-
-function composeScheduler(config: RuntimeConfig): BatchScheduler {
-  const s = config.scheduler;
-  if (!s) {
-    const missing = (): never => {
-      throw new Error(`${ENV.schedulerTargetArn} and the other scheduler settings are not set`);
-    };
-    return {
-      scheduleStart: async () => missing(),
-      cancelStart: async () => missing(),
-      scheduleWake: async () => missing(),
-    };
-  }
-  return createEventBridgeScheduler({
-    client: createSchedulerClient(),
-    groupName: s.groupName,
-    targetArn: s.targetArn,
-    roleArn: s.roleArn,
-    deadLetterArn: s.deadLetterArn,
-    retryPolicy: SCHEDULER.retryPolicy,
-  });
-}
-
-/**
- * The use cases' dependencies. Reference data that only some functions need (the phone → time zones
- * map: the api function) is passed in by that function, so no other function bundles it.
- */
-export function composeAppDeps(
-  runDeps: RunDeps,
-  config: RuntimeConfig,
-  only: Pick<AppDeps, 'phoneTimezones'>,
-): AppDeps {
-  return {
-    store: runDeps.store,
-    runStore: runDeps.runStore,
-    scheduler: runDeps.scheduler,
-    webhookQueue: runDeps.webhookQueue,
-    transcripts: runDeps.transcripts,
-    uploads: createS3UploadStore({ client: createS3Client(), bucket: config.uploadsBucket ?? '' }),
-    exports: createS3ExportStore({ client: createS3Client(), bucket: config.exportsBucket ?? '' }),
-    secrets: runDeps.secrets,
-    resolveHost: dnsHostResolver,
-    phoneTimezones: only.phoneTimezones,
-    clock: runDeps.clock,
-    webhookAllowLoopback: config.webhookAllowLoopback,
-    logger: runDeps.logger,
-  };
 }

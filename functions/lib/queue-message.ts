@@ -1,5 +1,5 @@
 import type { SQSRecord } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /** The part of a logger this needs (Powertools' Logger fits). */
 export interface QueueLogger {

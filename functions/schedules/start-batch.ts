@@ -1,8 +1,10 @@
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { onWake } from '#shared/app/run/dispatch.ts';
 import { startBatch } from '#shared/app/run/start-batch.ts';
+import { loadRuntimeConfig } from '#shared/config/runtime-config.ts';
 import { composeRunDeps } from '../lib/compose.ts';
+import { composeDialQueue } from '../lib/compose-queues.ts';
 
 /**
  * The target of the one-time EventBridge Scheduler schedules: a scheduled batch's start, and a
@@ -10,7 +12,8 @@ import { composeRunDeps } from '../lib/compose.ts';
  * retries on error: starting is a conditional write and a wake-up only tops dial turns up, so a second
  * delivery is a no-op.
  */
-const deps = composeRunDeps(undefined, 'batch-calls-start-batch');
+const config = loadRuntimeConfig();
+const deps = composeRunDeps(config, 'batch-calls-start-batch', { dialQueue: composeDialQueue(config) });
 const eventSchema = z.object({
   workspaceId: z.string().min(1),
   batchId: z.string().min(1),

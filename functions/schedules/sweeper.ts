@@ -1,14 +1,30 @@
 import type { Context } from 'aws-lambda';
 import { sweepUnderLease, type SweepReport } from '#shared/app/run/sweep.ts';
+import { dialerFor } from '#shared/adapters/telephony/registry.ts';
+import { loadRuntimeConfig } from '#shared/config/runtime-config.ts';
 import { composeRunDeps } from '../lib/compose.ts';
+import { composeTranscripts } from '../lib/compose-files.ts';
+import { composeDialQueue, composeWebhookQueue } from '../lib/compose-queues.ts';
+import { composeSecrets } from '../lib/compose-secrets.ts';
 
 /** Every minute: re-find lost work from the table (see shared/app/run/sweep.ts). */
-const deps = composeRunDeps(undefined, 'batch-calls-sweeper');
+const config = loadRuntimeConfig();
+const deps = composeRunDeps(config, 'batch-calls-sweeper', {
+  dialQueue: composeDialQueue(config),
+  webhookQueue: composeWebhookQueue(config),
+  secrets: composeSecrets(config),
+  transcripts: composeTranscripts(config),
+  dialerFor,
+});
 
 export async function handler(_event: unknown, context: Context): Promise<SweepReport | 'busy'> {
   deps.logger.addContext(context);
   // The lease lasts as long as this invocation may: a sweep cut off by its timeout blocks no later one.
-  const report = await sweepUnderLease(deps, context.awsRequestId, context.getRemainingTimeInMillis());
+  const report = await sweepUnderLease(
+    deps,
+    context.awsRequestId,
+    context.getRemainingTimeInMillis(),
+  ).finally(() => deps.metrics.flush());
   if (report === 'busy') {
     deps.logger.info('another sweep is still running; this one is skipped');
     return report;

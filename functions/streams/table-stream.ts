@@ -6,7 +6,11 @@ import { itemToBatch, itemToBatchRun } from '#shared/adapters/dynamodb/entities/
 import { itemToRecipient, itemToRecipientRun } from '#shared/adapters/dynamodb/entities/recipient.ts';
 import { recordLiveChanges, type TableChange } from '#shared/app/live/record-changes.ts';
 import { onBatchChanged, onRecipientEnded } from '#shared/app/run/reactions.ts';
+import { loadRuntimeConfig } from '#shared/config/runtime-config.ts';
 import { composeEventLog, composeRunDeps } from '../lib/compose.ts';
+import { composeTranscripts } from '../lib/compose-files.ts';
+import { composeDialQueue, composeWebhookQueue } from '../lib/compose-queues.ts';
+import { composeScheduler } from '../lib/compose-scheduler.ts';
 
 /**
  * The table's stream (filtered in the wiring to batch changes and recipients ending an attempt):
@@ -17,8 +21,14 @@ import { composeEventLog, composeRunDeps } from '../lib/compose.ts';
  * reaction reads the state it acts on and changes it conditionally, so their order does not matter
  * (and each is idempotent); a failed one is reported and retried from there.
  */
-const deps = composeRunDeps(undefined, 'batch-calls-stream');
-const eventLog = composeEventLog();
+const config = loadRuntimeConfig();
+const deps = composeRunDeps(config, 'batch-calls-stream', {
+  dialQueue: composeDialQueue(config),
+  webhookQueue: composeWebhookQueue(config),
+  scheduler: composeScheduler(config),
+  transcripts: composeTranscripts(config),
+});
+const eventLog = composeEventLog(config);
 
 function image(raw: Record<string, unknown> | undefined): Record<string, unknown> | null {
   return raw ? unmarshall(raw as Record<string, AttributeValue>) : null;

@@ -7,6 +7,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { DeployConfig } from '#infra/config.ts';
+import { FUNCTION_BUNDLE } from '#infra/bundling.ts';
 import { functionEnvironment } from '#infra/function-environment.ts';
 import type { DataFile, FunctionName, FunctionSpec } from '#infra/wiring.ts';
 import { FILES_PREFIX, type StatefulStack } from '#infra/stacks/stateful-stack.ts';
@@ -32,10 +33,6 @@ const SECRET_ACTIONS = {
 
 /** The schedule actions the api function needs for one-time start schedules; nothing to read or list. */
 export const SCHEDULE_ACTIONS = ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'] as const;
-
-/** esbuild output is ESM; CommonJS dependencies that call `require` need one. */
-export const ESM_REQUIRE_BANNER =
-  "import { createRequire as __batchCallsCreateRequire } from 'node:module'; const require = __batchCallsCreateRequire(import.meta.url);";
 
 export interface ServiceFunctionProps {
   config: DeployConfig;
@@ -112,6 +109,8 @@ export function serviceFunction(
       deadLetterArn: stateful.schedulerDeadLetterQueue.queueArn,
     },
     authCacheTtlSeconds: config.limits.authCacheTtlSeconds,
+    // One namespace per stage: a dev stack in the same account does not add to prod's figures.
+    observability: { metricsNamespace: `batch-calls/${config.stage}` },
   });
 
   const wildcards = grantAccess(scope, role, spec.access, props);
@@ -123,6 +122,9 @@ export function serviceFunction(
     projectRoot,
     depsLockFilePath: join(projectRoot, 'package-lock.json'),
     runtime: lambda.Runtime.NODEJS_22_X,
+    // The bundles use the AWS SDK this runtime ships (infra/bundling.ts): the runtime, and with it
+    // the SDK, changes only when the stack deploys, never under a running function.
+    runtimeManagementMode: lambda.RuntimeManagementMode.FUNCTION_UPDATE,
     architecture: lambda.Architecture.ARM_64,
     memorySize: spec.memoryMb,
     timeout: Duration.seconds(spec.timeoutSeconds),
@@ -133,14 +135,12 @@ export function serviceFunction(
     environment,
     bundling: {
       format: nodejs.OutputFormat.ESM,
-      target: 'node22',
-      platform: 'node',
-      mainFields: ['module', 'main'],
-      minify: true,
-      sourceMap: true,
-      // The SDK is bundled at the versions package-lock.json pins, not the one the runtime ships.
-      externalModules: [],
-      banner: ESM_REQUIRE_BANNER,
+      target: FUNCTION_BUNDLE.target,
+      mainFields: [...FUNCTION_BUNDLE.mainFields],
+      minify: FUNCTION_BUNDLE.minify,
+      sourceMap: FUNCTION_BUNDLE.sourcemap,
+      externalModules: [...FUNCTION_BUNDLE.external],
+      banner: FUNCTION_BUNDLE.banner,
       tsconfig: join(projectRoot, 'tsconfig.json'),
       ...(spec.dataFiles?.length ? { commandHooks: copyDataFiles(spec.dataFiles) } : {}),
     },

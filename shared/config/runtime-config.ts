@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ENV } from './env-names.ts';
 
 /** How long the authorizer trusts a key lookup unless configured otherwise. */

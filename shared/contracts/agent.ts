@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Agent, WEBHOOK_EVENTS } from '../domain/agent.ts';
 import { LIMITS } from '../domain/limits.ts';
 import { checkWebhookUrlSyntax } from '../domain/webhook-url.ts';

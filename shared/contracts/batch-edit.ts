@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Batch } from '../domain/batch.ts';
 import { type FieldIssue, ValidationError } from '../domain/errors.ts';
 import { LIMITS } from '../domain/limits.ts';

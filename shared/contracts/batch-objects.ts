@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Batch } from '../domain/batch.ts';
 import { BATCH_STATUSES, DUPLICATE_POLICIES, PAUSE_REASONS } from '../domain/batch.ts';
 import { localTime } from '../domain/calling-window.ts';

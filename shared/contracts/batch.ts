@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { BatchSource } from '../domain/batch.ts';
 import { BATCH_STATUSES, DUPLICATE_POLICIES, type DuplicatePolicy } from '../domain/batch.ts';
 import type { CallingWindow } from '../domain/calling-window.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type FieldIssue, ValidationError } from '../domain/errors.ts';
 import { LIMITS } from '../domain/limits.ts';
 

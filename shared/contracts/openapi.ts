@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { WEBHOOK_EVENTS } from '../domain/agent.ts';
 import { agentObjectSchema } from './agent.ts';
 import { batchObjectSchema, recipientObjectSchema } from './batch-objects.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { LIMITS } from '../domain/limits.ts';
 import { normalizeE164 } from '../domain/phone.ts';
 import { type PhoneNumber, PROVIDERS, type Provider } from '../domain/phone-number.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CallEstimate } from '../domain/call-estimate.ts';
 import type { FieldIssue } from '../domain/errors.ts';
 import type { PlaceholderUse } from '../domain/placeholders.ts';

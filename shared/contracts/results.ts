@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CALL_OUTCOMES, RECIPIENT_STATUSES, type RecipientFilter } from '../domain/recipient.ts';
 import { EXPORT_FORMATS } from '../domain/results-export.ts';
 import { recipientObjectSchema } from './batch-objects.ts';

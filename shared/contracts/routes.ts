@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { LIMITS } from '../domain/limits.ts';
 import { PROVIDERS } from '../domain/phone-number.ts';
 import { agentListResponseSchema, agentObjectSchema, createAgentSchema, updateAgentSchema } from './agent.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { WEBHOOK_EVENTS } from '../domain/agent.ts';
 import type { Conversation } from '../domain/conversation.ts';
 import { deliveryIdOf, type OutboxRecord } from '../domain/outbox.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * `POST /v1/uploads` (beyond the contract, docs/api.md): a pre-signed S3 POST form for one CSV.

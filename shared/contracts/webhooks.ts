@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { WEBHOOK_EVENTS, type WebhookEvent } from '../domain/agent.ts';
 import { CALL_OUTCOMES, RECIPIENT_STATUSES } from '../domain/recipient.ts';
 import { batchObjectSchema } from './batch-objects.ts';

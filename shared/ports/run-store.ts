@@ -2,6 +2,7 @@ import type { ContactAttempt } from '../domain/contact-limit.ts';
 import type { Agent } from '../domain/agent.ts';
 import type { Batch } from '../domain/batch.ts';
 import type { PhoneNumber } from '../domain/phone-number.ts';
+import type { EndpointHealth } from '../domain/endpoint-breaker.ts';
 import type { OutboxRecord, DeliveryAttempt, DeliveryStatus } from '../domain/outbox.ts';
 import type { BreakerMark } from '../domain/guardrails.ts';
 import type { CallOutcome, Recipient, SkipReason } from '../domain/recipient.ts';
@@ -66,6 +67,14 @@ export interface DeliveryReads {
   batch: Batch | null;
   /** Null also for a batch event, which has no recipient. */
   recipient: RecipientRun | null;
+  /** The circuit breaker of the agent's webhook endpoint; null before its first delivery. */
+  endpoint: EndpointHealth | null;
+}
+
+/** A webhook endpoint: an agent's URL in its workspace (each has its own circuit breaker). */
+export interface EndpointRef {
+  workspaceId: string;
+  agentId: string;
 }
 
 export interface NextDispatch {
@@ -322,6 +331,35 @@ export interface RunStore {
     attempt: DeliveryAttempt,
     next: { status: DeliveryStatus; nextAttemptAt: string | null },
   ): Promise<boolean>;
+  /**
+   * Holds a delivery back until `nextAttemptAt` without an attempt (its endpoint's breaker is open):
+   * it stays due in the index at that time; conditioned on the attempts and status seen.
+   */
+  holdDelivery(record: OutboxRecord, nextAttemptAt: string): Promise<boolean>;
+
+  /** An endpoint's breaker state (one strongly consistent read), for a delivery read without it. */
+  getEndpointHealth(ref: EndpointRef): Promise<EndpointHealth | null>;
+  /**
+   * Takes the probe of a half-open endpoint until `untilMs` (one conditional write): true for one
+   * caller at a time. `fresh`: no state exists for this URL yet; taking the probe creates it.
+   */
+  takeEndpointProbe(
+    ref: EndpointRef,
+    urlKey: string,
+    options: { fresh: boolean; nowMs: number; untilMs: number },
+  ): Promise<boolean>;
+  /** Counts a failed attempt (atomic add); the failures in a row, or null when the URL changed. */
+  countEndpointFailure(ref: EndpointRef, urlKey: string): Promise<number | null>;
+  /**
+   * Opens (`openUntil` a time) or closes (null) the endpoint, for `urlKey` only; `endsProbe` gives
+   * the probe lease back, `onlyIfClosed` leaves an endpoint already open or half-open alone.
+   */
+  setEndpointState(
+    ref: EndpointRef,
+    urlKey: string,
+    state: { openUntil: number | null; resetFailures: boolean; endsProbe: boolean; onlyIfClosed?: boolean },
+  ): Promise<void>;
+
   /**
    * Redelivery asked for by a user: due now. A finished delivery becomes `pending` for one manual
    * attempt; one still in its automatic schedule keeps its state and is just tried now.

@@ -151,6 +151,49 @@ describe('the DynamoDB proxy', () => {
     expect(await counting.proxies.dynamodb.capacity()).toEqual({ readUnits: 0, writeUnits: 0 });
     expect(await counting.proxies.s3.total()).toBeGreaterThan(0);
   });
+
+  it('counts the writes that change GSI1, by index partition', async () => {
+    const { dynamodb } = counting.proxies;
+    await dynamodb.reset();
+    const batchKey = { PK: { S: 'WS#w' }, SK: { S: 'BATCH#b' } };
+    // A put of an indexed item, and one of an item outside the index.
+    await dynamo('PutItem', { Item: { ...batchKey, GSI1PK: { S: 'ACTIVE' }, GSI1SK: { S: 't#b' } } });
+    await dynamo('PutItem', { Item: { PK: { S: 'BATCH#b' }, SK: { S: 'R#0001' } } });
+    await dynamo('PutItem', {
+      Item: { PK: { S: 'BATCH#b' }, SK: { S: 'CREATING' }, GSI1PK: { S: 'CREATING' }, GSI1SK: { S: 's' } },
+    });
+    // An update moving the sort key through an attribute name: the item type says which partition.
+    await dynamo('UpdateItem', {
+      Key: batchKey,
+      UpdateExpression: 'SET slots = slots + :one, #gsk = :attention',
+      ExpressionAttributeNames: { '#gsk': 'GSI1SK' },
+      ExpressionAttributeValues: { ':one': { N: '1' }, ':attention': { S: 't2#b' } },
+    });
+    // An update of other attributes leaves a KEYS_ONLY index alone.
+    await dynamo('UpdateItem', { Key: batchKey, UpdateExpression: 'SET slots = slots - :one' });
+    // Leaving the index is not counted (the model counts each entry twice, for its exit).
+    await dynamo('UpdateItem', {
+      Key: { PK: { S: 'BATCH#b' }, SK: { S: 'HOOK#g' } },
+      UpdateExpression: 'SET attempts = :a REMOVE GSI1PK, GSI1SK',
+    });
+    // In a transaction: an outbox record entering HOOKDUE, a creation marker deleted.
+    await dynamo('TransactWriteItems', {
+      TransactItems: [
+        {
+          Update: {
+            Key: { PK: { S: 'BATCH#b' }, SK: { S: 'HOOK#h' } },
+            UpdateExpression: 'SET GSI1PK = :gpk, GSI1SK = :gsk',
+            ExpressionAttributeValues: { ':gpk': { S: 'HOOKDUE' }, ':gsk': { S: 't#b#h' } },
+          },
+        },
+        { Delete: { Key: { PK: { S: 'BATCH#b' }, SK: { S: 'CREATING' } } } },
+        { ConditionCheck: { Key: batchKey } },
+      ],
+    });
+    expect(await dynamodb.indexWrites()).toEqual({ ACTIVE: 2, HOOKDUE: 1, CREATING: 1 });
+    await dynamodb.reset();
+    expect(await dynamodb.indexWrites()).toEqual({});
+  });
 });
 
 describe('the S3, Scheduler and SQS proxies', () => {

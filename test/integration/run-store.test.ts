@@ -442,6 +442,119 @@ describe('the webhook outbox', () => {
     const again = await run.requeueDelivery(batchId, r.webhookId, NOW, { manual: true });
     expect(again).toMatchObject({ status: 'pending', nextAttemptAt: NOW });
   });
+
+  it('holds a delivery back without an attempt, due later, unless it moved on', async () => {
+    const { workspaceId, batchId } = await makeBatch({ total: 1 });
+    const r = record(batchId, workspaceId);
+    await run.putOutbox(r);
+    const later = '2026-11-29T10:07:00.000Z';
+    expect(await run.holdDelivery(r, later)).toBe(true);
+    expect(await run.getOutbox(batchId, r.webhookId)).toMatchObject({
+      status: 'pending',
+      attempts: [],
+      nextAttemptAt: later,
+    });
+    const due = async (at: string) => (await run.listDueDeliveries(at)).map((d) => d.webhookId);
+    expect(await due('2026-11-29T10:06:59.000Z')).not.toContain(r.webhookId);
+    expect(await due(later)).toContain(r.webhookId);
+    // Another worker logged an attempt meanwhile: the hold of the old copy changes nothing.
+    const attempt = { at: NOW, statusCode: 200, error: null, durationMs: 3, manual: false };
+    await run.recordDeliveryAttempt(r, attempt, { status: 'delivered', nextAttemptAt: null });
+    expect(await run.holdDelivery(r, '2026-11-29T11:00:00.000Z')).toBe(false);
+    expect(await run.getOutbox(batchId, r.webhookId)).toMatchObject({
+      status: 'delivered',
+      nextAttemptAt: null,
+    });
+  });
+});
+
+describe("a webhook endpoint's circuit breaker", () => {
+  const T = 1_800_000_000_000;
+  const endpoint = () => ({ workspaceId: newId('workspace'), agentId: newId('agent') });
+
+  it('is read with the delivery, and lets one probe at a time through, per URL', async () => {
+    const ref = endpoint();
+    expect(await run.getEndpointHealth(ref)).toBeNull();
+    // Many deliveries to a new endpoint at once: one probes.
+    const first = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        run.takeEndpointProbe(ref, 'url-a', { fresh: true, nowMs: T, untilMs: T + 25_000 }),
+      ),
+    );
+    expect(first.filter(Boolean)).toHaveLength(1);
+    expect(await run.getEndpointHealth(ref)).toEqual({
+      urlKey: 'url-a',
+      failures: 0,
+      openUntil: T,
+      probeUntil: T + 25_000,
+    });
+    const later = { fresh: false, nowMs: T + 1_000, untilMs: T + 26_000 };
+    expect(await run.takeEndpointProbe(ref, 'url-a', later)).toBe(false);
+    // The probe failed: counted, opened for a while, its lease given back.
+    expect(await run.countEndpointFailure(ref, 'url-a')).toBe(1);
+    await run.setEndpointState(ref, 'url-a', {
+      openUntil: T + 10_000,
+      resetFailures: false,
+      endsProbe: true,
+    });
+    expect(await run.takeEndpointProbe(ref, 'url-a', later)).toBe(false); // still open
+    const halfOpen = { fresh: false, nowMs: T + 10_000, untilMs: T + 35_000 };
+    const second = await Promise.all(
+      Array.from({ length: 8 }, () => run.takeEndpointProbe(ref, 'url-a', halfOpen)),
+    );
+    expect(second.filter(Boolean)).toHaveLength(1);
+    // An expired lease (its holder died) can be taken again.
+    expect(
+      await run.takeEndpointProbe(ref, 'url-a', { fresh: false, nowMs: T + 36_000, untilMs: T + 61_000 }),
+    ).toBe(true);
+    // A fast answer closes it.
+    await run.setEndpointState(ref, 'url-a', { openUntil: null, resetFailures: true, endsProbe: true });
+    expect(await run.getEndpointHealth(ref)).toEqual({
+      urlKey: 'url-a',
+      failures: 0,
+      openUntil: null,
+      probeUntil: null,
+    });
+
+    // The agent's URL changed: outcomes of the old one land nowhere, the new one starts with a probe.
+    expect(await run.countEndpointFailure(ref, 'url-old')).toBeNull();
+    await run.setEndpointState(ref, 'url-old', {
+      openUntil: T + 99_000,
+      resetFailures: false,
+      endsProbe: true,
+    });
+    expect((await run.getEndpointHealth(ref))?.openUntil).toBeNull();
+    expect(await run.takeEndpointProbe(ref, 'url-b', { fresh: true, nowMs: T, untilMs: T + 25_000 })).toBe(
+      true,
+    );
+    expect(await run.getEndpointHealth(ref)).toMatchObject({ urlKey: 'url-b', openUntil: T });
+
+    // The delivery's one BatchGetItem carries it.
+    const { workspaceId, batchId } = await makeBatch({ total: 1, workspaceId: ref.workspaceId });
+    const reads = await run.getDeliveryReads({
+      batchId,
+      webhookId: 'batch.completed:x',
+      workspaceId,
+      agentId: ref.agentId,
+      recipientIndex: null,
+    });
+    expect(reads.endpoint).toMatchObject({ urlKey: 'url-b' });
+  });
+
+  it('counts failures atomically, and a slow mark only half-opens a closed endpoint', async () => {
+    const ref = endpoint();
+    await run.takeEndpointProbe(ref, 'u', { fresh: true, nowMs: T, untilMs: T + 25_000 });
+    await run.setEndpointState(ref, 'u', { openUntil: null, resetFailures: true, endsProbe: true });
+    const counts = await Promise.all(Array.from({ length: 6 }, () => run.countEndpointFailure(ref, 'u')));
+    expect([...counts].sort()).toEqual([1, 2, 3, 4, 5, 6]);
+    const slow = { openUntil: T + 5_000, resetFailures: false, endsProbe: false, onlyIfClosed: true };
+    await run.setEndpointState(ref, 'u', slow);
+    expect((await run.getEndpointHealth(ref))?.openUntil).toBe(T + 5_000);
+    // Already open (a failure opened it for longer): the slow mark does not shorten it.
+    await run.setEndpointState(ref, 'u', { openUntil: T + 60_000, resetFailures: false, endsProbe: false });
+    await run.setEndpointState(ref, 'u', slow);
+    expect((await run.getEndpointHealth(ref))?.openUntil).toBe(T + 60_000);
+  });
 });
 
 describe('waiting recipients and dial turns (round two)', () => {

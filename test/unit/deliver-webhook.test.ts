@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { deliverWebhook } from '#shared/app/run/deliver-webhook.ts';
 import type { Batch } from '#shared/domain/batch.ts';
+import { endpointKeyOf, type EndpointHealth } from '#shared/domain/endpoint-breaker.ts';
 import type { OutboxRecord } from '#shared/domain/outbox.ts';
 import { batchFixture } from '../helpers/domain-fixtures.ts';
 
@@ -27,8 +28,12 @@ function setup(
   options: {
     record?: Partial<OutboxRecord>;
     claim?: { claimed: true } | { claimed: false; heldUntil: string | null };
-    statusCode?: number;
+    statusCode?: number | null;
+    durationMs?: number;
     sendFails?: boolean;
+    /** The endpoint's breaker; a healthy (closed) one unless given. */
+    endpoint?: Partial<EndpointHealth> | null;
+    probeTaken?: boolean;
   } = {},
 ) {
   const agent = {
@@ -45,13 +50,29 @@ function setup(
     counts: { pending: 0, dialing: 0, completed: 1, failed: 0, skipped: 0 },
     totalRecipients: 1,
   });
+  const endpoint: EndpointHealth | null =
+    options.endpoint === null
+      ? null
+      : {
+          urlKey: endpointKeyOf(agent.webhookUrl),
+          failures: 0,
+          openUntil: null,
+          probeUntil: null,
+          ...options.endpoint,
+        };
   const run = {
+    getEndpointHealth: vi.fn(async () => endpoint),
+    takeEndpointProbe: vi.fn(async () => options.probeTaken ?? true),
+    countEndpointFailure: vi.fn(async () => (endpoint?.failures ?? 0) + 1),
+    setEndpointState: vi.fn(async () => undefined),
+    holdDelivery: vi.fn(async () => true),
     getOutbox: vi.fn(async () => ({ ...record, ...options.record })),
     getDeliveryReads: vi.fn(async () => ({
       record: { ...record, ...options.record },
       agent,
       batch,
       recipient: null,
+      endpoint,
     })),
     claimDelivery: vi.fn(async () => options.claim ?? { claimed: true as const }),
     recordDeliveryAttempt: vi.fn(async () => true),
@@ -60,7 +81,13 @@ function setup(
   const webhookQueue = { send: vi.fn(async () => undefined) };
   const sendWebhook = vi.fn(async () => {
     if (options.sendFails) throw new Error('socket hang up');
-    return { statusCode: options.statusCode ?? 204, durationMs: 5 };
+    const statusCode = options.statusCode === undefined ? 204 : options.statusCode;
+    return {
+      statusCode,
+      retryAfterSeconds: null,
+      error: statusCode === null ? 'timed out after 15 s' : null,
+      durationMs: options.durationMs ?? 5,
+    };
   });
   const deps = {
     runStore: run,
@@ -73,7 +100,7 @@ function setup(
     logger: { info: vi.fn(), warn: vi.fn(), error: vi.fn() },
     webhookAllowLoopback: false,
   } as unknown as Parameters<typeof deliverWebhook>[0];
-  return { deps, run, store: deps.store, webhookQueue, sendWebhook };
+  return { deps, run, store: deps.store, webhookQueue, sendWebhook, agent };
 }
 
 describe('delivering a webhook', () => {
@@ -162,5 +189,107 @@ describe('delivering a webhook', () => {
     expect(other.run.getOutbox).toHaveBeenCalledWith('batch_1', message.webhookId);
     expect(other.store.getAgent).toHaveBeenCalledWith('ws_1', 'agent_1');
     expect(other.store.getBatch).toHaveBeenCalledWith('ws_1', 'batch_1');
+  });
+
+  describe("the endpoint's circuit breaker", () => {
+    const OPEN_UNTIL = NOW.getTime() + 60_000;
+
+    it('holds a delivery to an open endpoint back: no claim, no request, no attempt spent', async () => {
+      const { deps, run, sendWebhook, webhookQueue } = setup({
+        endpoint: { openUntil: OPEN_UNTIL, failures: 4 },
+      });
+      expect(await deliverWebhook(deps, message)).toBe('deferred');
+      expect(run.claimDelivery).not.toHaveBeenCalled();
+      expect(sendWebhook).not.toHaveBeenCalled();
+      expect(run.recordDeliveryAttempt).not.toHaveBeenCalled();
+      const heldTo = Date.parse((run.holdDelivery.mock.calls[0] as unknown as [unknown, string])[1]);
+      expect(heldTo).toBeGreaterThanOrEqual(OPEN_UNTIL);
+      expect(heldTo).toBeLessThanOrEqual(NOW.getTime() + 90_000);
+      expect(webhookQueue.send).toHaveBeenCalledWith([message], {
+        delaySeconds: Math.ceil((heldTo - NOW.getTime()) / 1000),
+      });
+    });
+
+    it('leaves a hold longer than SQS can delay to the sweeper (the record stays due)', async () => {
+      const { deps, run, webhookQueue } = setup({ endpoint: { openUntil: NOW.getTime() + 20 * 60_000 } });
+      expect(await deliverWebhook(deps, message)).toBe('deferred');
+      expect(run.holdDelivery).toHaveBeenCalledOnce();
+      expect(webhookQueue.send).not.toHaveBeenCalled();
+    });
+
+    it('sends to a new endpoint only with its probe, and closes it on a fast answer', async () => {
+      const { deps, run, sendWebhook } = setup({ endpoint: null });
+      expect(await deliverWebhook(deps, message)).toBe('delivered');
+      expect(run.takeEndpointProbe).toHaveBeenCalledWith(
+        { workspaceId: 'ws_1', agentId: 'agent_1' },
+        expect.any(String),
+        { fresh: true, nowMs: NOW.getTime(), untilMs: expect.any(Number) },
+      );
+      expect(sendWebhook).toHaveBeenCalledOnce();
+      expect(run.setEndpointState).toHaveBeenCalledWith(
+        { workspaceId: 'ws_1', agentId: 'agent_1' },
+        expect.any(String),
+        {
+          openUntil: null,
+          resetFailures: true,
+          endsProbe: true,
+        },
+      );
+    });
+
+    it('holds a delivery a moment when another one holds the probe', async () => {
+      const { deps, run, sendWebhook } = setup({
+        endpoint: { openUntil: NOW.getTime() - 1 },
+        probeTaken: false,
+      });
+      expect(await deliverWebhook(deps, message)).toBe('deferred');
+      expect(sendWebhook).not.toHaveBeenCalled();
+      const heldTo = Date.parse((run.holdDelivery.mock.calls[0] as unknown as [unknown, string])[1]);
+      expect(heldTo - NOW.getTime()).toBeGreaterThanOrEqual(2_000);
+      expect(heldTo - NOW.getTime()).toBeLessThanOrEqual(3_000);
+    });
+
+    it('opens a healthy endpoint at once when an attempt times out, and still plans the retry', async () => {
+      const { deps, run } = setup({ statusCode: null, durationMs: 15_000 });
+      expect(await deliverWebhook(deps, message)).toBe('retrying');
+      expect(run.countEndpointFailure).toHaveBeenCalledOnce();
+      expect(run.setEndpointState).toHaveBeenCalledWith(expect.anything(), expect.any(String), {
+        openUntil: NOW.getTime() + 30_000,
+        resetFailures: false,
+        endsProbe: false,
+      });
+      expect(run.recordDeliveryAttempt).toHaveBeenCalledWith(
+        expect.anything(),
+        expect.objectContaining({ statusCode: null }),
+        expect.objectContaining({ status: 'retrying' }),
+      );
+    });
+
+    it('writes nothing for a healthy endpoint that answers fast, whatever it answers', async () => {
+      const failing = setup({ statusCode: 500 });
+      expect(await deliverWebhook(failing.deps, message)).toBe('retrying');
+      expect(failing.run.countEndpointFailure).not.toHaveBeenCalled();
+      expect(failing.run.setEndpointState).not.toHaveBeenCalled();
+      const { deps, run } = setup();
+      expect(await deliverWebhook(deps, message)).toBe('delivered');
+      expect(run.takeEndpointProbe).not.toHaveBeenCalled();
+      expect(run.countEndpointFailure).not.toHaveBeenCalled();
+      expect(run.setEndpointState).not.toHaveBeenCalled();
+    });
+
+    it('gives an event up once the breaker has held it for longer than the retry schedule', async () => {
+      const created = new Date(NOW.getTime() - 4 * 24 * 3_600_000).toISOString();
+      const { deps, run, sendWebhook } = setup({
+        record: { createdAt: created, status: 'retrying', attempts: [] },
+        endpoint: { openUntil: OPEN_UNTIL },
+      });
+      expect(await deliverWebhook(deps, message)).toBe('failed');
+      expect(sendWebhook).not.toHaveBeenCalled();
+      expect(run.recordDeliveryAttempt).toHaveBeenCalledWith(
+        expect.anything(),
+        expect.objectContaining({ statusCode: null, error: expect.stringContaining('not sent') }),
+        { status: 'failed', nextAttemptAt: null },
+      );
+    });
   });
 });

@@ -3,6 +3,7 @@ import { copyFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { build } from 'esbuild';
+import { ESM_REQUIRE_BANNER } from '../../bundling.ts';
 import { FUNCTIONS, type FunctionName } from '../../wiring.ts';
 
 /**
@@ -35,14 +36,12 @@ async function bundle(repoRoot: string): Promise<Record<FunctionName, string>> {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    // Stack traces name the sources (the worker enables source maps).
+    // Stack traces name the sources (the worker enables source maps; the stack ships none).
     sourcemap: 'linked',
     sourceRoot: relative(outdir, repoRoot),
     outExtension: { '.js': '.mjs' },
     // As in the stack: CommonJS dependencies bundled into ESM need a `require`.
-    banner: {
-      js: "import { createRequire as __batchCallsCreateRequire } from 'node:module'; const require = __batchCallsCreateRequire(import.meta.url);",
-    },
+    banner: { js: ESM_REQUIRE_BANNER },
     logLevel: 'silent',
     tsconfig: join(repoRoot, 'tsconfig.json'),
   });

@@ -83,7 +83,7 @@ async function main(): Promise<void> {
   if (!port) throw new Error('function-worker.ts runs inside a worker thread only');
   const { entry } = workerData as WorkerData;
   let handler: Handler;
-  // As NODE_OPTIONS=--enable-source-maps does in the stack: stack traces name the TypeScript sources.
+  // Local stack traces name the TypeScript sources (the stack ships minified bundles without maps).
   process.setSourceMapsEnabled(true);
   // Lambda's runtime global for response streaming, before the module that uses it loads.
   installAwsLambdaStandIn();

@@ -37,6 +37,8 @@ import { createHash } from 'node:crypto';
  * | contact history | CONTACT#<ws>#<E.164 phone>| CONTACT            | a phone's recent attempts across batches (contact      |
  * |                 |                           |                    | limit): written by every dial claim's transaction,     |
  * |                 |                           |                    | read before a claim under a limit; TTL on `expiresAt`  |
+ * | webhook endpoint| HOOKEP#<ws>#<agentId>     | HOOKEP             | the circuit breaker of an agent's webhook URL: read in |
+ * |                 |                           |                    | every delivery's BatchGetItem, written when it changes |
  *
  * Sparse index GSI1 (only items that carry GSI1PK are in it; KEYS_ONLY):
  * | GSI1PK   | GSI1SK                        | what                                                        |
@@ -75,6 +77,7 @@ export const ENTITY = {
   suppressionListing: 'suppressionListing',
   contactHistory: 'contactHistory',
   lease: 'lease',
+  webhookEndpoint: 'webhookEndpoint',
   liveEvent: 'liveEvent',
   liveEventCounter: 'liveEventCounter',
 } as const;
@@ -205,6 +208,14 @@ export const runKeys = {
 
   outbox(batchId: string, webhookId: string): TableKey {
     return { PK: recipientPartition(batchId), SK: `${SK_PREFIX.webhook}${segment('webhook id', webhookId)}` };
+  },
+
+  /** The circuit breaker of an agent's webhook endpoint: see ./entities/webhook-endpoint.ts. */
+  webhookEndpoint(workspaceId: string, agentId: string): TableKey {
+    return {
+      PK: `HOOKEP#${segment('workspace id', workspaceId)}#${segment('agent id', agentId)}`,
+      SK: 'HOOKEP',
+    };
   },
 
   pacing(workspaceId: string, phoneNumberId: string): TableKey {

@@ -20,6 +20,7 @@ import { outboxStore, itemToOutbox } from './entities/outbox.ts';
 import { contactStore } from './entities/contact.ts';
 import { leaseStore } from './entities/lease.ts';
 import { pacingStore } from './entities/pacing.ts';
+import { itemToEndpointHealth, webhookEndpointStore } from './entities/webhook-endpoint.ts';
 import { itemToPhoneNumber } from './entities/phone-number.ts';
 import {
   dispatchedUpdate,
@@ -64,6 +65,7 @@ export function createDynamoRunStore(options: {
     ...callIndexStore(table),
     ...outboxStore(table),
     ...dueStore(table),
+    ...webhookEndpointStore(table),
 
     // ── batches ─────────────────────────────────────────────────────────────────────────────
     async getBatchRun(workspaceId, batchId) {
@@ -190,10 +192,12 @@ export function createDynamoRunStore(options: {
 
     async getDeliveryReads(message) {
       const { workspaceId, batchId, recipientIndex } = message;
-      const [record, agent, batch, recipient] = await table.batchGet([
+      // The endpoint's breaker rides along: a healthy endpoint costs no request of its own.
+      const [record, agent, batch, endpoint, recipient] = await table.batchGet([
         runKeys.outbox(batchId, message.webhookId),
         keys.agent(workspaceId, message.agentId),
         keys.batch(workspaceId, batchId),
+        runKeys.webhookEndpoint(workspaceId, message.agentId),
         ...(recipientIndex === null ? [] : [keys.recipient(batchId, recipientIndex)]),
       ]);
       return {
@@ -201,7 +205,15 @@ export function createDynamoRunStore(options: {
         agent: parsed(agent ?? null, itemToAgent),
         batch: parsed(batch ?? null, itemToBatch),
         recipient: parsed(recipient ?? null, itemToRecipientRun),
+        endpoint: parsed(endpoint ?? null, itemToEndpointHealth),
       };
+    },
+
+    async getEndpointHealth(ref) {
+      return parsed(
+        await table.get(runKeys.webhookEndpoint(ref.workspaceId, ref.agentId)),
+        itemToEndpointHealth,
+      );
     },
   };
 }

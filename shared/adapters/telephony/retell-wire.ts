@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CallOutcome } from '../../domain/recipient.ts';
 import type {
   CallEndedEvent,

@@ -1,5 +1,5 @@
 import { signTimestampedHmac, verifyTimestampedHmac } from './timestamped-hmac.ts';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CALL_OUTCOMES } from '../../domain/recipient.ts';
 import type { CallEndedEvent, CallRef } from '../../ports/dialer.ts';
 

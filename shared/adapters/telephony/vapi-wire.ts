@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CallOutcome } from '../../domain/recipient.ts';
 import type { CallEndedEvent, Conversation, EvaluationResult, TranscriptTurn } from '../../ports/dialer.ts';
 import { REF_KEY, refFromString } from '../../domain/call-ref.ts';

@@ -2,9 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { deserialize } from 'bson';
 import { isValidTimeZone } from '../../domain/calling-window.ts';
 import type { PhoneTimezones } from '../../ports/timezones.ts';
+import { decodeStringMap } from './bson-string-map.ts';
 
 /**
  * Phone number → zones from libphonenumber's time-zone mapping data (Google's
@@ -21,7 +21,8 @@ import type { PhoneTimezones } from '../../ports/timezones.ts';
  * We read the data file ourselves instead of calling the package's `timezones()`: that function reads
  * and decodes the whole file again on every call, swallows every error (a missing file would silently
  * give every number []), and finds the file through `__dirname`, which an ESM bundle does not have.
- * The package itself is never imported, so a bundle holds only this code and `bson` (~65 KB minified);
+ * The package itself is never imported, so a bundle holds only this code and a 20-line BSON reader
+ * (./bson-string-map.ts);
  * the data file is NOT bundled and must be found at run time, see `dataFileCandidates`.
  */
 
@@ -105,7 +106,7 @@ export function createPhoneTimezones(options: { dataFile?: string; eager?: boole
         `phone time-zone data (${PHONE_TIMEZONES_DATA_FILE} of ${PACKAGE}) not found; looked in: ${candidates.join(', ')}`,
       );
     }
-    loaded = phoneTimezonesFromData(deserialize(readFileSync(file)));
+    loaded = phoneTimezonesFromData(decodeStringMap(readFileSync(file)));
     return loaded;
   };
   if (options.eager === true) load();

@@ -8,7 +8,9 @@ import {
 import { classifyResponse, nextAttempt } from '../../domain/webhook-retry.ts';
 import { signWebhook } from '../../domain/webhook-signing.ts';
 import { MAX_QUEUE_DELAY_SECONDS, type WebhookMessage } from '../../ports/queues.ts';
+import type { EndpointHealth } from '../../domain/endpoint-breaker.ts';
 import type { RunDeps } from './run-deps.ts';
+import { passBreaker, settleBreaker, watchSlow, type Pass } from './webhook-breaker.ts';
 import { buildWebhookPayload, type PayloadItems } from './webhook-payloads.ts';
 
 /**
@@ -16,7 +18,9 @@ import { buildWebhookPayload, type PayloadItems } from './webhook-payloads.ts';
  * SSRF-guarded sender, log the attempt and plan the next one. A retry due within SQS's 15-minute delay
  * rides a delayed message; a later one waits in the due index for the sweeper. Before sending, the
  * worker claims the attempt (conditioned on the attempts seen), so two workers holding copies of one
- * message (an SQS redelivery, the sweeper re-queuing a late one) never both POST it.
+ * message (an SQS redelivery, the sweeper re-queuing a late one) never both POST it. Before that,
+ * the endpoint's circuit breaker (./webhook-breaker.ts) may hold the delivery back without an
+ * attempt: a dead or slow receiver must not hold the consumers every tenant shares.
  */
 export const WEBHOOK_TIMEOUT_MS = 15_000;
 
@@ -49,9 +53,22 @@ export async function deliverWebhook(deps: DeliverDeps, message: WebhookMessage)
   if (record.nextAttemptAt && Date.parse(record.nextAttemptAt) > now.getTime() + EARLY_TOLERANCE_MS) {
     return 'skipped';
   }
+  const agent = related ? related.agent : await deps.store.getAgent(record.workspaceId, record.agentId);
+  // Without a URL there is nothing to protect: the attempt below logs why it fails.
+  let pass: Pass | null = null;
+  if (agent?.webhookUrl) {
+    const ref = { workspaceId: record.workspaceId, agentId: record.agentId };
+    const endpoint = related ? related.endpoint : await deps.runStore.getEndpointHealth(ref);
+    pass = await passBreaker(deps, message, record, agent.webhookUrl, endpoint, now, manual);
+    if (pass.kind === 'held') return 'deferred';
+    if (pass.kind === 'moved') return 'skipped';
+    if (pass.kind === 'expired') return giveUp(deps, record, now);
+  }
   const claimUntil = new Date(now.getTime() + DELIVERY_CLAIM_MS).toISOString();
   const claim = await deps.runStore.claimDelivery(record, now.toISOString(), claimUntil);
   if (!claim.claimed) {
+    // A probe taken for this copy is left to expire (PROBE_LEASE_MS): a duplicate is rare, and
+    // giving it back could race the copy that does send.
     if (claim.heldUntil === null) return 'skipped';
     // Another worker is sending this attempt; if it dies, this copy must still be there after its
     // claim expires (the message is deleted when this returns).
@@ -61,7 +78,7 @@ export async function deliverWebhook(deps: DeliverDeps, message: WebhookMessage)
   }
 
   try {
-    return await sendClaimed(deps, message, record, now, manual, related);
+    return await sendClaimed(deps, message, { record, agent, pass, related }, now, manual);
   } catch (error) {
     // Not a crash: give the attempt back at once, so the message's redelivery can make it (a claim
     // left behind would hold every copy back until it expires).
@@ -74,6 +91,7 @@ export async function deliverWebhook(deps: DeliverDeps, message: WebhookMessage)
 interface Related {
   agent: Agent | null;
   payload: PayloadItems;
+  endpoint: EndpointHealth | null;
 }
 
 /**
@@ -97,7 +115,11 @@ async function readForDelivery(
     ) {
       return {
         record,
-        related: { agent: reads.agent, payload: { batch: reads.batch, recipient: reads.recipient } },
+        related: {
+          agent: reads.agent,
+          payload: { batch: reads.batch, recipient: reads.recipient },
+          endpoint: reads.endpoint,
+        },
       };
     }
   }
@@ -108,12 +130,11 @@ async function readForDelivery(
 async function sendClaimed(
   deps: DeliverDeps,
   message: WebhookMessage,
-  record: OutboxRecord,
+  read: { record: OutboxRecord; agent: Agent | null; pass: Pass | null; related: Related | null },
   now: Date,
   manual: boolean,
-  related: Related | null,
 ): Promise<DeliverResult> {
-  const agent = related ? related.agent : await deps.store.getAgent(record.workspaceId, record.agentId);
+  const { record, agent, pass, related } = read;
   const payload = agent?.webhookUrl ? await buildWebhookPayload(deps, record, related?.payload) : null;
   if (!agent?.webhookUrl || !payload) {
     const error = !agent?.webhookUrl
@@ -137,6 +158,7 @@ async function sendClaimed(
     body,
     secrets: activeSecrets(agent, now).map((s) => s.secret),
   });
+  const watch = pass?.kind === 'send' ? watchSlow(deps, pass) : null;
   const response = await deps.sendWebhook({
     url: agent.webhookUrl,
     headers,
@@ -144,6 +166,7 @@ async function sendClaimed(
     timeoutMs: WEBHOOK_TIMEOUT_MS,
     allowLoopback: deps.webhookAllowLoopback,
   });
+  await watch?.stop();
   const verdict = classifyResponse(response);
   const attempt: DeliveryAttempt = {
     at: now.toISOString(),
@@ -165,6 +188,12 @@ async function sendClaimed(
     status: next.state,
     nextAttemptAt: next.nextAttemptAt?.toISOString() ?? null,
   });
+  if (pass?.kind === 'send') {
+    await settleBreaker(deps, pass, {
+      answered: response.statusCode !== null,
+      durationMs: response.durationMs,
+    });
+  }
   if (!recorded) return 'skipped';
   if (next.state === 'retrying' && next.nextAttemptAt) {
     const delaySeconds = Math.max(0, Math.ceil((next.nextAttemptAt.getTime() - now.getTime()) / 1000));
@@ -173,4 +202,23 @@ async function sendClaimed(
     }
   }
   return next.state;
+}
+
+/**
+ * The breaker held this delivery back for longer than the whole retry schedule: it fails, as it
+ * would have after its last attempt, with a logged reason (no request was sent).
+ */
+async function giveUp(deps: DeliverDeps, record: OutboxRecord, now: Date): Promise<DeliverResult> {
+  const attempt: DeliveryAttempt = {
+    at: now.toISOString(),
+    statusCode: null,
+    error: 'not sent: the endpoint kept failing for longer than the retry schedule',
+    durationMs: 0,
+    manual: false,
+  };
+  const recorded = await deps.runStore.recordDeliveryAttempt(record, attempt, {
+    status: 'failed',
+    nextAttemptAt: null,
+  });
+  return recorded ? 'failed' : 'skipped';
 }

@@ -65,6 +65,7 @@ type OutboxOps =
   | 'releaseDelivery'
   | 'recordDeliveryAttempt'
   | 'requeueDelivery'
+  | 'holdDelivery'
   | 'listDueDeliveries';
 
 export function outboxStore(table: Table): Pick<RunStore, OutboxOps> {
@@ -141,6 +142,25 @@ export function outboxStore(table: Table): Pick<RunStore, OutboxOps> {
           ':next': nextAttemptAt,
           ':seen': record.attempts.length,
           ...(due ? { ':gpk': due.GSI1PK, ':gsk': due.GSI1SK } : {}),
+        },
+      });
+      return written.ok;
+    },
+
+    async holdDelivery(record, nextAttemptAt) {
+      // No attempt is logged: the breaker delays a delivery, it does not spend its retries.
+      const due = gsi.dueWebhook(nextAttemptAt, record.batchId, record.webhookId);
+      const written = await table.update({
+        Key: runKeys.outbox(record.batchId, record.webhookId),
+        UpdateExpression: 'SET nextAttemptAt = :next, GSI1PK = :gpk, GSI1SK = :gsk',
+        ConditionExpression: 'size(attempts) = :seen AND #status = :status',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':next': nextAttemptAt,
+          ':seen': record.attempts.length,
+          ':status': record.status,
+          ':gpk': due.GSI1PK,
+          ':gsk': due.GSI1SK,
         },
       });
       return written.ok;

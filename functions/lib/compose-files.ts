@@ -1,0 +1,31 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { createS3Client } from '#shared/adapters/aws-clients.ts';
+import { createS3ExportStore } from '#shared/adapters/s3/s3-export-store.ts';
+import { createS3TranscriptStore } from '#shared/adapters/s3/s3-transcript-store.ts';
+import { createS3UploadStore } from '#shared/adapters/s3/s3-upload-store.ts';
+import { ENV } from '#shared/config/env-names.ts';
+import type { RuntimeConfig } from '#shared/config/runtime-config.ts';
+import type { ExportStore } from '#shared/ports/exports.ts';
+import type { TranscriptStore } from '#shared/ports/transcripts.ts';
+import type { UploadStore } from '#shared/ports/uploads.ts';
+import { required } from './compose.ts';
+
+/** The files bucket's prefixes a function was granted (wiring `transcripts`, `uploads`, `exports`), over one S3 client. */
+
+let client: S3Client | null = null;
+const s3 = () => (client ??= createS3Client());
+
+export function composeTranscripts(config: RuntimeConfig): TranscriptStore {
+  return createS3TranscriptStore({
+    client: s3(),
+    bucket: required(config.transcriptsBucket, ENV.transcriptsBucket),
+  });
+}
+
+export function composeUploads(config: RuntimeConfig): UploadStore {
+  return createS3UploadStore({ client: s3(), bucket: required(config.uploadsBucket, ENV.uploadsBucket) });
+}
+
+export function composeExports(config: RuntimeConfig): ExportStore {
+  return createS3ExportStore({ client: s3(), bucket: required(config.exportsBucket, ENV.exportsBucket) });
+}

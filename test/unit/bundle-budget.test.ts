@@ -1,0 +1,60 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+import { afterAll, describe, expect, it } from 'vitest';
+import { bundleBudget, esbuildOptions, RUNTIME_PROVIDED_MODULES } from '#infra/bundling.ts';
+import { FUNCTIONS, type FunctionName } from '#infra/wiring.ts';
+
+/**
+ * Every function's bundle, built with the options the CDK construct ships (infra/bundling.ts), stays
+ * within its budget: a dependency that pulls a whole library into a function (a namespace import of
+ * zod, an AWS client a function does not use, a data file inlined) fails the build here, with the
+ * bundle's largest inputs named.
+ */
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const dir = mkdtempSync(join(tmpdir(), 'batch-calls-bundle-budget-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The inputs that weigh most, by package (or our own folder), largest first. */
+function largestInputs(inputs: Record<string, { bytesInOutput: number }>, count: number): string[] {
+  const byOwner = new Map<string, number>();
+  for (const [path, { bytesInOutput }] of Object.entries(inputs)) {
+    const owner =
+      /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1] ?? path.split('/').slice(0, 2).join('/');
+    byOwner.set(owner, (byOwner.get(owner) ?? 0) + bytesInOutput);
+  }
+  return [...byOwner.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([owner, bytes]) => `${owner} ${(bytes / 1024).toFixed(0)} KB`);
+}
+
+describe('function bundle budgets', () => {
+  it.each(Object.keys(FUNCTIONS) as FunctionName[])(
+    '%s fits its budget',
+    async (name) => {
+      const outfile = join(dir, name, 'index.mjs');
+      const result = await build({ ...esbuildOptions(ROOT, FUNCTIONS[name].entry, outfile), metafile: true });
+      const bytes = statSync(outfile).size;
+      const output = result.metafile.outputs[Object.keys(result.metafile.outputs)[0] ?? ''];
+      const budget = bundleBudget(name);
+      expect(
+        bytes,
+        `${name}: ${(bytes / 1024).toFixed(0)} KB > ${(budget.bytes / 1024).toFixed(0)} KB; largest: ${largestInputs(output?.inputs ?? {}, 6).join(', ')}`,
+      ).toBeLessThanOrEqual(budget.bytes);
+      // The runtime's SDK clients stay outside (a bundled client is 150–350 KB more), and nothing
+      // else does: every import left for run time is Node's own or a client the runtime ships.
+      const bundled = Object.keys(output?.inputs ?? {}).filter((path) =>
+        RUNTIME_PROVIDED_MODULES.some((name) => path.includes(`node_modules/${name}/`)),
+      );
+      const external = (output?.imports ?? []).filter((i) => i.external).map((i) => i.path);
+      const provided: readonly string[] = RUNTIME_PROVIDED_MODULES;
+      expect(external.filter((path) => !isBuiltin(path) && !provided.includes(path))).toEqual([]);
+      expect(bundled).toEqual([]);
+    },
+    60_000,
+  );
+});
