@@ -12,6 +12,9 @@ import { benchCreate, type CreateResult } from './sections/create.ts';
 import { benchPreflight, type PreflightResult } from './sections/preflight.ts';
 import { benchRun, type HandOverSteps, type RunResult } from './sections/run.ts';
 import { benchSweeper, type SweeperResult } from './sections/sweeper.ts';
+import { benchProviderCost, type ProviderCostResult } from './sections/provider-cost.ts';
+import { COST_TARGETS, PLATFORM_LOG_BYTES } from './lib/cost.ts';
+import { costRows } from './lib/cost-rows.ts';
 import { startLocalService } from '../test/helpers/local-service.ts';
 
 /**
@@ -43,6 +46,13 @@ const CONFIG = {
       { recipients: quick ? 50 : 100, concurrency: 10, callMs: 5000 },
     ],
     callsPerSecond: 100,
+    // Each real provider's path beside the simulated one (cost only: its timings are the fake's).
+    providers: (['twilio', 'vapi', 'retell', 'elevenlabs'] as const).map((provider) => ({
+      provider,
+      recipients: quick ? 50 : 200,
+      concurrency: 10,
+      callMs: 1000,
+    })),
     repeat: runRepeat,
     webhookThroughputRuns: quick ? 1 : 3,
   },
@@ -237,6 +247,17 @@ async function main() {
     log(`sweeper: one run's cost with ${CONFIG.sweeper.sizes.join(' vs ')} healthy running batches`);
     sweeper = await section('sweeper', () => benchSweeper(CONFIG.sweeper));
   }
+  const providerRuns: ProviderCostResult[] = [];
+  // Part of the run section; `BENCH_ONLY=providers` runs them alone.
+  if (wanted('run') || wanted('providers')) {
+    for (const scenario of CONFIG.run.providers) {
+      log(`run on ${scenario.provider}'s path: ${scenario.recipients} recipients (cost)`);
+      const result = await section(`run ${scenario.provider}`, () =>
+        benchProviderCost({ ...scenario, timeoutMs: 15 * 60_000 }),
+      );
+      if (result) providerRuns.push(result);
+    }
+  }
   let load: Awaited<ReturnType<typeof loadSection>> | null = null;
   if (wanted('load')) {
     log(`load: ${CONFIG.load.clients} clients for ${CONFIG.load.durationMs / 1000} s`);
@@ -310,24 +331,17 @@ async function main() {
       `p50 ${f(r.webhookLatencyP50Ms, 0, ' ms')}, p95 ${f(r.webhookLatencyP95Ms, 0, ' ms')}`,
       '',
     ]);
-    if (first) {
-      const per = first.cost.requestsPerRecipient;
-      rows.push([
-        `  AWS requests per recipient`,
-        `DynamoDB ${round(per.dynamodb ?? 0, 1)}, SQS ${round(per.sqs ?? 0, 1)}, S3 ${round(per.s3 ?? 0, 2)}, Scheduler ${round(per.scheduler ?? 0, 2)}`,
-        `Lambda ${round(per.lambdaInvocations ?? 0, 2)} invocations, API Gateway ${round(per.apiGateway ?? 0, 2)}`,
-      ]);
-      rows.push([
-        `  est. AWS cost per 1,000 calls`,
-        `$${f(r.costPer1000, 4)}`,
-        Object.entries(first.cost.usdPer1000Calls)
-          .filter(([k]) => k !== 'total')
-          .map(([k, v]) => `${k} $${round(v, 4)}`)
-          .join(', '),
-      ]);
-    }
+    if (first) rows.push(...costRows(first.cost, 'simulated'));
     const throughput = first?.webhookDeliveriesPerSecond;
     if (throughput) rows.push([`webhook deliveries per second`, f(throughput, 1), 'one local receiver, 2xx']);
+  }
+  for (const p of providerRuns) {
+    rows.push([
+      `run ${p.recipients} × ${p.callMs / 1000} s calls on ${p.provider}, N=${p.concurrency}`,
+      `${round(p.finishMs / 1000, 1)} s`,
+      `${p.placements} calls placed through the local ${p.provider} (test/helpers); cost only`,
+    ]);
+    rows.push(...costRows(p.cost, p.provider));
   }
   for (const c of coldStart ?? []) {
     rows.push([
@@ -368,14 +382,15 @@ async function main() {
   const header = `batch-calls bench — ${startedAt.toISOString().slice(0, 10)}, ${machine.cpus} cores (${machine.cpuModel}), Node ${machine.node}, load average at start ${machine.loadAverageAtStart.join(' ')}`;
   console.log(`\n${header}\n\n${table(rows)}\n`);
   console.log(
-    `Prices: ${PRICES.region}, ${PRICES.date} list prices (bench/lib/prices.ts). Took ${round((finishedAt.getTime() - startedAt.getTime()) / 60_000, 1)} min.`,
+    `Prices: ${PRICES.region}, ${PRICES.date} list prices (bench/lib/prices.ts), Secrets Manager and CloudWatch Logs ingestion included (Lambda's platform log events modelled at ${PLATFORM_LOG_BYTES} B per invocation). Took ${round((finishedAt.getTime() - startedAt.getTime()) / 60_000, 1)} min.`,
   );
 
   const out = resolve(import.meta.dirname, 'results');
   await mkdir(out, { recursive: true });
   await writeFile(
     join(out, 'latest.json'),
-    `${JSON.stringify({ startedAt, finishedAt, machine, config: CONFIG, prices: PRICES, errors: sectionErrors, coldStart, create, preflight, runs, sweeper, load, capacity, table: rows }, null, 2)}\n`,
+    `${JSON.stringify({ startedAt, finishedAt, machine, config: CONFIG, prices: PRICES, targets: COST_TARGETS, errors: sectionErrors, coldStart, create, preflight, runs, providerRuns, sweeper, load, capacity, table: rows }, null, 2)}
+`,
   );
   log(`wrote bench/results/latest.json`);
 }

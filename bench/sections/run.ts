@@ -2,10 +2,9 @@ import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { createDocumentClient } from '#shared/adapters/dynamodb/client.ts';
 import { createDynamoRunStore } from '#shared/adapters/dynamodb/run-store.ts';
 import { LOCAL_CREDENTIALS, LOCAL_SDK_REGION } from '#infra/local/functions/local-env.ts';
-import { FUNCTIONS, type FunctionName } from '#infra/wiring.ts';
 import { startBenchService, type BenchService } from '../lib/bench-service.ts';
 import { jsonRecipients } from '../lib/inputs.ts';
-import { PRICES } from '../lib/prices.ts';
+import { costOf, type CostBreakdown } from '../lib/cost.ts';
 import { startReceiver, type Receiver } from '../lib/receiver.ts';
 import { seedAgent } from '../lib/seed.ts';
 import { percentile, summarize, type Summary } from '../lib/stats.ts';
@@ -19,6 +18,8 @@ import { sleep } from '../../test/helpers/wait.ts';
  * from each call's end to its webhook, and how fast the webhook consumer delivers.
  */
 
+export type { CostBreakdown };
+
 export interface RunOptions {
   recipients: number;
   concurrency: number;
@@ -27,16 +28,6 @@ export interface RunOptions {
   /** Also measure webhook delivery throughput (runs of redelivering every event of the batch). */
   webhookThroughputRuns: number;
   timeoutMs: number;
-}
-
-export interface CostBreakdown {
-  requestsPerRecipient: Record<string, number>;
-  byOperation: Record<string, Record<string, number>>;
-  /** DynamoDB requests per recipient by operation and item type (what each step of the path costs). */
-  dynamodbPerRecipient: Record<string, string>;
-  lambda: { invocations: Record<string, number>; gbSeconds: number };
-  dynamo: { readUnits: number; writeUnits: number };
-  usdPer1000Calls: Record<string, number> & { total: number };
 }
 
 export interface RunResult {
@@ -262,77 +253,6 @@ async function waitFor(done: () => boolean, timeoutMs: number): Promise<void> {
     if (Date.now() > deadline) throw new Error('timed out waiting for the webhooks');
     await sleep(100);
   }
-}
-
-/**
- * What the run cost in AWS requests, per recipient and in dollars per 1,000 calls. Counted: the
- * functions' own requests (proxies), their invocations and durations. Modelled: Lambda's SQS event
- * source makes one ReceiveMessage and one DeleteMessageBatch per batch of messages it delivers; its
- * idle long polling and the table stream's reads (free) are left out.
- */
-async function costOf(bench: BenchService, recipients: number): Promise<CostBreakdown> {
-  const invocations = bench.invocations();
-  const counts = Object.fromEntries(
-    await Promise.all(
-      Object.entries(bench.proxies).map(async ([service, proxy]) => [service, await proxy.counts()] as const),
-    ),
-  ) as Record<string, Record<string, number>>;
-  const sum = (service: string) => Object.values(counts[service] ?? {}).reduce((a, b) => a + b, 0);
-  const queueInvocations = invocations.dial.count + invocations.deliverWebhook.count;
-  const eventSourceSqs = 2 * queueInvocations;
-  const lambdaRequests = Object.values(invocations).reduce((a, s) => a + s.count, 0);
-  const gbSeconds = (Object.keys(invocations) as FunctionName[]).reduce(
-    (a, name) => a + (invocations[name].totalMs / 1000) * (FUNCTIONS[name].memoryMb / 1024),
-    0,
-  );
-  const apiRequests = invocations.api.count + invocations.providerEvents.count;
-  const { readUnits, writeUnits } = await bench.proxies.dynamodb.capacity();
-  const s3 = counts.s3 ?? {};
-  const puts = s3.PutObject ?? 0;
-  const gets = s3.GetObject ?? 0;
-  const schedules = counts.scheduler?.CreateSchedule ?? 0;
-  const scale = 1000 / recipients;
-  const usd = {
-    lambda: (lambdaRequests * PRICES.lambdaPerRequest + gbSeconds * PRICES.lambdaPerGbSecond) * scale,
-    dynamodb: (writeUnits * PRICES.dynamoPerWriteUnit + readUnits * PRICES.dynamoPerReadUnit) * scale,
-    sqs: (sum('sqs') + eventSourceSqs) * PRICES.sqsPerRequest * scale,
-    apiGateway: apiRequests * PRICES.apiGatewayHttpPerRequest * scale,
-    s3: (puts * PRICES.s3PerPut + gets * PRICES.s3PerGet) * scale,
-    scheduler: schedules * PRICES.schedulerPerInvocation * scale,
-  };
-  const per = (n: number) => n / recipients;
-  return {
-    requestsPerRecipient: {
-      dynamodb: per(sum('dynamodb')),
-      sqs: per(sum('sqs') + eventSourceSqs),
-      s3: per(sum('s3')),
-      scheduler: per(sum('scheduler')),
-      lambdaInvocations: per(lambdaRequests),
-      apiGateway: per(apiRequests),
-    },
-    dynamodbPerRecipient: await perRecipientDetails(bench, recipients),
-    byOperation: {
-      ...counts,
-      sqsEventSource: { ReceiveMessage: queueInvocations, DeleteMessageBatch: queueInvocations },
-    },
-    lambda: {
-      invocations: Object.fromEntries(Object.entries(invocations).map(([name, s]) => [name, s.count])),
-      gbSeconds,
-    },
-    dynamo: { readUnits, writeUnits },
-    usdPer1000Calls: { ...usd, total: Object.values(usd).reduce((a, b) => a + b, 0) },
-  };
-}
-
-/** DynamoDB requests and capacity units per recipient, by operation and item type, most first. */
-async function perRecipientDetails(bench: BenchService, recipients: number): Promise<Record<string, string>> {
-  const units = await bench.proxies.dynamodb.detailUnits();
-  const round = (n: number) => Math.round((n / recipients) * 100) / 100;
-  return Object.fromEntries(
-    Object.entries(await bench.proxies.dynamodb.details())
-      .sort(([, a], [, b]) => b - a)
-      .map(([detail, n]) => [detail, `${round(n)} requests, ${round(units[detail] ?? 0)} units`]),
-  );
 }
 
 /** Every event of the batch delivered again, as fast as the webhook consumer goes. */

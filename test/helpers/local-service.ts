@@ -86,6 +86,8 @@ export interface LocalServiceOptions {
   env?: Record<string, string>;
   /** Wraps every function's handler (the bench counts invocations with it). */
   wrap?: FunctionPoolOptions['wrap'];
+  /** Sees each function's stdout and stderr (the bench counts log bytes with it). */
+  output?: FunctionPoolOptions['output'];
   /** Passed to the gateway, e.g. test handlers or shorter function timeouts. */
   gateway?: Pick<GatewayOptions, 'handlers' | 'functionSpecs' | 'staticDir'>;
   /** Length of a simulated call (SIM_CALL_MS); 200 ms unless given. */
@@ -156,6 +158,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
         return localFunctionEnvironment(name, known.settings);
       },
       wrap: options.wrap,
+      output: options.output,
       log,
     });
     cleanups.push(() => functions.stop());

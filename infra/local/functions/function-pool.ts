@@ -61,6 +61,12 @@ export interface FunctionPoolOptions {
   environmentOf(name: FunctionName): Record<string, string>;
   /** Wraps the handler the pool hands out (the bench counts and times invocations with it). */
   wrap?(name: FunctionName, handler: FunctionHandler): FunctionHandler;
+  /**
+   * Sees every chunk a function's worker writes to stdout or stderr (the bench counts the log bytes
+   * CloudWatch Logs would ingest). The output is then forwarded to this process's own streams unless
+   * this returns false (the bench runs the functions at INFO and keeps only their stderr on screen).
+   */
+  output?(name: FunctionName, stream: 'stdout' | 'stderr', chunk: Buffer): boolean | void;
   log?: (message: string) => void;
 }
 
@@ -253,7 +259,19 @@ export function createFunctionPool(options: FunctionPoolOptions): FunctionPool {
       workerData: { entry: bundles[name] } satisfies WorkerData,
       // Lambda's memory setting as the heap limit: a function that needs more fails here too.
       resourceLimits: { maxOldGenerationSizeMb: FUNCTIONS[name].memoryMb },
+      // Only when someone listens: otherwise Node forwards the worker's output itself.
+      stdout: options.output !== undefined,
+      stderr: options.output !== undefined,
     });
+    const { output } = options;
+    if (output) {
+      worker.stdout.on('data', (chunk: Buffer) => {
+        if (output(name, 'stdout', chunk) !== false) process.stdout.write(chunk);
+      });
+      worker.stderr.on('data', (chunk: Buffer) => {
+        if (output(name, 'stderr', chunk) !== false) process.stderr.write(chunk);
+      });
+    }
     const started = new FunctionWorker(name, worker, log);
     workers.set(name, started);
     await started.ready;

@@ -1,5 +1,6 @@
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { BroadcastChannel } from 'node:worker_threads';
 import type { SecretStore } from '../../ports/secret-store.ts';
 
 /**
@@ -8,6 +9,24 @@ import type { SecretStore } from '../../ports/secret-store.ts';
  * `access` is the function's secrets grant (infra/wiring.ts): with `read`, a write is refused as
  * Secrets Manager refuses it without secretsmanager:PutSecretValue / DeleteSecret.
  */
+/**
+ * Each read, write and delete is announced on this channel as the Secrets Manager call it stands
+ * for, so that the bench (another thread: each local function runs in a worker) can count and price
+ * them as it counts the other services' requests. Nobody listening costs a message dropped.
+ */
+export const LOCAL_SECRET_CALLS_CHANNEL = 'batch-calls:local-secret-calls';
+export type LocalSecretCall = 'GetSecretValue' | 'PutSecretValue' | 'DeleteSecret';
+
+let channel: BroadcastChannel | undefined;
+function announce(call: LocalSecretCall): void {
+  if (!channel) {
+    channel = new BroadcastChannel(LOCAL_SECRET_CALLS_CHANNEL);
+    // Must not keep a function's thread (or a test process) alive.
+    channel.unref();
+  }
+  channel.postMessage(call);
+}
+
 export function createFileSecretStore(
   path: string,
   options: { access?: 'read' | 'readWrite' } = {},
@@ -48,14 +67,20 @@ export function createFileSecretStore(
     put: (ref, values) =>
       serial(async () => {
         writable('PutSecretValue');
+        announce('PutSecretValue');
         const all = await load();
         all[ref] = values;
         await save(all);
       }),
-    get: (ref) => serial(async () => (await load())[ref] ?? null),
+    get: (ref) =>
+      serial(async () => {
+        announce('GetSecretValue');
+        return (await load())[ref] ?? null;
+      }),
     delete: (ref) =>
       serial(async () => {
         writable('DeleteSecret');
+        announce('DeleteSecret');
         const all = await load();
         if (!(ref in all)) return;
         delete all[ref];
