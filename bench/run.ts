@@ -16,61 +16,16 @@ import { benchProviderCost, type ProviderCostResult } from './sections/provider-
 import { COST_TARGETS, PLATFORM_LOG_BYTES } from './lib/cost.ts';
 import { costRows } from './lib/cost-rows.ts';
 import { startLocalService } from '../test/helpers/local-service.ts';
+import { CONFIG } from './config.ts';
 
 /**
  * `npm run bench`: the service's figures against the local mode (see bench/README.md). Prints a
- * table and writes bench/results/latest.json. BENCH_QUICK=1 runs small sizes to try the harness;
- * BENCH_RUN_REPEAT=<n> repeats each batch run (1 by default: a 1,000-call run takes minutes).
+ * table and writes bench/results/latest.json; its sections and sizes are in ./config.ts.
  */
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-const quick = process.env.BENCH_QUICK === '1';
-const runRepeat = Number(process.env.BENCH_RUN_REPEAT ?? 1);
 const only = process.env.BENCH_ONLY?.split(',');
 const wanted = (section: string) => !only || only.includes(section);
-
-const CONFIG = {
-  quick,
-  coldStart: { runs: quick ? 2 : 5 },
-  create: { recipients: 1000, runs: quick ? 2 : 3, requestsPerRun: quick ? 3 : 8 },
-  preflight: { recipients: 1000, runs: quick ? 2 : 3, requestsPerRun: quick ? 3 : 8 },
-  run: {
-    // The issue's runs (1,000 × 1 s calls at N = 10 and 50), one with a single call slot (the
-    // hand-over's own latency, no contention), and one with longer calls to show how the ratio depends
-    // on the call length: the slot hand-over costs the same whatever the call.
-    scenarios: [
-      // One call slot: each hand-over alone, on a machine not yet busy with the others.
-      { recipients: quick ? 15 : 40, concurrency: 1, callMs: 1000 },
-      { recipients: quick ? 200 : 1000, concurrency: 10, callMs: 1000 },
-      { recipients: quick ? 200 : 1000, concurrency: 50, callMs: 1000 },
-      { recipients: quick ? 50 : 100, concurrency: 10, callMs: 5000 },
-    ],
-    callsPerSecond: 100,
-    // Each real provider's path beside the simulated one (cost only: its timings are the fake's).
-    providers: (['twilio', 'vapi', 'retell', 'elevenlabs'] as const).map((provider) => ({
-      provider,
-      recipients: quick ? 50 : 200,
-      concurrency: 10,
-      callMs: 1000,
-    })),
-    repeat: runRepeat,
-    webhookThroughputRuns: quick ? 1 : 3,
-  },
-  load: { clients: 20, durationMs: quick ? 8_000 : 30_000, runs: 1 },
-  // Many workspaces and batches at once (docs/capacity.md): the requests per call the model projects.
-  capacity: {
-    workspaces: quick ? 3 : 6,
-    batchesPerWorkspace: quick ? 2 : 3,
-    recipientsPerBatch: quick ? 10 : 50,
-    concurrency: 10,
-    callMs: 1000,
-    peakFactor: 10,
-    meanCallSeconds: 60,
-    timeoutMs: 15 * 60_000,
-  },
-  // Healthy running batches: the issue's 1 vs 200.
-  sweeper: { sizes: [1, quick ? 20 : 200], steadyRuns: 3 },
-};
 
 /** Per step, the median of the runs' medians. */
 function medianSteps(all: HandOverSteps[]): HandOverSteps {
@@ -178,7 +133,7 @@ async function main() {
     platform: `${process.platform} ${process.arch}`,
     loadAverageAtStart: loadavg().map((l) => round(l, 2)),
   };
-  log(`machine ${JSON.stringify(machine)}${quick ? ' (BENCH_QUICK: small sizes)' : ''}`);
+  log(`machine ${JSON.stringify(machine)}${CONFIG.quick ? ' (BENCH_QUICK: small sizes)' : ''}`);
 
   let coldStart: ColdStartResult[] | null = null;
   if (wanted('cold')) {

@@ -198,6 +198,7 @@ describe('a use case recording its outcome', () => {
     const deps = {
       runStore: {
         getOutbox: vi.fn(async () => record),
+        getEndpointHealth: vi.fn(async () => endpoint),
         // A proven endpoint (closed breaker): the delivery goes out.
         getDeliveryReads: vi.fn(async () => ({ record, agent, batch, recipient: null, endpoint })),
         claimDelivery: vi.fn(async () => ({ claimed: true as const })),
