@@ -53,7 +53,7 @@ export interface ServiceFunctionProps {
 
 /** The wildcard ARNs a function's role was granted (null: no such grant); cdk-nag names each. */
 export interface WildcardGrants {
-  /** `<table>/index/*`: CDK's table grants name indexes this way. */
+  /** `<table>/index/*`: a Query may use any index of the table. */
   tableIndexes: string | null;
   transcripts: string | null;
   uploads: string | null;
@@ -167,8 +167,22 @@ function grantAccess(
 ): WildcardGrants {
   const stack = Stack.of(scope);
   const { table, filesBucket } = targets;
-  if (access.table === 'read') table.grantReadData(role);
-  if (access.table === 'readWrite') table.grantReadWriteData(role);
+  if (access.table?.length) {
+    // The actions the wiring lists, not CDK's grantReadWriteData (which adds Scan, DescribeTable and
+    // every write to every function). Only a Query reaches the index.
+    iam.Grant.addToPrincipal({
+      grantee: role,
+      actions: access.table.map((action) => `dynamodb:${action}`),
+      resourceArns: [table.tableArn],
+    });
+    if (access.table.includes('Query')) {
+      iam.Grant.addToPrincipal({
+        grantee: role,
+        actions: ['dynamodb:Query'],
+        resourceArns: [`${table.tableArn}/index/*`],
+      });
+    }
+  }
   for (const queueName of access.sendTo ?? []) {
     const { queue } = stateful.queues[queueName];
     queue.grantSendMessages(role);
@@ -222,7 +236,7 @@ function grantAccess(
     scheduler.role.grantPassRole(role);
   }
   return {
-    tableIndexes: access.table ? `${table.tableArn}/index/*` : null,
+    tableIndexes: access.table?.includes('Query') ? `${table.tableArn}/index/*` : null,
     transcripts: access.transcripts ? filesBucket.arnForObjects(`${FILES_PREFIX.transcripts}*`) : null,
     uploads: access.uploads ? filesBucket.arnForObjects(`${FILES_PREFIX.uploads}*`) : null,
     exports: access.exports ? filesBucket.arnForObjects(`${FILES_PREFIX.exports}*`) : null,
