@@ -58,6 +58,17 @@ const RUN_PATH_TABLE_ACTIONS: readonly TableAction[] = [
   'DeleteItem',
 ];
 
+/**
+ * Provider credentials of a stage are named under this prefix, and each function's secrets grant
+ * covers this prefix only: a dev stack in prod's account cannot read or delete prod's secrets.
+ */
+export function secretsPrefix(stage: string): string {
+  return `batch-calls/${stage}/`;
+}
+
+/** The stage local mode names its secrets under (its secrets file). */
+export const LOCAL_STAGE = 'local';
+
 /** What a function may touch; the CDK app turns each entry into a `grant*` call, nothing broader. */
 export interface FunctionAccess {
   /** Its DynamoDB actions on the table (Query also on its index). */
@@ -331,6 +342,8 @@ export const STREAM_SOURCES: readonly StreamSourceSpec[] = [
       // function reacts to the ends of attempts only (a final status, or dialing → pending with the
       // same attempt count: a retry), telling them apart by the images.
       { eventName: ['MODIFY'], dynamodb: { NewImage: { entity: { S: ['recipient'] } } } },
+      // A finished batch's retention ran out (its TTL deleted it): what it left goes too.
+      { eventName: ['REMOVE'], dynamodb: { OldImage: { entity: { S: ['batch'] } } } },
     ],
   },
 ];

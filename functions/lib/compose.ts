@@ -13,6 +13,7 @@ import { createEventBridgeScheduler } from '#shared/adapters/scheduler/eventbrid
 import { createFileSecretStore } from '#shared/adapters/secrets/file-secret-store.ts';
 import { cachedSecretStore } from '#shared/adapters/secrets/cached-secret-store.ts';
 import { createSecretsManagerStore } from '#shared/adapters/secrets/secrets-manager-store.ts';
+import { prefixedSecretStore } from '#shared/adapters/secrets/prefixed-secret-store.ts';
 import { createSqsQueue } from '#shared/adapters/sqs/sqs-queue.ts';
 import { dialerFor } from '#shared/adapters/telephony/registry.ts';
 import { createHttpWebhookSender } from '#shared/adapters/webhooks/http-webhook-sender.ts';
@@ -55,17 +56,28 @@ export function composeRunDeps(
     };
   };
   return {
-    store: createDynamoStore({ client: dynamo, tableName: config.tableName }),
-    runStore: createDynamoRunStore({ client: dynamo, tableName: config.tableName }),
+    store: createDynamoStore({
+      client: dynamo,
+      tableName: config.tableName,
+      retentionDays: config.retentionDays,
+    }),
+    runStore: createDynamoRunStore({
+      client: dynamo,
+      tableName: config.tableName,
+      retentionDays: config.retentionDays,
+    }),
     dialQueue: lazyQueue(config.dialQueueUrl, ENV.dialQueueUrl),
     webhookQueue: lazyQueue(config.webhookQueueUrl, ENV.webhookQueueUrl),
     scheduler: composeScheduler(config),
     dialerFor: (provider) => dialerFor(provider),
     // Cached in both modes, so local mode runs the path AWS runs.
     secrets: cachedSecretStore(
-      config.localSecretsFile
-        ? createFileSecretStore(config.localSecretsFile, { access: config.localSecretsAccess })
-        : createSecretsManagerStore(),
+      prefixedSecretStore(
+        config.localSecretsFile
+          ? createFileSecretStore(config.localSecretsFile, { access: config.localSecretsAccess })
+          : createSecretsManagerStore(),
+        config.secretsPrefix,
+      ),
       { ttlMs: SECRET_CACHE_TTL_MS },
     ),
     transcripts: createS3TranscriptStore({

@@ -6,6 +6,7 @@ import { itemToBatch, itemToBatchRun } from '#shared/adapters/dynamodb/entities/
 import { itemToRecipient, itemToRecipientRun } from '#shared/adapters/dynamodb/entities/recipient.ts';
 import { recordLiveChanges, type TableChange } from '#shared/app/live/record-changes.ts';
 import { onBatchChanged, onRecipientEnded } from '#shared/app/run/reactions.ts';
+import { purgeExpiredBatch } from '#shared/app/run/retention.ts';
 import { composeEventLog, composeRunDeps } from '../lib/compose.ts';
 
 /**
@@ -54,8 +55,12 @@ function attemptEnded(before: Record<string, unknown> | null, after: Record<stri
 
 async function react(record: DynamoDBRecord): Promise<void> {
   const after = image(record.dynamodb?.NewImage);
-  if (!after) return;
   const before = image(record.dynamodb?.OldImage);
+  if (!after) {
+    // A batch item removed: its retention ran out (DynamoDB's TTL; batches are deleted no other way).
+    if (before?.entity === 'batch') await purgeExpiredBatch(deps, itemToBatchRun(before));
+    return;
+  }
   if (after.entity === 'batch') {
     await onBatchChanged(deps, before ? itemToBatchRun(before) : null, itemToBatchRun(after));
   } else if (after.entity === 'recipient' && attemptEnded(before, after)) {

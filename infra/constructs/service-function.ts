@@ -8,10 +8,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { DeployConfig } from '#infra/config.ts';
 import { functionEnvironment } from '#infra/function-environment.ts';
-import type { DataFile, FunctionName, FunctionSpec } from '#infra/wiring.ts';
+import { secretsPrefix, type DataFile, type FunctionName, type FunctionSpec } from '#infra/wiring.ts';
 import { FILES_PREFIX, type StatefulStack } from '#infra/stacks/stateful-stack.ts';
 import type { GrantTargets } from './grant-targets.ts';
-import { pascal, SECRETS_PREFIX } from './names.ts';
+import { pascal } from './names.ts';
 
 /**
  * One Lambda function of infra/wiring.ts's FUNCTIONS: its own log group, its own role holding exactly
@@ -112,6 +112,8 @@ export function serviceFunction(
       deadLetterArn: stateful.schedulerDeadLetterQueue.queueArn,
     },
     authCacheTtlSeconds: config.limits.authCacheTtlSeconds,
+    secretsPrefix: secretsPrefix(config.stage),
+    retentionDays: config.retentionDays,
   });
 
   const wildcards = grantAccess(scope, role, spec.access, props);
@@ -163,7 +165,7 @@ function grantAccess(
   scope: Construct,
   role: iam.Role,
   access: FunctionSpec['access'],
-  { stateful, targets, scheduler }: ServiceFunctionProps,
+  { config, stateful, targets, scheduler }: ServiceFunctionProps,
 ): WildcardGrants {
   const stack = Stack.of(scope);
   const { table, filesBucket } = targets;
@@ -208,7 +210,8 @@ function grantAccess(
     ? stack.formatArn({
         service: 'secretsmanager',
         resource: 'secret',
-        resourceName: `${SECRETS_PREFIX}*`,
+        // This stage's secrets only (infra/wiring.ts secretsPrefix).
+        resourceName: `${secretsPrefix(config.stage)}*`,
         arnFormat: ArnFormat.COLON_RESOURCE_NAME,
       })
     : null;

@@ -147,6 +147,13 @@ export class StatefulStack extends Stack {
           abortIncompleteMultipartUploadAfter: Duration.days(1),
         },
         { id: 'expire-exports', prefix: FILES_PREFIX.exports, expiration: Duration.days(EXPORT_EXPIRY_DAYS) },
+        // The retention of finished batches (their items go by DynamoDB TTL): counted from the
+        // transcript's write, which precedes its batch's end (docs/deploy.md, "Retention").
+        {
+          id: 'expire-transcripts',
+          prefix: FILES_PREFIX.transcripts,
+          expiration: Duration.days(config.retentionDays),
+        },
         { id: 'abort-incomplete-multipart', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
       // Browsers (the dashboard) send the CSV straight to S3 with a pre-signed PUT URL or POST form:

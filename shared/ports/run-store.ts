@@ -321,4 +321,9 @@ export interface RunStore {
   releaseLease(name: string, holder: string): Promise<void>;
   /** Deliveries whose next attempt is due (sweeper). */
   listDueDeliveries(now: string): Promise<{ batchId: string; webhookId: string }[]>;
+  /**
+   * Removes what a batch whose retention is over left beside its own item (recipients, outbox
+   * records, live events, due items); how many items it removed. Run once its item is gone.
+   */
+  purgeBatchItems(batchId: string): Promise<number>;
 }

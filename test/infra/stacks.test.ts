@@ -406,7 +406,7 @@ describe('IAM', () => {
     if (access.secrets === 'read') expect([...secretActions]).toEqual(['secretsmanager:GetSecretValue']);
     if (access.secrets === 'readWrite') expect(secretActions.has('secretsmanager:CreateSecret')).toBe(true);
     for (const s of secretStatements) {
-      for (const r of s.Resource) expect(JSON.stringify(r)).toMatch(/:secret:batch-calls\/\*"\]\]\}$/);
+      for (const r of s.Resource) expect(JSON.stringify(r)).toMatch(/:secret:batch-calls\/prod\/\*"\]\]\}$/);
     }
 
     expect(actions.has('scheduler:CreateSchedule')).toBe(access.scheduler === true);
@@ -862,6 +862,46 @@ describe('dashboard', () => {
 });
 
 describe('stages and configuration', () => {
+  it("a stage's functions name and may touch only its own secrets: dev cannot read or delete prod's", () => {
+    const secretGrants = (app: BatchCallsApp, name: FunctionName) =>
+      statementsOfRole(Template.fromStack(app.stateless), roleId(name))
+        .filter((s) => s.Action.some((a) => a.startsWith('secretsmanager:')))
+        .flatMap((s) => s.Resource.map((r) => JSON.stringify(r)));
+    const dev = build({ stage: 'dev' });
+    for (const name of FUNCTION_NAMES.filter((n) => FUNCTIONS[n].access.secrets)) {
+      const devResources = secretGrants(dev, name);
+      const prodResources = secretGrants(prod, name);
+      expect(devResources.length, name).toBeGreaterThan(0);
+      for (const r of devResources) expect(r).toMatch(/:secret:batch-calls\/dev\/\*"/);
+      for (const r of prodResources) expect(r).toMatch(/:secret:batch-calls\/prod\/\*"/);
+      // Neither pattern covers the other stage's names (IAM's `*` does not reach across the prefix).
+      for (const r of devResources) expect(r).not.toMatch(/prod/);
+      const env = (props(Template.fromStack(dev.stateless), fnId(name)).Environment as { Variables: Props })
+        .Variables;
+      expect(env[ENV.secretsPrefix]).toBe('batch-calls/dev/');
+    }
+  });
+
+  it('keeps finished batches retentionDays (default 90): functions that finish batches know it, S3 expires transcripts', () => {
+    const custom = build({ retentionDays: '30' });
+    for (const [app, days] of [
+      [prod, 90],
+      [custom, 30],
+    ] as const) {
+      const rules = ofType(Template.fromStack(app.stateful), 'AWS::S3::Bucket')
+        .flatMap(([, b]) => asArray((b.Properties?.LifecycleConfiguration as { Rules?: Props[] })?.Rules))
+        .filter((r) => r.Prefix === FILES_PREFIX.transcripts);
+      expect(rules).toEqual([expect.objectContaining({ ExpirationInDays: days, Status: 'Enabled' })]);
+      for (const name of FUNCTION_NAMES) {
+        const env = (props(Template.fromStack(app.stateless), fnId(name)).Environment as { Variables: Props })
+          .Variables;
+        const finishes = FUNCTIONS[name].access.table?.includes('UpdateItem') ?? false;
+        expect(env[ENV.retentionDays], name).toBe(finishes ? String(days) : undefined);
+      }
+    }
+    expect(() => parseDeployConfig({ region: 'eu-west-1', retentionDays: 0 }, {})).toThrow(/retentionDays/);
+  });
+
   it('a dev stage deletes its data with the stack', () => {
     const dev = build({ stage: 'dev' });
     const t = Template.fromStack(dev.stateful);

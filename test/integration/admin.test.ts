@@ -105,6 +105,8 @@ describe('npm run admin', () => {
               deadLetterArn: 'arn:aws:sqs:us-east-1:000000000000:unused',
             },
             authCacheTtlSeconds: 60,
+            secretsPrefix: 'batch-calls/local/',
+            retentionDays: 90,
           },
           endpoints: { dynamodb: dynamo.endpoint, sqs: nowhere, s3: nowhere, scheduler: nowhere },
           secretsFile: join(dataDir, 'secrets.json'),

@@ -1,4 +1,4 @@
-import { FUNCTIONS, type FunctionName, type QueueName } from '../../wiring.ts';
+import { FUNCTIONS, LOCAL_STAGE, secretsPrefix, type FunctionName, type QueueName } from '../../wiring.ts';
 
 /**
  * What each function may do locally, derived from its `access` in infra/wiring.ts with the action
@@ -86,7 +86,7 @@ export function policyOf(name: FunctionName, r: LocalResources): Statement[] {
   if (access.secrets) {
     const actions =
       access.secrets === 'read' ? SECRET_READ_ACTIONS : [...SECRET_READ_ACTIONS, ...SECRET_WRITE_ACTIONS];
-    statements.push({ actions, resources: ['secret:batch-calls/*'] });
+    statements.push({ actions, resources: [`secret:${secretsPrefix(LOCAL_STAGE)}*`] });
   }
   if (access.scheduler) {
     statements.push({ actions: SCHEDULE_ACTIONS, resources: [`schedule:${r.scheduleGroup}/*`] });

@@ -156,6 +156,15 @@ export function transitionUpdate(
   };
 }
 
+/**
+ * The TTL a batch gets in the write that finishes it (completed, cancelled, failed): `retentionDays`
+ * later, in epoch seconds. DynamoDB deletes it after that; the stream then removes what the batch
+ * left (entities/retention.ts). No extra request: it rides on the finishing update.
+ */
+export function finishedExpiry(retentionDays: number, nowMs: number): { expiresAt: number } {
+  return { [TABLE.ttlAttribute]: Math.floor(nowMs / 1000) + retentionDays * 86_400 } as { expiresAt: number };
+}
+
 /** The update of a domain event (start, complete, fail …) applied to a batch. */
 export function eventUpdate(
   workspaceId: string,
@@ -184,6 +193,7 @@ export async function transitionBatch(
   id: string,
   transition: { from: readonly BatchStatus[]; to: BatchStatus },
   changes: BatchChanges,
+  retentionDays: number,
 ): Promise<Batch> {
   const { startedAt, completedAt, cancelledAt, failureReason, pauseReason, pausedAt, stoppedAt, counts } =
     changes;
@@ -197,6 +207,7 @@ export async function transitionBatch(
       pausedAt,
       stoppedAt,
       counts,
+      ...(isTerminalBatchStatus(transition.to) ? finishedExpiry(retentionDays, Date.now()) : {}),
     }),
     ReturnValues: 'ALL_NEW',
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
