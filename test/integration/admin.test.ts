@@ -35,7 +35,7 @@ describe('npm run admin', () => {
       [['key', 'list'], '--workspace is required'],
       [['workspace', 'create', '--name', 'x', '--bogus'], "Unknown option '--bogus'"],
       [['key', 'explode'], 'Unknown command "key explode"'],
-      [['workspace', 'create', '--name', 'x', '--table', 't'], '--table and --region go together'],
+      [['workspace', 'create', '--name', 'x', '--table', 't'], '--table needs --region'],
     ];
     for (const [args, message] of cases) {
       const result = await admin(...args);
