@@ -59,6 +59,11 @@ const schema = z
       .number()
       .refine((d) => LOG_RETENTION_DAYS.includes(d), `one of ${LOG_RETENTION_DAYS.join(', ')}`)
       .default(30),
+    /**
+     * Days a finished batch (and everything it left: recipients, deliveries, transcripts) is kept
+     * before DynamoDB's TTL and S3's lifecycle remove it (docs/deploy.md, "Retention").
+     */
+    retentionDays: int(1, 3650).default(90),
     /** How long the authorizer keeps a key lookup in memory (revocation delay). */
     authCacheTtlSeconds: int(0, 3600).default(60),
     /** Optional custom domain of the API (and so of the providers' callback URLs). */
@@ -153,6 +158,8 @@ export interface DeployConfig {
     callbackRateLimit: number;
     callbackBurstLimit: number;
   };
+  /** Days a finished batch is kept (DynamoDB TTL and S3 lifecycle). */
+  retentionDays: number;
   /** Maximum concurrency of each queue consumer (Lambda's SQS scaling config). */
   queueConcurrency: Record<QueueName, number>;
   apiDomain: CustomDomain | null;
@@ -207,6 +214,7 @@ export function parseDeployConfig(
       callbackRateLimit: c.callbackRateLimit,
       callbackBurstLimit: c.callbackBurstLimit,
     },
+    retentionDays: c.retentionDays,
     queueConcurrency: { dial: c.dialConcurrency, webhook: c.webhookConcurrency },
     apiDomain:
       c.apiDomainName && c.apiCertificateArn

@@ -29,6 +29,10 @@ export interface EnvironmentTargets {
    * mode), both are off: no X-Ray daemon listens and no one reads the EMF lines.
    */
   observability?: { metricsNamespace: string };
+  /** `secretsPrefix(stage)`: where the stage's provider credentials are named. */
+  secretsPrefix: string;
+  /** Days a finished batch is kept (context retentionDays). */
+  retentionDays: number;
 }
 
 export const QUEUE_URL_ENV: Record<QueueName, string> = {
@@ -52,6 +56,9 @@ export function functionEnvironment(name: FunctionName, targets: EnvironmentTarg
   if (name === 'authorizer' || name === 'events')
     env[ENV.authCacheTtlSeconds] = String(targets.authCacheTtlSeconds);
   for (const queue of access.sendTo ?? []) env[QUEUE_URL_ENV[queue]] = targets.queueUrls[queue];
+  if (access.secrets) env[ENV.secretsPrefix] = targets.secretsPrefix;
+  // Whoever may finish a batch (an update of its item) stamps its retention.
+  if (access.table?.includes('UpdateItem')) env[ENV.retentionDays] = String(targets.retentionDays);
   if (access.transcripts) env[ENV.transcriptsBucket] = targets.filesBucket;
   if (access.uploads) env[ENV.uploadsBucket] = targets.filesBucket;
   if (access.exports) env[ENV.exportsBucket] = targets.filesBucket;

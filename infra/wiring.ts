@@ -25,15 +25,60 @@ export type FunctionName =
   | 'sweeper'
   | 'events';
 
+/**
+ * The DynamoDB actions a function may use on the table (IAM names, without `dynamodb:`). Each function
+ * lists what its code path calls, nothing more: no Scan anywhere (no request path scans), BatchWriteItem
+ * only where items are written or removed 25 at a time. A TransactWriteItems is authorized per part
+ * (Put → PutItem, Update → UpdateItem, Delete → DeleteItem, ConditionCheck → ConditionCheckItem).
+ */
+export const TABLE_ACTIONS = [
+  'GetItem',
+  'BatchGetItem',
+  'Query',
+  'ConditionCheckItem',
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+  'BatchWriteItem',
+] as const;
+export type TableAction = (typeof TABLE_ACTIONS)[number];
+
+/**
+ * The run path's actions (dial, provider events, stream reactions, start, sweeper share its use
+ * cases): reads, the claim and end transactions (condition checks on suppressions and due items,
+ * puts of outbox and call-index items, deletes of due items and creation markers).
+ */
+const RUN_PATH_TABLE_ACTIONS: readonly TableAction[] = [
+  'GetItem',
+  'BatchGetItem',
+  'Query',
+  'ConditionCheckItem',
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+];
+
+/**
+ * Provider credentials of a stage are named under this prefix, and each function's secrets grant
+ * covers this prefix only: a dev stack in prod's account cannot read or delete prod's secrets.
+ */
+export function secretsPrefix(stage: string): string {
+  return `batch-calls/${stage}/`;
+}
+
+/** The stage local mode names its secrets under (its secrets file). */
+export const LOCAL_STAGE = 'local';
+
 /** What a function may touch; the CDK app turns each entry into a `grant*` call, nothing broader. */
 export interface FunctionAccess {
-  table?: 'read' | 'readWrite';
+  /** Its DynamoDB actions on the table (Query also on its index). */
+  table?: readonly TableAction[];
   /** Queues it sends to. */
   sendTo?: QueueName[];
   transcripts?: 'read' | 'write';
   /** Creates and deletes the one-time start schedules (and passes the scheduler's role). */
   scheduler?: boolean;
-  /** Provider credentials in Secrets Manager under `batch-calls/*`. */
+  /** Provider credentials in Secrets Manager under the stage's prefix (`secretsPrefix`). */
   secrets?: 'read' | 'readWrite';
   /** Pre-signs CSV uploads and reads them back, under the files bucket's uploads/ prefix. */
   uploads?: boolean;
@@ -71,7 +116,9 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     memoryMb: 1024,
     timeoutSeconds: 29,
     access: {
-      table: 'readWrite',
+      // Creates batches (recipients 25 at a time), agents, numbers, keys, suppressions; no transaction
+      // of its own checks a condition on another item.
+      table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'],
       scheduler: true,
       secrets: 'readWrite',
       sendTo: ['webhook'],
@@ -86,40 +133,53 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     entry: 'functions/http/authorizer.ts',
     memoryMb: 256,
     timeoutSeconds: 5,
-    access: { table: 'read' },
+    // One key lookup.
+    access: { table: ['GetItem'] },
   },
   providerEvents: {
     entry: 'functions/http/provider-events.ts',
     memoryMb: 512,
     timeoutSeconds: 15,
     // Sends to the dial queue: it hands a finished call's slot to the next recipient itself.
-    access: { table: 'readWrite', sendTo: ['dial'], transcripts: 'write', secrets: 'read' },
+    access: { table: RUN_PATH_TABLE_ACTIONS, sendTo: ['dial'], transcripts: 'write', secrets: 'read' },
   },
   tableStream: {
     entry: 'functions/streams/table-stream.ts',
     memoryMb: 512,
     timeoutSeconds: 60,
-    // Creates the wake-up schedules of waiting batches (a batch's `wakeAt` changing).
-    access: { table: 'readWrite', sendTo: ['dial', 'webhook'], transcripts: 'read', scheduler: true },
+    // Creates the wake-up schedules of waiting batches (a batch's `wakeAt` changing); appends the
+    // live event log 25 events a write.
+    access: {
+      table: [...RUN_PATH_TABLE_ACTIONS, 'BatchWriteItem'],
+      sendTo: ['dial', 'webhook'],
+      transcripts: 'read',
+      scheduler: true,
+    },
   },
   startBatch: {
     entry: 'functions/schedules/start-batch.ts',
     memoryMb: 512,
     timeoutSeconds: 60,
-    access: { table: 'readWrite', sendTo: ['dial'] },
+    access: { table: RUN_PATH_TABLE_ACTIONS, sendTo: ['dial'] },
   },
   dial: {
     entry: 'functions/queues/dial.ts',
     memoryMb: 512,
     timeoutSeconds: 30,
-    access: { table: 'readWrite', sendTo: ['dial'], secrets: 'read' },
+    access: { table: RUN_PATH_TABLE_ACTIONS, sendTo: ['dial'], secrets: 'read' },
   },
   deliverWebhook: {
     entry: 'functions/queues/deliver-webhook.ts',
     memoryMb: 256,
     // 10 messages × a 15 s delivery timeout must fit, with room.
     timeoutSeconds: 180,
-    access: { table: 'readWrite', sendTo: ['webhook'], transcripts: 'read' },
+    // Reads the record and what its payload needs, claims it and records attempts; keeps the
+    // endpoint breaker item (put on its first failure).
+    access: {
+      table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'],
+      sendTo: ['webhook'],
+      transcripts: 'read',
+    },
   },
   events: {
     entry: 'functions/http/events.ts',
@@ -128,7 +188,7 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     // (a Lambda function URL streams for at most 15 minutes).
     timeoutSeconds: 300,
     // Reads API keys (the authorizer's lookup), the batch and its live event log.
-    access: { table: 'read' },
+    access: { table: ['GetItem', 'Query'] },
   },
   sweeper: {
     entry: 'functions/schedules/sweeper.ts',
@@ -136,7 +196,13 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     timeoutSeconds: 120,
     // Writes transcripts: a call it settles through the provider's API (its callback lost) keeps its
     // transcript like any other (issue 11: without the grant, that call was recorded failed).
-    access: { table: 'readWrite', sendTo: ['dial', 'webhook'], secrets: 'read', transcripts: 'write' },
+    // BatchWriteItem: removes what abandoned creates left, 25 recipients a write.
+    access: {
+      table: [...RUN_PATH_TABLE_ACTIONS, 'BatchWriteItem'],
+      sendTo: ['dial', 'webhook'],
+      secrets: 'read',
+      transcripts: 'write',
+    },
   },
 };
 
@@ -281,6 +347,8 @@ export const STREAM_SOURCES: readonly StreamSourceSpec[] = [
       // function reacts to the ends of attempts only (a final status, or dialing → pending with the
       // same attempt count: a retry), telling them apart by the images.
       { eventName: ['MODIFY'], dynamodb: { NewImage: { entity: { S: ['recipient'] } } } },
+      // A finished batch's retention ran out (its TTL deleted it): what it left goes too.
+      { eventName: ['REMOVE'], dynamodb: { OldImage: { entity: { S: ['batch'] } } } },
     ],
   },
 ];

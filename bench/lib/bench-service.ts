@@ -148,6 +148,8 @@ function deployedLogLevel(): string {
     filesBucket: 'files',
     scheduler: { groupName: 'group', targetArn: 'arn', roleArn: 'arn', deadLetterArn: 'arn' },
     authCacheTtlSeconds: 60,
+    secretsPrefix: 'batch-calls/bench/',
+    retentionDays: 90,
   })[ENV.logLevel];
   if (!level) throw new Error('the stack sets no log level for the api function');
   return level;

@@ -37,6 +37,8 @@ function lambdaLikeEnv(name: FunctionName): Record<string, string> {
         deadLetterArn: 'arn:aws:sqs:us-east-1:123456789012:scheduler-dlq',
       },
       authCacheTtlSeconds: 60,
+      secretsPrefix: 'batch-calls/bench/',
+      retentionDays: 90,
       observability: { metricsNamespace: 'batch-calls/bench' },
     }),
     POWERTOOLS_LOG_LEVEL: 'ERROR',

@@ -49,8 +49,19 @@ export function composeRunDeps(
   const dynamo = createDocumentClient({ client: createDynamoDbClient() });
   const metrics = createPowertoolsMetrics();
   return {
-    store: createDynamoStore({ client: dynamo, tableName: config.tableName }),
-    runStore: meteredRunStore(createDynamoRunStore({ client: dynamo, tableName: config.tableName }), metrics),
+    store: createDynamoStore({
+      client: dynamo,
+      tableName: config.tableName,
+      retentionDays: config.retentionDays,
+    }),
+    runStore: meteredRunStore(
+      createDynamoRunStore({
+        client: dynamo,
+        tableName: config.tableName,
+        retentionDays: config.retentionDays,
+      }),
+      metrics,
+    ),
     dialQueue: parts.dialQueue ?? { send: rejectUse('the dial queue') },
     webhookQueue: parts.webhookQueue ?? { send: rejectUse('the webhook queue') },
     scheduler: parts.scheduler ?? {

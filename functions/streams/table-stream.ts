@@ -7,6 +7,7 @@ import { itemToRecipient, itemToRecipientRun } from '#shared/adapters/dynamodb/e
 import { recordLiveChanges, type TableChange } from '#shared/app/live/record-changes.ts';
 import { onBatchChanged, onRecipientEnded } from '#shared/app/run/reactions.ts';
 import { loadRuntimeConfig } from '#shared/config/runtime-config.ts';
+import { purgeExpiredBatch } from '#shared/app/run/retention.ts';
 import { composeEventLog, composeRunDeps } from '../lib/compose.ts';
 import { composeTranscripts } from '../lib/compose-files.ts';
 import { composeDialQueue, composeWebhookQueue } from '../lib/compose-queues.ts';
@@ -64,8 +65,12 @@ function attemptEnded(before: Record<string, unknown> | null, after: Record<stri
 
 async function react(record: DynamoDBRecord): Promise<void> {
   const after = image(record.dynamodb?.NewImage);
-  if (!after) return;
   const before = image(record.dynamodb?.OldImage);
+  if (!after) {
+    // A batch item removed: its retention ran out (DynamoDB's TTL; batches are deleted no other way).
+    if (before?.entity === 'batch') await purgeExpiredBatch(deps, itemToBatchRun(before));
+    return;
+  }
   if (after.entity === 'batch') {
     await onBatchChanged(deps, before ? itemToBatchRun(before) : null, itemToBatchRun(after));
   } else if (after.entity === 'recipient' && attemptEnded(before, after)) {

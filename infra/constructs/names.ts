@@ -7,6 +7,3 @@
  * from infra/wiring.ts names go through `pascal` (`startBatch` → `StartBatchFunction`, …).
  */
 export const pascal = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
-
-/** The secrets the functions may touch: provider credentials, `batch-calls/<workspace>/<number>`. */
-export const SECRETS_PREFIX = 'batch-calls/';

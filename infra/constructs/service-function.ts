@@ -9,10 +9,10 @@ import type { Construct } from 'constructs';
 import type { DeployConfig } from '#infra/config.ts';
 import { FUNCTION_BUNDLE } from '#infra/bundling.ts';
 import { functionEnvironment } from '#infra/function-environment.ts';
-import type { DataFile, FunctionName, FunctionSpec } from '#infra/wiring.ts';
+import { secretsPrefix, type DataFile, type FunctionName, type FunctionSpec } from '#infra/wiring.ts';
 import { FILES_PREFIX, type StatefulStack } from '#infra/stacks/stateful-stack.ts';
 import type { GrantTargets } from './grant-targets.ts';
-import { pascal, SECRETS_PREFIX } from './names.ts';
+import { pascal } from './names.ts';
 
 /**
  * One Lambda function of infra/wiring.ts's FUNCTIONS: its own log group, its own role holding exactly
@@ -50,7 +50,7 @@ export interface ServiceFunctionProps {
 
 /** The wildcard ARNs a function's role was granted (null: no such grant); cdk-nag names each. */
 export interface WildcardGrants {
-  /** `<table>/index/*`: CDK's table grants name indexes this way. */
+  /** `<table>/index/*`: a Query may use any index of the table. */
   tableIndexes: string | null;
   transcripts: string | null;
   uploads: string | null;
@@ -111,6 +111,8 @@ export function serviceFunction(
     authCacheTtlSeconds: config.limits.authCacheTtlSeconds,
     // One namespace per stage: a dev stack in the same account does not add to prod's figures.
     observability: { metricsNamespace: `batch-calls/${config.stage}` },
+    secretsPrefix: secretsPrefix(config.stage),
+    retentionDays: config.retentionDays,
   });
 
   const wildcards = grantAccess(scope, role, spec.access, props);
@@ -163,12 +165,26 @@ function grantAccess(
   scope: Construct,
   role: iam.Role,
   access: FunctionSpec['access'],
-  { stateful, targets, scheduler }: ServiceFunctionProps,
+  { config, stateful, targets, scheduler }: ServiceFunctionProps,
 ): WildcardGrants {
   const stack = Stack.of(scope);
   const { table, filesBucket } = targets;
-  if (access.table === 'read') table.grantReadData(role);
-  if (access.table === 'readWrite') table.grantReadWriteData(role);
+  if (access.table?.length) {
+    // The actions the wiring lists, not CDK's grantReadWriteData (which adds Scan, DescribeTable and
+    // every write to every function). Only a Query reaches the index.
+    iam.Grant.addToPrincipal({
+      grantee: role,
+      actions: access.table.map((action) => `dynamodb:${action}`),
+      resourceArns: [table.tableArn],
+    });
+    if (access.table.includes('Query')) {
+      iam.Grant.addToPrincipal({
+        grantee: role,
+        actions: ['dynamodb:Query'],
+        resourceArns: [`${table.tableArn}/index/*`],
+      });
+    }
+  }
   for (const queueName of access.sendTo ?? []) {
     const { queue } = stateful.queues[queueName];
     queue.grantSendMessages(role);
@@ -194,7 +210,8 @@ function grantAccess(
     ? stack.formatArn({
         service: 'secretsmanager',
         resource: 'secret',
-        resourceName: `${SECRETS_PREFIX}*`,
+        // This stage's secrets only (infra/wiring.ts secretsPrefix).
+        resourceName: `${secretsPrefix(config.stage)}*`,
         arnFormat: ArnFormat.COLON_RESOURCE_NAME,
       })
     : null;
@@ -222,7 +239,7 @@ function grantAccess(
     scheduler.role.grantPassRole(role);
   }
   return {
-    tableIndexes: access.table ? `${table.tableArn}/index/*` : null,
+    tableIndexes: access.table?.includes('Query') ? `${table.tableArn}/index/*` : null,
     transcripts: access.transcripts ? filesBucket.arnForObjects(`${FILES_PREFIX.transcripts}*`) : null,
     uploads: access.uploads ? filesBucket.arnForObjects(`${FILES_PREFIX.uploads}*`) : null,
     exports: access.exports ? filesBucket.arnForObjects(`${FILES_PREFIX.exports}*`) : null,

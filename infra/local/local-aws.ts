@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { ENV } from '#shared/config/env-names.ts';
+import { DEFAULT_RETENTION_DAYS } from '#shared/config/runtime-config.ts';
 import type { EnvironmentTargets } from '../function-environment.ts';
 import {
   FUNCTIONS,
@@ -8,6 +9,8 @@ import {
   RECURRING,
   SCHEDULER,
   SCHEDULER_TARGET,
+  secretsPrefix,
+  LOCAL_STAGE,
   STREAM_SOURCES,
   type FunctionName,
   type FunctionSpec,
@@ -87,7 +90,10 @@ export interface LocalAws {
    */
   env: Record<string, string>;
   /** What the grants point at, for infra/function-environment.ts. */
-  targets: Pick<EnvironmentTargets, 'queueUrls' | 'filesBucket' | 'scheduler'>;
+  targets: Pick<
+    EnvironmentTargets,
+    'queueUrls' | 'filesBucket' | 'scheduler' | 'secretsPrefix' | 'retentionDays'
+  >;
   /**
    * Where the functions reach DynamoDB, SQS, S3 and the Scheduler: the authorizing proxies
    * (iam-proxy.ts), which refuse what a function's grants in infra/wiring.ts do not allow.
@@ -196,6 +202,8 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
       roleArn: LOCAL_SCHEDULER_ROLE_ARN,
       deadLetterArn: sqs.schedulerDeadLetter.arn,
     },
+    secretsPrefix: secretsPrefix(LOCAL_STAGE),
+    retentionDays: DEFAULT_RETENTION_DAYS,
   };
   const env: Record<string, string> = {
     AWS_ENDPOINT_URL_SQS: sqs.endpoint,

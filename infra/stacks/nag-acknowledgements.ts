@@ -3,7 +3,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
 import { TABLE } from '#shared/adapters/dynamodb/table-definition.ts';
-import { SECRETS_PREFIX } from '#infra/constructs/names.ts';
 import { STREAM_SOURCES } from '#infra/wiring.ts';
 import type { DashboardSite } from '#infra/constructs/dashboard-site.ts';
 import type { OpenRoute } from '#infra/constructs/http-api.ts';
@@ -184,7 +183,7 @@ function acknowledgeFunction(stack: Stack, { name, fn, role, spec, wildcards }: 
   if (wildcards.secrets) {
     findings.push([
       `Resource::${text(wildcards.secrets)}`,
-      `Provider credentials are one secret per phone number, created at run time under ${SECRETS_PREFIX}; nothing outside that prefix.`,
+      `Provider credentials are one secret per phone number, created at run time under the stage's batch-calls/<stage>/; nothing outside that prefix (another stage's secrets included).`,
     ]);
   }
   if (wildcards.schedules) {

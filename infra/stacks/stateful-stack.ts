@@ -12,6 +12,12 @@ import type { Construct } from 'constructs';
 import { TABLE } from '#shared/adapters/dynamodb/table-definition.ts';
 import type { DeployConfig } from '#infra/config.ts';
 import { QUEUES, type QueueName } from '#infra/wiring.ts';
+import {
+  deadLetterQueueName,
+  SCHEDULER_DLQ_NAME,
+  stageQueueName,
+  STREAM_FAILURES_NAME,
+} from '#infra/queue-names.ts';
 import { workQueueAndTableAlarms } from '#infra/constructs/alarms.ts';
 import { acknowledgeStatefulFindings } from '#infra/stacks/nag-acknowledgements.ts';
 
@@ -141,6 +147,13 @@ export class StatefulStack extends Stack {
           abortIncompleteMultipartUploadAfter: Duration.days(1),
         },
         { id: 'expire-exports', prefix: FILES_PREFIX.exports, expiration: Duration.days(EXPORT_EXPIRY_DAYS) },
+        // The retention of finished batches (their items go by DynamoDB TTL): counted from the
+        // transcript's write, which precedes its batch's end (docs/deploy.md, "Retention").
+        {
+          id: 'expire-transcripts',
+          prefix: FILES_PREFIX.transcripts,
+          expiration: Duration.days(config.retentionDays),
+        },
         { id: 'abort-incomplete-multipart', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
       // Browsers (the dashboard) send the CSV straight to S3 with a pre-signed PUT URL or POST form:
@@ -165,8 +178,11 @@ export class StatefulStack extends Stack {
     this.exportValue(this.filesBucket.bucketArn, { name: exportNames.filesBucketArn });
 
     const queueEncryption = sqs.QueueEncryption.SQS_MANAGED;
-    const deadLetter = (name: string) =>
-      new sqs.Queue(this, name, {
+    // Named by convention (infra/queue-names.ts): the admin command finds a stage's queues by name.
+    const queueName = (name: string) => stageQueueName(config.stage, name);
+    const deadLetter = (id: string, name: string) =>
+      new sqs.Queue(this, id, {
+        queueName: queueName(name),
         encryption: queueEncryption,
         enforceSSL: true,
         retentionPeriod: DLQ_RETENTION,
@@ -175,8 +191,9 @@ export class StatefulStack extends Stack {
 
     const workQueue = (name: QueueName, idPrefix: string): WorkQueue => {
       const spec = QUEUES[name];
-      const dlq = deadLetter(`${idPrefix}DeadLetterQueue`);
+      const dlq = deadLetter(`${idPrefix}DeadLetterQueue`, deadLetterQueueName(name));
       const queue = new sqs.Queue(this, `${idPrefix}Queue`, {
+        queueName: queueName(name),
         encryption: queueEncryption,
         enforceSSL: true,
         visibilityTimeout: Duration.seconds(spec.visibilityTimeoutSeconds),
@@ -188,8 +205,8 @@ export class StatefulStack extends Stack {
     };
     this.queues = { dial: workQueue('dial', 'Dial'), webhook: workQueue('webhook', 'Webhook') };
 
-    this.schedulerDeadLetterQueue = deadLetter('SchedulerDeadLetterQueue');
-    this.streamFailureQueue = deadLetter('StreamFailureQueue');
+    this.schedulerDeadLetterQueue = deadLetter('SchedulerDeadLetterQueue', SCHEDULER_DLQ_NAME);
+    this.streamFailureQueue = deadLetter('StreamFailureQueue', STREAM_FAILURES_NAME);
 
     // CloudWatch publishes alarms into the encrypted topic: the key must let it use the key.
     const topicKey = new kms.Key(this, 'AlarmTopicKey', {

@@ -14,6 +14,10 @@ export const ENV = {
   localSecretsFile: 'LOCAL_SECRETS_FILE',
   /** Local mode: "read" or "readWrite", the function's secrets grant, which the file store enforces. */
   localSecretsAccess: 'LOCAL_SECRETS_ACCESS',
+  /** The stage's secret name prefix, `batch-calls/<stage>/` (the functions with a secrets grant). */
+  secretsPrefix: 'SECRETS_PREFIX',
+  /** Days a finished batch is kept before DynamoDB's TTL removes it (docs/deploy.md, "Retention"). */
+  retentionDays: 'RETENTION_DAYS',
   logLevel: 'POWERTOOLS_LOG_LEVEL',
   serviceName: 'POWERTOOLS_SERVICE_NAME',
   dialQueueUrl: 'DIAL_QUEUE_URL',

@@ -19,6 +19,11 @@ const schema = z.object({
   [ENV.authCacheTtlSeconds]: z.coerce.number().int().min(0).max(3600).optional(),
   [ENV.localSecretsFile]: z.string().min(1).optional(),
   [ENV.localSecretsAccess]: z.enum(['read', 'readWrite']).optional(),
+  [ENV.secretsPrefix]: z
+    .string()
+    .regex(/^batch-calls\/[a-z][a-z0-9-]*\/$/)
+    .optional(),
+  [ENV.retentionDays]: z.coerce.number().int().min(1).max(3650).optional(),
   [ENV.dialQueueUrl]: z.string().url().optional(),
   [ENV.webhookQueueUrl]: z.string().url().optional(),
   [ENV.transcriptsBucket]: z.string().min(3).optional(),
@@ -33,6 +38,9 @@ const schema = z.object({
   [ENV.sweepGraceSeconds]: z.coerce.number().int().min(1).max(3_600).optional(),
   [ENV.eventsHeartbeatSeconds]: z.coerce.number().int().min(1).max(60).optional(),
 });
+
+/** How long a finished batch is kept unless the deployment says otherwise (context retentionDays). */
+export const DEFAULT_RETENTION_DAYS = 90;
 
 /** The contract's keep-alive: a comment line every 15 s on an idle live event stream. */
 export const DEFAULT_EVENTS_HEARTBEAT_SECONDS = 15;
@@ -53,6 +61,10 @@ export interface RuntimeConfig {
   localSecretsFile: string | null;
   /** Local mode: the function's secrets grant; a read-only one may not write the file. */
   localSecretsAccess: 'read' | 'readWrite';
+  /** `batch-calls/<stage>/`: where its secrets are named (functions with a secrets grant). */
+  secretsPrefix: string | null;
+  /** Days a finished batch is kept (its `expiresAt`). */
+  retentionDays: number;
   /** Each function is given the ones it uses (infra/wiring.ts access); the rest stay null. */
   dialQueueUrl: string | null;
   webhookQueueUrl: string | null;
@@ -82,6 +94,8 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
     authCacheTtlSeconds: v[ENV.authCacheTtlSeconds] ?? AUTHORIZER_CACHE_SECONDS,
     localSecretsFile: v[ENV.localSecretsFile] ?? null,
     localSecretsAccess: v[ENV.localSecretsAccess] ?? 'readWrite',
+    secretsPrefix: v[ENV.secretsPrefix] ?? null,
+    retentionDays: v[ENV.retentionDays] ?? DEFAULT_RETENTION_DAYS,
     dialQueueUrl: v[ENV.dialQueueUrl] ?? null,
     webhookQueueUrl: v[ENV.webhookQueueUrl] ?? null,
     transcriptsBucket: v[ENV.transcriptsBucket] ?? null,

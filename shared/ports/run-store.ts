@@ -371,4 +371,9 @@ export interface RunStore {
    * of each index shard (the rest are found by the next sweep).
    */
   listDueDeliveries(now: string, limit?: number): Promise<{ batchId: string; webhookId: string }[]>;
+  /**
+   * Removes what a batch whose retention is over left beside its own item (recipients, outbox
+   * records, live events, due items); how many items it removed. Run once its item is gone.
+   */
+  purgeBatchItems(batchId: string): Promise<number>;
 }

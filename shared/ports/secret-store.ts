@@ -8,6 +8,11 @@ export interface SecretStore {
   delete(ref: string): Promise<void>;
 }
 
+/**
+ * A number's credentials, relative to the deployment's prefix: the secret store adds the stage's
+ * `batch-calls/<stage>/` (shared/adapters/secrets/prefixed-secret-store.ts), so one stage's functions
+ * cannot name another stage's secrets.
+ */
 export function credentialsRef(workspaceId: string, phoneNumberId: string): string {
-  return `batch-calls/${workspaceId}/${phoneNumberId}`;
+  return `${workspaceId}/${phoneNumberId}`;
 }

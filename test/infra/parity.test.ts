@@ -39,6 +39,8 @@ const LOCAL_SAMPLE: LocalFunctionSettings = {
       deadLetterArn: 'arn:aws:sqs:us-east-1:000000000000:dlq',
     },
     authCacheTtlSeconds: 60,
+    secretsPrefix: 'batch-calls/local/',
+    retentionDays: 90,
   },
   endpoints: { dynamodb: 'http://d', sqs: 'http://q', s3: 'http://s', scheduler: 'http://e' },
   secretsFile: '/tmp/secrets.json',

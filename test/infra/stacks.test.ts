@@ -13,6 +13,12 @@ import { EXPORT_EXPIRY_DAYS, FILES_PREFIX, UPLOAD_EXPIRY_DAYS } from '#infra/sta
 import { QUEUE_AGE_ALARM_SECONDS, STREAM_ITERATOR_AGE_ALARM_MS } from '#infra/constructs/alarms.ts';
 import { nagText } from '#infra/stacks/nag-acknowledgements.ts';
 import {
+  deadLetterQueueName,
+  SCHEDULER_DLQ_NAME,
+  stageQueueName,
+  STREAM_FAILURES_NAME,
+} from '#infra/queue-names.ts';
+import {
   FUNCTIONS,
   QUEUE_SOURCES,
   QUEUES,
@@ -38,6 +44,13 @@ interface Statement {
 }
 
 const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
+/** What a table stream event source grants its function on the stream (not the table's items). */
+const STREAM_READS = new Set([
+  'dynamodb:ListStreams',
+  'dynamodb:DescribeStream',
+  'dynamodb:GetRecords',
+  'dynamodb:GetShardIterator',
+]);
 const LOCAL_RESOURCES: LocalResources = {
   tableName: 't',
   queueNames: { dial: 'dial', webhook: 'webhook' },
@@ -159,6 +172,17 @@ describe('queues', () => {
     },
   );
 
+  it("names every queue by the stage's convention, which the admin command resolves", () => {
+    const names = ofType(stateful, 'AWS::SQS::Queue').map(([, q]) => q.Properties?.QueueName);
+    const expected = [
+      ...(['dial', 'webhook'] as const).flatMap((q) => [q, deadLetterQueueName(q)]),
+      SCHEDULER_DLQ_NAME,
+      STREAM_FAILURES_NAME,
+    ].map((name) => stageQueueName('prod', name));
+    expect(names.sort()).toEqual(expected.sort());
+    expect(expected).toContain('batch-calls-prod-webhook-dlq');
+  });
+
   it('every queue is encrypted, TLS-only and retained in prod', () => {
     const queues = ofType(stateful, 'AWS::SQS::Queue');
     expect(queues.length).toBeGreaterThan(0);
@@ -274,14 +298,36 @@ describe('IAM', () => {
   it('the authorizer can read the table and nothing else: no writes, queues, files, secrets or schedules', () => {
     const actions = actionsOf(statementsOfRole(stateless, roleId('authorizer')));
     expect(actions.has('dynamodb:GetItem')).toBe(true);
-    expect(actions.has('dynamodb:Query')).toBe(true);
     for (const action of actions) {
-      expect(action, `authorizer may not ${action}`).toMatch(
-        /^(dynamodb:(Get|Query|Scan|BatchGet|Describe|ConditionCheck)|logs:|xray:)/,
-      );
+      expect(action, `authorizer may not ${action}`).toMatch(/^(dynamodb:GetItem|logs:|xray:)/);
     }
     for (const write of tableWrites) expect(actions.has(write)).toBe(false);
   });
+
+  it.each(FUNCTION_NAMES)(
+    '%s has no DynamoDB action its wiring does not list, on no resource but the table (and Query its index)',
+    (name) => {
+      const listed = new Set((FUNCTIONS[name].access.table ?? []).map((a) => `dynamodb:${a}`));
+      const statements = statementsOfRole(stateless, roleId(name)).filter((st) =>
+        st.Action.some((a) => a.startsWith('dynamodb:')),
+      );
+      for (const st of statements) {
+        const resources = st.Resource.map((r) => JSON.stringify(r));
+        for (const action of st.Action.filter((a) => a.startsWith('dynamodb:'))) {
+          if (STREAM_READS.has(action)) {
+            // The stream event source's grant: never on the table's items.
+            if (action !== 'dynamodb:ListStreams') for (const r of resources) expect(r).toMatch(/Stream/);
+            continue;
+          }
+          expect(listed.has(action), `${name} may ${action}`).toBe(true);
+        }
+        for (const r of resources) {
+          if (r.includes('/index/*')) expect(st.Action).toEqual(['dynamodb:Query']);
+        }
+      }
+      expect(statements.some((st) => st.Action.includes('dynamodb:Scan'))).toBe(false);
+    },
+  );
 
   it('the sweeper may put transcripts (and only under transcripts/): it stores those of the calls it reconciles', () => {
     // Issue 11, item 4: without this grant and setting, a call settled through the provider's API
@@ -303,8 +349,7 @@ describe('IAM', () => {
       'sqs:ReceiveMessage',
       'sqs:DeleteMessage',
       'sqs:ChangeMessageVisibility',
-      'dynamodb:ListStreams',
-      'dynamodb:DescribeStream',
+      ...STREAM_READS,
     ]);
     const deployed = new Set(
       statementsOfRole(stateless, roleId(name))
@@ -319,8 +364,8 @@ describe('IAM', () => {
     const { access } = FUNCTIONS[name];
     const statements = statementsOfRole(stateless, roleId(name));
     const actions = actionsOf(statements);
-    expect(tableWrites.every((a) => actions.has(a))).toBe(access.table === 'readWrite');
-    expect(actions.has('dynamodb:GetItem')).toBe(access.table !== undefined);
+    const tableActions = [...actions].filter((a) => a.startsWith('dynamodb:') && !STREAM_READS.has(a));
+    expect(tableActions.sort()).toEqual((access.table ?? []).map((a) => `dynamodb:${a}`).sort());
 
     const isStreamConsumer = STREAM_SOURCES.some((s) => s.function === name);
     const sendTargets = statements
@@ -361,7 +406,7 @@ describe('IAM', () => {
     if (access.secrets === 'read') expect([...secretActions]).toEqual(['secretsmanager:GetSecretValue']);
     if (access.secrets === 'readWrite') expect(secretActions.has('secretsmanager:CreateSecret')).toBe(true);
     for (const s of secretStatements) {
-      for (const r of s.Resource) expect(JSON.stringify(r)).toMatch(/:secret:batch-calls\/\*"\]\]\}$/);
+      for (const r of s.Resource) expect(JSON.stringify(r)).toMatch(/:secret:batch-calls\/prod\/\*"\]\]\}$/);
     }
 
     expect(actions.has('scheduler:CreateSchedule')).toBe(access.scheduler === true);
@@ -817,6 +862,46 @@ describe('dashboard', () => {
 });
 
 describe('stages and configuration', () => {
+  it("a stage's functions name and may touch only its own secrets: dev cannot read or delete prod's", () => {
+    const secretGrants = (app: BatchCallsApp, name: FunctionName) =>
+      statementsOfRole(Template.fromStack(app.stateless), roleId(name))
+        .filter((s) => s.Action.some((a) => a.startsWith('secretsmanager:')))
+        .flatMap((s) => s.Resource.map((r) => JSON.stringify(r)));
+    const dev = build({ stage: 'dev' });
+    for (const name of FUNCTION_NAMES.filter((n) => FUNCTIONS[n].access.secrets)) {
+      const devResources = secretGrants(dev, name);
+      const prodResources = secretGrants(prod, name);
+      expect(devResources.length, name).toBeGreaterThan(0);
+      for (const r of devResources) expect(r).toMatch(/:secret:batch-calls\/dev\/\*"/);
+      for (const r of prodResources) expect(r).toMatch(/:secret:batch-calls\/prod\/\*"/);
+      // Neither pattern covers the other stage's names (IAM's `*` does not reach across the prefix).
+      for (const r of devResources) expect(r).not.toMatch(/prod/);
+      const env = (props(Template.fromStack(dev.stateless), fnId(name)).Environment as { Variables: Props })
+        .Variables;
+      expect(env[ENV.secretsPrefix]).toBe('batch-calls/dev/');
+    }
+  });
+
+  it('keeps finished batches retentionDays (default 90): functions that finish batches know it, S3 expires transcripts', () => {
+    const custom = build({ retentionDays: '30' });
+    for (const [app, days] of [
+      [prod, 90],
+      [custom, 30],
+    ] as const) {
+      const rules = ofType(Template.fromStack(app.stateful), 'AWS::S3::Bucket')
+        .flatMap(([, b]) => asArray((b.Properties?.LifecycleConfiguration as { Rules?: Props[] })?.Rules))
+        .filter((r) => r.Prefix === FILES_PREFIX.transcripts);
+      expect(rules).toEqual([expect.objectContaining({ ExpirationInDays: days, Status: 'Enabled' })]);
+      for (const name of FUNCTION_NAMES) {
+        const env = (props(Template.fromStack(app.stateless), fnId(name)).Environment as { Variables: Props })
+          .Variables;
+        const finishes = FUNCTIONS[name].access.table?.includes('UpdateItem') ?? false;
+        expect(env[ENV.retentionDays], name).toBe(finishes ? String(days) : undefined);
+      }
+    }
+    expect(() => parseDeployConfig({ region: 'eu-west-1', retentionDays: 0 }, {})).toThrow(/retentionDays/);
+  });
+
   it('a dev stage deletes its data with the stack', () => {
     const dev = build({ stage: 'dev' });
     const t = Template.fromStack(dev.stateful);

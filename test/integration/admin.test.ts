@@ -35,7 +35,7 @@ describe('npm run admin', () => {
       [['key', 'list'], '--workspace is required'],
       [['workspace', 'create', '--name', 'x', '--bogus'], "Unknown option '--bogus'"],
       [['key', 'explode'], 'Unknown command "key explode"'],
-      [['workspace', 'create', '--name', 'x', '--table', 't'], '--table and --region go together'],
+      [['workspace', 'create', '--name', 'x', '--table', 't'], '--table needs --region'],
     ];
     for (const [args, message] of cases) {
       const result = await admin(...args);
@@ -105,6 +105,8 @@ describe('npm run admin', () => {
               deadLetterArn: 'arn:aws:sqs:us-east-1:000000000000:unused',
             },
             authCacheTtlSeconds: 60,
+            secretsPrefix: 'batch-calls/local/',
+            retentionDays: 90,
           },
           endpoints: { dynamodb: dynamo.endpoint, sqs: nowhere, s3: nowhere, scheduler: nowhere },
           secretsFile: join(dataDir, 'secrets.json'),

@@ -1,21 +1,26 @@
-import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createDocumentClient } from '#shared/adapters/dynamodb/client.ts';
-import { createDynamoStore } from '#shared/adapters/dynamodb/dynamo-store.ts';
+import { forceFinishBatch } from '#shared/app/run/force-finish.ts';
 import { createWorkspaceWithKey, issueApiKey, listApiKeys, revokeApiKey } from '#shared/app/workspaces.ts';
 import { AUTHORIZER_CACHE_SECONDS } from '#shared/config/runtime-config.ts';
 import { DomainError } from '#shared/domain/errors.ts';
 import type { ApiKeyRecord } from '#shared/domain/workspace.ts';
-import type { WorkspaceStore } from '#shared/ports/store.ts';
-import { openLocalStore, resolveDataDir, startDataDirDynamoDb } from './data-dir-store.ts';
-import type { DynamoDbLocal } from '../emulators/dynamodb-local.ts';
-import { claimDataDir, DataDirBusyError, readRuntime } from './runtime-file.ts';
+import { QUEUES, type QueueName } from '../../wiring.ts';
+import { deadLetterQueueName, SCHEDULER_DLQ_NAME, STREAM_FAILURES_NAME } from '../../queue-names.ts';
+import { findQueue, operatorRunDeps, ResourceNotFoundError } from './admin-resources.ts';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { withDatabase, withQueues, type Database, type Target } from './admin-session.ts';
+import { resolveDataDir } from './data-dir-store.ts';
+import { redriveDeadLetters } from './redrive.ts';
+import { DataDirBusyError } from './runtime-file.ts';
 import { describeError, errorMessage } from '../http-helpers.ts';
 
 /**
- * `npm run admin -- …`: workspaces and API keys, which the public API deliberately cannot manage.
+ * `npm run admin -- …`: what the public API deliberately cannot do — workspaces and API keys — and an
+ * operator's repairs: moving a dead-letter queue's messages back, ending a batch that is stuck.
  * Works on DATA_DIR's local store (through a running `npm start`, or by starting DynamoDB Local for
- * the duration of the command) or on a deployed stack's table.
+ * the duration of the command) or on a deployed stage (admin-session.ts).
  */
 
 const USAGE = `Usage:
@@ -23,11 +28,19 @@ const USAGE = `Usage:
   npm run admin -- key create --workspace <workspace id> [--name <key name>]
   npm run admin -- key list --workspace <workspace id>
   npm run admin -- key revoke --workspace <workspace id> --key <key id>
+  npm run admin -- redrive <dial|webhook>
+      moves every message of the queue's dead-letter queue back to the queue
+  npm run admin -- force-finish <workspace id> <batch id>
+      ends a stuck batch as a stop that does not wait: calls still dialing fail ("force-finished
+      by an operator"), waiting recipients are skipped, the batch ends cancelled (docs/runbook.md)
 
-Store options:
+Target options:
   (none)                          the local store of DATA_DIR (default .data), whether or not
-                                  npm start is running; --data-dir <dir> overrides DATA_DIR
-  --table <name> --region <name>  a deployed stack's table, with the default AWS credential chain
+                                  npm start is running (redrive needs it running: its queues live
+                                  in its memory); --data-dir <dir> overrides DATA_DIR
+  --stage <stage> --region <name> a deployed stage, with the default AWS credential chain: its
+                                  table and queues are found by their names (docs/runbook.md)
+  --table <name> --region <name>  a deployed table named outright (workspace, key, force-finish)
 
 A new API key is printed once, alone on the last line; only its hash is stored.`;
 
@@ -37,13 +50,15 @@ type Command =
   | { kind: 'workspace create'; name: string }
   | { kind: 'key create'; workspaceId: string; name: string | null }
   | { kind: 'key list'; workspaceId: string }
-  | { kind: 'key revoke'; workspaceId: string; keyId: string };
-
-type Target = { kind: 'deployed'; table: string; region: string } | { kind: 'local'; dataDir: string };
+  | { kind: 'key revoke'; workspaceId: string; keyId: string }
+  | { kind: 'redrive'; queue: QueueName }
+  | { kind: 'force-finish'; workspaceId: string; batchId: string };
 
 const NAME_MAX = 200;
+/** Dead-letter queues whose messages have no queue to go back to (what to do instead: the runbook). */
+const NOT_REDRIVABLE = new Set([SCHEDULER_DLQ_NAME, STREAM_FAILURES_NAME]);
 
-function parseCommand(argv: string[]): { command: Command; target: Target } | 'help' {
+export function parseCommand(argv: string[]): { command: Command; target: Target } | 'help' {
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);
@@ -62,7 +77,8 @@ function parseCommand(argv: string[]): { command: Command; target: Target } | 'h
     }
     return value;
   };
-  const action = positionals.join(' ');
+  const [verb = '', ...rest] = positionals;
+  const action = ['redrive', 'force-finish'].includes(verb) ? verb : positionals.join(' ');
   const allow = (...options: Array<'name' | 'workspace' | 'key'>) => {
     for (const option of ['name', 'workspace', 'key'] as const) {
       if (values[option] !== undefined && !options.includes(option)) {
@@ -70,16 +86,22 @@ function parseCommand(argv: string[]): { command: Command; target: Target } | 'h
       }
     }
   };
+  const needsTable = () => {
+    if (target.kind === 'deployed' && !target.table && !target.stage)
+      throw new UsageError('--region needs --stage or --table');
+  };
 
   switch (action) {
     case 'workspace create': {
       allow('name');
+      needsTable();
       const name = text('name', true) ?? '';
       if (name.length > NAME_MAX) throw new UsageError(`--name must be at most ${NAME_MAX} characters`);
       return { command: { kind: action, name }, target };
     }
     case 'key create': {
       allow('workspace', 'name');
+      needsTable();
       const name = text('name', false);
       if (name && name.length > NAME_MAX)
         throw new UsageError(`--name must be at most ${NAME_MAX} characters`);
@@ -87,16 +109,46 @@ function parseCommand(argv: string[]): { command: Command; target: Target } | 'h
     }
     case 'key list':
       allow('workspace');
+      needsTable();
       return { command: { kind: action, workspaceId: text('workspace', true) ?? '' }, target };
     case 'key revoke':
       allow('workspace', 'key');
+      needsTable();
       return {
         command: { kind: action, workspaceId: text('workspace', true) ?? '', keyId: text('key', true) ?? '' },
         target,
       };
+    case 'redrive': {
+      allow();
+      if (target.kind === 'deployed' && !target.stage)
+        throw new UsageError('redrive finds the queues of a stage: give --stage (not --table)');
+      if (rest.length !== 1) throw new UsageError('redrive takes one queue: dial or webhook');
+      return { command: { kind: action, queue: queueArgument(rest[0] ?? '') }, target };
+    }
+    case 'force-finish': {
+      allow();
+      needsTable();
+      const [workspaceId, batchId] = rest.map((r) => r.trim());
+      if (rest.length !== 2 || !workspaceId || !batchId)
+        throw new UsageError('force-finish takes a workspace id and a batch id');
+      return { command: { kind: action, workspaceId, batchId }, target };
+    }
     default:
       throw new UsageError(action === '' ? 'No command given' : `Unknown command "${action}"`);
   }
+}
+
+/** `dial` or `webhook`, or their dead-letter queues' own names. */
+function queueArgument(value: string): QueueName {
+  const queues = Object.keys(QUEUES) as QueueName[];
+  const queue = queues.find((q) => value === q || value === deadLetterQueueName(q));
+  if (queue) return queue;
+  if (NOT_REDRIVABLE.has(value)) {
+    throw new UsageError(
+      `${value} holds events that have no queue to go back to; see docs/runbook.md for what to do`,
+    );
+  }
+  throw new UsageError(`Unknown queue "${value}": dial or webhook`);
 }
 
 function parse(argv: string[]) {
@@ -109,6 +161,7 @@ function parse(argv: string[]) {
       workspace: { type: 'string' },
       key: { type: 'string' },
       table: { type: 'string' },
+      stage: { type: 'string' },
       region: { type: 'string' },
       'data-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -116,18 +169,28 @@ function parse(argv: string[]) {
   });
 }
 
+/** The stage names infra/config.ts accepts. */
+const STAGE = /^[a-z][a-z0-9-]{0,14}$/;
+
 function parseTarget(values: ReturnType<typeof parse>['values']): Target {
-  const { table, region } = values;
-  if (table !== undefined || region !== undefined) {
-    if (!table || !region) throw new UsageError('--table and --region go together');
+  const { table, region, stage } = values;
+  if (table !== undefined || region !== undefined || stage !== undefined) {
+    if (!region) throw new UsageError(`--${table !== undefined ? 'table' : 'stage'} needs --region`);
+    if (table === '') throw new UsageError('--table is empty');
+    if (stage !== undefined && !STAGE.test(stage))
+      throw new UsageError(
+        '--stage is lowercase letters, digits and "-", starting with a letter, at most 15',
+      );
     if (values['data-dir'] !== undefined)
       throw new UsageError('--data-dir does not apply to a deployed table');
-    return { kind: 'deployed', table, region };
+    return { kind: 'deployed', region, stage: stage ?? null, table: table ?? null };
   }
   return { kind: 'local', dataDir: resolveDataDir(values['data-dir'] ?? process.env.DATA_DIR) };
 }
 
-async function run(command: Command, store: WorkspaceStore): Promise<string[]> {
+/** The commands that work on the table (redrive works on the queues alone). */
+async function run(command: Exclude<Command, { kind: 'redrive' }>, db: Database): Promise<string[]> {
+  const { store } = db;
   const keyLines = (apiKey: string) => ['The API key is shown only now; only its hash is stored:', apiKey];
   switch (command.kind) {
     case 'workspace create': {
@@ -154,7 +217,44 @@ async function run(command: Command, store: WorkspaceStore): Promise<string[]> {
         `Revoked API key ${command.keyId} of workspace ${command.workspaceId}.`,
         `A running service stops accepting it within ${AUTHORIZER_CACHE_SECONDS} s (the authorizer's cache).`,
       ];
+    case 'force-finish':
+      return forceFinish(db, command.workspaceId, command.batchId);
   }
+}
+
+async function redrive(sqs: SQSClient | null, stage: string | null, queue: QueueName): Promise<string[]> {
+  if (!sqs) {
+    throw new ResourceNotFoundError(
+      'No queues to redrive: local mode keeps its queues in the memory of a running `npm start` (start it first)',
+    );
+  }
+  const deadLetter = await findQueue(sqs, stage, deadLetterQueueName(queue));
+  const source = await findQueue(sqs, stage, queue);
+  const result = await redriveDeadLetters(sqs, deadLetter, source);
+  const how = result.method === 'move-task' ? 'an SQS message move task' : 'receive, send and delete';
+  return [
+    `Dead-letter queue ${deadLetterQueueName(queue)}: ${result.found} message(s) found.`,
+    `Moved ${result.moved} message(s) back to ${queue} (${how}).`,
+  ];
+}
+
+async function forceFinish(db: Database, workspaceId: string, batchId: string): Promise<string[]> {
+  const queues = db.sqs
+    ? {
+        dial: (await findQueue(db.sqs, db.stage, 'dial')).url,
+        webhook: (await findQueue(db.sqs, db.stage, 'webhook')).url,
+      }
+    : null;
+  const deps = operatorRunDeps({ store: db.store, runStore: db.runStore, sqs: db.sqs, queues });
+  const report = await forceFinishBatch(deps, workspaceId, batchId);
+  if (report.before === report.after) return [`Batch ${batchId} is already ${report.after}: nothing to do.`];
+  return [
+    `Batch ${batchId}: ${report.before} → ${report.after}.`,
+    `Calls failed ("force-finished by an operator"): ${report.failedCalls}; waiting recipients skipped: ${report.skipped}.`,
+    ...(queues
+      ? []
+      : ['No queues reachable: its webhooks wait in the outbox for the next sweep of the running service.']),
+  ];
 }
 
 function formatKeys(keys: ApiKeyRecord[]): string[] {
@@ -172,57 +272,6 @@ function formatKeys(keys: ApiKeyRecord[]): string[] {
   );
 }
 
-async function withStore<T>(target: Target, work: (store: WorkspaceStore) => Promise<T>): Promise<T> {
-  if (target.kind === 'deployed') {
-    const client = createDocumentClient({ region: target.region });
-    try {
-      return await work(createDynamoStore({ client, tableName: target.table }));
-    } finally {
-      client.destroy();
-    }
-  }
-
-  const holder = await readRuntime(target.dataDir);
-  if (holder?.kind === 'start' && holder.dynamodbEndpoint) {
-    // `npm start` owns the database file; go through its DynamoDB Local instead of a second JVM.
-    const opened = await openLocalStore(holder.dynamodbEndpoint);
-    try {
-      return await work(opened.store);
-    } finally {
-      opened.close();
-    }
-  }
-  if (holder) throw new DataDirBusyError(holder, target.dataDir);
-
-  await mkdir(target.dataDir, { recursive: true, mode: 0o700 });
-  const claim = await claimDataDir(target.dataDir, 'admin');
-  // stderr: stdout's last line is the command's answer (a key), which scripts read.
-  for (const notice of claim.notices) console.error(notice);
-  let dynamo: DynamoDbLocal | undefined;
-  const cleanUp = async () => {
-    await dynamo?.stop();
-    await claim.release();
-  };
-  // Without this, Ctrl-C would leave the JVM and runtime.json behind.
-  const onSignal = () => void cleanUp().finally(() => process.exit(130));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    dynamo = await startDataDirDynamoDb(target.dataDir, claim);
-    await claim.update({ dynamodbEndpoint: dynamo.endpoint });
-    const opened = await openLocalStore(dynamo.endpoint);
-    try {
-      return await work(opened.store);
-    } finally {
-      opened.close();
-    }
-  } finally {
-    await cleanUp();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-}
-
 async function main(argv: string[]): Promise<number> {
   let parsed: ReturnType<typeof parseCommand>;
   try {
@@ -238,7 +287,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const { command, target } = parsed;
   try {
-    const lines = await withStore(target, (store) => run(command, store));
+    const lines =
+      command.kind === 'redrive'
+        ? await withQueues(target, (sqs, stage) => redrive(sqs, stage, command.queue))
+        : await withDatabase(target, (db) => run(command, db));
     console.log(lines.join('\n'));
     return 0;
   } catch (error) {
@@ -249,7 +301,12 @@ async function main(argv: string[]): Promise<number> {
 
 /** One line for a person: no stack, and no SDK internals beyond the error's own message. */
 function describeFailure(error: unknown): string {
-  if (error instanceof DomainError || error instanceof DataDirBusyError) return error.message;
+  if (
+    error instanceof DomainError ||
+    error instanceof DataDirBusyError ||
+    error instanceof ResourceNotFoundError
+  )
+    return error.message;
   if (error instanceof Error) {
     if (error.name === 'ResourceNotFoundException') return `Table not found: ${error.message}`;
     if (error.name === 'CredentialsProviderError') return `No AWS credentials: ${error.message}`;
@@ -257,10 +314,15 @@ function describeFailure(error: unknown): string {
   return describeError(error);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(`Error: ${describeFailure(error)}`);
-    process.exit(1);
-  },
-);
+// Run as the CLI; imported (tests of the argument handling), it only defines.
+const invokedDirectly =
+  process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(`Error: ${describeFailure(error)}`);
+      process.exit(1);
+    },
+  );
+}

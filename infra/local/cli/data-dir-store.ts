@@ -2,7 +2,9 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createDocumentClient, createDynamoDbClient } from '#shared/adapters/dynamodb/client.ts';
 import { createDynamoStore } from '#shared/adapters/dynamodb/dynamo-store.ts';
+import { createDynamoRunStore } from '#shared/adapters/dynamodb/run-store.ts';
 import { ensureTable } from '#shared/adapters/dynamodb/table.ts';
+import type { RunStore } from '#shared/ports/run-store.ts';
 import type { Store } from '#shared/ports/store.ts';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../emulators/dynamodb-local.ts';
 import { LOCAL_SDK_REGION } from '../functions/local-env.ts';
@@ -29,6 +31,8 @@ export async function startDataDirDynamoDb(dataDir: string, claim?: DataDirClaim
 
 export interface OpenedStore {
   store: Store;
+  /** The run's view of the same table (the admin command's force-finish). */
+  runStore: RunStore;
   close(): void;
 }
 
@@ -42,6 +46,7 @@ export async function openLocalStore(
   const documentClient = createDocumentClient({ client });
   return {
     store: createDynamoStore({ client: documentClient, tableName }),
+    runStore: createDynamoRunStore({ client: documentClient, tableName }),
     close: () => client.destroy(),
   };
 }

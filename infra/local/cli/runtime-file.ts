@@ -17,6 +17,10 @@ export interface RuntimeInfo {
   /** The holder's DynamoDB Local JVM, recorded as soon as it is spawned (absent in older files). */
   dynamodbPid?: number | null;
   apiUrl: string | null;
+  /** The holder's SQS emulator (npm start's queues live in its memory), for the admin's redrive. */
+  sqsEndpoint?: string | null;
+  /** The table, when not LOCAL_TABLE_NAME (a test's service). */
+  tableName?: string | null;
   startedAt: string;
 }
 
@@ -82,7 +86,9 @@ async function readRuntimeFile(dataDir: string): Promise<RuntimeInfo | null> {
 }
 
 export interface DataDirClaim {
-  update(changes: Partial<Pick<RuntimeInfo, 'dynamodbEndpoint' | 'dynamodbPid' | 'apiUrl'>>): Promise<void>;
+  update(
+    changes: Partial<Pick<RuntimeInfo, 'dynamodbEndpoint' | 'dynamodbPid' | 'apiUrl' | 'sqsEndpoint'>>,
+  ): Promise<void>;
   release(): Promise<void>;
   /** What taking DATA_DIR over involved, for the user (an orphan DynamoDB Local stopped). */
   notices: string[];

@@ -315,7 +315,8 @@ async function main(): Promise<number> {
       }
       throw error;
     }
-    await claim.update({ apiUrl: baseUrl });
+    // The admin command's redrive reaches these queues through the emulator's own endpoint.
+    await claim.update({ apiUrl: baseUrl, sqsEndpoint: aws.sqs.endpoint });
     // After the environment: the trigger functions read it when their modules load.
     await aws.startTriggers();
 

@@ -5,6 +5,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@
 import { createSqsServer } from 'local-aws-sqs';
 import { createSqsClient } from '#shared/adapters/aws-clients.ts';
 import { QUEUES, type QueueName, type QueueSpec } from '../../wiring.ts';
+import { deadLetterQueueName, SCHEDULER_DLQ_NAME, STREAM_FAILURES_NAME } from '../../queue-names.ts';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../gateway/http-event.ts';
 import { closeServer } from '../http-helpers.ts';
 import { LOCAL_CREDENTIALS, LOCAL_SDK_REGION } from '../functions/local-env.ts';
@@ -48,8 +49,7 @@ export interface SqsEmulatorOptions {
   queueOverrides?: Partial<Record<QueueName, Partial<QueueSpec>>>;
 }
 
-export const SCHEDULER_DLQ_NAME = 'scheduler-dlq';
-export const STREAM_FAILURES_NAME = 'stream-failures';
+export { SCHEDULER_DLQ_NAME, STREAM_FAILURES_NAME };
 /** Dead-letter queues keep what they receive for AWS's maximum, 14 days. */
 const DEAD_LETTER_RETENTION_SECONDS = 14 * 86_400;
 
@@ -84,7 +84,7 @@ export async function startSqsEmulator(options: SqsEmulatorOptions = {}): Promis
     const queues = {} as SqsEmulator['queues'];
     for (const name of Object.keys(QUEUES) as QueueName[]) {
       const spec = { ...QUEUES[name], ...options.queueOverrides?.[name] };
-      const deadLetter = await create(`${name}-dlq`, deadLetterAttributes);
+      const deadLetter = await create(deadLetterQueueName(name), deadLetterAttributes);
       const queue = await create(name, {
         VisibilityTimeout: String(spec.visibilityTimeoutSeconds),
         MessageRetentionPeriod: String(spec.retentionSeconds),

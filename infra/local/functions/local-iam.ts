@@ -1,4 +1,4 @@
-import { FUNCTIONS, type FunctionName, type QueueName } from '../../wiring.ts';
+import { FUNCTIONS, LOCAL_STAGE, secretsPrefix, type FunctionName, type QueueName } from '../../wiring.ts';
 
 /**
  * What each function may do locally, derived from its `access` in infra/wiring.ts with the action
@@ -7,24 +7,6 @@ import { FUNCTIONS, type FunctionName, type QueueName } from '../../wiring.ts';
  * every request a function signs, so an action the stack would not grant fails locally too.
  */
 
-/** `table.grantReadData` (CDK's READ_DATA_ACTIONS + DescribeTable). */
-export const TABLE_READ_ACTIONS = [
-  'dynamodb:BatchGetItem',
-  'dynamodb:Query',
-  'dynamodb:GetItem',
-  'dynamodb:Scan',
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:GetRecords',
-  'dynamodb:GetShardIterator',
-  'dynamodb:DescribeTable',
-] as const;
-/** `table.grantReadWriteData` adds CDK's WRITE_DATA_ACTIONS. */
-export const TABLE_WRITE_ACTIONS = [
-  'dynamodb:BatchWriteItem',
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-] as const;
 /** `queue.grantSendMessages`. */
 export const QUEUE_SEND_ACTIONS = ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'] as const;
 /** `bucket.grantRead(role, prefix)`: object reads under the prefix, bucket reads and lists. */
@@ -73,10 +55,15 @@ interface Statement {
 export function policyOf(name: FunctionName, r: LocalResources): Statement[] {
   const { access } = FUNCTIONS[name];
   const statements: Statement[] = [];
-  // CDK grants the table and its indexes (index/*); locally an index is named table:<name>/index/<i>.
-  const table = [`table:${r.tableName}`, `table:${r.tableName}/index/*`];
-  if (access.table) statements.push({ actions: TABLE_READ_ACTIONS, resources: table });
-  if (access.table === 'readWrite') statements.push({ actions: TABLE_WRITE_ACTIONS, resources: table });
+  // The table actions the wiring lists; a Query also on its indexes (index/*), locally named
+  // table:<name>/index/<i>.
+  if (access.table?.length) {
+    const actions = access.table.map((action) => `dynamodb:${action}`);
+    statements.push({ actions, resources: [`table:${r.tableName}`] });
+    if (access.table.includes('Query')) {
+      statements.push({ actions: ['dynamodb:Query'], resources: [`table:${r.tableName}/index/*`] });
+    }
+  }
   for (const queue of access.sendTo ?? []) {
     statements.push({ actions: QUEUE_SEND_ACTIONS, resources: [`queue:${r.queueNames[queue]}`] });
   }
@@ -99,7 +86,7 @@ export function policyOf(name: FunctionName, r: LocalResources): Statement[] {
   if (access.secrets) {
     const actions =
       access.secrets === 'read' ? SECRET_READ_ACTIONS : [...SECRET_READ_ACTIONS, ...SECRET_WRITE_ACTIONS];
-    statements.push({ actions, resources: ['secret:batch-calls/*'] });
+    statements.push({ actions, resources: [`secret:${secretsPrefix(LOCAL_STAGE)}*`] });
   }
   if (access.scheduler) {
     statements.push({ actions: SCHEDULE_ACTIONS, resources: [`schedule:${r.scheduleGroup}/*`] });

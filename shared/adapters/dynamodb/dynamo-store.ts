@@ -14,6 +14,7 @@ import { suppressionStore } from './entities/suppression.ts';
 import { workspaceStore } from './entities/workspace.ts';
 import { keys, recipientPartition, SK_PREFIX, workspacePartition } from './keys.ts';
 import { createTable } from './table-ops.ts';
+import { DEFAULT_RETENTION_DAYS } from '../../config/runtime-config.ts';
 
 export { BatchStateConflictError } from './entities/batch-transition.ts';
 export { IDEMPOTENCY_STALE_CLAIM_MS } from './entities/idempotency.ts';
@@ -33,11 +34,14 @@ export interface DynamoStoreOptions {
   clock?: () => Date;
   /** Tuning of the recipients' BatchWriteItem (parallelism, retries). */
   batchWrite?: BatchPutOptions;
+  /** How long a finished batch is kept (its `expiresAt`); DEFAULT_RETENTION_DAYS unless given. */
+  retentionDays?: number;
 }
 
 export function createDynamoStore(options: DynamoStoreOptions): Store {
   const table = createTable(options.client, options.tableName);
   const clock = options.clock ?? (() => new Date());
+  const retentionDays = options.retentionDays ?? DEFAULT_RETENTION_DAYS;
 
   return {
     ...workspaceStore(table),
@@ -79,7 +83,7 @@ export function createDynamoStore(options: DynamoStoreOptions): Store {
     },
 
     transitionBatch(workspaceId, id, from, to, changes) {
-      return transitionBatch(table, workspaceId, id, { from, to }, changes);
+      return transitionBatch(table, workspaceId, id, { from, to }, changes, retentionDays);
     },
   };
 }

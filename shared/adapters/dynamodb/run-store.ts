@@ -1,4 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DEFAULT_RETENTION_DAYS } from '../../config/runtime-config.ts';
 import type { RunStore } from '../../ports/run-store.ts';
 import { itemToAgent } from './entities/agent.ts';
 import {
@@ -15,8 +16,9 @@ import {
   trimOutcomesUpdate,
   setWakeUpdate,
 } from './entities/batch.ts';
-import { ALL_RECIPIENTS_DONE, eventUpdate } from './entities/batch-transition.ts';
+import { ALL_RECIPIENTS_DONE, eventUpdate, finishedExpiry } from './entities/batch-transition.ts';
 import { callIndexStore } from './entities/call-index.ts';
+import { retentionStore } from './entities/retention.ts';
 import { dueStore } from './entities/due.ts';
 import { outboxStore, itemToOutbox } from './entities/outbox.ts';
 import { contactStore } from './entities/contact.ts';
@@ -56,8 +58,12 @@ async function okItem(written: Promise<Written>): Promise<Item | null> {
 export function createDynamoRunStore(options: {
   client: DynamoDBDocumentClient;
   tableName: string;
+  /** How long a finished batch is kept (its `expiresAt`); DEFAULT_RETENTION_DAYS unless given. */
+  retentionDays?: number;
 }): RunStore {
   const table = createTable(options.client, options.tableName);
+  const retentionDays = options.retentionDays ?? DEFAULT_RETENTION_DAYS;
+  const expiry = () => finishedExpiry(retentionDays, Date.now());
 
   return {
     ...pacingStore(table),
@@ -66,6 +72,7 @@ export function createDynamoRunStore(options: {
     ...leaseStore(table),
     ...recipientCalls(table),
     ...callIndexStore(table),
+    ...retentionStore(table),
     ...outboxStore(table),
     ...dueStore(table),
     ...webhookEndpointStore(table),
@@ -90,12 +97,14 @@ export function createDynamoRunStore(options: {
     },
 
     async failBatch(workspaceId, batchId, reason, _now) {
-      return (await table.update(eventUpdate(workspaceId, batchId, 'fail', { failureReason: reason }))).ok;
+      const changes = { failureReason: reason, ...expiry() };
+      return (await table.update(eventUpdate(workspaceId, batchId, 'fail', changes))).ok;
     },
 
     async completeBatch(workspaceId, batchId, now) {
       // Counts always add up to the total, so "nothing pending or dialing" is "every recipient done".
-      const update = eventUpdate(workspaceId, batchId, 'complete', { completedAt: now }, ALL_RECIPIENTS_DONE);
+      const changes = { completedAt: now, ...expiry() };
+      const update = eventUpdate(workspaceId, batchId, 'complete', changes, ALL_RECIPIENTS_DONE);
       return (await table.update(update)).ok;
     },
 
@@ -104,7 +113,7 @@ export function createDynamoRunStore(options: {
         workspaceId,
         batchId,
         'finishStop',
-        { cancelledAt: now },
+        { cancelledAt: now, ...expiry() },
         ALL_RECIPIENTS_DONE,
       );
       return (await table.update(update)).ok;

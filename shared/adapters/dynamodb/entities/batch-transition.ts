@@ -103,12 +103,22 @@ export const ALL_RECIPIENTS_DONE = {
  * Moves a batch (`transitionBatch` of the Store port). The batch item is hot while it runs (every claim
  * and call end moves its counts): the table's update retries conflicts.
  */
+/**
+ * The TTL a batch gets in the write that finishes it (completed, cancelled, failed): `retentionDays`
+ * later, in epoch seconds. DynamoDB deletes it after that; the stream then removes what the batch
+ * left (entities/retention.ts). No extra request: it rides on the finishing update.
+ */
+export function finishedExpiry(retentionDays: number, nowMs: number): { expiresAt: number } {
+  return { [TABLE.ttlAttribute]: Math.floor(nowMs / 1000) + retentionDays * 86_400 } as { expiresAt: number };
+}
+
 export async function transitionBatch(
   table: Table,
   workspaceId: string,
   id: string,
   transition: { from: readonly BatchStatus[]; to: BatchStatus },
   changes: BatchChanges,
+  retentionDays: number,
 ): Promise<Batch> {
   const { startedAt, completedAt, cancelledAt, failureReason, pauseReason, pausedAt, stoppedAt, counts } =
     changes;
@@ -122,6 +132,7 @@ export async function transitionBatch(
       pausedAt,
       stoppedAt,
       counts,
+      ...(isTerminalBatchStatus(transition.to) ? finishedExpiry(retentionDays, Date.now()) : {}),
     }),
     ReturnValues: 'ALL_NEW',
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD',

@@ -1,6 +1,7 @@
 import type { CallRef } from '../../../ports/dialer.ts';
 import type { RunStore } from '../../../ports/run-store.ts';
 import { ENTITY, runKeys } from '../keys.ts';
+import { TABLE } from '../table-definition.ts';
 import type { Item, Table } from '../table-ops.ts';
 import { expectEntity, read } from './parse.ts';
 
@@ -11,6 +12,13 @@ import { expectEntity, read } from './parse.ts';
 
 export type IndexedCall = CallRef & { recipientId: string };
 
+/**
+ * A provider calls back within minutes of a call's end (retries included: hours at most); the
+ * sweeper reconciles from the recipient, not from here. So the entry expires on its own (TTL)
+ * instead of waiting for its batch's retention clean-up, which does not reach this partition.
+ */
+export const CALL_INDEX_TTL_DAYS = 30;
+
 export function callIndexItem(provider: string, providerCallId: string, call: IndexedCall): Item {
   return {
     ...runKeys.callIndex(provider, providerCallId),
@@ -20,6 +28,7 @@ export function callIndexItem(provider: string, providerCallId: string, call: In
     recipientIndex: call.recipientIndex,
     attempt: call.attempt,
     recipientId: call.recipientId,
+    [TABLE.ttlAttribute]: Math.floor(Date.now() / 1000) + CALL_INDEX_TTL_DAYS * 86_400,
   };
 }
 
