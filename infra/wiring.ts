@@ -48,15 +48,9 @@ export type TableAction = (typeof TABLE_ACTIONS)[number];
  * cases): reads, the claim and end transactions (condition checks on suppressions and due items,
  * puts of outbox and call-index items, deletes of due items and creation markers).
  */
-const RUN_PATH_TABLE_ACTIONS: readonly TableAction[] = [
-  'GetItem',
-  'BatchGetItem',
-  'Query',
-  'ConditionCheckItem',
-  'PutItem',
-  'UpdateItem',
-  'DeleteItem',
-];
+const RUN_PATH_TABLE_ACTIONS: readonly TableAction[] = TABLE_ACTIONS.filter(
+  (action) => action !== 'BatchWriteItem',
+);
 
 /**
  * Provider credentials of a stage are named under this prefix, and each function's secrets grant

@@ -14,6 +14,8 @@ import {
   type LocalService,
   type LocalServiceOptions,
 } from '../../test/helpers/local-service.ts';
+import type { Batch } from '#shared/domain/batch.ts';
+import { sleep } from '../../test/helpers/wait.ts';
 import { startCountingProxies, type CountedService, type CountingProxy } from './counting-proxy.ts';
 
 /**
@@ -153,4 +155,26 @@ function deployedLogLevel(): string {
   })[ENV.logLevel];
   if (!level) throw new Error('the stack sets no log level for the api function');
   return level;
+}
+
+/**
+ * Waits for a batch to complete, polling the table directly (the benchmark adds no API requests to
+ * the counts); throws when it ends otherwise or outlasts `timeoutMs`. Answers the completed batch.
+ */
+export async function waitForCompletedBatch(
+  service: LocalService,
+  batchId: string,
+  timeoutMs: number,
+): Promise<Batch & { startedAt: string; completedAt: string }> {
+  const deadline = Date.now() + timeoutMs;
+  let batch = await service.store.getBatch(service.workspaceId, batchId);
+  while (batch && (batch.status === 'pending' || batch.status === 'running')) {
+    if (Date.now() > deadline) throw new Error(`batch still ${batch.status} after ${timeoutMs} ms`);
+    await sleep(250);
+    batch = await service.store.getBatch(service.workspaceId, batchId);
+  }
+  if (batch?.status !== 'completed' || !batch.startedAt || !batch.completedAt) {
+    throw new Error(`the batch ended as ${batch?.status ?? 'missing'}`);
+  }
+  return { ...batch, startedAt: batch.startedAt, completedAt: batch.completedAt };
 }

@@ -4,7 +4,7 @@ import { startFakeTwilio } from '../../test/helpers/fake-twilio.ts';
 import { startFakeVapi } from '../../test/helpers/fake-vapi.ts';
 import { client } from '../../test/helpers/http-client.ts';
 import { sleep } from '../../test/helpers/wait.ts';
-import { startBenchService, type BenchService } from '../lib/bench-service.ts';
+import { startBenchService, waitForCompletedBatch, type BenchService } from '../lib/bench-service.ts';
 import { costOf, type CostBreakdown } from '../lib/cost.ts';
 import { jsonRecipients } from '../lib/inputs.ts';
 import { startReceiver } from '../lib/receiver.ts';
@@ -182,17 +182,7 @@ export async function benchProviderCost(options: ProviderCostOptions): Promise<P
     if (created.status !== 202) throw new Error(`create failed: ${created.text.slice(0, 300)}`);
     const batchId: string = created.body.id;
 
-    // Polled from the table directly, so the benchmark adds no API requests to the counts.
-    const deadline = Date.now() + options.timeoutMs;
-    let batch = await service.store.getBatch(service.workspaceId, batchId);
-    while (batch && (batch.status === 'pending' || batch.status === 'running')) {
-      if (Date.now() > deadline) throw new Error(`batch still ${batch.status} after ${options.timeoutMs} ms`);
-      await sleep(250);
-      batch = await service.store.getBatch(service.workspaceId, batchId);
-    }
-    if (batch?.status !== 'completed' || !batch.startedAt || !batch.completedAt) {
-      throw new Error(`the batch ended as ${batch?.status ?? 'missing'}`);
-    }
+    const batch = await waitForCompletedBatch(service, batchId, options.timeoutMs);
     // Every recipient's event and the batch's: their deliveries are part of what a call costs.
     const expected = options.recipients + 1;
     const webhooksBy = Date.now() + 120_000;

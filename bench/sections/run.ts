@@ -2,7 +2,7 @@ import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { createDocumentClient } from '#shared/adapters/dynamodb/client.ts';
 import { createDynamoRunStore } from '#shared/adapters/dynamodb/run-store.ts';
 import { LOCAL_CREDENTIALS, LOCAL_SDK_REGION } from '#infra/local/functions/local-env.ts';
-import { startBenchService, type BenchService } from '../lib/bench-service.ts';
+import { startBenchService, waitForCompletedBatch, type BenchService } from '../lib/bench-service.ts';
 import { jsonRecipients } from '../lib/inputs.ts';
 import { costOf, type CostBreakdown } from '../lib/cost.ts';
 import { startReceiver, type Receiver } from '../lib/receiver.ts';
@@ -101,19 +101,9 @@ export async function benchRun(options: RunOptions): Promise<RunResult> {
     if (created.status !== 202) throw new Error(`create failed: ${created.text.slice(0, 300)}`);
     const batchId: string = created.body.id;
 
-    // Polled from the table directly, so the benchmark adds no API requests to the counts.
     const cpuBefore = process.cpuUsage();
     const loopBefore = performance.eventLoopUtilization();
-    const deadline = Date.now() + options.timeoutMs;
-    let batch = await service.store.getBatch(service.workspaceId, batchId);
-    while (batch && (batch.status === 'pending' || batch.status === 'running')) {
-      if (Date.now() > deadline) throw new Error(`batch still ${batch.status} after ${options.timeoutMs} ms`);
-      await sleep(250);
-      batch = await service.store.getBatch(service.workspaceId, batchId);
-    }
-    if (batch?.status !== 'completed' || !batch.startedAt || !batch.completedAt) {
-      throw new Error(`the batch ended as ${batch?.status ?? 'missing'}`);
-    }
+    const batch = await waitForCompletedBatch(service, batchId, options.timeoutMs);
     const cpu = process.cpuUsage(cpuBefore);
     const eventLoopBusyPercent = performance.eventLoopUtilization(loopBefore).utilization * 100;
     const finishMs = Date.parse(batch.completedAt) - Date.parse(batch.startedAt);
