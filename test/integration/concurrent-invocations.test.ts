@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '#shared/config/env-names.ts';
+import { functionEnvironment } from '#infra/function-environment.ts';
 import { applyEnvironment, LOCAL_CREDENTIALS, LOCAL_SDK_REGION } from '#infra/local/functions/local-env.ts';
 
 /**
@@ -23,6 +24,22 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => probe.close(() => resolve()));
   // The handler is imported into this process (not a worker), so its settings go in process.env.
   applyEnvironment({
+    // What the wiring gives the stream function (every adapter it composes needs its setting).
+    ...functionEnvironment('tableStream', {
+      tableName: 'concurrent-invocations',
+      publicBaseUrl: 'http://127.0.0.1:9',
+      queueUrls: { dial: `${closedEndpoint}/dial`, webhook: `${closedEndpoint}/webhook` },
+      filesBucket: 'files',
+      scheduler: {
+        groupName: 'group',
+        targetArn: 'arn:aws:lambda:us-east-1:123456789012:function:start-batch',
+        roleArn: 'arn:aws:iam::123456789012:role/scheduler',
+        deadLetterArn: 'arn:aws:sqs:us-east-1:123456789012:scheduler-dlq',
+      },
+      authCacheTtlSeconds: 60,
+      secretsPrefix: 'batch-calls/test/',
+      retentionDays: 90,
+    }),
     [ENV.tableName]: 'concurrent-invocations',
     [ENV.publicBaseUrl]: 'http://127.0.0.1:9',
     AWS_ENDPOINT_URL_DYNAMODB: closedEndpoint,
