@@ -3,7 +3,7 @@ import { itemToAgent } from './entities/agent.ts';
 import { itemToBatchRun } from './entities/batch.ts';
 import { itemToRecipientRun } from './entities/recipient.ts';
 import { keys } from './keys.ts';
-import type { Item, Table } from './table-ops.ts';
+import { parsedItem, type Table } from './table-ops.ts';
 
 /**
  * The reads of a call's end (the provider callback) and of its reaction (the table stream) in one
@@ -18,7 +18,9 @@ type BatchIds = { agentId: string; phoneNumberId: string };
 /** Batches whose agent this container knows; cleared when full (a few hundred bytes each). */
 const MAX_KNOWN_BATCHES = 5_000;
 
-export function runReadsStore(table: Table): Pick<RunStore, 'getRunReads' | 'getBatchIds' | 'workspaceHasRoom'> {
+export function runReadsStore(
+  table: Table,
+): Pick<RunStore, 'getRunReads' | 'getBatchIds' | 'workspaceHasRoom'> {
   const idsOfBatch = new Map<string, BatchIds>();
   const known = (workspaceId: string, batchId: string) => `${workspaceId}#${batchId}`;
   const remember = (batch: BatchRun) => {
@@ -26,8 +28,6 @@ export function runReadsStore(table: Table): Pick<RunStore, 'getRunReads' | 'get
     if (idsOfBatch.size >= MAX_KNOWN_BATCHES && !idsOfBatch.has(id)) idsOfBatch.clear();
     idsOfBatch.set(id, { agentId: batch.agentId, phoneNumberId: batch.phoneNumberId });
   };
-  const parsed = <T>(item: Item | undefined, parse: (item: Item) => T): T | null =>
-    item ? parse(item) : null;
 
   return {
     async getRunReads(ref, want) {
@@ -42,15 +42,15 @@ export function runReadsStore(table: Table): Pick<RunStore, 'getRunReads' | 'get
       const [batchItem, recipientItem, agentItem] = wanted.map((key) =>
         key === null ? undefined : (found.shift() ?? undefined),
       );
-      const batch = parsed(batchItem, itemToBatchRun);
+      const batch = parsedItem(batchItem, itemToBatchRun);
       // A recipient's partition is its batch's: it belongs to the workspace only if the batch does.
-      const recipient = batch ? parsed(recipientItem, itemToRecipientRun) : null;
+      const recipient = batch ? parsedItem(recipientItem, itemToRecipientRun) : null;
       if (batch) remember(batch);
       if (!want.agent || !batch) return { batch, recipient, agent: null };
       const agent =
         knownAgent === batch.agentId
-          ? parsed(agentItem, itemToAgent)
-          : parsed((await table.get(keys.agent(workspaceId, batch.agentId))) ?? undefined, itemToAgent);
+          ? parsedItem(agentItem, itemToAgent)
+          : parsedItem((await table.get(keys.agent(workspaceId, batch.agentId))) ?? undefined, itemToAgent);
       return { batch, recipient, agent };
     },
 
@@ -64,7 +64,10 @@ export function runReadsStore(table: Table): Pick<RunStore, 'getRunReads' | 'get
     async getBatchIds(workspaceId, batchId) {
       const ids = idsOfBatch.get(known(workspaceId, batchId));
       if (ids) return ids;
-      const batch = parsed((await table.get(keys.batch(workspaceId, batchId))) ?? undefined, itemToBatchRun);
+      const batch = parsedItem(
+        (await table.get(keys.batch(workspaceId, batchId))) ?? undefined,
+        itemToBatchRun,
+      );
       if (batch) remember(batch);
       return batch ? { agentId: batch.agentId, phoneNumberId: batch.phoneNumberId } : null;
     },

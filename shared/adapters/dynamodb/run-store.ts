@@ -37,7 +37,7 @@ import { recipientCalls } from './entities/recipient-calls.ts';
 import { runReadsStore } from './run-reads.ts';
 import { gsi, keys, parseBatchKey, recipientPartition, runKeys, SK_PREFIX } from './keys.ts';
 import { TABLE } from './table-definition.ts';
-import { createTable, type Item, type Written } from './table-ops.ts';
+import { createTable, parsedItem, type Item, type Written } from './table-ops.ts';
 
 export { boundedText, MAX_STORED_ERROR_LENGTH } from './entities/stored.ts';
 
@@ -46,8 +46,6 @@ export { boundedText, MAX_STORED_ERROR_LENGTH } from './entities/stored.ts';
  * (./entities/). Each state change is one conditional write or one transaction; a lost condition is
  * an answer ("someone else did it"), never an error.
  */
-
-const parsed = <T>(item: Item | null, parse: (item: Item) => T): T | null => (item ? parse(item) : null);
 
 /** The item a conditional write returned, or null when its condition did not hold. */
 async function okItem(written: Promise<Written>): Promise<Item | null> {
@@ -79,7 +77,7 @@ export function createDynamoRunStore(options: {
 
     // ── batches ─────────────────────────────────────────────────────────────────────────────
     async getBatchRun(workspaceId, batchId) {
-      return parsed(await table.get(keys.batch(workspaceId, batchId)), itemToBatchRun);
+      return parsedItem(await table.get(keys.batch(workspaceId, batchId)), itemToBatchRun);
     },
 
     async startBatch(workspaceId, batchId, window, now) {
@@ -120,7 +118,10 @@ export function createDynamoRunStore(options: {
     },
 
     async acquireSlot(workspaceId, batchId, now) {
-      return parsed(await okItem(table.update(acquireSlotUpdate(workspaceId, batchId, now))), itemToBatchRun);
+      return parsedItem(
+        await okItem(table.update(acquireSlotUpdate(workspaceId, batchId, now))),
+        itemToBatchRun,
+      );
     },
 
     async releaseSlot(workspaceId, batchId, now) {
@@ -175,7 +176,7 @@ export function createDynamoRunStore(options: {
 
     // ── recipients ──────────────────────────────────────────────────────────────────────────
     async getRecipientRun(batchId, index) {
-      return parsed(await table.get(keys.recipient(batchId, index)), itemToRecipientRun);
+      return parsedItem(await table.get(keys.recipient(batchId, index)), itemToRecipientRun);
     },
 
     async listRecipientRuns(batchId) {
@@ -205,10 +206,10 @@ export function createDynamoRunStore(options: {
         keys.phoneNumber(ref.workspaceId, phoneNumberId),
       ]);
       return {
-        batch: parsed(batch ?? null, itemToBatchRun),
-        recipient: parsed(recipient ?? null, itemToRecipientRun),
-        agent: parsed(agent ?? null, itemToAgent),
-        phone: parsed(phone ?? null, itemToPhoneNumber),
+        batch: parsedItem(batch ?? null, itemToBatchRun),
+        recipient: parsedItem(recipient ?? null, itemToRecipientRun),
+        agent: parsedItem(agent ?? null, itemToAgent),
+        phone: parsedItem(phone ?? null, itemToPhoneNumber),
       };
     },
 
@@ -223,16 +224,16 @@ export function createDynamoRunStore(options: {
         ...(recipientIndex === null ? [] : [keys.recipient(batchId, recipientIndex)]),
       ]);
       return {
-        record: parsed(record ?? null, itemToOutbox),
-        agent: parsed(agent ?? null, itemToAgent),
-        batch: parsed(batch ?? null, itemToBatch),
-        recipient: parsed(recipient ?? null, itemToRecipientRun),
-        endpoint: parsed(endpoint ?? null, itemToEndpointHealth),
+        record: parsedItem(record ?? null, itemToOutbox),
+        agent: parsedItem(agent ?? null, itemToAgent),
+        batch: parsedItem(batch ?? null, itemToBatch),
+        recipient: parsedItem(recipient ?? null, itemToRecipientRun),
+        endpoint: parsedItem(endpoint ?? null, itemToEndpointHealth),
       };
     },
 
     async getEndpointHealth(ref) {
-      return parsed(
+      return parsedItem(
         await table.get(runKeys.webhookEndpoint(ref.workspaceId, ref.agentId)),
         itemToEndpointHealth,
       );

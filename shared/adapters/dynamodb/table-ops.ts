@@ -90,6 +90,11 @@ export interface Table {
   batchDelete(keys: readonly TableKey[], options?: BatchPutOptions): Promise<void>;
 }
 
+/** An item parsed by its entity's parser, or null when there is none. */
+export function parsedItem<T>(item: Item | null | undefined, parse: (item: Item) => T): T | null {
+  return item ? parse(item) : null;
+}
+
 export function prefixQuery(partition: string, skPrefix: string): QueryInput {
   return {
     KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :skPrefix)',

@@ -74,11 +74,11 @@ export async function topUp(deps: DispatchDeps, workspaceId: string, batchId: st
   if (!(await deps.runStore.workspaceHasRoom(workspaceId))) {
     // Every call slot of the workspace is taken: dial messages would only find it full. The batch
     // looks again later (its earliest due recipient, or its next fresh one, waits meanwhile).
-    const now = deps.clock();
-    const earliest = (await deps.runStore.earliestDue(batchId)) ?? 0;
-    const at = new Date(Math.max(earliest, now.getTime() + WORKSPACE_FULL_WAIT_MS)).toISOString();
-    await deps.runStore.setWake(workspaceId, batchId, at, now.toISOString(), false);
-    deps.logger.info('workspace at its live-call limit; batch waits', { workspaceId, batchId, wakeAt: at });
+    deps.logger.info('workspace at its live-call limit; batch waits', { workspaceId, batchId });
+    await setWake(deps, workspaceId, batchId, false, {
+      minDelayMs: WORKSPACE_FULL_WAIT_MS,
+      evenIfNoneDue: true,
+    });
     return 0;
   }
   let sent = 0;
@@ -98,21 +98,26 @@ export async function topUp(deps: DispatchDeps, workspaceId: string, batchId: st
 }
 
 /**
- * Sets a running batch's wake-up at its earliest due recipient (never sooner than a second from now),
- * unless an earlier one is set. The table stream turns the new `wakeAt` into a one-time schedule.
- * `idle`: no dial turn is left, so until then the batch costs nothing (the sweeper skips it too).
+ * Sets a running batch's wake-up at its earliest due recipient (never sooner than `minDelayMs`, a
+ * second unless given, from now), unless an earlier one is set; with nothing due, none, unless
+ * `evenIfNoneDue` (a batch whose fresh recipients wait too). The table stream turns the new `wakeAt`
+ * into a one-time schedule. `idle`: no dial turn is left, so until then the batch costs nothing (the
+ * sweeper skips it too).
  */
 export async function setWake(
   deps: DispatchDeps,
   workspaceId: string,
   batchId: string,
   idle: boolean,
-  minDelayMs = MIN_WAKE_DELAY_MS,
+  options: { minDelayMs: number; evenIfNoneDue: boolean } = {
+    minDelayMs: MIN_WAKE_DELAY_MS,
+    evenIfNoneDue: false,
+  },
 ): Promise<void> {
   const earliest = await deps.runStore.earliestDue(batchId);
-  if (earliest === null) return;
+  if (earliest === null && !options.evenIfNoneDue) return;
   const now = deps.clock();
-  const at = new Date(Math.max(earliest, now.getTime() + minDelayMs)).toISOString();
+  const at = new Date(Math.max(earliest ?? 0, now.getTime() + options.minDelayMs)).toISOString();
   if (await deps.runStore.setWake(workspaceId, batchId, at, now.toISOString(), idle)) {
     deps.logger.info('batch waits; wake-up set', { workspaceId, batchId, wakeAt: at });
   }
