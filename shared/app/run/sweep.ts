@@ -103,6 +103,9 @@ export const WEBHOOKS_PER_SHARD = 100;
 const attentionDelay = (deps: Pick<SweepDeps, 'sweepGraceMs' | 'maxCallSeconds'>) =>
   attentionDelayMs({ graceMs: deps.sweepGraceMs, maxCallMs: deps.maxCallSeconds * 1000 });
 
+/** What a sweep redid for batches so far: a batch look that adds none found it healthy. */
+const repairs = (r: SweepReport) => r.requeued + r.reactionsRedone + r.reconciled + r.failedStuck;
+
 /** The sweeper's lease: one sweep at a time, however EventBridge overlaps the minutes. */
 export const SWEEP_LEASE = 'sweeper';
 
@@ -177,7 +180,7 @@ async function sweepBatch(
 
   const recipients = await deps.runStore.listRecipientRuns(batchId);
   const stuckAfterMs = batch.ringingTimeoutMs + deps.maxCallSeconds * 1000;
-  const before = report.requeued + report.reactionsRedone + report.reconciled + report.failedStuck;
+  const before = repairs(report);
   const lost: RecipientRun[] = [];
   let lastChangeMs = Math.max(
     Date.parse(batch.startedAt ?? batch.createdAt),
@@ -256,7 +259,7 @@ async function sweepBatch(
   // Healthy (nothing redone): not read again before one of its recipients could be stuck. After a
   // repair, grace from now. Either way only if no progress was written since the batch was read
   // (that progress has set the attention itself, and this look may not have seen it).
-  const acted = report.requeued + report.reactionsRedone + report.reconciled + report.failedStuck > before;
+  const acted = repairs(report) > before;
   const look = acted ? nowMs + grace : nextLook(batch, recipients, nowMs, { graceMs: grace, stuckAfterMs });
   await deps.runStore.setAttention(
     workspaceId,
