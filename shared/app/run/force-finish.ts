@@ -32,7 +32,10 @@ export interface ForceFinishReport {
   after: BatchStatus;
   /** Calls that were `dialing` and are now failed by this command. */
   failedCalls: number;
-  /** Waiting recipients this command skipped (a concurrent stop reaction may have skipped others). */
+  /**
+   * Recipients the stop skipped, by this command or by the stream's reaction to the same stop
+   * (whichever came first: each recipient is skipped once): the batch's skipped count, after − before.
+   */
   skipped: number;
 }
 
@@ -52,10 +55,9 @@ export async function forceFinishBatch(
   const failed = await failLiveCalls(deps, workspaceId, batchId);
   let current = await deps.runStore.getBatchRun(workspaceId, batchId);
   if (!current) throw new NotFoundError(`Batch ${batchId} disappeared while being finished.`);
-  const skipped =
-    current.status === 'stopping' || current.status === 'cancelled'
-      ? await skipWaiting(deps, current, current.status === 'stopping' ? 'batch_stopped' : 'batch_cancelled')
-      : 0;
+  if (current.status === 'stopping' || current.status === 'cancelled') {
+    await skipWaiting(deps, current, current.status === 'stopping' ? 'batch_stopped' : 'batch_cancelled');
+  }
 
   // The events of the calls it ended, and the turns they held given back, as the stream would.
   // Calls that ended before are the run's own business (its stream reaction already ran or retries).
@@ -73,6 +75,7 @@ export async function forceFinishBatch(
   if (finished && isTerminalBatchStatus(finished.status)) await onBatchChanged(deps, previous, finished);
   const after = finished?.status ?? before;
   const failedCalls = failed.length;
+  const skipped = (finished?.counts.skipped ?? batch.counts.skipped) - batch.counts.skipped;
   deps.logger.info('batch force-finished by an operator', {
     workspaceId,
     batchId,
