@@ -49,6 +49,12 @@ export interface BatchRun extends Batch {
   callMs: number;
   /** The marks of its latest ended attempts, oldest first (the failure breaker; trimmed now and then). */
   recentOutcomes: BreakerMark[];
+  /**
+   * False only when the batch has no waiting (due) recipient for sure: then a freed turn goes to the
+   * next fresh recipient without the due Query. Counted, conservatively, by the writes that add and
+   * take due items (./entities/due.ts); true for a batch started before the count existed.
+   */
+  mayHaveDue: boolean;
 }
 
 export interface NextDispatch {

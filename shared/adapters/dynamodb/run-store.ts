@@ -3,6 +3,8 @@ import { DEFAULT_RETENTION_DAYS } from '../../config/runtime-config.ts';
 import type { RunStore } from '../../ports/run-store.ts';
 import { itemToAgent } from './entities/agent.ts';
 import {
+  DUE_TAKEN,
+  DUE_WRITTEN,
   acquireSlotUpdate,
   attentionUpdate,
   clearWakeUpdate,
@@ -86,6 +88,9 @@ export function createDynamoRunStore(options: {
           startedAt: now,
           dispatched: window,
           slots: window,
+          // Its count of waiting recipients starts here (none yet): see mayHaveDue in entities/batch.ts.
+          [DUE_WRITTEN]: 0,
+          [DUE_TAKEN]: 0,
           // Progress: its first dials are checked grace after the start.
           [TABLE.gsi1.sortKey]: progressAttention(now, batchId),
         }),

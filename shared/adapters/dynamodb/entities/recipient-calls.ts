@@ -4,7 +4,15 @@ import type { CallRef } from '../../../ports/dialer.ts';
 import type { CallEnd, ClaimResult, RunStore } from '../../../ports/run-store.ts';
 import { keys, recipientPartition } from '../keys.ts';
 import type { Table, TransactItem } from '../table-ops.ts';
-import { itemToBatch, moveCount, releaseSlotUpdate, RUNNING, withProgress } from './batch.ts';
+import {
+  DUE_WRITTEN,
+  itemToBatch,
+  moveCount,
+  releaseSlotUpdate,
+  RUNNING,
+  withDueCount,
+  withProgress,
+} from './batch.ts';
 import { callIndexItem } from './call-index.ts';
 import { contactClaimUpdate } from './contact.ts';
 import { deleteDue, dueItem, putDue } from './due.ts';
@@ -98,6 +106,24 @@ function withGuardrailFigures(move: TransactItem, end: CallEnd): TransactItem {
         ':zeroMs': 0,
         ':callMs': callTimeMs(end.startedAt, end.endedAt, end.durationSecs),
       },
+    },
+  };
+}
+
+/** The end's batch update, counting the due item it puts (a retry). */
+function countDue(update: TransactItem, putsDue: boolean): TransactItem {
+  return putsDue ? withDueCount(update, DUE_WRITTEN) : update;
+}
+
+/** An update of the batch item that changes nothing by itself (withDueCount adds what it counts). */
+function touchBatch(tableName: string, ref: Pick<CallRef, 'workspaceId' | 'batchId'>): TransactItem {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: keys.batch(ref.workspaceId, ref.batchId),
+      UpdateExpression: 'SET #entity = #entity',
+      ConditionExpression: 'attribute_exists(PK)',
+      ExpressionAttributeNames: { '#entity': 'entity' },
     },
   };
 }
@@ -245,7 +271,10 @@ export function recipientCalls(
         }),
         // Progress: a hand-over that dies after this write is found by the sweeper grace later.
         withProgress(
-          withGuardrailFigures(moveCount(name, ref, 'dialing', due ? 'pending' : end.status), end),
+          countDue(
+            withGuardrailFigures(moveCount(name, ref, 'dialing', due ? 'pending' : end.status), end),
+            due !== null,
+          ),
           end.endedAt,
           ref.batchId,
         ),
@@ -270,7 +299,8 @@ export function recipientCalls(
           },
         }),
         putDue(name, due),
-        ...(options.releaseSlot ? [releaseSlot(name, ref)] : []),
+        // The batch item counts its waiting recipients (one write to it: with the turn given back).
+        withDueCount(options.releaseSlot ? releaseSlot(name, ref) : touchBatch(name, ref), DUE_WRITTEN),
       ]);
       return failed === null;
     },
