@@ -133,9 +133,17 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
   providerEvents: {
     entry: 'functions/http/provider-events.ts',
     memoryMb: 512,
-    timeoutSeconds: 15,
-    // Sends to the dial queue: it hands a finished call's slot to the next recipient itself.
-    access: { table: RUN_PATH_TABLE_ACTIONS, sendTo: ['dial'], transcripts: 'write', secrets: 'read' },
+    // It dials the freed turn's next recipient itself (a provider request, a pacing wait of up to
+    // 3 s); API Gateway's HTTP API waits 30 s at most for an integration.
+    timeoutSeconds: 29,
+    // Sends to the dial queue: it hands a finished call's slot to the next recipient itself; and to
+    // the webhook queue: the end's transaction writes the attempt's outbox record (call-ended.ts).
+    access: {
+      table: RUN_PATH_TABLE_ACTIONS,
+      sendTo: ['dial', 'webhook'],
+      transcripts: 'write',
+      secrets: 'read',
+    },
   },
   tableStream: {
     entry: 'functions/streams/table-stream.ts',

@@ -3,10 +3,13 @@ import type { Batch } from '../domain/batch.ts';
 import type { EndpointHealth } from '../domain/endpoint-breaker.ts';
 import type { OutboxRecord, DeliveryAttempt, DeliveryStatus } from '../domain/outbox.ts';
 import type { BreakerMark } from '../domain/guardrails.ts';
-import type { CallOutcome, Recipient, SkipReason } from '../domain/recipient.ts';
+import type { Recipient, SkipReason } from '../domain/recipient.ts';
 import type { CallRef } from './dialer.ts';
+import type { CallEnd, EndOptions } from './call-end.ts';
 import type { WebhookMessage } from './queues.ts';
 import type { DeliveryReads, DialReads, EndpointRef, RunReads } from './run-reads.ts';
+
+export type { CallEnd, EndOptions } from './call-end.ts';
 
 export type { DeliveryReads, DialReads, EndpointRef, RunReads } from './run-reads.ts';
 
@@ -97,24 +100,6 @@ export interface ContactHistory {
 export interface ContactClaim {
   attemptKey: string;
   guard: { version: number | null; prune: string[] } | null;
-}
-
-export interface CallEnd {
-  status: 'completed' | 'failed';
-  outcome: CallOutcome;
-  startedAt: string | null;
-  endedAt: string;
-  durationSecs: number | null;
-  error: string | null;
-  conversationId: string | null;
-  transcriptKey: string | null;
-  /** When the call was placed (the claim), for the attempt history. */
-  dialedAt: string | null;
-  /**
-   * Set when this attempt is retried: the recipient goes back to `pending`, due then (a due item is
-   * written in the same transaction), instead of ending `completed`/`failed`.
-   */
-  retryAt: string | null;
 }
 
 type RecipientRef = Pick<CallRef, 'workspaceId' | 'batchId' | 'recipientIndex'>;
@@ -256,7 +241,18 @@ export interface RunStore {
    * With `handOver`, the recipient is also marked handed over in that write: the caller then
    * dispatches the next recipient itself (and gives the mark back if it cannot).
    */
-  endCall(ref: CallRef, end: CallEnd, options?: { handOver?: boolean }): Promise<boolean>;
+  endCall(ref: CallRef, end: CallEnd, options?: EndOptions): Promise<boolean>;
+  /**
+   * `endCall` that also passes the call's dial turn to the next fresh recipient in the same write,
+   * when the batch still runs and its cursor is still `dispatched` (what the caller read): the
+   * cursor moves on and that recipient is marked dispatched. `handedTo` is its index, or null when
+   * the cursor had moved (the call is ended all the same, and the caller passes the turn itself).
+   */
+  endCallAndPass(
+    ref: CallRef,
+    end: CallEnd,
+    options: EndOptions & { dispatched: number; now: string },
+  ): Promise<{ ended: boolean; handedTo: number | null }>;
   /** A recipient that could never be dialed (a missing variable): pending → failed, with its counts. */
   abandonRecipient(ref: RecipientRef, error: string, now: string): Promise<boolean>;
   findCall(provider: string, providerCallId: string): Promise<(CallRef & { recipientId: string }) | null>;

@@ -3,8 +3,6 @@ import { DEFAULT_RETENTION_DAYS } from '../../config/runtime-config.ts';
 import type { RunStore } from '../../ports/run-store.ts';
 import { itemToAgent } from './entities/agent.ts';
 import {
-  DUE_TAKEN,
-  DUE_WRITTEN,
   acquireSlotUpdate,
   attentionUpdate,
   clearWakeUpdate,
@@ -36,6 +34,8 @@ import {
   skippedTurnUpdate,
 } from './entities/recipient.ts';
 import { recipientCalls } from './entities/recipient-calls.ts';
+import { callEnds } from './entities/call-end.ts';
+import { DUE_TAKEN, DUE_WRITTEN } from './entities/due-count.ts';
 import { runReadsStore } from './run-reads.ts';
 import { gsi, keys, parseBatchKey, recipientPartition, runKeys, SK_PREFIX } from './keys.ts';
 import { TABLE } from './table-definition.ts';
@@ -71,6 +71,7 @@ export function createDynamoRunStore(options: {
     ...contactStore(table),
     ...leaseStore(table),
     ...recipientCalls(table),
+    ...callEnds(table),
     ...callIndexStore(table),
     ...retentionStore(table),
     ...outboxStore(table),

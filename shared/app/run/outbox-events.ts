@@ -12,21 +12,19 @@ import type { RunDeps } from './run-deps.ts';
  */
 type OutboxDeps = Pick<RunDeps, 'store' | 'runStore' | 'webhookQueue' | 'clock' | 'logger'>;
 
-async function record(
-  deps: OutboxDeps,
-  agent: Agent,
-  event: WebhookEvent,
-  subject: {
-    batch: Batch;
-    recipient: Recipient | null;
-    occurredAt: string;
-    occurrence?: number;
-    pauseReason?: Batch['pauseReason'];
-  },
-): Promise<void> {
-  if (!agent.webhookUrl || !agent.webhookEvents.includes(event)) return;
+interface EventSubject {
+  batch: Batch;
+  recipient: Pick<Recipient, 'id' | 'index'> | null;
+  occurredAt: string;
+  occurrence?: number;
+  pauseReason?: Batch['pauseReason'];
+}
+
+/** The outbox record of an event, or null when the agent does not subscribe to it. */
+function outboxRecord(agent: Agent, event: WebhookEvent, subject: EventSubject, now: string): OutboxRecord | null {
+  if (!agent.webhookUrl || !agent.webhookEvents.includes(event)) return null;
   const { batch, recipient } = subject;
-  const outbox: OutboxRecord = {
+  return {
     webhookId: webhookIdFor(event, recipient?.id ?? batch.id, subject.occurrence),
     workspaceId: batch.workspaceId,
     batchId: batch.id,
@@ -36,15 +34,27 @@ async function record(
     occurredAt: subject.occurredAt,
     status: 'pending',
     attempts: [],
-    nextAttemptAt: deps.clock().toISOString(),
-    createdAt: deps.clock().toISOString(),
+    nextAttemptAt: now,
+    createdAt: now,
     ...(subject.pauseReason !== undefined ? { pauseReason: subject.pauseReason } : {}),
   };
-  if (!(await deps.runStore.putOutbox(outbox))) return;
+}
+
+async function record(deps: OutboxDeps, agent: Agent, event: WebhookEvent, subject: EventSubject): Promise<void> {
+  const outbox = outboxRecord(agent, event, subject, deps.clock().toISOString());
+  if (!outbox || !(await deps.runStore.putOutbox(outbox))) return;
+  await queueWebhook(deps, outbox);
+}
+
+/** Queues a written record's delivery; a lost message is the sweeper's (the record stays due). */
+export async function queueWebhook(
+  deps: Pick<RunDeps, 'webhookQueue' | 'logger'>,
+  outbox: OutboxRecord,
+): Promise<void> {
   try {
     await deps.webhookQueue.send([
       {
-        batchId: batch.id,
+        batchId: outbox.batchId,
         webhookId: outbox.webhookId,
         workspaceId: outbox.workspaceId,
         agentId: outbox.agentId,
@@ -68,6 +78,21 @@ export async function recordRecipientEvent(
   batch: Batch,
   recipient: Recipient,
 ): Promise<void> {
+  const outbox = recipientEventRecord(agent, batch, recipient, deps.clock().toISOString());
+  if (!outbox || !(await deps.runStore.putOutbox(outbox))) return;
+  await queueWebhook(deps, outbox);
+}
+
+/**
+ * The outbox record of a recipient's ended attempt (null: none subscribed, or nothing to tell): the
+ * stream reaction writes it, or the call's end transaction itself (./call-ended.ts).
+ */
+export function recipientEventRecord(
+  agent: Agent,
+  batch: Batch,
+  recipient: Pick<Recipient, 'id' | 'index' | 'status' | 'attempts' | 'endedAt'>,
+  now: string,
+): OutboxRecord | null {
   const event: WebhookEvent | null =
     recipient.status === 'completed'
       ? 'conversation.completed'
@@ -76,13 +101,14 @@ export async function recordRecipientEvent(
         : recipient.status === 'pending' && recipient.attempts > 0
           ? 'call.retry_scheduled'
           : null;
-  if (!event) return;
-  await record(deps, agent, event, {
-    batch,
-    recipient,
-    occurredAt: recipient.endedAt ?? deps.clock().toISOString(),
-    ...(event === 'call.retry_scheduled' ? { occurrence: recipient.attempts } : {}),
-  });
+  if (!event) return null;
+  const subject = { batch, recipient, occurredAt: recipient.endedAt ?? now };
+  return outboxRecord(
+    agent,
+    event,
+    event === 'call.retry_scheduled' ? { ...subject, occurrence: recipient.attempts } : subject,
+    now,
+  );
 }
 
 type BatchWebhookEvent = Extract<WebhookEvent, `batch.${string}`>;

@@ -15,6 +15,7 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../../../domain/retry.ts
 import type { BatchRun } from '../../../ports/run-store.ts';
 import type { BatchEdit, BatchFilter } from '../../../ports/store.ts';
 import { ENTITY, gsi, keys, type ActiveIndexAttributes } from '../keys.ts';
+import { mayHaveDue } from './due-count.ts';
 import { TABLE } from '../table-definition.ts';
 import type { Item, TransactItem, UpdateInput } from '../table-ops.ts';
 import type { QueryFilter } from './paging.ts';
@@ -147,38 +148,6 @@ export function itemToBatchRun(item: Item): BatchRun {
     recentOutcomes: item.recentOutcomes === undefined ? [] : read.list<BreakerMark>(item, 'recentOutcomes'),
     mayHaveDue: mayHaveDue(item),
   });
-}
-
-/**
- * Waiting recipients, counted on the batch item: every write that puts a due item adds one to
- * `dueWritten` in its transaction, every take of one adds one to `dueTaken`. A due item removed
- * otherwise (a skip, a stale one cleared) is not counted, so the count can only say "maybe" too
- * often, never "none" wrongly. A batch started before the count existed has neither: maybe.
- */
-export const DUE_WRITTEN = 'dueWritten';
-export const DUE_TAKEN = 'dueTaken';
-
-function mayHaveDue(item: Item): boolean {
-  const written = read.nullableNumber(item, DUE_WRITTEN);
-  if (written === null) return true;
-  return written > (read.nullableNumber(item, DUE_TAKEN) ?? 0);
-}
-
-/** Adds `count = count + 1` to an update of the batch item (its SET clause). */
-export function withDueCount(update: TransactItem, count: typeof DUE_WRITTEN | typeof DUE_TAKEN): TransactItem {
-  if (!update.Update) return update;
-  const step = `#${count} = if_not_exists(#${count}, :dueZero) + :dueOne`;
-  const expression = update.Update.UpdateExpression ?? '';
-  return {
-    Update: {
-      ...update.Update,
-      UpdateExpression: expression.startsWith('SET ')
-        ? `SET ${step}, ${expression.slice(4)}`
-        : `SET ${step} ${expression}`,
-      ExpressionAttributeNames: { ...update.Update.ExpressionAttributeNames, [`#${count}`]: count },
-      ExpressionAttributeValues: { ...update.Update.ExpressionAttributeValues, ':dueZero': 0, ':dueOne': 1 },
-    },
-  };
 }
 
 export function batchFilter(filter: BatchFilter): QueryFilter | null {

@@ -2,7 +2,8 @@ import type { DueDispatch, RunStore } from '../../../ports/run-store.ts';
 import { dueUpTo, ENTITY, keys, recipientPartition, runKeys, SK_PREFIX, type TableKey } from '../keys.ts';
 import { TABLE } from '../table-definition.ts';
 import { tableKeyOf, type Item, type QueryInput, type Table, type TransactItem } from '../table-ops.ts';
-import { DUE_TAKEN, PROGRESS, progressAttention, RUNNING } from './batch.ts';
+import { PROGRESS, progressAttention, RUNNING } from './batch.ts';
+import { DUE_TAKEN } from './due-count.ts';
 import { expectEntity, read } from './parse.ts';
 
 /**

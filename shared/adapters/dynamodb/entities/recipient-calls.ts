@@ -1,18 +1,9 @@
-import { breakerMark, callTimeMs } from '../../../domain/guardrails.ts';
-import type { Attempt } from '../../../domain/recipient.ts';
 import type { CallRef } from '../../../ports/dialer.ts';
-import type { CallEnd, ClaimResult, RunStore } from '../../../ports/run-store.ts';
+import type { ClaimResult, RunStore } from '../../../ports/run-store.ts';
 import { keys, recipientPartition } from '../keys.ts';
 import type { Table, TransactItem } from '../table-ops.ts';
-import {
-  DUE_WRITTEN,
-  itemToBatch,
-  moveCount,
-  releaseSlotUpdate,
-  RUNNING,
-  withDueCount,
-  withProgress,
-} from './batch.ts';
+import { itemToBatch, moveCount, releaseSlotUpdate, RUNNING } from './batch.ts';
+import { DUE_WRITTEN, withDueCount } from './due-count.ts';
 import { callIndexItem } from './call-index.ts';
 import { contactClaimUpdate } from './contact.ts';
 import { deleteDue, dueItem, putDue } from './due.ts';
@@ -30,7 +21,7 @@ type RecipientRef = Pick<CallRef, 'batchId' | 'recipientIndex'>;
 const recipientKey = (ref: RecipientRef) => keys.recipient(ref.batchId, ref.recipientIndex);
 
 /** The recipient half of a transition: `condition` on the current state, then `set` (and `remove`). */
-function recipientUpdate(
+export function recipientUpdate(
   tableName: string,
   ref: RecipientRef,
   update: { expression: string; condition: string; values: Record<string, unknown> },
@@ -87,34 +78,6 @@ function batchSideOfSkip(
   ];
 }
 
-/**
- * The batch-item half of an ended attempt also keeps the guardrails' figures, in the same write: its
- * summed call time and the breaker mark of this attempt (appended; the reaction trims old ones).
- */
-function withGuardrailFigures(move: TransactItem, end: CallEnd): TransactItem {
-  if (!move.Update) return move;
-  return {
-    Update: {
-      ...move.Update,
-      UpdateExpression:
-        `${move.Update.UpdateExpression}, recentOutcomes = list_append(if_not_exists(recentOutcomes, :noMarks), :mark), ` +
-        'callMs = if_not_exists(callMs, :zeroMs) + :callMs',
-      ExpressionAttributeValues: {
-        ...move.Update.ExpressionAttributeValues,
-        ':noMarks': [],
-        ':mark': [breakerMark(end.outcome)],
-        ':zeroMs': 0,
-        ':callMs': callTimeMs(end.startedAt, end.endedAt, end.durationSecs),
-      },
-    },
-  };
-}
-
-/** The end's batch update, counting the due item it puts (a retry). */
-function countDue(update: TransactItem, putsDue: boolean): TransactItem {
-  return putsDue ? withDueCount(update, DUE_WRITTEN) : update;
-}
-
 /** An update of the batch item that changes nothing by itself (withDueCount adds what it counts). */
 function touchBatch(tableName: string, ref: Pick<CallRef, 'workspaceId' | 'batchId'>): TransactItem {
   return {
@@ -128,19 +91,6 @@ function touchBatch(tableName: string, ref: Pick<CallRef, 'workspaceId' | 'batch
   };
 }
 
-function historyEntry(ref: CallRef, end: CallEnd): Attempt {
-  return {
-    attempt: ref.attempt,
-    dialedAt: end.dialedAt ?? end.startedAt ?? end.endedAt,
-    startedAt: end.startedAt,
-    endedAt: end.endedAt,
-    outcome: end.outcome,
-    durationSecs: end.durationSecs,
-    conversationId: end.conversationId,
-    error: boundedText(end.error),
-  };
-}
-
 export function recipientCalls(
   table: Table,
 ): Pick<
@@ -148,7 +98,6 @@ export function recipientCalls(
   | 'claimRecipient'
   | 'recordPlacedCall'
   | 'unclaimRecipient'
-  | 'endCall'
   | 'abandonRecipient'
   | 'deferRecipient'
   | 'skipRecipient'
@@ -233,53 +182,6 @@ export function recipientCalls(
         }),
         moveCount(name, ref, 'dialing', 'pending'),
         liveCallSlot(name, ref.workspaceId, -1),
-      ]);
-      return failed === null;
-    },
-
-    async endCall(ref, end: CallEnd, options = {}) {
-      // A retried attempt: its due item, for attempt n+1 at the retry time.
-      const due =
-        end.retryAt === null
-          ? null
-          : dueItem(ref.batchId, ref.recipientIndex, ref.attempt + 1, Date.parse(end.retryAt));
-      const failed = await table.transact([
-        recipientUpdate(name, ref, {
-          expression:
-            'SET #status = :status, outcome = :outcome, startedAt = :startedAt, endedAt = :endedAt, ' +
-            'durationSecs = :duration, #error = :error, conversationId = :conversationId, transcriptKey = :transcriptKey, ' +
-            'attemptHistory = list_append(if_not_exists(attemptHistory, :none), :attempt)' +
-            (options.handOver ? ', handedOverAttempt = :n' : '') +
-            // A retried attempt waits (pending, due at its retry) and gives up its dispatch.
-            (due ? ', nextAttemptAt = :retryAt, dueSk = :dueSk REMOVE dispatchedAt, dialingSince' : ''),
-          condition: '#status = :dialing AND attempts = :n',
-          values: {
-            ':status': due ? 'pending' : end.status,
-            ':outcome': end.outcome,
-            ':startedAt': end.startedAt,
-            ':endedAt': end.endedAt,
-            ':duration': end.durationSecs,
-            ':error': boundedText(end.error),
-            ':conversationId': end.conversationId,
-            ':transcriptKey': end.transcriptKey,
-            ':dialing': 'dialing',
-            ':n': ref.attempt,
-            ':none': [],
-            ':attempt': [historyEntry(ref, end)],
-            ...(due ? { ':retryAt': end.retryAt, ':dueSk': due.SK } : {}),
-          },
-        }),
-        // Progress: a hand-over that dies after this write is found by the sweeper grace later.
-        withProgress(
-          countDue(
-            withGuardrailFigures(moveCount(name, ref, 'dialing', due ? 'pending' : end.status), end),
-            due !== null,
-          ),
-          end.endedAt,
-          ref.batchId,
-        ),
-        liveCallSlot(name, ref.workspaceId, -1),
-        ...(due ? [putDue(name, due)] : []),
       ]);
       return failed === null;
     },
