@@ -24,17 +24,6 @@ export function failedConditions(error: unknown): boolean[] | null {
   return failed.some(Boolean) ? failed : null;
 }
 
-/**
- * What each item of a cancelled transaction was when its condition failed (an item asked for with
- * ReturnValuesOnConditionCheckFailure ALL_OLD), by position; null where none was returned.
- */
-export function cancellationItems(error: unknown): (Record<string, unknown> | null)[] {
-  if (errorName(error) !== 'TransactionCanceledException') return [];
-  const reasons =
-    (error as { CancellationReasons?: { Item?: Record<string, AttributeValue> }[] }).CancellationReasons ?? [];
-  return reasons.map((r) => (r.Item && Object.keys(r.Item).length > 0 ? unmarshall(r.Item) : null));
-}
-
 /** The item a failed condition saw (ReturnValuesOnConditionCheckFailure ALL_OLD), when it existed. */
 export function oldItemOf(error: unknown): Record<string, unknown> | null {
   const raw = (error as { Item?: Record<string, AttributeValue> }).Item;

@@ -11,7 +11,7 @@ import {
   type QueryCommandInput,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { cancellationItems, failedConditions, isConditionFailure, oldItemOf } from './aws-errors.ts';
+import { failedConditions, isConditionFailure, oldItemOf } from './aws-errors.ts';
 import { batchGetItems } from './batch-get.ts';
 import { batchDeleteKeys, batchPutItems, type BatchPutOptions } from './batch-write.ts';
 import { retryOnConflict } from './conflicts.ts';
@@ -85,11 +85,6 @@ export interface Table {
   queryIndexUpTo(partition: string, upTo?: string, limit?: number): Promise<Item[]>;
   /** Runs a transaction (conflicts retried); null when it committed, else which items failed their condition. */
   transact(items: TransactItem[]): Promise<boolean[] | null>;
-  /**
-   * `transact`, answering also what the items asked for with ReturnValuesOnConditionCheckFailure
-   * ALL_OLD were when a condition failed (by position), so the caller can try again from there.
-   */
-  transactSeeing(items: TransactItem[]): Promise<{ failed: boolean[]; seen: (Item | null)[] } | null>;
   batchGet(keys: readonly TableKey[]): Promise<(Item | null)[]>;
   batchPut(items: readonly Item[], options?: BatchPutOptions): Promise<void>;
   batchDelete(keys: readonly TableKey[], options?: BatchPutOptions): Promise<void>;
@@ -216,17 +211,6 @@ export function createTable(client: DynamoDBDocumentClient, name: string): Table
         const failed = failedConditions(error);
         if (!failed) throw error;
         return failed;
-      }
-    },
-
-    async transactSeeing(items) {
-      try {
-        await retryOnConflict(() => client.send(new TransactWriteCommand({ TransactItems: items })));
-        return null;
-      } catch (error) {
-        const failed = failedConditions(error);
-        if (!failed) throw error;
-        return { failed, seen: cancellationItems(error) as (Item | null)[] };
       }
     },
 

@@ -4,7 +4,7 @@ import type { CallRef } from '../../../ports/dialer.ts';
 import type { CallEnd, EndOptions, RunStore } from '../../../ports/run-store.ts';
 import { keys } from '../keys.ts';
 import type { Table, TransactItem } from '../table-ops.ts';
-import { itemToBatchRun, moveCount, RUNNING, withProgress } from './batch.ts';
+import { moveCount, RUNNING, withProgress } from './batch.ts';
 import { DUE_WRITTEN, withDueCount } from './due-count.ts';
 import { dueItem, putDue } from './due.ts';
 import { outboxToItem } from './outbox.ts';
@@ -24,12 +24,6 @@ import { liveCallSlot } from './workspace.ts';
  *     dispatched. A cursor that moved meanwhile cancels only that part: the end is written again
  *     without it, and the caller passes the turn the usual way.
  */
-
-/**
- * How often an end tries to pass its turn in its own write when other ends keep moving the cursor:
- * each retry starts from the cursor the failed one saw, so it races only one round trip.
- */
-const PASS_TRIES = 3;
 
 interface HandOver {
   /** The cursor the caller read: the index the turn passes to. */
@@ -105,8 +99,6 @@ function withCursorStep(update: TransactItem, dispatched: number): TransactItem 
       UpdateExpression: add < 0 ? expression + step : expression.slice(0, add) + step + expression.slice(add),
       ConditionExpression:
         'dispatched = :cursor AND dispatched < totalRecipients AND #batchStatus = :running',
-      // A moved cursor is tried again from where it is now (endCallAndPass), without a read.
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       ExpressionAttributeNames: { ...update.Update.ExpressionAttributeNames, '#batchStatus': 'status' },
       ExpressionAttributeValues: {
         ...update.Update.ExpressionAttributeValues,
@@ -138,27 +130,12 @@ export function callEnds(table: Table): Pick<RunStore, 'endCall' | 'endCallAndPa
     },
 
     async endCallAndPass(ref, end, options) {
-      let dispatched = options.dispatched;
-      for (let tries = 0; tries < PASS_TRIES; tries++) {
-        const handOver = { dispatched, now: options.now };
-        const result = await table.transactSeeing(endItems(table.name, ref, end, options, handOver));
-        if (result === null) return { ended: true, handedTo: dispatched };
-        // The recipient's own condition: a duplicate end, nothing written.
-        if (result.failed[0]) return { ended: false, handedTo: null };
-        // Another end moved the cursor between the read and this write: from where it is now, if
-        // the batch still runs with fresh recipients left and none waiting.
-        const seen = result.seen[1];
-        const batch = seen ? itemToBatchRun(seen) : null;
-        if (
-          !batch ||
-          batch.status !== RUNNING ||
-          batch.mayHaveDue ||
-          batch.dispatched >= batch.totalRecipients
-        )
-          break;
-        dispatched = batch.dispatched;
-      }
-      // The end alone; the caller passes the turn the usual way.
+      const handOver = { dispatched: options.dispatched, now: options.now };
+      const failed = await table.transact(endItems(table.name, ref, end, options, handOver));
+      if (failed === null) return { ended: true, handedTo: handOver.dispatched };
+      // The recipient's own condition: a duplicate end, nothing written.
+      if (failed[0]) return { ended: false, handedTo: null };
+      // The cursor moved (or the batch stopped running): the end alone.
       const ended = (await table.transact(endItems(table.name, ref, end, options, null))) === null;
       return { ended, handedTo: null };
     },
