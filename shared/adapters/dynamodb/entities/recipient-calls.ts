@@ -10,12 +10,15 @@ import { contactClaimUpdate } from './contact.ts';
 import { deleteDue, dueItem, putDue } from './due.ts';
 import { suppressionConditionCheck } from './suppression.ts';
 import { boundedText } from './stored.ts';
+import { liveEventPut } from './live-events.ts';
 import { liveCallSlot } from './workspace.ts';
 
 /**
  * A recipient's call attempts. Each status change is one transaction of three items: the recipient
  * (conditioned on its status and attempt number, so duplicates and races have one winner), the batch's
  * counts, and the workspace's live calls. A lost condition is an answer (false), never an error.
+ * Each visible change also puts its live event entry in the same transaction (./live-events.ts): the
+ * live feed costs no request of its own, and an entry exists exactly when its change committed.
  */
 
 type RecipientRef = Pick<CallRef, 'batchId' | 'recipientIndex'>;
@@ -158,6 +161,7 @@ export function recipientCalls(
         // The attempt joins the phone's contact history in the same write; under a contact limit, only
         // if the history is still the one the limit was decided on.
         contactClaimUpdate(name, ref.workspaceId, phone, contact, Date.parse(now)),
+        liveEventPut(name, ref.batchId, ref.recipientIndex, { status: 'dialing', attempts: ref.attempt }),
       ]);
       if (failed === null) return 'claimed';
       if (failed[0]) return 'not_pending';
@@ -207,6 +211,7 @@ export function recipientCalls(
         }),
         moveCount(name, ref, 'dialing', 'pending'),
         liveCallSlot(name, ref.workspaceId, -1),
+        liveEventPut(name, ref.batchId, ref.recipientIndex, { status: 'pending', attempts: ref.attempt - 1 }),
       ]);
       return failed === null;
     },
@@ -251,6 +256,17 @@ export function recipientCalls(
         ),
         liveCallSlot(name, ref.workspaceId, -1),
         ...(due ? [putDue(name, due)] : []),
+        liveEventPut(name, ref.batchId, ref.recipientIndex, {
+          status: due ? 'pending' : end.status,
+          attempts: ref.attempt,
+          outcome: end.outcome,
+          startedAt: end.startedAt,
+          endedAt: end.endedAt,
+          durationSecs: end.durationSecs,
+          error: boundedText(end.error),
+          conversationId: end.conversationId,
+          nextAttemptAt: end.retryAt,
+        }),
       ]);
       return failed === null;
     },
@@ -271,6 +287,11 @@ export function recipientCalls(
         }),
         putDue(name, due),
         ...(options.releaseSlot ? [releaseSlot(name, ref)] : []),
+        liveEventPut(name, ref.batchId, ref.recipientIndex, {
+          status: 'pending',
+          attempts: ref.attempt - 1,
+          nextAttemptAt: new Date(dueAtMs).toISOString(),
+        }),
       ]);
       return failed === null;
     },
@@ -299,6 +320,7 @@ export function recipientCalls(
           releaseTurn: state.heldSlot && !state.turnPassedOn,
         }),
         ...(state.dueSk ? [deleteDue(name, { PK: recipientPartition(ref.batchId), SK: state.dueSk })] : []),
+        liveEventPut(name, ref.batchId, ref.recipientIndex, { status: 'skipped', skipReason: reason }),
       ]);
       return failed === null;
     },
@@ -317,6 +339,12 @@ export function recipientCalls(
           },
         }),
         moveCount(name, ref, 'pending', 'failed'),
+        liveEventPut(name, ref.batchId, ref.recipientIndex, {
+          status: 'failed',
+          outcome: 'failed',
+          endedAt: now,
+          error: boundedText(error),
+        }),
       ]);
       return failed === null;
     },
