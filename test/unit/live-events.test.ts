@@ -265,6 +265,37 @@ describe('the stream', () => {
     expect(got.at(-1)).toMatch(/event: end$/);
   });
 
+  it('holds a batch state back until the recipient changes made before it are sent', async () => {
+    const clock = { now: T0 };
+    const batch = { current: 'running' };
+    // The last recipient's end, then the batch's completion read right after it.
+    const last = liveEventId(T0 + 300, 2);
+    const log = memoryLog([{ id: last, recipient: recipient(2, 'completed') }]);
+    const out = sink();
+    const done = streamBatchEvents(
+      { store: store(batch), eventLog: log },
+      'batch_1',
+      opened('running', settledId(T0)),
+      null,
+      out,
+      {
+        ...timing(clock, T0 + 20_000),
+        sleep: async (ms) => {
+          clock.now += ms;
+          if (clock.now > T0 + 300) batch.current = 'completed';
+        },
+      },
+    );
+    expect(await done).toBe('ended');
+    const got = heads(out.chunks);
+    expect(got.slice(1)).toEqual([
+      `id: ${last} event: recipient`,
+      expect.stringMatching(/event: batch$/),
+      expect.stringMatching(/event: end$/),
+    ]);
+    expect(out.chunks[2]).toContain('"status":"completed"');
+  });
+
   it('sends a comment after the heartbeat interval and ends itself at its stop time', async () => {
     const out = sink();
     const clock = { now: T0 };

@@ -96,13 +96,19 @@ export async function streamBatchEvents(
     lastBatch = JSON.stringify(opened.batch);
     await write(sseEvent(opened.lastId, 'batch', lastBatch));
   }
+  // Batch states read, each held until the recipient changes made before it was read are sent, so
+  // a client never sees the batch's counts ahead of the recipient events behind them (nor the end
+  // before the last recipient's event).
+  const held: { json: string; status: BatchObject['status']; readAt: number }[] = [];
   // Once the batch is seen ended, every change made before that moment is sent once the settled id
   // passes it; then only the end is missing.
   let endedBy: number | null = isFinal(status) ? timing.now() : null;
+  // A client that resumes gets the state it missed too, once the changes before it are sent.
+  if (resuming) held.push({ json: JSON.stringify(opened.batch), status, readAt: timing.now() });
   let delay = MIN_POLL_MS;
   for (;;) {
     if (sink.closed) return 'closed';
-    if (endedBy !== null && stampOfId(cursor) >= endedBy) {
+    if (endedBy !== null && stampOfId(cursor) >= endedBy && held.length === 0) {
       // Its id only keeps ids increasing on this connection; nobody resumes after an end.
       await write(sseEvent(sentId + 1, 'end', JSON.stringify({ status })));
       return 'ended';
@@ -118,26 +124,36 @@ export async function streamBatchEvents(
     cursor = Math.max(cursor, page.readUpTo);
     // A full page: read on at once (the batch waits for the turn that catches up).
     if (page.readUpTo < upTo) continue;
-    const batch = await deps.store.getBatch(opened.workspaceId, batchId);
+    // The latest held state whose time the settled id has passed: its id is the settled id (every
+    // entry up to it is sent, every later one has a greater id); older held states collapse into it.
     let changed = false;
-    if (batch) {
-      const object = toBatchObject(batch);
-      const json = JSON.stringify(object);
-      // Its id is the settled id: every entry up to it is sent, every later one has a greater id.
-      if (json !== lastBatch && cursor > sentId) {
-        await write(sseEvent(cursor, 'batch', json));
-        sentId = cursor;
-        lastBatch = json;
-        changed = true;
-      }
-      status = object.status;
-      if (endedBy === null && isFinal(status)) endedBy = timing.now();
-    } else {
-      // Gone (its retention ran out): nothing more will change.
-      endedBy ??= timing.now();
+    const due = held.filter((h) => h.readAt <= stampOfId(cursor)).at(-1);
+    if (due && cursor > sentId) {
+      held.splice(0, held.indexOf(due) + 1);
+      await write(sseEvent(cursor, 'batch', due.json));
+      sentId = cursor;
+      status = due.status;
+      changed = true;
+      if (isFinal(status)) endedBy ??= due.readAt;
     }
-    // Ended: no backing off while the settled id catches up with the end.
-    delay = endedBy !== null ? MIN_POLL_MS : nextPollDelay(delay, changed || page.events.length > 0);
+    if (endedBy === null) {
+      const batch = await deps.store.getBatch(opened.workspaceId, batchId);
+      if (batch) {
+        const object = toBatchObject(batch);
+        const json = JSON.stringify(object);
+        if (json !== (held.at(-1)?.json ?? lastBatch))
+          held.push({ json, status: object.status, readAt: timing.now() });
+        lastBatch = json;
+      } else {
+        // Gone (its retention ran out): nothing more will change.
+        endedBy = timing.now();
+      }
+    }
+    // Something held or ended: no backing off while the settled id catches up with it.
+    delay =
+      endedBy !== null || held.length > 0
+        ? MIN_POLL_MS
+        : nextPollDelay(delay, changed || page.events.length > 0);
     if (timing.now() - lastWrite >= timing.heartbeatMs) await write(sseComment('keep-alive'));
     const untilHeartbeat = lastWrite + timing.heartbeatMs - timing.now();
     await timing.sleep(Math.max(0, Math.min(delay, untilHeartbeat, timing.stopAt - timing.now())));
