@@ -149,8 +149,8 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     entry: 'functions/streams/table-stream.ts',
     memoryMb: 512,
     timeoutSeconds: 60,
-    // Creates the wake-up schedules of waiting batches (a batch's `wakeAt` changing); appends the
-    // live event log 25 events a write.
+    // Creates the wake-up schedules of waiting batches (a batch's `wakeAt` changing); removes what an
+    // expired batch left, 25 items a write.
     access: {
       table: [...RUN_PATH_TABLE_ACTIONS, 'BatchWriteItem'],
       sendTo: ['dial', 'webhook'],
@@ -189,8 +189,9 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     // A stream lasts up to this long, less a margin; the client then reconnects with Last-Event-ID
     // (a Lambda function URL streams for at most 15 minutes).
     timeoutSeconds: 300,
-    // Reads API keys (the authorizer's lookup), the batch and its live event log.
-    access: { table: ['GetItem', 'Query'] },
+    // Reads API keys (the authorizer's lookup), the batch, its live event log and the recipients
+    // the log names (one BatchGetItem per read that found changes).
+    access: { table: ['GetItem', 'BatchGetItem', 'Query'] },
   },
   sweeper: {
     entry: 'functions/schedules/sweeper.ts',
@@ -330,7 +331,7 @@ export interface StreamSourceSpec {
   filters: FilterPattern[];
 }
 
-/** The changes that drive a batch or that clients watch live: batches and recipients. */
+/** The changes that drive a batch: batches, and recipients ending an attempt. */
 export const STREAM_SOURCES: readonly StreamSourceSpec[] = [
   {
     function: 'tableStream',
@@ -345,10 +346,21 @@ export const STREAM_SOURCES: readonly StreamSourceSpec[] = [
     filters: [
       // A batch appearing (to start it) or changing (its counts adding up, its end).
       { eventName: ['INSERT', 'MODIFY'], dynamodb: { NewImage: { entity: { S: ['batch'] } } } },
-      // Every recipient change: the live event log shows each one (docs/live-progress.md); the
-      // function reacts to the ends of attempts only (a final status, or dialing → pending with the
-      // same attempt count: a retry), telling them apart by the images.
-      { eventName: ['MODIFY'], dynamodb: { NewImage: { entity: { S: ['recipient'] } } } },
+      // A recipient reaching its end; the pending → dialing writes never wake the function (the live
+      // event log is written by the transactions themselves, docs/live-progress.md).
+      {
+        eventName: ['MODIFY'],
+        dynamodb: { NewImage: { entity: { S: ['recipient'] }, status: { S: ['completed', 'failed'] } } },
+      },
+      // An attempt that will be retried: dialing → pending (a claim given back matches too; the
+      // function tells them apart by the attempt count).
+      {
+        eventName: ['MODIFY'],
+        dynamodb: {
+          OldImage: { status: { S: ['dialing'] } },
+          NewImage: { entity: { S: ['recipient'] }, status: { S: ['pending'] } },
+        },
+      },
       // A finished batch's retention ran out (its TTL deleted it): what it left goes too.
       { eventName: ['REMOVE'], dynamodb: { OldImage: { entity: { S: ['batch'] } } } },
     ],

@@ -97,7 +97,7 @@ export function composeRunDeps(
   };
 }
 
-/** A batch's live event log (the table stream function writes it, the events function reads it). */
+/** A batch's live event log, as the events function reads it (the run path's transactions write it). */
 export function composeEventLog(config: RuntimeConfig = loadRuntimeConfig()): EventLog {
   return createDynamoEventLog({ client: createDocumentClient(), tableName: config.tableName });
 }

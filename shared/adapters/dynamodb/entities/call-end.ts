@@ -7,6 +7,7 @@ import type { Table, TransactItem } from '../table-ops.ts';
 import { moveCount, RUNNING, withProgress } from './batch.ts';
 import { DUE_WRITTEN, withDueCount } from './due-count.ts';
 import { dueItem, putDue } from './due.ts';
+import { liveEventPut } from './live-events.ts';
 import { outboxToItem } from './outbox.ts';
 import { recipientUpdate } from './recipient-calls.ts';
 import { boundedText } from './stored.ts';
@@ -84,6 +85,18 @@ function endItems(
     ...(due ? [putDue(tableName, due)] : []),
     ...(options.outbox ? [{ Put: { TableName: tableName, Item: outboxToItem(options.outbox) } }] : []),
     ...(handOver ? [dispatchedMark(tableName, ref.batchId, handOver)] : []),
+    // The live feed's entry for this change (./live-events.ts): no request of its own.
+    liveEventPut(tableName, ref.batchId, ref.recipientIndex, {
+      status: due ? 'pending' : end.status,
+      attempts: ref.attempt,
+      outcome: end.outcome,
+      startedAt: end.startedAt,
+      endedAt: end.endedAt,
+      durationSecs: end.durationSecs,
+      error: boundedText(end.error),
+      conversationId: end.conversationId,
+      nextAttemptAt: end.retryAt,
+    }),
   ];
 }
 

@@ -9,12 +9,15 @@ import { contactClaimUpdate } from './contact.ts';
 import { deleteDue, dueItem, putDue } from './due.ts';
 import { suppressionConditionCheck } from './suppression.ts';
 import { boundedText } from './stored.ts';
+import { liveEventPut } from './live-events.ts';
 import { liveCallSlot } from './workspace.ts';
 
 /**
  * A recipient's call attempts. Each status change is one transaction of three items: the recipient
  * (conditioned on its status and attempt number, so duplicates and races have one winner), the batch's
  * counts, and the workspace's live calls. A lost condition is an answer (false), never an error.
+ * Each visible change also puts its live event entry in the same transaction (./live-events.ts): the
+ * live feed costs no request of its own, and an entry exists exactly when its change committed.
  */
 
 type RecipientRef = Pick<CallRef, 'batchId' | 'recipientIndex'>;
@@ -133,6 +136,7 @@ export function recipientCalls(
         // The attempt joins the phone's contact history in the same write; under a contact limit, only
         // if the history is still the one the limit was decided on.
         contactClaimUpdate(name, ref.workspaceId, phone, contact, Date.parse(now)),
+        liveEventPut(name, ref.batchId, ref.recipientIndex, { status: 'dialing', attempts: ref.attempt }),
       ]);
       if (failed === null) return 'claimed';
       if (failed[0]) return 'not_pending';
@@ -182,6 +186,7 @@ export function recipientCalls(
         }),
         moveCount(name, ref, 'dialing', 'pending'),
         liveCallSlot(name, ref.workspaceId, -1),
+        liveEventPut(name, ref.batchId, ref.recipientIndex, { status: 'pending', attempts: ref.attempt - 1 }),
       ]);
       return failed === null;
     },
@@ -203,6 +208,11 @@ export function recipientCalls(
         putDue(name, due),
         // The batch item counts its waiting recipients (one write to it: with the turn given back).
         withDueCount(options.releaseSlot ? releaseSlot(name, ref) : touchBatch(name, ref), DUE_WRITTEN),
+        liveEventPut(name, ref.batchId, ref.recipientIndex, {
+          status: 'pending',
+          attempts: ref.attempt - 1,
+          nextAttemptAt: new Date(dueAtMs).toISOString(),
+        }),
       ]);
       return failed === null;
     },
@@ -231,6 +241,7 @@ export function recipientCalls(
           releaseTurn: state.heldSlot && !state.turnPassedOn,
         }),
         ...(state.dueSk ? [deleteDue(name, { PK: recipientPartition(ref.batchId), SK: state.dueSk })] : []),
+        liveEventPut(name, ref.batchId, ref.recipientIndex, { status: 'skipped', skipReason: reason }),
       ]);
       return failed === null;
     },
@@ -249,6 +260,12 @@ export function recipientCalls(
           },
         }),
         moveCount(name, ref, 'pending', 'failed'),
+        liveEventPut(name, ref.batchId, ref.recipientIndex, {
+          status: 'failed',
+          outcome: 'failed',
+          endedAt: now,
+          error: boundedText(error),
+        }),
       ]);
       return failed === null;
     },
