@@ -38,6 +38,20 @@ export interface OutboxRecord {
    * from the batch as it is then, which may have been resumed meanwhile).
    */
   pauseReason?: PauseReason | null;
+  /**
+   * What the payload needs from the batch and recipient, taken when the event was recorded, so a
+   * delivery reads neither (docs/webhooks.md, "Requests per delivery"). Absent on records written
+   * before it existed: those build the payload from the items as they are when sent.
+   */
+  snapshot?: PayloadSnapshot;
+}
+
+/** The payload of an event as it was when it happened, but for the conversation (kept in S3). */
+export interface PayloadSnapshot {
+  /** The payload's `data`; for `conversation.completed` without the conversation's fields. */
+  data: Record<string, unknown>;
+  /** Where the conversation is, read when a `conversation.completed` is sent (null: none, or no such event). */
+  transcriptKey: string | null;
 }
 
 /**

@@ -1,8 +1,9 @@
 import type { Agent, WebhookEvent } from '../../domain/agent.ts';
 import type { Batch } from '../../domain/batch.ts';
 import { webhookIdFor, type OutboxRecord } from '../../domain/outbox.ts';
-import type { Recipient } from '../../domain/recipient.ts';
+import type { RecipientRun } from '../../ports/run-store.ts';
 import type { RunDeps } from './run-deps.ts';
+import { payloadSnapshot } from './webhook-payloads.ts';
 
 /**
  * Turns a recipient's ended attempt or a batch's change into an outbox record, for the events its
@@ -18,7 +19,7 @@ async function record(
   event: WebhookEvent,
   subject: {
     batch: Batch;
-    recipient: Recipient | null;
+    recipient: RecipientRun | null;
     occurredAt: string;
     occurrence?: number;
     pauseReason?: Batch['pauseReason'];
@@ -39,6 +40,7 @@ async function record(
     nextAttemptAt: deps.clock().toISOString(),
     createdAt: deps.clock().toISOString(),
     ...(subject.pauseReason !== undefined ? { pauseReason: subject.pauseReason } : {}),
+    snapshot: payloadSnapshot(event, subject),
   };
   if (!(await deps.runStore.putOutbox(outbox))) return;
   try {
@@ -66,7 +68,7 @@ export async function recordRecipientEvent(
   deps: OutboxDeps,
   agent: Agent,
   batch: Batch,
-  recipient: Recipient,
+  recipient: RecipientRun,
 ): Promise<void> {
   const event: WebhookEvent | null =
     recipient.status === 'completed'

@@ -1,6 +1,7 @@
 import { toBatchObject } from '../../contracts/batch-objects.ts';
+import type { WebhookEvent } from '../../domain/agent.ts';
 import type { Batch } from '../../domain/batch.ts';
-import type { OutboxRecord } from '../../domain/outbox.ts';
+import type { OutboxRecord, PayloadSnapshot } from '../../domain/outbox.ts';
 import { httpsRecordingUrl } from '../../domain/recording-url.ts';
 import type { RecipientRun } from '../../ports/run-store.ts';
 import type { RunDeps } from './run-deps.ts';
@@ -11,31 +12,83 @@ export interface PayloadItems {
   recipient: RecipientRun | null;
 }
 
+/** What an event is about, as the outbox record is written. */
+export interface PayloadSubject {
+  batch: Batch;
+  recipient: RecipientRun | null;
+  /** The attempt of a `call.retry_scheduled` (the webhook id's occurrence). */
+  occurrence?: number;
+  pauseReason?: Batch['pauseReason'];
+}
+
 /**
- * The JSON body of a webhook (contract, "Webhooks"), built from the current items when it is sent:
- * the outbox keeps only the event's identity and time, never a copy of a transcript.
+ * What the payload of `event` needs from its batch and recipient, taken when the outbox record is
+ * written (the record carries it, so a delivery reads neither item). The conversation stays in S3:
+ * only its key is kept, and the transcript is read when a `conversation.completed` is sent. The
+ * largest recipient the API accepts (≈ 170 KB, docs/limits.md) fits beside the delivery log in one
+ * 400 KB item.
+ */
+export function payloadSnapshot(event: WebhookEvent, subject: PayloadSubject): PayloadSnapshot {
+  return {
+    data: eventData(event, subject),
+    transcriptKey: event === 'conversation.completed' ? (subject.recipient?.transcriptKey ?? null) : null,
+  };
+}
+
+/**
+ * The JSON body of a webhook (contract, "Webhooks"): from the record's snapshot, or, for a record
+ * written before snapshots existed, from the batch and recipient as they are when it is sent (read
+ * here unless the caller has them). Null when those items no longer exist.
  */
 export async function buildWebhookPayload(
   deps: Pick<RunDeps, 'store' | 'runStore' | 'transcripts'>,
   record: OutboxRecord,
   known?: PayloadItems,
 ): Promise<Record<string, unknown> | null> {
+  const snapshot = record.snapshot ?? (await snapshotFromItems(deps, record, known));
+  if (!snapshot) return null;
+  const envelope = (data: unknown) => ({ type: record.eventType, timestamp: record.occurredAt, data });
+  if (record.eventType !== 'conversation.completed') return envelope(snapshot.data);
+  const conversation = snapshot.transcriptKey ? await deps.transcripts.get(snapshot.transcriptKey) : null;
+  return envelope({
+    ...snapshot.data,
+    transcript: conversation?.transcript ?? [],
+    evaluations: conversation?.evaluations ?? [],
+    data_collection: conversation?.dataCollection ?? {},
+    recording_url: httpsRecordingUrl(conversation?.recordingUrl),
+  });
+}
+
+/** A record without a snapshot (written before they existed): its payload from the current items. */
+async function snapshotFromItems(
+  deps: Pick<RunDeps, 'store' | 'runStore'>,
+  record: OutboxRecord,
+  known?: PayloadItems,
+): Promise<PayloadSnapshot | null> {
   const batch = known ? known.batch : await deps.store.getBatch(record.workspaceId, record.batchId);
   if (!batch) return null;
-  const envelope = (data: unknown) => ({ type: record.eventType, timestamp: record.occurredAt, data });
   if (record.recipientIndex === null) {
-    const data = toBatchObject(batch);
-    // A pause names its reason as it was then, even when the batch has been resumed since.
-    if (record.eventType === 'batch.paused' && record.pauseReason !== undefined) {
-      return envelope({ ...data, pause_reason: record.pauseReason });
-    }
-    return envelope(data);
+    return payloadSnapshot(record.eventType, { batch, recipient: null, pauseReason: record.pauseReason });
   }
-
   const recipient = known
     ? known.recipient
     : await deps.runStore.getRecipientRun(record.batchId, record.recipientIndex);
   if (!recipient) return null;
+  const occurrence = Number(record.webhookId.slice(record.webhookId.lastIndexOf(':') + 1));
+  return payloadSnapshot(record.eventType, { batch, recipient, occurrence });
+}
+
+/** The payload's `data`, but for a conversation's transcript, evaluations, collected data and recording. */
+function eventData(event: WebhookEvent, subject: PayloadSubject): Record<string, unknown> {
+  const { batch, recipient } = subject;
+  if (!recipient) {
+    const data = toBatchObject(batch);
+    // A pause names its reason as it was then (a record without a snapshot is sent after the fact).
+    if (event === 'batch.paused' && subject.pauseReason !== undefined) {
+      return { ...data, pause_reason: subject.pauseReason };
+    }
+    return data;
+  }
   const data: Record<string, unknown> = {
     conversation_id: recipient.conversationId,
     agent_id: batch.agentId,
@@ -49,30 +102,22 @@ export async function buildWebhookPayload(
     ended_at: recipient.endedAt,
     duration_secs: recipient.durationSecs,
   };
-  if (record.eventType === 'call.failed') return envelope({ ...data, error: recipient.error });
-  if (record.eventType === 'call.retry_scheduled') return envelope(retryData(data, record, recipient));
-
-  const conversation = recipient.transcriptKey ? await deps.transcripts.get(recipient.transcriptKey) : null;
-  return envelope({
-    ...data,
-    transcript: conversation?.transcript ?? [],
-    evaluations: conversation?.evaluations ?? [],
-    data_collection: conversation?.dataCollection ?? {},
-    recording_url: httpsRecordingUrl(conversation?.recordingUrl),
-  });
+  if (event === 'call.failed') return { ...data, error: recipient.error };
+  if (event === 'call.retry_scheduled')
+    return retryData(data, subject.occurrence ?? recipient.attempts, recipient);
+  return data;
 }
 
 /**
  * `call.retry_scheduled`: the `call.failed` data of the attempt that will be retried (from the attempt
- * history: the recipient may have moved on by the time this is sent), its `attempt` and when the next
- * one is due.
+ * history: a record without a snapshot may be sent after the recipient moved on), its `attempt` and
+ * when the next one is due.
  */
 function retryData(
   data: Record<string, unknown>,
-  record: OutboxRecord,
+  attempt: number,
   recipient: RecipientRun,
 ): Record<string, unknown> {
-  const attempt = Number(record.webhookId.slice(record.webhookId.lastIndexOf(':') + 1));
   const ended = recipient.attemptHistory.find((a) => a.attempt === attempt);
   const next = recipient.attemptHistory.find((a) => a.attempt === attempt + 1);
   return {
