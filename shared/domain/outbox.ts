@@ -46,12 +46,21 @@ export interface OutboxRecord {
   snapshot?: PayloadSnapshot;
 }
 
-/** The payload of an event as it was when it happened, but for the conversation (kept in S3). */
+/**
+ * The payload of an event as it was when it happened, kept small: a record at most 1 KB is one write
+ * unit per write, and a delivery writes it twice (docs/webhooks.md, "Requests per delivery").
+ */
 export interface PayloadSnapshot {
-  /** The payload's `data`; for `conversation.completed` without the conversation's fields. */
+  /**
+   * The payload's `data`, for a recipient's event without what the record itself names (`agent_id`,
+   * `batch_id`, `recipient_id`) and without the conversation (kept in S3).
+   */
   data: Record<string, unknown>;
-  /** Where the conversation is, read when a `conversation.completed` is sent (null: none, or no such event). */
-  transcriptKey: string | null;
+  /**
+   * `conversation.completed`: the attempt whose conversation is stored (its S3 key follows from it),
+   * read when the event is sent; null when none is stored or for any other event.
+   */
+  conversationAttempt: number | null;
 }
 
 /**

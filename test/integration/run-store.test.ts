@@ -394,7 +394,7 @@ describe('the webhook outbox', () => {
     const { workspaceId, batchId } = await makeBatch({ total: 1 });
     const snapshot = {
       data: { phone: '+15550100000', dynamic_vars: { name: 'Ada', n: 3 }, outcome: null },
-      transcriptKey: 'transcripts/ws/b/r.json',
+      conversationAttempt: 2,
     };
     const r = { ...record(batchId, workspaceId), snapshot };
     expect(await run.putOutbox(r)).toBe(true);

@@ -176,13 +176,8 @@ describe('delivering a webhook', () => {
 
   describe('with a snapshot in the record and the endpoint seen lately', () => {
     const snapshot = {
-      data: {
-        recipient_id: 'rcp_1',
-        phone: '+15550100000',
-        dynamic_vars: { name: 'Ada' },
-        status: 'completed',
-      },
-      transcriptKey: 'transcripts/ws_1/batch_1/rcp_1.json',
+      data: { phone: '+15550100000', dynamic_vars: { name: 'Ada' }, status: 'completed' },
+      conversationAttempt: 2,
     };
     const completed: Partial<OutboxRecord> = {
       webhookId: 'conversation.completed:rcp_1',
@@ -202,13 +197,18 @@ describe('delivering a webhook', () => {
       expect(await deliverWebhook(deps, message)).toBe('delivered');
       // The batch and recipient are not read: the agent and breaker only (the cache is empty).
       expect(run.getDeliveryReads).toHaveBeenCalledWith(expect.anything(), { payload: false });
-      expect(transcripts.get).toHaveBeenCalledWith(snapshot.transcriptKey);
+      // The key the call's end stored its second attempt's conversation under.
+      expect(transcripts.get).toHaveBeenCalledWith('transcripts/ws_1/batch_1/rcp_1.2.json');
       const sent = (sendWebhook.mock.calls[0] as unknown as [{ body: string }])[0];
       expect(JSON.parse(sent.body)).toEqual({
         type: 'conversation.completed',
         timestamp: NOW.toISOString(),
         data: {
           ...snapshot.data,
+          // What the snapshot leaves out, from the record.
+          agent_id: 'agent_1',
+          batch_id: 'batch_1',
+          recipient_id: 'rcp_1',
           transcript: [{ role: 'agent', message: 'Hello', time_in_call_secs: 0 }],
           evaluations: [],
           data_collection: {},

@@ -4,6 +4,7 @@ import { WEBHOOK_EVENTS } from '#shared/domain/agent.ts';
 import type { OutboxRecord } from '#shared/domain/outbox.ts';
 import { WEBHOOK_PAYLOAD_SCHEMAS } from '#shared/contracts/webhooks.ts';
 import type { RecipientRun } from '#shared/ports/run-store.ts';
+import { transcriptKey } from '#shared/ports/transcripts.ts';
 import { batchFixture, recipientFixture } from '../helpers/domain-fixtures.ts';
 
 /** Payloads are built when sent, from the items as they are then: what must still tell the event's own state. */
@@ -142,7 +143,6 @@ describe('the payload snapshot written with the outbox record', () => {
       outcome: 'busy',
       attempts: 2,
       nextAttemptAt: '2026-12-07T13:00:00.000Z',
-      transcriptKey: 'transcripts/ws_1/b/r.2.json',
       attemptHistory: [
         {
           attempt: 2,
@@ -156,6 +156,8 @@ describe('the payload snapshot written with the outbox record', () => {
         },
       ],
     } as unknown as RecipientRun;
+    // Where the call's end stored the conversation of its attempt (call-ended.ts).
+    recipient.transcriptKey = transcriptKey('ws_1', batch.id, recipient.id, 2);
     for (const eventType of WEBHOOK_EVENTS) {
       const onRecipient = !eventType.startsWith('batch.');
       const subject = {
@@ -166,7 +168,12 @@ describe('the payload snapshot written with the outbox record', () => {
       };
       const base = record({
         eventType,
-        webhookId: eventType === 'call.retry_scheduled' ? `${eventType}:${recipient.id}:2` : `${eventType}:x`,
+        batchId: batch.id,
+        agentId: batch.agentId,
+        webhookId:
+          eventType === 'call.retry_scheduled'
+            ? `${eventType}:${recipient.id}:2`
+            : `${eventType}:${recipient.id}`,
         recipientIndex: onRecipient ? 0 : null,
         ...(eventType === 'batch.paused' ? { pauseReason: batch.pauseReason } : {}),
       });
@@ -177,6 +184,6 @@ describe('the payload snapshot written with the outbox record', () => {
       expect(await buildWebhookPayload(reader, { ...base, snapshot: stored }), eventType).toEqual(fromItems);
     }
     // The conversation is never copied into the record: only its key, for the one event that has it.
-    expect(transcriptKeys).toEqual(['transcripts/ws_1/b/r.2.json', 'transcripts/ws_1/b/r.2.json']);
+    expect(transcriptKeys).toEqual([recipient.transcriptKey, recipient.transcriptKey]);
   });
 });

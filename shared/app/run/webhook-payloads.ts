@@ -4,6 +4,7 @@ import type { Batch } from '../../domain/batch.ts';
 import type { OutboxRecord, PayloadSnapshot } from '../../domain/outbox.ts';
 import { httpsRecordingUrl } from '../../domain/recording-url.ts';
 import type { RecipientRun } from '../../ports/run-store.ts';
+import { transcriptKey } from '../../ports/transcripts.ts';
 import type { RunDeps } from './run-deps.ts';
 
 /** The batch and recipient of an event, when the caller read them already (null: they do not exist). */
@@ -24,14 +25,20 @@ export interface PayloadSubject {
 /**
  * What the payload of `event` needs from its batch and recipient, taken when the outbox record is
  * written (the record carries it, so a delivery reads neither item). The conversation stays in S3:
- * only its key is kept, and the transcript is read when a `conversation.completed` is sent. The
- * largest recipient the API accepts (≈ 170 KB, docs/limits.md) fits beside the delivery log in one
- * 400 KB item.
+ * only which attempt's is kept, and the transcript is read when a `conversation.completed` is sent.
+ * The largest recipient the API accepts (≈ 170 KB, docs/limits.md) fits beside the delivery log in
+ * one 400 KB item.
  */
 export function payloadSnapshot(event: WebhookEvent, subject: PayloadSubject): PayloadSnapshot {
+  const { recipient } = subject;
+  const data = eventData(event, subject);
+  if (!recipient) return { data, conversationAttempt: null };
+  // The record names these already: left out, the record stays within one write unit more often.
+  const { agent_id: _agent, batch_id: _batch, recipient_id: _recipient, ...rest } = data;
   return {
-    data: eventData(event, subject),
-    transcriptKey: event === 'conversation.completed' ? (subject.recipient?.transcriptKey ?? null) : null,
+    data: rest,
+    conversationAttempt:
+      event === 'conversation.completed' && recipient.transcriptKey !== null ? recipient.attempts : null,
   };
 }
 
@@ -45,13 +52,15 @@ export async function buildWebhookPayload(
   record: OutboxRecord,
   known?: PayloadItems,
 ): Promise<Record<string, unknown> | null> {
-  const snapshot = record.snapshot ?? (await snapshotFromItems(deps, record, known));
-  if (!snapshot) return null;
+  const built = record.snapshot
+    ? fromSnapshot(record, record.snapshot)
+    : await fromItems(deps, record, known);
+  if (!built) return null;
   const envelope = (data: unknown) => ({ type: record.eventType, timestamp: record.occurredAt, data });
-  if (record.eventType !== 'conversation.completed') return envelope(snapshot.data);
-  const conversation = snapshot.transcriptKey ? await deps.transcripts.get(snapshot.transcriptKey) : null;
+  if (record.eventType !== 'conversation.completed') return envelope(built.data);
+  const conversation = built.transcriptKey ? await deps.transcripts.get(built.transcriptKey) : null;
   return envelope({
-    ...snapshot.data,
+    ...built.data,
     transcript: conversation?.transcript ?? [],
     evaluations: conversation?.evaluations ?? [],
     data_collection: conversation?.dataCollection ?? {},
@@ -59,23 +68,49 @@ export async function buildWebhookPayload(
   });
 }
 
+/** A payload's `data` but for the conversation, and where that conversation is. */
+interface Built {
+  data: Record<string, unknown>;
+  transcriptKey: string | null;
+}
+
+/** The snapshot with what it left out put back from the record. */
+function fromSnapshot(record: OutboxRecord, snapshot: PayloadSnapshot): Built {
+  if (record.recipientIndex === null) return { data: snapshot.data, transcriptKey: null };
+  // `<event>:<recipient id>[:<occurrence>]` (domain/outbox.ts webhookIdFor).
+  const recipientId = record.webhookId.split(':')[1] ?? '';
+  const { workspaceId, batchId } = record;
+  return {
+    data: { ...snapshot.data, agent_id: record.agentId, batch_id: batchId, recipient_id: recipientId },
+    // The key the call's end stored the conversation under (call-ended.ts).
+    transcriptKey:
+      snapshot.conversationAttempt === null
+        ? null
+        : transcriptKey(workspaceId, batchId, recipientId, snapshot.conversationAttempt),
+  };
+}
+
 /** A record without a snapshot (written before they existed): its payload from the current items. */
-async function snapshotFromItems(
+async function fromItems(
   deps: Pick<RunDeps, 'store' | 'runStore'>,
   record: OutboxRecord,
   known?: PayloadItems,
-): Promise<PayloadSnapshot | null> {
+): Promise<Built | null> {
   const batch = known ? known.batch : await deps.store.getBatch(record.workspaceId, record.batchId);
   if (!batch) return null;
   if (record.recipientIndex === null) {
-    return payloadSnapshot(record.eventType, { batch, recipient: null, pauseReason: record.pauseReason });
+    const subject = { batch, recipient: null, pauseReason: record.pauseReason };
+    return { data: eventData(record.eventType, subject), transcriptKey: null };
   }
   const recipient = known
     ? known.recipient
     : await deps.runStore.getRecipientRun(record.batchId, record.recipientIndex);
   if (!recipient) return null;
   const occurrence = Number(record.webhookId.slice(record.webhookId.lastIndexOf(':') + 1));
-  return payloadSnapshot(record.eventType, { batch, recipient, occurrence });
+  return {
+    data: eventData(record.eventType, { batch, recipient, occurrence }),
+    transcriptKey: record.eventType === 'conversation.completed' ? recipient.transcriptKey : null,
+  };
 }
 
 /** The payload's `data`, but for a conversation's transcript, evaluations, collected data and recording. */

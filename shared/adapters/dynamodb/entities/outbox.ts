@@ -65,7 +65,7 @@ function readSnapshot(item: Item): PayloadSnapshot {
   const snapshot = read.map<Item>(item, 'snapshot');
   return {
     data: read.map<Record<string, unknown>>(snapshot, 'data'),
-    transcriptKey: read.nullableString(snapshot, 'transcriptKey'),
+    conversationAttempt: read.nullableNumber(snapshot, 'conversationAttempt'),
   };
 }
 
