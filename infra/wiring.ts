@@ -175,10 +175,10 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     memoryMb: 256,
     // 10 messages × a 15 s delivery timeout must fit, with room.
     timeoutSeconds: 180,
-    // Reads the record and what its payload needs, claims it and records attempts; keeps the
-    // endpoint breaker item (put on its first failure).
+    // Claims the record (the claim returns it) and records attempts; reads the agent with the
+    // endpoint breaker item (put by its first probe), and for an old record its batch and recipient.
     access: {
-      table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'],
+      table: ['BatchGetItem', 'PutItem', 'UpdateItem'],
       sendTo: ['webhook'],
       transcripts: 'read',
     },

@@ -6,7 +6,6 @@ import type { BreakerMark } from '../domain/guardrails.ts';
 import type { Recipient, SkipReason } from '../domain/recipient.ts';
 import type { CallRef } from './dialer.ts';
 import type { CallEnd, EndOptions } from './call-end.ts';
-import type { WebhookMessage } from './queues.ts';
 import type { DeliveryReads, DialReads, EndpointRef, RunReads } from './run-reads.ts';
 
 export type { CallEnd, EndOptions } from './call-end.ts';
@@ -277,27 +276,27 @@ export interface RunStore {
   putOutbox(record: OutboxRecord): Promise<boolean>;
   getOutbox(batchId: string, webhookId: string): Promise<OutboxRecord | null>;
   /**
-   * A delivery's reads in one round trip: the outbox record, the agent, the batch and (for a
-   * recipient's event) the recipient, as the message names them (the caller checks the record agrees).
+   * What a delivery reads besides its record (which its claim returns), in one round trip: the agent
+   * and its endpoint's breaker, and with `payload` (a record without a snapshot) the batch and, for a
+   * recipient's event, the recipient.
    */
   getDeliveryReads(
-    message: Required<Pick<WebhookMessage, 'batchId' | 'webhookId' | 'workspaceId' | 'agentId'>> & {
-      recipientIndex: number | null;
-    },
+    record: Pick<OutboxRecord, 'workspaceId' | 'agentId' | 'batchId' | 'recipientIndex'>,
+    options: { payload: boolean },
   ): Promise<DeliveryReads>;
   listOutbox(batchId: string): Promise<OutboxRecord[]>;
   /**
-   * Takes the right to send the next attempt until `until`: conditioned on the attempts seen and on no
-   * other unexpired claim, so two workers holding copies of one message never both POST. A worker that
-   * dies while sending leaves a claim that simply expires. When another worker holds the claim, the
-   * answer says until when (that copy should come back then); when the record has moved on (another
-   * worker logged the attempt), `heldUntil` is null and there is nothing left to do.
+   * Takes the right to send the next attempt until `until`, and returns the record (one request):
+   * conditioned on the record still to be delivered, due by `dueBy` and not claimed by another worker
+   * until later than `now`, so two workers holding copies of one message never both POST. A worker
+   * that dies while sending leaves a claim that simply expires. When another worker holds the claim,
+   * the answer says until when (that copy should come back then); when there is nothing to send now
+   * (delivered, failed, not due yet, no such record), `heldUntil` is null.
    */
   claimDelivery(
-    record: OutboxRecord,
-    now: string,
-    until: string,
-  ): Promise<{ claimed: true } | { claimed: false; heldUntil: string | null }>;
+    ref: { batchId: string; webhookId: string },
+    claim: { now: string; until: string; dueBy: string },
+  ): Promise<{ claimed: true; record: OutboxRecord } | { claimed: false; heldUntil: string | null }>;
   /** Gives back a claim this worker holds (`until` identifies it) after a failure that was not a crash. */
   releaseDelivery(record: OutboxRecord, until: string): Promise<void>;
   /**
@@ -311,10 +310,11 @@ export interface RunStore {
     next: { status: DeliveryStatus; nextAttemptAt: string | null },
   ): Promise<boolean>;
   /**
-   * Holds a delivery back until `nextAttemptAt` without an attempt (its endpoint's breaker is open):
-   * it stays due in the index at that time; conditioned on the attempts and status seen.
+   * Holds a claimed delivery back until `nextAttemptAt` without an attempt (its endpoint's breaker is
+   * open), giving the claim (`claimedUntil`) back: it stays due in the index at that time; conditioned
+   * on the attempts and status seen and on the claim.
    */
-  holdDelivery(record: OutboxRecord, nextAttemptAt: string): Promise<boolean>;
+  holdDelivery(record: OutboxRecord, nextAttemptAt: string, claimedUntil: string): Promise<boolean>;
 
   /** An endpoint's breaker state (one strongly consistent read), for a delivery read without it. */
   getEndpointHealth(ref: EndpointRef): Promise<EndpointHealth | null>;

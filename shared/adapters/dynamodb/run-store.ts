@@ -20,7 +20,7 @@ import { ALL_RECIPIENTS_DONE, eventUpdate, finishedExpiry } from './entities/bat
 import { callIndexStore } from './entities/call-index.ts';
 import { retentionStore } from './entities/retention.ts';
 import { dueStore } from './entities/due.ts';
-import { outboxStore, itemToOutbox } from './entities/outbox.ts';
+import { outboxStore } from './entities/outbox.ts';
 import { contactStore } from './entities/contact.ts';
 import { leaseStore } from './entities/lease.ts';
 import { pacingStore } from './entities/pacing.ts';
@@ -219,22 +219,20 @@ export function createDynamoRunStore(options: {
       };
     },
 
-    async getDeliveryReads(message) {
-      const { workspaceId, batchId, recipientIndex } = message;
-      // The endpoint's breaker rides along: a healthy endpoint costs no request of its own.
-      const [record, agent, batch, endpoint, recipient] = await table.batchGet([
-        runKeys.outbox(batchId, message.webhookId),
-        keys.agent(workspaceId, message.agentId),
-        keys.batch(workspaceId, batchId),
-        runKeys.webhookEndpoint(workspaceId, message.agentId),
-        ...(recipientIndex === null ? [] : [keys.recipient(batchId, recipientIndex)]),
+    async getDeliveryReads(record, { payload }) {
+      const { workspaceId, agentId, batchId, recipientIndex } = record;
+      // The endpoint's breaker rides along with the agent: one request for both.
+      const [agent, endpoint, batch, recipient] = await table.batchGet([
+        keys.agent(workspaceId, agentId),
+        runKeys.webhookEndpoint(workspaceId, agentId),
+        ...(payload ? [keys.batch(workspaceId, batchId)] : []),
+        ...(payload && recipientIndex !== null ? [keys.recipient(batchId, recipientIndex)] : []),
       ]);
       return {
-        record: parsedItem(record ?? null, itemToOutbox),
         agent: parsedItem(agent ?? null, itemToAgent),
+        endpoint: parsedItem(endpoint ?? null, itemToEndpointHealth),
         batch: parsedItem(batch ?? null, itemToBatch),
         recipient: parsedItem(recipient ?? null, itemToRecipientRun),
-        endpoint: parsedItem(endpoint ?? null, itemToEndpointHealth),
       };
     },
 

@@ -5,7 +5,8 @@ import { breakerMark, callTimeMs } from '../../domain/guardrails.ts';
 import { nextRetry } from '../../domain/retry.ts';
 import type { Agent } from '../../domain/agent.ts';
 import type { CallEndedEvent, CallRef } from '../../ports/dialer.ts';
-import type { CallEnd } from '../../ports/run-store.ts';
+import type { CallEnd, RecipientRun } from '../../ports/run-store.ts';
+import { boundedText } from '../../domain/bounded-text.ts';
 import { transcriptKey } from '../../ports/transcripts.ts';
 import { passTurn } from './dispatch.ts';
 import { applyGuardrails } from './guardrails.ts';
@@ -79,7 +80,7 @@ export async function recordCallEnded(
   // the stream's reaction to this end has nothing to do (an opt-out to capture is still left to it).
   const agent = await deps.store.getAgent(ref.workspaceId, batch.agentId);
   const now = deps.clock().toISOString();
-  const after = { ...recipient, status: retryAt ? ('pending' as const) : status, endedAt: end.endedAt };
+  const after = recipientAfterEnd(recipient, ref.attempt, end);
   const outbox = agent ? recipientEventRecord(agent, batch, after, now) : null;
   const options = { handOver: true, outbox, eventRecorded: !(agent && optOutToCapture(agent, after, event)) };
   // The dial turn goes to the next fresh recipient in the same write, when the batch read says one
@@ -148,4 +149,34 @@ function optOutToCapture(
   const itemId = agent.optOutDataCollectionId;
   if (!itemId || recipient.status !== 'completed' || !event.conversation) return false;
   return event.conversation.dataCollection[itemId]?.value === true;
+}
+
+/** The recipient as the end transaction leaves it: what its event's payload snapshot describes. */
+function recipientAfterEnd(recipient: RecipientRun, attempt: number, end: CallEnd): RecipientRun {
+  const error = boundedText(end.error);
+  return {
+    ...recipient,
+    status: end.retryAt ? 'pending' : end.status,
+    outcome: end.outcome,
+    startedAt: end.startedAt,
+    endedAt: end.endedAt,
+    durationSecs: end.durationSecs,
+    error,
+    conversationId: end.conversationId,
+    transcriptKey: end.transcriptKey,
+    nextAttemptAt: end.retryAt,
+    attemptHistory: [
+      ...recipient.attemptHistory,
+      {
+        attempt,
+        dialedAt: end.dialedAt ?? end.startedAt ?? end.endedAt,
+        startedAt: end.startedAt,
+        endedAt: end.endedAt,
+        outcome: end.outcome,
+        durationSecs: end.durationSecs,
+        conversationId: end.conversationId,
+        error,
+      },
+    ],
+  };
 }

@@ -1,8 +1,9 @@
 import type { Agent, WebhookEvent } from '../../domain/agent.ts';
 import type { Batch } from '../../domain/batch.ts';
 import { webhookIdFor, type OutboxRecord } from '../../domain/outbox.ts';
-import type { Recipient } from '../../domain/recipient.ts';
+import type { RecipientRun } from '../../ports/run-store.ts';
 import type { RunDeps } from './run-deps.ts';
+import { payloadSnapshot } from './webhook-payloads.ts';
 
 /**
  * Turns a recipient's ended attempt or a batch's change into an outbox record, for the events its
@@ -14,7 +15,7 @@ type OutboxDeps = Pick<RunDeps, 'store' | 'runStore' | 'webhookQueue' | 'clock' 
 
 interface EventSubject {
   batch: Batch;
-  recipient: Pick<Recipient, 'id' | 'index'> | null;
+  recipient: RecipientRun | null;
   occurredAt: string;
   occurrence?: number;
   pauseReason?: Batch['pauseReason'];
@@ -37,6 +38,8 @@ function outboxRecord(agent: Agent, event: WebhookEvent, subject: EventSubject, 
     nextAttemptAt: now,
     createdAt: now,
     ...(subject.pauseReason !== undefined ? { pauseReason: subject.pauseReason } : {}),
+    // What the payload needs, as it is now: the delivery reads neither item (webhook-payloads.ts).
+    snapshot: payloadSnapshot(event, subject),
   };
 }
 
@@ -76,7 +79,7 @@ export async function recordRecipientEvent(
   deps: OutboxDeps,
   agent: Agent,
   batch: Batch,
-  recipient: Recipient,
+  recipient: RecipientRun,
 ): Promise<void> {
   const outbox = recipientEventRecord(agent, batch, recipient, deps.clock().toISOString());
   if (!outbox || !(await deps.runStore.putOutbox(outbox))) return;
@@ -90,7 +93,7 @@ export async function recordRecipientEvent(
 export function recipientEventRecord(
   agent: Agent,
   batch: Batch,
-  recipient: Pick<Recipient, 'id' | 'index' | 'status' | 'attempts' | 'endedAt'>,
+  recipient: RecipientRun,
   now: string,
 ): OutboxRecord | null {
   const event: WebhookEvent | null =
