@@ -18,6 +18,7 @@ const dialing = {
   attempts: 1,
   providerCallId: 'call-3',
   dialingSince: '2026-11-29T09:59:50.000Z',
+  attemptHistory: [],
 } as unknown as RecipientRun;
 
 const event: CallEndedEvent = {

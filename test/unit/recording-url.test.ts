@@ -78,6 +78,7 @@ describe('the conversation.completed webhook', () => {
     };
     const deps = { transcripts } as unknown as Parameters<typeof buildWebhookPayload>[0];
     const record = {
+      webhookId: 'conversation.completed:rcp_1',
       eventType: 'conversation.completed',
       occurredAt: '2026-12-07T10:00:00.000Z',
       workspaceId: 'ws_1',
