@@ -70,6 +70,7 @@ export async function recordCallEnded(
       transcriptKey: key,
       dialedAt: recipient.dialingSince,
       retryAt: retryAt?.toISOString() ?? null,
+      liveShard: recipient.liveShard,
     },
     { handOver: true },
   );
