@@ -1,4 +1,4 @@
-import { liveCallShardCount, liveCallShare } from '../../../domain/live-call-shards.ts';
+import { liveCallShardCount, liveCallShares } from '../../../domain/live-call-shards.ts';
 import type { RunStore } from '../../../ports/run-store.ts';
 import { ENTITY, keys, runKeys, type TableKey } from '../keys.ts';
 import type { Item, Table, TransactItem } from '../table-ops.ts';
@@ -159,17 +159,34 @@ export function liveCallStore(table: Table, memory: LiveShardMemory): Pick<RunSt
 
 /**
  * Sets a workspace's live-call limit and reshards its counter for it, in one transaction: the
- * workspace item and every shard, old or new (a shard beyond the new count keeps its live calls
- * until they end, with a share of 0). Conditioned on the shard count read, so two changes at once
- * cannot leave shares that add up to neither limit. False when the workspace does not exist.
+ * workspace item and every shard. The shares are computed from the calls each shard holds now
+ * (liveCallShares), and the transaction is conditioned on those counts and on the shard count read,
+ * so a claim, an end or another change in between makes it read and try again. A shard still
+ * holding calls is kept (share 0 beyond the new count is only given to empty shards).
+ * False when the workspace does not exist.
  */
 export async function setLiveCallLimit(table: Table, workspaceId: string, limit: number): Promise<boolean> {
-  for (let round = 0; round < 5; round++) {
+  for (let round = 0; round < 8; round++) {
     const workspace = await table.get(keys.workspace(workspaceId));
     if (!workspace) return false;
     const before = shardCountOf(workspace);
-    const count = liveCallShardCount(limit);
+    // Every shard the change touches, including any an earlier, larger limit left (empty).
+    const span = Math.max(before, liveCallShardCount(limit));
+    const found = [
+      workspace,
+      ...(await table.batchGet(
+        Array.from({ length: span - 1 }, (_, i) => runKeys.liveCallShard(workspaceId, i + 1)),
+      )),
+    ];
+    const live = found.map((item) => numberOr(item?.liveCalls, 0));
+    const busiest = live.reduce((last, held, shard) => (held > 0 ? shard + 1 : last), 1);
+    const count = Math.max(liveCallShardCount(limit), busiest);
+    const shares = liveCallShares(limit, live.slice(0, count));
     const shared = count > 1;
+    const seen = (shard: number) =>
+      found[shard]?.liveCalls === undefined
+        ? { condition: 'attribute_not_exists(liveCalls)', values: {} }
+        : { condition: 'liveCalls = :seen', values: { ':seen': live[shard] } };
     const items: TransactItem[] = [
       {
         Update: {
@@ -179,18 +196,19 @@ export async function setLiveCallLimit(table: Table, workspaceId: string, limit:
             ? 'SET maxLiveCalls = :limit, liveShards = :count, liveShare = :share, liveCalls = if_not_exists(liveCalls, :zero)'
             : 'SET maxLiveCalls = :limit REMOVE liveShards, liveShare',
           ConditionExpression:
-            before === 1
-              ? 'attribute_exists(PK) AND attribute_not_exists(liveShards)'
-              : 'liveShards = :before',
+            (before === 1 ? 'attribute_not_exists(liveShards)' : 'liveShards = :before') +
+            ` AND ${seen(0).condition}`,
           ExpressionAttributeValues: {
             ':limit': limit,
-            ...(shared ? { ':count': count, ':share': liveCallShare(limit, count, 0), ':zero': 0 } : {}),
+            ...(shared ? { ':count': count, ':share': shares[0], ':zero': 0 } : {}),
             ...(before === 1 ? {} : { ':before': before }),
+            ...seen(0).values,
           },
         },
       },
     ];
-    for (let shard = 1; shard < Math.max(before, count); shard++) {
+    for (let shard = 1; shard < span; shard++) {
+      const check = seen(shard);
       items.push({
         Update: {
           TableName: table.name,
@@ -198,17 +216,19 @@ export async function setLiveCallLimit(table: Table, workspaceId: string, limit:
           UpdateExpression:
             'SET liveShare = :share, liveShards = :count, liveCalls = if_not_exists(liveCalls, :zero), ' +
             'entity = :entity, workspaceId = :ws',
+          ConditionExpression: check.condition,
           ExpressionAttributeValues: {
-            ':share': liveCallShare(limit, count, shard),
+            ':share': shares[shard] ?? 0,
             ':count': count,
             ':zero': 0,
             ':entity': ENTITY.liveCallShard,
             ':ws': workspaceId,
+            ...check.values,
           },
         },
       });
     }
     if ((await table.transact(items)) === null) return true;
   }
-  throw new Error(`The live-call limit of workspace ${workspaceId} changed under every try`);
+  throw new Error(`The live calls of workspace ${workspaceId} changed under every try: set the limit again`);
 }
