@@ -233,8 +233,9 @@ export function recipientCalls(
             );
         }
       }
-      // Every shard tried was full; the count may have changed since it was learned: learn it again.
-      liveShards.forget(ref.workspaceId);
+      // Every shard tried was full. A count remembered from earlier may be stale (the limit changed):
+      // the next claim learns it again. One just read is fresh.
+      if (known !== undefined) liveShards.forget(ref.workspaceId);
       return 'workspace_full';
     },
 
