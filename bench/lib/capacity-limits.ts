@@ -4,8 +4,12 @@
  * how far; and what lifts each kind of limit.
  */
 
-/** How far one item or partition is shared: its traffic is that of every call in the scope. */
-export type Scope = 'global' | 'workspace' | 'batch' | 'callerNumber' | 'call';
+/**
+ * How far one item or partition is shared: its traffic is that of every call in the scope.
+ * `liveCallShard`: one shard of the busiest workspace's live-call counter, which has a shard per 250
+ * calls of the workspace's limit (at least its live calls at the load; shared/domain/live-call-shards.ts).
+ */
+export type Scope = 'global' | 'workspace' | 'liveCallShard' | 'batch' | 'callerNumber' | 'call';
 
 /** The AWS figures the model projects onto, each with where it comes from (docs/capacity.md cites them). */
 export const AWS_LIMITS = {
@@ -49,7 +53,8 @@ export const ASSUMED_AWS_DURATION_MS: Record<string, number> = {
 
 /** Each hot item: its type (`PK head:SK head`, as the counting proxy names it) and how far it is shared. */
 export const HOT_ITEMS: Record<string, { scope: Scope; what: string }> = {
-  'WS:WS': { scope: 'workspace', what: 'the workspace item (its live-call counter)' },
+  'WS:WS': { scope: 'liveCallShard', what: 'the workspace item (shard 0 of its live-call counter)' },
+  'LIVE:LIVE': { scope: 'liveCallShard', what: "a shard k ≥ 1 of the workspace's live-call counter" },
   'WS:BATCH': { scope: 'batch', what: 'the batch item (slots, counts)' },
   'WS:AGENT': { scope: 'workspace', what: 'the agent item (one agent for the workspace, worst case)' },
   'WS:PHONE': { scope: 'callerNumber', what: 'the phone number item' },
@@ -66,7 +71,7 @@ export const HOT_PARTITIONS: Record<string, { scope: Scope; what: string }> = {
 };
 
 export const LIFT = {
-  item: 'design: spread the item (e.g. shard the counter) or write it less; no quota lifts an item',
+  item: 'design: spread the item (as the live-call counter is sharded) or write it less; no quota lifts an item',
   partition:
     'design: fewer writes per call on the partition; DynamoDB splits a partition by sort key, not a single item',
   index: 'design: shard the index partition key (e.g. HOOKDUE#<n>) or move fewer items through it',

@@ -12,6 +12,11 @@
  * duration on Lambda, assumed (ASSUMED_AWS_DURATION_MS) because the local one is not Lambda's.
  */
 
+import {
+  LIVE_CALL_SHARD_SIZE,
+  MAX_LIVE_CALL_SHARDS,
+  liveCallShardCount,
+} from '#shared/domain/live-call-shards.ts';
 import type { Scope } from './capacity-limits.ts';
 import { limitDemands } from './capacity-demands.ts';
 
@@ -103,6 +108,11 @@ function scopeRate(scope: Scope, load: Load, deployment: Deployment): { rate: nu
       return { rate: load.callsPerSecond, cap: Infinity };
     case 'workspace':
       return { rate: workspace, cap: Infinity };
+    case 'liveCallShard': {
+      // The workspace's limit holds at least its live calls at the load: that many shards share them.
+      const shards = liveCallShardCount(Math.ceil(workspace * load.meanCallSeconds));
+      return { rate: workspace / shards, cap: Infinity };
+    }
     case 'batch': {
       const cap = deployment.maxConcurrentCallsPerBatch / load.meanCallSeconds;
       return { rate: Math.min(workspace, cap), cap };
@@ -123,6 +133,12 @@ function reachedAt(perCall: number, limit: number, scope: Scope, load: Load, dep
   const needed = limit / perCall;
   const { cap } = scopeRate(scope, load, deployment);
   if (needed > cap) return Infinity;
+  if (scope === 'liveCallShard') {
+    // A full shard (250 live calls) starts 250 ÷ call length a second: below `needed`, shards are
+    // added as the load grows and every one stays below the limit until the count stops at its maximum.
+    const fullShard = LIVE_CALL_SHARD_SIZE / load.meanCallSeconds;
+    return (fullShard < needed ? needed * MAX_LIVE_CALL_SHARDS : needed) / load.busiestWorkspaceShare;
+  }
   return scope === 'global' ? needed : needed / load.busiestWorkspaceShare;
 }
 

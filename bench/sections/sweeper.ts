@@ -118,7 +118,7 @@ async function healthyBatch(store: Store, run: RunStore): Promise<void> {
       attemptKey: `${batchId}:${index}`,
       guard: null,
     });
-    if (claimed !== 'claimed') throw new Error(`could not seed a live call: ${claimed}`);
+    if (typeof claimed === 'string') throw new Error(`could not seed a live call: ${claimed}`);
   }
 }
 

@@ -1,6 +1,7 @@
 import { apiKeyDisplayPrefix, generateApiKey, hashApiKey } from '../domain/api-key.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
+import { liveCallShardCount } from '../domain/live-call-shards.ts';
 import { DEFAULT_WORKSPACE_MAX_LIVE_CALLS, type ApiKeyRecord, type Workspace } from '../domain/workspace.ts';
 import type { WorkspaceStore } from '../ports/store.ts';
 
@@ -66,4 +67,24 @@ export async function revokeApiKey(
 ): Promise<void> {
   const revoked = await store.revokeApiKey(workspaceId, keyId, now.toISOString());
   if (!revoked) throw new NotFoundError(`Workspace ${workspaceId} has no key ${keyId}`);
+}
+
+/** The highest live-call limit the admin command sets (64 shards of about 1,560 calls). */
+export const MAX_WORKSPACE_LIVE_CALLS = 100_000;
+
+/**
+ * Sets a workspace's live-call limit (the admin command): its counter is resharded for it
+ * (shared/domain/live-call-shards.ts). Answers how many shards it now has.
+ */
+export async function setWorkspaceLiveCallLimit(
+  store: WorkspaceStore,
+  workspaceId: string,
+  limit: number,
+): Promise<number> {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_WORKSPACE_LIVE_CALLS) {
+    throw new RangeError(`The live-call limit must be an integer from 1 to ${MAX_WORKSPACE_LIVE_CALLS}`);
+  }
+  if (!(await store.setMaxLiveCalls(workspaceId, limit)))
+    throw new NotFoundError(`Workspace ${workspaceId} does not exist`);
+  return liveCallShardCount(limit);
 }

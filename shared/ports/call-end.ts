@@ -18,6 +18,8 @@ export interface CallEnd {
    * written in the same transaction), instead of ending `completed`/`failed`.
    */
   retryAt: string | null;
+  /** The live-call shard the attempt's claim took (the recipient's `liveShard`): the end releases it. */
+  liveShard: number;
 }
 
 /** What an end transaction writes beside the end itself. */

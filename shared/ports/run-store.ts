@@ -6,11 +6,13 @@ import type { BreakerMark } from '../domain/guardrails.ts';
 import type { Recipient, SkipReason } from '../domain/recipient.ts';
 import type { CallRef } from './dialer.ts';
 import type { CallEnd, EndOptions } from './call-end.ts';
+import type { ClaimPacing, ClaimResult, Claimed } from './claim.ts';
 import type { DeliveryReads, DialReads, EndpointRef, RunReads } from './run-reads.ts';
 
 export type { CallEnd, EndOptions } from './call-end.ts';
 
 export type { DeliveryReads, DialReads, EndpointRef, RunReads } from './run-reads.ts';
+export type { ClaimPacing, ClaimResult, Claimed } from './claim.ts';
 
 /**
  * Storage for running batches. Every method that changes a state does it with a condition (and the
@@ -27,6 +29,8 @@ export interface RecipientRun extends Recipient {
   handedOver: boolean;
   /** Its webhook event is in the outbox (set by the stream reaction; the sweeper redoes it until set). */
   eventRecorded: boolean;
+  /** The workspace live-call shard its claim took (0 also for one claimed before shards): its end releases it. */
+  liveShard: number;
   transcriptKey: string | null;
   /** The key of its due item while it waits (one waiting recipient, one due item), else null. */
   dueSk: string | null;
@@ -70,20 +74,6 @@ export interface DueDispatch {
   recipientIndex: number;
   attempt: number;
 }
-
-export type ClaimResult =
-  | 'claimed'
-  | 'not_pending'
-  | 'batch_not_running'
-  | 'batch_full'
-  | 'workspace_full'
-  /** The phone is on the workspace's suppression list (now): never dialed. */
-  | 'suppressed'
-  /**
-   * The phone's contact history changed since it was read (another batch dialed it), or reached its
-   * cap for a claim that did not read it: decide again (after a prune, for the cap).
-   */
-  | 'contact_busy';
 
 /** A phone's recent attempts across the workspace (the contact limit); version null: none stored. */
 export interface ContactHistory {
@@ -213,9 +203,17 @@ export interface RunStore {
   /**
    * One transaction: recipient pending → dialing (attempt n, only from attempt n−1), batch counts
    * (pending−1, dialing+1, only while running and below max_concurrent_calls), workspace live calls +1
-   * (only below the workspace's maxLiveCalls).
+   * in one shard (only below its share of the workspace's maxLiveCalls; a full shard: a few others
+   * are tried, then `workspace_full`), and with `pacing` the caller number's pacing slot "now" (only
+   * if the number is idle, else `pacing_busy` and nothing written).
    */
-  claimRecipient(ref: CallRef, now: string, phone: string, contact: ContactClaim): Promise<ClaimResult>;
+  claimRecipient(
+    ref: CallRef,
+    now: string,
+    phone: string,
+    contact: ContactClaim,
+    options?: { pacing?: ClaimPacing },
+  ): Promise<ClaimResult>;
   /** The phone's contact history (one strongly consistent read). */
   getContactHistory(workspaceId: string, phone: string): Promise<ContactHistory>;
   /** Drops the attempts no contact limit needs from a phone's history (after a `contact_busy` on its cap). */
@@ -233,10 +231,14 @@ export interface RunStore {
     providerCallId: string,
     options?: { index: boolean },
   ): Promise<void>;
-  /** Undoes a claim whose call the provider refused to place for now (rate limited): no attempt counted. */
-  unclaimRecipient(ref: CallRef): Promise<boolean>;
   /**
-   * One transaction: recipient dialing (this attempt) → terminal, batch counts, workspace live calls −1.
+   * Undoes a claim whose call the provider refused to place for now (rate limited): no attempt
+   * counted; the claim's live-call shard released.
+   */
+  unclaimRecipient(ref: CallRef, claimed: Claimed): Promise<boolean>;
+  /**
+   * One transaction: recipient dialing (this attempt) → terminal, batch counts, workspace live calls −1
+   * (in the shard `end.liveShard`, which must be the one the recipient recorded).
    * With `handOver`, the recipient is also marked handed over in that write: the caller then
    * dispatches the next recipient itself (and gives the mark back if it cannot).
    */

@@ -41,6 +41,11 @@ export interface IdempotencyRecord {
 export interface WorkspaceStore {
   createWorkspace(workspace: Workspace): Promise<void>;
   getWorkspace(id: string): Promise<Workspace | null>;
+  /**
+   * Sets the workspace's live-call limit and reshards its counter for it (docs/capacity.md); false
+   * when there is no such workspace. A lowered limit holds as the calls live above it end.
+   */
+  setMaxLiveCalls(workspaceId: string, limit: number): Promise<boolean>;
   createApiKey(record: ApiKeyRecord, keyHash: string): Promise<void>;
   /** The workspace a key hash belongs to, unless the key is unknown or revoked. */
   resolveApiKey(keyHash: string): Promise<{ workspaceId: string; keyId: string } | null>;

@@ -36,6 +36,7 @@ describe('npm run admin', () => {
       [['workspace', 'create', '--name', 'x', '--bogus'], "Unknown option '--bogus'"],
       [['key', 'explode'], 'Unknown command "key explode"'],
       [['workspace', 'create', '--name', 'x', '--table', 't'], '--table needs --region'],
+      [['workspace', 'limit', '--workspace', 'ws_x', '--max-live-calls', '0'], '--max-live-calls must be'],
     ];
     for (const [args, message] of cases) {
       const result = await admin(...args);
@@ -51,6 +52,11 @@ describe('npm run admin', () => {
     const workspaceId = /Workspace id:\s+(ws_\S+)/.exec(created.output)?.[1] ?? '';
     const firstKey = lastLine(created.output);
     expect(firstKey).toMatch(/^bck_[A-Za-z0-9_-]{43}$/);
+
+    // The live-call limit, resharded for it (three shards of 200).
+    const limited = await admin('workspace', 'limit', '--workspace', workspaceId, '--max-live-calls', '600');
+    expect(limited.code, limited.output).toBe(0);
+    expect(limited.output).toContain('at most 600 live calls (3 counter shard(s))');
 
     const second = await admin('key', 'create', '--workspace', workspaceId, '--name', 'ci');
     expect(second.code, second.output).toBe(0);

@@ -74,6 +74,8 @@ const ended = (over: Partial<CallEnd> = {}): CallEnd => ({
   dialedAt: NOW,
   retryAt: null,
   ...over,
+  // One live-call shard in these workspaces: the claim took shard 0.
+  liveShard: over.liveShard ?? 0,
 });
 
 /** Everything written so far, read in pages of `limit` as a reader would (no settle wait). */

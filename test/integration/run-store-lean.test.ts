@@ -69,6 +69,8 @@ const end = (retryAt: string | null = null) => ({
   transcriptKey: null,
   dialedAt: NOW,
   retryAt,
+  // One live-call shard in these workspaces: the claim took shard 0.
+  liveShard: 0,
 });
 
 function outboxFor(workspaceId: string, batchId: string, index: number): OutboxRecord {

@@ -68,6 +68,9 @@ async function makeBatch(options: {
   return { workspaceId: workspace.id, batchId, recipients };
 }
 
+/** A claim taken in a workspace of one live-call shard (its limit ≤ 250): shard 0, the workspace item. */
+const CLAIMED = { liveShard: 0 };
+
 /** A claim of a batch without a contact limit: it records its attempt, unread and unconditioned. */
 const NO_LIMIT = { attemptKey: 'rcp_test:1', guard: null };
 
@@ -89,6 +92,7 @@ const answered = {
   transcriptKey: 'k',
   dialedAt: NOW,
   retryAt: null,
+  liveShard: 0,
 };
 
 describe('starting', () => {
@@ -130,7 +134,7 @@ describe('claiming, ending and call slots', () => {
     const results = await Promise.all(
       [1, 2, 3].map(() => run.claimRecipient(ref(workspaceId, batchId, 0), NOW, '+14155551234', NO_LIMIT)),
     );
-    expect(results.sort()).toEqual(['claimed', 'not_pending', 'not_pending']);
+    expect(results.sort()).toEqual([CLAIMED, 'not_pending', 'not_pending']);
     const batch = await run.getBatchRun(workspaceId, batchId);
     expect(batch?.counts).toEqual({ pending: 1, dialing: 1, completed: 0, failed: 0, skipped: 0 });
     expect(await run.getRecipientRun(batchId, 0)).toMatchObject({
@@ -147,30 +151,30 @@ describe('claiming, ending and call slots', () => {
   it("refuses a claim past the batch's max_concurrent_calls and past the workspace's live-call limit", async () => {
     const a = await makeBatch({ total: 3, maxConcurrent: 1 });
     await run.startBatch(a.workspaceId, a.batchId, 3, NOW);
-    expect(await run.claimRecipient(ref(a.workspaceId, a.batchId, 0), NOW, '+14155551234', NO_LIMIT)).toBe(
-      'claimed',
+    expect(await run.claimRecipient(ref(a.workspaceId, a.batchId, 0), NOW, '+14155551234', NO_LIMIT)).toEqual(
+      CLAIMED,
     );
     expect(await run.claimRecipient(ref(a.workspaceId, a.batchId, 1), NOW, '+14155551234', NO_LIMIT)).toBe(
       'batch_full',
     );
     expect(await run.endCall(ref(a.workspaceId, a.batchId, 0), answered)).toBe(true);
-    expect(await run.claimRecipient(ref(a.workspaceId, a.batchId, 1), NOW, '+14155551234', NO_LIMIT)).toBe(
-      'claimed',
+    expect(await run.claimRecipient(ref(a.workspaceId, a.batchId, 1), NOW, '+14155551234', NO_LIMIT)).toEqual(
+      CLAIMED,
     );
 
     const b = await makeBatch({ total: 3, maxConcurrent: 3, maxLiveCalls: 1 });
     await run.startBatch(b.workspaceId, b.batchId, 3, NOW);
-    expect(await run.claimRecipient(ref(b.workspaceId, b.batchId, 0), NOW, '+14155551234', NO_LIMIT)).toBe(
-      'claimed',
+    expect(await run.claimRecipient(ref(b.workspaceId, b.batchId, 0), NOW, '+14155551234', NO_LIMIT)).toEqual(
+      CLAIMED,
     );
     expect(await run.claimRecipient(ref(b.workspaceId, b.batchId, 1), NOW, '+14155551234', NO_LIMIT)).toBe(
       'workspace_full',
     );
     // Giving the call back (rate limited) frees the slot and does not count the attempt.
-    expect(await run.unclaimRecipient(ref(b.workspaceId, b.batchId, 0))).toBe(true);
+    expect(await run.unclaimRecipient(ref(b.workspaceId, b.batchId, 0), CLAIMED)).toBe(true);
     expect(await run.getRecipientRun(b.batchId, 0)).toMatchObject({ status: 'pending', attempts: 0 });
-    expect(await run.claimRecipient(ref(b.workspaceId, b.batchId, 1), NOW, '+14155551234', NO_LIMIT)).toBe(
-      'claimed',
+    expect(await run.claimRecipient(ref(b.workspaceId, b.batchId, 1), NOW, '+14155551234', NO_LIMIT)).toEqual(
+      CLAIMED,
     );
   });
 
@@ -609,6 +613,7 @@ describe('waiting recipients and dial turns (round two)', () => {
     transcriptKey: null,
     dialedAt: NOW,
     retryAt,
+    liveShard: 0,
   });
 
   /** A running batch whose recipient 0 was dispatched (it holds a dial turn). */
@@ -652,9 +657,9 @@ describe('waiting recipients and dial turns (round two)', () => {
     expect(takes.filter((t) => t !== null)).toEqual([{ recipientIndex: 0, attempt: 2 }]);
     expect(await run.getRecipientRun(batchId, 0)).toMatchObject({ dispatchedAt: later, dueSk: null });
     expect(await run.earliestDue(batchId)).toBeNull();
-    expect(await run.claimRecipient(ref(workspaceId, batchId, 0, 2), later, '+14155551234', NO_LIMIT)).toBe(
-      'claimed',
-    );
+    expect(
+      await run.claimRecipient(ref(workspaceId, batchId, 0, 2), later, '+14155551234', NO_LIMIT),
+    ).toEqual(CLAIMED);
   });
 
   it('keeps waiting recipients while the batch does not run, and drops a stale due item', async () => {
@@ -765,8 +770,8 @@ describe('the contact history (contact limit across batches)', () => {
     const { ws, a, b } = await twoBatches();
     expect(await run.getContactHistory(ws, PHONE)).toEqual({ version: null, attempts: [] });
     // A claim without a limit reads nothing and still records its attempt.
-    expect(await run.claimRecipient(ref(ws, a, 0), NOW, PHONE, { attemptKey: 'r1:1', guard: null })).toBe(
-      'claimed',
+    expect(await run.claimRecipient(ref(ws, a, 0), NOW, PHONE, { attemptKey: 'r1:1', guard: null })).toEqual(
+      CLAIMED,
     );
     const history = await run.getContactHistory(ws, PHONE);
     expect(history).toEqual({ version: 1, attempts: [{ key: 'r1:1', atMs: Date.parse(NOW) }] });
@@ -778,7 +783,7 @@ describe('the contact history (contact limit across batches)', () => {
       run.claimRecipient(ref(ws, a, 1), at(1), PHONE, { attemptKey: 'r2:1', guard }),
       run.claimRecipient(ref(ws, b, 0), at(1), PHONE, { attemptKey: 'r3:1', guard }),
     ]);
-    expect([...claims].sort()).toEqual(['claimed', 'contact_busy']);
+    expect([...claims].sort()).toEqual([CLAIMED, 'contact_busy']);
     const after = await run.getContactHistory(ws, PHONE);
     expect(after.version).toBe(2);
     expect(after.attempts).toHaveLength(2);
@@ -786,7 +791,7 @@ describe('the contact history (contact limit across batches)', () => {
     const histories = await store.contactHistories(ws, [PHONE, '+14155550199', PHONE]);
     expect([...histories.keys()]).toEqual([PHONE]);
     expect(histories.get(PHONE)).toEqual(after.attempts);
-    const loser = claims[0] === 'claimed' ? { batch: b, index: 0 } : { batch: a, index: 1 };
+    const loser = typeof claims[0] !== 'string' ? { batch: b, index: 0 } : { batch: a, index: 1 };
     expect(await run.getRecipientRun(loser.batch, loser.index)).toMatchObject({
       status: 'pending',
       attempts: 0,
@@ -806,7 +811,7 @@ describe('the contact history (contact limit across batches)', () => {
     const old = at(-721 * 3_600_000);
     await run.claimRecipient(ref(ws, a, 0), old, PHONE, { attemptKey: 'old:1', guard: null });
     await run.claimRecipient(ref(ws, a, 1), NOW, PHONE, { attemptKey: 'new:1', guard: null });
-    expect(await run.unclaimRecipient(ref(ws, a, 1))).toBe(true);
+    expect(await run.unclaimRecipient(ref(ws, a, 1), CLAIMED)).toBe(true);
     await run.releaseContactAttempt(ws, PHONE, 'new:1', Date.parse(NOW));
     // Giving back twice (a retried handler) changes nothing.
     await run.releaseContactAttempt(ws, PHONE, 'new:1', Date.parse(NOW));
@@ -819,7 +824,7 @@ describe('the contact history (contact limit across batches)', () => {
         attemptKey: 'new:1',
         guard: { version: history.version, prune: ['old:1'] },
       }),
-    ).toBe('claimed');
+    ).toEqual(CLAIMED);
     history = await run.getContactHistory(ws, PHONE);
     expect(history.attempts).toEqual([{ key: 'new:1', atMs: Date.parse(NOW) }]);
   });
@@ -847,7 +852,7 @@ describe('the contact history (contact limit across batches)', () => {
     expect(await claim()).toBe('contact_busy');
     await run.pruneContactHistory(ws, phone, Date.parse(NOW));
     expect((await run.getContactHistory(ws, phone)).attempts).toEqual([]);
-    expect(await claim()).toBe('claimed');
+    expect(await claim()).toEqual(CLAIMED);
   });
 });
 

@@ -35,6 +35,8 @@ const T0 = Date.parse('2026-11-29T10:00:00.000Z');
 const at = (ms: number) => new Date(T0 + ms).toISOString();
 const GRACE_MS = 60_000;
 const MAX_CALL_SECONDS = 3_600;
+/** A claim in a workspace of one live-call shard: shard 0, the workspace item. */
+const CLAIMED = { liveShard: 0 };
 const NO_LIMIT = { attemptKey: 'rcp_test:1', guard: null };
 
 /** The run store with every read counted: calls, and items answered (a list's length, else 0 or 1). */
@@ -103,8 +105,8 @@ async function healthyBatch(options: { lostDial?: boolean } = {}) {
   await run.markDispatched(batchId, [0, 1], at(0));
   for (const index of options.lostDial ? [0] : [0, 1]) {
     const ref = { workspaceId: workspace.id, batchId, recipientIndex: index, attempt: 1 };
-    expect(await run.claimRecipient(ref, at(1_000), recipients[index]?.phone ?? '', NO_LIMIT)).toBe(
-      'claimed',
+    expect(await run.claimRecipient(ref, at(1_000), recipients[index]?.phone ?? '', NO_LIMIT)).toEqual(
+      CLAIMED,
     );
   }
   return { workspaceId: workspace.id, batchId };

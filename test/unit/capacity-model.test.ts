@@ -76,13 +76,13 @@ describe('parseDetail and unitsByItemType', () => {
 });
 
 describe('projectCapacity', () => {
-  it("computes the workspace item's write rate from its writes per call: 2 WCU × 166.7 calls/s", () => {
+  it("computes a workspace-wide item's write rate from its writes per call: 2 WCU × 166.7 calls/s", () => {
     const projection = projectCapacity(
-      inputs({ dynamodbDetails: { 'TransactWriteItems WS:WS': 1 } }),
+      inputs({ dynamodbDetails: { 'UpdateItem WS:AGENT': 2 } }),
       tenThousand,
       deployment,
     );
-    const item = rowOf(projection, 'item WS:WS', 'WCU/s');
+    const item = rowOf(projection, 'item WS:AGENT', 'WCU/s');
     expect(item.rate).toBeCloseTo(333.3, 1);
     expect(item.utilization).toBeCloseTo(0.333, 3);
     // 1,000 WCU / 2 WCU per call: reached at 500 calls/s, i.e. 30,000 concurrent 60 s calls.
@@ -91,13 +91,34 @@ describe('projectCapacity', () => {
 
   it('spreads a workspace item over the workspaces when the busiest carries only a share', () => {
     const projection = projectCapacity(
-      inputs({ dynamodbDetails: { 'TransactWriteItems WS:WS': 1 } }),
+      inputs({ dynamodbDetails: { 'UpdateItem WS:AGENT': 2 } }),
       { ...tenThousand, busiestWorkspaceShare: 0.25 },
       deployment,
     );
-    const item = rowOf(projection, 'item WS:WS', 'WCU/s');
+    const item = rowOf(projection, 'item WS:AGENT', 'WCU/s');
     expect(item.rate).toBeCloseTo(83.3, 1);
     expect(item.reachedAtCallsPerSecond).toBeCloseTo(2_000, 6);
+  });
+
+  it("divides the live-call counter's writes over its shards: one per 250 live calls, at most 64", () => {
+    // The claim's and the end's transactions: 4 WCU per call on the counter.
+    const projection = projectCapacity(
+      inputs({ dynamodbDetails: { 'TransactWriteItems WS:WS': 2 } }),
+      tenThousand,
+      deployment,
+    );
+    const item = rowOf(projection, 'item WS:WS', 'WCU/s');
+    // 10,000 live calls: 40 shards, 166.7 calls/s ÷ 40 × 4 WCU.
+    expect(item.rate).toBeCloseTo(16.7, 1);
+    // Each shard stays at 250 live calls (4.2 calls/s of 60 s) until the 64th: 64 × 250 calls/s.
+    expect(item.reachedAtCallsPerSecond).toBeCloseTo(16_000, 6);
+    // One small workspace (one shard) sees every write on its one item.
+    const small = projectCapacity(
+      inputs({ dynamodbDetails: { 'TransactWriteItems WS:WS': 2 } }),
+      { ...tenThousand, callsPerSecond: 2 },
+      deployment,
+    );
+    expect(rowOf(small, 'item WS:WS', 'WCU/s').rate).toBeCloseTo(8, 6);
   });
 
   it("caps a batch item's rate at what max_concurrent_calls allows: it can never reach the limit", () => {
@@ -131,7 +152,8 @@ describe('projectCapacity', () => {
       tenThousand,
       deployment,
     );
-    expect(rowOf(projection, 'partition WS#', 'WCU/s').perCall).toBe(4);
+    // The live-call counter's shard 0 (WS:WS) is 1/K of the counter: left out of its partition.
+    expect(rowOf(projection, 'partition WS#', 'WCU/s').perCall).toBe(2);
     expect(rowOf(projection, 'partition BATCH#', 'WCU/s').perCall).toBe(1);
   });
 
@@ -163,14 +185,14 @@ describe('projectCapacity', () => {
   it('names the first limit the load reaches as it grows, and the busiest at this load', () => {
     const projection = projectCapacity(
       inputs({
-        dynamodbDetails: { 'TransactWriteItems WS:WS': 1 },
-        // 2 callbacks per call: the callback throttle (2,000/s) at 1,000 calls/s; the workspace item at 500.
+        dynamodbDetails: { 'UpdateItem WS:AGENT': 2 },
+        // 2 callbacks per call: the callback throttle (2,000/s) at 1,000 calls/s; the agent item at 500.
       }),
       tenThousand,
       deployment,
     );
-    expect(projection.firstLimit.resource).toMatch(/^item WS:WS/);
-    expect(projection.busiest.resource).toMatch(/^item WS:WS/);
+    expect(projection.firstLimit.resource).toMatch(/^item WS:AGENT/);
+    expect(projection.busiest.resource).toMatch(/^item WS:AGENT/);
     expect(projection.concurrentCalls).toBeCloseTo(10_000, 6);
     // Sorted busiest first.
     const utilizations = projection.rows.map((row) => row.utilization);

@@ -8,6 +8,10 @@ import type { BatchRun, ClaimResult, RecipientRun } from '#shared/ports/run-stor
 /** The dial use case alone, with its ports faked: which path does each provider answer take? */
 
 const ref = { workspaceId: 'ws_1', batchId: 'batch_1', recipientIndex: 0, attempt: 1 };
+/** A claim that took live-call shard 2: every release of it must name that shard. */
+const CLAIMED = { liveShard: 2 };
+/** The pacing the dial asks the claim to take: the number idle at 1_000 ms, 1 call/s. */
+const IDLE_PACING = { pacing: { phoneNumberId: 'pn_1', intervalMs: 1_000, nowMs: 1_000 } };
 
 const batch = {
   id: 'batch_1',
@@ -76,7 +80,7 @@ function setup(
     getRecipientRun: vi.fn(async () => theRecipient),
     getDialReads: vi.fn(async () => ({ batch: theBatch, recipient: theRecipient, agent, phone: thePhone })),
     reservePacingSlot: vi.fn(async () => (options.slot === undefined ? 1_000 : options.slot)),
-    claimRecipient: vi.fn(async () => options.claim ?? ('claimed' as const)),
+    claimRecipient: vi.fn(async (..._args: unknown[]): Promise<ClaimResult> => options.claim ?? CLAIMED),
     recordPlacedCall: vi.fn(async () => undefined),
     unclaimRecipient: vi.fn(async () => true),
     releaseContactAttempt: vi.fn(async () => undefined),
@@ -118,10 +122,15 @@ describe('dialing a recipient', () => {
     expect(await dialRecipient(deps, ref)).toBe('placed');
     // With the phone: the claim checks, in its transaction, that it is not suppressed now.
     // A batch without a contact limit records the attempt without reading the phone's history.
-    expect(run.claimRecipient).toHaveBeenCalledWith(ref, expect.any(String), recipient.phone, {
-      attemptKey: `${recipient.id}:1`,
-      guard: null,
-    });
+    // The number idle: its pacing slot in the claim's own transaction, no separate pacing write.
+    expect(run.claimRecipient).toHaveBeenCalledWith(
+      ref,
+      expect.any(String),
+      recipient.phone,
+      { attemptKey: `${recipient.id}:1`, guard: null },
+      IDLE_PACING,
+    );
+    expect(run.reservePacingSlot).not.toHaveBeenCalled();
     const input = (placeCall.mock.calls[0] as unknown as [Record<string, any>])[0];
     expect(input).toMatchObject({
       idempotencyKey: 'rcp_1:1',
@@ -166,7 +175,7 @@ describe('dialing a recipient', () => {
   });
 
   it('hands the message back with a delay when no call slot or pacing slot is free', async () => {
-    for (const options of [{ claim: 'batch_full' as const }, { slot: null }]) {
+    for (const options of [{ claim: 'batch_full' as const }, { claim: 'pacing_busy' as const, slot: null }]) {
       const { deps, placeCall, dialQueue } = setup(options);
       expect(await dialRecipient(deps, ref)).toBe('requeued');
       expect(placeCall).not.toHaveBeenCalled();
@@ -190,9 +199,10 @@ describe('dialing a recipient', () => {
     );
   });
 
-  it('waits for its pacing slot before calling', async () => {
-    const { deps, sleep } = setup({ slot: 2_500 });
-    await dialRecipient(deps, ref);
+  it('waits for its pacing slot before calling when the number is busy', async () => {
+    const { deps, run, sleep } = setup({ slot: 2_500 });
+    run.claimRecipient.mockResolvedValueOnce('pacing_busy');
+    expect(await dialRecipient(deps, ref)).toBe('placed');
     expect(sleep).toHaveBeenCalledWith(1_500);
   });
 
@@ -208,6 +218,8 @@ describe('dialing a recipient', () => {
         endedAt: new Date(1_000).toISOString(),
         // One attempt allowed: no retry.
         retryAt: null,
+        // The end releases the live-call shard the claim took.
+        liveShard: 2,
       }),
     );
     // A batch whose retry rules name `failed` tries the refused call again after its delay.
@@ -223,7 +235,7 @@ describe('dialing a recipient', () => {
 
     const limited = setup({ result: { kind: 'rate_limited', retryAfterSeconds: 7 } });
     expect(await dialRecipient(limited.deps, ref)).toBe('requeued');
-    expect(limited.run.unclaimRecipient).toHaveBeenCalledWith(ref);
+    expect(limited.run.unclaimRecipient).toHaveBeenCalledWith(ref, CLAIMED);
     expect(limited.dialQueue.send).toHaveBeenCalledWith([ref], { delaySeconds: 7 });
 
     const unknown = setup({ result: { kind: 'unknown', error: 'timed out after sending' } });
@@ -258,54 +270,53 @@ describe('dialing a recipient', () => {
   });
 
   describe('pacing and claim', () => {
-    // The number allows 20 calls/s and the batch has 10 slots: pacing rarely binds.
-    const roomy = { phone: { callsPerSecond: 20 }, batch: { maxConcurrentCalls: 10 } };
-
-    it('go out together when the number allows as many calls per second as the batch has slots', async () => {
-      const { deps, run, sleep } = setup({ ...roomy, slot: 1_200 });
-      let claimStartedBeforePacingEnded = false;
-      let pacingDone = false;
-      run.reservePacingSlot.mockImplementation(async () => {
-        await new Promise((resolve) => setTimeout(resolve, 5));
-        pacingDone = true;
-        return 1_200;
-      });
-      run.claimRecipient.mockImplementation(async () => {
-        claimStartedBeforePacingEnded = !pacingDone;
-        return 'claimed' as const;
-      });
+    it('claims with the pacing slot in one request when the number is idle', async () => {
+      const { deps, run, sleep } = setup();
       expect(await dialRecipient(deps, ref)).toBe('placed');
-      expect(claimStartedBeforePacingEnded).toBe(true);
-      expect(sleep).toHaveBeenCalledWith(200);
+      expect(run.claimRecipient).toHaveBeenCalledTimes(1);
+      expect(run.claimRecipient.mock.calls[0]?.[4]).toEqual(IDLE_PACING);
+      expect(run.reservePacingSlot).not.toHaveBeenCalled();
+      expect(sleep).not.toHaveBeenCalled();
     });
 
-    it('give the claim back when the pacing slot is too far ahead', async () => {
-      const { deps, run, placeCall, dialQueue } = setup({ ...roomy, slot: null });
+    it('when the number is busy: takes a slot, waits for it, then claims without pacing', async () => {
+      const { deps, run, sleep } = setup({ slot: 1_400 });
+      const order: string[] = [];
+      run.claimRecipient.mockImplementationOnce(async () => {
+        order.push('claim with pacing');
+        return 'pacing_busy';
+      });
+      run.reservePacingSlot.mockImplementationOnce(async () => {
+        order.push('pacing slot');
+        return 1_400;
+      });
+      sleep.mockImplementationOnce(async () => {
+        order.push('wait');
+      });
+      run.claimRecipient.mockImplementationOnce(async () => {
+        order.push('claim');
+        return CLAIMED;
+      });
+      expect(await dialRecipient(deps, ref)).toBe('placed');
+      expect(order).toEqual(['claim with pacing', 'pacing slot', 'wait', 'claim']);
+      expect(run.reservePacingSlot).toHaveBeenCalledWith('ws_1', 'pn_1', 1_000, 1_000, 3_000);
+      expect(sleep).toHaveBeenCalledWith(400);
+      expect(run.claimRecipient.mock.calls[1]?.[4]).toBeUndefined();
+    });
+
+    it('claim nothing without a pacing slot: a busy number whose next slot is too far hands the message back', async () => {
+      const { deps, run, placeCall, dialQueue } = setup({ claim: 'pacing_busy', slot: null });
       expect(await dialRecipient(deps, ref)).toBe('requeued');
-      expect(run.unclaimRecipient).toHaveBeenCalledWith(ref);
+      expect(run.claimRecipient).toHaveBeenCalledTimes(1);
+      expect(run.unclaimRecipient).not.toHaveBeenCalled();
       expect(placeCall).not.toHaveBeenCalled();
       expect(dialQueue.send).toHaveBeenCalledWith([ref], { delaySeconds: 3 });
     });
 
-    it('give the claim back when the pacing write fails, so no recipient is left dialing without a call', async () => {
-      const { deps, run, placeCall } = setup(roomy);
-      run.reservePacingSlot.mockImplementation(async () => {
-        throw new Error('Pacing slot of pn_1 is too contended to reserve');
-      });
-      await expect(dialRecipient(deps, ref)).rejects.toThrow('too contended');
-      expect(run.unclaimRecipient).toHaveBeenCalledWith(ref);
-      expect(placeCall).not.toHaveBeenCalled();
-    });
-
-    it('take pacing first, and claim nothing without a pacing slot, when the number is the bottleneck', async () => {
-      const { deps, run } = setup({
-        phone: { callsPerSecond: 1 },
-        batch: { maxConcurrentCalls: 10 },
-        slot: null,
-      });
-      expect(await dialRecipient(deps, ref)).toBe('requeued');
-      expect(run.claimRecipient).not.toHaveBeenCalled();
-      expect(run.unclaimRecipient).not.toHaveBeenCalled();
+    it('a failure of the claim on another part than pacing is answered as before, no pacing slot taken', async () => {
+      const { deps, run } = setup({ claim: 'workspace_full' });
+      expect(await dialRecipient(deps, ref)).toBe('deferred');
+      expect(run.reservePacingSlot).not.toHaveBeenCalled();
     });
   });
 });

@@ -109,7 +109,10 @@ describe('entity items', () => {
       eventRecorded: false,
       transcriptKey: null,
       dueSk: null,
+      // No live-call shard recorded (as on a recipient claimed before the shards): shard 0.
+      liveShard: 0,
     });
+    expect(itemToRecipientRun({ ...recipientToItem(retried), liveShard: 3 }).liveShard).toBe(3);
   });
 
   it('round-trip a suppression entry through both of its items, the TTL in epoch seconds', () => {

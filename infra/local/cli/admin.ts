@@ -2,7 +2,14 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { forceFinishBatch } from '#shared/app/run/force-finish.ts';
-import { createWorkspaceWithKey, issueApiKey, listApiKeys, revokeApiKey } from '#shared/app/workspaces.ts';
+import {
+  createWorkspaceWithKey,
+  issueApiKey,
+  listApiKeys,
+  revokeApiKey,
+  MAX_WORKSPACE_LIVE_CALLS,
+  setWorkspaceLiveCallLimit,
+} from '#shared/app/workspaces.ts';
 import { AUTHORIZER_CACHE_SECONDS } from '#shared/config/runtime-config.ts';
 import { DomainError } from '#shared/domain/errors.ts';
 import type { ApiKeyRecord } from '#shared/domain/workspace.ts';
@@ -25,6 +32,8 @@ import { describeError, errorMessage } from '../http-helpers.ts';
 
 const USAGE = `Usage:
   npm run admin -- workspace create --name <name>
+  npm run admin -- workspace limit --workspace <workspace id> --max-live-calls <n>
+      sets the workspace's live-call limit (1–100,000; its counter is sharded for it)
   npm run admin -- key create --workspace <workspace id> [--name <key name>]
   npm run admin -- key list --workspace <workspace id>
   npm run admin -- key revoke --workspace <workspace id> --key <key id>
@@ -48,6 +57,7 @@ class UsageError extends Error {}
 
 type Command =
   | { kind: 'workspace create'; name: string }
+  | { kind: 'workspace limit'; workspaceId: string; maxLiveCalls: number }
   | { kind: 'key create'; workspaceId: string; name: string | null }
   | { kind: 'key list'; workspaceId: string }
   | { kind: 'key revoke'; workspaceId: string; keyId: string }
@@ -79,8 +89,8 @@ export function parseCommand(argv: string[]): { command: Command; target: Target
   };
   const [verb = '', ...rest] = positionals;
   const action = ['redrive', 'force-finish'].includes(verb) ? verb : positionals.join(' ');
-  const allow = (...options: Array<'name' | 'workspace' | 'key'>) => {
-    for (const option of ['name', 'workspace', 'key'] as const) {
+  const allow = (...options: Array<'name' | 'workspace' | 'key' | 'max-live-calls'>) => {
+    for (const option of ['name', 'workspace', 'key', 'max-live-calls'] as const) {
       if (values[option] !== undefined && !options.includes(option)) {
         throw new UsageError(`--${option} does not apply to "${action}"`);
       }
@@ -98,6 +108,17 @@ export function parseCommand(argv: string[]): { command: Command; target: Target
       const name = text('name', true) ?? '';
       if (name.length > NAME_MAX) throw new UsageError(`--name must be at most ${NAME_MAX} characters`);
       return { command: { kind: action, name }, target };
+    }
+    case 'workspace limit': {
+      allow('workspace', 'max-live-calls');
+      needsTable();
+      const limit = values['max-live-calls']?.trim() ?? '';
+      if (!/^\d{1,9}$/.test(limit) || Number(limit) < 1 || Number(limit) > MAX_WORKSPACE_LIVE_CALLS)
+        throw new UsageError(`--max-live-calls must be a whole number from 1 to ${MAX_WORKSPACE_LIVE_CALLS}`);
+      return {
+        command: { kind: action, workspaceId: text('workspace', true) ?? '', maxLiveCalls: Number(limit) },
+        target,
+      };
     }
     case 'key create': {
       allow('workspace', 'name');
@@ -160,6 +181,7 @@ function parse(argv: string[]) {
       name: { type: 'string' },
       workspace: { type: 'string' },
       key: { type: 'string' },
+      'max-live-calls': { type: 'string' },
       table: { type: 'string' },
       stage: { type: 'string' },
       region: { type: 'string' },
@@ -200,6 +222,12 @@ async function run(command: Exclude<Command, { kind: 'redrive' }>, db: Database)
         `Workspace id: ${workspace.id}`,
         `API key id:   ${key.record.id}`,
         ...keyLines(key.apiKey),
+      ];
+    }
+    case 'workspace limit': {
+      const shards = await setWorkspaceLiveCallLimit(store, command.workspaceId, command.maxLiveCalls);
+      return [
+        `Workspace ${command.workspaceId}: at most ${command.maxLiveCalls} live calls (${shards} counter shard(s)).`,
       ];
     }
     case 'key create': {

@@ -40,6 +40,8 @@ import { createHash } from 'node:crypto';
  * |                 |                           |                    | read before a claim under a limit; TTL on `expiresAt`  |
  * | webhook endpoint| HOOKEP#<ws>#<agentId>     | HOOKEP             | the circuit breaker of an agent's webhook URL: read in |
  * |                 |                           |                    | every delivery's BatchGetItem, written when it changes |
+ * | live-call shard | LIVE#<ws>#<k> (k ≥ 1)     | LIVE               | shard k of the workspace's live-call counter (shard 0  |
+ * |                 |                           |                    | is the workspace item): one per claim and call end     |
  *
  * Sparse index GSI1 (only items that carry GSI1PK are in it; KEYS_ONLY):
  * | GSI1PK       | GSI1SK                          | what                                                |
@@ -86,6 +88,7 @@ export const ENTITY = {
   lease: 'lease',
   webhookEndpoint: 'webhookEndpoint',
   liveEvent: 'liveEvent',
+  liveCallShard: 'liveCallShard',
 } as const;
 
 export type Entity = (typeof ENTITY)[keyof typeof ENTITY];
@@ -229,6 +232,12 @@ export const runKeys = {
       PK: `PACE#${segment('workspace id', workspaceId)}#${segment('phone number id', phoneNumberId)}`,
       SK: 'PACE',
     };
+  },
+
+  /** Shard `shard` (≥ 1) of a workspace's live-call counter; shard 0 is the workspace item. */
+  liveCallShard(workspaceId: string, shard: number): TableKey {
+    if (!Number.isInteger(shard) || shard < 1) throw new Error(`Invalid live-call shard ${shard}`);
+    return { PK: `LIVE#${segment('workspace id', workspaceId)}#${shard}`, SK: 'LIVE' };
   },
 
   /** A phone's recent call attempts in a workspace (the contact limit): see ./entities/contact.ts. */

@@ -18,9 +18,7 @@ type BatchIds = { agentId: string; phoneNumberId: string };
 /** Batches whose agent this container knows; cleared when full (a few hundred bytes each). */
 const MAX_KNOWN_BATCHES = 5_000;
 
-export function runReadsStore(
-  table: Table,
-): Pick<RunStore, 'getRunReads' | 'getBatchIds' | 'workspaceHasRoom'> {
+export function runReadsStore(table: Table): Pick<RunStore, 'getRunReads' | 'getBatchIds'> {
   const idsOfBatch = new Map<string, BatchIds>();
   const known = (workspaceId: string, batchId: string) => `${workspaceId}#${batchId}`;
   const remember = (batch: BatchRun) => {
@@ -52,13 +50,6 @@ export function runReadsStore(
           ? parsedItem(agentItem, itemToAgent)
           : parsedItem((await table.get(keys.agent(workspaceId, batch.agentId))) ?? undefined, itemToAgent);
       return { batch, recipient, agent };
-    },
-
-    async workspaceHasRoom(workspaceId) {
-      const workspace = await table.get(keys.workspace(workspaceId));
-      if (!workspace) return false;
-      const live = typeof workspace.liveCalls === 'number' ? workspace.liveCalls : 0;
-      return typeof workspace.maxLiveCalls !== 'number' || live < workspace.maxLiveCalls;
     },
 
     async getBatchIds(workspaceId, batchId) {

@@ -23,7 +23,8 @@ import { dueStore } from './entities/due.ts';
 import { outboxStore } from './entities/outbox.ts';
 import { contactStore } from './entities/contact.ts';
 import { leaseStore } from './entities/lease.ts';
-import { pacingStore } from './entities/pacing.ts';
+import { liveCallStore, liveShardMemory } from './entities/live-calls.ts';
+import { pacingMemory, pacingStore } from './entities/pacing.ts';
 import { itemToEndpointHealth, webhookEndpointStore } from './entities/webhook-endpoint.ts';
 import { itemToPhoneNumber } from './entities/phone-number.ts';
 import {
@@ -64,13 +65,18 @@ export function createDynamoRunStore(options: {
   const table = createTable(options.client, options.tableName);
   const retentionDays = options.retentionDays ?? DEFAULT_RETENTION_DAYS;
   const expiry = () => finishedExpiry(retentionDays, Date.now());
+  // What this container learned of caller numbers' pacing and workspaces' live-call shards, shared
+  // by the claim and the writes and reads beside it.
+  const pacingSeen = pacingMemory();
+  const liveShards = liveShardMemory();
 
   return {
-    ...pacingStore(table),
+    ...pacingStore(table, pacingSeen),
     ...runReadsStore(table),
+    ...liveCallStore(table, liveShards),
     ...contactStore(table),
     ...leaseStore(table),
-    ...recipientCalls(table),
+    ...recipientCalls(table, { pacingSeen, liveShards }),
     ...callEnds(table),
     ...callIndexStore(table),
     ...retentionStore(table),

@@ -75,6 +75,7 @@ export async function recordCallEnded(
     transcriptKey: key,
     dialedAt: recipient.dialingSince,
     retryAt: retryAt?.toISOString() ?? null,
+    liveShard: recipient.liveShard,
   };
   // The attempt's webhook and the mark that its event is recorded ride in the end transaction, so
   // the stream's reaction to this end has nothing to do (an opt-out to capture is still left to it).

@@ -4,7 +4,15 @@ import type { PhoneNumber } from '../../domain/phone-number.ts';
 import { renderTemplate } from '../../domain/placeholders.ts';
 import type { PlaceCallResult } from '../../ports/dialer.ts';
 import type { DialMessage } from '../../ports/queues.ts';
-import type { BatchRun, ClaimResult, ContactClaim, DialReads, RecipientRun } from '../../ports/run-store.ts';
+import type {
+  BatchRun,
+  ClaimPacing,
+  ClaimResult,
+  Claimed,
+  ContactClaim,
+  DialReads,
+  RecipientRun,
+} from '../../ports/run-store.ts';
 import { credentialsRef } from '../../ports/secret-store.ts';
 import { nextRetry } from '../../domain/retry.ts';
 import { applyCallingWindow, applyContactLimit, park, skipAndPass, waitForWorkspace } from './dial-waits.ts';
@@ -20,8 +28,8 @@ import { batchLevelProblem, failBatch } from './start-batch.ts';
  *
  * Order: the reads (one round trip), cheap checks, the calling window (closed: the recipient waits for
  * its next opening and the dial turn passes on), render the agent's texts (a missing variable fails
- * that recipient, never a literal `{{key}}` spoken), take the caller number's pacing slot and claim
- * (which also takes the batch's and the workspace's call slot, in one transaction), then call.
+ * that recipient, never a literal `{{key}}` spoken), claim (the batch's and the workspace's call
+ * slot, and the caller number's pacing slot when it is idle, in one transaction), then call.
  * A message that finds its batch paused parks its recipient (waiting, due now) and gives its turn back.
  */
 
@@ -89,8 +97,9 @@ export async function dialRecipient(deps: DialDeps, message: DialMessage): Promi
   if (contact.kind === 'waits') return contact.outcome;
   const attempt: Attempt = { phone: recipient.phone, contact: contact.claim };
 
-  const slots = await takeSlots(deps, message, batch, phone, attempt);
-  if (slots !== 'taken') return slots;
+  const taken = await takeSlots(deps, message, batch, phone, attempt);
+  if (typeof taken === 'string') return taken;
+  const held: Held = { ...attempt, claimed: taken };
 
   let result: PlaceCallResult;
   try {
@@ -121,7 +130,7 @@ export async function dialRecipient(deps: DialDeps, message: DialMessage): Promi
     // Adapters answer every case where a call may have been placed; a throw means it was not
     // (the provider was unreachable): give the slot back and try again later, no attempt counted.
     deps.logger.warn('provider unreachable; will retry', { batchId, recipientIndex, error });
-    await giveBack(deps, message, attempt);
+    await giveBack(deps, message, held);
     return requeue(deps, message, NO_SLOT_RETRY_SECONDS * 5);
   }
 
@@ -132,7 +141,7 @@ export async function dialRecipient(deps: DialDeps, message: DialMessage): Promi
       });
       return 'placed';
     case 'rejected': {
-      if (result.credentialsRefused) return pauseForCredentials(deps, message, attempt, result.error);
+      if (result.credentialsRefused) return pauseForCredentials(deps, message, held, result.error);
       const endedAt = deps.clock();
       const retryAt = nextRetry(batch.retry, 'failed', message.attempt, endedAt);
       await deps.runStore.endCall(message, {
@@ -146,11 +155,12 @@ export async function dialRecipient(deps: DialDeps, message: DialMessage): Promi
         transcriptKey: null,
         dialedAt: endedAt.toISOString(),
         retryAt: retryAt?.toISOString() ?? null,
+        liveShard: taken.liveShard,
       });
       return 'rejected';
     }
     case 'rate_limited':
-      await giveBack(deps, message, attempt);
+      await giveBack(deps, message, held);
       return requeue(deps, message, Math.max(1, result.retryAfterSeconds));
     case 'unknown':
       // Maybe placed, maybe not: never dial again blindly. The callback or the sweeper settles it.
@@ -164,49 +174,45 @@ export async function dialRecipient(deps: DialDeps, message: DialMessage): Promi
 }
 
 /**
- * Takes the caller number's pacing slot (waiting for it) and claims the recipient with its call slots.
- * When the number allows at least as many calls per second as the batch has call slots, its pacing
- * rarely makes a dial wait: both writes then go out together, one round trip less on every freed
- * slot's path. Otherwise pacing comes first, so a dial that must wait holds no call slot meanwhile
- * and one that cannot get a pacing slot soon needs no claim given back.
+ * Takes the caller number's pacing slot and claims the recipient with its call slots. When the
+ * number is idle (its next slot has passed: the common case once a batch runs, calls freeing slots
+ * one by one), the claim takes the pacing slot in its own transaction: one request. When it is busy,
+ * the claim writes nothing and says so (`pacing_busy`): the dial takes the next slot first, waits for
+ * it, then claims, so a dial that must wait holds no call slot meanwhile and one that cannot get a
+ * pacing slot soon has no claim to give back. Either way a claim is never kept without a slot.
  */
 async function takeSlots(
   deps: DialDeps,
   message: DialMessage,
-  batch: Pick<BatchRun, 'maxConcurrentCalls' | 'agentId' | 'phoneNumberId'>,
+  batch: Pick<BatchRun, 'agentId' | 'phoneNumberId'>,
   phone: PhoneNumber,
   attempt: Attempt,
-): Promise<'taken' | DialOutcome> {
-  const interval = Math.ceil(1000 / phone.callsPerSecond);
+): Promise<Claimed | DialOutcome> {
+  const intervalMs = Math.ceil(1000 / phone.callsPerSecond);
   const nowMs = deps.clock().getTime();
-  const pace = () =>
-    deps.runStore.reservePacingSlot(message.workspaceId, phone.id, interval, nowMs, PACING_MAX_WAIT_MS);
-  const claim = () =>
-    deps.runStore.claimRecipient(message, deps.clock().toISOString(), attempt.phone, attempt.contact);
-  const pacingLater = () => requeue(deps, message, Math.ceil(PACING_MAX_WAIT_MS / 1000));
-  const waitFor = async (slot: number) => {
-    if (slot > nowMs) await deps.sleep(slot - nowMs);
-  };
+  const claim = (pacing?: ClaimPacing) =>
+    deps.runStore.claimRecipient(
+      message,
+      deps.clock().toISOString(),
+      attempt.phone,
+      attempt.contact,
+      pacing ? { pacing } : undefined,
+    );
+  const claimed = (result: ClaimResult) =>
+    typeof result === 'string' ? notClaimed(deps, message, result, batch, attempt) : result;
 
-  if (phone.callsPerSecond >= batch.maxConcurrentCalls) {
-    const [paced, claimed] = await Promise.allSettled([pace(), claim()]);
-    // A pacing slot taken for nothing only spaces the number's calls a little more: nothing to undo.
-    if (claimed.status === 'rejected') throw claimed.reason;
-    if (claimed.value !== 'claimed') return notClaimed(deps, message, claimed.value, batch, attempt);
-    if (paced.status === 'rejected' || paced.value === null) {
-      // A claim kept without a call would leave the recipient dialing until the sweeper fails it.
-      await giveBack(deps, message, attempt);
-      if (paced.status === 'rejected') throw paced.reason;
-      return pacingLater();
-    }
-    await waitFor(paced.value);
-    return 'taken';
-  }
-  const slot = await pace();
-  if (slot === null) return pacingLater();
-  await waitFor(slot);
-  const claimed = await claim();
-  return claimed === 'claimed' ? 'taken' : notClaimed(deps, message, claimed, batch, attempt);
+  const folded = await claim({ phoneNumberId: phone.id, intervalMs, nowMs });
+  if (folded !== 'pacing_busy') return claimed(folded);
+  const slot = await deps.runStore.reservePacingSlot(
+    message.workspaceId,
+    phone.id,
+    intervalMs,
+    nowMs,
+    PACING_MAX_WAIT_MS,
+  );
+  if (slot === null) return requeue(deps, message, Math.ceil(PACING_MAX_WAIT_MS / 1000));
+  if (slot > nowMs) await deps.sleep(slot - nowMs);
+  return claimed(await claim());
 }
 
 /**
@@ -218,7 +224,7 @@ async function takeSlots(
 async function pauseForCredentials(
   deps: DialDeps,
   message: DialMessage,
-  attempt: Attempt,
+  attempt: Held,
   error: string,
 ): Promise<DialOutcome> {
   deps.logger.warn('the provider refused the credentials; pausing the batch', {
@@ -237,6 +243,9 @@ interface Attempt {
   contact: ContactClaim;
 }
 
+/** An attempt claimed: with the live-call shard its give-back releases. */
+type Held = Attempt & { claimed: Claimed };
+
 /**
  * The phone's history moved under the claim (another batch dialed it) or reached its cap: decide
  * again shortly, from a fresh read (after dropping what no limit needs, for the cap).
@@ -249,8 +258,8 @@ async function contactBusy(deps: DialDeps, message: DialMessage, attempt: Attemp
 }
 
 /** Undoes a claim whose call was not placed: no attempt counted, in the recipient or its phone's history. */
-async function giveBack(deps: DialDeps, message: DialMessage, attempt: Attempt): Promise<void> {
-  if (await deps.runStore.unclaimRecipient(message)) {
+async function giveBack(deps: DialDeps, message: DialMessage, attempt: Held): Promise<void> {
+  if (await deps.runStore.unclaimRecipient(message, attempt.claimed)) {
     await deps.runStore.releaseContactAttempt(
       message.workspaceId,
       attempt.phone,
@@ -263,7 +272,7 @@ async function giveBack(deps: DialDeps, message: DialMessage, attempt: Attempt):
 function notClaimed(
   deps: DialDeps,
   message: DialMessage,
-  result: Exclude<ClaimResult, 'claimed'>,
+  result: Exclude<ClaimResult, Claimed>,
   batch: Pick<BatchRun, 'agentId' | 'phoneNumberId'>,
   attempt: Attempt,
 ): Promise<DialOutcome> | DialOutcome {
@@ -272,6 +281,7 @@ function notClaimed(
   if (result === 'contact_busy') return contactBusy(deps, message, attempt);
   if (result === 'workspace_full') return waitForWorkspace(deps, message);
   // batch_full: the batch's own turns and calls disagree for a moment (a race); a slot frees up soon.
+  // (pacing_busy only answers a claim that asked for pacing, which takeSlots handles itself.)
   return requeue(deps, message, NO_SLOT_RETRY_SECONDS);
 }
 

@@ -110,6 +110,7 @@ function failLiveCall(deps: ForceFinishDeps, workspaceId: string, r: RecipientRu
       dialedAt: r.dialingSince,
       // Never retried: the operator ends the batch.
       retryAt: null,
+      liveShard: r.liveShard,
     },
   );
 }

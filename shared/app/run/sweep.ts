@@ -316,6 +316,7 @@ async function settleStuckCall(
     dialedAt: r.dialingSince,
     // Its outcome is unknown: retrying could call a person twice, so it is never retried.
     retryAt: null,
+    liveShard: r.liveShard,
   });
   if (ended) report.failedStuck++;
 }

@@ -11,7 +11,7 @@ import { liveEventPut } from './live-events.ts';
 import { outboxToItem } from './outbox.ts';
 import { recipientUpdate } from './recipient-calls.ts';
 import { boundedText } from './stored.ts';
-import { liveCallSlot } from './workspace.ts';
+import { liveShardCondition, releaseLiveCall } from './live-calls.ts';
 
 /**
  * The end of a call attempt: one transaction moves the recipient `dialing → completed|failed` (or
@@ -44,6 +44,8 @@ function endItems(
     end.retryAt === null
       ? null
       : dueItem(ref.batchId, ref.recipientIndex, ref.attempt + 1, Date.parse(end.retryAt));
+  // The slot released is the one the claim took: the recipient's condition checks it.
+  const held = liveShardCondition(end.liveShard);
   const batchUpdate = withProgress(
     countDue(
       withGuardrailFigures(moveCount(tableName, ref, 'dialing', due ? 'pending' : end.status), end),
@@ -62,8 +64,9 @@ function endItems(
         (options.eventRecorded ? ', eventRecordedAttempt = :n' : '') +
         // A retried attempt waits (pending, due at its retry) and gives up its dispatch.
         (due ? ', nextAttemptAt = :retryAt, dueSk = :dueSk REMOVE dispatchedAt, dialingSince' : ''),
-      condition: '#status = :dialing AND attempts = :n',
+      condition: `#status = :dialing AND attempts = :n AND ${held.condition}`,
       values: {
+        ...held.values,
         ':status': due ? 'pending' : end.status,
         ':outcome': end.outcome,
         ':startedAt': end.startedAt,
@@ -81,7 +84,7 @@ function endItems(
     }),
     // Progress: a hand-over that dies after this write is found by the sweeper grace later.
     handOver ? withCursorStep(batchUpdate, handOver.dispatched) : batchUpdate,
-    liveCallSlot(tableName, ref.workspaceId, -1),
+    releaseLiveCall(tableName, ref.workspaceId, end.liveShard),
     ...(due ? [putDue(tableName, due)] : []),
     ...(options.outbox ? [{ Put: { TableName: tableName, Item: outboxToItem(options.outbox) } }] : []),
     ...(handOver ? [dispatchedMark(tableName, ref.batchId, handOver)] : []),

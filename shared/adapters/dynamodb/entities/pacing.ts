@@ -1,23 +1,63 @@
 import type { RunStore } from '../../../ports/run-store.ts';
 import { ENTITY, runKeys } from '../keys.ts';
-import type { Table } from '../table-ops.ts';
+import type { Table, TransactItem } from '../table-ops.ts';
 
 /**
  * A caller number's pacing to its calls per second: PACE#<ws>#<phoneNumberId> / PACE holds `nextAt`,
- * the next free dial slot (ms epoch), a token bucket taken with one conditional write.
+ * the next free dial slot (ms epoch), a token bucket taken with one conditional write. When the
+ * number is idle (its next slot has passed), the slot is "now" and the dial's claim takes it in its
+ * own transaction (`idlePacingUpdate`): one request for both. Busy, the dial takes a slot here first.
  */
 
 const nextAtOf = (item: Record<string, unknown> | null): number | undefined =>
   typeof item?.nextAt === 'number' ? item.nextAt : undefined;
 
-export function pacingStore(table: Table): Pick<RunStore, 'reservePacingSlot'> {
-  // Per caller number, the next pacing slot this container last saw (bounded: numbers are few).
-  const pacingSeen = new Map<string, number>();
-  const rememberPacing = (id: string, nextAt: number) => {
-    if (pacingSeen.size >= 1_000 && !pacingSeen.has(id)) pacingSeen.clear();
-    pacingSeen.set(id, nextAt);
-  };
+/**
+ * Per caller number, the next pacing slot this container last saw (bounded: numbers are few): the
+ * best guess of whether the number is idle, shared by the claim and the slot reservation.
+ */
+export interface PacingMemory {
+  seen(workspaceId: string, phoneNumberId: string): number | undefined;
+  remember(workspaceId: string, phoneNumberId: string, nextAt: number): void;
+}
 
+export function pacingMemory(): PacingMemory {
+  const seen = new Map<string, number>();
+  const id = (workspaceId: string, phoneNumberId: string) => `${workspaceId}#${phoneNumberId}`;
+  return {
+    seen: (workspaceId, phoneNumberId) => seen.get(id(workspaceId, phoneNumberId)),
+    remember(workspaceId, phoneNumberId, nextAt) {
+      const key = id(workspaceId, phoneNumberId);
+      if (seen.size >= 1_000 && !seen.has(key)) seen.clear();
+      seen.set(key, nextAt);
+    },
+  };
+}
+
+/** The idle form of taking a slot: "now", only if the number's next slot has passed (or is unset). */
+function idleForm(nowMs: number, intervalMs: number) {
+  return {
+    UpdateExpression: 'SET nextAt = :next, entity = :entity',
+    ConditionExpression: 'attribute_not_exists(nextAt) OR nextAt < :now',
+    ExpressionAttributeValues: { ':next': nowMs + intervalMs, ':now': nowMs, ':entity': ENTITY.pacing },
+  };
+}
+
+/** The idle form as a part of the dial's claim transaction (a failed condition: the number is busy). */
+export function idlePacingUpdate(
+  tableName: string,
+  pacing: { workspaceId: string; phoneNumberId: string; intervalMs: number; nowMs: number },
+): TransactItem {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: runKeys.pacing(pacing.workspaceId, pacing.phoneNumberId),
+      ...idleForm(pacing.nowMs, pacing.intervalMs),
+    },
+  };
+}
+
+export function pacingStore(table: Table, memory: PacingMemory): Pick<RunStore, 'reservePacingSlot'> {
   return {
     async reservePacingSlot(workspaceId, phoneNumberId, intervalMs, nowMs, maxAheadMs) {
       const key = runKeys.pacing(workspaceId, phoneNumberId);
@@ -41,31 +81,25 @@ export function pacingStore(table: Table): Pick<RunStore, 'reservePacingSlot'> {
         return nextAt === undefined ? undefined : nextAt - intervalMs;
       };
       const idle = async (): Promise<number | undefined> => {
-        const written = await table.update({
-          Key: key,
-          UpdateExpression: 'SET nextAt = :next, entity = :entity',
-          ConditionExpression: 'attribute_not_exists(nextAt) OR nextAt < :now',
-          ExpressionAttributeValues: { ':next': nowMs + intervalMs, ':now': nowMs, ':entity': ENTITY.pacing },
-        });
+        const written = await table.update({ Key: key, ...idleForm(nowMs, intervalMs) });
         return written.ok ? nowMs : undefined;
       };
       // The form that matches the number's state costs one write; the other, a failed write first.
       // The next slot this container last saw is the best guess of that state.
-      const id = key.PK + key.SK;
-      const seen = pacingSeen.get(id);
+      const seen = memory.seen(workspaceId, phoneNumberId);
       const forms = seen !== undefined && seen >= nowMs ? [busy, idle] : [idle, busy];
       for (let round = 0; round < 10; round++) {
         for (const form of forms) {
           const slot = await form();
           if (slot !== undefined) {
-            rememberPacing(id, slot + intervalMs);
+            memory.remember(workspaceId, phoneNumberId, slot + intervalMs);
             return slot;
           }
         }
         // Neither: the next slot is too far ahead (answer null), or it moved between the two writes.
         const nextAt = nextAtOf(await table.get(key));
         if (nextAt !== undefined && nextAt > nowMs + maxAheadMs) {
-          rememberPacing(id, nextAt);
+          memory.remember(workspaceId, phoneNumberId, nextAt);
           return null;
         }
       }

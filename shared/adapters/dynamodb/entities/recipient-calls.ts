@@ -1,5 +1,5 @@
 import type { CallRef } from '../../../ports/dialer.ts';
-import type { ClaimResult, RunStore } from '../../../ports/run-store.ts';
+import type { ClaimPacing, ClaimResult, ContactClaim, RunStore } from '../../../ports/run-store.ts';
 import { keys, recipientPartition } from '../keys.ts';
 import type { Table, TransactItem } from '../table-ops.ts';
 import { itemToBatch, moveCount, releaseSlotUpdate, RUNNING } from './batch.ts';
@@ -7,18 +7,31 @@ import { DUE_WRITTEN, withDueCount } from './due-count.ts';
 import { callIndexItem } from './call-index.ts';
 import { contactClaimUpdate } from './contact.ts';
 import { deleteDue, dueItem, putDue } from './due.ts';
+import { liveEventPut } from './live-events.ts';
 import { suppressionConditionCheck } from './suppression.ts';
 import { boundedText } from './stored.ts';
-import { liveEventPut } from './live-events.ts';
-import { liveCallSlot } from './workspace.ts';
+import {
+  liveShardCondition,
+  liveShardRecord,
+  releaseLiveCall,
+  shardCountOf,
+  shardsToTry,
+  takeLiveCall,
+  type LiveShardMemory,
+} from './live-calls.ts';
+import { idlePacingUpdate, type PacingMemory } from './pacing.ts';
 
 /**
  * A recipient's call attempts. Each status change is one transaction of three items: the recipient
  * (conditioned on its status and attempt number, so duplicates and races have one winner), the batch's
- * counts, and the workspace's live calls. A lost condition is an answer (false), never an error.
- * Each visible change also puts its live event entry in the same transaction (./live-events.ts): the
- * live feed costs no request of its own, and an entry exists exactly when its change committed.
+ * counts, and the workspace's live calls (one shard of them: ./live-calls.ts). A lost condition is an
+ * answer (false), never an error. Each visible change also puts its live event entry in the same
+ * transaction (./live-events.ts): the live feed costs no request of its own, and an entry exists
+ * exactly when its change committed. The end of a call is ./call-end.ts.
  */
+
+/** The parts of the claim transaction, by position (its cancellation reasons say which failed). */
+const CLAIM = { recipient: 0, batch: 1, liveCalls: 2, suppression: 3, contact: 4, pacing: 5 } as const;
 
 type RecipientRef = Pick<CallRef, 'batchId' | 'recipientIndex'>;
 const recipientKey = (ref: RecipientRef) => keys.recipient(ref.batchId, ref.recipientIndex);
@@ -96,6 +109,7 @@ function touchBatch(tableName: string, ref: Pick<CallRef, 'workspaceId' | 'batch
 
 export function recipientCalls(
   table: Table,
+  memory: { pacingSeen: PacingMemory; liveShards: LiveShardMemory },
 ): Pick<
   RunStore,
   | 'claimRecipient'
@@ -106,46 +120,104 @@ export function recipientCalls(
   | 'skipRecipient'
 > {
   const { name } = table;
+  const { pacingSeen, liveShards } = memory;
+
+  function claimItems(
+    ref: CallRef,
+    now: string,
+    phone: string,
+    contact: ContactClaim,
+    shard: number,
+    pacing: ClaimPacing | undefined,
+  ): TransactItem[] {
+    const record = liveShardRecord(shard);
+    const items: TransactItem[] = [];
+    items[CLAIM.recipient] = recipientUpdate(name, ref, {
+      // The provider's call id of an earlier attempt must not match this attempt's callbacks. The
+      // shard is recorded for the end, which releases it.
+      expression:
+        `SET #status = :dialing, attempts = :attempt, dialingSince = :now${record.set} ` +
+        `REMOVE providerCallId, provider${record.remove}`,
+      condition: '#status = :pending AND attempts = :previous',
+      values: {
+        ':dialing': 'dialing',
+        ':pending': 'pending',
+        ':attempt': ref.attempt,
+        ':previous': ref.attempt - 1,
+        ':now': now,
+        ...record.values,
+      },
+    });
+    // The batch's call slots: dialing may not reach max_concurrent_calls.
+    items[CLAIM.batch] = moveCount(name, ref, 'pending', 'dialing', {
+      expression: '#status = :running AND #counts.#to < maxConcurrentCalls',
+      names: { '#status': 'status' },
+      values: { ':running': RUNNING },
+    });
+    // The workspace's call slots, across all of its batches: one shard of them.
+    items[CLAIM.liveCalls] = takeLiveCall(name, ref.workspaceId, shard);
+    // Checked right before the dial, in the claim itself: a phone suppressed after the batch was
+    // created (an opt-out in another batch, an API add) is never dialed.
+    items[CLAIM.suppression] = suppressionConditionCheck(name, ref.workspaceId, phone, new Date(now));
+    // The attempt joins the phone's contact history in the same write; under a contact limit, only
+    // if the history is still the one the limit was decided on.
+    items[CLAIM.contact] = contactClaimUpdate(name, ref.workspaceId, phone, contact, Date.parse(now));
+    // The number idle: its pacing slot "now" in the same write (one request instead of two).
+    if (pacing) items[CLAIM.pacing] = idlePacingUpdate(name, { workspaceId: ref.workspaceId, ...pacing });
+    // Last, after the parts read by position: the live feed's entry (no condition, never the cause).
+    items.push(
+      liveEventPut(name, ref.batchId, ref.recipientIndex, { status: 'dialing', attempts: ref.attempt }),
+    );
+    return items;
+  }
+
   return {
-    async claimRecipient(ref, now, phone, contact): Promise<ClaimResult> {
-      const failed = await table.transact([
-        recipientUpdate(name, ref, {
-          // The provider's call id of an earlier attempt must not match this attempt's callbacks.
-          expression:
-            'SET #status = :dialing, attempts = :attempt, dialingSince = :now REMOVE providerCallId, provider',
-          condition: '#status = :pending AND attempts = :previous',
-          values: {
-            ':dialing': 'dialing',
-            ':pending': 'pending',
-            ':attempt': ref.attempt,
-            ':previous': ref.attempt - 1,
-            ':now': now,
-          },
-        }),
-        // The batch's call slots: dialing may not reach max_concurrent_calls.
-        moveCount(name, ref, 'pending', 'dialing', {
-          expression: '#status = :running AND #counts.#to < maxConcurrentCalls',
-          names: { '#status': 'status' },
-          values: { ':running': RUNNING },
-        }),
-        // The workspace's call slots, across all of its batches.
-        liveCallSlot(name, ref.workspaceId, 1),
-        // Checked right before the dial, in the claim itself: a phone suppressed after the batch was
-        // created (an opt-out in another batch, an API add) is never dialed.
-        suppressionConditionCheck(name, ref.workspaceId, phone, new Date(now)),
-        // The attempt joins the phone's contact history in the same write; under a contact limit, only
-        // if the history is still the one the limit was decided on.
-        contactClaimUpdate(name, ref.workspaceId, phone, contact, Date.parse(now)),
-        liveEventPut(name, ref.batchId, ref.recipientIndex, { status: 'dialing', attempts: ref.attempt }),
-      ]);
-      if (failed === null) return 'claimed';
-      if (failed[0]) return 'not_pending';
-      if (failed[3]) return 'suppressed';
-      if (failed[4]) return 'contact_busy';
-      if (failed[1]) {
-        const item = await table.get(keys.batch(ref.workspaceId, ref.batchId));
-        return item && itemToBatch(item).status === RUNNING ? 'batch_full' : 'batch_not_running';
+    async claimRecipient(ref, now, phone, contact, options = {}): Promise<ClaimResult> {
+      const { pacing } = options;
+      const nowMs = Date.parse(now);
+      // The number seen busy by this container: a transaction that fails on its pacing is wasted.
+      const seenNext = pacing && pacingSeen.seen(ref.workspaceId, pacing.phoneNumberId);
+      if (pacing && seenNext !== undefined && seenNext >= pacing.nowMs) return 'pacing_busy';
+      const known = liveShards.known(ref.workspaceId, nowMs);
+      // Shard count unknown: shard 0 alone (every workspace has it, most have only it) until it is full.
+      const tries = known === undefined ? [0] : shardsToTry(known);
+      for (let i = 0; i < tries.length; i++) {
+        const shard = tries[i] ?? 0;
+        const failed = await table.transact(claimItems(ref, now, phone, contact, shard, pacing));
+        if (failed === null) {
+          if (pacing) {
+            pacingSeen.remember(ref.workspaceId, pacing.phoneNumberId, pacing.nowMs + pacing.intervalMs);
+          }
+          return { liveShard: shard };
+        }
+        if (failed[CLAIM.recipient]) return 'not_pending';
+        if (failed[CLAIM.suppression]) return 'suppressed';
+        if (failed[CLAIM.contact]) return 'contact_busy';
+        if (failed[CLAIM.batch]) {
+          const item = await table.get(keys.batch(ref.workspaceId, ref.batchId));
+          return item && itemToBatch(item).status === RUNNING ? 'batch_full' : 'batch_not_running';
+        }
+        if (pacing && failed[CLAIM.pacing]) {
+          // Its next slot is now or later: the slot reservation takes the busy form first.
+          pacingSeen.remember(ref.workspaceId, pacing.phoneNumberId, pacing.nowMs);
+          return 'pacing_busy';
+        }
+        // Only this shard is full. Learn how many the workspace has if this container does not know.
+        if (known === undefined) {
+          const workspace = await table.get(keys.workspace(ref.workspaceId), false);
+          const count = workspace ? shardCountOf(workspace) : 1;
+          liveShards.remember(ref.workspaceId, count, nowMs);
+          if (count > 1)
+            tries.push(
+              ...shardsToTry(count)
+                .filter((s) => !tries.includes(s))
+                .slice(0, 2),
+            );
+        }
       }
+      // Every shard tried was full. A count remembered from earlier may be stale (the limit changed):
+      // the next claim learns it again. One just read is fresh.
+      if (known !== undefined) liveShards.forget(ref.workspaceId);
       return 'workspace_full';
     },
 
@@ -172,20 +244,22 @@ export function recipientCalls(
       ]);
     },
 
-    async unclaimRecipient(ref) {
+    async unclaimRecipient(ref, claimed) {
+      const held = liveShardCondition(claimed.liveShard);
       const failed = await table.transact([
         recipientUpdate(name, ref, {
-          expression: 'SET #status = :pending, attempts = :previous REMOVE dialingSince',
-          condition: '#status = :dialing AND attempts = :attempt',
+          expression: 'SET #status = :pending, attempts = :previous REMOVE dialingSince, liveShard',
+          condition: `#status = :dialing AND attempts = :attempt AND ${held.condition}`,
           values: {
             ':pending': 'pending',
             ':dialing': 'dialing',
             ':attempt': ref.attempt,
             ':previous': ref.attempt - 1,
+            ...held.values,
           },
         }),
         moveCount(name, ref, 'dialing', 'pending'),
-        liveCallSlot(name, ref.workspaceId, -1),
+        releaseLiveCall(name, ref.workspaceId, claimed.liveShard),
         liveEventPut(name, ref.batchId, ref.recipientIndex, { status: 'pending', attempts: ref.attempt - 1 }),
       ]);
       return failed === null;

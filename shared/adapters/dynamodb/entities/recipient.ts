@@ -90,6 +90,8 @@ export function itemToRecipientRun(item: Item): RecipientRun {
     eventRecorded: forThisAttempt('eventRecordedAttempt'),
     transcriptKey: read.nullableString(item, 'transcriptKey'),
     dueSk: read.nullableString(item, 'dueSk'),
+    // Absent: shard 0 (the workspace item), also for a recipient claimed before the shards came.
+    liveShard: read.nullableNumber(item, 'liveShard') ?? 0,
   });
 }
 

@@ -4,13 +4,14 @@ import type { WorkspaceStore } from '../../../ports/store.ts';
 import { ENTITY, keys, SK_PREFIX, workspacePartition, type TableKey } from '../keys.ts';
 import { TABLE } from '../table-definition.ts';
 import { NOT_EXISTS, type Item, type Table, type TransactItem } from '../table-ops.ts';
+import { setLiveCallLimit } from './live-calls.ts';
 import { expectEntity, read } from './parse.ts';
 import { createItem, stored, type Stored } from './stored.ts';
 
 /**
  * A workspace (WS#<ws> / WS) and its API keys: a lookup item by key hash, read on every request, and
  * a listing item under the workspace. The two key items are written, and revoked, in one transaction.
- * The workspace item also holds `liveCalls`, its call slots across batches (liveCallSlot).
+ * The workspace item also holds `liveCalls`, shard 0 of its live-call counter (./live-calls.ts).
  */
 
 export function workspaceToItem(workspace: Workspace): Stored<Workspace> {
@@ -71,27 +72,6 @@ export function itemToApiKeyRecord(item: Item): ApiKeyRecord {
   };
 }
 
-/** The workspace's live-call counter: +1 only below its limit, −1 when a call ends or is given back. */
-export function liveCallSlot(tableName: string, workspaceId: string, delta: 1 | -1): TransactItem {
-  return {
-    Update: {
-      TableName: tableName,
-      Key: keys.workspace(workspaceId),
-      ...(delta === 1
-        ? {
-            UpdateExpression: 'SET liveCalls = if_not_exists(liveCalls, :zero) + :one',
-            ConditionExpression:
-              'attribute_exists(PK) AND (attribute_not_exists(liveCalls) OR liveCalls < maxLiveCalls)',
-            ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
-          }
-        : {
-            UpdateExpression: 'SET liveCalls = if_not_exists(liveCalls, :one) - :one',
-            ExpressionAttributeValues: { ':one': 1 },
-          }),
-    },
-  };
-}
-
 /** Both halves of a revocation; the first revocation's time stays, so revoking twice changes nothing. */
 function revocation(
   tableName: string,
@@ -142,6 +122,8 @@ export function workspaceStore(table: Table): WorkspaceStore {
       const item = await table.get(keys.workspace(id));
       return item ? itemToWorkspace(item) : null;
     },
+
+    setMaxLiveCalls: (workspaceId, limit) => setLiveCallLimit(table, workspaceId, limit),
 
     async createApiKey(record, keyHash) {
       const failed = await table.transact([
