@@ -105,7 +105,7 @@ describe('the live event log', () => {
     ).toBe(true);
     // A second end of the same attempt loses its condition: no entry.
     expect(await run.endCall(ref(0), ended())).toBe(false);
-    expect(await run.claimRecipient(ref(0, 2), NOW, phone(0), NO_LIMIT)).toBe('claimed');
+    expect(await run.claimRecipient(ref(0, 2), NOW, phone(0), NO_LIMIT)).toEqual({ liveShard: 0 });
     expect(await run.endCall(ref(0, 2), ended())).toBe(true);
     expect(await run.skipRecipient(ref(1), 'batch_stopped', { heldSlot: false, dueSk: null })).toBe(true);
     expect(await run.abandonRecipient(ref(2), 'Missing dynamic variable: x', NOW)).toBe(true);
@@ -137,7 +137,7 @@ describe('the live event log', () => {
     const indexes = Array.from({ length: 20 }, (_, i) => i);
     expect(
       await Promise.all(indexes.map((i) => run.claimRecipient(ref(i), NOW, phone(i), NO_LIMIT))),
-    ).toEqual(indexes.map(() => 'claimed'));
+    ).toEqual(indexes.map(() => ({ liveShard: 0 })));
     expect((await Promise.all(indexes.map((i) => run.endCall(ref(i), ended())))).every(Boolean)).toBe(true);
     for (const limit of [100, 7]) {
       const events = await readAll(batchId, limit);
@@ -182,9 +182,11 @@ describe('the live event log', () => {
       Array.from({ length: 6 }, async (_, k) => {
         const lateClaim = slow.claimRecipient(ref(2 * k), NOW, phone(2 * k), NO_LIMIT);
         await new Promise((resolve) => setTimeout(resolve, 100));
-        expect(await run.claimRecipient(ref(2 * k + 1), NOW, phone(2 * k + 1), NO_LIMIT)).toBe('claimed');
+        expect(await run.claimRecipient(ref(2 * k + 1), NOW, phone(2 * k + 1), NO_LIMIT)).toEqual({
+          liveShard: 0,
+        });
         seenBeforeLate.push(Math.max(...(await readAll(batchId)).map((e) => e.id)));
-        expect(await lateClaim).toBe('claimed');
+        expect(await lateClaim).toEqual({ liveShard: 0 });
       }),
     );
     // The late entries really were overtaken: a reader without the settle time had passed their ids.
