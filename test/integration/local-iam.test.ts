@@ -70,8 +70,8 @@ describe('each function sees exactly its environment', () => {
     for (const [variable, value] of Object.entries(given)) expect(inside[variable]).toBe(value);
   });
 
-  it('undeclared settings are absent: the authorizer has no queue, bucket, secrets or network', async () => {
-    const inside = await service.functions.environmentInside('authorizer');
+  it('undeclared settings are absent: the events function has no queue, bucket, secrets or network', async () => {
+    const inside = await service.functions.environmentInside('events');
     for (const variable of [
       ENV.dialQueueUrl,
       ENV.webhookQueueUrl,
@@ -86,7 +86,7 @@ describe('each function sees exactly its environment', () => {
       expect(inside[variable], variable).toBeUndefined();
     }
     expect(inside[ENV.tableName]).toBe(service.tableName);
-    expect(inside.AWS_ACCESS_KEY_ID).toBe(localFunctionCredentials('authorizer').accessKeyId);
+    expect(inside.AWS_ACCESS_KEY_ID).toBe(localFunctionCredentials('events').accessKeyId);
   });
 
   it('the stream function cannot build a dialer or read secrets; the dial function can', async () => {
@@ -97,15 +97,17 @@ describe('each function sees exactly its environment', () => {
     expect(dial[ENV.localSecretsFile]).toBeDefined();
     expect(dial[ENV.simulatedProviderUrl]).toBe(service.network.url);
     expect(dial[ENV.transcriptsBucket]).toBeUndefined();
-    // The file store enforces the grant: read for the dial function, read-write for the api.
+    // The file store enforces the grant: read for the dial function, read-write for the settings api.
     expect(dial[ENV.localSecretsAccess]).toBe('read');
-    expect((await service.functions.environmentInside('api'))[ENV.localSecretsAccess]).toBe('readWrite');
+    expect((await service.functions.environmentInside('apiSettings'))[ENV.localSecretsAccess]).toBe(
+      'readWrite',
+    );
   });
 });
 
 describe('undeclared actions are refused', () => {
-  it('the authorizer may read the table but not write it, alone or in a transaction', async () => {
-    const { dynamodb } = as('authorizer');
+  it('the events function may read the table but not write it, alone or in a transaction', async () => {
+    const { dynamodb } = as('events');
     await dynamodb.send(new GetItemCommand({ TableName: service.tableName, Key: key }));
     const put = new PutItemCommand({ TableName: service.tableName, Item: key });
     expect(await refusal(dynamodb.send(put))).toBe('AccessDeniedException');
@@ -114,11 +116,11 @@ describe('undeclared actions are refused', () => {
     });
     expect(await refusal(dynamodb.send(transaction))).toBe('AccessDeniedException');
     expect(service.aws.denials.at(-1)).toMatchObject({
-      function: 'authorizer',
+      function: 'events',
       request: { action: 'dynamodb:PutItem' },
     });
-    // The api function holds the write grant.
-    await as('api').dynamodb.send(put);
+    // The create function holds the write grant.
+    await as('apiCreate').dynamodb.send(put);
   });
 
   it('the dial function may not write S3; the sweeper may put transcripts, not uploads', async () => {
