@@ -25,8 +25,8 @@ export interface EnvironmentTargets {
   /** How long a function serving API-key routes trusts a key lookup (shared/http/authenticate.ts). */
   authCacheTtlSeconds: number;
   /**
-   * Powertools Metrics (EMF lines to stdout) and Tracer (X-Ray), on in the stack. Left out (local
-   * mode), both are off: no X-Ray daemon listens and no one reads the EMF lines.
+   * Powertools Metrics (EMF lines to stdout), on in the stack. Left out (local mode), it is off: no one
+   * reads the EMF lines. POWERTOOLS_TRACE_ENABLED follows it for any Powertools utility that traces.
    */
   observability?: { metricsNamespace: string };
   /** `secretsPrefix(stage)`: where the stage's provider credentials are named. */

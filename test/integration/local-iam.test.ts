@@ -62,9 +62,8 @@ describe('each function sees exactly its environment', () => {
     const inside = await service.functions.environmentInside(name);
     const given = service.functions.environmentOf(name);
     expect(inside[SENTINEL]).toBeUndefined();
-    // Libraries may add their own settings once loaded (the SDK's user agent id, Powertools Tracer's
-    // X-Ray context-missing strategy); nothing else.
-    const added = new Set(['AWS_SDK_UA_APP_ID', 'AWS_XRAY_CONTEXT_MISSING']);
+    // Libraries may add their own settings once loaded (the SDK's user agent id); nothing else.
+    const added = new Set(['AWS_SDK_UA_APP_ID']);
     const extra = Object.keys(inside).filter((n) => !(n in given));
     expect(extra.filter((n) => !added.has(n))).toEqual([]);
     for (const [variable, value] of Object.entries(given)) expect(inside[variable]).toBe(value);
