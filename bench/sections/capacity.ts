@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseDeployConfig } from '#infra/config.ts';
-import { httpApiFunctions } from '#infra/wiring.ts';
 import { LIMITS } from '#shared/domain/limits.ts';
 import { ASSUMED_AWS_DURATION_MS } from '../lib/capacity-limits.ts';
+import { httpApiFunctions } from '../lib/cost.ts';
 import {
   projectCapacity,
   standardLoads,
