@@ -14,8 +14,8 @@ import type { HttpResponse } from '#shared/http/respond.ts';
 import type { ApiRouter } from '#shared/http/routes/route-kit.ts';
 
 /**
- * The composition root of the api functions (apiCreate, apiBatches, apiSettings): the table, the
- * API key check, the logger, and the adapters the function's routes use, given by its handler (each
+ * The composition root of the api functions (apiCreate, apiBatches, apiSettings, apiSuppressions):
+ * the table, the API key check, the logger, and the adapters its routes use, given by its handler (each
  * built by the compose-*.ts module of that adapter, so a function bundles only the clients its
  * wiring grants). What a handler leaves out fails on use, naming what is missing. No Powertools
  * Metrics: the operational figures (outcomes, hand-overs, providers, webhooks) come from the run.
