@@ -22,8 +22,8 @@ import type { StatefulStack } from '#infra/stacks/stateful-stack.ts';
 
 /**
  * The code and its triggers, all driven by infra/wiring.ts: the functions, the HTTP API (no
- * authorizer: its functions authenticate), the queue and stream event sources, the schedules, the function alarms and the
- * dashboard's hosting. Nothing here holds data that a redeploy could lose.
+ * authorizer: its functions authenticate), the queue and stream event sources, the schedules, the
+ * function alarms and the dashboard's hosting. Nothing here holds data that a redeploy could lose.
  *
  * The pieces live in infra/constructs/ and add their resources to this stack under the ids it has
  * always used (logical IDs derive from construct paths; a changed one replaces a deployed resource).
