@@ -101,13 +101,12 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     memoryMb: 1024,
     timeoutSeconds: 29,
     access: {
-      // Checks API keys, plans and writes a batch (recipients 25 at a time), its idempotency record.
+      // Checks API keys, writes a batch (recipients 25 at a time), its idempotency record and, when
+      // scheduled, its start schedule; validates phones and resolves their time zones (data files).
       table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'],
-      // A scheduled batch gets its one-time start schedule.
       scheduler: true,
       uploads: 'read',
     },
-    // Validates phones and resolves recipients' time zones (calling windows).
     dataFiles: [PHONE_METADATA_DATA, PHONE_TIMEZONES_DATA],
   },
   apiBatches: {
@@ -115,12 +114,10 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     memoryMb: 1024,
     timeoutSeconds: 29,
     access: {
-      // Checks API keys; reads batches, recipients, deliveries; pauses, resumes, stops, cancels and
-      // edits batches. Nothing 25 at a time: the stream skips a stopped batch's recipients.
+      // Checks API keys; reads batches, recipients, deliveries; controls and edits batches (a cancel
+      // deletes the start schedule; the stream skips a stopped batch's recipients); redelivers events.
       table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'],
-      // Cancelling a scheduled batch deletes its start schedule.
       scheduler: true,
-      // A redelivery queues the event again.
       sendTo: ['webhook'],
       transcripts: 'read',
       uploads: 'sign',
@@ -132,12 +129,10 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     memoryMb: 512,
     timeoutSeconds: 29,
     access: {
-      // Checks API keys; agents, phone numbers: one item at a time.
+      // Checks API keys; agents, phone numbers (one item at a time) and the numbers' credentials.
       table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'],
-      // Phone numbers' provider credentials.
       secrets: 'readWrite',
     },
-    // Validates the numbers' E.164 form.
     dataFiles: [PHONE_METADATA_DATA],
   },
   apiSuppressions: {
@@ -149,22 +144,29 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
       // suppressions.
       table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'],
     },
-    // Validates the phones.
     dataFiles: [PHONE_METADATA_DATA],
   },
   providerEvents: {
     entry: 'functions/http/provider-events.ts',
     memoryMb: 512,
-    timeoutSeconds: 15,
-    // Sends to the dial queue: it hands a finished call's slot to the next recipient itself.
-    access: { table: RUN_PATH_TABLE_ACTIONS, sendTo: ['dial'], transcripts: 'write', secrets: 'read' },
+    // It dials the freed turn's next recipient itself (a provider request, a pacing wait of up to
+    // 3 s); API Gateway's HTTP API waits 30 s at most for an integration.
+    timeoutSeconds: 29,
+    // Sends to the dial queue: it hands a finished call's slot to the next recipient itself; and to
+    // the webhook queue: the end's transaction writes the attempt's outbox record (call-ended.ts).
+    access: {
+      table: RUN_PATH_TABLE_ACTIONS,
+      sendTo: ['dial', 'webhook'],
+      transcripts: 'write',
+      secrets: 'read',
+    },
   },
   tableStream: {
     entry: 'functions/streams/table-stream.ts',
     memoryMb: 512,
     timeoutSeconds: 60,
-    // Creates the wake-up schedules of waiting batches (a batch's `wakeAt` changing); appends the
-    // live event log 25 events a write.
+    // Creates the wake-up schedules of waiting batches (a batch's `wakeAt` changing); removes what an
+    // expired batch left, 25 items a write.
     access: {
       table: [...RUN_PATH_TABLE_ACTIONS, 'BatchWriteItem'],
       sendTo: ['dial', 'webhook'],
@@ -189,10 +191,10 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     memoryMb: 256,
     // 10 messages × a 15 s delivery timeout must fit, with room.
     timeoutSeconds: 180,
-    // Reads the record and what its payload needs, claims it and records attempts; keeps the
-    // endpoint breaker item (put on its first failure).
+    // Claims the record (the claim returns it) and records attempts; reads the agent with the
+    // endpoint breaker item (put by its first probe), and for an old record its batch and recipient.
     access: {
-      table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'],
+      table: ['BatchGetItem', 'PutItem', 'UpdateItem'],
       sendTo: ['webhook'],
       transcripts: 'read',
     },
@@ -203,8 +205,9 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     // A stream lasts up to this long, less a margin; the client then reconnects with Last-Event-ID
     // (a Lambda function URL streams for at most 15 minutes).
     timeoutSeconds: 300,
-    // Reads API keys (./authenticate.ts's lookup), the batch and its live event log.
-    access: { table: ['GetItem', 'Query'] },
+    // Reads API keys (shared/http/authenticate.ts's lookup), the batch, its live event log and the
+    // recipients the log names (one BatchGetItem per read that found changes).
+    access: { table: ['GetItem', 'BatchGetItem', 'Query'] },
     streamsAnswers: true,
   },
   sweeper: {
@@ -342,7 +345,7 @@ export interface StreamSourceSpec {
   filters: FilterPattern[];
 }
 
-/** The changes that drive a batch or that clients watch live: batches and recipients. */
+/** The changes that drive a batch: batches, and recipients ending an attempt. */
 export const STREAM_SOURCES: readonly StreamSourceSpec[] = [
   {
     function: 'tableStream',
@@ -357,10 +360,21 @@ export const STREAM_SOURCES: readonly StreamSourceSpec[] = [
     filters: [
       // A batch appearing (to start it) or changing (its counts adding up, its end).
       { eventName: ['INSERT', 'MODIFY'], dynamodb: { NewImage: { entity: { S: ['batch'] } } } },
-      // Every recipient change: the live event log shows each one (docs/live-progress.md); the
-      // function reacts to the ends of attempts only (a final status, or dialing → pending with the
-      // same attempt count: a retry), telling them apart by the images.
-      { eventName: ['MODIFY'], dynamodb: { NewImage: { entity: { S: ['recipient'] } } } },
+      // A recipient reaching its end; the pending → dialing writes never wake the function (the live
+      // event log is written by the transactions themselves, docs/live-progress.md).
+      {
+        eventName: ['MODIFY'],
+        dynamodb: { NewImage: { entity: { S: ['recipient'] }, status: { S: ['completed', 'failed'] } } },
+      },
+      // An attempt that will be retried: dialing → pending (a claim given back matches too; the
+      // function tells them apart by the attempt count).
+      {
+        eventName: ['MODIFY'],
+        dynamodb: {
+          OldImage: { status: { S: ['dialing'] } },
+          NewImage: { entity: { S: ['recipient'] }, status: { S: ['pending'] } },
+        },
+      },
       // A finished batch's retention ran out (its TTL deleted it): what it left goes too.
       { eventName: ['REMOVE'], dynamodb: { OldImage: { entity: { S: ['batch'] } } } },
     ],

@@ -56,7 +56,6 @@ export const HOT_ITEMS: Record<string, { scope: Scope; what: string }> = {
   'WS:AGENT': { scope: 'workspace', what: 'the agent item (one agent for the workspace, worst case)' },
   'WS:PHONE': { scope: 'callerNumber', what: 'the phone number item' },
   'PACE:PACE': { scope: 'callerNumber', what: "the caller number's pacing item" },
-  'BATCH:EVSEQ': { scope: 'batch', what: "the batch's live event counter" },
   'KEY:KEY': { scope: 'workspace', what: 'the API key lookup item' },
   'LEASE:LEASE': { scope: 'global', what: "the sweeper's lease" },
 };

@@ -1,23 +1,34 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { verifierFor } from '#shared/adapters/telephony/registry.ts';
+import { dialerFor, verifierFor } from '#shared/adapters/telephony/registry.ts';
+import { dialRecipient } from '#shared/app/run/dial.ts';
+import { inlineDialing } from '#shared/app/run/inline-dial.ts';
 import { loadRuntimeConfig } from '#shared/config/runtime-config.ts';
 import { handleProviderEvent } from '#shared/http/provider-events.ts';
 import type { HttpResponse } from '#shared/http/respond.ts';
 import { composeRunDeps, required } from '../lib/compose.ts';
 import { composeTranscripts } from '../lib/compose-files.ts';
-import { composeDialQueue } from '../lib/compose-queues.ts';
+import { composeDialQueue, composeWebhookQueue } from '../lib/compose-queues.ts';
 import { composeSecrets } from '../lib/compose-secrets.ts';
 import { ENV } from '#shared/config/env-names.ts';
 import { callbackSecret } from '#shared/app/run/callback-secret.ts';
 
 /** Provider callbacks (`POST /v1/telephony/{provider}/events`), verified by signature. */
 const config = loadRuntimeConfig();
-const runDeps = composeRunDeps(config, 'batch-calls-provider-events', {
-  dialQueue: composeDialQueue(config),
+const dialQueue = composeDialQueue(config);
+const composed = composeRunDeps(config, 'batch-calls-provider-events', {
+  dialQueue,
+  webhookQueue: composeWebhookQueue(config),
   secrets: composeSecrets(config),
   transcripts: composeTranscripts(config),
+  dialerFor,
 });
 const publicBaseUrl = required(config.publicBaseUrl, ENV.publicBaseUrl);
+// The freed turn's next recipient is dialed here, not through the queue (inline-dial.ts); that dial
+// sends whatever follows it (a retry later, a skip's next turn) to the real queue.
+const runDeps = {
+  ...composed,
+  dialQueue: inlineDialing(dialQueue, (message) => dialRecipient(composed, message), composed.logger),
+};
 
 export async function handler(event: APIGatewayProxyEventV2, context: Context): Promise<HttpResponse> {
   runDeps.logger.addContext(context);

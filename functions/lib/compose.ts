@@ -4,6 +4,7 @@ import { createDynamoStore } from '#shared/adapters/dynamodb/dynamo-store.ts';
 import { createDynamoRunStore } from '#shared/adapters/dynamodb/run-store.ts';
 import { createDynamoEventLog } from '#shared/adapters/dynamodb/entities/live-events.ts';
 import { createPowertoolsMetrics } from '#shared/adapters/metrics/powertools-metrics.ts';
+import { CONFIG_CACHE_MS, cachedConfig } from '#shared/app/run/cached-config.ts';
 import { meteredDialerFor, meteredRunStore, meteredWebhookSender } from '#shared/app/run/metered.ts';
 import { sleep, type RunDeps } from '#shared/app/run/run-deps.ts';
 import { loadRuntimeConfig, type RuntimeConfig } from '#shared/config/runtime-config.ts';
@@ -49,11 +50,11 @@ export function composeRunDeps(
   const dynamo = createDocumentClient({ client: createDynamoDbClient() });
   const metrics = createPowertoolsMetrics();
   return {
-    store: createDynamoStore({
-      client: dynamo,
-      tableName: config.tableName,
-      retentionDays: config.retentionDays,
-    }),
+    // Agents and numbers read by the run path are kept for a bounded time (shared/app/run/cached-config.ts).
+    store: cachedConfig(
+      createDynamoStore({ client: dynamo, tableName: config.tableName, retentionDays: config.retentionDays }),
+      { ttlMs: CONFIG_CACHE_MS },
+    ),
     runStore: meteredRunStore(
       createDynamoRunStore({
         client: dynamo,
@@ -96,7 +97,7 @@ export function composeRunDeps(
   };
 }
 
-/** A batch's live event log (the table stream function writes it, the events function reads it). */
+/** A batch's live event log, as the events function reads it (the run path's transactions write it). */
 export function composeEventLog(config: RuntimeConfig = loadRuntimeConfig()): EventLog {
   return createDynamoEventLog({ client: createDocumentClient(), tableName: config.tableName });
 }

@@ -2,6 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { webhookMessageSchema } from '#shared/contracts/queue-messages.ts';
 import { deliverWebhook } from '#shared/app/run/deliver-webhook.ts';
+import { createEndpointCache } from '#shared/app/run/webhook-endpoints.ts';
 import { dnsHostResolver } from '#shared/adapters/net/dns-host-resolver.ts';
 import { createHttpWebhookSender } from '#shared/adapters/webhooks/http-webhook-sender.ts';
 import { loadRuntimeConfig } from '#shared/config/runtime-config.ts';
@@ -22,10 +23,12 @@ const deps = composeRunDeps(config, 'batch-calls-webhooks', {
   transcripts: composeTranscripts(config),
   sendWebhook: createHttpWebhookSender({ resolveHost: dnsHostResolver }),
 });
+// Per container: the agents' webhook settings and their endpoints' breakers, for a few seconds.
+const endpoints = createEndpointCache();
 
 async function handleRecord(record: SQSRecord): Promise<void> {
   const message = parseQueueMessage(webhookMessageSchema, record, deps.logger, 'webhook');
-  const result = await deliverWebhook(deps, message);
+  const result = await deliverWebhook({ ...deps, endpoints }, message);
   deps.logger.info('webhook', { batchId: message.batchId, webhookId: message.webhookId, result });
 }
 

@@ -2,13 +2,12 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { itemToBatch, itemToBatchRun } from '#shared/adapters/dynamodb/entities/batch.ts';
-import { itemToRecipient, itemToRecipientRun } from '#shared/adapters/dynamodb/entities/recipient.ts';
-import { recordLiveChanges, type TableChange } from '#shared/app/live/record-changes.ts';
+import { itemToBatchRun } from '#shared/adapters/dynamodb/entities/batch.ts';
+import { itemToRecipientRun } from '#shared/adapters/dynamodb/entities/recipient.ts';
 import { onBatchChanged, onRecipientEnded } from '#shared/app/run/reactions.ts';
 import { loadRuntimeConfig } from '#shared/config/runtime-config.ts';
 import { purgeExpiredBatch } from '#shared/app/run/retention.ts';
-import { composeEventLog, composeRunDeps } from '../lib/compose.ts';
+import { composeRunDeps } from '../lib/compose.ts';
 import { composeTranscripts } from '../lib/compose-files.ts';
 import { composeDialQueue, composeWebhookQueue } from '../lib/compose-queues.ts';
 import { composeScheduler } from '../lib/compose-scheduler.ts';
@@ -17,8 +16,8 @@ import { composeScheduler } from '../lib/compose-scheduler.ts';
  * The table's stream (filtered in the wiring to batch changes and recipients ending an attempt):
  * starts immediate batches, turns a batch's wake-up into its schedule, reacts to pause / resume /
  * stop / cancel, finishes batches whose counts add up, passes each ended attempt's dial turn on and
- * writes webhook outbox records; and appends what clients can see of each change to its batch's live
- * event log (docs/live-progress.md). Records are handled in parallel: every
+ * writes webhook outbox records. (The live event log is not written here: each recipient change puts
+ * its entry in its own transaction, docs/live-progress.md.) Records are handled in parallel: every
  * reaction reads the state it acts on and changes it conditionally, so their order does not matter
  * (and each is idempotent); a failed one is reported and retried from there.
  */
@@ -29,7 +28,6 @@ const deps = composeRunDeps(config, 'batch-calls-stream', {
   scheduler: composeScheduler(config),
   transcripts: composeTranscripts(config),
 });
-const eventLog = composeEventLog(config);
 
 function image(raw: Record<string, unknown> | undefined): Record<string, unknown> | null {
   return raw ? unmarshall(raw as Record<string, AttributeValue>) : null;
@@ -78,42 +76,10 @@ async function react(record: DynamoDBRecord): Promise<void> {
   }
 }
 
-/** The batch and recipient changes of the records, in stream order, for the live event log. */
-function tableChanges(records: readonly DynamoDBRecord[]): TableChange[] {
-  const changes: TableChange[] = [];
-  for (const record of records) {
-    const after = image(record.dynamodb?.NewImage);
-    const before = image(record.dynamodb?.OldImage);
-    if (after?.entity === 'batch') {
-      changes.push({ kind: 'batch', before: before ? itemToBatch(before) : null, after: itemToBatch(after) });
-    } else if (after?.entity === 'recipient') {
-      changes.push({
-        kind: 'recipient',
-        before: before ? itemToRecipient(before) : null,
-        after: itemToRecipient(after),
-      });
-    }
-  }
-  return changes;
-}
-
 export async function handler(event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> {
   deps.logger.addContext(context);
-  // Beside the reactions, not before them: the log is for watching clients, and a dial turn or an
-  // outbox record must not wait for it. Its records go in record order, so a batch's ids follow its
-  // shard's order. A failure here (reading an image included) is logged and does not hold the
-  // batch's run up: the next batch event carries the whole state again.
-  const logged = (async () => recordLiveChanges({ eventLog }, tableChanges(event.Records)))().catch(
-    (error: unknown) => {
-      deps.logger.error('live events not recorded', { records: event.Records.length, error });
-    },
-  );
   // One processor per invocation: it holds the invocation's records and failures, and the local
   // runtime runs invocations of one module side by side (Lambda gives each its own sandbox).
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
-  const [, response] = await Promise.all([
-    logged,
-    processPartialResponse(event, handleRecord, processor, { context, processInParallel: true }),
-  ]);
-  return response;
+  return processPartialResponse(event, handleRecord, processor, { context, processInParallel: true });
 }

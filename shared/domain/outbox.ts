@@ -38,6 +38,29 @@ export interface OutboxRecord {
    * from the batch as it is then, which may have been resumed meanwhile).
    */
   pauseReason?: PauseReason | null;
+  /**
+   * What the payload needs from the batch and recipient, taken when the event was recorded, so a
+   * delivery reads neither (docs/webhooks.md, "Requests per delivery"). Absent on records written
+   * before it existed: those build the payload from the items as they are when sent.
+   */
+  snapshot?: PayloadSnapshot;
+}
+
+/**
+ * The payload of an event as it was when it happened, kept small: a record at most 1 KB is one write
+ * unit per write, and a delivery writes it twice (docs/webhooks.md, "Requests per delivery").
+ */
+export interface PayloadSnapshot {
+  /**
+   * The payload's `data`, for a recipient's event without what the record itself names (`agent_id`,
+   * `batch_id`, `recipient_id`) and without the conversation (kept in S3).
+   */
+  data: Record<string, unknown>;
+  /**
+   * `conversation.completed`: the attempt whose conversation is stored (its S3 key follows from it),
+   * read when the event is sent; null when none is stored or for any other event.
+   */
+  conversationAttempt: number | null;
 }
 
 /**

@@ -74,7 +74,7 @@ export async function serveBatchEvents(
     const auth = await deps.authenticate(request.headers.authorization);
     if (!auth.workspaceId) throw new UnauthorizedError(AUTH_MESSAGES[auth.authError]);
     batchId = batchIdOf(request.rawPath);
-    opened = await openBatchEvents(deps, auth.workspaceId, batchId);
+    opened = await openBatchEvents(deps, auth.workspaceId, batchId, timing.now());
   } catch (error) {
     const mapped = errorResponse(error, requestId);
     if (mapped.internal) deps.logger.error('events request failed', { requestId, error });

@@ -1,17 +1,28 @@
-import type { LiveEventKind, LoggedEvent } from '../domain/live-events.ts';
+import type { Recipient } from '../domain/recipient.ts';
 
 /**
- * A batch's event log (live progress): entries with strictly increasing ids per batch, allocated by
- * an atomic counter, written by the table stream function and read by the events function.
+ * A batch's live event log (live progress), as its reader sees it. The entries are written by the
+ * run path's own transactions, one per recipient change, under ids stamped by time
+ * (shared/domain/live-events.ts); this port only reads them.
  */
+
+/** One recipient change: its id, and the recipient as it was right after it. */
+export interface RecipientEvent {
+  id: number;
+  recipient: Recipient;
+}
+
+/** What one read found, and how far it read: `upToId`, or less when it stopped at its limit. */
+export interface EventPage {
+  events: RecipientEvent[];
+  readUpTo: number;
+}
+
 export interface EventLog {
   /**
-   * Appends the events, in this order, under consecutive new ids (one counter update for all, then
-   * the entries); answers the ids.
+   * At most `limit` entries with an id greater than `afterId` and at most `upToId`, in id order (a
+   * strongly consistent read), each as the recipient was right after its change. A change whose
+   * recipient is gone (the batch's retention ran out) is left out.
    */
-  append(batchId: string, events: readonly { kind: LiveEventKind; data: string }[]): Promise<number[]>;
-  /** At most `limit` entries with an id greater than `afterId`, in id order (a strongly consistent read). */
-  readAfter(batchId: string, afterId: number, limit: number): Promise<LoggedEvent[]>;
-  /** The last id allocated for the batch (0 before its first event). */
-  lastId(batchId: string): Promise<number>;
+  readBetween(batchId: string, afterId: number, upToId: number, limit: number): Promise<EventPage>;
 }

@@ -1,7 +1,6 @@
 import type { Agent } from '../domain/agent.ts';
 import type { Batch } from '../domain/batch.ts';
 import type { EndpointHealth } from '../domain/endpoint-breaker.ts';
-import type { OutboxRecord } from '../domain/outbox.ts';
 import type { PhoneNumber } from '../domain/phone-number.ts';
 import type { BatchRun, RecipientRun } from './run-store.ts';
 
@@ -25,9 +24,8 @@ export interface RunReads {
   agent: Agent | null;
 }
 
-/** What delivering one webhook reads; null where the item does not exist. */
+/** What delivering one webhook reads besides its record; null where not asked or absent. */
 export interface DeliveryReads {
-  record: OutboxRecord | null;
   agent: Agent | null;
   batch: Batch | null;
   /** Null also for a batch event, which has no recipient. */

@@ -3,10 +3,12 @@ import type { Batch } from '../domain/batch.ts';
 import type { EndpointHealth } from '../domain/endpoint-breaker.ts';
 import type { OutboxRecord, DeliveryAttempt, DeliveryStatus } from '../domain/outbox.ts';
 import type { BreakerMark } from '../domain/guardrails.ts';
-import type { CallOutcome, Recipient, SkipReason } from '../domain/recipient.ts';
+import type { Recipient, SkipReason } from '../domain/recipient.ts';
 import type { CallRef } from './dialer.ts';
-import type { WebhookMessage } from './queues.ts';
+import type { CallEnd, EndOptions } from './call-end.ts';
 import type { DeliveryReads, DialReads, EndpointRef, RunReads } from './run-reads.ts';
+
+export type { CallEnd, EndOptions } from './call-end.ts';
 
 export type { DeliveryReads, DialReads, EndpointRef, RunReads } from './run-reads.ts';
 
@@ -49,6 +51,12 @@ export interface BatchRun extends Batch {
   callMs: number;
   /** The marks of its latest ended attempts, oldest first (the failure breaker; trimmed now and then). */
   recentOutcomes: BreakerMark[];
+  /**
+   * False only when the batch has no waiting (due) recipient for sure: then a freed turn goes to the
+   * next fresh recipient without the due Query. Counted, conservatively, by the writes that add and
+   * take due items (./entities/due.ts); true for a batch started before the count existed.
+   */
+  mayHaveDue: boolean;
 }
 
 export interface NextDispatch {
@@ -91,24 +99,6 @@ export interface ContactHistory {
 export interface ContactClaim {
   attemptKey: string;
   guard: { version: number | null; prune: string[] } | null;
-}
-
-export interface CallEnd {
-  status: 'completed' | 'failed';
-  outcome: CallOutcome;
-  startedAt: string | null;
-  endedAt: string;
-  durationSecs: number | null;
-  error: string | null;
-  conversationId: string | null;
-  transcriptKey: string | null;
-  /** When the call was placed (the claim), for the attempt history. */
-  dialedAt: string | null;
-  /**
-   * Set when this attempt is retried: the recipient goes back to `pending`, due then (a due item is
-   * written in the same transaction), instead of ending `completed`/`failed`.
-   */
-  retryAt: string | null;
 }
 
 type RecipientRef = Pick<CallRef, 'workspaceId' | 'batchId' | 'recipientIndex'>;
@@ -250,7 +240,18 @@ export interface RunStore {
    * With `handOver`, the recipient is also marked handed over in that write: the caller then
    * dispatches the next recipient itself (and gives the mark back if it cannot).
    */
-  endCall(ref: CallRef, end: CallEnd, options?: { handOver?: boolean }): Promise<boolean>;
+  endCall(ref: CallRef, end: CallEnd, options?: EndOptions): Promise<boolean>;
+  /**
+   * `endCall` that also passes the call's dial turn to the next fresh recipient in the same write,
+   * when the batch still runs and its cursor is still `dispatched` (what the caller read): the
+   * cursor moves on and that recipient is marked dispatched. `handedTo` is its index, or null when
+   * the cursor had moved (the call is ended all the same, and the caller passes the turn itself).
+   */
+  endCallAndPass(
+    ref: CallRef,
+    end: CallEnd,
+    options: EndOptions & { dispatched: number; now: string },
+  ): Promise<{ ended: boolean; handedTo: number | null }>;
   /** A recipient that could never be dialed (a missing variable): pending → failed, with its counts. */
   abandonRecipient(ref: RecipientRef, error: string, now: string): Promise<boolean>;
   findCall(provider: string, providerCallId: string): Promise<(CallRef & { recipientId: string }) | null>;
@@ -275,27 +276,27 @@ export interface RunStore {
   putOutbox(record: OutboxRecord): Promise<boolean>;
   getOutbox(batchId: string, webhookId: string): Promise<OutboxRecord | null>;
   /**
-   * A delivery's reads in one round trip: the outbox record, the agent, the batch and (for a
-   * recipient's event) the recipient, as the message names them (the caller checks the record agrees).
+   * What a delivery reads besides its record (which its claim returns), in one round trip: the agent
+   * and its endpoint's breaker, and with `payload` (a record without a snapshot) the batch and, for a
+   * recipient's event, the recipient.
    */
   getDeliveryReads(
-    message: Required<Pick<WebhookMessage, 'batchId' | 'webhookId' | 'workspaceId' | 'agentId'>> & {
-      recipientIndex: number | null;
-    },
+    record: Pick<OutboxRecord, 'workspaceId' | 'agentId' | 'batchId' | 'recipientIndex'>,
+    options: { payload: boolean },
   ): Promise<DeliveryReads>;
   listOutbox(batchId: string): Promise<OutboxRecord[]>;
   /**
-   * Takes the right to send the next attempt until `until`: conditioned on the attempts seen and on no
-   * other unexpired claim, so two workers holding copies of one message never both POST. A worker that
-   * dies while sending leaves a claim that simply expires. When another worker holds the claim, the
-   * answer says until when (that copy should come back then); when the record has moved on (another
-   * worker logged the attempt), `heldUntil` is null and there is nothing left to do.
+   * Takes the right to send the next attempt until `until`, and returns the record (one request):
+   * conditioned on the record still to be delivered, due by `dueBy` and not claimed by another worker
+   * until later than `now`, so two workers holding copies of one message never both POST. A worker
+   * that dies while sending leaves a claim that simply expires. When another worker holds the claim,
+   * the answer says until when (that copy should come back then); when there is nothing to send now
+   * (delivered, failed, not due yet, no such record), `heldUntil` is null.
    */
   claimDelivery(
-    record: OutboxRecord,
-    now: string,
-    until: string,
-  ): Promise<{ claimed: true } | { claimed: false; heldUntil: string | null }>;
+    ref: { batchId: string; webhookId: string },
+    claim: { now: string; until: string; dueBy: string },
+  ): Promise<{ claimed: true; record: OutboxRecord } | { claimed: false; heldUntil: string | null }>;
   /** Gives back a claim this worker holds (`until` identifies it) after a failure that was not a crash. */
   releaseDelivery(record: OutboxRecord, until: string): Promise<void>;
   /**
@@ -309,10 +310,11 @@ export interface RunStore {
     next: { status: DeliveryStatus; nextAttemptAt: string | null },
   ): Promise<boolean>;
   /**
-   * Holds a delivery back until `nextAttemptAt` without an attempt (its endpoint's breaker is open):
-   * it stays due in the index at that time; conditioned on the attempts and status seen.
+   * Holds a claimed delivery back until `nextAttemptAt` without an attempt (its endpoint's breaker is
+   * open), giving the claim (`claimedUntil`) back: it stays due in the index at that time; conditioned
+   * on the attempts and status seen and on the claim.
    */
-  holdDelivery(record: OutboxRecord, nextAttemptAt: string): Promise<boolean>;
+  holdDelivery(record: OutboxRecord, nextAttemptAt: string, claimedUntil: string): Promise<boolean>;
 
   /** An endpoint's breaker state (one strongly consistent read), for a delivery read without it. */
   getEndpointHealth(ref: EndpointRef): Promise<EndpointHealth | null>;

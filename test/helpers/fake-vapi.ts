@@ -18,7 +18,9 @@ import { readText as readBody, sendJson as send } from './http-body.ts';
  *   (`src/api/types/Call.ts`: `id`, `orgId`, `createdAt`, `updatedAt`, `type`, `status`, `assistantId`,
  *   `assistantOverrides`, `phoneNumberId`, `customer`; a Call has no top-level `metadata`); 401
  *   `Invalid Key` for a bad key. `GET /call/{id}` returns the Call.
- * - Server messages posted to the server URL as `{message: …}` (ServerMessage.ts): `status-update`
+ * - Server messages posted to the server URL as `{message: …}` (ServerMessage.ts), only the types in
+ *   `assistantOverrides.serverMessages` when the call set it ("These are the messages that will be
+ *   sent to your Server URL"; else the default list, with both of these): `status-update`
  *   (ServerMessageStatusUpdate.ts: `type`, `status`, `timestamp`, `call`, `customer`, `phoneNumber`,
  *   `endedReason` once ended) and then once, without retry (Server.ts: "Defaults to undefined (the
  *   request will not be retried)"), `end-of-call-report` (ServerMessageEndOfCallReport.ts: `type`,
@@ -116,6 +118,10 @@ export async function startFakeVapi(options: FakeVapiOptions): Promise<FakeVapi>
 
   async function serverMessage(call: Record<string, unknown>, message: Record<string, unknown>) {
     if (faults.dropServerMessages || fake.serverUrl === null) return;
+    // Only the types the call asked for (`assistantOverrides.serverMessages`, else the assistant's
+    // default list, which has both status-update and end-of-call-report).
+    const wanted = (call.assistantOverrides as { serverMessages?: string[] } | undefined)?.serverMessages;
+    if (wanted && !wanted.includes(String(message.type))) return;
     const phoneNumberId = String(call.phoneNumberId);
     const envelope = {
       message: {

@@ -360,29 +360,43 @@ describe('the webhook outbox', () => {
     createdAt: NOW,
   });
 
-  it('reads a delivery’s record, batch and recipient in one request (no agent stored here: null)', async () => {
+  /** A claim at `now` until `until`, due by a second later (the delivery's clock tolerance). */
+  const at = (now: string, until: string) => ({
+    now,
+    until,
+    dueBy: new Date(Date.parse(now) + 1_000).toISOString(),
+  });
+
+  it('reads what a delivery needs besides its record in one request (no agent stored here: null)', async () => {
     const { workspaceId, batchId, recipients } = await makeBatch({ total: 1 });
     const r = record(batchId, workspaceId);
-    await run.putOutbox(r);
-    const named = { batchId, webhookId: r.webhookId, workspaceId, agentId: r.agentId };
-    const reads = await run.getDeliveryReads({ ...named, recipientIndex: 0 });
-    expect(reads.record).toMatchObject({ webhookId: r.webhookId, status: 'pending' });
+    const reads = await run.getDeliveryReads(r, { payload: true });
     expect(reads.batch).toMatchObject({ id: batchId, workspaceId });
     expect(reads.recipient).toMatchObject({ id: recipients[0]?.id, index: 0 });
     expect(reads.agent).toBeNull();
+    expect(reads.endpoint).toBeNull();
+    // With a snapshot in the record, the batch and recipient are not read.
+    const settingsOnly = await run.getDeliveryReads(r, { payload: false });
+    expect(settingsOnly.batch).toBeNull();
+    expect(settingsOnly.recipient).toBeNull();
     // A batch event has no recipient; another workspace's id reaches none of this one's items.
-    expect((await run.getDeliveryReads({ ...named, recipientIndex: null })).recipient).toBeNull();
-    const elsewhere = await run.getDeliveryReads({
-      ...named,
-      workspaceId: newId('workspace'),
-      recipientIndex: null,
-    });
+    expect(
+      (await run.getDeliveryReads({ ...r, recipientIndex: null }, { payload: true })).recipient,
+    ).toBeNull();
+    const elsewhere = await run.getDeliveryReads(
+      { ...r, workspaceId: newId('workspace'), recipientIndex: null },
+      { payload: true },
+    );
     expect(elsewhere.batch).toBeNull();
   });
 
   it('writes an event once, logs attempts conditionally, and keeps undelivered ones due', async () => {
     const { workspaceId, batchId } = await makeBatch({ total: 1 });
-    const r = record(batchId, workspaceId);
+    const snapshot = {
+      data: { phone: '+15550100000', dynamic_vars: { name: 'Ada', n: 3 }, outcome: null },
+      conversationAttempt: 2,
+    };
+    const r = { ...record(batchId, workspaceId), snapshot };
     expect(await run.putOutbox(r)).toBe(true);
     expect(await run.putOutbox(r)).toBe(false);
 
@@ -392,17 +406,19 @@ describe('the webhook outbox', () => {
     );
     expect((await run.listDueDeliveries(NOW)).map((d) => d.webhookId)).toContain(r.webhookId);
 
-    // One claim at a time, and the loser learns until when; an expired claim can be taken again.
+    // One claim at a time, returning the record (its snapshot too); the loser learns until when; an
+    // expired claim can be taken again.
     const until = '2026-11-29T10:01:00.000Z';
-    const claims = await Promise.all([1, 2].map(() => run.claimDelivery(r, NOW, until)));
-    expect(claims).toContainEqual({ claimed: true });
+    const claims = await Promise.all([1, 2].map(() => run.claimDelivery(r, at(NOW, until))));
+    expect(claims).toContainEqual({ claimed: true, record: r });
     expect(claims).toContainEqual({ claimed: false, heldUntil: until });
-    expect(await run.claimDelivery(r, '2026-11-29T10:00:59.000Z', '2026-11-29T10:02:00.000Z')).toEqual({
+    expect(await run.claimDelivery(r, at('2026-11-29T10:00:59.000Z', '2026-11-29T10:02:00.000Z'))).toEqual({
       claimed: false,
       heldUntil: until,
     });
-    expect(await run.claimDelivery(r, '2026-11-29T10:01:01.000Z', '2026-11-29T10:02:00.000Z')).toEqual({
+    expect(await run.claimDelivery(r, at('2026-11-29T10:01:01.000Z', '2026-11-29T10:02:00.000Z'))).toEqual({
       claimed: true,
+      record: r,
     });
 
     const attempt = { at: NOW, statusCode: 500, error: 'HTTP 500', durationMs: 3, manual: false };
@@ -410,24 +426,29 @@ describe('the webhook outbox', () => {
     const results = await Promise.all([1, 2].map(() => run.recordDeliveryAttempt(r, attempt, retry)));
     expect(results.filter(Boolean)).toHaveLength(1);
     const stored = await run.getOutbox(batchId, r.webhookId);
-    expect(stored).toMatchObject({ status: 'retrying', nextAttemptAt: '2026-11-29T12:00:00.000Z' });
+    expect(stored).toMatchObject({ status: 'retrying', nextAttemptAt: '2026-11-29T12:00:00.000Z', snapshot });
     expect(stored?.attempts).toHaveLength(1);
-    // A claim given back (a failure that was not a crash) can be taken again at once; only by its holder.
-    const mine = '2026-11-29T10:05:00.000Z';
-    expect(stored && (await run.claimDelivery(stored, '2026-11-29T10:04:00.000Z', mine))).toEqual({
-      claimed: true,
+    // Recording released the claim, but the next attempt is not due: a duplicate of the message that
+    // carried this one finds nothing to send (a second early is within the clocks' tolerance).
+    expect(await run.claimDelivery(r, at('2026-11-29T11:59:58.000Z', until))).toEqual({
+      claimed: false,
+      heldUntil: null,
     });
-    if (stored) await run.releaseDelivery(stored, '2026-11-29T10:09:00.000Z'); // not its claim: kept
-    expect(stored && (await run.claimDelivery(stored, '2026-11-29T10:04:01.000Z', mine))).toEqual({
+    // A claim given back (a failure that was not a crash) can be taken again at once; only by its holder.
+    const mine = '2026-11-29T12:01:00.000Z';
+    expect(await run.claimDelivery(r, at('2026-11-29T11:59:59.500Z', mine))).toEqual({
+      claimed: true,
+      record: { ...stored, snapshot },
+    });
+    if (stored) await run.releaseDelivery(stored, '2026-11-29T12:09:00.000Z'); // not its claim: kept
+    expect(await run.claimDelivery(r, at('2026-11-29T12:00:01.000Z', mine))).toEqual({
       claimed: false,
       heldUntil: mine,
     });
     if (stored) await run.releaseDelivery(stored, mine);
-    // Recording released the claim; a copy holding the old attempt count finds the record moved on.
-    expect(await run.claimDelivery(r, NOW, until)).toEqual({ claimed: false, heldUntil: null });
-    expect(stored && (await run.claimDelivery(stored, NOW, until))).toEqual({ claimed: true });
+    expect(await run.claimDelivery(r, at('2026-11-29T12:00:02.000Z', mine))).toMatchObject({ claimed: true });
     // Still due for the sweeper from its next attempt (in case the message carrying it is lost).
-    const due = async (at: string) => (await run.listDueDeliveries(at)).map((d) => d.webhookId);
+    const due = async (when: string) => (await run.listDueDeliveries(when)).map((d) => d.webhookId);
     expect(await due('2026-11-29T11:59:00.000Z')).not.toContain(r.webhookId);
     expect(await due('2026-11-29T12:00:00.000Z')).toContain(r.webhookId);
 
@@ -438,29 +459,50 @@ describe('the webhook outbox', () => {
       r.webhookId,
     );
     expect(await run.listOutbox(batchId)).toHaveLength(1);
+    // Delivered: no copy of any message claims it again, whenever it comes.
+    expect(await run.claimDelivery(r, at('2030-01-01T00:00:00.000Z', mine))).toEqual({
+      claimed: false,
+      heldUntil: null,
+    });
+    // Nor one of a record that does not exist.
+    expect(await run.claimDelivery({ batchId, webhookId: 'batch.completed:none' }, at(NOW, until))).toEqual({
+      claimed: false,
+      heldUntil: null,
+    });
 
     const again = await run.requeueDelivery(batchId, r.webhookId, NOW, { manual: true });
     expect(again).toMatchObject({ status: 'pending', nextAttemptAt: NOW });
   });
 
-  it('holds a delivery back without an attempt, due later, unless it moved on', async () => {
+  it('holds a claimed delivery back without an attempt, due later, unless it moved on', async () => {
     const { workspaceId, batchId } = await makeBatch({ total: 1 });
     const r = record(batchId, workspaceId);
     await run.putOutbox(r);
+    const until = '2026-11-29T10:01:00.000Z';
     const later = '2026-11-29T10:07:00.000Z';
-    expect(await run.holdDelivery(r, later)).toBe(true);
+    expect(await run.claimDelivery(r, at(NOW, until))).toMatchObject({ claimed: true });
+    // Only by the claim's holder.
+    expect(await run.holdDelivery(r, later, '2026-11-29T10:09:00.000Z')).toBe(false);
+    expect(await run.holdDelivery(r, later, until)).toBe(true);
     expect(await run.getOutbox(batchId, r.webhookId)).toMatchObject({
       status: 'pending',
       attempts: [],
       nextAttemptAt: later,
     });
-    const due = async (at: string) => (await run.listDueDeliveries(at)).map((d) => d.webhookId);
+    const due = async (when: string) => (await run.listDueDeliveries(when)).map((d) => d.webhookId);
     expect(await due('2026-11-29T10:06:59.000Z')).not.toContain(r.webhookId);
     expect(await due(later)).toContain(r.webhookId);
+    // Not before its time; then the claim it gave back can be taken.
+    expect(await run.claimDelivery(r, at('2026-11-29T10:05:00.000Z', until))).toEqual({
+      claimed: false,
+      heldUntil: null,
+    });
+    const again = '2026-11-29T10:08:00.000Z';
+    expect(await run.claimDelivery(r, at(later, again))).toMatchObject({ claimed: true });
     // Another worker logged an attempt meanwhile: the hold of the old copy changes nothing.
     const attempt = { at: NOW, statusCode: 200, error: null, durationMs: 3, manual: false };
     await run.recordDeliveryAttempt(r, attempt, { status: 'delivered', nextAttemptAt: null });
-    expect(await run.holdDelivery(r, '2026-11-29T11:00:00.000Z')).toBe(false);
+    expect(await run.holdDelivery(r, '2026-11-29T11:00:00.000Z', again)).toBe(false);
     expect(await run.getOutbox(batchId, r.webhookId)).toMatchObject({
       status: 'delivered',
       nextAttemptAt: null,
@@ -531,13 +573,10 @@ describe("a webhook endpoint's circuit breaker", () => {
 
     // The delivery's one BatchGetItem carries it.
     const { workspaceId, batchId } = await makeBatch({ total: 1, workspaceId: ref.workspaceId });
-    const reads = await run.getDeliveryReads({
-      batchId,
-      webhookId: 'batch.completed:x',
-      workspaceId,
-      agentId: ref.agentId,
-      recipientIndex: null,
-    });
+    const reads = await run.getDeliveryReads(
+      { batchId, workspaceId, agentId: ref.agentId, recipientIndex: null },
+      { payload: false },
+    );
     expect(reads.endpoint).toMatchObject({ urlKey: 'url-b' });
   });
 

@@ -42,6 +42,11 @@ function setup(
     earliestDue?: number | null;
     retry?: RetryPolicy;
     recipient?: Partial<RecipientRun>;
+    /** The batch as the callback read it (its cursor, its count of waiting recipients). */
+    batch?: Partial<BatchRun>;
+    agent?: Record<string, unknown> | null;
+    /** What the end-and-pass write answers (the cursor still as read: the next index). */
+    passed?: { ended: boolean; handedTo: number | null };
   } = {},
 ) {
   const batch = {
@@ -55,6 +60,7 @@ function setup(
     guardrails: null,
     recentOutcomes: [],
     callMs: 0,
+    ...options.batch,
   } as unknown as BatchRun;
   const run = {
     findCall: vi.fn(async () => null),
@@ -64,6 +70,7 @@ function setup(
       agent: null,
     })),
     endCall: vi.fn(async () => options.ended ?? true),
+    endCallAndPass: vi.fn(async () => options.passed ?? { ended: true, handedTo: 13 }),
     takeDue: vi.fn(async () => (options.due === undefined ? null : options.due)),
     takeNextIndex: vi.fn(
       options.takeNext ??
@@ -80,15 +87,19 @@ function setup(
     releaseHandOver: vi.fn(options.release ?? (async () => true)),
   };
   const dialQueue = { send: vi.fn(async () => undefined) };
+  const webhookQueue = { send: vi.fn(async () => undefined) };
   const logger = { info: vi.fn(), warn: vi.fn(), error: vi.fn() };
+  const store = { getAgent: vi.fn(async () => options.agent ?? null) };
   const deps = {
+    store,
     runStore: run,
     dialQueue,
+    webhookQueue,
     transcripts: { put: vi.fn(async () => undefined) },
     clock: () => NOW,
     logger,
   } as unknown as Parameters<typeof recordCallEnded>[0];
-  return { deps, run, dialQueue, logger };
+  return { deps, run, dialQueue, webhookQueue, store, logger };
 }
 
 describe('a call ending', () => {
@@ -107,7 +118,7 @@ describe('a call ending', () => {
         dialedAt: '2026-11-29T09:59:50.000Z',
         retryAt: null,
       }),
-      { handOver: true },
+      { handOver: true, outbox: null, eventRecorded: true },
     );
     // A waiting recipient due now comes first; none is, so the next fresh one gets the turn.
     expect(run.takeDue).toHaveBeenCalledWith('ws_1', 'batch_1', NOW.getTime(), NOW.toISOString());
@@ -227,7 +238,11 @@ describe('a call ending', () => {
       },
     });
     expect(await recordCallEnded(deps, 'simulated', { ...event, ref: second })).toBe('recorded');
-    expect(run.endCall).toHaveBeenCalledWith(second, expect.anything(), { handOver: true });
+    expect(run.endCall).toHaveBeenCalledWith(second, expect.anything(), {
+      handOver: true,
+      outbox: null,
+      eventRecorded: true,
+    });
     expect(run.releaseHandOver).toHaveBeenCalledWith('batch_1', 3, 2);
   });
 
@@ -264,7 +279,7 @@ describe('a call ending', () => {
     expect(run.endCall).toHaveBeenCalledWith(
       second.ref,
       expect.objectContaining({ transcriptKey: 'transcripts/ws_1/batch_1/rcp_3.2.json' }),
-      { handOver: true },
+      { handOver: true, outbox: null, eventRecorded: true },
     );
   });
 
@@ -283,7 +298,7 @@ describe('a call ending', () => {
           retryAt: '2026-11-29T10:16:00.000Z',
           dialedAt: '2026-11-29T09:59:50.000Z',
         }),
-        { handOver: true },
+        { handOver: true, outbox: null, eventRecorded: true },
       );
       // The retried recipient holds no slot: the turn still passes on.
       expect(dialQueue.send).toHaveBeenCalledOnce();
@@ -296,7 +311,7 @@ describe('a call ending', () => {
       expect(run.endCall).toHaveBeenCalledWith(
         second,
         expect.objectContaining({ status: 'failed', outcome: 'busy', retryAt: null }),
-        { handOver: true },
+        { handOver: true, outbox: null, eventRecorded: true },
       );
     });
 
@@ -307,9 +322,112 @@ describe('a call ending', () => {
         expect(run.endCall, outcome).toHaveBeenCalledWith(
           ref,
           expect.objectContaining({ outcome, retryAt: null }),
-          { handOver: true },
+          { handOver: true, outbox: null, eventRecorded: true },
         );
       }
     });
+  });
+});
+
+describe('a call ending, in one write with what follows it', () => {
+  const lean = { status: 'running', mayHaveDue: false, dispatched: 13, totalRecipients: 20 } as const;
+  const agent = {
+    id: 'agent_1',
+    webhookUrl: 'https://hooks.example.com/calls',
+    webhookEvents: ['conversation.completed', 'call.failed', 'call.retry_scheduled'],
+    optOutDataCollectionId: 'opt_out',
+  };
+
+  it('passes the turn to the next fresh recipient in the end transaction when none waits', async () => {
+    const { deps, run, dialQueue } = setup({ batch: lean });
+    expect(await recordCallEnded(deps, 'simulated', event)).toBe('recorded');
+    expect(run.endCallAndPass).toHaveBeenCalledWith(ref, expect.objectContaining({ status: 'completed' }), {
+      handOver: true,
+      outbox: null,
+      eventRecorded: true,
+      dispatched: 13,
+      now: NOW.toISOString(),
+    });
+    // No due Query, no cursor write, no dispatch mark of their own: the message only.
+    expect(run.endCall).not.toHaveBeenCalled();
+    expect(run.takeDue).not.toHaveBeenCalled();
+    expect(run.takeNextIndex).not.toHaveBeenCalled();
+    expect(run.markDispatched).not.toHaveBeenCalled();
+    expect(dialQueue.send).toHaveBeenCalledWith([
+      {
+        workspaceId: 'ws_1',
+        batchId: 'batch_1',
+        recipientIndex: 13,
+        attempt: 1,
+        agentId: 'agent_1',
+        phoneNumberId: 'pn_1',
+      },
+    ]);
+  });
+
+  it('passes the turn the usual way when the cursor moved under the end', async () => {
+    const { deps, run, dialQueue } = setup({ batch: lean, passed: { ended: true, handedTo: null } });
+    expect(await recordCallEnded(deps, 'simulated', event)).toBe('recorded');
+    expect(run.takeNextIndex).toHaveBeenCalledOnce();
+    expect(run.markDispatched).toHaveBeenCalledWith('batch_1', [13], NOW.toISOString());
+    expect(dialQueue.send).toHaveBeenCalledOnce();
+  });
+
+  it('passes nothing for a duplicate end', async () => {
+    const { deps, run, dialQueue } = setup({ batch: lean, passed: { ended: false, handedTo: null } });
+    expect(await recordCallEnded(deps, 'simulated', event)).toBe('duplicate');
+    expect(run.takeNextIndex).not.toHaveBeenCalled();
+    expect(dialQueue.send).not.toHaveBeenCalled();
+  });
+
+  it('asks the batch its waiting recipients first when it may have some, or runs no longer', async () => {
+    for (const batch of [
+      { ...lean, mayHaveDue: true },
+      { ...lean, status: 'paused' },
+      { ...lean, dispatched: 20 },
+    ]) {
+      const { deps, run } = setup({ batch: batch as Partial<BatchRun> });
+      await recordCallEnded(deps, 'simulated', event);
+      expect(run.endCallAndPass).not.toHaveBeenCalled();
+      expect(run.endCall).toHaveBeenCalledOnce();
+    }
+  });
+
+  it('writes the attempt`s webhook record in the end and queues it, the event marked recorded', async () => {
+    const { deps, run, webhookQueue, store } = setup({ batch: lean, agent });
+    expect(await recordCallEnded(deps, 'simulated', event)).toBe('recorded');
+    expect(store.getAgent).toHaveBeenCalledWith('ws_1', 'agent_1');
+    const options = (run.endCallAndPass.mock.calls[0] as unknown[] | undefined)?.[2] as {
+      outbox: { webhookId: string; eventType: string; recipientIndex: number; occurredAt: string };
+      eventRecorded: boolean;
+    };
+    expect(options.eventRecorded).toBe(true);
+    expect(options.outbox).toMatchObject({
+      eventType: 'conversation.completed',
+      recipientIndex: 3,
+      occurredAt: event.endedAt,
+      status: 'pending',
+    });
+    expect(webhookQueue.send).toHaveBeenCalledWith([
+      expect.objectContaining({ webhookId: options.outbox.webhookId, batchId: 'batch_1', recipientIndex: 3 }),
+    ]);
+  });
+
+  it('leaves the event to the stream when the conversation says the person opted out', async () => {
+    const optedOut = {
+      ...event,
+      conversation: {
+        transcript: [],
+        dataCollection: { opt_out: { value: true } },
+        recordingUrl: null,
+      },
+    } as unknown as CallEndedEvent;
+    const { deps, run } = setup({ batch: lean, agent });
+    expect(await recordCallEnded(deps, 'simulated', optedOut)).toBe('recorded');
+    const options = (run.endCallAndPass.mock.calls[0] as unknown[] | undefined)?.[2] as {
+      eventRecorded: boolean;
+    };
+    // The reaction captures the opt-out (a suppression, the phone's other waiting recipients skipped).
+    expect(options.eventRecorded).toBe(false);
   });
 });

@@ -3,6 +3,7 @@ import { deliverWebhook } from '#shared/app/run/deliver-webhook.ts';
 import type { Batch } from '#shared/domain/batch.ts';
 import { endpointKeyOf, type EndpointHealth } from '#shared/domain/endpoint-breaker.ts';
 import type { OutboxRecord } from '#shared/domain/outbox.ts';
+import { createEndpointCache, ENDPOINT_CACHE_MS } from '#shared/app/run/webhook-endpoints.ts';
 import { batchFixture } from '../helpers/domain-fixtures.ts';
 
 /** One delivery attempt, with its ports faked: when does a worker send, defer or stop? */
@@ -27,7 +28,7 @@ const record: OutboxRecord = {
 function setup(
   options: {
     record?: Partial<OutboxRecord>;
-    claim?: { claimed: true } | { claimed: false; heldUntil: string | null };
+    claim?: { claimed: false; heldUntil: string | null };
     statusCode?: number | null;
     durationMs?: number;
     sendFails?: boolean;
@@ -60,21 +61,17 @@ function setup(
           probeUntil: null,
           ...options.endpoint,
         };
+  // What the test moves on: the clock, and the breaker as the store has it.
+  const state = { now: NOW, endpoint };
   const run = {
-    getEndpointHealth: vi.fn(async () => endpoint),
     takeEndpointProbe: vi.fn(async () => options.probeTaken ?? true),
     countEndpointFailure: vi.fn(async () => (endpoint?.failures ?? 0) + 1),
     setEndpointState: vi.fn(async () => undefined),
     holdDelivery: vi.fn(async () => true),
-    getOutbox: vi.fn(async () => ({ ...record, ...options.record })),
-    getDeliveryReads: vi.fn(async () => ({
-      record: { ...record, ...options.record },
-      agent,
-      batch,
-      recipient: null,
-      endpoint,
-    })),
-    claimDelivery: vi.fn(async () => options.claim ?? { claimed: true as const }),
+    getDeliveryReads: vi.fn(async () => ({ agent, batch, recipient: null, endpoint: state.endpoint })),
+    claimDelivery: vi.fn(
+      async () => options.claim ?? { claimed: true as const, record: { ...record, ...options.record } },
+    ),
     recordDeliveryAttempt: vi.fn(async () => true),
     releaseDelivery: vi.fn(async () => undefined),
   };
@@ -95,23 +92,25 @@ function setup(
     transcripts: { get: vi.fn() },
     webhookQueue,
     sendWebhook,
-    clock: () => NOW,
+    clock: () => state.now,
     random: () => 0.5,
     logger: { info: vi.fn(), warn: vi.fn(), error: vi.fn() },
     webhookAllowLoopback: false,
+    endpoints: createEndpointCache(),
   } as unknown as Parameters<typeof deliverWebhook>[0];
-  return { deps, run, store: deps.store, webhookQueue, sendWebhook, agent };
+  return { deps, run, state, webhookQueue, sendWebhook, agent, transcripts: deps.transcripts };
 }
 
 describe('delivering a webhook', () => {
   it('claims the attempt, sends it once and records it', async () => {
     const { deps, run, sendWebhook } = setup();
     expect(await deliverWebhook(deps, message)).toBe('delivered');
-    expect(run.claimDelivery).toHaveBeenCalledWith(
-      expect.objectContaining({ webhookId: message.webhookId }),
-      NOW.toISOString(),
-      '2026-11-29T10:01:00.000Z',
-    );
+    // Claimed only when due: a second of the clocks' difference allowed, no more.
+    expect(run.claimDelivery).toHaveBeenCalledWith(message, {
+      now: NOW.toISOString(),
+      until: '2026-11-29T10:01:00.000Z',
+      dueBy: '2026-11-29T10:00:01.000Z',
+    });
     expect(sendWebhook).toHaveBeenCalledOnce();
     expect(run.recordDeliveryAttempt).toHaveBeenCalledWith(
       expect.anything(),
@@ -145,14 +144,6 @@ describe('delivering a webhook', () => {
     expect(webhookQueue.send).not.toHaveBeenCalled();
   });
 
-  it('lets a duplicate of an earlier message not pull the next retry forward', async () => {
-    const later = new Date(NOW.getTime() + 5_000).toISOString();
-    const { deps, run, sendWebhook } = setup({ record: { status: 'retrying', nextAttemptAt: later } });
-    expect(await deliverWebhook(deps, message)).toBe('skipped');
-    expect(run.claimDelivery).not.toHaveBeenCalled();
-    expect(sendWebhook).not.toHaveBeenCalled();
-  });
-
   it('plans a failed attempt again on a delayed message, keeping it due for the sweeper', async () => {
     const { deps, run, webhookQueue } = setup({ statusCode: 500 });
     expect(await deliverWebhook(deps, message)).toBe('retrying');
@@ -162,15 +153,14 @@ describe('delivering a webhook', () => {
     expect(webhookQueue.send).toHaveBeenCalledWith([message], { delaySeconds: expect.any(Number) });
   });
 
-  it('reads the record, agent and batch in one round trip when the message names them', async () => {
-    const named = { ...message, workspaceId: 'ws_1', agentId: 'agent_1', recipientIndex: null };
-    const one = setup();
-    expect(await deliverWebhook(one.deps, named)).toBe('delivered');
-    expect(one.run.getDeliveryReads).toHaveBeenCalledWith(named);
-    expect(one.run.getOutbox).not.toHaveBeenCalled();
-    expect(one.store.getAgent).not.toHaveBeenCalled();
-    expect(one.store.getBatch).not.toHaveBeenCalled();
-    const sent = (one.sendWebhook.mock.calls[0] as unknown as [{ body: string }])[0];
+  it('reads an old record’s batch with the agent and breaker in one round trip (no snapshot)', async () => {
+    const { deps, run, sendWebhook } = setup();
+    expect(await deliverWebhook(deps, message)).toBe('delivered');
+    expect(run.claimDelivery).toHaveBeenCalledOnce();
+    expect(run.getDeliveryReads).toHaveBeenCalledWith(expect.objectContaining({ agentId: 'agent_1' }), {
+      payload: true,
+    });
+    const sent = (sendWebhook.mock.calls[0] as unknown as [{ body: string }])[0];
     expect(JSON.parse(sent.body)).toMatchObject({
       type: 'batch.completed',
       data: {
@@ -182,27 +172,99 @@ describe('delivering a webhook', () => {
         calling_window: null,
       },
     });
+  });
 
-    // A message whose ids disagree with the record's reads the record alone, and the rest from it.
-    const other = setup();
-    expect(await deliverWebhook(other.deps, { ...named, agentId: 'agent_other' })).toBe('delivered');
-    expect(other.run.getOutbox).toHaveBeenCalledWith('batch_1', message.webhookId);
-    expect(other.store.getAgent).toHaveBeenCalledWith('ws_1', 'agent_1');
-    expect(other.store.getBatch).toHaveBeenCalledWith('ws_1', 'batch_1');
+  describe('with a snapshot in the record and the endpoint seen lately', () => {
+    const snapshot = {
+      data: { phone: '+15550100000', dynamic_vars: { name: 'Ada' }, status: 'completed' },
+      conversationAttempt: 2,
+    };
+    const completed: Partial<OutboxRecord> = {
+      webhookId: 'conversation.completed:rcp_1',
+      eventType: 'conversation.completed',
+      recipientIndex: 0,
+      snapshot,
+    };
+
+    it('sends the payload of the snapshot, the transcript read from its key', async () => {
+      const { deps, run, sendWebhook, transcripts } = setup({ record: completed });
+      vi.mocked(transcripts.get).mockResolvedValue({
+        transcript: [{ role: 'agent', message: 'Hello', time_in_call_secs: 0 }],
+        evaluations: [],
+        dataCollection: {},
+        recordingUrl: null,
+      } as never);
+      expect(await deliverWebhook(deps, message)).toBe('delivered');
+      // The batch and recipient are not read: the agent and breaker only (the cache is empty).
+      expect(run.getDeliveryReads).toHaveBeenCalledWith(expect.anything(), { payload: false });
+      // The key the call's end stored its second attempt's conversation under.
+      expect(transcripts.get).toHaveBeenCalledWith('transcripts/ws_1/batch_1/rcp_1.2.json');
+      const sent = (sendWebhook.mock.calls[0] as unknown as [{ body: string }])[0];
+      expect(JSON.parse(sent.body)).toEqual({
+        type: 'conversation.completed',
+        timestamp: NOW.toISOString(),
+        data: {
+          ...snapshot.data,
+          // What the snapshot leaves out, from the record.
+          agent_id: 'agent_1',
+          batch_id: 'batch_1',
+          recipient_id: 'rcp_1',
+          transcript: [{ role: 'agent', message: 'Hello', time_in_call_secs: 0 }],
+          evaluations: [],
+          data_collection: {},
+          recording_url: null,
+        },
+      });
+    });
+
+    it('reads the agent and breaker once per bound: the claim and the attempt record are the rest', async () => {
+      const { deps, run, state, sendWebhook, agent } = setup({
+        record: { ...completed, eventType: 'call.failed' },
+      });
+      expect(await deliverWebhook(deps, message)).toBe('delivered');
+      state.now = new Date(NOW.getTime() + ENDPOINT_CACHE_MS - 1);
+      expect(await deliverWebhook(deps, message)).toBe('delivered');
+      expect(run.getDeliveryReads).toHaveBeenCalledOnce();
+      expect(run.claimDelivery).toHaveBeenCalledTimes(2);
+      expect(run.recordDeliveryAttempt).toHaveBeenCalledTimes(2);
+      // A breaker another container opened meanwhile is seen once the bound has passed.
+      const urlKey = endpointKeyOf(agent.webhookUrl);
+      state.endpoint = { urlKey, failures: 3, openUntil: NOW.getTime() + 60_000, probeUntil: null };
+      state.now = new Date(NOW.getTime() + ENDPOINT_CACHE_MS);
+      expect(await deliverWebhook(deps, message)).toBe('deferred');
+      expect(run.getDeliveryReads).toHaveBeenCalledTimes(2);
+      expect(sendWebhook).toHaveBeenCalledTimes(2);
+    });
+
+    it('sees a breaker this container opened at once', async () => {
+      const { deps, run, state, sendWebhook, agent } = setup({
+        record: completed,
+        statusCode: null,
+        durationMs: 15_000,
+      });
+      expect(await deliverWebhook(deps, message)).toBe('retrying');
+      // The store now has it open (what setEndpointState wrote).
+      const urlKey = endpointKeyOf(agent.webhookUrl);
+      state.endpoint = { urlKey, failures: 1, openUntil: NOW.getTime() + 30_000, probeUntil: null };
+      expect(await deliverWebhook(deps, message)).toBe('deferred');
+      expect(run.getDeliveryReads).toHaveBeenCalledTimes(2);
+      expect(sendWebhook).toHaveBeenCalledOnce();
+    });
   });
 
   describe("the endpoint's circuit breaker", () => {
     const OPEN_UNTIL = NOW.getTime() + 60_000;
 
-    it('holds a delivery to an open endpoint back: no claim, no request, no attempt spent', async () => {
+    it('holds a delivery to an open endpoint back: no request, no attempt spent, the claim given back', async () => {
       const { deps, run, sendWebhook, webhookQueue } = setup({
         endpoint: { openUntil: OPEN_UNTIL, failures: 4 },
       });
       expect(await deliverWebhook(deps, message)).toBe('deferred');
-      expect(run.claimDelivery).not.toHaveBeenCalled();
       expect(sendWebhook).not.toHaveBeenCalled();
       expect(run.recordDeliveryAttempt).not.toHaveBeenCalled();
-      const heldTo = Date.parse((run.holdDelivery.mock.calls[0] as unknown as [unknown, string])[1]);
+      const [, held, claim] = run.holdDelivery.mock.calls[0] as unknown as [unknown, string, string];
+      expect(claim).toBe('2026-11-29T10:01:00.000Z');
+      const heldTo = Date.parse(held);
       expect(heldTo).toBeGreaterThanOrEqual(OPEN_UNTIL);
       expect(heldTo).toBeLessThanOrEqual(NOW.getTime() + 90_000);
       expect(webhookQueue.send).toHaveBeenCalledWith([message], {

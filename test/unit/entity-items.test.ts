@@ -54,6 +54,8 @@ describe('entity items', () => {
       wakeAt: null,
       callMs: 0,
       recentOutcomes: [],
+      // Not started: its count of waiting recipients does not exist yet, so it says "maybe".
+      mayHaveDue: true,
     });
     // The round-two fields too: a paused batch with retry rules and a calling window.
     const paused = batchFixture(workspaceId, {

@@ -26,15 +26,17 @@ describe('filter patterns', () => {
     expect(match(record('INSERT', { entity: { N: 'batch' } }))).toBe(false);
   });
 
-  it('applies the wiring’s stream filters: batches, and every recipient change (live progress)', () => {
+  it('applies the wiring’s stream filters: batches, and recipients ending an attempt', () => {
     const source = STREAM_SOURCES[0];
     if (!source) throw new Error('no stream source');
     const passes = compileFilters(source.filters);
     expect(passes(record('INSERT', { entity: { S: 'batch' }, status: { S: 'pending' } }))).toBe(true);
     expect(passes(record('MODIFY', { entity: { S: 'recipient' }, status: { S: 'completed' } }))).toBe(true);
     expect(passes(record('MODIFY', { entity: { S: 'recipient' }, status: { S: 'failed' } }))).toBe(true);
-    expect(passes(record('MODIFY', { entity: { S: 'recipient' }, status: { S: 'dialing' } }))).toBe(true);
-    expect(passes(record('MODIFY', { entity: { S: 'liveEvent' } }))).toBe(false);
+    // A claim (pending → dialing) wakes nothing: the live log is written by the claim itself.
+    expect(passes(record('MODIFY', { entity: { S: 'recipient' }, status: { S: 'dialing' } }))).toBe(false);
+    expect(passes(record('MODIFY', { entity: { S: 'recipient' }, status: { S: 'skipped' } }))).toBe(false);
+    expect(passes(record('INSERT', { entity: { S: 'liveEvent' } }))).toBe(false);
     expect(passes(record('INSERT', { entity: { S: 'recipient' }, status: { S: 'pending' } }))).toBe(false);
     expect(passes(record('INSERT', { entity: { S: 'workspace' } }))).toBe(false);
   });

@@ -1,4 +1,4 @@
-import { BATCH_CONTROLS_UNSET } from '../helpers/domain-fixtures.ts';
+import { BATCH_CONTROLS_UNSET, batchFixture } from '../helpers/domain-fixtures.ts';
 import { RETRY_LIMITS } from '#shared/domain/retry.ts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -17,7 +17,9 @@ import {
   suppressionListingToItem,
   suppressionToItem,
 } from '#shared/adapters/dynamodb/entities/suppression.ts';
-import { recipientToItem } from '#shared/adapters/dynamodb/entities/recipient.ts';
+import { itemToRecipientRun, recipientToItem } from '#shared/adapters/dynamodb/entities/recipient.ts';
+import { outboxToItem } from '#shared/adapters/dynamodb/entities/outbox.ts';
+import { payloadSnapshot } from '#shared/app/run/webhook-payloads.ts';
 import { boundedText } from '#shared/adapters/dynamodb/run-store.ts';
 import { AGENT_LIMITS, createAgentSchema, updateAgentSchema } from '#shared/contracts/agent.ts';
 import { createPhoneNumberSchema } from '#shared/contracts/phone-number.ts';
@@ -126,6 +128,19 @@ function storedRecipient(input: RecipientInput, index: number): Record<string, u
   };
 }
 
+/** A variable name of the longest length, in the widest characters. */
+const varName = (i: number) => `${i}`.padEnd(LIMITS.dynamicVarKeyMaxLength, WORST_CHAR);
+
+/** As many variables as a recipient may have, each at its longest. */
+function largestVars(): Record<string, string> {
+  return Object.fromEntries(
+    Array.from({ length: LIMITS.dynamicVarsPerRecipient }, (_, i) => [
+      varName(i),
+      WORST_CHAR.repeat(LIMITS.dynamicVarValueMaxLength),
+    ]),
+  );
+}
+
 function expectStorable(item: Record<string, unknown>, what: string): void {
   const size = assertStorable(item, what);
   expect(size).toBeLessThanOrEqual(MAX);
@@ -186,13 +201,7 @@ describe('no accepted input makes a stored item exceed DynamoDB limits (property
   });
 
   it('the largest recipient the limits allow fits (and one variable more is refused)', () => {
-    const key = (i: number) => `${i}`.padEnd(LIMITS.dynamicVarKeyMaxLength, WORST_CHAR);
-    const vars = Object.fromEntries(
-      Array.from({ length: LIMITS.dynamicVarsPerRecipient }, (_, i) => [
-        key(i),
-        WORST_CHAR.repeat(LIMITS.dynamicVarValueMaxLength),
-      ]),
-    );
+    const vars = largestVars();
     const check = validateRecipient({ phone: '+14155551234', dynamic_vars: vars }, 'r');
     expect(check.ok).toBe(true);
     if (!check.ok) return;
@@ -201,9 +210,43 @@ describe('no accepted input makes a stored item exceed DynamoDB limits (property
     // The bound is not vacuous: the largest recipient is a large share of the item limit.
     expect(itemSizeBytes(item)).toBeGreaterThan(MAX / 3);
 
-    const tooMany = { ...vars, [key(LIMITS.dynamicVarsPerRecipient)]: 'x' };
+    const tooMany = { ...vars, [varName(LIMITS.dynamicVarsPerRecipient)]: 'x' };
     const refused = validateRecipient({ phone: '+14155551234', dynamic_vars: tooMany }, 'r');
     expect(refused.ok).toBe(false);
+  });
+
+  it('a full delivery log carrying the payload snapshot of the largest recipient fits', () => {
+    const check = validateRecipient({ phone: '+14155551234', dynamic_vars: largestVars() }, 'r');
+    expect(check.ok).toBe(true);
+    if (!check.ok) return;
+    const recipient = itemToRecipientRun(storedRecipient(check.value, 999));
+    const batch = batchFixture(recipient.workspaceId, { id: recipient.batchId });
+    for (const eventType of ['conversation.completed', 'call.failed', 'call.retry_scheduled'] as const) {
+      const record: OutboxRecord = {
+        webhookId: `${eventType}:${recipient.id}:10`,
+        workspaceId: batch.workspaceId,
+        batchId: batch.id,
+        agentId: batch.agentId,
+        eventType,
+        recipientIndex: recipient.index,
+        occurredAt: T,
+        status: 'retrying',
+        attempts: Array.from({ length: MAX_LOGGED_ATTEMPTS }, () => ({
+          at: T,
+          statusCode: 503,
+          error: boundedText(WORST_CHAR.repeat(50_000)),
+          durationMs: 15_000,
+          manual: true,
+        })),
+        nextAttemptAt: T,
+        createdAt: T,
+        snapshot: payloadSnapshot(eventType, { batch, recipient, occurrence: 10 }),
+      };
+      const item = { ...outboxToItem(record), sendingUntil: T };
+      expectStorable(item, 'delivery log with snapshot');
+      // Not vacuous: the snapshot and the log together are most of the item limit.
+      expect(itemSizeBytes(item)).toBeGreaterThan(MAX / 2);
+    }
   });
 
   it('recipients from CSV: any accepted row fits', () => {

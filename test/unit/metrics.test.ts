@@ -3,6 +3,7 @@ import { endpointKeyOf, type EndpointHealth } from '#shared/domain/endpoint-brea
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createPowertoolsMetrics } from '#shared/adapters/metrics/powertools-metrics.ts';
 import { deliverWebhook } from '#shared/app/run/deliver-webhook.ts';
+import { createEndpointCache } from '#shared/app/run/webhook-endpoints.ts';
 import { meteredDialerFor, meteredRunStore, meteredWebhookSender } from '#shared/app/run/metered.ts';
 import type { Batch } from '#shared/domain/batch.ts';
 import type { OutboxRecord } from '#shared/domain/outbox.ts';
@@ -197,11 +198,9 @@ describe('a use case recording its outcome', () => {
     };
     const deps = {
       runStore: {
-        getOutbox: vi.fn(async () => record),
-        getEndpointHealth: vi.fn(async () => endpoint),
         // A proven endpoint (closed breaker): the delivery goes out.
-        getDeliveryReads: vi.fn(async () => ({ record, agent, batch, recipient: null, endpoint })),
-        claimDelivery: vi.fn(async () => ({ claimed: true as const })),
+        getDeliveryReads: vi.fn(async () => ({ agent, batch, recipient: null, endpoint })),
+        claimDelivery: vi.fn(async () => ({ claimed: true as const, record })),
         recordDeliveryAttempt: vi.fn(async () => true),
         releaseDelivery: vi.fn(async () => undefined),
       },
@@ -216,6 +215,7 @@ describe('a use case recording its outcome', () => {
       random: () => 0.5,
       logger: { info: vi.fn(), warn: vi.fn(), error: vi.fn() },
       webhookAllowLoopback: false,
+      endpoints: createEndpointCache(),
     } as unknown as Parameters<typeof deliverWebhook>[0];
 
     await deliverWebhook(deps, { batchId: 'batch_1', webhookId: record.webhookId });

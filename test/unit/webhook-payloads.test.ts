@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { buildWebhookPayload } from '#shared/app/run/webhook-payloads.ts';
+import { buildWebhookPayload, payloadSnapshot } from '#shared/app/run/webhook-payloads.ts';
 import { WEBHOOK_EVENTS } from '#shared/domain/agent.ts';
 import type { OutboxRecord } from '#shared/domain/outbox.ts';
 import { WEBHOOK_PAYLOAD_SCHEMAS } from '#shared/contracts/webhooks.ts';
 import type { RecipientRun } from '#shared/ports/run-store.ts';
+import { transcriptKey } from '#shared/ports/transcripts.ts';
 import { batchFixture, recipientFixture } from '../helpers/domain-fixtures.ts';
 
 /** Payloads are built when sent, from the items as they are then: what must still tell the event's own state. */
@@ -112,5 +113,77 @@ describe('the webhook payload schemas of the OpenAPI document (shared/contracts/
       const parsed = WEBHOOK_PAYLOAD_SCHEMAS[eventType].safeParse(payload);
       expect(parsed.success, `${eventType}: ${parsed.error?.message}`).toBe(true);
     }
+  });
+});
+
+describe('the payload snapshot written with the outbox record', () => {
+  it('gives every event the payload its items would give when sent at once, without reading them', async () => {
+    const conversation = {
+      transcript: [{ role: 'agent' as const, message: 'Hi', time_in_call_secs: 0 }],
+      evaluations: [],
+      dataCollection: {},
+      recordingUrl: null,
+    };
+    const transcriptKeys: string[] = [];
+    const reader = {
+      transcripts: {
+        get: async (key: string) => {
+          transcriptKeys.push(key);
+          return conversation;
+        },
+      },
+      // A snapshot needs no item: any read fails the test.
+      store: {},
+      runStore: {},
+    } as unknown as typeof deps;
+    const batch = batchFixture('ws_1', { status: 'running', pauseReason: 'failure_rate' });
+    const recipient = {
+      ...recipientFixture({ batchId: batch.id, workspaceId: 'ws_1' }),
+      status: 'pending',
+      outcome: 'busy',
+      attempts: 2,
+      nextAttemptAt: '2026-12-07T13:00:00.000Z',
+      attemptHistory: [
+        {
+          attempt: 2,
+          dialedAt: '2026-12-07T12:00:00.000Z',
+          startedAt: null,
+          endedAt: '2026-12-07T12:00:30.000Z',
+          outcome: 'busy',
+          durationSecs: null,
+          conversationId: null,
+          error: 'The line was busy',
+        },
+      ],
+    } as unknown as RecipientRun;
+    // Where the call's end stored the conversation of its attempt (call-ended.ts).
+    recipient.transcriptKey = transcriptKey('ws_1', batch.id, recipient.id, 2);
+    for (const eventType of WEBHOOK_EVENTS) {
+      const onRecipient = !eventType.startsWith('batch.');
+      const subject = {
+        batch,
+        recipient: onRecipient ? recipient : null,
+        ...(eventType === 'call.retry_scheduled' ? { occurrence: 2 } : {}),
+        ...(eventType === 'batch.paused' ? { pauseReason: batch.pauseReason } : {}),
+      };
+      const base = record({
+        eventType,
+        batchId: batch.id,
+        agentId: batch.agentId,
+        webhookId:
+          eventType === 'call.retry_scheduled'
+            ? `${eventType}:${recipient.id}:2`
+            : `${eventType}:${recipient.id}`,
+        recipientIndex: onRecipient ? 0 : null,
+        ...(eventType === 'batch.paused' ? { pauseReason: batch.pauseReason } : {}),
+      });
+      const fromItems = await buildWebhookPayload(reader, base, { batch, recipient });
+      const snapshot = payloadSnapshot(eventType, subject);
+      // Stored as JSON-like data (what DynamoDB keeps of it), then sent from it alone.
+      const stored = JSON.parse(JSON.stringify(snapshot)) as typeof snapshot;
+      expect(await buildWebhookPayload(reader, { ...base, snapshot: stored }), eventType).toEqual(fromItems);
+    }
+    // The conversation is never copied into the record: only its key, for the one event that has it.
+    expect(transcriptKeys).toEqual([recipient.transcriptKey, recipient.transcriptKey]);
   });
 });

@@ -26,9 +26,10 @@ import { createHash } from 'node:crypto';
  * | suppression     | SUP#<ws>#<E.164 phone>    | SUP                | "is this phone suppressed in W?": one GetItem, one key |
  * |                 |                           |                    | of a BatchGetItem at create, a ConditionCheck in the   |
  * |                 |                           |                    | dial claim; TTL on `expiresAt` (plus a read-time check)|
- * | live event      | BATCH#<batchId>           | EV#<id, 10 digits> | Query SK > EV#<last id sent> = a batch's new events   |
+ * | live event      | BATCH#<batchId>           | EV#<id, 16 digits> | one per recipient change, put by the change's own      |
+ * |                 |                           |                    | transaction; id = time stamp × 10^4 + index. Query SK  |
+ * |                 |                           |                    | in (last id sent, settled id] = a batch's new events   |
  * |                 |                           |                    | (live progress); TTL on `expiresAt`                    |
- * | live event ids  | BATCH#<batchId>           | EVSEQ              | atomic ADD: the last event id allocated                |
  * | suppression     | WS#<ws>                   | SUP#<id>           | GetItem by id; Query begins_with SUP# (list, paged, in |
  * |   listing       |                           |                    | creation order); a copy of the entry, written and      |
  * |                 |                           |                    | deleted with it in one transaction                     |
@@ -85,7 +86,6 @@ export const ENTITY = {
   lease: 'lease',
   webhookEndpoint: 'webhookEndpoint',
   liveEvent: 'liveEvent',
-  liveEventCounter: 'liveEventCounter',
 } as const;
 
 export type Entity = (typeof ENTITY)[keyof typeof ENTITY];
@@ -103,8 +103,8 @@ export const SK_PREFIX = {
   liveEvent: 'EV#',
 } as const;
 
-/** Zero padding of a live event id: 10 digits, far beyond what one batch's changes can reach. */
-const EVENT_ID_DIGITS = 10;
+/** Zero padding of a live event id: 16 digits hold every id (shared/domain/live-events.ts) below 2^53. */
+const EVENT_ID_DIGITS = 16;
 
 /** Zero padding of a due time (ms since the epoch): 13 digits hold every date until the year 2286. */
 const DUE_TIME_DIGITS = 13;
@@ -246,11 +246,6 @@ export const runKeys = {
   /** One entry of a batch's live event log (./entities/live-events.ts). */
   liveEvent(batchId: string, id: number): TableKey {
     return { PK: recipientPartition(batchId), SK: liveEventSortKey(id) };
-  },
-
-  /** The counter that allocates a batch's live event ids. */
-  liveEventCounter(batchId: string): TableKey {
-    return { PK: recipientPartition(batchId), SK: 'EVSEQ' };
   },
 
   /** A waiting recipient, sorted by when it is due (then by index): see ./entities/due.ts. */

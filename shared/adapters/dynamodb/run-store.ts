@@ -20,7 +20,7 @@ import { ALL_RECIPIENTS_DONE, eventUpdate, finishedExpiry } from './entities/bat
 import { callIndexStore } from './entities/call-index.ts';
 import { retentionStore } from './entities/retention.ts';
 import { dueStore } from './entities/due.ts';
-import { outboxStore, itemToOutbox } from './entities/outbox.ts';
+import { outboxStore } from './entities/outbox.ts';
 import { contactStore } from './entities/contact.ts';
 import { leaseStore } from './entities/lease.ts';
 import { pacingStore } from './entities/pacing.ts';
@@ -34,6 +34,8 @@ import {
   skippedTurnUpdate,
 } from './entities/recipient.ts';
 import { recipientCalls } from './entities/recipient-calls.ts';
+import { callEnds } from './entities/call-end.ts';
+import { DUE_TAKEN, DUE_WRITTEN } from './entities/due-count.ts';
 import { runReadsStore } from './run-reads.ts';
 import { gsi, keys, parseBatchKey, recipientPartition, runKeys, SK_PREFIX } from './keys.ts';
 import { TABLE } from './table-definition.ts';
@@ -69,6 +71,7 @@ export function createDynamoRunStore(options: {
     ...contactStore(table),
     ...leaseStore(table),
     ...recipientCalls(table),
+    ...callEnds(table),
     ...callIndexStore(table),
     ...retentionStore(table),
     ...outboxStore(table),
@@ -86,6 +89,9 @@ export function createDynamoRunStore(options: {
           startedAt: now,
           dispatched: window,
           slots: window,
+          // Its count of waiting recipients starts here (none yet): see mayHaveDue in entities/batch.ts.
+          [DUE_WRITTEN]: 0,
+          [DUE_TAKEN]: 0,
           // Progress: its first dials are checked grace after the start.
           [TABLE.gsi1.sortKey]: progressAttention(now, batchId),
         }),
@@ -213,22 +219,20 @@ export function createDynamoRunStore(options: {
       };
     },
 
-    async getDeliveryReads(message) {
-      const { workspaceId, batchId, recipientIndex } = message;
-      // The endpoint's breaker rides along: a healthy endpoint costs no request of its own.
-      const [record, agent, batch, endpoint, recipient] = await table.batchGet([
-        runKeys.outbox(batchId, message.webhookId),
-        keys.agent(workspaceId, message.agentId),
-        keys.batch(workspaceId, batchId),
-        runKeys.webhookEndpoint(workspaceId, message.agentId),
-        ...(recipientIndex === null ? [] : [keys.recipient(batchId, recipientIndex)]),
+    async getDeliveryReads(record, { payload }) {
+      const { workspaceId, agentId, batchId, recipientIndex } = record;
+      // The endpoint's breaker rides along with the agent: one request for both.
+      const [agent, endpoint, batch, recipient] = await table.batchGet([
+        keys.agent(workspaceId, agentId),
+        runKeys.webhookEndpoint(workspaceId, agentId),
+        ...(payload ? [keys.batch(workspaceId, batchId)] : []),
+        ...(payload && recipientIndex !== null ? [keys.recipient(batchId, recipientIndex)] : []),
       ]);
       return {
-        record: parsedItem(record ?? null, itemToOutbox),
         agent: parsedItem(agent ?? null, itemToAgent),
+        endpoint: parsedItem(endpoint ?? null, itemToEndpointHealth),
         batch: parsedItem(batch ?? null, itemToBatch),
         recipient: parsedItem(recipient ?? null, itemToRecipientRun),
-        endpoint: parsedItem(endpoint ?? null, itemToEndpointHealth),
       };
     },
 

@@ -15,6 +15,7 @@ import { failedConditions, isConditionFailure, oldItemOf } from './aws-errors.ts
 import { batchGetItems } from './batch-get.ts';
 import { batchDeleteKeys, batchPutItems, type BatchPutOptions } from './batch-write.ts';
 import { retryOnConflict } from './conflicts.ts';
+import { stampLiveEvents } from './live-stamp.ts';
 import type { TableKey } from './keys.ts';
 import { TABLE } from './table-definition.ts';
 
@@ -205,7 +206,11 @@ export function createTable(client: DynamoDBDocumentClient, name: string): Table
 
     async transact(items) {
       try {
-        await retryOnConflict(() => client.send(new TransactWriteCommand({ TransactItems: items })));
+        // Live event entries are stamped on every try: a conflict's retries must not age them
+        // (./live-stamp.ts).
+        await retryOnConflict(() =>
+          client.send(new TransactWriteCommand({ TransactItems: stampLiveEvents(items) })),
+        );
         return null;
       } catch (error) {
         const failed = failedConditions(error);

@@ -58,6 +58,9 @@ export function createVapiDialer(options: VapiDialerOptions): Dialer {
           customer: { number: input.to },
           assistantOverrides: {
             variableValues: input.dynamicVars,
+            // The one server message that tells the outcome: no status-update callbacks (each an API
+            // Gateway request and an invocation) that we would only verify and drop (issue 16).
+            serverMessages: ['end-of-call-report'],
             metadata: { [REF_KEY]: refToString(input.ref), recipient_id: input.recipientId },
           },
         },

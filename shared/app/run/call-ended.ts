@@ -3,10 +3,14 @@ import { httpsRecordingUrl } from '../../domain/recording-url.ts';
 import { statusForOutcome } from '../../domain/recipient.ts';
 import { breakerMark, callTimeMs } from '../../domain/guardrails.ts';
 import { nextRetry } from '../../domain/retry.ts';
+import type { Agent } from '../../domain/agent.ts';
 import type { CallEndedEvent, CallRef } from '../../ports/dialer.ts';
+import type { CallEnd, RecipientRun } from '../../ports/run-store.ts';
+import { boundedText } from '../../domain/bounded-text.ts';
 import { transcriptKey } from '../../ports/transcripts.ts';
 import { passTurn } from './dispatch.ts';
 import { applyGuardrails } from './guardrails.ts';
+import { queueWebhook, recipientEventRecord } from './outbox-events.ts';
 import type { RunDeps } from './run-deps.ts';
 
 /**
@@ -24,7 +28,10 @@ import type { RunDeps } from './run-deps.ts';
 export type CallEndedResult = 'recorded' | 'duplicate' | 'unknown_call';
 
 export async function recordCallEnded(
-  deps: Pick<RunDeps, 'store' | 'runStore' | 'transcripts' | 'logger' | 'dialQueue' | 'clock'>,
+  deps: Pick<
+    RunDeps,
+    'store' | 'runStore' | 'transcripts' | 'logger' | 'dialQueue' | 'webhookQueue' | 'clock'
+  >,
   provider: string,
   event: CallEndedEvent,
 ): Promise<CallEndedResult> {
@@ -54,26 +61,37 @@ export async function recordCallEnded(
   const mayRetry = batch.status === 'running' || batch.status === 'paused';
   const endedAt = new Date(Date.parse(event.endedAt) || deps.clock().getTime());
   const retryAt = mayRetry ? nextRetry(batch.retry, event.outcome, ref.attempt, endedAt) : null;
-  const recorded = await deps.runStore.endCall(
-    ref,
-    {
-      status,
-      outcome: event.outcome,
-      startedAt: event.startedAt,
-      endedAt: event.endedAt,
-      durationSecs: event.durationSecs,
-      error:
-        status === 'failed' ? (event.error ?? `The call ended as ${event.outcome.replace('_', ' ')}.`) : null,
-      conversationId: event.conversation
-        ? newId('conversation', Date.parse(event.endedAt) || Date.now())
-        : null,
-      transcriptKey: key,
-      dialedAt: recipient.dialingSince,
-      retryAt: retryAt?.toISOString() ?? null,
-    },
-    { handOver: true },
-  );
-  if (!recorded) return 'duplicate';
+  const end: CallEnd = {
+    status,
+    outcome: event.outcome,
+    startedAt: event.startedAt,
+    endedAt: event.endedAt,
+    durationSecs: event.durationSecs,
+    error:
+      status === 'failed' ? (event.error ?? `The call ended as ${event.outcome.replace('_', ' ')}.`) : null,
+    conversationId: event.conversation
+      ? newId('conversation', Date.parse(event.endedAt) || Date.now())
+      : null,
+    transcriptKey: key,
+    dialedAt: recipient.dialingSince,
+    retryAt: retryAt?.toISOString() ?? null,
+  };
+  // The attempt's webhook and the mark that its event is recorded ride in the end transaction, so
+  // the stream's reaction to this end has nothing to do (an opt-out to capture is still left to it).
+  const agent = await deps.store.getAgent(ref.workspaceId, batch.agentId);
+  const now = deps.clock().toISOString();
+  const after = recipientAfterEnd(recipient, ref.attempt, end);
+  const outbox = agent ? recipientEventRecord(agent, batch, after, now) : null;
+  const options = { handOver: true, outbox, eventRecorded: !(agent && optOutToCapture(agent, after, event)) };
+  // The dial turn goes to the next fresh recipient in the same write, when the batch read says one
+  // is next (no waiting recipient first): no cursor write, no dispatch mark of their own.
+  const passInEnd =
+    batch.status === 'running' && !batch.mayHaveDue && batch.dispatched < batch.totalRecipients;
+  const ended = passInEnd
+    ? await deps.runStore.endCallAndPass(ref, end, { ...options, dispatched: batch.dispatched, now })
+    : { ended: await deps.runStore.endCall(ref, end, options), handedTo: null };
+  if (!ended.ended) return 'duplicate';
+  if (outbox) await queueWebhook(deps, outbox);
   // The guardrails see this attempt before its turn passes on, so a tripped breaker or a reached cap
   // starts no further call (the batch item has this attempt's figures now; the stream checks again).
   await applyGuardrails(
@@ -86,7 +104,21 @@ export async function recordCallEnded(
     { trim: false },
   );
   try {
-    await passTurn(deps, ref.workspaceId, ref.batchId, batch);
+    if (ended.handedTo !== null) {
+      // Marked dispatched by the end: a message lost now is found by the sweeper, as any other.
+      await deps.dialQueue.send([
+        {
+          workspaceId: ref.workspaceId,
+          batchId: ref.batchId,
+          recipientIndex: ended.handedTo,
+          attempt: 1,
+          agentId: batch.agentId,
+          phoneNumberId: batch.phoneNumberId,
+        },
+      ]);
+    } else {
+      await passTurn(deps, ref.workspaceId, ref.batchId, batch);
+    }
   } catch (error) {
     // The end is recorded; the stream reaction (or the sweeper) hands the slot over instead.
     deps.logger.warn('hand-over after the call ended failed; the stream will do it', {
@@ -106,4 +138,45 @@ export async function recordCallEnded(
       );
   }
   return 'recorded';
+}
+
+/** The conversation's opt-out item is true: the stream's reaction captures it (opt-out.ts). */
+function optOutToCapture(
+  agent: Agent,
+  recipient: { status: string },
+  event: Pick<CallEndedEvent, 'conversation'>,
+): boolean {
+  const itemId = agent.optOutDataCollectionId;
+  if (!itemId || recipient.status !== 'completed' || !event.conversation) return false;
+  return event.conversation.dataCollection[itemId]?.value === true;
+}
+
+/** The recipient as the end transaction leaves it: what its event's payload snapshot describes. */
+function recipientAfterEnd(recipient: RecipientRun, attempt: number, end: CallEnd): RecipientRun {
+  const error = boundedText(end.error);
+  return {
+    ...recipient,
+    status: end.retryAt ? 'pending' : end.status,
+    outcome: end.outcome,
+    startedAt: end.startedAt,
+    endedAt: end.endedAt,
+    durationSecs: end.durationSecs,
+    error,
+    conversationId: end.conversationId,
+    transcriptKey: end.transcriptKey,
+    nextAttemptAt: end.retryAt,
+    attemptHistory: [
+      ...recipient.attemptHistory,
+      {
+        attempt,
+        dialedAt: end.dialedAt ?? end.startedAt ?? end.endedAt,
+        startedAt: end.startedAt,
+        endedAt: end.endedAt,
+        outcome: end.outcome,
+        durationSecs: end.durationSecs,
+        conversationId: end.conversationId,
+        error,
+      },
+    ],
+  };
 }

@@ -1,26 +1,29 @@
-import { activeSecrets, type Agent } from '../../domain/agent.ts';
-import {
-  DELIVERY_CLAIM_MS,
-  type DeliveryAttempt,
-  type DeliveryStatus,
-  type OutboxRecord,
-} from '../../domain/outbox.ts';
+import { activeSecrets } from '../../domain/agent.ts';
+import { DELIVERY_CLAIM_MS, type DeliveryAttempt, type OutboxRecord } from '../../domain/outbox.ts';
 import { classifyResponse, nextAttempt } from '../../domain/webhook-retry.ts';
 import { signWebhook } from '../../domain/webhook-signing.ts';
 import { MAX_QUEUE_DELAY_SECONDS, type WebhookMessage } from '../../ports/queues.ts';
-import type { EndpointHealth } from '../../domain/endpoint-breaker.ts';
 import type { RunDeps } from './run-deps.ts';
 import { passBreaker, settleBreaker, watchSlow, type Pass } from './webhook-breaker.ts';
+import {
+  settingsOf,
+  type EndpointCache,
+  type EndpointView,
+  type WebhookSettings,
+} from './webhook-endpoints.ts';
 import { buildWebhookPayload, type PayloadItems } from './webhook-payloads.ts';
 
 /**
  * Delivers one outbox record: sign (Standard Webhooks, every secret that signs now), POST through the
  * SSRF-guarded sender, log the attempt and plan the next one. A retry due within SQS's 15-minute delay
- * rides a delayed message; a later one waits in the due index for the sweeper. Before sending, the
- * worker claims the attempt (conditioned on the attempts seen), so two workers holding copies of one
- * message (an SQS redelivery, the sweeper re-queuing a late one) never both POST it. Before that,
- * the endpoint's circuit breaker (./webhook-breaker.ts) may hold the delivery back without an
- * attempt: a dead or slow receiver must not hold the consumers every tenant shares.
+ * rides a delayed message; a later one waits in the due index for the sweeper. First the worker
+ * claims the attempt (conditioned on the record being due and unclaimed), so two workers holding
+ * copies of one message (an SQS redelivery, the sweeper re-queuing a late one) never both POST it;
+ * the claim returns the record. Then the endpoint's circuit breaker (./webhook-breaker.ts) may hold
+ * the delivery back without an attempt: a dead or slow receiver must not hold the consumers every
+ * tenant shares. In the healthy case the claim and the attempt's record are the only requests: the
+ * payload comes from the record's snapshot, the agent's settings and the breaker from the
+ * container's cache (docs/webhooks.md, "Requests per delivery").
  */
 export const WEBHOOK_TIMEOUT_MS = 15_000;
 
@@ -37,38 +40,22 @@ type DeliverDeps = Pick<
   | 'random'
   | 'logger'
   | 'webhookAllowLoopback'
->;
+> & { endpoints: EndpointCache };
 
 /** Clocks of two workers may differ a little; a delayed message never arrives before its time. */
 const EARLY_TOLERANCE_MS = 1_000;
 
-const FINISHED: readonly DeliveryStatus[] = ['delivered', 'failed', 'disabled'];
-
 export async function deliverWebhook(deps: DeliverDeps, message: WebhookMessage): Promise<DeliverResult> {
-  const { record, related } = await readForDelivery(deps, message);
-  if (!record || FINISHED.includes(record.status)) return 'skipped';
   const now = deps.clock();
-  const manual = record.attempts.length > 0 && record.status === 'pending';
-  // A duplicate of the message that carried the previous attempt must not pull the next one forward.
-  if (record.nextAttemptAt && Date.parse(record.nextAttemptAt) > now.getTime() + EARLY_TOLERANCE_MS) {
-    return 'skipped';
-  }
-  const agent = related ? related.agent : await deps.store.getAgent(record.workspaceId, record.agentId);
-  // Without a URL there is nothing to protect: the attempt below logs why it fails.
-  let pass: Pass | null = null;
-  if (agent?.webhookUrl) {
-    const ref = { workspaceId: record.workspaceId, agentId: record.agentId };
-    const endpoint = related ? related.endpoint : await deps.runStore.getEndpointHealth(ref);
-    pass = await passBreaker(deps, message, record, agent.webhookUrl, endpoint, now, manual);
-    if (pass.kind === 'held') return 'deferred';
-    if (pass.kind === 'moved') return 'skipped';
-    if (pass.kind === 'expired') return giveUp(deps, record, now);
-  }
   const claimUntil = new Date(now.getTime() + DELIVERY_CLAIM_MS).toISOString();
-  const claim = await deps.runStore.claimDelivery(record, now.toISOString(), claimUntil);
+  const claim = await deps.runStore.claimDelivery(message, {
+    now: now.toISOString(),
+    until: claimUntil,
+    // A duplicate of the message that carried the previous attempt must not pull the next one forward.
+    dueBy: new Date(now.getTime() + EARLY_TOLERANCE_MS).toISOString(),
+  });
   if (!claim.claimed) {
-    // A probe taken for this copy is left to expire (PROBE_LEASE_MS): a duplicate is rare, and
-    // giving it back could race the copy that does send.
+    // Delivered, failed, not due yet (another message or the sweeper brings it then), or gone.
     if (claim.heldUntil === null) return 'skipped';
     // Another worker is sending this attempt; if it dies, this copy must still be there after its
     // claim expires (the message is deleted when this returns).
@@ -76,9 +63,9 @@ export async function deliverWebhook(deps: DeliverDeps, message: WebhookMessage)
     await deps.webhookQueue.send([message], { delaySeconds: Math.max(1, Math.ceil(waitMs / 1000) + 1) });
     return 'deferred';
   }
-
+  const { record } = claim;
   try {
-    return await sendClaimed(deps, message, { record, agent, pass, related }, now, manual);
+    return await deliverClaimed(deps, message, record, now, claimUntil);
   } catch (error) {
     // Not a crash: give the attempt back at once, so the message's redelivery can make it (a claim
     // left behind would hold every copy back until it expires).
@@ -87,57 +74,69 @@ export async function deliverWebhook(deps: DeliverDeps, message: WebhookMessage)
   }
 }
 
-/** The items a delivery reads besides its record, when the message let them come with it. */
-interface Related {
-  agent: Agent | null;
-  payload: PayloadItems;
-  endpoint: EndpointHealth | null;
+/** A claimed delivery: past the endpoint's breaker, then the attempt. */
+async function deliverClaimed(
+  deps: DeliverDeps,
+  message: WebhookMessage,
+  record: OutboxRecord,
+  now: Date,
+  claimUntil: string,
+): Promise<DeliverResult> {
+  // Pending again after attempts: a user asked for a redelivery.
+  const manual = record.attempts.length > 0 && record.status === 'pending';
+  const { view, payload } = await readEndpoint(deps, record, now);
+  const settings = view.settings;
+  // Without a URL there is nothing to protect: the attempt below logs why it fails.
+  let pass: Pass | null = null;
+  if (settings?.webhookUrl) {
+    pass = await passBreaker(deps, message, record, settings.webhookUrl, view.health, now, {
+      manual,
+      until: claimUntil,
+    });
+    if (pass.kind === 'held') return 'deferred';
+    if (pass.kind === 'moved') return 'skipped';
+    if (pass.kind === 'expired') return giveUp(deps, record, now);
+  }
+  return sendClaimed(deps, message, { record, settings, pass, payload }, now, manual);
 }
 
 /**
- * The outbox record, and with it (one round trip) the agent, batch and recipient when the message
- * names them; a message without them (the sweeper's, a manual redelivery's) reads the record alone.
+ * The agent's webhook settings and its endpoint's breaker: from the container's cache when it saw
+ * them within its bound, else in one round trip, with the batch and recipient when the record has
+ * no snapshot of them (one written before snapshots existed).
  */
-async function readForDelivery(
+async function readEndpoint(
   deps: DeliverDeps,
-  message: WebhookMessage,
-): Promise<{ record: OutboxRecord | null; related: Related | null }> {
-  const { workspaceId, agentId, recipientIndex } = message;
-  if (workspaceId && agentId && recipientIndex !== undefined) {
-    const reads = await deps.runStore.getDeliveryReads({ ...message, workspaceId, agentId, recipientIndex });
-    const { record } = reads;
-    // The ids come from the record when it was written; a message that disagrees is not ours.
-    if (
-      !record ||
-      (record.workspaceId === workspaceId &&
-        record.agentId === agentId &&
-        record.recipientIndex === recipientIndex)
-    ) {
-      return {
-        record,
-        related: {
-          agent: reads.agent,
-          payload: { batch: reads.batch, recipient: reads.recipient },
-          endpoint: reads.endpoint,
-        },
-      };
-    }
-  }
-  return { record: await deps.runStore.getOutbox(message.batchId, message.webhookId), related: null };
+  record: OutboxRecord,
+  now: Date,
+): Promise<{ view: EndpointView; payload: PayloadItems | undefined }> {
+  const ref = { workspaceId: record.workspaceId, agentId: record.agentId };
+  const withPayload = record.snapshot === undefined;
+  const cached = deps.endpoints.get(ref, now.getTime());
+  if (cached && !withPayload) return { view: cached, payload: undefined };
+  const reads = await deps.runStore.getDeliveryReads(record, { payload: withPayload });
+  const view = { settings: settingsOf(reads.agent), health: reads.endpoint };
+  deps.endpoints.put(ref, view, now.getTime());
+  return { view, payload: withPayload ? { batch: reads.batch, recipient: reads.recipient } : undefined };
 }
 
 /** The attempt itself, once claimed: build, sign, send, log and plan the next one. */
 async function sendClaimed(
   deps: DeliverDeps,
   message: WebhookMessage,
-  read: { record: OutboxRecord; agent: Agent | null; pass: Pass | null; related: Related | null },
+  read: {
+    record: OutboxRecord;
+    settings: WebhookSettings | null;
+    pass: Pass | null;
+    payload: PayloadItems | undefined;
+  },
   now: Date,
   manual: boolean,
 ): Promise<DeliverResult> {
-  const { record, agent, pass, related } = read;
-  const payload = agent?.webhookUrl ? await buildWebhookPayload(deps, record, related?.payload) : null;
-  if (!agent?.webhookUrl || !payload) {
-    const error = !agent?.webhookUrl
+  const { record, settings, pass } = read;
+  const payload = settings?.webhookUrl ? await buildWebhookPayload(deps, record, read.payload) : null;
+  if (!settings?.webhookUrl || !payload) {
+    const error = !settings?.webhookUrl
       ? 'The agent has no webhook URL any more.'
       : 'The batch or recipient no longer exists.';
     const attempt: DeliveryAttempt = {
@@ -156,11 +155,11 @@ async function sendClaimed(
     webhookId: record.webhookId,
     timestamp: now,
     body,
-    secrets: activeSecrets(agent, now).map((s) => s.secret),
+    secrets: activeSecrets(settings, now).map((s) => s.secret),
   });
   const watch = pass?.kind === 'send' ? watchSlow(deps, pass) : null;
   const response = await deps.sendWebhook({
-    url: agent.webhookUrl,
+    url: settings.webhookUrl,
     headers,
     body,
     timeoutMs: WEBHOOK_TIMEOUT_MS,

@@ -24,8 +24,11 @@ const MIN_WAKE_DELAY_MS = 1_000;
 /** How long a batch waits for its workspace to have a free call slot before it looks again. */
 export const WORKSPACE_FULL_WAIT_MS = 5_000;
 
-/** The batch's agent and caller number, when the caller has them: the dial then reads in one round trip. */
-export type BatchIds = { agentId: string; phoneNumberId: string } | null;
+/**
+ * What the caller read of the batch: its agent and caller number (the dial then reads in one round
+ * trip) and whether it may have waiting recipients (if not, no due Query before the next fresh one).
+ */
+export type BatchIds = { agentId: string; phoneNumberId: string; mayHaveDue?: boolean } | null;
 
 /** Sends the next recipient's dial message, if one may be dialed now; false when none. */
 async function sendNext(
@@ -35,15 +38,22 @@ async function sendNext(
   ids: BatchIds,
 ): Promise<boolean> {
   const now = deps.clock();
-  const due = await deps.runStore.takeDue(workspaceId, batchId, now.getTime(), now.toISOString());
-  if (due === 'not_running') return false;
-  if (due) {
+  const takeDue = async (): Promise<boolean | 'not_running'> => {
+    const due = await deps.runStore.takeDue(workspaceId, batchId, now.getTime(), now.toISOString());
+    if (due === 'not_running' || due === null) return due === 'not_running' ? due : false;
     const known = ids ? { agentId: ids.agentId, phoneNumberId: ids.phoneNumberId } : {};
     await deps.dialQueue.send([{ workspaceId, batchId, ...due, ...known }]);
     return true;
+  };
+  // Waiting recipients first, unless the batch read says it has none (a read a moment old: one
+  // written since waits for the next turn, or for the wake-up when the fresh ones run out).
+  const dueFirst = ids?.mayHaveDue !== false;
+  if (dueFirst) {
+    const taken = await takeDue();
+    if (taken !== false) return taken === true;
   }
   const next = await deps.runStore.takeNextIndex(workspaceId, batchId, now.toISOString());
-  if (!next) return false;
+  if (!next) return dueFirst ? false : (await takeDue()) === true;
   // Marked before it is sent: a message lost after this is found by the sweeper (dispatched long ago).
   await deps.runStore.markDispatched(batchId, [next.recipientIndex], now.toISOString());
   await deps.dialQueue.send([{ workspaceId, batchId, attempt: 1, ...next }]);
@@ -86,7 +96,7 @@ export async function topUp(deps: DispatchDeps, workspaceId: string, batchId: st
   for (;;) {
     const batch = await deps.runStore.acquireSlot(workspaceId, batchId, deps.clock().toISOString());
     if (!batch) break;
-    const ids = { agentId: batch.agentId, phoneNumberId: batch.phoneNumberId };
+    const ids = { agentId: batch.agentId, phoneNumberId: batch.phoneNumberId, mayHaveDue: batch.mayHaveDue };
     if (!(await sendNext(deps, workspaceId, batchId, ids))) {
       idle = (await deps.runStore.releaseSlot(workspaceId, batchId, deps.clock().toISOString())) === 0;
       break;

@@ -19,6 +19,11 @@ export function meteredRunStore(runStore: RunStore, metrics: OperationalMetrics)
       if (ended) metrics.callEnded(end.outcome);
       return ended;
     },
+    async endCallAndPass(ref, end, options) {
+      const result = await runStore.endCallAndPass(ref, end, options);
+      if (result.ended) metrics.callEnded(end.outcome);
+      return result;
+    },
   };
 }
 

@@ -1,8 +1,9 @@
 import type { Agent, WebhookEvent } from '../../domain/agent.ts';
 import type { Batch } from '../../domain/batch.ts';
 import { webhookIdFor, type OutboxRecord } from '../../domain/outbox.ts';
-import type { Recipient } from '../../domain/recipient.ts';
+import type { RecipientRun } from '../../ports/run-store.ts';
 import type { RunDeps } from './run-deps.ts';
+import { payloadSnapshot } from './webhook-payloads.ts';
 
 /**
  * Turns a recipient's ended attempt or a batch's change into an outbox record, for the events its
@@ -12,21 +13,19 @@ import type { RunDeps } from './run-deps.ts';
  */
 type OutboxDeps = Pick<RunDeps, 'store' | 'runStore' | 'webhookQueue' | 'clock' | 'logger'>;
 
-async function record(
-  deps: OutboxDeps,
-  agent: Agent,
-  event: WebhookEvent,
-  subject: {
-    batch: Batch;
-    recipient: Recipient | null;
-    occurredAt: string;
-    occurrence?: number;
-    pauseReason?: Batch['pauseReason'];
-  },
-): Promise<void> {
-  if (!agent.webhookUrl || !agent.webhookEvents.includes(event)) return;
+interface EventSubject {
+  batch: Batch;
+  recipient: RecipientRun | null;
+  occurredAt: string;
+  occurrence?: number;
+  pauseReason?: Batch['pauseReason'];
+}
+
+/** The outbox record of an event, or null when the agent does not subscribe to it. */
+function outboxRecord(agent: Agent, event: WebhookEvent, subject: EventSubject, now: string): OutboxRecord | null {
+  if (!agent.webhookUrl || !agent.webhookEvents.includes(event)) return null;
   const { batch, recipient } = subject;
-  const outbox: OutboxRecord = {
+  return {
     webhookId: webhookIdFor(event, recipient?.id ?? batch.id, subject.occurrence),
     workspaceId: batch.workspaceId,
     batchId: batch.id,
@@ -36,15 +35,29 @@ async function record(
     occurredAt: subject.occurredAt,
     status: 'pending',
     attempts: [],
-    nextAttemptAt: deps.clock().toISOString(),
-    createdAt: deps.clock().toISOString(),
+    nextAttemptAt: now,
+    createdAt: now,
     ...(subject.pauseReason !== undefined ? { pauseReason: subject.pauseReason } : {}),
+    // What the payload needs, as it is now: the delivery reads neither item (webhook-payloads.ts).
+    snapshot: payloadSnapshot(event, subject),
   };
-  if (!(await deps.runStore.putOutbox(outbox))) return;
+}
+
+async function record(deps: OutboxDeps, agent: Agent, event: WebhookEvent, subject: EventSubject): Promise<void> {
+  const outbox = outboxRecord(agent, event, subject, deps.clock().toISOString());
+  if (!outbox || !(await deps.runStore.putOutbox(outbox))) return;
+  await queueWebhook(deps, outbox);
+}
+
+/** Queues a written record's delivery; a lost message is the sweeper's (the record stays due). */
+export async function queueWebhook(
+  deps: Pick<RunDeps, 'webhookQueue' | 'logger'>,
+  outbox: OutboxRecord,
+): Promise<void> {
   try {
     await deps.webhookQueue.send([
       {
-        batchId: batch.id,
+        batchId: outbox.batchId,
         webhookId: outbox.webhookId,
         workspaceId: outbox.workspaceId,
         agentId: outbox.agentId,
@@ -66,8 +79,23 @@ export async function recordRecipientEvent(
   deps: OutboxDeps,
   agent: Agent,
   batch: Batch,
-  recipient: Recipient,
+  recipient: RecipientRun,
 ): Promise<void> {
+  const outbox = recipientEventRecord(agent, batch, recipient, deps.clock().toISOString());
+  if (!outbox || !(await deps.runStore.putOutbox(outbox))) return;
+  await queueWebhook(deps, outbox);
+}
+
+/**
+ * The outbox record of a recipient's ended attempt (null: none subscribed, or nothing to tell): the
+ * stream reaction writes it, or the call's end transaction itself (./call-ended.ts).
+ */
+export function recipientEventRecord(
+  agent: Agent,
+  batch: Batch,
+  recipient: RecipientRun,
+  now: string,
+): OutboxRecord | null {
   const event: WebhookEvent | null =
     recipient.status === 'completed'
       ? 'conversation.completed'
@@ -76,13 +104,14 @@ export async function recordRecipientEvent(
         : recipient.status === 'pending' && recipient.attempts > 0
           ? 'call.retry_scheduled'
           : null;
-  if (!event) return;
-  await record(deps, agent, event, {
-    batch,
-    recipient,
-    occurredAt: recipient.endedAt ?? deps.clock().toISOString(),
-    ...(event === 'call.retry_scheduled' ? { occurrence: recipient.attempts } : {}),
-  });
+  if (!event) return null;
+  const subject = { batch, recipient, occurredAt: recipient.endedAt ?? now };
+  return outboxRecord(
+    agent,
+    event,
+    event === 'call.retry_scheduled' ? { ...subject, occurrence: recipient.attempts } : subject,
+    now,
+  );
 }
 
 type BatchWebhookEvent = Extract<WebhookEvent, `batch.${string}`>;

@@ -120,6 +120,9 @@ export async function skipWaiting(deps: ReactionDeps, batch: BatchRun, reason: S
  * event whose stream record was lost is still sent.
  */
 export async function onRecipientEnded(deps: ReactionDeps, recipient: RecipientRun): Promise<void> {
+  // The end's own transaction recorded the event and passed the turn on (call-ended.ts): nothing
+  // left to do, not even a read.
+  if (recipient.eventRecorded) return;
   // One read of the agent for both: its webhook subscription and its opt-out item; with the batch.
   const { batch, agent } = await deps.runStore.getRunReads(
     { workspaceId: recipient.workspaceId, batchId: recipient.batchId, recipientIndex: recipient.index },

@@ -12,6 +12,7 @@ import type { OutboxRecord } from '../../domain/outbox.ts';
 import { MAX_QUEUE_DELAY_SECONDS, type WebhookMessage } from '../../ports/queues.ts';
 import type { EndpointRef } from '../../ports/run-store.ts';
 import type { RunDeps } from './run-deps.ts';
+import type { EndpointCache } from './webhook-endpoints.ts';
 
 /**
  * The circuit breaker around one delivery attempt (rules: shared/domain/endpoint-breaker.ts; why:
@@ -21,10 +22,13 @@ import type { RunDeps } from './run-deps.ts';
  * the send, `watchSlow` marks a closed endpoint half-open as soon as an attempt outlasts
  * SLOW_ATTEMPT_MS (the next deliveries to it go one at a time, not after the 15 s timeout), and
  * `settleBreaker` stores what the attempt taught. The breaker's writes are advisory: one that fails
- * is logged and the delivery goes on.
+ * is logged and the delivery goes on. Each write (and a probe lost to another worker), once done, drops
+ * the container's cached view of the endpoint (./webhook-endpoints.ts): the next delivery reads it again.
  */
 
-type BreakerDeps = Pick<RunDeps, 'runStore' | 'webhookQueue' | 'clock' | 'random' | 'logger'>;
+type BreakerDeps = Pick<RunDeps, 'runStore' | 'webhookQueue' | 'clock' | 'random' | 'logger'> & {
+  endpoints: EndpointCache;
+};
 
 export type Pass =
   /** Send; `probe` when this attempt holds the endpoint's probe lease. */
@@ -43,7 +47,7 @@ export async function passBreaker(
   url: string,
   endpoint: EndpointHealth | null,
   now: Date,
-  manual: boolean,
+  claim: { manual: boolean; until: string },
 ): Promise<Pass> {
   const ref = { workspaceId: record.workspaceId, agentId: record.agentId };
   const urlKey = endpointKeyOf(url);
@@ -57,15 +61,19 @@ export async function passBreaker(
       nowMs,
       untilMs: nowMs + PROBE_LEASE_MS,
     });
+    // Taken or not, the state is not what this container saw any more.
+    deps.endpoints.forget(ref);
     if (taken) return { kind: 'send', ref, urlKey, probe: true, wasClosed: false };
     untilMs = nowMs;
   } else {
     untilMs = decision.untilMs;
   }
   // A user's redelivery is never given up: they asked for it after the schedule ended.
-  if (!manual && nowMs - Date.parse(record.createdAt) > MAX_HOLD_MS) return { kind: 'expired' };
+  if (!claim.manual && nowMs - Date.parse(record.createdAt) > MAX_HOLD_MS) return { kind: 'expired' };
   const at = waitUntil(untilMs, nowMs, deps.random);
-  if (!(await deps.runStore.holdDelivery(record, new Date(at).toISOString()))) return { kind: 'moved' };
+  if (!(await deps.runStore.holdDelivery(record, new Date(at).toISOString(), claim.until))) {
+    return { kind: 'moved' };
+  }
   // Later than SQS can delay a message: the record is due in the index, the sweeper queues it then.
   const delaySeconds = Math.ceil((at - nowMs) / 1000);
   if (delaySeconds <= MAX_QUEUE_DELAY_SECONDS) await deps.webhookQueue.send([message], { delaySeconds });
@@ -90,6 +98,7 @@ export function watchSlow(
         endsProbe: false,
         onlyIfClosed: true,
       })
+      .then(() => deps.endpoints.forget(pass.ref))
       .catch((error: unknown) => deps.logger.warn('could not mark a webhook endpoint slow', { error }));
   }, SLOW_ATTEMPT_MS);
   return {
@@ -110,6 +119,7 @@ export async function settleBreaker(
     let failures = 0;
     if (!outcome.answered) {
       const counted = await deps.runStore.countEndpointFailure(pass.ref, pass.urlKey);
+      deps.endpoints.forget(pass.ref);
       // The agent's URL changed meanwhile: this outcome says nothing about the new one.
       if (counted === null) return;
       failures = counted;
@@ -121,6 +131,7 @@ export async function settleBreaker(
       resetFailures: next?.resetFailures ?? true,
       endsProbe: pass.probe,
     });
+    deps.endpoints.forget(pass.ref);
   } catch (error) {
     deps.logger.warn('could not record a webhook endpoint state', { error });
   }

@@ -15,6 +15,7 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../../../domain/retry.ts
 import type { BatchRun } from '../../../ports/run-store.ts';
 import type { BatchEdit, BatchFilter } from '../../../ports/store.ts';
 import { ENTITY, gsi, keys, type ActiveIndexAttributes } from '../keys.ts';
+import { mayHaveDue } from './due-count.ts';
 import { TABLE } from '../table-definition.ts';
 import type { Item, TransactItem, UpdateInput } from '../table-ops.ts';
 import type { QueryFilter } from './paging.ts';
@@ -145,6 +146,7 @@ export function itemToBatchRun(item: Item): BatchRun {
     wakeAt: read.nullableString(item, 'wakeAt'),
     callMs: read.nullableNumber(item, 'callMs') ?? 0,
     recentOutcomes: item.recentOutcomes === undefined ? [] : read.list<BreakerMark>(item, 'recentOutcomes'),
+    mayHaveDue: mayHaveDue(item),
   });
 }
 

@@ -3,6 +3,7 @@ import { dueUpTo, ENTITY, keys, recipientPartition, runKeys, SK_PREFIX, type Tab
 import { TABLE } from '../table-definition.ts';
 import { tableKeyOf, type Item, type QueryInput, type Table, type TransactItem } from '../table-ops.ts';
 import { PROGRESS, progressAttention, RUNNING } from './batch.ts';
+import { DUE_TAKEN } from './due-count.ts';
 import { expectEntity, read } from './parse.ts';
 
 /**
@@ -86,14 +87,18 @@ export function dueStore(table: Table): Pick<RunStore, 'takeDue' | 'earliestDue'
             Update: {
               TableName: table.name,
               Key: keys.batch(workspaceId, batchId),
-              UpdateExpression: 'SET #gsk = :attention ADD #progress :one',
+              // One waiting recipient fewer (the batch's count of them, ./batch.ts mayHaveDue).
+              UpdateExpression:
+                'SET #gsk = :attention, #taken = if_not_exists(#taken, :zero) + :one ADD #progress :one',
               ConditionExpression: '#status = :running',
               ExpressionAttributeNames: {
                 '#status': 'status',
                 '#gsk': TABLE.gsi1.sortKey,
                 '#progress': PROGRESS,
+                '#taken': DUE_TAKEN,
               },
               ExpressionAttributeValues: {
+                ':zero': 0,
                 ':running': RUNNING,
                 ':attention': progressAttention(now, batchId),
                 ':one': 1,

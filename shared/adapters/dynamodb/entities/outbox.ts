@@ -5,6 +5,7 @@ import {
   type DeliveryAttempt,
   type DeliveryStatus,
   type OutboxRecord,
+  type PayloadSnapshot,
 } from '../../../domain/outbox.ts';
 import type { RunStore } from '../../../ports/run-store.ts';
 import { ENTITY, gsi, parseOutboxKey, recipientPartition, runKeys, SK_PREFIX } from '../keys.ts';
@@ -15,8 +16,10 @@ import { boundedText } from './stored.ts';
 /**
  * A webhook event and its delivery log: BATCH#<batchId> / HOOK#<webhook id>, written once per event
  * (its webhook-id is the key). A delivery waiting for a later retry sits in GSI1 under HOOKDUE at its
- * next attempt time, in one of the index's HOOKDUE shards (../keys.ts). A worker claims an attempt (`sendingUntil`, conditioned on the attempts logged)
- * before it POSTs, so two copies of one message never both send.
+ * next attempt time, in one of the index's HOOKDUE shards (../keys.ts). A worker claims an attempt
+ * (`sendingUntil`, conditioned on the record being due and unclaimed) before it POSTs, so two copies
+ * of one message never both send; the claim returns the record, and its `snapshot` (what the payload
+ * needs from the batch and recipient) makes the claim the delivery's only read.
  */
 
 const DELIVERY_STATUSES = [
@@ -54,7 +57,34 @@ export function itemToOutbox(item: Item): OutboxRecord {
     ...(item.pauseReason === undefined
       ? {}
       : { pauseReason: read.nullableOneOf(item, 'pauseReason', PAUSE_REASONS) }),
+    ...(item.snapshot === undefined ? {} : { snapshot: readSnapshot(item) }),
   };
+}
+
+function readSnapshot(item: Item): PayloadSnapshot {
+  const snapshot = read.map<Item>(item, 'snapshot');
+  return {
+    data: read.map<Record<string, unknown>>(snapshot, 'data'),
+    conversationAttempt: read.nullableNumber(snapshot, 'conversationAttempt'),
+  };
+}
+
+/**
+ * The claim's conditions: still to be delivered, due (a duplicate of the message that carried the
+ * previous attempt must not pull the next one forward; `dueBy` allows for the clocks of two workers)
+ * and not held by another worker's unexpired claim.
+ */
+const CLAIM_CONDITION = [
+  '#status IN (:pending, :retrying)',
+  '(nextAttemptAt <= :dueBy OR attribute_type(nextAttemptAt, :null))',
+  '(attribute_not_exists(sendingUntil) OR sendingUntil < :now)',
+].join(' AND ');
+
+/** Why a claim failed, from the item its condition saw: held by another worker (until when) or not. */
+function heldUntilOf(old: Item | null, now: string): string | null {
+  if (!old || (old.status !== 'pending' && old.status !== 'retrying')) return null;
+  const until = old.sendingUntil;
+  return typeof until === 'string' && until >= now ? until : null;
 }
 
 type OutboxOps =
@@ -84,33 +114,27 @@ export function outboxStore(table: Table): Pick<RunStore, OutboxOps> {
       return items.map(itemToOutbox).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
     },
 
-    async claimDelivery(record, now, until) {
-      const key = runKeys.outbox(record.batchId, record.webhookId);
+    async claimDelivery(ref, { now, until, dueBy }) {
+      // One request: the claim returns the record it claimed, so the delivery needs no read of it.
       const written = await table.update({
-        Key: key,
+        Key: runKeys.outbox(ref.batchId, ref.webhookId),
         UpdateExpression: 'SET sendingUntil = :until',
-        ConditionExpression:
-          'size(attempts) = :seen AND #status = :status AND (attribute_not_exists(sendingUntil) OR sendingUntil < :now)',
+        ConditionExpression: `attribute_exists(PK) AND ${CLAIM_CONDITION}`,
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
           ':until': until,
           ':now': now,
-          ':seen': record.attempts.length,
-          ':status': record.status,
+          ':dueBy': dueBy,
+          ':pending': 'pending',
+          ':retrying': 'retrying',
+          ':null': 'NULL',
         },
+        ReturnValues: 'ALL_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       });
-      if (written.ok) return { claimed: true };
-      // Lost: either another worker holds this very attempt, or the record has moved on.
-      const item = await table.get(key);
-      const current = item ? itemToOutbox(item) : null;
-      const heldUntil = typeof item?.sendingUntil === 'string' ? item.sendingUntil : null;
-      const held =
-        current !== null &&
-        current.attempts.length === record.attempts.length &&
-        current.status === record.status &&
-        heldUntil !== null &&
-        heldUntil >= now;
-      return { claimed: false, heldUntil: held ? heldUntil : null };
+      if (written.ok) return { claimed: true, record: itemToOutbox(written.item) };
+      // Lost: either another worker holds this very attempt, or there is nothing to send now.
+      return { claimed: false, heldUntil: heldUntilOf(written.old, now) };
     },
 
     async releaseDelivery(record, until) {
@@ -147,18 +171,20 @@ export function outboxStore(table: Table): Pick<RunStore, OutboxOps> {
       return written.ok;
     },
 
-    async holdDelivery(record, nextAttemptAt) {
-      // No attempt is logged: the breaker delays a delivery, it does not spend its retries.
+    async holdDelivery(record, nextAttemptAt, claimedUntil) {
+      // No attempt is logged: the breaker delays a delivery, it does not spend its retries. The
+      // claim is given back in the same write, so the held delivery's own message can claim it later.
       const due = gsi.dueWebhook(nextAttemptAt, record.batchId, record.webhookId);
       const written = await table.update({
         Key: runKeys.outbox(record.batchId, record.webhookId),
-        UpdateExpression: 'SET nextAttemptAt = :next, GSI1PK = :gpk, GSI1SK = :gsk',
-        ConditionExpression: 'size(attempts) = :seen AND #status = :status',
+        UpdateExpression: 'SET nextAttemptAt = :next, GSI1PK = :gpk, GSI1SK = :gsk REMOVE sendingUntil',
+        ConditionExpression: 'size(attempts) = :seen AND #status = :status AND sendingUntil = :until',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
           ':next': nextAttemptAt,
           ':seen': record.attempts.length,
           ':status': record.status,
+          ':until': claimedUntil,
           ':gpk': due.GSI1PK,
           ':gsk': due.GSI1SK,
         },

@@ -1,28 +1,30 @@
-import { breakerMark, callTimeMs } from '../../../domain/guardrails.ts';
-import type { Attempt } from '../../../domain/recipient.ts';
 import type { CallRef } from '../../../ports/dialer.ts';
-import type { CallEnd, ClaimResult, RunStore } from '../../../ports/run-store.ts';
+import type { ClaimResult, RunStore } from '../../../ports/run-store.ts';
 import { keys, recipientPartition } from '../keys.ts';
 import type { Table, TransactItem } from '../table-ops.ts';
-import { itemToBatch, moveCount, releaseSlotUpdate, RUNNING, withProgress } from './batch.ts';
+import { itemToBatch, moveCount, releaseSlotUpdate, RUNNING } from './batch.ts';
+import { DUE_WRITTEN, withDueCount } from './due-count.ts';
 import { callIndexItem } from './call-index.ts';
 import { contactClaimUpdate } from './contact.ts';
 import { deleteDue, dueItem, putDue } from './due.ts';
 import { suppressionConditionCheck } from './suppression.ts';
 import { boundedText } from './stored.ts';
+import { liveEventPut } from './live-events.ts';
 import { liveCallSlot } from './workspace.ts';
 
 /**
  * A recipient's call attempts. Each status change is one transaction of three items: the recipient
  * (conditioned on its status and attempt number, so duplicates and races have one winner), the batch's
  * counts, and the workspace's live calls. A lost condition is an answer (false), never an error.
+ * Each visible change also puts its live event entry in the same transaction (./live-events.ts): the
+ * live feed costs no request of its own, and an entry exists exactly when its change committed.
  */
 
 type RecipientRef = Pick<CallRef, 'batchId' | 'recipientIndex'>;
 const recipientKey = (ref: RecipientRef) => keys.recipient(ref.batchId, ref.recipientIndex);
 
 /** The recipient half of a transition: `condition` on the current state, then `set` (and `remove`). */
-function recipientUpdate(
+export function recipientUpdate(
   tableName: string,
   ref: RecipientRef,
   update: { expression: string; condition: string; values: Record<string, unknown> },
@@ -79,39 +81,16 @@ function batchSideOfSkip(
   ];
 }
 
-/**
- * The batch-item half of an ended attempt also keeps the guardrails' figures, in the same write: its
- * summed call time and the breaker mark of this attempt (appended; the reaction trims old ones).
- */
-function withGuardrailFigures(move: TransactItem, end: CallEnd): TransactItem {
-  if (!move.Update) return move;
+/** An update of the batch item that changes nothing by itself (withDueCount adds what it counts). */
+function touchBatch(tableName: string, ref: Pick<CallRef, 'workspaceId' | 'batchId'>): TransactItem {
   return {
     Update: {
-      ...move.Update,
-      UpdateExpression:
-        `${move.Update.UpdateExpression}, recentOutcomes = list_append(if_not_exists(recentOutcomes, :noMarks), :mark), ` +
-        'callMs = if_not_exists(callMs, :zeroMs) + :callMs',
-      ExpressionAttributeValues: {
-        ...move.Update.ExpressionAttributeValues,
-        ':noMarks': [],
-        ':mark': [breakerMark(end.outcome)],
-        ':zeroMs': 0,
-        ':callMs': callTimeMs(end.startedAt, end.endedAt, end.durationSecs),
-      },
+      TableName: tableName,
+      Key: keys.batch(ref.workspaceId, ref.batchId),
+      UpdateExpression: 'SET #entity = #entity',
+      ConditionExpression: 'attribute_exists(PK)',
+      ExpressionAttributeNames: { '#entity': 'entity' },
     },
-  };
-}
-
-function historyEntry(ref: CallRef, end: CallEnd): Attempt {
-  return {
-    attempt: ref.attempt,
-    dialedAt: end.dialedAt ?? end.startedAt ?? end.endedAt,
-    startedAt: end.startedAt,
-    endedAt: end.endedAt,
-    outcome: end.outcome,
-    durationSecs: end.durationSecs,
-    conversationId: end.conversationId,
-    error: boundedText(end.error),
   };
 }
 
@@ -122,7 +101,6 @@ export function recipientCalls(
   | 'claimRecipient'
   | 'recordPlacedCall'
   | 'unclaimRecipient'
-  | 'endCall'
   | 'abandonRecipient'
   | 'deferRecipient'
   | 'skipRecipient'
@@ -158,6 +136,7 @@ export function recipientCalls(
         // The attempt joins the phone's contact history in the same write; under a contact limit, only
         // if the history is still the one the limit was decided on.
         contactClaimUpdate(name, ref.workspaceId, phone, contact, Date.parse(now)),
+        liveEventPut(name, ref.batchId, ref.recipientIndex, { status: 'dialing', attempts: ref.attempt }),
       ]);
       if (failed === null) return 'claimed';
       if (failed[0]) return 'not_pending';
@@ -207,50 +186,7 @@ export function recipientCalls(
         }),
         moveCount(name, ref, 'dialing', 'pending'),
         liveCallSlot(name, ref.workspaceId, -1),
-      ]);
-      return failed === null;
-    },
-
-    async endCall(ref, end: CallEnd, options = {}) {
-      // A retried attempt: its due item, for attempt n+1 at the retry time.
-      const due =
-        end.retryAt === null
-          ? null
-          : dueItem(ref.batchId, ref.recipientIndex, ref.attempt + 1, Date.parse(end.retryAt));
-      const failed = await table.transact([
-        recipientUpdate(name, ref, {
-          expression:
-            'SET #status = :status, outcome = :outcome, startedAt = :startedAt, endedAt = :endedAt, ' +
-            'durationSecs = :duration, #error = :error, conversationId = :conversationId, transcriptKey = :transcriptKey, ' +
-            'attemptHistory = list_append(if_not_exists(attemptHistory, :none), :attempt)' +
-            (options.handOver ? ', handedOverAttempt = :n' : '') +
-            // A retried attempt waits (pending, due at its retry) and gives up its dispatch.
-            (due ? ', nextAttemptAt = :retryAt, dueSk = :dueSk REMOVE dispatchedAt, dialingSince' : ''),
-          condition: '#status = :dialing AND attempts = :n',
-          values: {
-            ':status': due ? 'pending' : end.status,
-            ':outcome': end.outcome,
-            ':startedAt': end.startedAt,
-            ':endedAt': end.endedAt,
-            ':duration': end.durationSecs,
-            ':error': boundedText(end.error),
-            ':conversationId': end.conversationId,
-            ':transcriptKey': end.transcriptKey,
-            ':dialing': 'dialing',
-            ':n': ref.attempt,
-            ':none': [],
-            ':attempt': [historyEntry(ref, end)],
-            ...(due ? { ':retryAt': end.retryAt, ':dueSk': due.SK } : {}),
-          },
-        }),
-        // Progress: a hand-over that dies after this write is found by the sweeper grace later.
-        withProgress(
-          withGuardrailFigures(moveCount(name, ref, 'dialing', due ? 'pending' : end.status), end),
-          end.endedAt,
-          ref.batchId,
-        ),
-        liveCallSlot(name, ref.workspaceId, -1),
-        ...(due ? [putDue(name, due)] : []),
+        liveEventPut(name, ref.batchId, ref.recipientIndex, { status: 'pending', attempts: ref.attempt - 1 }),
       ]);
       return failed === null;
     },
@@ -270,7 +206,13 @@ export function recipientCalls(
           },
         }),
         putDue(name, due),
-        ...(options.releaseSlot ? [releaseSlot(name, ref)] : []),
+        // The batch item counts its waiting recipients (one write to it: with the turn given back).
+        withDueCount(options.releaseSlot ? releaseSlot(name, ref) : touchBatch(name, ref), DUE_WRITTEN),
+        liveEventPut(name, ref.batchId, ref.recipientIndex, {
+          status: 'pending',
+          attempts: ref.attempt - 1,
+          nextAttemptAt: new Date(dueAtMs).toISOString(),
+        }),
       ]);
       return failed === null;
     },
@@ -299,6 +241,7 @@ export function recipientCalls(
           releaseTurn: state.heldSlot && !state.turnPassedOn,
         }),
         ...(state.dueSk ? [deleteDue(name, { PK: recipientPartition(ref.batchId), SK: state.dueSk })] : []),
+        liveEventPut(name, ref.batchId, ref.recipientIndex, { status: 'skipped', skipReason: reason }),
       ]);
       return failed === null;
     },
@@ -317,6 +260,12 @@ export function recipientCalls(
           },
         }),
         moveCount(name, ref, 'pending', 'failed'),
+        liveEventPut(name, ref.batchId, ref.recipientIndex, {
+          status: 'failed',
+          outcome: 'failed',
+          endedAt: now,
+          error: boundedText(error),
+        }),
       ]);
       return failed === null;
     },
