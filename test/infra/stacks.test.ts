@@ -313,7 +313,9 @@ describe('IAM', () => {
     const actions = actionsOf(statementsOfRole(stateless, roleId('events')));
     expect(actions.has('dynamodb:GetItem')).toBe(true);
     for (const action of actions) {
-      expect(action, `events may not ${action}`).toMatch(/^(dynamodb:(GetItem|Query)|logs:|xray:)/);
+      expect(action, `events may not ${action}`).toMatch(
+        /^(dynamodb:(GetItem|BatchGetItem|Query)|logs:|xray:)/,
+      );
     }
     for (const write of tableWrites) expect(actions.has(write)).toBe(false);
   });

@@ -131,7 +131,7 @@ describe('undeclared actions are refused', () => {
   });
 
   it('a function without sendTo: webhook cannot send there, only to its own queue', async () => {
-    const { sqs } = as('providerEvents');
+    const { sqs } = as('startBatch');
     const send = (queue: 'dial' | 'webhook') =>
       sqs.send(new SendMessageCommand({ QueueUrl: queueUrl(queue), MessageBody: '{"iam":"test"}' }));
     expect(await refusal(send('webhook'))).toMatch(/AccessDenied/);
