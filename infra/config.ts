@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { API_KEY_CACHE_SECONDS } from '#shared/config/runtime-config.ts';
 import type { QueueName } from './wiring.ts';
 
 /**
@@ -64,8 +65,8 @@ const schema = z
      * before DynamoDB's TTL and S3's lifecycle remove it (docs/deploy.md, "Retention").
      */
     retentionDays: int(1, 3650).default(90),
-    /** How long the authorizer keeps a key lookup in memory (revocation delay). */
-    authCacheTtlSeconds: int(0, 3600).default(60),
+    /** How long each API function keeps a key lookup in memory (the delay before a revocation holds). */
+    authCacheTtlSeconds: int(0, 3600).default(API_KEY_CACHE_SECONDS),
     /** Optional custom domain of the API (and so of the providers' callback URLs). */
     apiDomainName: optionalText(
       z.string().toLowerCase().regex(DOMAIN, 'a domain name such as api.example.com'),

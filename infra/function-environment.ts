@@ -1,5 +1,5 @@
 import { ENV } from '#shared/config/env-names.ts';
-import { FUNCTIONS, type FunctionName, type QueueName } from './wiring.ts';
+import { FUNCTIONS, ROUTES, type FunctionName, type QueueName } from './wiring.ts';
 
 /**
  * The one derivation of a function's environment from its `access` in infra/wiring.ts. The CDK
@@ -22,11 +22,11 @@ export interface EnvironmentTargets {
     roleArn: string;
     deadLetterArn: string;
   };
-  /** The authorizer's key-lookup cache. */
+  /** How long a function serving API-key routes trusts a key lookup (shared/http/authenticate.ts). */
   authCacheTtlSeconds: number;
   /**
-   * Powertools Metrics (EMF lines to stdout) and Tracer (X-Ray), on in the stack. Left out (local
-   * mode), both are off: no X-Ray daemon listens and no one reads the EMF lines.
+   * Powertools Metrics (EMF lines to stdout), on in the stack. Left out (local mode), it is off: no one
+   * reads the EMF lines. POWERTOOLS_TRACE_ENABLED follows it for any Powertools utility that traces.
    */
   observability?: { metricsNamespace: string };
   /** `secretsPrefix(stage)`: where the stage's provider credentials are named. */
@@ -52,8 +52,8 @@ export function functionEnvironment(name: FunctionName, targets: EnvironmentTarg
     POWERTOOLS_TRACE_ENABLED: String(Boolean(targets.observability)),
   };
   if (access.table) env[ENV.tableName] = targets.tableName;
-  // The events function checks API keys itself, with the authorizer's code (docs/live-progress.md).
-  if (name === 'authorizer' || name === 'events')
+  // Every function serving an API-key route checks the key itself (nothing is in front of it).
+  if (ROUTES.some((route) => route.function === name && route.auth === 'apiKey'))
     env[ENV.authCacheTtlSeconds] = String(targets.authCacheTtlSeconds);
   for (const queue of access.sendTo ?? []) env[QUEUE_URL_ENV[queue]] = targets.queueUrls[queue];
   if (access.secrets) env[ENV.secretsPrefix] = targets.secretsPrefix;

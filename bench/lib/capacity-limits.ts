@@ -40,8 +40,10 @@ export const AWS_LIMITS = {
  * shows what changes when they are doubled.
  */
 export const ASSUMED_AWS_DURATION_MS: Record<string, number> = {
-  api: 150,
-  authorizer: 20,
+  apiCreate: 150,
+  apiBatches: 150,
+  apiSettings: 150,
+  apiSuppressions: 150,
   providerEvents: 150,
   tableStream: 300,
   startBatch: 300,

@@ -1,4 +1,4 @@
-import { FUNCTIONS, type FunctionName } from '#infra/wiring.ts';
+import { FUNCTIONS, ROUTES, type FunctionName } from '#infra/wiring.ts';
 import type { BenchService } from './bench-service.ts';
 import { PRICES } from './prices.ts';
 
@@ -72,7 +72,8 @@ export async function costOf(bench: BenchService, recipients: number): Promise<C
     (a, name) => a + (invocations[name].totalMs / 1000) * (FUNCTIONS[name].memoryMb / 1024),
     0,
   );
-  const apiRequests = invocations.api.count + invocations.providerEvents.count;
+  // Every invocation of a function behind the HTTP API is one API Gateway request (callbacks included).
+  const apiRequests = httpApiFunctions().reduce((a, name) => a + invocations[name].count, 0);
   const { readUnits, writeUnits } = await bench.proxies.dynamodb.capacity();
   const s3 = counts.s3 ?? {};
   const puts = s3.PutObject ?? 0;
@@ -163,4 +164,9 @@ async function perRecipientDetails(bench: BenchService, recipients: number): Pro
       .sort(([, a], [, b]) => b - a)
       .map(([detail, n]) => [detail, `${round(n)} requests, ${round(units[detail] ?? 0)} units`]),
   );
+}
+
+/** The functions behind the HTTP API: each of their invocations is one API Gateway request. */
+export function httpApiFunctions(): FunctionName[] {
+  return [...new Set(ROUTES.filter((route) => route.via === 'httpApi').map((route) => route.function))];
 }

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { parseDeployConfig } from '#infra/config.ts';
 import { LIMITS } from '#shared/domain/limits.ts';
 import { ASSUMED_AWS_DURATION_MS } from '../lib/capacity-limits.ts';
+import { httpApiFunctions } from '../lib/cost.ts';
 import {
   projectCapacity,
   standardLoads,
@@ -231,7 +232,11 @@ async function measuredInputs(
     writeUnits: per(units.writeUnits),
     invocations: Object.fromEntries(invoked.map(([name, s]) => [name, per(s.count)])),
     callbacks: per(invocations.providerEvents.count),
-    apiRequests: per(invocations.api.count),
+    apiRequests: per(
+      httpApiFunctions()
+        .filter((name) => name !== 'providerEvents')
+        .reduce((a, name) => a + invocations[name].count, 0),
+    ),
     schedules: per(schedulerCounts.CreateSchedule ?? 0),
   };
   return {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdir, rm, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { copyFile, mkdir, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { bundleBudget, DEFAULT_BUNDLE_BUDGET, esbuildOptions, IMPORT_TARGET_MS } from '#infra/bundling.ts';
@@ -10,7 +10,9 @@ import { summarize, type Summary } from '../lib/stats.ts';
 
 /**
  * 4. Cold start: each function bundled as the CDK stack ships it (infra/bundling.ts: esbuild, ESM,
- * node22, minified, no source map, the AWS SDK left to the runtime), its size, and how long a fresh
+ * node22, minified, no source map, the AWS SDK left to the runtime) with its data files beside it, as
+ * in its Lambda package (a function that validates phones reads their metadata at load), its size,
+ * and how long a fresh
  * Node process takes to import it — the module-level work of a Lambda cold start (composition root,
  * SDK clients), without the runtime's own start. The bundles are written under node_modules/.cache,
  * so their SDK imports resolve to the locked SDK as Lambda's resolve to the runtime's.
@@ -101,6 +103,10 @@ export async function benchColdStart(runs: number): Promise<ColdStartResult[]> {
       const bundleBytes = (await stat(outfile)).size;
       const withSdk = join(OUT_DIR, `${name}-sdk`, 'index.mjs');
       await build({ ...esbuildOptions(ROOT, FUNCTIONS[name].entry, withSdk), external: [] });
+      for (const file of FUNCTIONS[name].dataFiles ?? []) {
+        for (const bundle of [outfile, withSdk])
+          await copyFile(join(ROOT, file.from), join(dirname(bundle), file.to));
+      }
       const samples: { importMs: number; processMs: number }[] = [];
       const withSdkMs: number[] = [];
       for (let i = 0; i < runs; i++) {

@@ -3,7 +3,7 @@ import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { createDocumentClient } from '#shared/adapters/dynamodb/client.ts';
 import { createDynamoStore } from '#shared/adapters/dynamodb/dynamo-store.ts';
 import { loadRuntimeConfig } from '#shared/config/runtime-config.ts';
-import { createAuthorizer } from '#shared/http/authorize.ts';
+import { createKeyAuthenticator } from '#shared/http/authenticate.ts';
 import { serveBatchEvents } from '#shared/http/batch-events.ts';
 import { composeEventLog } from '../lib/compose.ts';
 import { streamify, streamingResponse } from '../lib/streaming.ts';
@@ -11,7 +11,7 @@ import { streamify, streamingResponse } from '../lib/streaming.ts';
 /**
  * Live progress of a batch as Server-Sent Events (`GET /v1/agents/batch-calls/{id}/events`). API
  * Gateway's HTTP API does not stream, so in AWS this function has a URL of its own with response
- * streaming (the URL is open: the function checks the API key itself, with the authorizer's code);
+ * streaming (the URL is open: the function checks the API key itself, as every API function does);
  * locally the gateway streams it. Design and costs: docs/live-progress.md.
  */
 const config = loadRuntimeConfig();
@@ -20,7 +20,7 @@ const store = createDynamoStore({ client: createDocumentClient(), tableName: con
 const deps = {
   store,
   eventLog: composeEventLog(config),
-  authorize: createAuthorizer(store, config.authCacheTtlSeconds),
+  authenticate: createKeyAuthenticator(store, config.authCacheTtlSeconds),
   logger,
 };
 

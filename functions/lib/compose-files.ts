@@ -2,7 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '#shared/adapters/aws-clients.ts';
 import { createS3ExportStore } from '#shared/adapters/s3/s3-export-store.ts';
 import { createS3TranscriptStore } from '#shared/adapters/s3/s3-transcript-store.ts';
-import { createS3UploadStore } from '#shared/adapters/s3/s3-upload-store.ts';
+import { createS3UploadReader, createS3UploadStore } from '#shared/adapters/s3/s3-upload-store.ts';
 import { ENV } from '#shared/config/env-names.ts';
 import type { RuntimeConfig } from '#shared/config/runtime-config.ts';
 import type { ExportStore } from '#shared/ports/exports.ts';
@@ -24,6 +24,23 @@ export function composeTranscripts(config: RuntimeConfig): TranscriptStore {
 
 export function composeUploads(config: RuntimeConfig): UploadStore {
   return createS3UploadStore({ client: s3(), bucket: required(config.uploadsBucket, ENV.uploadsBucket) });
+}
+
+/**
+ * Reads uploaded CSVs back (wiring `uploads: 'read'`) and cannot sign one: the create function does
+ * not bundle the POST signer.
+ */
+export function composeUploadReader(config: RuntimeConfig): UploadStore {
+  const reader = createS3UploadReader({
+    client: s3(),
+    bucket: required(config.uploadsBucket, ENV.uploadsBucket),
+  });
+  return {
+    ...reader,
+    presign: async () => {
+      throw new Error('this function reads uploads and cannot sign them (infra/wiring.ts uploads)');
+    },
+  };
 }
 
 export function composeExports(config: RuntimeConfig): ExportStore {

@@ -3,7 +3,7 @@ import { createEventBridgeScheduler } from '#shared/adapters/scheduler/eventbrid
 import { ENV } from '#shared/config/env-names.ts';
 import type { RuntimeConfig } from '#shared/config/runtime-config.ts';
 import type { BatchScheduler } from '#shared/ports/scheduler.ts';
-import { SCHEDULER } from '#infra/wiring.ts';
+import { SCHEDULER } from '#infra/scheduler-settings.ts';
 
 /** The one-time start and wake-up schedules (wiring `scheduler: true`). */
 export function composeScheduler(config: RuntimeConfig): BatchScheduler {

@@ -7,8 +7,8 @@ import { pascal } from './names.ts';
 /**
  * The routes API Gateway cannot serve because their answer is a stream (infra/wiring.ts `via:
  * 'functionUrl'`: live progress): each function serving one gets a Lambda function URL with response
- * streaming. Its auth type is NONE because the function checks the API key itself, with the
- * authorizer's code (acknowledged in nag-acknowledgements.ts); CORS lets the dashboard's origin read it
+ * streaming. Its auth type is NONE because the function checks the API key itself, as every API
+ * function does (acknowledged in nag-acknowledgements.ts); CORS lets the dashboard's origin read it
  * with its Authorization and Last-Event-ID headers. Its address is a stack output (`EventsUrl`) and
  * goes to the dashboard's config.json.
  */

@@ -1,7 +1,6 @@
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
-import * as authorizers from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import * as integrations from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -11,14 +10,18 @@ import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
 import type { Construct } from 'constructs';
 import type { DeployConfig } from '#infra/config.ts';
 import { ROUTES, type FunctionName } from '#infra/wiring.ts';
+import type { RouteAuth } from '#shared/contracts/route-paths.ts';
 import { hostedZone } from './hosted-zone.ts';
 import { pascal } from './names.ts';
 
 /**
  * The HTTP API in two steps, because the functions need its address and its routes need the
  * functions: `httpApi` creates it with its CORS rule (the dashboard's origin), `httpApiRoutes` adds
- * the throttled `$default` stage with its access logs, the optional custom domain and alias, the
- * API-key authorizer and one route per infra/wiring.ts ROUTES entry.
+ * the throttled `$default` stage with its access logs, the optional custom domain and alias, and one
+ * route per infra/wiring.ts ROUTES entry, each integrated with the function the route table names.
+ * No route has an authorizer: each function authenticates its requests itself (API keys:
+ * shared/http/authenticate.ts; provider callbacks: their signature), failing closed, so a request
+ * costs one invocation and one cold start, not two.
  */
 
 export function httpApi(scope: Construct, stage: string, dashboardUrl: string): apigwv2.HttpApi {
@@ -47,18 +50,18 @@ export interface HttpApiRoutesProps {
   logRemoval: RemovalPolicy;
 }
 
-/** Adds stage, domain and routes; answers the routes without API key (provider callbacks). */
-/** A route API Gateway serves without the API-key authorizer, and the function that serves it. */
-export interface OpenRoute {
+/** A route of the HTTP API, its authentication and the function that serves it (cdk-nag's APIG4 names each). */
+export interface ServedRoute {
   route: apigwv2.HttpRoute;
   function: FunctionName;
+  auth: RouteAuth;
 }
 
 export function httpApiRoutes(
   scope: Construct,
   api: apigwv2.HttpApi,
   { config, functions, logRetention, logRemoval }: HttpApiRoutesProps,
-): OpenRoute[] {
+): ServedRoute[] {
   const accessLogs = new logs.LogGroup(scope, 'ApiAccessLogs', {
     retention: logRetention,
     removalPolicy: logRemoval,
@@ -92,7 +95,6 @@ export function httpApiRoutes(
           responseLength: '$context.responseLength',
           integrationLatency: '$context.integrationLatency',
           integrationError: '$context.integrationErrorMessage',
-          authorizerError: '$context.authorizer.error',
         }),
       ),
     },
@@ -125,16 +127,8 @@ export function httpApiRoutes(
     });
   }
 
-  // The authorizer always runs and always answers with a context; the api function turns "no
-  // workspace" into the contract's 401. Without identity sources API Gateway cannot cache, hence
-  // TTL 0: the authorizer keeps its own in-memory cache of key lookups (README, "Authentication").
-  const authorizer = new authorizers.HttpLambdaAuthorizer('ApiKeyAuthorizer', functions.authorizer, {
-    responseTypes: [authorizers.HttpLambdaResponseType.SIMPLE],
-    identitySource: [],
-    resultsCacheTtl: Duration.seconds(0),
-  });
   const integrationsByFunction = new Map<FunctionName, integrations.HttpLambdaIntegration>();
-  const withoutApiKey: OpenRoute[] = [];
+  const served: ServedRoute[] = [];
   // A streamed route has its function's URL instead (./function-urls.ts): API Gateway cannot stream.
   for (const route of ROUTES.filter((r) => r.via === 'httpApi')) {
     let integration = integrationsByFunction.get(route.function);
@@ -150,9 +144,8 @@ export function httpApiRoutes(
       path: route.path,
       methods: [apigwv2.HttpMethod[route.method]],
       integration,
-      authorizer: route.auth === 'apiKey' ? authorizer : new apigwv2.HttpNoneAuthorizer(),
     });
-    if (route.auth === 'none' && created) withoutApiKey.push({ route: created, function: route.function });
+    if (created) served.push({ route: created, function: route.function, auth: route.auth });
   }
-  return withoutApiKey;
+  return served;
 }

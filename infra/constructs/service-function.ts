@@ -143,6 +143,8 @@ export function serviceFunction(
       sourceMap: FUNCTION_BUNDLE.sourcemap,
       externalModules: [...FUNCTION_BUNDLE.external],
       banner: FUNCTION_BUNDLE.banner,
+      // Relative to the project root, where the bundling runs (infra/bundling.ts BUNDLE_ALIASES).
+      esbuildArgs: { '--alias': Object.entries(FUNCTION_BUNDLE.alias).map(([from, to]) => `${from}=${to}`) },
       tsconfig: join(projectRoot, 'tsconfig.json'),
       ...(spec.dataFiles?.length ? { commandHooks: copyDataFiles(spec.dataFiles) } : {}),
     },
@@ -195,10 +197,11 @@ function grantAccess(
     else filesBucket.grantPut(role, keys);
   }
   if (access.uploads) {
-    // Pre-signs the POST (the signature carries this role's PutObject right) and reads the file back.
+    // `sign`: pre-signs the POST (the signature carries this role's PutObject right); `read`: reads
+    // the file back when a batch names it.
     const keys = `${FILES_PREFIX.uploads}*`;
-    filesBucket.grantPut(role, keys);
-    filesBucket.grantRead(role, keys);
+    if (access.uploads === 'sign') filesBucket.grantPut(role, keys);
+    else filesBucket.grantRead(role, keys);
   }
   if (access.exports) {
     // Writes the file and pre-signs its GET (the signature carries this role's GetObject right).

@@ -4,8 +4,9 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
 import { TABLE } from '#shared/adapters/dynamodb/table-definition.ts';
 import { STREAM_SOURCES } from '#infra/wiring.ts';
+import type { RouteAuth } from '#shared/contracts/route-paths.ts';
 import type { DashboardSite } from '#infra/constructs/dashboard-site.ts';
-import type { OpenRoute } from '#infra/constructs/http-api.ts';
+import type { ServedRoute } from '#infra/constructs/http-api.ts';
 import type { ServiceFunction } from '#infra/constructs/service-function.ts';
 import type { StatefulStack } from '#infra/stacks/stateful-stack.ts';
 
@@ -76,8 +77,8 @@ export function acknowledgeStatefulFindings(stack: StatefulStack): void {
 
 export interface StatelessFindings {
   functions: readonly ServiceFunction[];
-  /** Routes without API key: the providers' callbacks and the API description. */
-  callbackRoutes: readonly OpenRoute[];
+  /** Every route of the HTTP API: none has an API Gateway authorizer (their functions authenticate). */
+  routes: readonly ServedRoute[];
   dashboard: DashboardSite;
   /** The role of the BucketDeployment that copies web/ into the dashboard bucket. */
   dashboardDeploymentRole: iam.Role;
@@ -85,22 +86,28 @@ export interface StatelessFindings {
 
 export function acknowledgeStatelessFindings(stack: Stack, findings: StatelessFindings): void {
   for (const fn of findings.functions) acknowledgeFunction(stack, fn);
-  for (const open of findings.callbackRoutes) {
-    Validations.of(open.route).acknowledge({
+  for (const served of findings.routes) {
+    Validations.of(served.route).acknowledge({
       id: 'AwsSolutions-APIG4',
-      reason:
-        open.function === 'providerEvents'
-          ? 'Telephony providers cannot send our API keys: the function verifies each callback by the provider signature and refuses forged or replayed ones.'
-          : 'The API description (GET /v1/openapi.json) is public by the contract: it reads no workspace data and the api function serves it before any authentication.',
+      reason: ROUTE_AUTH_REASONS[served.auth],
     });
   }
   // The events function's URL has auth type NONE (infra/constructs/function-urls.ts): browsers
-  // cannot sign IAM requests, and the function checks the API key itself, with the authorizer's code,
+  // cannot sign IAM requests, and the function checks the API key itself, as every API function does,
   // before it reads anything of a batch (docs/live-progress.md). No AwsSolutions rule flags a function
   // URL today; this is where its acknowledgement goes if one does.
   acknowledgeDistribution(findings.dashboard);
   acknowledgeDashboardDeployment(stack, findings.dashboardDeploymentRole, findings.dashboard.bucket);
 }
+
+/** Why a route has no API Gateway authorizer, by how it authenticates (the route table's `auth`). */
+const ROUTE_AUTH_REASONS: Record<RouteAuth, string> = {
+  apiKey:
+    'The function serving the route authenticates the API key itself (hashed lookup, workspace scoping) and answers 401 in the contract envelope when it is missing, unknown or revoked; a Lambda authorizer would add an invocation and a cold start to every request (docs/architecture.md, "Authentication").',
+  provider:
+    'Telephony providers cannot send our API keys: the function verifies each callback by the provider signature and refuses forged or replayed ones.',
+  none: 'The API description (GET /v1/openapi.json) is public by the contract: it reads no workspace data and is served before any authentication.',
+};
 
 /**
  * Each wildcard a function's role holds, acknowledged by name with the reason it is needed;
@@ -154,12 +161,17 @@ function acknowledgeFunction(stack: Stack, { name, fn, role, spec, wildcards }: 
       `Resource::${text(wildcards.uploads)}`,
       'Uploaded CSVs are keyed per workspace and upload id at run time: the grant is limited to the uploads/ prefix.',
     ]);
-    const uploadActions: Record<string, string> = {
-      's3:GetObject*': 'Reads an uploaded CSV back when a batch names it, under uploads/ only.',
-      's3:GetBucket*': "CDK's bucket read grant; bucket metadata only, no object data.",
-      's3:List*': 'ListBucket makes a missing upload a NoSuchKey (a clear 400) rather than a 403.',
-      's3:Abort*': "CDK's put grant; lets an interrupted multipart upload be aborted, under uploads/ only.",
-    };
+    const uploadActions: Record<string, string> =
+      access.uploads === 'read'
+        ? {
+            's3:GetObject*': 'Reads an uploaded CSV back when a batch names it, under uploads/ only.',
+            's3:GetBucket*': "CDK's bucket read grant; bucket metadata only, no object data.",
+            's3:List*': 'ListBucket makes a missing upload a NoSuchKey (a clear 400) rather than a 403.',
+          }
+        : {
+            's3:Abort*':
+              "CDK's put grant (the pre-signed POST carries it); lets an interrupted multipart upload be aborted, under uploads/ only.",
+          };
     for (const [action, reason] of Object.entries(uploadActions)) {
       if (!findings.some(([id]) => id === `Action::${action}`)) findings.push([`Action::${action}`, reason]);
     }

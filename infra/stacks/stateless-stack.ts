@@ -21,9 +21,9 @@ import { acknowledgeStatelessFindings } from '#infra/stacks/nag-acknowledgements
 import type { StatefulStack } from '#infra/stacks/stateful-stack.ts';
 
 /**
- * The code and its triggers, all driven by infra/wiring.ts: the functions, the HTTP API and its
- * authorizer, the queue and stream event sources, the schedules, the function alarms and the
- * dashboard's hosting. Nothing here holds data that a redeploy could lose.
+ * The code and its triggers, all driven by infra/wiring.ts: the functions, the HTTP API (no
+ * authorizer: its functions authenticate), the queue and stream event sources, the schedules, the
+ * function alarms and the dashboard's hosting. Nothing here holds data that a redeploy could lose.
  *
  * The pieces live in infra/constructs/ and add their resources to this stack under the ids it has
  * always used (logical IDs derive from construct paths; a changed one replaces a deployed resource).
@@ -92,7 +92,7 @@ export class StatelessStack extends Stack {
     this.functions = functions;
     allowScheduleDelivery(startSchedules, functions[SCHEDULER_TARGET], stateful.schedulerDeadLetterQueue);
 
-    const callbackRoutes = httpApiRoutes(this, this.httpApi, { config, functions, logRetention, logRemoval });
+    const routes = httpApiRoutes(this, this.httpApi, { config, functions, logRetention, logRemoval });
     // Live progress streams: API Gateway cannot carry them (docs/live-progress.md).
     const functionUrls = streamingFunctionUrls(this, functions, this.dashboardUrl);
     queueAndStreamSources(stateful, targets, functions, config.queueConcurrency);
@@ -129,7 +129,7 @@ export class StatelessStack extends Stack {
 
     acknowledgeStatelessFindings(this, {
       functions: serviceFunctions,
-      callbackRoutes,
+      routes,
       dashboard,
       dashboardDeploymentRole: deployment.role,
     });

@@ -8,7 +8,7 @@ export const ENV = {
   localMode: 'BATCH_CALLS_LOCAL_MODE',
   webhookAllowLoopback: 'WEBHOOK_ALLOW_LOOPBACK',
   publicBaseUrl: 'PUBLIC_BASE_URL',
-  /** How long the authorizer trusts a key lookup; revocation takes effect within this time. */
+  /** How long a function trusts an API key lookup; revocation takes effect within this time. */
   authCacheTtlSeconds: 'AUTH_CACHE_TTL_SECONDS',
   /** Local mode: the JSON file that plays the secret store for provider credentials. */
   localSecretsFile: 'LOCAL_SECRETS_FILE',

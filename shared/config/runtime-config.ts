@@ -1,8 +1,8 @@
 import * as z from 'zod';
 import { ENV } from './env-names.ts';
 
-/** How long the authorizer trusts a key lookup unless configured otherwise. */
-export const AUTHORIZER_CACHE_SECONDS = 60;
+/** How long a function trusts a key lookup unless configured otherwise (shared/http/authenticate.ts). */
+export const API_KEY_CACHE_SECONDS = 30;
 
 /**
  * Parsed once at cold start. Required values have no defaults: a function deployed without its
@@ -91,7 +91,7 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
     localMode,
     webhookAllowLoopback: localMode && v[ENV.webhookAllowLoopback] !== 'false',
     publicBaseUrl: v[ENV.publicBaseUrl] ?? null,
-    authCacheTtlSeconds: v[ENV.authCacheTtlSeconds] ?? AUTHORIZER_CACHE_SECONDS,
+    authCacheTtlSeconds: v[ENV.authCacheTtlSeconds] ?? API_KEY_CACHE_SECONDS,
     localSecretsFile: v[ENV.localSecretsFile] ?? null,
     localSecretsAccess: v[ENV.localSecretsAccess] ?? 'readWrite',
     secretsPrefix: v[ENV.secretsPrefix] ?? null,

@@ -1,4 +1,8 @@
-import { parsePhoneNumberWithError } from 'libphonenumber-js/max';
+import { parsePhoneNumberWithError } from 'libphonenumber-js/core';
+// libphonenumber's full ("max") metadata: validity by each country's number patterns. A function
+// bundle reads it from a data file beside the bundle instead of carrying it as code (infra/bundling.ts,
+// PHONE_METADATA_ALIAS); sources (tests, tsx) import it from the package as it is.
+import metadata from 'libphonenumber-js/metadata.max';
 
 /**
  * Phone numbers are E.164: `+`, a country code and 8–15 digits in all, and a number that is valid for
@@ -24,7 +28,7 @@ export function normalizeE164(input: string): PhoneCheck {
     return { ok: false, message: 'must have 8 to 15 digits (E.164)' };
   }
   try {
-    const parsed = parsePhoneNumberWithError(raw);
+    const parsed = parsePhoneNumberWithError(raw, metadata);
     if (!parsed.isValid()) return { ok: false, message: 'is not a valid phone number' };
     return { ok: true, e164: parsed.number };
   } catch {

@@ -1,13 +1,7 @@
-import type { APIGatewayProxyEventV2WithLambdaAuthorizer } from 'aws-lambda';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 
-/** What the Lambda authorizer hands the api function (see functions/http/authorizer.ts). */
-export interface AuthorizerContext {
-  /** Empty when the request is not authenticated; `authError` says why. */
-  workspaceId: string;
-  authError: '' | 'missing' | 'malformed' | 'unknown_or_revoked';
-}
-
-export type ApiEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext>;
+/** An API request as API Gateway (HTTP API, payload 2.0) hands it to the function serving its route. */
+export type ApiEvent = APIGatewayProxyEventV2;
 
 /** One request as a route handler sees it: authenticated, with its ids and parameters. */
 export interface ApiRequest {

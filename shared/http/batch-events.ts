@@ -9,13 +9,13 @@ import { ROUTE_PATHS } from '../contracts/route-paths.ts';
 import { NotFoundError, UnauthorizedError } from '../domain/errors.ts';
 import { isId } from '../domain/ids.ts';
 import { parseLastEventId } from '../domain/live-events.ts';
-import type { AuthorizerContext } from './api-request.ts';
+import { AUTH_MESSAGES, type Authenticate } from './authenticate.ts';
 import { requestIdOf } from './request-context.ts';
 import { errorResponse } from './respond.ts';
 
 /**
  * The live progress route, served by the events function (contract, "Live progress"): the same API
- * key check as the authorizer's (this route does not pass API Gateway), the contract's error envelope
+ * key check as every API function's (./authenticate.ts), the contract's error envelope
  * before the stream starts, then the stream (../app/live/stream-events.ts).
  */
 
@@ -33,19 +33,12 @@ export interface StreamingResponse {
 }
 
 export interface EventsDeps extends LiveDeps {
-  authorize(authorization: string | undefined): Promise<AuthorizerContext>;
+  authenticate: Authenticate;
   logger: {
     info(message: string, extra: Record<string, unknown>): void;
     error(message: string, extra: Record<string, unknown>): void;
   };
 }
-
-const AUTH_MESSAGES: Record<AuthorizerContext['authError'], string> = {
-  '': 'Send your API key as `Authorization: Bearer <key>`.',
-  missing: 'Send your API key as `Authorization: Bearer <key>`.',
-  malformed: 'The Authorization header is not a valid bearer token.',
-  unknown_or_revoked: 'The API key is unknown or has been revoked.',
-};
 
 /** `/v1/agents/batch-calls/{id}/events` from the route table, as a pattern capturing the id. */
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -78,7 +71,7 @@ export async function serveBatchEvents(
   try {
     if (request.method !== 'GET')
       throw new NotFoundError(`No route for ${request.method} ${ROUTE_PATHS.batchEvents.path}`);
-    const auth = await deps.authorize(request.headers.authorization);
+    const auth = await deps.authenticate(request.headers.authorization);
     if (!auth.workspaceId) throw new UnauthorizedError(AUTH_MESSAGES[auth.authError]);
     batchId = batchIdOf(request.rawPath);
     opened = await openBatchEvents(deps, auth.workspaceId, batchId, timing.now());

@@ -1,7 +1,8 @@
 import type { AppDeps } from '../app/deps.ts';
 import { UnauthorizedError } from '../domain/errors.ts';
-import type { ApiEvent, ApiRequest, AuthorizerContext } from './api-request.ts';
-import { OPEN_ROUTE_HANDLERS_BY_KEY, ROUTE_HANDLERS } from './api-routes.ts';
+import type { ApiEvent, ApiRequest } from './api-request.ts';
+import { AUTH_MESSAGES, type Authenticate } from './authenticate.ts';
+import type { ApiRouter } from './routes/route-kit.ts';
 import { requestIdOf } from './request-context.ts';
 import { errorResponse, type HttpResponse } from './respond.ts';
 
@@ -11,21 +12,21 @@ export interface ApiLogger {
   error(message: string, extra: Record<string, unknown>): void;
 }
 
-const AUTH_MESSAGES: Record<AuthorizerContext['authError'], string> = {
-  '': 'Send your API key as `Authorization: Bearer <key>`.',
-  missing: 'Send your API key as `Authorization: Bearer <key>`.',
-  malformed: 'The Authorization header is not a valid bearer token.',
-  unknown_or_revoked: 'The API key is unknown or has been revoked.',
-};
+export interface ApiFunctionDeps {
+  app: AppDeps;
+  authenticate: Authenticate;
+}
 
 /**
- * One API request: authenticate (from the authorizer's context; fail closed when it is absent),
- * dispatch on the route key, and turn any error into the contract's envelope. Every answer carries
+ * One API request in the function serving its route: dispatch on the route key; for an API-key
+ * route, authenticate the key first (fail closed: no workspace, no handler), then run the route's
+ * handler scoped to that workspace; turn any error into the contract's envelope. Every answer carries
  * X-Request-ID.
  */
 export async function handleApiRequest(
   event: ApiEvent,
-  deps: AppDeps,
+  router: ApiRouter,
+  deps: ApiFunctionDeps,
   logger: ApiLogger,
 ): Promise<HttpResponse> {
   const requestId = requestIdOf(event.headers, event.requestContext.requestId);
@@ -35,30 +36,29 @@ export async function handleApiRequest(
     const base = {
       event,
       requestId,
-      now: deps.clock(),
+      now: deps.app.clock(),
       path: definedOnly(event.pathParameters),
       query: definedOnly(event.queryStringParameters),
     };
-    // Open routes first: API Gateway calls no authorizer for them (infra/wiring.ts).
-    const open = OPEN_ROUTE_HANDLERS_BY_KEY.get(event.routeKey);
+    const open = router.open.get(event.routeKey);
     if (open) {
       response = await open(base);
     } else {
-      const auth = event.requestContext.authorizer?.lambda;
-      if (!auth?.workspaceId) {
-        throw new UnauthorizedError(AUTH_MESSAGES[auth?.authError ?? 'missing']);
-      }
-      const route = ROUTE_HANDLERS.get(event.routeKey);
+      const route = router.routes.get(event.routeKey);
+      // A route this function does not serve (a wiring mistake) is a 500, but only for a caller
+      // with a valid key: an unauthenticated request learns nothing, not even that.
+      const auth = await deps.authenticate(event.headers.authorization);
+      if (!auth.workspaceId) throw new UnauthorizedError(AUTH_MESSAGES[auth.authError]);
       if (!route) throw new Error(`No handler for route ${event.routeKey}`);
       const req: ApiRequest = { ...base, workspaceId: auth.workspaceId };
-      response = await route(req, deps);
+      response = await route(req, deps.app);
     }
   } catch (error) {
     const mapped = errorResponse(error, requestId);
     if (mapped.internal) logger.error('request failed', { requestId, routeKey: event.routeKey, error });
     response = mapped.response;
   }
-  // Never the body or the query: they hold phone numbers.
+  // Never the body, the query or the key: they hold phone numbers and secrets.
   logger.info('request', {
     requestId,
     routeKey: event.routeKey,

@@ -7,7 +7,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { createS3Client } from '#shared/adapters/aws-clients.ts';
 import { createWorkspaceWithKey } from '#shared/app/workspaces.ts';
 import { ENV } from '#shared/config/env-names.ts';
-import { AUTHORIZER_CACHE_SECONDS } from '#shared/config/runtime-config.ts';
+import { API_KEY_CACHE_SECONDS } from '#shared/config/runtime-config.ts';
 import type { Store } from '#shared/ports/store.ts';
 import { openLocalStore } from '#infra/local/cli/data-dir-store.ts';
 import { startDynamoDbLocal } from '#infra/local/emulators/dynamodb-local.ts';
@@ -183,7 +183,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
         tableName,
         publicBaseUrl,
         ...aws.targets,
-        authCacheTtlSeconds: AUTHORIZER_CACHE_SECONDS,
+        authCacheTtlSeconds: API_KEY_CACHE_SECONDS,
       },
       // Through the authorizing proxies: each function may do what its grants allow, no more.
       endpoints: aws.functionEndpoints,

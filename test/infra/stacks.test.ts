@@ -22,6 +22,8 @@ import {
   FUNCTIONS,
   QUEUE_SOURCES,
   QUEUES,
+  ROUTES,
+  routeKey as wiringRouteKey,
   SCHEDULER_TARGET,
   STREAM_SOURCES,
   type FunctionName,
@@ -276,15 +278,27 @@ describe('functions', () => {
     expect(env[ENV.transcriptsBucket] !== undefined).toBe(FUNCTIONS[name].access.transcripts !== undefined);
   });
 
-  it('the api function knows the schedule group, the scheduler role, its DLQ and the start function', () => {
-    const env = (props(stateless, fnId('api')).Environment as { Variables: Props }).Variables;
-    expect(env).toMatchObject({
-      [ENV.schedulerGroupName]: prod.stateless.scheduleGroup.scheduleGroupName,
-      [ENV.schedulerRoleArn]: { 'Fn::GetAtt': [idOf(prod.stateless, prod.stateless.schedulerRole), 'Arn'] },
-      [ENV.schedulerDlqArn]: queueArn(prod.stateful.schedulerDeadLetterQueue),
-      [ENV.schedulerTargetArn]: { 'Fn::GetAtt': [fnId(SCHEDULER_TARGET), 'Arn'] },
-    });
-  });
+  it.each(['apiCreate', 'apiBatches'] as const)(
+    '%s knows the schedule group, the scheduler role, its DLQ and the start function',
+    (name) => {
+      const env = (props(stateless, fnId(name)).Environment as { Variables: Props }).Variables;
+      expect(env).toMatchObject({
+        [ENV.schedulerGroupName]: prod.stateless.scheduleGroup.scheduleGroupName,
+        [ENV.schedulerRoleArn]: { 'Fn::GetAtt': [idOf(prod.stateless, prod.stateless.schedulerRole), 'Arn'] },
+        [ENV.schedulerDlqArn]: queueArn(prod.stateful.schedulerDeadLetterQueue),
+        [ENV.schedulerTargetArn]: { 'Fn::GetAtt': [fnId(SCHEDULER_TARGET), 'Arn'] },
+      });
+    },
+  );
+
+  it.each(FUNCTION_NAMES)(
+    '%s gets the API key cache setting exactly when it serves API-key routes',
+    (name) => {
+      const env = (props(stateless, fnId(name)).Environment as { Variables: Props }).Variables;
+      const servesApiKeyRoutes = ROUTES.some((route) => route.function === name && route.auth === 'apiKey');
+      expect(env[ENV.authCacheTtlSeconds]).toBe(servesApiKeyRoutes ? '30' : undefined);
+    },
+  );
 });
 
 describe('IAM', () => {
@@ -295,11 +309,13 @@ describe('IAM', () => {
     'dynamodb:BatchWriteItem',
   ];
 
-  it('the authorizer can read the table and nothing else: no writes, queues, files, secrets or schedules', () => {
-    const actions = actionsOf(statementsOfRole(stateless, roleId('authorizer')));
+  it('the events function can read the table and nothing else: no writes, queues, files, secrets or schedules', () => {
+    const actions = actionsOf(statementsOfRole(stateless, roleId('events')));
     expect(actions.has('dynamodb:GetItem')).toBe(true);
     for (const action of actions) {
-      expect(action, `authorizer may not ${action}`).toMatch(/^(dynamodb:GetItem|logs:|xray:)/);
+      expect(action, `events may not ${action}`).toMatch(
+        /^(dynamodb:(GetItem|BatchGetItem|Query)|logs:|xray:)/,
+      );
     }
     for (const write of tableWrites) expect(actions.has(write)).toBe(false);
   });
@@ -383,17 +399,24 @@ describe('IAM', () => {
       expect(actions.has('s3:PutObject')).toBe(true);
       expect(s3Actions.some((a) => a.startsWith('s3:Delete'))).toBe(false);
     }
-    // Only a function given `uploads` reaches the uploads/ prefix, and it may read and put, never delete.
+    // Only a function given `uploads` reaches the uploads/ prefix: the signer may put (its pre-signed
+    // POST carries that right), the reader may read; neither may delete.
     const s3Statements = statements.filter((st) => st.Action.some((a) => a.startsWith('s3:')));
-    const touchesUploads = s3Statements.some((st) =>
-      st.Resource.some((r) => /uploads\//.test(JSON.stringify(r))),
+    const uploadActions = new Set(
+      s3Statements
+        .filter((st) => st.Resource.some((r) => /uploads\//.test(JSON.stringify(r))))
+        .flatMap((st) => st.Action),
     );
-    expect(touchesUploads).toBe(access.uploads === true);
-    if (access.uploads) {
-      expect(actions.has('s3:PutObject')).toBe(true);
-      expect(actions.has('s3:GetObject*') || actions.has('s3:GetObject')).toBe(true);
-      expect(s3Actions.some((a) => a.startsWith('s3:Delete'))).toBe(false);
+    expect(uploadActions.size > 0).toBe(access.uploads !== undefined);
+    if (access.uploads === 'sign') {
+      expect(uploadActions.has('s3:PutObject')).toBe(true);
+      expect([...uploadActions].some((a) => a.startsWith('s3:GetObject'))).toBe(false);
     }
+    if (access.uploads === 'read') {
+      expect(uploadActions.has('s3:GetObject*') || uploadActions.has('s3:GetObject')).toBe(true);
+      expect(uploadActions.has('s3:PutObject')).toBe(false);
+    }
+    expect([...uploadActions].some((a) => a.startsWith('s3:Delete'))).toBe(false);
     // Only a function given `exports` reaches the exports/ prefix (results exports), never deleting.
     const touchesExports = s3Statements.some((st) =>
       st.Resource.some((r) => /exports\//.test(JSON.stringify(r))),
@@ -414,20 +437,23 @@ describe('IAM', () => {
     expect(actions.has('lambda:InvokeFunction')).toBe(false);
   });
 
-  it('the api function may pass only the scheduler role, and manage schedules only in its group', () => {
-    const statements = statementsOfRole(stateless, roleId('api'));
-    const passRole = statements.filter((s) => s.Action.includes('iam:PassRole'));
-    expect(passRole.flatMap((s) => s.Resource)).toEqual([
-      { 'Fn::GetAtt': [idOf(prod.stateless, prod.stateless.schedulerRole), 'Arn'] },
-    ]);
-    const schedules = statements.filter((s) => s.Action.includes('scheduler:CreateSchedule'));
-    expect(new Set(schedules.flatMap((s) => s.Action))).toEqual(
-      new Set(['scheduler:CreateSchedule', 'scheduler:DeleteSchedule']),
-    );
-    expect(JSON.stringify(schedules.flatMap((s) => s.Resource))).toContain(
-      `:schedule/${prod.stateless.scheduleGroup.scheduleGroupName}/*`,
-    );
-  });
+  it.each(FUNCTION_NAMES.filter((name) => FUNCTIONS[name].access.scheduler))(
+    '%s may pass only the scheduler role, and manage schedules only in its group',
+    (name) => {
+      const statements = statementsOfRole(stateless, roleId(name));
+      const passRole = statements.filter((s) => s.Action.includes('iam:PassRole'));
+      expect(passRole.flatMap((s) => s.Resource)).toEqual([
+        { 'Fn::GetAtt': [idOf(prod.stateless, prod.stateless.schedulerRole), 'Arn'] },
+      ]);
+      const schedules = statements.filter((s) => s.Action.includes('scheduler:CreateSchedule'));
+      expect(new Set(schedules.flatMap((s) => s.Action))).toEqual(
+        new Set(['scheduler:CreateSchedule', 'scheduler:DeleteSchedule']),
+      );
+      expect(JSON.stringify(schedules.flatMap((s) => s.Resource))).toContain(
+        `:schedule/${prod.stateless.scheduleGroup.scheduleGroupName}/*`,
+      );
+    },
+  );
 
   it('the scheduler role is assumable by EventBridge Scheduler of this account only and may only start batches', () => {
     const role = props(stateless, idOf(prod.stateless, prod.stateless.schedulerRole));
@@ -745,21 +771,25 @@ describe('stream iterator age', () => {
 });
 
 describe('HTTP API', () => {
-  it('the authorizer has no identity source and no cache, and answers simple responses', () => {
-    const [[authorizerId, authorizer] = []] = ofType(stateless, 'AWS::ApiGatewayV2::Authorizer');
-    expect(authorizer?.Properties).toMatchObject({
-      AuthorizerType: 'REQUEST',
-      EnableSimpleResponses: true,
-      AuthorizerPayloadFormatVersion: '2.0',
-      AuthorizerResultTtlInSeconds: 0,
-      IdentitySource: [],
-    });
-    const protectedRoutes = ofType(stateless, 'AWS::ApiGatewayV2::Route').filter(
-      ([, r]) => r.Properties?.AuthorizationType === 'CUSTOM',
+  it('has no authorizer: every route goes straight to the function the route table names', () => {
+    expect(ofType(stateless, 'AWS::ApiGatewayV2::Authorizer')).toEqual([]);
+    const routes = ofType(stateless, 'AWS::ApiGatewayV2::Route');
+    expect(routes.map(([, r]) => r.Properties?.RouteKey).sort()).toEqual(
+      ROUTES.filter((r) => r.via === 'httpApi')
+        .map(wiringRouteKey)
+        .sort(),
     );
-    expect(protectedRoutes.length).toBeGreaterThan(0);
-    for (const [, route] of protectedRoutes)
-      expect(route.Properties?.AuthorizerId).toEqual({ Ref: authorizerId });
+    const integrations = new Map(ofType(stateless, 'AWS::ApiGatewayV2::Integration'));
+    for (const [, route] of routes) {
+      expect(route.Properties?.AuthorizationType ?? 'NONE').toBe('NONE');
+      expect(route.Properties?.AuthorizerId).toBeUndefined();
+      const spec = ROUTES.find((r) => wiringRouteKey(r) === route.Properties?.RouteKey);
+      // `integrations/<IntegrationId>`: the integration of the function the wiring names.
+      const target = JSON.stringify(route.Properties?.Target);
+      const integrationId = [...integrations.keys()].find((id) => target.includes(id));
+      const uri = JSON.stringify(integrations.get(integrationId ?? '')?.Properties?.IntegrationUri);
+      expect(uri, String(route.Properties?.RouteKey)).toContain(fnId(spec?.function ?? 'apiCreate'));
+    }
   });
 
   it('the stage throttles and writes access logs', () => {
@@ -955,6 +985,6 @@ describe('stages and configuration', () => {
         projectRoot: empty,
         env: {},
       }),
-    ).toThrow(`Function "api": its entry ${FUNCTIONS.api.entry} does not exist`);
+    ).toThrow(`Function "apiCreate": its entry ${FUNCTIONS.apiCreate.entry} does not exist`);
   });
 });

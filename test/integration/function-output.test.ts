@@ -16,7 +16,7 @@ let service: LocalService;
 beforeAll(async () => {
   service = await startLocalService({
     triggers: false,
-    // The level the stack deploys: the api function writes a line per request.
+    // The level the stack deploys: the api functions write a line per request.
     env: { [ENV.logLevel]: 'INFO' },
     output: (name, stream, chunk) => {
       seen.push({ name, stream, text: chunk.toString('utf8') });
@@ -33,8 +33,8 @@ it("hands the observer each function's log lines, by function and stream", async
   const res = await client(service.baseUrl, service.apiKey).get('/v1/agents');
   expect(res.status, res.text).toBe(200);
   // Worker output crosses threads asynchronously: give it a moment.
-  await until(() => seen.some((s) => s.name === 'api'), 10_000, "the api function's output");
-  const api = seen.filter((s) => s.name === 'api');
+  await until(() => seen.some((s) => s.name === 'apiSettings'), 10_000, "the settings function's output");
+  const api = seen.filter((s) => s.name === 'apiSettings');
   expect(api.length).toBeGreaterThan(0);
   const lines = api
     .map((s) => s.text)

@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { APIGatewayRequestAuthorizerEventV2, Context } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboardSecurityHeaders } from '#infra/dashboard-headers.ts';
 import { freePort } from '#infra/local/emulators/dynamodb-local.ts';
@@ -17,7 +17,8 @@ import { HTTP_API_MAX_BODY_BYTES } from '#infra/wiring.ts';
 
 /**
  * The local gateway's own behaviour (API Gateway HTTP API, payload 2.0), with small handlers that
- * echo what they receive: routing, event mapping, the authorizer, limits and the gateway's answers.
+ * echo what they receive: routing (to the function the route table names, nothing in front), event
+ * mapping, limits and the gateway's answers.
  */
 
 interface Echo {
@@ -40,7 +41,6 @@ let gateway: Gateway;
 let root: string;
 /** Where the dashboard's pre-signed uploads would go (the S3 emulator's origin). */
 const S3_EMULATOR = 'http://127.0.0.1:4569';
-let lastAuthorizerEvent: APIGatewayRequestAuthorizerEventV2 | undefined;
 let apiCalls = 0;
 
 async function api(event: HttpFunctionEvent, context: Context): Promise<unknown> {
@@ -83,13 +83,14 @@ async function api(event: HttpFunctionEvent, context: Context): Promise<unknown>
   return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(echo) };
 }
 
-async function authorizer(event: APIGatewayRequestAuthorizerEventV2): Promise<unknown> {
-  lastAuthorizerEvent = event;
-  if (event.headers?.['x-test-auth'] === 'deny') return { isAuthorized: false };
-  if (event.headers?.['x-test-auth'] === 'throw') throw new Error('authorizer exploded');
-  if (event.headers?.['x-test-auth'] === 'garbage') return { allowed: 'yes' };
-  return { isAuthorized: true, context: { workspaceId: 'ws_test', authError: '' } };
-}
+/** The echo handler for every function the routes name. */
+const handlers = {
+  apiCreate: api,
+  apiBatches: api,
+  apiSettings: api,
+  apiSuppressions: api,
+  providerEvents: api,
+};
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'gateway-test-'));
@@ -101,8 +102,8 @@ beforeAll(async () => {
   await writeFile(join(root, 'secret.txt'), 'outside the static root');
   gateway = await startGateway({
     port: await freePort(),
-    handlers: { api, authorizer, providerEvents: api },
-    functionSpecs: { api: { timeoutSeconds: 1 } },
+    handlers,
+    functionSpecs: { apiSettings: { timeoutSeconds: 1 }, apiCreate: { timeoutSeconds: 1 } },
     staticDir: web,
     dashboardConnectSources: [S3_EMULATOR],
     logError: () => undefined,
@@ -214,7 +215,7 @@ describe('event mapping (payload format 2.0)', () => {
     expect(event.requestContext.http.userAgent).toBe('gateway-test');
   });
 
-  it('fills requestContext with a fresh request id per request and the authorizer context', async () => {
+  it('fills requestContext with a fresh request id per request, and no authorizer context', async () => {
     const first = await echo('/v1/phone-numbers', { headers: { authorization: 'Bearer k' } });
     const second = await echo('/v1/phone-numbers');
     const context = first.requestContext;
@@ -224,30 +225,32 @@ describe('event mapping (payload format 2.0)', () => {
       stage: '$default',
       routeKey: 'GET /v1/phone-numbers',
       http: { method: 'GET', path: '/v1/phone-numbers', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1' },
-      authorizer: { lambda: { workspaceId: 'ws_test', authError: '' } },
     });
+    expect(context).not.toHaveProperty('authorizer');
     expect(context.timeEpoch).toBeGreaterThan(Date.now() - 60_000);
     expect(context.time).toMatch(/^\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000$/);
     expect(context.requestId).not.toBe(second.requestContext.requestId);
-    expect(first.functionName).toContain('api');
-    expect(first.memoryLimitInMB).toBe('1024');
+    expect(first.functionName).toContain('apiSettings');
+    expect(first.memoryLimitInMB).toBe('512');
     expect(first.remainingMs).toBeGreaterThan(0);
     expect(first.remainingMs).toBeLessThanOrEqual(1000);
   });
 
-  it('calls the authorizer with a REQUEST event without identity sources', async () => {
-    await echo('/v1/agents/agent_1?x=1', { headers: { authorization: 'Bearer secret-key' } });
-    expect(lastAuthorizerEvent).toMatchObject({
-      version: '2.0',
-      type: 'REQUEST',
-      identitySource: [],
-      routeKey: 'GET /v1/agents/{id}',
-      rawPath: '/v1/agents/agent_1',
-      rawQueryString: 'x=1',
-      pathParameters: { id: 'agent_1' },
-      headers: { authorization: 'Bearer secret-key' },
-    });
-    expect(lastAuthorizerEvent?.routeArn).toMatch(/\/\$default\/GET\/v1\/agents\/agent_1$/);
+  it('invokes the function the route table names, with the Authorization header as sent', async () => {
+    for (const [path, fn] of [
+      ['/v1/agents/agent_1', 'apiSettings'],
+      ['/v1/agents/batch-calls/batch_1', 'apiBatches'],
+      ['/v1/suppressions', 'apiSuppressions'],
+    ] as const) {
+      const event = await echo(path, { headers: { authorization: 'Bearer secret-key' } });
+      expect(event.functionName, path).toContain(fn);
+      // The function checks the key itself: the gateway neither reads nor refuses it.
+      expect(event.headers.authorization).toBe('Bearer secret-key');
+    }
+    const created = await call('/v1/agents/batch-calls', { method: 'POST', body: '{}' });
+    expect((created.json as Echo).functionName).toContain('apiCreate');
+    const unauthenticated = await echo('/v1/agents');
+    expect(unauthenticated.headers.authorization).toBeUndefined();
   });
 
   it('passes JSON as text and base64-encodes multipart bodies', async () => {
@@ -346,21 +349,6 @@ describe('body limit', () => {
 });
 
 describe('answers API Gateway gives itself', () => {
-  it('403 Forbidden when the authorizer says no', async () => {
-    const response = await call('/v1/agents', { headers: { 'x-test-auth': 'deny' } });
-    expect(response.status).toBe(403);
-    expect(response.json).toEqual({ message: 'Forbidden' });
-    expect(response.headers.get('x-request-id')).toBeTruthy();
-  });
-
-  it('500 when the authorizer throws or answers garbage', async () => {
-    for (const mode of ['throw', 'garbage']) {
-      const response = await call('/v1/agents', { headers: { 'x-test-auth': mode } });
-      expect(response.status, mode).toBe(500);
-      expect(response.json).toEqual({ message: 'Internal Server Error' });
-    }
-  });
-
   it('500 when the function throws or returns nothing', async () => {
     for (const mode of ['throw', 'nothing']) {
       const response = await call('/v1/agents', { headers: { 'x-test-behaviour': mode } });
@@ -387,8 +375,8 @@ describe('request timeout (API Gateway HTTP API: 30 s)', () => {
   beforeAll(async () => {
     quick = await startGateway({
       port: await freePort(),
-      handlers: { api, authorizer, providerEvents: api },
-      functionSpecs: { api: { timeoutSeconds: 600 } },
+      handlers,
+      functionSpecs: { apiCreate: { timeoutSeconds: 600 } },
       requestTimeoutMs: TIMEOUT_MS,
       staticDir: root,
       logError: () => undefined,

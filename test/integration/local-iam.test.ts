@@ -62,16 +62,15 @@ describe('each function sees exactly its environment', () => {
     const inside = await service.functions.environmentInside(name);
     const given = service.functions.environmentOf(name);
     expect(inside[SENTINEL]).toBeUndefined();
-    // Libraries may add their own settings once loaded (the SDK's user agent id, Powertools Tracer's
-    // X-Ray context-missing strategy); nothing else.
-    const added = new Set(['AWS_SDK_UA_APP_ID', 'AWS_XRAY_CONTEXT_MISSING']);
+    // Libraries may add their own settings once loaded (the SDK's user agent id); nothing else.
+    const added = new Set(['AWS_SDK_UA_APP_ID']);
     const extra = Object.keys(inside).filter((n) => !(n in given));
     expect(extra.filter((n) => !added.has(n))).toEqual([]);
     for (const [variable, value] of Object.entries(given)) expect(inside[variable]).toBe(value);
   });
 
-  it('undeclared settings are absent: the authorizer has no queue, bucket, secrets or network', async () => {
-    const inside = await service.functions.environmentInside('authorizer');
+  it('undeclared settings are absent: the events function has no queue, bucket, secrets or network', async () => {
+    const inside = await service.functions.environmentInside('events');
     for (const variable of [
       ENV.dialQueueUrl,
       ENV.webhookQueueUrl,
@@ -86,7 +85,7 @@ describe('each function sees exactly its environment', () => {
       expect(inside[variable], variable).toBeUndefined();
     }
     expect(inside[ENV.tableName]).toBe(service.tableName);
-    expect(inside.AWS_ACCESS_KEY_ID).toBe(localFunctionCredentials('authorizer').accessKeyId);
+    expect(inside.AWS_ACCESS_KEY_ID).toBe(localFunctionCredentials('events').accessKeyId);
   });
 
   it('the stream function cannot build a dialer or read secrets; the dial function can', async () => {
@@ -97,15 +96,17 @@ describe('each function sees exactly its environment', () => {
     expect(dial[ENV.localSecretsFile]).toBeDefined();
     expect(dial[ENV.simulatedProviderUrl]).toBe(service.network.url);
     expect(dial[ENV.transcriptsBucket]).toBeUndefined();
-    // The file store enforces the grant: read for the dial function, read-write for the api.
+    // The file store enforces the grant: read for the dial function, read-write for the settings api.
     expect(dial[ENV.localSecretsAccess]).toBe('read');
-    expect((await service.functions.environmentInside('api'))[ENV.localSecretsAccess]).toBe('readWrite');
+    expect((await service.functions.environmentInside('apiSettings'))[ENV.localSecretsAccess]).toBe(
+      'readWrite',
+    );
   });
 });
 
 describe('undeclared actions are refused', () => {
-  it('the authorizer may read the table but not write it, alone or in a transaction', async () => {
-    const { dynamodb } = as('authorizer');
+  it('the events function may read the table but not write it, alone or in a transaction', async () => {
+    const { dynamodb } = as('events');
     await dynamodb.send(new GetItemCommand({ TableName: service.tableName, Key: key }));
     const put = new PutItemCommand({ TableName: service.tableName, Item: key });
     expect(await refusal(dynamodb.send(put))).toBe('AccessDeniedException');
@@ -114,11 +115,11 @@ describe('undeclared actions are refused', () => {
     });
     expect(await refusal(dynamodb.send(transaction))).toBe('AccessDeniedException');
     expect(service.aws.denials.at(-1)).toMatchObject({
-      function: 'authorizer',
+      function: 'events',
       request: { action: 'dynamodb:PutItem' },
     });
-    // The api function holds the write grant.
-    await as('api').dynamodb.send(put);
+    // The create function holds the write grant.
+    await as('apiCreate').dynamodb.send(put);
   });
 
   it('the dial function may not write S3; the sweeper may put transcripts, not uploads', async () => {
@@ -130,7 +131,7 @@ describe('undeclared actions are refused', () => {
   });
 
   it('a function without sendTo: webhook cannot send there, only to its own queue', async () => {
-    const { sqs } = as('providerEvents');
+    const { sqs } = as('startBatch');
     const send = (queue: 'dial' | 'webhook') =>
       sqs.send(new SendMessageCommand({ QueueUrl: queueUrl(queue), MessageBody: '{"iam":"test"}' }));
     expect(await refusal(send('webhook'))).toMatch(/AccessDenied/);

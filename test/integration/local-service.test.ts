@@ -39,7 +39,7 @@ describe('startLocalService', () => {
 
     service = await startLocalService({ env: { AUTH_CACHE_TTL_SECONDS: '0' } });
     expect(service.tableName).not.toBe(firstTable);
-    expect(service.functions.environmentOf('api').TABLE_NAME).toBe(service.tableName);
+    expect(service.functions.environmentOf('apiSettings').TABLE_NAME).toBe(service.tableName);
     const listed = await api(service.baseUrl, service.apiKey).get<{ items?: unknown[] }>('/v1/phone-numbers');
     expect(listed.status).toBe(200);
     // The functions run in new workers: they write to the new table, not the stopped one's.

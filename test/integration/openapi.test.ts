@@ -34,7 +34,7 @@ describe('GET /v1/openapi.json', () => {
     expect(res.body).toEqual(JSON.parse(JSON.stringify(buildOpenApiDocument())));
   });
 
-  it('ignores a bad key (no authorizer in front of it), while an API route refuses it', async () => {
+  it('ignores a bad key (the open route authenticates nothing), while an API route refuses it', async () => {
     const doc = await c.get('/v1/openapi.json', { token: 'bck_nonsense' });
     expect(doc.status).toBe(200);
     const agents = await c.get('/v1/agents', { token: null });

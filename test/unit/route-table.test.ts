@@ -21,16 +21,19 @@ import { WEBHOOK_EVENTS } from '#shared/domain/agent.ts';
 import type { CallEndedResult } from '#shared/app/run/call-ended.ts';
 import {
   API_ROUTE_HANDLERS,
+  API_ROUTERS,
   OPEN_ROUTE_HANDLERS,
-  OPEN_ROUTE_HANDLERS_BY_KEY,
-  ROUTE_HANDLERS,
   type ApiRouteId,
   type RouteHandler,
 } from '#shared/http/api-routes.ts';
+import { FUNCTIONS, type FunctionName } from '#infra/wiring.ts';
+import { functionEnvironment } from '#infra/function-environment.ts';
+import { ENV } from '#shared/config/env-names.ts';
 
 /**
- * The route table (shared/contracts/route-paths.ts + routes.ts) is the one list of routes: the wiring
- * (CDK and the local gateway), the api function's router and the dashboard's client derive from it.
+ * The route table (shared/contracts/route-paths.ts + routes.ts) is the one list of routes, each naming
+ * the function that serves it: the wiring (CDK and the local gateway), the api functions' routers and
+ * the dashboard's client derive from it.
  * These checks make a drift between them a failing test (the CDK side: test/infra/parity.test.ts).
  */
 
@@ -95,20 +98,41 @@ describe('the wiring', () => {
     expect(keys([...ROUTES])).toEqual(keys(Object.values(ROUTE_PATHS)));
   });
 
-  it('serves API-key routes by the api function behind the authorizer, provider callbacks by providerEvents, streams by events', () => {
-    const expected = {
-      apiKey: { function: 'api', auth: 'apiKey', via: 'httpApi' },
-      provider: { function: 'providerEvents', auth: 'none', via: 'httpApi' },
-      none: { function: 'api', auth: 'none', via: 'httpApi' },
-      // Checks the key itself: its answer is a stream, served by the function's URL in AWS.
-      apiKeyStream: { function: 'events', auth: 'none', via: 'functionUrl' },
-    } as const;
+  it("serves each route by the function the table names, with the table's authentication and nothing in front", () => {
     for (const route of ROUTES) {
       const id = ROUTE_IDS.find((i) => routeKey(i) === wiringRouteKey(route)) as RouteId;
-      expect({ function: route.function, auth: route.auth, via: route.via }, id).toEqual(
-        expected[ROUTE_PATHS[id].auth],
-      );
+      expect({ function: route.function, auth: route.auth }, id).toEqual({
+        function: ROUTE_PATHS[id].function,
+        auth: ROUTE_PATHS[id].auth,
+      });
+      // A streamed answer cannot pass API Gateway: its function has a URL of its own.
+      expect(route.via, id).toBe(FUNCTIONS[route.function].streamsAnswers ? 'functionUrl' : 'httpApi');
     }
+    // Provider callbacks and the live progress stream have functions of their own.
+    expect(ROUTE_PATHS.providerEvents.function).toBe('providerEvents');
+    expect(ROUTE_PATHS.batchEvents.function).toBe('events');
+    expect(ROUTES.filter((r) => r.via === 'functionUrl').map(wiringRouteKey)).toEqual([
+      routeKey('batchEvents'),
+    ]);
+  });
+
+  it('names only functions of the wiring, and gives exactly those serving API-key routes the key cache setting', () => {
+    for (const route of ROUTES)
+      expect(Object.keys(FUNCTIONS), wiringRouteKey(route)).toContain(route.function);
+    const targets = {
+      tableName: 't',
+      publicBaseUrl: 'https://example.com',
+      queueUrls: { dial: 'd', webhook: 'w' },
+      filesBucket: 'f',
+      scheduler: { groupName: 'g', targetArn: 'a', roleArn: 'r', deadLetterArn: 'q' },
+      authCacheTtlSeconds: 30,
+      secretsPrefix: 'batch-calls/test/',
+      retentionDays: 90,
+    };
+    const withCache = (Object.keys(FUNCTIONS) as FunctionName[]).filter(
+      (name) => functionEnvironment(name, targets)[ENV.authCacheTtlSeconds] === '30',
+    );
+    expect(withCache.sort()).toEqual(['apiBatches', 'apiCreate', 'apiSettings', 'apiSuppressions', 'events']);
   });
 
   it('routes a request for every table route to that route in the local gateway', () => {
@@ -133,13 +157,26 @@ describe('the wiring', () => {
 });
 
 describe('the router', () => {
-  it('has a handler for every route the api function serves, and none other', () => {
-    const served = ROUTES.filter((r) => r.function === 'api')
-      .map(wiringRouteKey)
-      .sort();
-    expect([...ROUTE_HANDLERS.keys(), ...OPEN_ROUTE_HANDLERS_BY_KEY.keys()].sort()).toEqual(served);
+  it('gives each api function a handler for every route it serves, and none other', () => {
+    for (const [name, router] of Object.entries(API_ROUTERS)) {
+      const served = (auth: string) =>
+        ROUTES.filter((r) => r.function === name && r.auth === auth)
+          .map(wiringRouteKey)
+          .sort();
+      expect([...router.routes.keys()].sort(), name).toEqual(served('apiKey'));
+      expect([...router.open.keys()].sort(), name).toEqual(served('none'));
+    }
+    // Every route the wiring gives an api function is in one of the routers.
+    const routed = Object.values(API_ROUTERS).flatMap((r) => [...r.routes.keys(), ...r.open.keys()]);
+    expect(routed.sort()).toEqual(
+      ROUTES.filter((r) => r.function in API_ROUTERS)
+        .map(wiringRouteKey)
+        .sort(),
+    );
     expect(Object.keys(API_ROUTE_HANDLERS).sort()).toEqual(
-      ROUTE_IDS.filter((id) => ROUTE_PATHS[id].auth === 'apiKey').sort(),
+      ROUTE_IDS.filter(
+        (id) => ROUTE_PATHS[id].auth === 'apiKey' && ROUTE_PATHS[id].function in API_ROUTERS,
+      ).sort(),
     );
     expect(Object.keys(OPEN_ROUTE_HANDLERS).sort()).toEqual(
       ROUTE_IDS.filter((id) => ROUTE_PATHS[id].auth === 'none').sort(),
@@ -213,9 +250,8 @@ describe('the OpenAPI document (GET /v1/openapi.json)', () => {
     expect(documented).toEqual(keys(Object.values(ROUTE_PATHS)));
     expect(documented).toEqual(keys([...ROUTES]));
     const routed = [
-      ...ROUTE_HANDLERS.keys(),
-      ...OPEN_ROUTE_HANDLERS_BY_KEY.keys(),
-      ...ROUTES.filter((r) => r.function !== 'api').map(wiringRouteKey),
+      ...Object.values(API_ROUTERS).flatMap((r) => [...r.routes.keys(), ...r.open.keys()]),
+      ...ROUTES.filter((r) => !(r.function in API_ROUTERS)).map(wiringRouteKey),
     ].sort();
     expect(documented).toEqual(routed);
   });
@@ -274,6 +310,7 @@ describe('the OpenAPI document (GET /v1/openapi.json)', () => {
       method: 'GET',
       path: '/v1/things/{id}/export',
       auth: 'apiKey',
+      function: 'apiBatches',
       request: { params: z.strictObject({ id: z.string() }), query: z.object({ format: z.enum(['csv']) }) },
       responses: { 200: mediaResponse('text/csv'), 404: ROUTE_TABLE.getBatch.responses[404] },
     } as const;

@@ -10,7 +10,7 @@ import {
   MAX_WORKSPACE_LIVE_CALLS,
   setWorkspaceLiveCallLimit,
 } from '#shared/app/workspaces.ts';
-import { AUTHORIZER_CACHE_SECONDS } from '#shared/config/runtime-config.ts';
+import { API_KEY_CACHE_SECONDS } from '#shared/config/runtime-config.ts';
 import { DomainError } from '#shared/domain/errors.ts';
 import type { ApiKeyRecord } from '#shared/domain/workspace.ts';
 import { QUEUES, type QueueName } from '../../wiring.ts';
@@ -243,7 +243,7 @@ async function run(command: Exclude<Command, { kind: 'redrive' }>, db: Database)
       await revokeApiKey(store, command.workspaceId, command.keyId);
       return [
         `Revoked API key ${command.keyId} of workspace ${command.workspaceId}.`,
-        `A running service stops accepting it within ${AUTHORIZER_CACHE_SECONDS} s (the authorizer's cache).`,
+        `A running service stops accepting it within ${API_KEY_CACHE_SECONDS} s (each API function's key cache).`,
       ];
     case 'force-finish':
       return forceFinish(db, command.workspaceId, command.batchId);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ENV } from '#shared/config/env-names.ts';
-import { AUTHORIZER_CACHE_SECONDS } from '#shared/config/runtime-config.ts';
+import { API_KEY_CACHE_SECONDS } from '#shared/config/runtime-config.ts';
 import type { DynamoDbLocal } from '../emulators/dynamodb-local.ts';
 import { BootstrapError, ensureDemoResources, ensureLocalWorkspace, writeLocalState } from './bootstrap.ts';
 import {
@@ -101,7 +101,7 @@ function readConfig(env: NodeJS.ProcessEnv): StartConfig {
     simCallMs: Number(simCallText),
     maxCallSeconds: wholeSeconds(env, ENV.maxCallSeconds),
     sweepGraceSeconds: env[ENV.sweepGraceSeconds],
-    authCacheTtlSeconds: wholeSeconds(env, ENV.authCacheTtlSeconds) ?? AUTHORIZER_CACHE_SECONDS,
+    authCacheTtlSeconds: wholeSeconds(env, ENV.authCacheTtlSeconds) ?? API_KEY_CACHE_SECONDS,
     logLevel: readLogLevel(env.LOG_LEVEL),
   };
 }

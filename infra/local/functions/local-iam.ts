@@ -74,8 +74,11 @@ export function policyOf(name: FunctionName, r: LocalResources): Statement[] {
   if (access.transcripts === 'write') {
     statements.push({ actions: OBJECT_PUT_ACTIONS, resources: objects(r.prefixes.transcripts) });
   }
-  if (access.uploads) {
+  // `sign`: the pre-signed POST carries the signer's put right; `read`: reads an upload back.
+  if (access.uploads === 'read') {
     statements.push({ actions: OBJECT_READ_ACTIONS, resources: objects(r.prefixes.uploads) });
+  }
+  if (access.uploads === 'sign') {
     statements.push({ actions: OBJECT_PUT_ACTIONS, resources: objects(r.prefixes.uploads) });
   }
   if (access.exports) {

@@ -1,11 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type {
-  APIGatewayProxyEventV2WithLambdaAuthorizer,
-  APIGatewayRequestAuthorizerEventV2,
-  Context,
-} from 'aws-lambda';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import {
   FUNCTIONS,
   HTTP_API_MAX_BODY_BYTES,
@@ -28,7 +24,6 @@ import {
   writeAnswer,
   type RequestIds,
 } from './answers.ts';
-import { authorize, AUTHORIZER } from './authorize.ts';
 import { serveStreamed } from './function-url.ts';
 import { buildProxyEvent, buildRequestContext, readRequestShape } from './http-event.ts';
 import { MalformedResultError, toHttpAnswer, type HttpAnswer } from './lambda-result.ts';
@@ -37,10 +32,10 @@ import { serveStaticFile } from './static-files.ts';
 
 /**
  * The local stand-in for API Gateway (HTTP API, payload format 2.0), driven by infra/wiring.ts so it
- * routes exactly what AWS routes. It plays API Gateway's part and nothing more: route selection, the
- * Lambda authorizer call, the 10 MB body limit, the function timeout, the 30 s request timeout, payload
- * conversion and the answers API Gateway itself gives (403 Forbidden, 500 Internal Server Error, 503
- * Service Unavailable).
+ * routes exactly what AWS routes. It plays API Gateway's part and nothing more: route selection (to
+ * the function each route names; no authorizer, as in the stack), the 10 MB body limit, the function timeout, the 30 s request timeout, payload
+ * conversion and the answers API Gateway itself gives (500 Internal Server Error, 503 Service
+ * Unavailable).
  */
 
 /**
@@ -54,20 +49,11 @@ export const HTTP_API_TIMEOUT_MS = 30_000;
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
-export type HttpFunctionEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<unknown>;
+export type HttpFunctionEvent = APIGatewayProxyEventV2;
 
-// Method syntax keeps parameters bivariant, so a handler typed for a narrower authorizer context
-// (the real api function's) is accepted here.
-interface HandlerShapes {
-  http(event: HttpFunctionEvent, context: Context): Promise<unknown>;
-  authorizer(event: APIGatewayRequestAuthorizerEventV2, context: Context): Promise<unknown>;
-}
-export type HttpFunctionHandler = HandlerShapes['http'];
-export type AuthorizerFunctionHandler = HandlerShapes['authorizer'];
+export type HttpFunctionHandler = (event: HttpFunctionEvent, context: Context) => Promise<unknown>;
 
-export type FunctionHandlers = {
-  [K in FunctionName]: K extends 'authorizer' ? AuthorizerFunctionHandler : HttpFunctionHandler;
-};
+export type FunctionHandlers = Record<FunctionName, HttpFunctionHandler>;
 
 export interface GatewayOptions {
   /** 0 picks a free port; the gateway binds it itself, so no other process can take it meanwhile. */
@@ -116,8 +102,8 @@ export interface Gateway {
 }
 
 /**
- * The handlers the routes need: the route functions, plus the authorizer when a route uses it.
- * Functions with other triggers (queues, streams) are not the gateway's business.
+ * The handlers the routes need: the functions the routes name. Functions with other triggers (queues,
+ * streams) are not the gateway's business.
  */
 export async function loadHandlers(
   routes: readonly RouteSpec[],
@@ -127,7 +113,6 @@ export async function loadHandlers(
   const names = new Set<FunctionName>(
     routes.filter((route) => route.via === 'httpApi').map((route) => route.function),
   );
-  if (routes.some((route) => route.auth === 'apiKey')) names.add(AUTHORIZER);
   const entries = [...names].map((name) => {
     const handler = given[name] ?? functions?.handler(name);
     if (!handler) throw new Error(`No handler for function ${name}: give one, or the local functions`);
@@ -300,33 +285,7 @@ async function handleRequest(
     return;
   }
 
-  let authorizerContext: unknown;
-  if (match.route.auth === 'apiKey') {
-    const outcome = await authorize(
-      settings.handlers[AUTHORIZER] as AuthorizerFunctionHandler | undefined,
-      settings.specs[AUTHORIZER],
-      shape,
-      requestContext,
-      match.pathParameters,
-    );
-    if (outcome.kind === 'denied') {
-      sendMessage(res, ids, 403, 'Forbidden');
-      return;
-    }
-    if (outcome.kind === 'failed') {
-      settings.logError(
-        `[gateway] ${ids.requestId} authorizer failed: ${describeError(outcome.error, { withStack: true })}`,
-      );
-      sendMessage(res, ids, 500, 'Internal Server Error');
-      return;
-    }
-    authorizerContext = outcome.context;
-  }
-
-  const event = buildProxyEvent(shape, requestContext, match.pathParameters, body) as HttpFunctionEvent;
-  if (match.route.auth === 'apiKey') {
-    event.requestContext.authorizer = { lambda: authorizerContext ?? {} };
-  }
+  const event = buildProxyEvent(shape, requestContext, match.pathParameters, body);
 
   const name = match.route.function;
   let answer: HttpAnswer;

@@ -15,6 +15,7 @@ export function createS3UploadStore(options: {
   const { client, bucket } = options;
   const clock = options.clock ?? (() => new Date());
   return {
+    ...createS3UploadReader(options),
     async presign({ workspaceId, uploadId, maxBytes, expiresInSeconds }) {
       const key = uploadKey(workspaceId, uploadId);
       const { url, fields } = await createPresignedPost(client, {
@@ -29,6 +30,19 @@ export function createS3UploadStore(options: {
       });
       return { url, fields, expiresAt: new Date(clock().getTime() + expiresInSeconds * 1000).toISOString() };
     },
+  };
+}
+
+/**
+ * The reading half alone, for a function that reads uploads but never signs one (the create
+ * function): it does not bundle the POST signer.
+ */
+export function createS3UploadReader(options: {
+  client: S3Client;
+  bucket: string;
+}): Pick<UploadStore, 'open'> {
+  const { client, bucket } = options;
+  return {
     async open(workspaceId, uploadId) {
       try {
         const out = await client.send(
