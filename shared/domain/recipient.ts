@@ -1,3 +1,4 @@
+import { boundedText } from './bounded-text.ts';
 /**
  * A recipient and its lifecycle (reference: pending → dialing → completed | failed; round two adds
  * `skipped` and retries: an attempt that ends with a retryable outcome goes back to `pending` with
@@ -34,6 +35,28 @@ export interface Attempt {
   durationSecs: number | null;
   conversationId: string | null;
   error: string | null;
+}
+
+/**
+ * The history entry an ended attempt leaves (what the end transaction appends, and what its webhook's
+ * snapshot describes): placed at the claim, else when it started or ended; the error bounded as stored.
+ */
+export function endedAttempt(
+  attempt: number,
+  end: Pick<Attempt, 'startedAt' | 'endedAt' | 'outcome' | 'durationSecs' | 'conversationId' | 'error'> & {
+    dialedAt: string | null;
+  },
+): Attempt {
+  return {
+    attempt,
+    dialedAt: end.dialedAt ?? end.startedAt ?? end.endedAt,
+    startedAt: end.startedAt,
+    endedAt: end.endedAt,
+    outcome: end.outcome,
+    durationSecs: end.durationSecs,
+    conversationId: end.conversationId,
+    error: boundedText(end.error),
+  };
 }
 
 /** A recipient query's filters (contract "Recipient queries"); every one given must hold. */

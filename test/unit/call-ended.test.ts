@@ -399,7 +399,13 @@ describe('a call ending, in one write with what follows it', () => {
     expect(await recordCallEnded(deps, 'simulated', event)).toBe('recorded');
     expect(store.getAgent).toHaveBeenCalledWith('ws_1', 'agent_1');
     const options = (run.endCallAndPass.mock.calls[0] as unknown[] | undefined)?.[2] as {
-      outbox: { webhookId: string; eventType: string; recipientIndex: number; occurredAt: string };
+      outbox: {
+        webhookId: string;
+        eventType: string;
+        recipientIndex: number;
+        occurredAt: string;
+        snapshot: { data: Record<string, unknown> };
+      };
       eventRecorded: boolean;
     };
     expect(options.eventRecorded).toBe(true);
@@ -408,6 +414,14 @@ describe('a call ending, in one write with what follows it', () => {
       recipientIndex: 3,
       occurredAt: event.endedAt,
       status: 'pending',
+    });
+    // Its payload describes the recipient as the end leaves it, not as the callback read it.
+    expect(options.outbox.snapshot.data).toMatchObject({
+      status: 'completed',
+      outcome: 'answered',
+      started_at: event.startedAt,
+      ended_at: event.endedAt,
+      duration_secs: 60,
     });
     expect(webhookQueue.send).toHaveBeenCalledWith([
       expect.objectContaining({ webhookId: options.outbox.webhookId, batchId: 'batch_1', recipientIndex: 3 }),

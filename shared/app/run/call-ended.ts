@@ -1,6 +1,6 @@
 import { newId } from '../../domain/ids.ts';
 import { httpsRecordingUrl } from '../../domain/recording-url.ts';
-import { statusForOutcome } from '../../domain/recipient.ts';
+import { endedAttempt, statusForOutcome } from '../../domain/recipient.ts';
 import { breakerMark, callTimeMs } from '../../domain/guardrails.ts';
 import { nextRetry } from '../../domain/retry.ts';
 import type { Agent } from '../../domain/agent.ts';
@@ -154,7 +154,6 @@ function optOutToCapture(
 
 /** The recipient as the end transaction leaves it: what its event's payload snapshot describes. */
 function recipientAfterEnd(recipient: RecipientRun, attempt: number, end: CallEnd): RecipientRun {
-  const error = boundedText(end.error);
   return {
     ...recipient,
     status: end.retryAt ? 'pending' : end.status,
@@ -162,22 +161,10 @@ function recipientAfterEnd(recipient: RecipientRun, attempt: number, end: CallEn
     startedAt: end.startedAt,
     endedAt: end.endedAt,
     durationSecs: end.durationSecs,
-    error,
+    error: boundedText(end.error),
     conversationId: end.conversationId,
     transcriptKey: end.transcriptKey,
     nextAttemptAt: end.retryAt,
-    attemptHistory: [
-      ...recipient.attemptHistory,
-      {
-        attempt,
-        dialedAt: end.dialedAt ?? end.startedAt ?? end.endedAt,
-        startedAt: end.startedAt,
-        endedAt: end.endedAt,
-        outcome: end.outcome,
-        durationSecs: end.durationSecs,
-        conversationId: end.conversationId,
-        error,
-      },
-    ],
+    attemptHistory: [...recipient.attemptHistory, endedAttempt(attempt, end)],
   };
 }

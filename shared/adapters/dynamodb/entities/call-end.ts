@@ -1,5 +1,5 @@
 import { breakerMark, callTimeMs } from '../../../domain/guardrails.ts';
-import type { Attempt } from '../../../domain/recipient.ts';
+import { endedAttempt } from '../../../domain/recipient.ts';
 import type { CallRef } from '../../../ports/dialer.ts';
 import type { CallEnd, EndOptions, RunStore } from '../../../ports/run-store.ts';
 import { keys } from '../keys.ts';
@@ -78,7 +78,7 @@ function endItems(
         ':dialing': 'dialing',
         ':n': ref.attempt,
         ':none': [],
-        ':attempt': [historyEntry(ref, end)],
+        ':attempt': [endedAttempt(ref.attempt, end)],
         ...(due ? { ':retryAt': end.retryAt, ':dueSk': due.SK } : {}),
       },
     }),
@@ -184,17 +184,4 @@ function withGuardrailFigures(move: TransactItem, end: CallEnd): TransactItem {
 /** The end's batch update, counting the due item it puts (a retry). */
 function countDue(update: TransactItem, putsDue: boolean): TransactItem {
   return putsDue ? withDueCount(update, DUE_WRITTEN) : update;
-}
-
-function historyEntry(ref: CallRef, end: CallEnd): Attempt {
-  return {
-    attempt: ref.attempt,
-    dialedAt: end.dialedAt ?? end.startedAt ?? end.endedAt,
-    startedAt: end.startedAt,
-    endedAt: end.endedAt,
-    outcome: end.outcome,
-    durationSecs: end.durationSecs,
-    conversationId: end.conversationId,
-    error: boundedText(end.error),
-  };
 }
