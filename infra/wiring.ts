@@ -297,10 +297,7 @@ export interface QueueSourceSpec {
   queue: QueueName;
   function: FunctionName;
   batchSize: number;
-  /**
-   * Concurrent invocations in local mode (one machine, one DynamoDB Local). The deployment takes
-   * Lambda's `maximumConcurrency` from context (`dialConcurrency`, `webhookConcurrency`: infra/config.ts).
-   */
+  /** Concurrent invocations locally; deployed: `dialConcurrency`/`webhookConcurrency` (infra/config.ts). */
   maxConcurrency: number;
   maxBatchingWindowSeconds: number;
   reportBatchItemFailures: true;
@@ -320,7 +317,8 @@ export const QUEUE_SOURCES: readonly QueueSourceSpec[] = [
     function: 'deliverWebhook',
     batchSize: 10,
     maxConcurrency: 5,
-    maxBatchingWindowSeconds: 0,
+    // Events gathered up to 1 s: fewer receives, deletes and invocations per webhook (issue 16).
+    maxBatchingWindowSeconds: 1,
     reportBatchItemFailures: true,
   },
 ];

@@ -165,6 +165,37 @@ describe('SQS poller (the local event source mapping)', () => {
     expect(maxLive).toBe(2);
   });
 
+  it('gathers messages for the batching window and invokes once with them', async () => {
+    const { client, queues } = await start();
+    const batches: number[][] = [];
+    poller = startSqsPoller({
+      // The webhook queue: its visibility timeout is far above the window (the dial queue's is 1 s here).
+      source: source({
+        queue: 'webhook',
+        function: 'deliverWebhook',
+        batchSize: 10,
+        maxBatchingWindowSeconds: 1,
+      }),
+      client,
+      queueUrl: queues.webhook.url,
+      queueArn: queues.webhook.arn,
+      idlePollMs: 20,
+      log: () => undefined,
+      invoke: async (event: SQSEvent) => {
+        batches.push(event.Records.map((r) => JSON.parse(r.body) as number));
+        return { batchItemFailures: [] };
+      },
+    });
+    const queue = createSqsQueue<number>({ client, queueUrl: queues.webhook.url });
+    // Four messages 150 ms apart: one invocation within the window, not four.
+    for (let n = 0; n < 4; n++) {
+      await queue.send([n]);
+      await sleep(150);
+    }
+    await until(() => batches.flat().length >= 4, 5_000, 'the four messages');
+    expect(batches).toEqual([[0, 1, 2, 3]]);
+  });
+
   it('deletes the successes and lets the reported failures come back', async () => {
     const { client, queues } = await start();
     const receives = new Map<string, string[]>();

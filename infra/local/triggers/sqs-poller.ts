@@ -144,6 +144,41 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
     }
   }
 
+  /**
+   * Lambda's `MaximumBatchingWindowInSeconds`: records are gathered for up to the window (from the
+   * first one) or until the batch is full, then the function is invoked once with all of them. Fewer
+   * receives, deletes and invocations per message, for up to the window's delay.
+   */
+  async function gather(first: Message[]): Promise<Message[]> {
+    const gathered = [...first];
+    const until = Date.now() + source.maxBatchingWindowSeconds * 1000;
+    while (!stopped && gathered.length < source.batchSize && Date.now() < until) {
+      woken = false;
+      const visible = await visibleCount().catch(() => 0);
+      if (!(visible > 0)) {
+        // Until a send wakes it, or the next look (the window's end at the latest).
+        await idle(Math.max(1, Math.min(until - Date.now(), idlePollMs)));
+        continue;
+      }
+      try {
+        const out = await client.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: Math.min(visible, source.batchSize - gathered.length),
+            WaitTimeSeconds: 0,
+            AttributeNames: ['All'],
+            MessageAttributeNames: ['All'],
+          }),
+        );
+        gathered.push(...(out.Messages ?? []));
+      } catch (error) {
+        log(`[sqs ${source.queue}] receive failed while gathering a batch: ${describeError(error)}`);
+        break;
+      }
+    }
+    return gathered;
+  }
+
   const loop = (async () => {
     while (!stopped) {
       if (inFlight.size >= source.maxConcurrency) {
@@ -179,6 +214,10 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
       if (messages.length === 0) {
         lastIdle = await idle(idlePollMs);
         continue;
+      }
+      if (source.maxBatchingWindowSeconds > 0 && messages.length < source.batchSize) {
+        messages = await gather(messages);
+        if (stopped) break;
       }
       const invocation = run(messages)
         .catch((error: unknown) => log(`[sqs ${source.queue}] ${describeError(error)}`))
