@@ -114,6 +114,15 @@ async function readEndpoint(
   const withPayload = record.snapshot === undefined;
   const cached = deps.endpoints.get(ref, now.getTime());
   if (cached && !withPayload) return { view: cached, payload: undefined };
+  if (!withPayload) {
+    const view = await deps.endpoints.once(ref, async () => {
+      const reads = await deps.runStore.getDeliveryReads(record, { payload: false });
+      const read = { settings: settingsOf(reads.agent), health: reads.endpoint };
+      deps.endpoints.put(ref, read, now.getTime());
+      return read;
+    });
+    return { view, payload: undefined };
+  }
   const reads = await deps.runStore.getDeliveryReads(record, { payload: withPayload });
   const view = { settings: settingsOf(reads.agent), health: reads.endpoint };
   deps.endpoints.put(ref, view, now.getTime());

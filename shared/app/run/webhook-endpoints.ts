@@ -31,6 +31,11 @@ export interface EndpointCache {
   put(ref: EndpointRef, view: EndpointView, nowMs: number): void;
   /** After a write to the endpoint's breaker: the next delivery reads it again. */
   forget(ref: EndpointRef): void;
+  /**
+   * One read for the deliveries of an endpoint that miss at once (a batch of them in one invocation,
+   * run in parallel): the first one's `load`, the others wait for it.
+   */
+  once(ref: EndpointRef, load: () => Promise<EndpointView>): Promise<EndpointView>;
 }
 
 export function settingsOf(agent: Agent | null): WebhookSettings | null {
@@ -40,8 +45,17 @@ export function settingsOf(agent: Agent | null): WebhookSettings | null {
 /** One per container (the function's module scope), shared by the deliveries it runs. */
 export function createEndpointCache(ttlMs = ENDPOINT_CACHE_MS): EndpointCache {
   const entries = new Map<string, { view: EndpointView; until: number }>();
+  const loading = new Map<string, Promise<EndpointView>>();
   const keyOf = (ref: EndpointRef) => `${ref.workspaceId} ${ref.agentId}`;
   return {
+    once(ref, load) {
+      const key = keyOf(ref);
+      const pending = loading.get(key);
+      if (pending) return pending;
+      const loaded = load().finally(() => loading.delete(key));
+      loading.set(key, loaded);
+      return loaded;
+    },
     get(ref, nowMs) {
       const entry = entries.get(keyOf(ref));
       return entry && entry.until > nowMs ? entry.view : undefined;
