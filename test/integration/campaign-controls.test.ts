@@ -89,7 +89,12 @@ describe('retries', () => {
     // (a waiting recipient holds no call slot: max_concurrent_calls is 1).
     const waiting = await pollUntil(
       async () => (await c.get(`/v1/agents/batch-calls/${batch.id}`)).body,
-      (d) => d.recipients[2].status === 'completed' && d.recipients[1].attempts === 1,
+      // The batch item and the recipients are two reads: a response between them can show the end
+      // in one and not yet in the other, so both must show it.
+      (d) =>
+        d.recipients[2].status === 'completed' &&
+        d.recipients[1].attempts === 1 &&
+        d.batch.counts.completed === 1,
       { timeoutMs: 30_000, intervalMs: 200 },
     );
     expect(waiting.batch.status).toBe('running');
