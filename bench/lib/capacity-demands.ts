@@ -1,4 +1,5 @@
 import { ASSUMED_AWS_DURATION_MS, AWS_LIMITS, HOT_ITEMS, HOT_PARTITIONS, LIFT } from './capacity-limits.ts';
+import { HOOKDUE_SHARDS } from '#shared/adapters/dynamodb/keys.ts';
 import type { Deployment, Demand, MeasuredInputs } from './capacity-model.ts';
 
 /**
@@ -127,8 +128,9 @@ export function limitDemands(inputs: MeasuredInputs, deployment: Deployment): De
         lift: LIFT.partition,
       });
   }
-  // GSI1 partitions: one key each, every batch of the account in it.
-  for (const [partition, n] of Object.entries(perCall.indexWrites)) {
+  // GSI1 partitions: one key each, every batch of the account in it; the due webhooks' shards as
+  // one row, each shard taking its share (the webhook id's hash spreads them evenly).
+  for (const [partition, n] of Object.entries(hookDueAsOne(perCall.indexWrites))) {
     add({
       kind: 'dynamodb-index',
       resource: `GSI1 partition ${partition}`,
@@ -255,4 +257,20 @@ export function limitDemands(inputs: MeasuredInputs, deployment: Deployment): De
   });
 
   return rows;
+}
+
+/**
+ * The index writes with the due webhooks' shards (`HOOKDUE#0` … `HOOKDUE#15`) folded into one row,
+ * `HOOKDUE#<n>`: one shard's share of them all. An unsharded `HOOKDUE` (an update the counting proxy
+ * could not name a shard for) counts with them.
+ */
+export function hookDueAsOne(writes: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  let hookDue = 0;
+  for (const [partition, n] of Object.entries(writes)) {
+    if (partition === 'HOOKDUE' || /^HOOKDUE#\d+$/.test(partition)) hookDue += n;
+    else out[partition] = n;
+  }
+  if (hookDue > 0) out[`HOOKDUE#<n> (one of ${HOOKDUE_SHARDS} shards)`] = hookDue / HOOKDUE_SHARDS;
+  return out;
 }

@@ -155,7 +155,10 @@ function indexWritesOfAction(action, kind) {
   );
   if (!touched) return [];
   const values = Object.values(action.ExpressionAttributeValues ?? {});
-  const named = values.find((v) => typeof v?.S === 'string' && INDEX_PARTITIONS.has(v.S));
+  // A due webhook's partition is one of the HOOKDUE#<n> shards (keys.ts, HOOKDUE_SHARDS).
+  const named = values.find(
+    (v) => typeof v?.S === 'string' && (INDEX_PARTITIONS.has(v.S) || /^HOOKDUE#\d+$/.test(v.S)),
+  );
   return [named?.S ?? INDEX_PARTITION_OF_TYPE[type] ?? '?'];
 }
 

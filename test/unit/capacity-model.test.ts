@@ -164,6 +164,19 @@ describe('projectCapacity', () => {
     expect(index.reachedAtCallsPerSecond).toBeCloseTo(1_000 / 3, 6);
   });
 
+  it('folds the due webhooks\' index shards into one row, each shard taking its share', () => {
+    const projection = projectCapacity(
+      inputs({ indexWrites: { 'HOOKDUE#0': 0.5, 'HOOKDUE#7': 0.25, HOOKDUE: 0.05, ACTIVE: 0.1 } }),
+      tenThousand,
+      deployment,
+    );
+    const shard = rowOf(projection, 'GSI1 partition HOOKDUE#<n> (one of 16 shards)', 'WCU/s');
+    // 0.8 entries a call over 16 shards, each entry written twice (in and out of the index).
+    expect(shard.perCall).toBeCloseTo((2 * 0.8) / 16, 9);
+    expect(projection.rows.filter((r) => r.resource.startsWith('GSI1 partition HOOKDUE'))).toHaveLength(1);
+    expect(rowOf(projection, 'GSI1 partition ACTIVE', 'WCU/s').perCall).toBeCloseTo(0.2, 9);
+  });
+
   it("measures a function's concurrency as invocations/s × duration, against its own maximum", () => {
     const projection = projectCapacity(
       {
