@@ -140,6 +140,8 @@ function indexWritesOfAction(action, kind) {
   const type = itemTypeOf(key);
   if (kind === 'Put') {
     const pk = action.Item?.GSI1PK?.S;
+    const item = itemKeyOf(key);
+    if (item !== null) lastIndexKey.set(item, `${pk ?? ''}\u0000${action.Item?.GSI1SK?.S ?? ''}`);
     return typeof pk === 'string' ? [pk] : [];
   }
   // Leaving the index (a delete, a REMOVE) costs a write only for an item that entered it, whose
@@ -154,12 +156,62 @@ function indexWritesOfAction(action, kind) {
       Object.entries(names).some(([alias, name]) => name === attribute && set.includes(alias)),
   );
   if (!touched) return [];
+  // Setting an index key to the value it has writes nothing to the index (DynamoDB writes an index
+  // only when a key or projected attribute changes): a busy batch's progress writes set the same
+  // stepped attention time again and again (entities/batch.ts, ATTENTION_STEP_MS).
+  const assigned = assignedIndexKey(set, names, action.ExpressionAttributeValues ?? {});
+  const item = itemKeyOf(key);
+  if (assigned !== null && item !== null) {
+    // An attribute the update leaves alone keeps the value it had.
+    const before = lastIndexKey.get(item)?.split('\u0000') ?? [];
+    const after = assigned.map((value, i) => value ?? before[i] ?? '').join('\u0000');
+    if (lastIndexKey.get(item) === after) return [];
+    lastIndexKey.set(item, after);
+  }
   const values = Object.values(action.ExpressionAttributeValues ?? {});
   // A due webhook's partition is one of the HOOKDUE#<n> shards (keys.ts, HOOKDUE_SHARDS).
   const named = values.find(
     (v) => typeof v?.S === 'string' && (INDEX_PARTITIONS.has(v.S) || /^HOOKDUE#\d+$/.test(v.S)),
   );
   return [named?.S ?? INDEX_PARTITION_OF_TYPE[type] ?? '?'];
+}
+
+/** The index key each item was last seen set to (by an update or a put): see indexWritesOfAction. */
+const lastIndexKey = new Map();
+
+function itemKeyOf(key) {
+  const pk = key?.PK?.S;
+  const sk = key?.SK?.S;
+  return typeof pk === 'string' && typeof sk === 'string' ? `${pk}\u0000${sk}` : null;
+}
+
+/**
+ * The GSI1PK and GSI1SK values a SET clause assigns (null for one it does not assign), or null when
+ * it assigns them from something other than plain values (then every such write counts).
+ */
+function assignedIndexKey(set, names, values) {
+  const parts = [];
+  for (const attribute of ['GSI1PK', 'GSI1SK']) {
+    const aliases = [
+      attribute,
+      ...Object.entries(names)
+        .filter(([, n]) => n === attribute)
+        .map(([a]) => a),
+    ];
+    let found = null;
+    for (const assignment of set.split(',')) {
+      const [left, right] = assignment.split('=').map((side) => side?.trim());
+      if (left && right && aliases.includes(left)) found = right;
+    }
+    if (found === null) {
+      parts.push(null);
+      continue;
+    }
+    const value = values[found]?.S;
+    if (typeof value !== 'string') return null;
+    parts.push(value);
+  }
+  return parts;
 }
 
 /** Every GSI1 partition a DynamoDB request writes, once per write action. */

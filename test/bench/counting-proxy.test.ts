@@ -169,6 +169,13 @@ describe('the DynamoDB proxy', () => {
       ExpressionAttributeNames: { '#gsk': 'GSI1SK' },
       ExpressionAttributeValues: { ':one': { N: '1' }, ':attention': { S: 't2#b' } },
     });
+    // The same attention time set again changes nothing in the index: not counted.
+    await dynamo('UpdateItem', {
+      Key: batchKey,
+      UpdateExpression: 'SET slots = slots + :one, #gsk = :attention',
+      ExpressionAttributeNames: { '#gsk': 'GSI1SK' },
+      ExpressionAttributeValues: { ':one': { N: '1' }, ':attention': { S: 't2#b' } },
+    });
     // An update of other attributes leaves a KEYS_ONLY index alone.
     await dynamo('UpdateItem', { Key: batchKey, UpdateExpression: 'SET slots = slots - :one' });
     // Leaving the index is not counted (the model counts each entry twice, for its exit).
@@ -190,7 +197,17 @@ describe('the DynamoDB proxy', () => {
         { ConditionCheck: { Key: batchKey } },
       ],
     });
-    expect(await dynamodb.indexWrites()).toEqual({ ACTIVE: 2, HOOKDUE: 1, CREATING: 1 });
+    // A delivery waiting for a retry, in one of the due webhooks' shards: named by its shard.
+    await dynamo('UpdateItem', {
+      Key: { PK: { S: 'BATCH#b' }, SK: { S: 'HOOK#i' } },
+      UpdateExpression: 'SET nextAttemptAt = :next, GSI1PK = :gpk, GSI1SK = :gsk',
+      ExpressionAttributeValues: {
+        ':next': { S: 't3' },
+        ':gpk': { S: 'HOOKDUE#7' },
+        ':gsk': { S: 't3#b#i' },
+      },
+    });
+    expect(await dynamodb.indexWrites()).toEqual({ ACTIVE: 2, HOOKDUE: 1, 'HOOKDUE#7': 1, CREATING: 1 });
     await dynamodb.reset();
     expect(await dynamodb.indexWrites()).toEqual({});
   });
