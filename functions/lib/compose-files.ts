@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { createS3Client } from '#shared/adapters/aws-clients.ts';
+import { createS3Client } from '#shared/adapters/s3/s3-client.ts';
 import { createS3ExportStore } from '#shared/adapters/s3/s3-export-store.ts';
 import { createS3TranscriptStore } from '#shared/adapters/s3/s3-transcript-store.ts';
 import { createS3UploadReader, createS3UploadStore } from '#shared/adapters/s3/s3-upload-store.ts';
