@@ -3,6 +3,6 @@
  * Functions import the one module of each client they use (./aws/client-options.ts says why).
  */
 export type { AwsClientOptions } from './aws/client-options.ts';
-export { createS3Client } from './s3/s3-client.ts';
+export { createS3Client } from './s3/s3-client-eager.ts';
 export { createSchedulerClient } from './scheduler/scheduler-client.ts';
 export { createSqsClient } from './sqs/sqs-client.ts';
