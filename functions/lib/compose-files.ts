@@ -1,5 +1,4 @@
-import type { S3Client } from '@aws-sdk/client-s3';
-import { createS3Client } from '#shared/adapters/aws-clients.ts';
+import { lazyS3, type S3Access } from '#shared/adapters/s3/s3-client.ts';
 import { createS3ExportStore } from '#shared/adapters/s3/s3-export-store.ts';
 import { createS3TranscriptStore } from '#shared/adapters/s3/s3-transcript-store.ts';
 import { createS3UploadReader, createS3UploadStore } from '#shared/adapters/s3/s3-upload-store.ts';
@@ -12,8 +11,9 @@ import { required } from './compose.ts';
 
 /** The files bucket's prefixes a function was granted (wiring `transcripts`, `uploads`, `exports`), over one S3 client. */
 
-let client: S3Client | null = null;
-const s3 = () => (client ??= createS3Client());
+// Loaded on first use (shared/adapters/s3/s3-client.ts): most invocations touch no file.
+let access: S3Access | null = null;
+const s3 = () => (access ??= lazyS3());
 
 export function composeTranscripts(config: RuntimeConfig): TranscriptStore {
   return createS3TranscriptStore({

@@ -1,5 +1,5 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { createSqsClient } from '#shared/adapters/aws-clients.ts';
+import { createSqsClient } from '#shared/adapters/sqs/sqs-client.ts';
 import { createSqsQueue } from '#shared/adapters/sqs/sqs-queue.ts';
 import { ENV } from '#shared/config/env-names.ts';
 import type { RuntimeConfig } from '#shared/config/runtime-config.ts';

@@ -1,4 +1,4 @@
-import { createSchedulerClient } from '#shared/adapters/aws-clients.ts';
+import { createSchedulerClient } from '#shared/adapters/scheduler/scheduler-client.ts';
 import { createEventBridgeScheduler } from '#shared/adapters/scheduler/eventbridge-scheduler.ts';
 import { ENV } from '#shared/config/env-names.ts';
 import type { RuntimeConfig } from '#shared/config/runtime-config.ts';

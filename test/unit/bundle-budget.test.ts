@@ -11,7 +11,7 @@ import {
   esbuildOptions,
   RUNTIME_PROVIDED_MODULES,
 } from '#infra/bundling.ts';
-import { FUNCTIONS, PHONE_METADATA_DATA, type FunctionName } from '#infra/wiring.ts';
+import { FUNCTIONS, PHONE_METADATA_DATA, type FunctionAccess, type FunctionName } from '#infra/wiring.ts';
 
 /**
  * Every function's bundle, built with the options the CDK construct ships (infra/bundling.ts), stays
@@ -36,6 +36,21 @@ function largestInputs(inputs: Record<string, { bytesInOutput: number }>, count:
     .sort((a, b) => b[1] - a[1])
     .slice(0, count)
     .map(([owner, bytes]) => `${owner} ${(bytes / 1024).toFixed(0)} KB`);
+}
+
+/** The AWS SDK client packages a bundle imports (DynamoDB's document client counts as DynamoDB). */
+function sdkClients(external: string[]): string[] {
+  return [...new Set(external.filter((path) => path.startsWith('@aws-sdk/client-')))].sort();
+}
+
+/** The clients a function's grants (infra/wiring.ts) need: the table always, the rest by grant. */
+function clientsGranted(access: FunctionAccess): string[] {
+  const clients = ['@aws-sdk/client-dynamodb'];
+  if (access.sendTo?.length) clients.push('@aws-sdk/client-sqs');
+  if (access.transcripts || access.uploads || access.exports) clients.push('@aws-sdk/client-s3');
+  if (access.scheduler) clients.push('@aws-sdk/client-scheduler');
+  if (access.secrets) clients.push('@aws-sdk/client-secrets-manager');
+  return clients.sort();
 }
 
 describe('function bundle budgets', () => {
@@ -65,6 +80,17 @@ describe('function bundle budgets', () => {
       const provided: readonly string[] = RUNTIME_PROVIDED_MODULES;
       expect(external.filter((path) => !isBuiltin(path) && !provided.includes(path))).toEqual([]);
       expect(bundled).toEqual([]);
+      // The SDK clients it loads at a cold start are the ones its grants use, no more: each client
+      // left in by an import it does not need costs tens of milliseconds of every cold start.
+      // S3 is loaded on first use (shared/adapters/s3/s3-client.ts), except by the function that
+      // signs uploads (the presigned-POST package imports it statically).
+      const imports = (output?.imports ?? []).filter((i) => i.external);
+      const atStart = sdkClients(imports.filter((i) => i.kind === 'import-statement').map((i) => i.path));
+      const onUse = sdkClients(imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path));
+      const granted = clientsGranted(FUNCTIONS[name].access);
+      const signs = FUNCTIONS[name].access.uploads === 'sign';
+      expect(atStart, name).toEqual(granted.filter((c) => signs || c !== '@aws-sdk/client-s3'));
+      expect(onUse, name).toEqual(granted.filter((c) => c === '@aws-sdk/client-s3'));
       // Phone validation reads libphonenumber's metadata from a file beside the bundle: a function
       // that validates phones ships it, and none carries the metadata as code.
       const inputs = Object.entries(output?.inputs ?? {})

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { createSqsClient } from '#shared/adapters/aws-clients.ts';
+import { createSqsClient } from '#shared/adapters/sqs/sqs-client.ts';
 import { createDocumentClient, createDynamoDbClient } from '#shared/adapters/dynamodb/client.ts';
 import { createDynamoStore } from '#shared/adapters/dynamodb/dynamo-store.ts';
 import { createDynamoRunStore } from '#shared/adapters/dynamodb/run-store.ts';

@@ -3,7 +3,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createSqsServer } from 'local-aws-sqs';
-import { createSqsClient } from '#shared/adapters/aws-clients.ts';
+import { createSqsClient } from '#shared/adapters/sqs/sqs-client.ts';
 import { QUEUES, type QueueName, type QueueSpec } from '../../wiring.ts';
 import { deadLetterQueueName, SCHEDULER_DLQ_NAME, STREAM_FAILURES_NAME } from '../../queue-names.ts';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../gateway/http-event.ts';

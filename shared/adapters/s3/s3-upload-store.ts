@@ -1,6 +1,7 @@
-import { GetObjectCommand, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { uploadKey, type UploadStore } from '../../ports/uploads.ts';
+import { s3Access, type S3Access } from './s3-client.ts';
 
 /**
  * CSV uploads in the files bucket. The POST policy caps the size (`content-length-range`) and pins
@@ -8,16 +9,18 @@ import { uploadKey, type UploadStore } from '../../ports/uploads.ts';
  * the reader checks the size again (an emulator may not enforce policies).
  */
 export function createS3UploadStore(options: {
-  client: S3Client;
+  client: S3Client | S3Access;
   bucket: string;
   clock?: () => Date;
 }): UploadStore {
-  const { client, bucket } = options;
+  const { bucket } = options;
+  const s3 = s3Access(options.client);
   const clock = options.clock ?? (() => new Date());
   return {
     ...createS3UploadReader(options),
     async presign({ workspaceId, uploadId, maxBytes, expiresInSeconds }) {
       const key = uploadKey(workspaceId, uploadId);
+      const { client } = await s3.load();
       const { url, fields } = await createPresignedPost(client, {
         Bucket: bucket,
         Key: key,
@@ -38,20 +41,22 @@ export function createS3UploadStore(options: {
  * function): it does not bundle the POST signer.
  */
 export function createS3UploadReader(options: {
-  client: S3Client;
+  client: S3Client | S3Access;
   bucket: string;
 }): Pick<UploadStore, 'open'> {
-  const { client, bucket } = options;
+  const { bucket } = options;
+  const s3 = s3Access(options.client);
   return {
     async open(workspaceId, uploadId) {
+      const { sdk, client } = await s3.load();
       try {
         const out = await client.send(
-          new GetObjectCommand({ Bucket: bucket, Key: uploadKey(workspaceId, uploadId) }),
+          new sdk.GetObjectCommand({ Bucket: bucket, Key: uploadKey(workspaceId, uploadId) }),
         );
         if (!out.Body) return null;
         return { size: out.ContentLength ?? 0, body: out.Body as AsyncIterable<Uint8Array> };
       } catch (error) {
-        if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') return null;
+        if (error instanceof sdk.NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') return null;
         throw error;
       }
     },
