@@ -71,8 +71,10 @@ export interface ProviderCallbackRequest {
 export interface Dialer {
   readonly provider: string;
   /**
-   * Every callback of this provider names our ref (in the callback URL's query, which we set), so a
-   * placed call needs no call index to be found: one write less per call.
+   * Every callback of this provider names our ref (in the callback URL's query, which we set, or in
+   * the call's metadata, which the provider echoes in every message), so a placed call needs no call
+   * index to be found: one write less per call. A callback that arrives without it finds no call and
+   * is refused; the sweeper settles such a call through `getCall`.
    */
   readonly callbacksCarryRef?: boolean;
   placeCall(input: PlaceCallInput): Promise<PlaceCallResult>;

@@ -62,6 +62,8 @@ export function createRetellDialer(options: RetellDialerOptions): Dialer {
 
   return {
     provider: RETELL_PROVIDER,
+    // Retell echoes the call's `metadata` (our ref) in every webhook: no call index to write or read.
+    callbacksCarryRef: true,
 
     async placeCall(input: PlaceCallInput): Promise<PlaceCallResult> {
       const apiKey = credential(input.credentials, 'api_key', NAME);

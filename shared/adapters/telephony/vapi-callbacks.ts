@@ -49,7 +49,8 @@ function callOf(request: ProviderCallbackRequest) {
  * reconciliation instead (`GET /call/{id}`, once the sweeper finds them past their longest duration).
  *
  * The call is found from our ref in `call.assistantOverrides.metadata` (where the dialer put it) or,
- * failing that, from `call.id` through the call index the dial step wrote. Only `end-of-call-report`
+ * failing that, from `call.id` through a call index (none is written for Vapi calls any more: the ref
+ * is in every message; an older call's index still finds it). Only `end-of-call-report`
  * changes our state; status updates, transcripts and the rest give [].
  */
 export const vapiCallbackVerifier: CallbackVerifier = {

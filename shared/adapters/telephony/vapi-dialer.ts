@@ -30,7 +30,7 @@ const READING: PlaceCallReading = {
  * recipient's variables (`variableValues`: the assistant's prompt uses them as `{{first_name}}`) and
  * our ref (`metadata`). CreateCallDto has no top-level `metadata`, and Vapi refuses unknown properties
  * with a 400; the Call keeps its `assistantOverrides`, so every server message and `GET /call/{id}`
- * carry our ref back. The Call's `id` is the provider call id (the call index maps it too).
+ * carry our ref back. The Call's `id` is the provider call id (recorded on the recipient; no call index).
  */
 export function createVapiDialer(options: VapiDialerOptions): Dialer {
   const api = providerApi(NAME, options);
@@ -38,6 +38,9 @@ export function createVapiDialer(options: VapiDialerOptions): Dialer {
 
   return {
     provider: VAPI_PROVIDER,
+    // Every server message about the call carries our ref in `call.assistantOverrides.metadata`
+    // (the Call keeps its overrides): no call index to write or read.
+    callbacksCarryRef: true,
 
     async placeCall(input: PlaceCallInput): Promise<PlaceCallResult> {
       const assistantId = input.agent.telephony.vapi_assistant_id;
