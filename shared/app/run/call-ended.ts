@@ -95,7 +95,10 @@ export async function recordCallEnded(
   if (!ended.ended) return 'duplicate';
   if (outbox) await queueWebhook(deps, outbox);
   // The guardrails see this attempt before its turn passes on, so a tripped breaker or a reached cap
-  // starts no further call (the batch item has this attempt's figures now; the stream checks again).
+  // starts no further call (the batch item has this attempt's figures now). This is the only check
+  // for this end: it recorded its event, so the stream's reaction returns before its own
+  // (reactions.ts onRecipientEnded) unless an opt-out is left to it. A crash between the end and this
+  // check leaves it to the next end's check, which reads these figures too.
   await applyGuardrails(
     deps,
     {
