@@ -2,6 +2,7 @@ import { DEFAULT_RETRY_POLICY } from '#shared/domain/retry.ts';
 import type { Agent } from '#shared/domain/agent.ts';
 import { initialCounts, type Batch } from '#shared/domain/batch.ts';
 import { newId } from '#shared/domain/ids.ts';
+import type { OutboxRecord } from '#shared/domain/outbox.ts';
 import type { PhoneNumber } from '#shared/domain/phone-number.ts';
 import { newRecipient, type Recipient } from '#shared/domain/recipient.ts';
 
@@ -89,6 +90,28 @@ export function recipientFixture(
       phone: '+14155551234',
       dynamicVars: {},
     }),
+    ...overrides,
+  };
+}
+
+/** A pending `conversation.completed` record of the batch's recipient 0, written and due at `at`. */
+export function outboxFixture(
+  batch: { batchId: string; workspaceId: string },
+  at: string,
+  overrides: Partial<OutboxRecord> = {},
+): OutboxRecord {
+  return {
+    webhookId: `conversation.completed:${newId('recipient')}`,
+    workspaceId: batch.workspaceId,
+    batchId: batch.batchId,
+    agentId: newId('agent'),
+    eventType: 'conversation.completed',
+    recipientIndex: 0,
+    occurredAt: at,
+    status: 'pending',
+    attempts: [],
+    nextAttemptAt: at,
+    createdAt: at,
     ...overrides,
   };
 }

@@ -1,19 +1,11 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { createDynamoStore } from '#shared/adapters/dynamodb/dynamo-store.ts';
-import { createDynamoRunStore } from '#shared/adapters/dynamodb/run-store.ts';
+import { describe, expect, it, vi } from 'vitest';
 import { dialRecipient } from '#shared/app/run/dial.ts';
 import { createWorkspaceWithKey } from '#shared/app/workspaces.ts';
 import type { Dialer } from '#shared/ports/dialer.ts';
 import type { CallEnd, ClaimResult, RunStore } from '#shared/ports/run-store.ts';
-import type { Store } from '#shared/ports/store.ts';
-import {
-  agentFixture,
-  batchFixture,
-  phoneNumberFixture,
-  recipientFixture,
-} from '../helpers/domain-fixtures.ts';
-import { useLocalTable } from '../helpers/local-table.ts';
+import { agentFixture, phoneNumberFixture } from '../helpers/domain-fixtures.ts';
+import { startDispatched, storeBatch, useRunStores } from '../helpers/run-stores.ts';
 
 /**
  * The dial's claim against DynamoDB Local: the caller number's pacing slot taken in the claim's own
@@ -22,16 +14,8 @@ import { useLocalTable } from '../helpers/local-table.ts';
  */
 
 const TABLE_NAME = 'batch-calls-claim-test';
-const table = useLocalTable(TABLE_NAME);
-let store: Store;
-let run: RunStore;
-/** Another container: its own memory of numbers' pacing and workspaces' shards. */
-const container = () => createDynamoRunStore({ client: table.doc, tableName: TABLE_NAME });
-
-beforeAll(() => {
-  store = createDynamoStore({ client: table.doc, tableName: TABLE_NAME });
-  run = container();
-});
+/** `container()`: another container's run store, with its own memory of pacing and shards. */
+const { table, store, run, container } = useRunStores(TABLE_NAME);
 
 const T0 = 1_900_000_000_000;
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -46,20 +30,15 @@ async function runningBatch(options: { total: number; callsPerSecond?: number; w
   const phone = phoneNumberFixture(workspaceId, { callsPerSecond: options.callsPerSecond ?? 1 });
   await store.putAgent(agent);
   await store.putPhoneNumber(phone);
-  const batch = batchFixture(workspaceId, {
-    agentId: agent.id,
-    phoneNumberId: phone.id,
-    maxConcurrentCalls: Math.min(100, options.total),
-    totalRecipients: options.total,
+  const { batchId, recipients } = await storeBatch(store, {
+    total: options.total,
+    workspaceId,
+    batch: { agentId: agent.id, phoneNumberId: phone.id, maxConcurrentCalls: Math.min(100, options.total) },
+    recipient: (index) => ({ phone: phoneOf(index) }),
   });
-  const recipients = Array.from({ length: options.total }, (_, index) =>
-    recipientFixture({ batchId: batch.id, workspaceId }, { index, phone: phoneOf(index) }),
-  );
-  await store.createBatch(batch, recipients);
-  await run.startBatch(workspaceId, batch.id, options.total, iso(T0));
+  await startDispatched(run, { workspaceId, batchId }, options.total, iso(T0));
   const indexes = recipients.map((r) => r.index);
-  await run.markDispatched(batch.id, indexes, iso(T0));
-  return { workspaceId, batchId: batch.id, agentId: agent.id, phoneNumberId: phone.id, indexes };
+  return { workspaceId, batchId, agentId: agent.id, phoneNumberId: phone.id, indexes };
 }
 
 const ref = (b: { workspaceId: string; batchId: string }, recipientIndex: number) => ({

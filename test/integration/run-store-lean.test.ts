@@ -1,13 +1,13 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { createDynamoStore } from '#shared/adapters/dynamodb/dynamo-store.ts';
-import { createDynamoRunStore } from '#shared/adapters/dynamodb/run-store.ts';
-import { createWorkspaceWithKey } from '#shared/app/workspaces.ts';
-import { newId } from '#shared/domain/ids.ts';
+import { describe, expect, it } from 'vitest';
 import type { OutboxRecord } from '#shared/domain/outbox.ts';
-import type { RunStore } from '#shared/ports/run-store.ts';
-import type { Store } from '#shared/ports/store.ts';
-import { batchFixture, recipientFixture } from '../helpers/domain-fixtures.ts';
-import { useLocalTable } from '../helpers/local-table.ts';
+import { outboxFixture } from '../helpers/domain-fixtures.ts';
+import {
+  callRef as ref,
+  NO_LIMIT,
+  startDispatched,
+  storeBatch,
+  useRunStores,
+} from '../helpers/run-stores.ts';
 
 /**
  * The lean run path's writes against DynamoDB Local (issue 16): an end that carries its webhook
@@ -15,48 +15,19 @@ import { useLocalTable } from '../helpers/local-table.ts';
  */
 
 const TABLE_NAME = 'batch-calls-run-lean-test';
-const table = useLocalTable(TABLE_NAME);
-let store: Store;
-let run: RunStore;
-
-beforeAll(() => {
-  store = createDynamoStore({ client: table.doc, tableName: TABLE_NAME });
-  run = createDynamoRunStore({ client: table.doc, tableName: TABLE_NAME });
-});
+const { store, run } = useRunStores(TABLE_NAME);
 
 const NOW = '2026-11-29T10:00:00.000Z';
 const T0 = Date.parse(NOW);
-const NO_LIMIT = { attemptKey: 'rcp_test:1', guard: null };
 
 async function runningBatch(total: number, window: number) {
-  const { workspace } = await createWorkspaceWithKey(store, { name: 'lean' });
-  const batchId = newId('batch');
-  const recipients = Array.from({ length: total }, (_, index) =>
-    recipientFixture({ batchId, workspaceId: workspace.id }, { index }),
-  );
-  const batch = batchFixture(workspace.id, {
-    id: batchId,
-    name: 'b',
-    maxConcurrentCalls: window,
-    totalRecipients: total,
-    createdAt: NOW,
+  const made = await storeBatch(store, {
+    total,
+    batch: { name: 'b', maxConcurrentCalls: window, createdAt: NOW },
   });
-  await store.createBatch(batch, recipients);
-  await run.startBatch(workspace.id, batchId, window, NOW);
-  await run.markDispatched(
-    batchId,
-    Array.from({ length: window }, (_, i) => i),
-    NOW,
-  );
-  return { workspaceId: workspace.id, batchId, recipients };
+  await startDispatched(run, made, window, NOW);
+  return made;
 }
-
-const ref = (workspaceId: string, batchId: string, recipientIndex: number, attempt = 1) => ({
-  workspaceId,
-  batchId,
-  recipientIndex,
-  attempt,
-});
 
 const end = (retryAt: string | null = null) => ({
   status: 'completed' as const,
@@ -74,19 +45,11 @@ const end = (retryAt: string | null = null) => ({
 });
 
 function outboxFor(workspaceId: string, batchId: string, index: number): OutboxRecord {
-  return {
+  return outboxFixture({ workspaceId, batchId }, NOW, {
     webhookId: `msg_lean_${batchId}_${index}`,
-    workspaceId,
-    batchId,
     agentId: 'agent_1',
-    eventType: 'conversation.completed',
     recipientIndex: index,
-    occurredAt: NOW,
-    status: 'pending',
-    attempts: [],
-    nextAttemptAt: NOW,
-    createdAt: NOW,
-  };
+  });
 }
 
 describe('an end that passes the turn in its own write', () => {

@@ -1,32 +1,14 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { createDynamoStore } from '#shared/adapters/dynamodb/dynamo-store.ts';
-import { createDynamoRunStore } from '#shared/adapters/dynamodb/run-store.ts';
+import { describe, expect, it } from 'vitest';
 import { createWorkspaceWithKey } from '#shared/app/workspaces.ts';
 import { newId } from '#shared/domain/ids.ts';
-import type { OutboxRecord } from '#shared/domain/outbox.ts';
-import type { Recipient } from '#shared/domain/recipient.ts';
-import type { RunStore } from '#shared/ports/run-store.ts';
-import type { Store } from '#shared/ports/store.ts';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import {
-  agentFixture,
-  batchFixture,
-  phoneNumberFixture,
-  recipientFixture,
-} from '../helpers/domain-fixtures.ts';
-import { useLocalTable } from '../helpers/local-table.ts';
+import { agentFixture, outboxFixture, phoneNumberFixture } from '../helpers/domain-fixtures.ts';
+import { callRef as ref, NO_LIMIT, storeBatch, useRunStores } from '../helpers/run-stores.ts';
 
 /** The run store's conditions and transactions, against DynamoDB Local: every race has one winner. */
 
 const TABLE_NAME = 'batch-calls-run-test';
-const table = useLocalTable(TABLE_NAME);
-let store: Store;
-let run: RunStore;
-
-beforeAll(() => {
-  store = createDynamoStore({ client: table.doc, tableName: TABLE_NAME });
-  run = createDynamoRunStore({ client: table.doc, tableName: TABLE_NAME });
-});
+const { table, store, run } = useRunStores(TABLE_NAME);
 
 const NOW = '2026-11-29T10:00:00.000Z';
 /** Every attention time is before it: the sweeper's view of every batch not finished. */
@@ -39,47 +21,28 @@ async function makeBatch(options: {
   /** Another batch of this workspace (a new workspace unless given). */
   workspaceId?: string;
 }) {
-  const workspace = options.workspaceId
-    ? { id: options.workspaceId }
-    : (await createWorkspaceWithKey(store, { name: 'run test' })).workspace;
+  const workspaceId =
+    options.workspaceId ?? (await createWorkspaceWithKey(store, { name: 'run test' })).workspace.id;
   if (options.maxLiveCalls !== undefined) {
     // The workspace limit is a plain attribute; tests lower it directly.
     await table.doc.send(
       new UpdateCommand({
         TableName: TABLE_NAME,
-        Key: { PK: `WS#${workspace.id}`, SK: 'WS' },
+        Key: { PK: `WS#${workspaceId}`, SK: 'WS' },
         UpdateExpression: 'SET maxLiveCalls = :m',
         ExpressionAttributeValues: { ':m': options.maxLiveCalls },
       }),
     );
   }
-  const batchId = newId('batch');
-  const recipients: Recipient[] = Array.from({ length: options.total }, (_, index) =>
-    recipientFixture({ batchId, workspaceId: workspace.id }, { index }),
-  );
-  const batch = batchFixture(workspace.id, {
-    id: batchId,
-    name: 'b',
-    maxConcurrentCalls: options.maxConcurrent ?? 10,
-    totalRecipients: options.total,
-    createdAt: NOW,
+  return storeBatch(store, {
+    total: options.total,
+    workspaceId,
+    batch: { name: 'b', maxConcurrentCalls: options.maxConcurrent ?? 10, createdAt: NOW },
   });
-  await store.createBatch(batch, recipients);
-  return { workspaceId: workspace.id, batchId, recipients };
 }
 
 /** A claim taken in a workspace of one live-call shard (its limit ≤ 250): shard 0, the workspace item. */
 const CLAIMED = { liveShard: 0 };
-
-/** A claim of a batch without a contact limit: it records its attempt, unread and unconditioned. */
-const NO_LIMIT = { attemptKey: 'rcp_test:1', guard: null };
-
-const ref = (workspaceId: string, batchId: string, recipientIndex: number, attempt = 1) => ({
-  workspaceId,
-  batchId,
-  recipientIndex,
-  attempt,
-});
 
 const answered = {
   status: 'completed' as const,
@@ -350,19 +313,7 @@ describe('pacing', () => {
 });
 
 describe('the webhook outbox', () => {
-  const record = (batchId: string, workspaceId: string): OutboxRecord => ({
-    webhookId: `conversation.completed:${newId('recipient')}`,
-    workspaceId,
-    batchId,
-    agentId: newId('agent'),
-    eventType: 'conversation.completed',
-    recipientIndex: 0,
-    occurredAt: NOW,
-    status: 'pending',
-    attempts: [],
-    nextAttemptAt: NOW,
-    createdAt: NOW,
-  });
+  const record = (batchId: string, workspaceId: string) => outboxFixture({ batchId, workspaceId }, NOW);
 
   /** A claim at `now` until `until`, due by a second later (the delivery's clock tolerance). */
   const at = (now: string, until: string) => ({

@@ -1,17 +1,11 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { createDynamoStore } from '#shared/adapters/dynamodb/dynamo-store.ts';
 import { HOOKDUE_SHARDS } from '#shared/adapters/dynamodb/keys.ts';
-import { createDynamoRunStore } from '#shared/adapters/dynamodb/run-store.ts';
 import { sweep } from '#shared/app/run/sweep.ts';
-import { createWorkspaceWithKey } from '#shared/app/workspaces.ts';
-import { newId } from '#shared/domain/ids.ts';
-import type { OutboxRecord } from '#shared/domain/outbox.ts';
 import type { DialMessage, WebhookMessage } from '#shared/ports/queues.ts';
 import type { RunStore } from '#shared/ports/run-store.ts';
-import type { Store } from '#shared/ports/store.ts';
-import { batchFixture, recipientFixture } from '../helpers/domain-fixtures.ts';
-import { useLocalTable } from '../helpers/local-table.ts';
+import { outboxFixture } from '../helpers/domain-fixtures.ts';
+import { NO_LIMIT, startDispatched, storeBatch, useRunStores } from '../helpers/run-stores.ts';
 
 /**
  * The sweeper reads only what is due or may be stuck: healthy running batches (long calls live) are
@@ -22,14 +16,7 @@ import { useLocalTable } from '../helpers/local-table.ts';
  */
 
 const TABLE_NAME = 'batch-calls-sweeper-attention-test';
-const table = useLocalTable(TABLE_NAME);
-let store: Store;
-let run: RunStore;
-
-beforeAll(() => {
-  store = createDynamoStore({ client: table.doc, tableName: TABLE_NAME });
-  run = createDynamoRunStore({ client: table.doc, tableName: TABLE_NAME });
-});
+const { table, store, run } = useRunStores(TABLE_NAME);
 
 const T0 = Date.parse('2026-11-29T10:00:00.000Z');
 const at = (ms: number) => new Date(T0 + ms).toISOString();
@@ -37,7 +24,6 @@ const GRACE_MS = 60_000;
 const MAX_CALL_SECONDS = 3_600;
 /** A claim in a workspace of one live-call shard: shard 0, the workspace item. */
 const CLAIMED = { liveShard: 0 };
-const NO_LIMIT = { attemptKey: 'rcp_test:1', guard: null };
 
 /** The run store with every read counted: calls, and items answered (a list's length, else 0 or 1). */
 function counted(inner: RunStore) {
@@ -86,30 +72,18 @@ function sweepDeps(runStore: RunStore, nowMs: number) {
 
 /** A running batch of 3 whose first 2 recipients are on long calls (healthy), started at T0. */
 async function healthyBatch(options: { lostDial?: boolean } = {}) {
-  const { workspace } = await createWorkspaceWithKey(store, { name: 'sweeper attention' });
-  const batchId = newId('batch');
-  const recipients = Array.from({ length: 3 }, (_, index) =>
-    recipientFixture({ batchId, workspaceId: workspace.id }, { index }),
-  );
-  await store.createBatch(
-    batchFixture(workspace.id, {
-      id: batchId,
-      maxConcurrentCalls: 2,
-      totalRecipients: 3,
-      createdAt: at(0),
-      ringingTimeoutMs: 30_000,
-    }),
-    recipients,
-  );
-  await run.startBatch(workspace.id, batchId, 2, at(0));
-  await run.markDispatched(batchId, [0, 1], at(0));
+  const { workspaceId, batchId, recipients } = await storeBatch(store, {
+    total: 3,
+    batch: { maxConcurrentCalls: 2, createdAt: at(0), ringingTimeoutMs: 30_000 },
+  });
+  await startDispatched(run, { workspaceId, batchId }, 2, at(0));
   for (const index of options.lostDial ? [0] : [0, 1]) {
-    const ref = { workspaceId: workspace.id, batchId, recipientIndex: index, attempt: 1 };
+    const ref = { workspaceId, batchId, recipientIndex: index, attempt: 1 };
     expect(await run.claimRecipient(ref, at(1_000), recipients[index]?.phone ?? '', NO_LIMIT)).toEqual(
       CLAIMED,
     );
   }
-  return { workspaceId: workspace.id, batchId };
+  return { workspaceId, batchId };
 }
 
 async function sweepAt(nowMs: number) {
@@ -162,19 +136,8 @@ describe('a sweep run reads only what is due or stuck', () => {
 });
 
 describe('due webhook deliveries in HOOKDUE shards', () => {
-  const record = (batchId: string, workspaceId: string, createdAt: string): OutboxRecord => ({
-    webhookId: `conversation.completed:${newId('recipient')}`,
-    workspaceId,
-    batchId,
-    agentId: newId('agent'),
-    eventType: 'conversation.completed',
-    recipientIndex: 0,
-    occurredAt: createdAt,
-    status: 'pending',
-    attempts: [],
-    nextAttemptAt: createdAt,
-    createdAt,
-  });
+  const record = (batchId: string, workspaceId: string, createdAt: string) =>
+    outboxFixture({ batchId, workspaceId }, createdAt);
 
   it('spreads deliveries over the shards; a due one in any shard is queued, one not due is not read', async () => {
     const { workspaceId, batchId } = await healthyBatch();

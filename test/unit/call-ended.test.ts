@@ -32,6 +32,16 @@ const event: CallEndedEvent = {
   conversation: null,
 } as unknown as CallEndedEvent;
 
+/** The dial message the freed slot sends (the batch's agent and number ride along). */
+const dialMessage = (recipientIndex: number, attempt: number) => ({
+  workspaceId: 'ws_1',
+  batchId: 'batch_1',
+  recipientIndex,
+  attempt,
+  agentId: 'agent_1',
+  phoneNumberId: 'pn_1',
+});
+
 function setup(
   options: {
     ended?: boolean;
@@ -124,16 +134,7 @@ describe('a call ending', () => {
     // A waiting recipient due now comes first; none is, so the next fresh one gets the turn.
     expect(run.takeDue).toHaveBeenCalledWith('ws_1', 'batch_1', NOW.getTime(), NOW.toISOString());
     expect(run.takeNextIndex).toHaveBeenCalledWith('ws_1', 'batch_1', expect.any(String));
-    expect(dialQueue.send).toHaveBeenCalledWith([
-      {
-        workspaceId: 'ws_1',
-        batchId: 'batch_1',
-        recipientIndex: 13,
-        attempt: 1,
-        agentId: 'agent_1',
-        phoneNumberId: 'pn_1',
-      },
-    ]);
+    expect(dialQueue.send).toHaveBeenCalledWith([dialMessage(13, 1)]);
     expect(run.markDispatched).toHaveBeenCalledWith('batch_1', [13], NOW.toISOString());
     // Marked before it is sent: a message lost after the send is found by the sweeper.
     expect(run.markDispatched.mock.invocationCallOrder[0]).toBeLessThan(
@@ -150,16 +151,7 @@ describe('a call ending', () => {
     const { deps, run, dialQueue } = setup({ due: { recipientIndex: 5, attempt: 2 } });
     expect(await recordCallEnded(deps, 'simulated', event)).toBe('recorded');
     // With the batch's agent and number (read for its retry rules), so the dial reads in one trip.
-    expect(dialQueue.send).toHaveBeenCalledWith([
-      {
-        workspaceId: 'ws_1',
-        batchId: 'batch_1',
-        recipientIndex: 5,
-        attempt: 2,
-        agentId: 'agent_1',
-        phoneNumberId: 'pn_1',
-      },
-    ]);
+    expect(dialQueue.send).toHaveBeenCalledWith([dialMessage(5, 2)]);
     // Taking the due recipient marked it dispatched already; the fresh cursor is left alone.
     expect(run.takeNextIndex).not.toHaveBeenCalled();
     expect(run.markDispatched).not.toHaveBeenCalled();
@@ -354,16 +346,7 @@ describe('a call ending, in one write with what follows it', () => {
     expect(run.takeDue).not.toHaveBeenCalled();
     expect(run.takeNextIndex).not.toHaveBeenCalled();
     expect(run.markDispatched).not.toHaveBeenCalled();
-    expect(dialQueue.send).toHaveBeenCalledWith([
-      {
-        workspaceId: 'ws_1',
-        batchId: 'batch_1',
-        recipientIndex: 13,
-        attempt: 1,
-        agentId: 'agent_1',
-        phoneNumberId: 'pn_1',
-      },
-    ]);
+    expect(dialQueue.send).toHaveBeenCalledWith([dialMessage(13, 1)]);
   });
 
   it('passes the turn the usual way when the cursor moved under the end', async () => {

@@ -128,6 +128,21 @@ describe('the metered ports', () => {
     expect(seen).toEqual(['call voicemail']);
   });
 
+  it('counts the end that also passes the turn on the same way', async () => {
+    const { metrics, seen } = recorder();
+    const endCallAndPass = vi
+      .fn<RunStore['endCallAndPass']>()
+      .mockResolvedValueOnce({ ended: true, handedTo: 4 })
+      .mockResolvedValueOnce({ ended: false, handedTo: null });
+    const store = meteredRunStore({ endCallAndPass } as unknown as RunStore, metrics);
+    const end = { outcome: 'answered' } as Parameters<RunStore['endCallAndPass']>[1];
+    const ref = {} as Parameters<RunStore['endCallAndPass']>[0];
+    const options = {} as Parameters<RunStore['endCallAndPass']>[2];
+    expect(await store.endCallAndPass(ref, end, options)).toEqual({ ended: true, handedTo: 4 });
+    expect(await store.endCallAndPass(ref, end, options)).toEqual({ ended: false, handedTo: null });
+    expect(seen).toEqual(['call answered']);
+  });
+
   it("counts a provider's answers that are not a placed call, by provider and kind", async () => {
     const { metrics, seen } = recorder();
     const answers = [

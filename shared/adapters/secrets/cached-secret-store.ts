@@ -1,3 +1,4 @@
+import { boundedCache } from '../../domain/bounded-cache.ts';
 import type { SecretStore } from '../../ports/secret-store.ts';
 
 /**
@@ -16,21 +17,12 @@ export function cachedSecretStore(
   options: { ttlMs: number; maxEntries?: number; now?: () => number },
 ): SecretStore {
   const now = options.now ?? Date.now;
-  const maxEntries = options.maxEntries ?? 500;
-  const entries = new Map<string, { values: Record<string, string>; until: number }>();
+  const entries = boundedCache<Record<string, string>>({
+    ttlMs: options.ttlMs,
+    maxEntries: options.maxEntries ?? 500,
+  });
   return {
-    async get(ref) {
-      const kept = entries.get(ref);
-      if (kept && kept.until > now()) return kept.values;
-      entries.delete(ref);
-      const values = await inner.get(ref);
-      if (values) {
-        // Bounded: the oldest entry goes first (a Map iterates in insertion order).
-        if (entries.size >= maxEntries) entries.delete(entries.keys().next().value as string);
-        entries.set(ref, { values, until: now() + options.ttlMs });
-      }
-      return values;
-    },
+    get: (ref) => entries.getOrLoad(ref, now, () => inner.get(ref)),
     async put(ref, values) {
       entries.delete(ref);
       await inner.put(ref, values);

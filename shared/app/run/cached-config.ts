@@ -1,3 +1,4 @@
+import { boundedCache } from '../../domain/bounded-cache.ts';
 import type { Store } from '../../ports/store.ts';
 
 /**
@@ -9,7 +10,8 @@ import type { Store } from '../../ports/store.ts';
  * What staleness costs, bounded by `ttlMs` (CONFIG_CACHE_MS, 30 s): an agent's edited prompt or
  * webhook settings reach calls and events that start up to that long after the edit; a number's
  * provider or credentials are fixed at creation, and a deleted number's calls were refused at the
- * claim already. Misses are not kept (a fresh read next time), and the map is bounded.
+ * claim already. Misses are not kept (a fresh read next time), and the map is bounded
+ * (domain/bounded-cache.ts).
  */
 export const CONFIG_CACHE_MS = 30_000;
 
@@ -20,21 +22,10 @@ export function cachedConfig<S extends ConfigReads>(
   options: { ttlMs: number; maxEntries?: number; now?: () => number },
 ): S {
   const now = options.now ?? Date.now;
-  const maxEntries = options.maxEntries ?? 1_000;
-  const entries = new Map<string, { value: unknown; until: number }>();
-
-  async function kept<T>(key: string, load: () => Promise<T | null>): Promise<T | null> {
-    const entry = entries.get(key);
-    if (entry && entry.until > now()) return entry.value as T;
-    entries.delete(key);
-    const value = await load();
-    if (value !== null) {
-      // Bounded: the oldest entry goes first (a Map iterates in insertion order).
-      if (entries.size >= maxEntries) entries.delete(entries.keys().next().value as string);
-      entries.set(key, { value, until: now() + options.ttlMs });
-    }
-    return value;
-  }
+  // Agents and numbers share the one bound: what the container keeps is capped by one figure.
+  const entries = boundedCache<unknown>({ ttlMs: options.ttlMs, maxEntries: options.maxEntries ?? 1_000 });
+  const kept = <T>(key: string, load: () => Promise<T | null>) =>
+    entries.getOrLoad(key, now, load) as Promise<T | null>;
 
   return {
     ...store,

@@ -3,10 +3,10 @@ import { httpsRecordingUrl } from '../../domain/recording-url.ts';
 import { endedAttempt, statusForOutcome } from '../../domain/recipient.ts';
 import { breakerMark, callTimeMs } from '../../domain/guardrails.ts';
 import { nextRetry } from '../../domain/retry.ts';
-import type { Agent } from '../../domain/agent.ts';
 import type { CallEndedEvent, CallRef } from '../../ports/dialer.ts';
 import type { CallEnd, RecipientRun } from '../../ports/run-store.ts';
 import { boundedText } from '../../domain/bounded-text.ts';
+import { callOptsOut } from '../../domain/opt-out.ts';
 import { transcriptKey } from '../../ports/transcripts.ts';
 import { passTurn } from './dispatch.ts';
 import { applyGuardrails } from './guardrails.ts';
@@ -83,7 +83,8 @@ export async function recordCallEnded(
   const now = deps.clock().toISOString();
   const after = recipientAfterEnd(recipient, ref.attempt, end);
   const outbox = agent ? recipientEventRecord(agent, batch, after, now) : null;
-  const options = { handOver: true, outbox, eventRecorded: !(agent && optOutToCapture(agent, after, event)) };
+  const optOut = agent !== null && callOptsOut(agent, after.status, event.conversation);
+  const options = { handOver: true, outbox, eventRecorded: !optOut };
   // The dial turn goes to the next fresh recipient in the same write, when the batch read says one
   // is next (no waiting recipient first): no cursor write, no dispatch mark of their own.
   const passInEnd =
@@ -94,7 +95,10 @@ export async function recordCallEnded(
   if (!ended.ended) return 'duplicate';
   if (outbox) await queueWebhook(deps, outbox);
   // The guardrails see this attempt before its turn passes on, so a tripped breaker or a reached cap
-  // starts no further call (the batch item has this attempt's figures now; the stream checks again).
+  // starts no further call (the batch item has this attempt's figures now). This is the only check
+  // for this end: it recorded its event, so the stream's reaction returns before its own
+  // (reactions.ts onRecipientEnded) unless an opt-out is left to it. A crash between the end and this
+  // check leaves it to the next end's check, which reads these figures too.
   await applyGuardrails(
     deps,
     {
@@ -139,17 +143,6 @@ export async function recordCallEnded(
       );
   }
   return 'recorded';
-}
-
-/** The conversation's opt-out item is true: the stream's reaction captures it (opt-out.ts). */
-function optOutToCapture(
-  agent: Agent,
-  recipient: { status: string },
-  event: Pick<CallEndedEvent, 'conversation'>,
-): boolean {
-  const itemId = agent.optOutDataCollectionId;
-  if (!itemId || recipient.status !== 'completed' || !event.conversation) return false;
-  return event.conversation.dataCollection[itemId]?.value === true;
 }
 
 /** The recipient as the end transaction leaves it: what its event's payload snapshot describes. */

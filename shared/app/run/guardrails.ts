@@ -5,10 +5,12 @@ import type { BatchRun } from '../../ports/run-store.ts';
 import type { RunDeps } from './run-deps.ts';
 
 /**
- * The guardrails after an attempt ended (the stream reaction, so live calls are never cut): the
- * failure breaker and the spend cap pause a running batch with their reason; the pause's own change
- * sends `batch.paused`. The end transaction keeps the figures on the batch item
- * (shared/adapters/dynamodb/entities/recipient-calls.ts); this also trims the breaker's marks.
+ * The guardrails after an attempt ended (never during one, so live calls are never cut): the failure
+ * breaker and the spend cap pause a running batch with their reason; the pause's own change sends
+ * `batch.paused`. The end transaction keeps the figures on the batch item
+ * (shared/adapters/dynamodb/entities/call-end.ts). The call's end checks them (./call-ended.ts, no
+ * trim); the stream reaction checks them and trims the breaker's marks only for an end that left
+ * its event to it (./reactions.ts).
  */
 type GuardrailDeps = Pick<RunDeps, 'store' | 'runStore' | 'clock' | 'logger'>;
 

@@ -1,6 +1,6 @@
 import type { Dialer } from '../../ports/dialer.ts';
 import type { OperationalMetrics, WebhookResultClass } from '../../ports/metrics.ts';
-import type { RunStore } from '../../ports/run-store.ts';
+import type { CallEnd, RunStore } from '../../ports/run-store.ts';
 import type { WebhookSender, WebhookSendResult } from '../../ports/webhook-sender.ts';
 
 /**
@@ -12,18 +12,17 @@ import type { WebhookSender, WebhookSendResult } from '../../ports/webhook-sende
 
 /** Call outcomes, counted by the write that ends the attempt (a repeated end is not counted again). */
 export function meteredRunStore(runStore: RunStore, metrics: OperationalMetrics): RunStore {
+  // Both end writes: the outcome counts once the write says it ended the attempt.
+  async function counted<R>(end: CallEnd, write: Promise<R>, ended: (result: R) => boolean): Promise<R> {
+    const result = await write;
+    if (ended(result)) metrics.callEnded(end.outcome);
+    return result;
+  }
   return {
     ...runStore,
-    async endCall(ref, end, options) {
-      const ended = await runStore.endCall(ref, end, options);
-      if (ended) metrics.callEnded(end.outcome);
-      return ended;
-    },
-    async endCallAndPass(ref, end, options) {
-      const result = await runStore.endCallAndPass(ref, end, options);
-      if (result.ended) metrics.callEnded(end.outcome);
-      return result;
-    },
+    endCall: (ref, end, options) => counted(end, runStore.endCall(ref, end, options), (ended) => ended),
+    endCallAndPass: (ref, end, options) =>
+      counted(end, runStore.endCallAndPass(ref, end, options), (result) => result.ended),
   };
 }
 

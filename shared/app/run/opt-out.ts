@@ -1,6 +1,7 @@
 import type { Agent } from '../../domain/agent.ts';
 import type { Batch } from '../../domain/batch.ts';
 import { newId } from '../../domain/ids.ts';
+import { callOptsOut, optOutItemOf } from '../../domain/opt-out.ts';
 import type { SkipReason } from '../../domain/recipient.ts';
 import type { RecipientRun } from '../../ports/run-store.ts';
 import { passTurn } from './dispatch.ts';
@@ -25,11 +26,10 @@ export async function captureOptOut(
   batch: Batch,
   recipient: RecipientRun,
 ): Promise<boolean> {
-  if (recipient.status !== 'completed' || recipient.transcriptKey === null) return false;
-  const itemId = agent.optOutDataCollectionId;
-  if (!itemId) return false;
+  // No read when the call cannot opt out (most calls: no opt-out item, or not completed).
+  if (recipient.transcriptKey === null || optOutItemOf(agent, recipient.status) === null) return false;
   const conversation = await deps.transcripts.get(recipient.transcriptKey);
-  if (conversation?.dataCollection[itemId]?.value !== true) return false;
+  if (!callOptsOut(agent, recipient.status, conversation)) return false;
 
   const now = deps.clock();
   await deps.store.addSuppression(

@@ -1,4 +1,5 @@
 import type { Agent } from '../../domain/agent.ts';
+import { boundedCache } from '../../domain/bounded-cache.ts';
 import type { EndpointHealth } from '../../domain/endpoint-breaker.ts';
 import type { EndpointRef } from '../../ports/run-store.ts';
 
@@ -12,7 +13,7 @@ import type { EndpointRef } from '../../ports/run-store.ts';
  */
 export const ENDPOINT_CACHE_MS = 5_000;
 
-/** Enough for every endpoint one container delivers to within the bound; a full cache starts over. */
+/** Enough for every endpoint one container delivers to within the bound; the oldest goes first. */
 const MAX_ENTRIES = 1_000;
 
 /** The part of the agent a delivery uses (not its prompt: an agent item may be ≈ 285 KB). */
@@ -44,28 +45,12 @@ export function settingsOf(agent: Agent | null): WebhookSettings | null {
 
 /** One per container (the function's module scope), shared by the deliveries it runs. */
 export function createEndpointCache(ttlMs = ENDPOINT_CACHE_MS): EndpointCache {
-  const entries = new Map<string, { view: EndpointView; until: number }>();
-  const loading = new Map<string, Promise<EndpointView>>();
+  const entries = boundedCache<EndpointView>({ ttlMs, maxEntries: MAX_ENTRIES });
   const keyOf = (ref: EndpointRef) => `${ref.workspaceId} ${ref.agentId}`;
   return {
-    once(ref, load) {
-      const key = keyOf(ref);
-      const pending = loading.get(key);
-      if (pending) return pending;
-      const loaded = load().finally(() => loading.delete(key));
-      loading.set(key, loaded);
-      return loaded;
-    },
-    get(ref, nowMs) {
-      const entry = entries.get(keyOf(ref));
-      return entry && entry.until > nowMs ? entry.view : undefined;
-    },
-    put(ref, view, nowMs) {
-      if (entries.size >= MAX_ENTRIES) entries.clear();
-      entries.set(keyOf(ref), { view, until: nowMs + ttlMs });
-    },
-    forget(ref) {
-      entries.delete(keyOf(ref));
-    },
+    once: (ref, load) => entries.once(keyOf(ref), load),
+    get: (ref, nowMs) => entries.get(keyOf(ref), nowMs),
+    put: (ref, view, nowMs) => entries.set(keyOf(ref), view, nowMs),
+    forget: (ref) => entries.delete(keyOf(ref)),
   };
 }

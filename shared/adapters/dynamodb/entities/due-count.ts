@@ -1,3 +1,4 @@
+import { keys } from '../keys.ts';
 import type { Item, TransactItem } from '../table-ops.ts';
 import { read } from './parse.ts';
 
@@ -29,9 +30,30 @@ export function withDueCount(
       ...update.Update,
       UpdateExpression: expression.startsWith('SET ')
         ? `SET ${step}, ${expression.slice(4)}`
-        : `SET ${step} ${expression}`,
+        : `SET ${step} ${expression}`.trimEnd(),
       ExpressionAttributeNames: { ...update.Update.ExpressionAttributeNames, [`#${count}`]: count },
       ExpressionAttributeValues: { ...update.Update.ExpressionAttributeValues, ':dueZero': 0, ':dueOne': 1 },
     },
   };
+}
+
+/**
+ * The count alone, for a transaction that changes nothing else on the batch item (a deferred dial
+ * that keeps its turn). Conditioned on the batch item existing: an update without a condition would
+ * create a stray item holding nothing but the count.
+ */
+export function dueCountUpdate(
+  tableName: string,
+  batch: { workspaceId: string; batchId: string },
+  count: typeof DUE_WRITTEN | typeof DUE_TAKEN,
+): TransactItem {
+  const onlyTheCount = {
+    Update: {
+      TableName: tableName,
+      Key: keys.batch(batch.workspaceId, batch.batchId),
+      UpdateExpression: '',
+      ConditionExpression: 'attribute_exists(PK)',
+    },
+  };
+  return withDueCount(onlyTheCount, count);
 }

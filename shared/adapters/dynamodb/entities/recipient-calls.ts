@@ -3,7 +3,7 @@ import type { ClaimPacing, ClaimResult, ContactClaim, RunStore } from '../../../
 import { keys, recipientPartition } from '../keys.ts';
 import type { Table, TransactItem } from '../table-ops.ts';
 import { itemToBatch, moveCount, releaseSlotUpdate, RUNNING } from './batch.ts';
-import { DUE_WRITTEN, withDueCount } from './due-count.ts';
+import { DUE_WRITTEN, dueCountUpdate, withDueCount } from './due-count.ts';
 import { callIndexItem } from './call-index.ts';
 import { contactClaimUpdate } from './contact.ts';
 import { deleteDue, dueItem, putDue } from './due.ts';
@@ -92,19 +92,6 @@ function batchSideOfSkip(
       },
     },
   ];
-}
-
-/** An update of the batch item that changes nothing by itself (withDueCount adds what it counts). */
-function touchBatch(tableName: string, ref: Pick<CallRef, 'workspaceId' | 'batchId'>): TransactItem {
-  return {
-    Update: {
-      TableName: tableName,
-      Key: keys.batch(ref.workspaceId, ref.batchId),
-      UpdateExpression: 'SET #entity = #entity',
-      ConditionExpression: 'attribute_exists(PK)',
-      ExpressionAttributeNames: { '#entity': 'entity' },
-    },
-  };
 }
 
 export function recipientCalls(
@@ -281,7 +268,9 @@ export function recipientCalls(
         }),
         putDue(name, due),
         // The batch item counts its waiting recipients (one write to it: with the turn given back).
-        withDueCount(options.releaseSlot ? releaseSlot(name, ref) : touchBatch(name, ref), DUE_WRITTEN),
+        options.releaseSlot
+          ? withDueCount(releaseSlot(name, ref), DUE_WRITTEN)
+          : dueCountUpdate(name, ref, DUE_WRITTEN),
         liveEventPut(name, ref.batchId, ref.recipientIndex, {
           status: 'pending',
           attempts: ref.attempt - 1,
