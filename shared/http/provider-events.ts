@@ -14,7 +14,10 @@ import { errorResponse, json, type HttpResponse } from './respond.ts';
  * A 5xx makes the provider retry, which is safe: applying a callback twice changes nothing.
  */
 export interface ProviderEventsDeps {
-  runDeps: Pick<RunDeps, 'store' | 'runStore' | 'transcripts' | 'logger' | 'clock' | 'dialQueue' | 'webhookQueue'>;
+  runDeps: Pick<
+    RunDeps,
+    'store' | 'runStore' | 'transcripts' | 'logger' | 'clock' | 'dialQueue' | 'webhookQueue'
+  >;
   verifierFor: (provider: string) => CallbackVerifier | undefined;
   /** The secret that must have signed this callback; null when none is known (then it is refused). */
   secretFor: (verifier: CallbackVerifier, request: ProviderCallbackRequest) => Promise<string | null>;

@@ -20,6 +20,12 @@ export interface CallEnd {
   retryAt: string | null;
   /** The live-call shard the attempt's claim took (the recipient's `liveShard`): the end releases it. */
   liveShard: number;
+  /**
+   * False when the batch has no failure breaker: the end then appends no breaker mark to the batch
+   * item (a list nothing reads would grow by one mark an attempt, and every later write of the batch
+   * item is paid by its size). Absent: the mark is appended.
+   */
+  breakerMark?: boolean;
 }
 
 /** What an end transaction writes beside the end itself. */

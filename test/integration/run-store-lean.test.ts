@@ -153,3 +153,29 @@ describe('the batch`s count of waiting recipients', () => {
     expect((await run.getBatchRun(workspaceId, batchId))?.mayHaveDue).toBe(false);
   });
 });
+
+describe("the failure breaker's marks on the batch item", () => {
+  it('are appended only for a batch with a breaker, and a trim never leaves fewer than the breaker keeps', async () => {
+    const { workspaceId, batchId } = await runningBatch(6, 6);
+    for (const index of [0, 1, 2, 3]) {
+      await run.claimRecipient(ref(workspaceId, batchId, index), NOW, `+1415555010${index}`, {
+        attemptKey: `k${index}`,
+        guard: null,
+      });
+    }
+    // Without a breaker the end appends nothing: the list would only grow.
+    expect(await run.endCall(ref(workspaceId, batchId, 0), { ...end(), breakerMark: false })).toBe(true);
+    expect((await run.getBatchRun(workspaceId, batchId))?.recentOutcomes).toEqual([]);
+    for (const index of [1, 2, 3]) {
+      expect(await run.endCall(ref(workspaceId, batchId, index), end())).toBe(true);
+    }
+    expect((await run.getBatchRun(workspaceId, batchId))?.recentOutcomes).toEqual(['o', 'o', 'o']);
+
+    // Two ends read 3 marks and trim 2 each, keeping 1: one trim lands, the other finds too few.
+    await Promise.all([
+      run.trimOutcomes(workspaceId, batchId, 2, 1),
+      run.trimOutcomes(workspaceId, batchId, 2, 1),
+    ]);
+    expect((await run.getBatchRun(workspaceId, batchId))?.recentOutcomes).toEqual(['o']);
+  });
+});

@@ -96,6 +96,7 @@ function setup(
     earliestDue: vi.fn(async () => (options.earliestDue === undefined ? null : options.earliestDue)),
     setWake: vi.fn(async () => true),
     releaseHandOver: vi.fn(options.release ?? (async () => true)),
+    trimOutcomes: vi.fn(async () => undefined),
   };
   const dialQueue = { send: vi.fn(async () => undefined) };
   const webhookQueue = { send: vi.fn(async () => undefined) };
@@ -427,5 +428,40 @@ describe('a call ending, in one write with what follows it', () => {
     };
     // The reaction captures the opt-out (a suppression, the phone's other waiting recipients skipped).
     expect(options.eventRecorded).toBe(false);
+  });
+});
+
+describe("a call ending, and the failure breaker's marks", () => {
+  const breaker = { maxFailureRate: 0.5, minCalls: 20, maxCallMinutes: null };
+
+  it('appends no mark for a batch without a breaker, and trims none', async () => {
+    const { deps, run } = setup();
+    expect(await recordCallEnded(deps, 'simulated', event)).toBe('recorded');
+    expect(run.endCall).toHaveBeenCalledWith(
+      ref,
+      expect.objectContaining({ breakerMark: false }),
+      expect.anything(),
+    );
+    expect(run.trimOutcomes).not.toHaveBeenCalled();
+  });
+
+  it('appends the mark with a breaker, and trims the oldest marks once they run past what it keeps', async () => {
+    const marks = Array.from({ length: 20 + 100 }, () => 'o' as const);
+    const { deps, run } = setup({ batch: { guardrails: breaker, recentOutcomes: marks } });
+    expect(await recordCallEnded(deps, 'simulated', event)).toBe('recorded');
+    expect(run.endCall).toHaveBeenCalledWith(
+      ref,
+      expect.objectContaining({ breakerMark: true }),
+      expect.anything(),
+    );
+    // 121 marks with this end's: 101 beyond the 20 the breaker reads, never below those 20.
+    expect(run.trimOutcomes).toHaveBeenCalledWith('ws_1', 'batch_1', 101, 20);
+  });
+
+  it('trims what a batch without a breaker kept before (older ends appended for every batch)', async () => {
+    const marks = Array.from({ length: 300 }, () => 'f' as const);
+    const { deps, run } = setup({ batch: { recentOutcomes: marks } });
+    expect(await recordCallEnded(deps, 'simulated', event)).toBe('recorded');
+    expect(run.trimOutcomes).toHaveBeenCalledWith('ws_1', 'batch_1', 150, 0);
   });
 });

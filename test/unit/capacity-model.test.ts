@@ -164,7 +164,7 @@ describe('projectCapacity', () => {
     expect(index.reachedAtCallsPerSecond).toBeCloseTo(1_000 / 3, 6);
   });
 
-  it('folds the due webhooks\' index shards into one row, each shard taking its share', () => {
+  it("folds the due webhooks' index shards into one row, each shard taking its share", () => {
     const projection = projectCapacity(
       inputs({ indexWrites: { 'HOOKDUE#0': 0.5, 'HOOKDUE#7': 0.25, HOOKDUE: 0.05, ACTIVE: 0.1 } }),
       tenThousand,

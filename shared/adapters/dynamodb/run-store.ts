@@ -157,9 +157,10 @@ export function createDynamoRunStore(options: {
       return (await table.update(skippedTurnUpdate(batchId, index))).ok;
     },
 
-    async trimOutcomes(workspaceId, batchId, count) {
+    async trimOutcomes(workspaceId, batchId, count, keep) {
       if (count <= 0) return;
-      await table.update(trimOutcomesUpdate(workspaceId, batchId, count));
+      // A refused condition is another end's trim first: this one has nothing left to do.
+      await table.update(trimOutcomesUpdate(workspaceId, batchId, count, keep));
     },
 
     async repairSlots(workspaceId, batchId, expected, actual) {

@@ -9,7 +9,7 @@ import { boundedText } from '../../domain/bounded-text.ts';
 import { callOptsOut } from '../../domain/opt-out.ts';
 import { transcriptKey } from '../../ports/transcripts.ts';
 import { passTurn } from './dispatch.ts';
-import { applyGuardrails } from './guardrails.ts';
+import { applyGuardrails, hasBreaker } from './guardrails.ts';
 import { queueWebhook, recipientEventRecord } from './outbox-events.ts';
 import type { RunDeps } from './run-deps.ts';
 
@@ -76,6 +76,7 @@ export async function recordCallEnded(
     dialedAt: recipient.dialingSince,
     retryAt: retryAt?.toISOString() ?? null,
     liveShard: recipient.liveShard,
+    breakerMark: hasBreaker(batch.guardrails),
   };
   // The attempt's webhook and the mark that its event is recorded ride in the end transaction, so
   // the stream's reaction to this end has nothing to do (an opt-out to capture is still left to it).
@@ -99,15 +100,13 @@ export async function recordCallEnded(
   // for this end: it recorded its event, so the stream's reaction returns before its own
   // (reactions.ts onRecipientEnded) unless an opt-out is left to it. A crash between the end and this
   // check leaves it to the next end's check, which reads these figures too.
-  await applyGuardrails(
-    deps,
-    {
-      ...batch,
-      recentOutcomes: [...batch.recentOutcomes, breakerMark(event.outcome)],
-      callMs: batch.callMs + callTimeMs(event.startedAt, event.endedAt, event.durationSecs),
-    },
-    { trim: false },
-  );
+  await applyGuardrails(deps, {
+    ...batch,
+    recentOutcomes: end.breakerMark
+      ? [...batch.recentOutcomes, breakerMark(event.outcome)]
+      : batch.recentOutcomes,
+    callMs: batch.callMs + callTimeMs(event.startedAt, event.endedAt, event.durationSecs),
+  });
   try {
     if (ended.handedTo !== null) {
       // Marked dispatched by the end: a message lost now is found by the sweeper, as any other.

@@ -8,30 +8,34 @@ import type { RunDeps } from './run-deps.ts';
  * The guardrails after an attempt ended (never during one, so live calls are never cut): the failure
  * breaker and the spend cap pause a running batch with their reason; the pause's own change sends
  * `batch.paused`. The end transaction keeps the figures on the batch item
- * (shared/adapters/dynamodb/entities/call-end.ts). The call's end checks them (./call-ended.ts, no
- * trim); the stream reaction checks them and trims the breaker's marks only for an end that left
- * its event to it (./reactions.ts).
+ * (shared/adapters/dynamodb/entities/call-end.ts): the breaker's marks only when the batch has a
+ * breaker. Whoever checks them after an end (the callback, ./call-ended.ts, or the stream reaction
+ * for an end that left its event to it, ./reactions.ts) trims the marks the breaker no longer looks
+ * at, once they are `TRIM_SLACK` beyond what it keeps: the list lives in the batch item, and every
+ * write of the batch item is paid by the item's size.
  */
 type GuardrailDeps = Pick<RunDeps, 'store' | 'runStore' | 'clock' | 'logger'>;
 
 /** Marks kept beyond what the breaker looks at before a trim (a trim is one extra write). */
 const TRIM_SLACK = 100;
+/** Whether the batch's guardrails have a failure breaker (which reads the marks). */
+export function hasBreaker(guardrails: BatchRun['guardrails']): boolean {
+  return guardrails !== null && guardrails.maxFailureRate !== null;
+}
+
 /** Marks kept for a batch without a breaker (bounded: the list lives in the batch item). */
 const MARKS_WITHOUT_BREAKER = 0;
 /** Marks removed by one trim at most. */
 const MAX_TRIM = 150;
 
-export async function applyGuardrails(
-  deps: GuardrailDeps,
-  batch: BatchRun,
-  options: { trim: boolean } = { trim: true },
-): Promise<PauseReason | null> {
+export async function applyGuardrails(deps: GuardrailDeps, batch: BatchRun): Promise<PauseReason | null> {
   const g = batch.guardrails;
-  const keep = g && g.maxFailureRate !== null ? g.minCalls : MARKS_WITHOUT_BREAKER;
-  if (options.trim && batch.recentOutcomes.length > keep + TRIM_SLACK) {
-    // Bounded per write (an update expression is at most 4 KB); the next end trims the rest.
+  const keep = hasBreaker(g) ? (g?.minCalls ?? 0) : MARKS_WITHOUT_BREAKER;
+  if (batch.recentOutcomes.length > keep + TRIM_SLACK) {
+    // Bounded per write (an update expression is at most 4 KB); the next end trims the rest. Never
+    // below `keep`, even when two ends trim at once (the write's condition).
     const count = Math.min(batch.recentOutcomes.length - keep, MAX_TRIM);
-    await deps.runStore.trimOutcomes(batch.workspaceId, batch.id, count);
+    await deps.runStore.trimOutcomes(batch.workspaceId, batch.id, count, keep);
   }
   if (batch.status !== 'running') return null;
   const reason: PauseReason | null = breakerTripped(g, batch.recentOutcomes)

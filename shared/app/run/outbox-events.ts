@@ -22,7 +22,12 @@ interface EventSubject {
 }
 
 /** The outbox record of an event, or null when the agent does not subscribe to it. */
-function outboxRecord(agent: Agent, event: WebhookEvent, subject: EventSubject, now: string): OutboxRecord | null {
+function outboxRecord(
+  agent: Agent,
+  event: WebhookEvent,
+  subject: EventSubject,
+  now: string,
+): OutboxRecord | null {
   if (!agent.webhookUrl || !agent.webhookEvents.includes(event)) return null;
   const { batch, recipient } = subject;
   return {
@@ -43,7 +48,12 @@ function outboxRecord(agent: Agent, event: WebhookEvent, subject: EventSubject, 
   };
 }
 
-async function record(deps: OutboxDeps, agent: Agent, event: WebhookEvent, subject: EventSubject): Promise<void> {
+async function record(
+  deps: OutboxDeps,
+  agent: Agent,
+  event: WebhookEvent,
+  subject: EventSubject,
+): Promise<void> {
   const outbox = outboxRecord(agent, event, subject, deps.clock().toISOString());
   if (!outbox || !(await deps.runStore.putOutbox(outbox))) return;
   await queueWebhook(deps, outbox);

@@ -338,14 +338,23 @@ export function clearWakeUpdate(workspaceId: string, batchId: string, at: string
   };
 }
 
-/** Removes the `count` oldest breaker marks (REMOVE by index; only appends happen meanwhile). */
-export function trimOutcomesUpdate(workspaceId: string, batchId: string, count: number): UpdateInput {
+/**
+ * Removes the `count` oldest breaker marks (REMOVE by index; only appends happen meanwhile), only
+ * while `keep` marks would remain: two ends that read the same list and trim at once cannot both
+ * remove theirs and leave the breaker fewer marks than it looks at.
+ */
+export function trimOutcomesUpdate(
+  workspaceId: string,
+  batchId: string,
+  count: number,
+  keep: number,
+): UpdateInput {
   const indexes = Array.from({ length: count }, (_, i) => `recentOutcomes[${i}]`);
   return {
     Key: keys.batch(workspaceId, batchId),
     UpdateExpression: `REMOVE ${indexes.join(', ')}`,
-    ConditionExpression: 'size(recentOutcomes) >= :count',
-    ExpressionAttributeValues: { ':count': count },
+    ConditionExpression: 'size(recentOutcomes) >= :least',
+    ExpressionAttributeValues: { ':least': count + keep },
   };
 }
 

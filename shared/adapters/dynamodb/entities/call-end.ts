@@ -160,20 +160,22 @@ export function callEnds(table: Table): Pick<RunStore, 'endCall' | 'endCallAndPa
 
 /**
  * The batch-item half of an ended attempt also keeps the guardrails' figures, in the same write: its
- * summed call time and the breaker mark of this attempt (appended; the reaction trims old ones).
+ * summed call time and, when the batch has a failure breaker, the breaker mark of this attempt
+ * (appended; the guardrails trim old ones: shared/app/run/guardrails.ts).
  */
 function withGuardrailFigures(move: TransactItem, end: CallEnd): TransactItem {
   if (!move.Update) return move;
+  const marks = end.breakerMark !== false;
   return {
     Update: {
       ...move.Update,
       UpdateExpression:
-        `${move.Update.UpdateExpression}, recentOutcomes = list_append(if_not_exists(recentOutcomes, :noMarks), :mark), ` +
+        `${move.Update.UpdateExpression}, ` +
+        (marks ? 'recentOutcomes = list_append(if_not_exists(recentOutcomes, :noMarks), :mark), ' : '') +
         'callMs = if_not_exists(callMs, :zeroMs) + :callMs',
       ExpressionAttributeValues: {
         ...move.Update.ExpressionAttributeValues,
-        ':noMarks': [],
-        ':mark': [breakerMark(end.outcome)],
+        ...(marks ? { ':noMarks': [], ':mark': [breakerMark(end.outcome)] } : {}),
         ':zeroMs': 0,
         ':callMs': callTimeMs(end.startedAt, end.endedAt, end.durationSecs),
       },
