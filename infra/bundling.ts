@@ -36,6 +36,19 @@ export const RUNTIME_PROVIDED_MODULES = [
 ] as const;
 
 /**
+ * Provided by the Powertools Lambda layer of the pinned version (infra/powertools-layer.ts), not
+ * bundled: the Tracer, which with aws-xray-sdk-core would add 121 KB to every function. The
+ * functions load it only when tracing is on (functions/lib/tracing.ts).
+ */
+export const LAYER_PROVIDED_MODULES = ['@aws-lambda-powertools/tracer'] as const;
+
+/** Every module a function imports at run time from outside its bundle. */
+export const PROVIDED_AT_RUN_TIME: readonly string[] = [
+  ...RUNTIME_PROVIDED_MODULES,
+  ...LAYER_PROVIDED_MODULES,
+];
+
+/**
  * Modules replaced when bundling, so phone validation costs the functions that do it 23 KB of code
  * instead of 190 KB: libphonenumber's metadata is read from a data file beside the bundle
  * (functions/lib/phone-metadata-file.ts: 153 KB of JSON parse faster than as code), and its parser is
@@ -53,7 +66,7 @@ export const FUNCTION_BUNDLE = {
   mainFields: ['module', 'main'],
   minify: true,
   sourcemap: false,
-  external: RUNTIME_PROVIDED_MODULES,
+  external: PROVIDED_AT_RUN_TIME,
   banner: ESM_REQUIRE_BANNER,
   alias: BUNDLE_ALIASES,
 } as const;

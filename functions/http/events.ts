@@ -1,12 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
-import { createDocumentClient } from '#shared/adapters/dynamodb/client.ts';
+import { createDocumentClient, createDynamoDbClient } from '#shared/adapters/dynamodb/client.ts';
 import { createDynamoStore } from '#shared/adapters/dynamodb/dynamo-store.ts';
 import { loadRuntimeConfig } from '#shared/config/runtime-config.ts';
 import { createKeyAuthenticator } from '#shared/http/authenticate.ts';
 import { serveBatchEvents } from '#shared/http/batch-events.ts';
 import { composeEventLog } from '../lib/compose.ts';
 import { streamify, streamingResponse } from '../lib/streaming.ts';
+import { traceClient, traced } from '../lib/tracing.ts';
 
 /**
  * Live progress of a batch as Server-Sent Events (`GET /v1/agents/batch-calls/{id}/events`). API
@@ -16,7 +17,10 @@ import { streamify, streamingResponse } from '../lib/streaming.ts';
  */
 const config = loadRuntimeConfig();
 const logger = new Logger({ serviceName: 'batch-calls-events' });
-const store = createDynamoStore({ client: createDocumentClient(), tableName: config.tableName });
+const store = createDynamoStore({
+  client: createDocumentClient({ client: traceClient(createDynamoDbClient()) }),
+  tableName: config.tableName,
+});
 const deps = {
   store,
   eventLog: composeEventLog(config),
@@ -27,22 +31,24 @@ const deps = {
 /** The stream ends itself this long before the function's timeout, so it always closes cleanly. */
 const STOP_MARGIN_MS = 5_000;
 
-export const handler = streamify<LambdaFunctionURLEvent>(async (event, responseStream, context) => {
-  logger.addContext(context);
-  await serveBatchEvents(
-    deps,
-    {
-      method: event.requestContext.http.method,
-      rawPath: event.rawPath,
-      headers: event.headers,
-      gatewayRequestId: event.requestContext.requestId,
-    },
-    streamingResponse(responseStream),
-    {
-      now: Date.now,
-      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-      heartbeatMs: config.eventsHeartbeatSeconds * 1000,
-      stopAt: Date.now() + context.getRemainingTimeInMillis() - STOP_MARGIN_MS,
-    },
-  );
-});
+export const handler = streamify<LambdaFunctionURLEvent>(
+  traced('events', async (event, responseStream, context) => {
+    logger.addContext(context);
+    await serveBatchEvents(
+      deps,
+      {
+        method: event.requestContext.http.method,
+        rawPath: event.rawPath,
+        headers: event.headers,
+        gatewayRequestId: event.requestContext.requestId,
+      },
+      streamingResponse(responseStream),
+      {
+        now: Date.now,
+        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+        heartbeatMs: config.eventsHeartbeatSeconds * 1000,
+        stopAt: Date.now() + context.getRemainingTimeInMillis() - STOP_MARGIN_MS,
+      },
+    );
+  }),
+);

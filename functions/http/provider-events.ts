@@ -11,6 +11,7 @@ import { composeDialQueue, composeWebhookQueue } from '../lib/compose-queues.ts'
 import { composeSecrets } from '../lib/compose-secrets.ts';
 import { ENV } from '#shared/config/env-names.ts';
 import { callbackSecret } from '#shared/app/run/callback-secret.ts';
+import { traced } from '../lib/tracing.ts';
 
 /** Provider callbacks (`POST /v1/telephony/{provider}/events`), verified by signature. */
 const config = loadRuntimeConfig();
@@ -30,7 +31,7 @@ const runDeps = {
   dialQueue: inlineDialing(dialQueue, (message) => dialRecipient(composed, message), composed.logger),
 };
 
-export async function handler(event: APIGatewayProxyEventV2, context: Context): Promise<HttpResponse> {
+async function handle(event: APIGatewayProxyEventV2, context: Context): Promise<HttpResponse> {
   runDeps.logger.addContext(context);
   try {
     return await handleProviderEvent(event, {
@@ -48,3 +49,5 @@ export async function handler(event: APIGatewayProxyEventV2, context: Context): 
     runDeps.metrics.flush();
   }
 }
+
+export const handler = traced('providerEvents', handle);

@@ -12,6 +12,7 @@ import type { ApiEvent } from '#shared/http/api-request.ts';
 import { handleApiRequest, type ApiFunctionDeps } from '#shared/http/handle-api-request.ts';
 import type { HttpResponse } from '#shared/http/respond.ts';
 import type { ApiRouter } from '#shared/http/routes/route-kit.ts';
+import { traceClient, traced } from './tracing.ts';
 
 /**
  * The composition root of the api functions (apiCreate, apiBatches, apiSettings, apiSuppressions):
@@ -65,7 +66,7 @@ export interface ComposedApi extends ApiFunctionDeps {
 
 export function composeApi(name: ApiFunction, parts: (core: ApiCore) => ApiParts = () => ({})): ComposedApi {
   const config = loadRuntimeConfig();
-  const dynamo = createDocumentClient({ client: createDynamoDbClient() });
+  const dynamo = createDocumentClient({ client: traceClient(createDynamoDbClient()) });
   const store = createDynamoStore({
     client: dynamo,
     tableName: config.tableName,
@@ -93,8 +94,11 @@ export function composeApi(name: ApiFunction, parts: (core: ApiCore) => ApiParts
 
 /** The Lambda entry of an api function: its router over its composed dependencies. */
 export function apiHandler(router: ApiRouter, api: ComposedApi) {
-  return async function handler(event: ApiEvent, context: Context): Promise<HttpResponse> {
-    api.logger.addContext(context);
-    return handleApiRequest(event, router, api, api.logger);
-  };
+  return traced(
+    'apiHandler',
+    async function handler(event: ApiEvent, context: Context): Promise<HttpResponse> {
+      api.logger.addContext(context);
+      return handleApiRequest(event, router, api, api.logger);
+    },
+  );
 }

@@ -8,12 +8,13 @@ import type { ExportStore } from '#shared/ports/exports.ts';
 import type { TranscriptStore } from '#shared/ports/transcripts.ts';
 import type { UploadStore } from '#shared/ports/uploads.ts';
 import { required } from './compose.ts';
+import { traceClient } from './tracing.ts';
 
 /** The files bucket's prefixes a function was granted (wiring `transcripts`, `uploads`, `exports`), over one S3 client. */
 
 // Loaded on first use (shared/adapters/s3/s3-client.ts): most invocations touch no file.
 let access: S3Access | null = null;
-const s3 = () => (access ??= lazyS3());
+const s3 = () => (access ??= lazyS3({}, (client) => traceClient(client)));
 
 export function composeTranscripts(config: RuntimeConfig): TranscriptStore {
   return createS3TranscriptStore({

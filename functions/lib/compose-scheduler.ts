@@ -4,13 +4,14 @@ import { ENV } from '#shared/config/env-names.ts';
 import type { RuntimeConfig } from '#shared/config/runtime-config.ts';
 import type { BatchScheduler } from '#shared/ports/scheduler.ts';
 import { SCHEDULER } from '#infra/scheduler-settings.ts';
+import { traceClient } from './tracing.ts';
 
 /** The one-time start and wake-up schedules (wiring `scheduler: true`). */
 export function composeScheduler(config: RuntimeConfig): BatchScheduler {
   const s = config.scheduler;
   if (!s) throw new Error(`${ENV.schedulerTargetArn} and the other scheduler settings are not set`);
   return createEventBridgeScheduler({
-    client: createSchedulerClient(),
+    client: traceClient(createSchedulerClient()),
     groupName: s.groupName,
     targetArn: s.targetArn,
     roleArn: s.roleArn,

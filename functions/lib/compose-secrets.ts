@@ -1,9 +1,13 @@
 import { cachedSecretStore } from '#shared/adapters/secrets/cached-secret-store.ts';
 import { createFileSecretStore } from '#shared/adapters/secrets/file-secret-store.ts';
-import { createSecretsManagerStore } from '#shared/adapters/secrets/secrets-manager-store.ts';
+import {
+  createSecretsManagerClient,
+  createSecretsManagerStore,
+} from '#shared/adapters/secrets/secrets-manager-store.ts';
 import { prefixedSecretStore } from '#shared/adapters/secrets/prefixed-secret-store.ts';
 import type { RuntimeConfig } from '#shared/config/runtime-config.ts';
 import type { SecretStore } from '#shared/ports/secret-store.ts';
+import { traceClient } from './tracing.ts';
 
 /** How long a container keeps provider credentials it read (cached-secret-store.ts explains why it may). */
 const SECRET_CACHE_TTL_MS = 5 * 60_000;
@@ -16,7 +20,7 @@ export function composeSecrets(config: RuntimeConfig): SecretStore {
     prefixedSecretStore(
       config.localSecretsFile
         ? createFileSecretStore(config.localSecretsFile, { access: config.localSecretsAccess })
-        : createSecretsManagerStore(),
+        : createSecretsManagerStore(traceClient(createSecretsManagerClient())),
       config.secretsPrefix,
     ),
     { ttlMs: SECRET_CACHE_TTL_MS },

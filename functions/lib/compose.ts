@@ -10,6 +10,7 @@ import { sleep, type RunDeps } from '#shared/app/run/run-deps.ts';
 import { loadRuntimeConfig, type RuntimeConfig } from '#shared/config/runtime-config.ts';
 import type { EventLog } from '#shared/ports/event-log.ts';
 import type { OperationalMetrics } from '#shared/ports/metrics.ts';
+import { traceClient } from './tracing.ts';
 
 /**
  * The composition root's core: the table, the logger, the metrics and the settings every running
@@ -47,7 +48,7 @@ export function composeRunDeps(
   serviceName = 'batch-calls',
   parts: RunParts = {},
 ): ComposedRunDeps {
-  const dynamo = createDocumentClient({ client: createDynamoDbClient() });
+  const dynamo = createDocumentClient({ client: traceClient(createDynamoDbClient()) });
   const metrics = createPowertoolsMetrics();
   return {
     // Agents and numbers read by the run path are kept for a bounded time (shared/app/run/cached-config.ts).
@@ -99,5 +100,8 @@ export function composeRunDeps(
 
 /** A batch's live event log, as the events function reads it (the run path's transactions write it). */
 export function composeEventLog(config: RuntimeConfig = loadRuntimeConfig()): EventLog {
-  return createDynamoEventLog({ client: createDocumentClient(), tableName: config.tableName });
+  return createDynamoEventLog({
+    client: createDocumentClient({ client: traceClient(createDynamoDbClient()) }),
+    tableName: config.tableName,
+  });
 }

@@ -10,6 +10,7 @@ import { composeRunDeps } from '../lib/compose.ts';
 import { composeTranscripts } from '../lib/compose-files.ts';
 import { composeWebhookQueue } from '../lib/compose-queues.ts';
 import { parseQueueMessage } from '../lib/queue-message.ts';
+import { traced } from '../lib/tracing.ts';
 
 /**
  * Webhook-queue consumer: one delivery attempt per message, in parallel (receivers are independent;
@@ -32,7 +33,7 @@ async function handleRecord(record: SQSRecord): Promise<void> {
   deps.logger.info('webhook', { batchId: message.batchId, webhookId: message.webhookId, result });
 }
 
-export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+async function handle(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
   deps.logger.addContext(context);
   // One processor per invocation: it holds the invocation's records and failures, and the local
   // runtime runs invocations of one module side by side (Lambda gives each its own sandbox).
@@ -43,3 +44,5 @@ export async function handler(event: SQSEvent, context: Context): Promise<SQSBat
     deps.metrics.flush();
   }
 }
+
+export const handler = traced('deliverWebhook', handle);

@@ -8,6 +8,7 @@ import { composeRunDeps } from '../lib/compose.ts';
 import { composeDialQueue } from '../lib/compose-queues.ts';
 import { composeSecrets } from '../lib/compose-secrets.ts';
 import { parseQueueMessage } from '../lib/queue-message.ts';
+import { traced } from '../lib/tracing.ts';
 
 /**
  * Dial-queue consumer. The messages of a batch are dialed in parallel: each reserves its own pacing
@@ -37,7 +38,7 @@ function handOverMs(record: SQSRecord): number {
   return Date.now() - Number(record.attributes.SentTimestamp);
 }
 
-export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+async function handle(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
   deps.logger.addContext(context);
   // One processor per invocation: it holds the invocation's records and failures, and the local
   // runtime runs invocations of one module side by side (Lambda gives each its own sandbox).
@@ -48,3 +49,5 @@ export async function handler(event: SQSEvent, context: Context): Promise<SQSBat
     deps.metrics.flush();
   }
 }
+
+export const handler = traced('dial', handle);

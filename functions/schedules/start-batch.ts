@@ -5,6 +5,7 @@ import { startBatch } from '#shared/app/run/start-batch.ts';
 import { loadRuntimeConfig } from '#shared/config/runtime-config.ts';
 import { composeRunDeps } from '../lib/compose.ts';
 import { composeDialQueue } from '../lib/compose-queues.ts';
+import { traced } from '../lib/tracing.ts';
 
 /**
  * The target of the one-time EventBridge Scheduler schedules: a scheduled batch's start, and a
@@ -20,7 +21,7 @@ const eventSchema = z.object({
   wakeAt: z.iso.datetime().optional(),
 });
 
-export async function handler(event: unknown, context: Context): Promise<{ result: string }> {
+async function handle(event: unknown, context: Context): Promise<{ result: string }> {
   deps.logger.addContext(context);
   const { workspaceId, batchId, wakeAt } = eventSchema.parse(event);
   if (wakeAt) {
@@ -32,3 +33,5 @@ export async function handler(event: unknown, context: Context): Promise<{ resul
   deps.logger.info('scheduled start', { workspaceId, batchId, result });
   return { result };
 }
+
+export const handler = traced('startBatch', handle);

@@ -6,6 +6,7 @@ import { composeRunDeps } from '../lib/compose.ts';
 import { composeTranscripts } from '../lib/compose-files.ts';
 import { composeDialQueue, composeWebhookQueue } from '../lib/compose-queues.ts';
 import { composeSecrets } from '../lib/compose-secrets.ts';
+import { traced } from '../lib/tracing.ts';
 
 /** Every minute: re-find lost work from the table (see shared/app/run/sweep.ts). */
 const config = loadRuntimeConfig();
@@ -17,7 +18,7 @@ const deps = composeRunDeps(config, 'batch-calls-sweeper', {
   dialerFor,
 });
 
-export async function handler(_event: unknown, context: Context): Promise<SweepReport | 'busy'> {
+async function handle(_event: unknown, context: Context): Promise<SweepReport | 'busy'> {
   deps.logger.addContext(context);
   // The lease lasts as long as this invocation may: a sweep cut off by its timeout blocks no later one.
   const report = await sweepUnderLease(
@@ -32,3 +33,5 @@ export async function handler(_event: unknown, context: Context): Promise<SweepR
   if (Object.values(report).some((n) => n > 0)) deps.logger.info('sweep', { ...report });
   return report;
 }
+
+export const handler = traced('sweeper', handle);

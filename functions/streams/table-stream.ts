@@ -11,6 +11,7 @@ import { composeRunDeps } from '../lib/compose.ts';
 import { composeTranscripts } from '../lib/compose-files.ts';
 import { composeDialQueue, composeWebhookQueue } from '../lib/compose-queues.ts';
 import { composeScheduler } from '../lib/compose-scheduler.ts';
+import { traced } from '../lib/tracing.ts';
 
 /**
  * The table's stream (filtered in the wiring to batch changes and recipients ending an attempt):
@@ -76,10 +77,12 @@ async function react(record: DynamoDBRecord): Promise<void> {
   }
 }
 
-export async function handler(event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> {
+async function handle(event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> {
   deps.logger.addContext(context);
   // One processor per invocation: it holds the invocation's records and failures, and the local
   // runtime runs invocations of one module side by side (Lambda gives each its own sandbox).
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
   return processPartialResponse(event, handleRecord, processor, { context, processInParallel: true });
 }
+
+export const handler = traced('tableStream', handle);

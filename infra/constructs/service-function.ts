@@ -13,6 +13,7 @@ import { secretsPrefix, type DataFile, type FunctionName, type FunctionSpec } fr
 import { FILES_PREFIX, type StatefulStack } from '#infra/stacks/stateful-stack.ts';
 import type { GrantTargets } from './grant-targets.ts';
 import { pascal } from './names.ts';
+import { powertoolsLayer } from '../powertools-layer.ts';
 
 /**
  * One Lambda function of infra/wiring.ts's FUNCTIONS: its own log group, its own role holding exactly
@@ -131,6 +132,8 @@ export function serviceFunction(
     memorySize: spec.memoryMb,
     timeout: Duration.seconds(spec.timeoutSeconds),
     tracing: lambda.Tracing.ACTIVE,
+    // Powertools Tracer (functions/lib/tracing.ts), from the layer of the pinned version.
+    layers: [powertoolsLayer(scope)],
     loggingFormat: lambda.LoggingFormat.JSON,
     logGroup,
     role,

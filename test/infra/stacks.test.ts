@@ -31,6 +31,7 @@ import {
 import { TABLE } from '#shared/adapters/dynamodb/table-definition.ts';
 import { ENV } from '#shared/config/env-names.ts';
 import { idOf, ofType, props, resources, type Props } from '../helpers/template.ts';
+import { POWERTOOLS_LAYER_PARAMETER, POWERTOOLS_VERSION } from '#infra/powertools-layer.ts';
 
 /**
  * The properties of the synthesized stacks that matter for correctness and safety. Bundling is
@@ -258,6 +259,20 @@ describe('event sources', () => {
 });
 
 describe('functions', () => {
+  it('take the Powertools layer of the version package.json pins, from its public SSM parameter', () => {
+    const parameters = stateless.toJSON().Parameters as Record<string, { Type: string; Default: string }>;
+    const layer = Object.entries(parameters).filter(([id]) => /powertools/i.test(id));
+    expect(layer).toHaveLength(1);
+    expect(layer[0]?.[1]).toEqual({
+      Type: 'AWS::SSM::Parameter::Value<String>',
+      Default: POWERTOOLS_LAYER_PARAMETER,
+    });
+    expect(POWERTOOLS_LAYER_PARAMETER).toBe(
+      `/aws/service/powertools/typescript/generic/all/${POWERTOOLS_VERSION}`,
+    );
+    expect(POWERTOOLS_VERSION).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
   it.each(FUNCTION_NAMES)('%s runs Node.js 22 on ARM64 with X-Ray, JSON logs and its environment', (name) => {
     const fn = props(stateless, fnId(name));
     expect(fn).toMatchObject({
@@ -269,6 +284,9 @@ describe('functions', () => {
       Timeout: FUNCTIONS[name].timeoutSeconds,
     });
     const env = (fn.Environment as { Variables: Props }).Variables;
+    // Powertools Tracer on, from the layer of the pinned version (resolved from AWS's public parameter).
+    expect(env.POWERTOOLS_TRACE_ENABLED).toBe('true');
+    expect(fn.Layers).toEqual([{ Ref: expect.stringMatching(/^SsmParameterValue.*powertools/) }]);
     expect(env[ENV.tableName]).toEqual(importOf(stateful, idOf(prod.stateful, prod.stateful.table), 'Ref'));
     expect(env[ENV.serviceName]).toBe(`batch-calls-${name}`);
     expect(env[ENV.publicBaseUrl]).toBeDefined();

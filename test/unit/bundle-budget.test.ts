@@ -9,7 +9,7 @@ import {
   bundleBudget,
   DEFAULT_BUNDLE_BUDGET,
   esbuildOptions,
-  RUNTIME_PROVIDED_MODULES,
+  PROVIDED_AT_RUN_TIME,
 } from '#infra/bundling.ts';
 import { FUNCTIONS, PHONE_METADATA_DATA, type FunctionAccess, type FunctionName } from '#infra/wiring.ts';
 
@@ -71,13 +71,14 @@ describe('function bundle budgets', () => {
         bytes,
         `${name}: ${(bytes / 1024).toFixed(0)} KB > ${(budget.bytes / 1024).toFixed(0)} KB; largest: ${largestInputs(output?.inputs ?? {}, 6).join(', ')}`,
       ).toBeLessThanOrEqual(budget.bytes);
-      // The runtime's SDK clients stay outside (a bundled client is 150–350 KB more), and nothing
-      // else does: every import left for run time is Node's own or a client the runtime ships.
+      // The runtime's SDK clients and the layer's Tracer stay outside (a bundled client is 150–350 KB
+      // more), and nothing else does: every import left for run time is Node's own, a client the
+      // runtime ships or the Tracer the Powertools layer ships.
       const bundled = Object.keys(output?.inputs ?? {}).filter((path) =>
-        RUNTIME_PROVIDED_MODULES.some((name) => path.includes(`node_modules/${name}/`)),
+        PROVIDED_AT_RUN_TIME.some((name) => path.includes(`node_modules/${name}/`)),
       );
       const external = (output?.imports ?? []).filter((i) => i.external).map((i) => i.path);
-      const provided: readonly string[] = RUNTIME_PROVIDED_MODULES;
+      const provided: readonly string[] = PROVIDED_AT_RUN_TIME;
       expect(external.filter((path) => !isBuiltin(path) && !provided.includes(path))).toEqual([]);
       expect(bundled).toEqual([]);
       // The SDK clients it loads at a cold start are the ones its grants use, no more: each client
@@ -91,6 +92,9 @@ describe('function bundle budgets', () => {
       const signs = FUNCTIONS[name].access.uploads === 'sign';
       expect(atStart, name).toEqual(granted.filter((c) => signs || c !== '@aws-sdk/client-s3'));
       expect(onUse, name).toEqual(granted.filter((c) => c === '@aws-sdk/client-s3'));
+      // Every function has the Tracer, and loads it only when tracing is on (functions/lib/tracing.ts).
+      const tracer = imports.filter((i) => i.path === '@aws-lambda-powertools/tracer').map((i) => i.kind);
+      expect(tracer, name).toEqual(['dynamic-import']);
       // Phone validation reads libphonenumber's metadata from a file beside the bundle: a function
       // that validates phones ships it, and none carries the metadata as code.
       const inputs = Object.entries(output?.inputs ?? {})

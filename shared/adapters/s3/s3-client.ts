@@ -32,13 +32,19 @@ export function s3ClientConfig(
   };
 }
 
-/** The SDK and a client built from `options` on first use; a failed load is tried again next time. */
-export function lazyS3(options: AwsClientOptions = {}): S3Access {
+/**
+ * The SDK and a client built from `options` on first use (`prepare` sees it first: the tracer wraps
+ * it); a failed load is tried again next time.
+ */
+export function lazyS3(
+  options: AwsClientOptions = {},
+  prepare: (client: S3Client) => S3Client = (client) => client,
+): S3Access {
   let loading: Promise<{ sdk: S3Sdk; client: S3Client }> | null = null;
   return {
     load() {
       loading ??= loadSdk().then(
-        (sdk) => ({ sdk, client: new sdk.S3Client(s3ClientConfig(options)) }),
+        (sdk) => ({ sdk, client: prepare(new sdk.S3Client(s3ClientConfig(options))) }),
         (error: unknown) => {
           loading = null;
           throw error;

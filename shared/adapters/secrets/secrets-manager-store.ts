@@ -11,8 +11,12 @@ import type { SecretStore } from '../../ports/secret-store.ts';
 import { SDK_REQUEST_HANDLER } from '../sdk-http.ts';
 
 /** Provider credentials in AWS Secrets Manager, one secret per phone number (`batch-calls/<ws>/<pn>`). */
+export function createSecretsManagerClient(): SecretsManagerClient {
+  return new SecretsManagerClient({ requestHandler: SDK_REQUEST_HANDLER });
+}
+
 export function createSecretsManagerStore(
-  client: SecretsManagerClient = new SecretsManagerClient({ requestHandler: SDK_REQUEST_HANDLER }),
+  client: SecretsManagerClient = createSecretsManagerClient(),
 ): SecretStore {
   return {
     async put(ref, values) {
