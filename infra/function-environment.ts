@@ -26,9 +26,10 @@ export interface EnvironmentTargets {
   authCacheTtlSeconds: number;
   /**
    * Powertools Metrics (EMF lines to stdout), on in the stack. Left out (local mode), it is off: no one
-   * reads the EMF lines. POWERTOOLS_TRACE_ENABLED follows it for any Powertools utility that traces.
+   * reads the EMF lines. POWERTOOLS_TRACE_ENABLED turns Powertools Tracer on (functions/lib/tracing.ts)
+   * when `tracer` is (context `tracer`, on by default).
    */
-  observability?: { metricsNamespace: string };
+  observability?: { metricsNamespace: string; tracer: boolean };
   /** `secretsPrefix(stage)`: where the stage's provider credentials are named. */
   secretsPrefix: string;
   /** Days a finished batch is kept (context retentionDays). */
@@ -49,7 +50,7 @@ export function functionEnvironment(name: FunctionName, targets: EnvironmentTarg
     // Named even when off, so a function has the same variables in both places.
     POWERTOOLS_METRICS_NAMESPACE: targets.observability?.metricsNamespace ?? 'batch-calls-local',
     POWERTOOLS_METRICS_DISABLED: String(!targets.observability),
-    POWERTOOLS_TRACE_ENABLED: String(Boolean(targets.observability)),
+    POWERTOOLS_TRACE_ENABLED: String(targets.observability?.tracer ?? false),
   };
   if (access.table) env[ENV.tableName] = targets.tableName;
   // Every function serving an API-key route checks the key itself (nothing is in front of it).

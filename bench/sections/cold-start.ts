@@ -15,7 +15,8 @@ import { summarize, type Summary } from '../lib/stats.ts';
  * and how long a fresh
  * Node process takes to import it — the module-level work of a Lambda cold start (composition root,
  * SDK clients), without the runtime's own start. The bundles are written under node_modules/.cache,
- * so their SDK imports resolve to the locked SDK as Lambda's resolve to the runtime's.
+ * so their SDK imports resolve to the locked SDK as Lambda's resolve to the runtime's, and the
+ * Tracer (on, as the stack ships it) to the locked Powertools as Lambda's resolve to its layer.
  */
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -41,7 +42,7 @@ function lambdaLikeEnv(name: FunctionName): Record<string, string> {
       authCacheTtlSeconds: 60,
       secretsPrefix: 'batch-calls/bench/',
       retentionDays: 90,
-      observability: { metricsNamespace: 'batch-calls/bench' },
+      observability: { metricsNamespace: 'batch-calls/bench', tracer: true },
     }),
     POWERTOOLS_LOG_LEVEL: 'ERROR',
     AWS_REGION: 'us-east-1',
@@ -66,9 +67,18 @@ export interface ColdStartResult {
    * shipped bundle's so both see the same machine load.
    */
   sdkBundled: { bundleBytes: number; importMs: Summary };
+  /**
+   * The shipped bundle with tracing off (POWERTOOLS_TRACE_ENABLED=false): what loading the Tracer and
+   * the X-Ray SDK from the Powertools layer adds to a cold start (functions/lib/tracing.ts).
+   */
+  withoutTracer: { importMs: Summary };
 }
 
-function importOnce(name: FunctionName, file: string): Promise<{ importMs: number; processMs: number }> {
+function importOnce(
+  name: FunctionName,
+  file: string,
+  extraEnv: Record<string, string> = {},
+): Promise<{ importMs: number; processMs: number }> {
   // The Lambda Node runtime defines the global `awslambda` (response streaming) before it loads a
   // handler; a streaming function (events) reads it at import, so the child gets the same shape.
   const runtimeGlobal =
@@ -77,7 +87,7 @@ function importOnce(name: FunctionName, file: string): Promise<{ importMs: numbe
   const started = performance.now();
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-      env: { PATH: process.env.PATH ?? '', ...lambdaLikeEnv(name) },
+      env: { PATH: process.env.PATH ?? '', ...lambdaLikeEnv(name), ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -109,9 +119,13 @@ export async function benchColdStart(runs: number): Promise<ColdStartResult[]> {
       }
       const samples: { importMs: number; processMs: number }[] = [];
       const withSdkMs: number[] = [];
+      const withoutTracerMs: number[] = [];
       for (let i = 0; i < runs; i++) {
         samples.push(await importOnce(name, outfile));
         withSdkMs.push((await importOnce(name, withSdk)).importMs);
+        withoutTracerMs.push(
+          (await importOnce(name, outfile, { POWERTOOLS_TRACE_ENABLED: 'false' })).importMs,
+        );
       }
       results.push({
         function: name,
@@ -122,6 +136,7 @@ export async function benchColdStart(runs: number): Promise<ColdStartResult[]> {
         importMs: summarize(samples.map((s) => s.importMs)),
         processMs: summarize(samples.map((s) => s.processMs)),
         sdkBundled: { bundleBytes: (await stat(withSdk)).size, importMs: summarize(withSdkMs) },
+        withoutTracer: { importMs: summarize(withoutTracerMs) },
       });
     }
     return results;

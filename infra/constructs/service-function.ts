@@ -111,7 +111,7 @@ export function serviceFunction(
     },
     authCacheTtlSeconds: config.limits.authCacheTtlSeconds,
     // One namespace per stage: a dev stack in the same account does not add to prod's figures.
-    observability: { metricsNamespace: `batch-calls/${config.stage}` },
+    observability: { metricsNamespace: `batch-calls/${config.stage}`, tracer: config.tracer },
     secretsPrefix: secretsPrefix(config.stage),
     retentionDays: config.retentionDays,
   });
@@ -133,7 +133,7 @@ export function serviceFunction(
     timeout: Duration.seconds(spec.timeoutSeconds),
     tracing: lambda.Tracing.ACTIVE,
     // Powertools Tracer (functions/lib/tracing.ts), from the layer of the pinned version.
-    layers: [powertoolsLayer(scope)],
+    layers: config.tracer ? [powertoolsLayer(scope)] : [],
     loggingFormat: lambda.LoggingFormat.JSON,
     logGroup,
     role,

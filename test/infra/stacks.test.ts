@@ -950,6 +950,21 @@ describe('stages and configuration', () => {
     expect(() => parseDeployConfig({ region: 'eu-west-1', retentionDays: 0 }, {})).toThrow(/retentionDays/);
   });
 
+  it('leaves the Powertools Tracer out with -c tracer=false: no layer, tracing off, X-Ray still active', () => {
+    const lean = build({ tracer: 'false' });
+    const t = Template.fromStack(lean.stateless);
+    for (const name of FUNCTION_NAMES) {
+      const fn = props(t, fnId(name));
+      expect(fn.Layers ?? [], name).toEqual([]);
+      expect(fn.TracingConfig).toEqual({ Mode: 'Active' });
+      expect((fn.Environment as { Variables: Props }).Variables.POWERTOOLS_TRACE_ENABLED).toBe('false');
+    }
+    expect(
+      Object.keys((t.toJSON().Parameters ?? {}) as object).filter((id) => /powertools/i.test(id)),
+    ).toEqual([]);
+    expect(() => parseDeployConfig({ region: 'eu-west-1', tracer: 'maybe' }, {})).toThrow(/tracer/);
+  });
+
   it('a dev stage deletes its data with the stack', () => {
     const dev = build({ stage: 'dev' });
     const t = Template.fromStack(dev.stateful);
