@@ -250,8 +250,10 @@ export async function startIamProxy(options: IamProxyOptions): Promise<IamProxy>
       () => res.destroy(),
     );
   });
-  // Keep-alive connections from the SDK must not hold close() up.
-  server.keepAliveTimeout = 1_000;
+  // Node's own 5 s keep-alive (close() ends every connection itself, closeServer): a shorter one closed
+  // idle connections while a client could still pick one for its next request, which then failed
+  // with ECONNRESET (seen once by a test's upload POST through the S3 proxy).
+  server.keepAliveTimeout = 5_000;
   const { url } = await listen(server, 0, '127.0.0.1');
   return {
     service: options.service,
