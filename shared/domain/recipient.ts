@@ -59,6 +59,29 @@ export function endedAttempt(
   };
 }
 
+/**
+ * The fields an ended attempt leaves on its recipient, as the end transaction writes them, its live
+ * feed entry shows them and its webhook's snapshot describes them: a retried attempt waits
+ * (`pending`, due at its retry), the error bounded as stored.
+ */
+export function endedFields(
+  end: Pick<Attempt, 'startedAt' | 'endedAt' | 'outcome' | 'durationSecs' | 'conversationId' | 'error'> & {
+    status: 'completed' | 'failed';
+    retryAt: string | null;
+  },
+) {
+  return {
+    status: end.retryAt === null ? end.status : ('pending' as const),
+    outcome: end.outcome,
+    startedAt: end.startedAt,
+    endedAt: end.endedAt,
+    durationSecs: end.durationSecs,
+    error: boundedText(end.error),
+    conversationId: end.conversationId,
+    nextAttemptAt: end.retryAt,
+  };
+}
+
 /** A recipient query's filters (contract "Recipient queries"); every one given must hold. */
 export interface RecipientFilter {
   status?: RecipientStatus;

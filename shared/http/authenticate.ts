@@ -1,4 +1,5 @@
 import { bearerToken, hashApiKey, isWellFormedApiKey } from '../domain/api-key.ts';
+import { boundedCache } from '../domain/bounded-cache.ts';
 import type { WorkspaceStore } from '../ports/store.ts';
 
 /**
@@ -20,7 +21,7 @@ export interface KeyAuthentication {
 
 export type Authenticate = (authorization: string | undefined) => Promise<KeyAuthentication>;
 
-/** The cache's bound: beyond it, it starts over (10,000 keys per container is far above any real use). */
+/** The cache's bound, oldest out first (10,000 keys per container is far above any real use). */
 const MAX_ENTRIES = 10_000;
 
 /** The 401 message for each reason a request is not authenticated. */
@@ -36,7 +37,8 @@ export function createKeyAuthenticator(
   ttlSeconds: number,
   clock = Date.now,
 ): Authenticate {
-  const cache = new Map<string, { workspaceId: string; until: number }>();
+  const cache = boundedCache<string>({ ttlMs: ttlSeconds * 1000, maxEntries: MAX_ENTRIES });
+  const workspaceOf = async (hash: string) => (await store.resolveApiKey(hash))?.workspaceId ?? null;
 
   return async function authenticate(authorization) {
     if (!authorization) return { workspaceId: '', authError: 'missing' };
@@ -44,18 +46,10 @@ export function createKeyAuthenticator(
     if (!token || !isWellFormedApiKey(token)) return { workspaceId: '', authError: 'malformed' };
 
     const hash = hashApiKey(token);
-    const cached = cache.get(hash);
-    if (cached && cached.until > clock()) return { workspaceId: cached.workspaceId, authError: '' };
-
-    const resolved = await store.resolveApiKey(hash);
-    if (!resolved) {
-      cache.delete(hash);
-      return { workspaceId: '', authError: 'unknown_or_revoked' };
-    }
-    if (ttlSeconds > 0) {
-      if (cache.size >= MAX_ENTRIES) cache.clear();
-      cache.set(hash, { workspaceId: resolved.workspaceId, until: clock() + ttlSeconds * 1000 });
-    }
-    return { workspaceId: resolved.workspaceId, authError: '' };
+    const workspaceId =
+      ttlSeconds > 0 ? await cache.getOrLoad(hash, clock, () => workspaceOf(hash)) : await workspaceOf(hash);
+    return workspaceId === null
+      ? { workspaceId: '', authError: 'unknown_or_revoked' }
+      : { workspaceId, authError: '' };
   };
 }

@@ -1,11 +1,10 @@
 import { newId } from '../../domain/ids.ts';
 import { httpsRecordingUrl } from '../../domain/recording-url.ts';
-import { endedAttempt, statusForOutcome } from '../../domain/recipient.ts';
+import { endedAttempt, endedFields, statusForOutcome } from '../../domain/recipient.ts';
 import { breakerMark, callTimeMs } from '../../domain/guardrails.ts';
 import { nextRetry } from '../../domain/retry.ts';
 import type { CallEndedEvent, CallRef } from '../../ports/dialer.ts';
 import type { CallEnd, RecipientRun } from '../../ports/run-store.ts';
-import { boundedText } from '../../domain/bounded-text.ts';
 import { callOptsOut } from '../../domain/opt-out.ts';
 import { transcriptKey } from '../../ports/transcripts.ts';
 import { passTurn } from './dispatch.ts';
@@ -148,15 +147,8 @@ export async function recordCallEnded(
 function recipientAfterEnd(recipient: RecipientRun, attempt: number, end: CallEnd): RecipientRun {
   return {
     ...recipient,
-    status: end.retryAt ? 'pending' : end.status,
-    outcome: end.outcome,
-    startedAt: end.startedAt,
-    endedAt: end.endedAt,
-    durationSecs: end.durationSecs,
-    error: boundedText(end.error),
-    conversationId: end.conversationId,
+    ...endedFields(end),
     transcriptKey: end.transcriptKey,
-    nextAttemptAt: end.retryAt,
     attemptHistory: [...recipient.attemptHistory, endedAttempt(attempt, end)],
   };
 }

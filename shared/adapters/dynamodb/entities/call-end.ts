@@ -1,5 +1,5 @@
 import { breakerMark, callTimeMs } from '../../../domain/guardrails.ts';
-import { endedAttempt } from '../../../domain/recipient.ts';
+import { endedAttempt, endedFields } from '../../../domain/recipient.ts';
 import type { CallRef } from '../../../ports/dialer.ts';
 import type { CallEnd, EndOptions, RunStore } from '../../../ports/run-store.ts';
 import { keys } from '../keys.ts';
@@ -89,17 +89,7 @@ function endItems(
     ...(options.outbox ? [{ Put: { TableName: tableName, Item: outboxToItem(options.outbox) } }] : []),
     ...(handOver ? [dispatchedMark(tableName, ref.batchId, handOver)] : []),
     // The live feed's entry for this change (./live-events.ts): no request of its own.
-    liveEventPut(tableName, ref.batchId, ref.recipientIndex, {
-      status: due ? 'pending' : end.status,
-      attempts: ref.attempt,
-      outcome: end.outcome,
-      startedAt: end.startedAt,
-      endedAt: end.endedAt,
-      durationSecs: end.durationSecs,
-      error: boundedText(end.error),
-      conversationId: end.conversationId,
-      nextAttemptAt: end.retryAt,
-    }),
+    liveEventPut(tableName, ref.batchId, ref.recipientIndex, { ...endedFields(end), attempts: ref.attempt }),
   ];
 }
 

@@ -1,3 +1,4 @@
+import { boundedCache } from '../../../domain/bounded-cache.ts';
 import { liveCallShardCount, liveCallShares } from '../../../domain/live-call-shards.ts';
 import type { RunStore } from '../../../ports/run-store.ts';
 import { ENTITY, keys, runKeys, type TableKey } from '../keys.ts';
@@ -20,7 +21,7 @@ import type { Item, Table, TransactItem } from '../table-ops.ts';
 const SHARD_COUNT_TTL_MS = 60_000;
 /** Shards a claim tries before it answers `workspace_full` (each try is one transaction). */
 export const CLAIM_SHARD_TRIES = 3;
-/** Workspaces whose shard count a container remembers; cleared when full (a few bytes each). */
+/** Workspaces whose shard count a container remembers, oldest out first (a few bytes each). */
 const MAX_KNOWN_WORKSPACES = 10_000;
 
 export function liveCallShardKey(workspaceId: string, shard: number): TableKey {
@@ -99,19 +100,11 @@ export interface LiveShardMemory {
 }
 
 export function liveShardMemory(): LiveShardMemory {
-  const counts = new Map<string, { count: number; until: number }>();
+  const counts = boundedCache<number>({ ttlMs: SHARD_COUNT_TTL_MS, maxEntries: MAX_KNOWN_WORKSPACES });
   return {
-    known(workspaceId, nowMs) {
-      const entry = counts.get(workspaceId);
-      return entry && entry.until > nowMs ? entry.count : undefined;
-    },
-    remember(workspaceId, count, nowMs) {
-      if (counts.size >= MAX_KNOWN_WORKSPACES && !counts.has(workspaceId)) counts.clear();
-      counts.set(workspaceId, { count, until: nowMs + SHARD_COUNT_TTL_MS });
-    },
-    forget(workspaceId) {
-      counts.delete(workspaceId);
-    },
+    known: (workspaceId, nowMs) => counts.get(workspaceId, nowMs),
+    remember: (workspaceId, count, nowMs) => counts.set(workspaceId, count, nowMs),
+    forget: (workspaceId) => counts.delete(workspaceId),
   };
 }
 
