@@ -72,6 +72,12 @@ export function webhookIdFor(eventType: WebhookEvent, subjectId: string, occurre
   return occurrence === undefined ? `${eventType}:${subjectId}` : `${eventType}:${subjectId}:${occurrence}`;
 }
 
+/** The subject and occurrence a webhook id names (ours: as webhookIdFor made it). */
+export function webhookIdParts(webhookId: string): { subjectId: string; occurrence: number | undefined } {
+  const [, subjectId = '', occurrence] = webhookId.split(':');
+  return { subjectId, occurrence: occurrence === undefined ? undefined : Number(occurrence) };
+}
+
 /** The delivery id of the public API names the batch and the event, so it needs no lookup item. */
 export function deliveryIdOf(batchId: string, webhookId: string): string {
   return `whd_${Buffer.from(`${batchId} ${webhookId}`, 'utf8').toString('base64url')}`;

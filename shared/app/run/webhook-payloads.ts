@@ -1,7 +1,7 @@
 import { toBatchObject } from '../../contracts/batch-objects.ts';
 import type { WebhookEvent } from '../../domain/agent.ts';
 import type { Batch } from '../../domain/batch.ts';
-import type { OutboxRecord, PayloadSnapshot } from '../../domain/outbox.ts';
+import { webhookIdParts, type OutboxRecord, type PayloadSnapshot } from '../../domain/outbox.ts';
 import { httpsRecordingUrl } from '../../domain/recording-url.ts';
 import type { RecipientRun } from '../../ports/run-store.ts';
 import { transcriptKey } from '../../ports/transcripts.ts';
@@ -77,8 +77,7 @@ interface Built {
 /** The snapshot with what it left out put back from the record. */
 function fromSnapshot(record: OutboxRecord, snapshot: PayloadSnapshot): Built {
   if (record.recipientIndex === null) return { data: snapshot.data, transcriptKey: null };
-  // `<event>:<recipient id>[:<occurrence>]` (domain/outbox.ts webhookIdFor).
-  const recipientId = record.webhookId.split(':')[1] ?? '';
+  const recipientId = webhookIdParts(record.webhookId).subjectId;
   const { workspaceId, batchId } = record;
   return {
     data: { ...snapshot.data, agent_id: record.agentId, batch_id: batchId, recipient_id: recipientId },
@@ -106,9 +105,13 @@ async function fromItems(
     ? known.recipient
     : await deps.runStore.getRecipientRun(record.batchId, record.recipientIndex);
   if (!recipient) return null;
-  const occurrence = Number(record.webhookId.slice(record.webhookId.lastIndexOf(':') + 1));
+  const { occurrence } = webhookIdParts(record.webhookId);
   return {
-    data: eventData(record.eventType, { batch, recipient, occurrence }),
+    data: eventData(record.eventType, {
+      batch,
+      recipient,
+      ...(occurrence === undefined ? {} : { occurrence }),
+    }),
     transcriptKey: record.eventType === 'conversation.completed' ? recipient.transcriptKey : null,
   };
 }
