@@ -13,6 +13,7 @@ import { handleApiRequest, type ApiFunctionDeps } from '#shared/http/handle-api-
 import type { HttpResponse } from '#shared/http/respond.ts';
 import type { ApiRouter } from '#shared/http/routes/route-kit.ts';
 import { traceClient, traced } from './tracing.ts';
+import { notComposed } from './not-composed.ts';
 
 /**
  * The composition root of the api functions (apiCreate, apiBatches, apiSettings, apiSuppressions):
@@ -41,23 +42,6 @@ export type ApiParts = Partial<
 export interface ApiCore {
   config: RuntimeConfig;
   dynamo: DynamoDBDocumentClient;
-}
-
-/**
- * A port this function does not compose: touching any of its operations throws, naming it, so a
- * route wired to the wrong function fails loudly (a 500 logged with the reason) instead of acting
- * without the grant it needs. `then` and symbols stay undefined, so the object is not taken for a
- * promise or an iterable.
- */
-function notComposed<T extends object>(what: string): T {
-  return new Proxy({} as T, {
-    get(_, operation) {
-      if (typeof operation === 'symbol' || operation === 'then') return undefined;
-      throw new Error(
-        `${what} (${operation}) is not composed for this function (functions/lib/compose-api.ts, infra/wiring.ts)`,
-      );
-    },
-  });
 }
 
 export interface ComposedApi extends ApiFunctionDeps {

@@ -11,6 +11,7 @@ import { loadRuntimeConfig, type RuntimeConfig } from '#shared/config/runtime-co
 import type { EventLog } from '#shared/ports/event-log.ts';
 import type { OperationalMetrics } from '#shared/ports/metrics.ts';
 import { traceClient } from './tracing.ts';
+import { notComposed, notComposedError } from './not-composed.ts';
 
 /**
  * The composition root's core: the table, the logger, the metrics and the settings every running
@@ -37,11 +38,9 @@ export type RunParts = Partial<
 
 export type ComposedRunDeps = RunDeps & { logger: Logger; metrics: OperationalMetrics };
 
-function notComposed(what: string): never {
-  throw new Error(`${what} is not composed for this function (functions/lib/compose.ts, infra/wiring.ts)`);
-}
-
-const rejectUse = (what: string) => async (): Promise<never> => notComposed(what);
+const rejectUse = (what: string) => async (): Promise<never> => {
+  throw notComposedError(what);
+};
 
 export function composeRunDeps(
   config: RuntimeConfig = loadRuntimeConfig(),
@@ -64,25 +63,16 @@ export function composeRunDeps(
       }),
       metrics,
     ),
-    dialQueue: parts.dialQueue ?? { send: rejectUse('the dial queue') },
-    webhookQueue: parts.webhookQueue ?? { send: rejectUse('the webhook queue') },
-    scheduler: parts.scheduler ?? {
-      scheduleStart: rejectUse('the scheduler'),
-      cancelStart: rejectUse('the scheduler'),
-      scheduleWake: rejectUse('the scheduler'),
-    },
+    dialQueue: parts.dialQueue ?? notComposed('the dial queue'),
+    webhookQueue: parts.webhookQueue ?? notComposed('the webhook queue'),
+    scheduler: parts.scheduler ?? notComposed('the scheduler'),
     dialerFor: parts.dialerFor
       ? meteredDialerFor(parts.dialerFor, metrics)
-      : () => notComposed('placing calls'),
-    secrets: parts.secrets ?? {
-      get: rejectUse('the secret store'),
-      put: rejectUse('the secret store'),
-      delete: rejectUse('the secret store'),
-    },
-    transcripts: parts.transcripts ?? {
-      get: rejectUse('the transcript store'),
-      put: rejectUse('the transcript store'),
-    },
+      : () => {
+          throw notComposedError('placing calls');
+        },
+    secrets: parts.secrets ?? notComposed('the secret store'),
+    transcripts: parts.transcripts ?? notComposed('the transcript store'),
     sendWebhook: parts.sendWebhook
       ? meteredWebhookSender(parts.sendWebhook, metrics)
       : rejectUse('webhook delivery'),
