@@ -11,6 +11,7 @@ import { liveEventPut } from './live-events.ts';
 import { suppressionConditionCheck } from './suppression.ts';
 import { boundedText } from './stored.ts';
 import {
+  CLAIM_SHARD_TRIES,
   liveShardCondition,
   liveShardRecord,
   releaseLiveCall,
@@ -198,7 +199,7 @@ export function recipientCalls(
             tries.push(
               ...shardsToTry(count)
                 .filter((s) => !tries.includes(s))
-                .slice(0, 2),
+                .slice(0, CLAIM_SHARD_TRIES - tries.length),
             );
         }
       }
