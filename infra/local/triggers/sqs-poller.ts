@@ -144,6 +144,20 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
     }
   }
 
+  /** Up to `max` visible messages, at once (no long poll: the poller wakes on a send). */
+  async function receive(max: number): Promise<Message[]> {
+    const out = await client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: max,
+        WaitTimeSeconds: 0,
+        AttributeNames: ['All'],
+        MessageAttributeNames: ['All'],
+      }),
+    );
+    return out.Messages ?? [];
+  }
+
   /**
    * Lambda's `MaximumBatchingWindowInSeconds`: records are gathered for up to the window (from the
    * first one) or until the batch is full, then the function is invoked once with all of them. Fewer
@@ -161,16 +175,7 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
         continue;
       }
       try {
-        const out = await client.send(
-          new ReceiveMessageCommand({
-            QueueUrl: queueUrl,
-            MaxNumberOfMessages: Math.min(visible, source.batchSize - gathered.length),
-            WaitTimeSeconds: 0,
-            AttributeNames: ['All'],
-            MessageAttributeNames: ['All'],
-          }),
-        );
-        gathered.push(...(out.Messages ?? []));
+        gathered.push(...(await receive(Math.min(visible, source.batchSize - gathered.length))));
       } catch (error) {
         log(`[sqs ${source.queue}] receive failed while gathering a batch: ${describeError(error)}`);
         break;
@@ -194,16 +199,7 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
           lastIdle = await idle(idlePollMs);
           continue;
         }
-        const out = await client.send(
-          new ReceiveMessageCommand({
-            QueueUrl: queueUrl,
-            MaxNumberOfMessages: wanted,
-            WaitTimeSeconds: 0,
-            AttributeNames: ['All'],
-            MessageAttributeNames: ['All'],
-          }),
-        );
-        messages = out.Messages ?? [];
+        messages = await receive(wanted);
       } catch (error) {
         if (stopped) break;
         log(`[sqs ${source.queue}] receive failed: ${describeError(error)}`);
