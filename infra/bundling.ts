@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { BuildOptions } from 'esbuild';
+import { ESM_REQUIRE_BANNER, LAMBDA_LAYER_MOUNT, layerAliases, layerExternal } from './deps-layer.ts';
 import type { FunctionName } from './wiring.ts';
 
 /**
@@ -10,43 +11,13 @@ import type { FunctionName } from './wiring.ts';
  * - ESM, minified, no source map: a map ships inside the asset and, with --enable-source-maps, makes
  *   every thrown error's stack cost a map lookup; errors are logged with their message and the
  *   ids of what failed, and local mode bundles with maps, where stacks name the sources.
- * - The AWS SDK clients are the ones the Node.js 22 runtime ships (RUNTIME_PROVIDED_MODULES): the
- *   stack applies runtime updates only when it deploys (docs/deploy.md, "Runtime and AWS SDK").
+ * - The AWS SDK clients and the Tracer come from the project's dependencies layer
+ *   (infra/deps-layer.ts), built from the lockfile: each import of one of them is aliased to its
+ *   entry's path in the layer (/opt/...) and left out of the bundle.
  */
 
-/** esbuild output is ESM; CommonJS dependencies that call `require` need one. */
-export const ESM_REQUIRE_BANNER =
-  "import { createRequire as __batchCallsCreateRequire } from 'node:module'; const require = __batchCallsCreateRequire(import.meta.url);";
-
-/**
- * Provided by the Lambda runtime, not bundled: the SDK clients and the DynamoDB document client the
- * functions use, by exact name. Everything else is bundled, the S3 pre-signers included: an ESM
- * handler resolves the runtime's `@aws-sdk/*` packages, but not every package the SDK depends on
- * (`@smithy/node-http-handler` is not found: aws/aws-sdk-js-v3#6169), and a package missing at run
- * time fails every invocation, so only the clients themselves are left out. A new client goes here.
- */
-export const RUNTIME_PROVIDED_MODULES = [
-  '@aws-sdk/client-dynamodb',
-  '@aws-sdk/lib-dynamodb',
-  '@aws-sdk/util-dynamodb',
-  '@aws-sdk/client-s3',
-  '@aws-sdk/client-scheduler',
-  '@aws-sdk/client-secrets-manager',
-  '@aws-sdk/client-sqs',
-] as const;
-
-/**
- * Provided by the Powertools Lambda layer of the pinned version (infra/powertools-layer.ts), not
- * bundled: the Tracer, which with aws-xray-sdk-core would add 121 KB to every function. The
- * functions load it only when tracing is on (functions/lib/tracing.ts).
- */
-export const LAYER_PROVIDED_MODULES = ['@aws-lambda-powertools/tracer'] as const;
-
-/** Every module a function imports at run time from outside its bundle. */
-export const PROVIDED_AT_RUN_TIME: readonly string[] = [
-  ...RUNTIME_PROVIDED_MODULES,
-  ...LAYER_PROVIDED_MODULES,
-];
+/** esbuild output is ESM; CommonJS dependencies that call `require` need one (the layer's too). */
+export { ESM_REQUIRE_BANNER };
 
 /**
  * Modules replaced when bundling, so phone validation costs the functions that do it 23 KB of code
@@ -66,9 +37,10 @@ export const FUNCTION_BUNDLE = {
   mainFields: ['module', 'main'],
   minify: true,
   sourcemap: false,
-  external: PROVIDED_AT_RUN_TIME,
+  /** Everything a function imports from outside its bundle: the layer's entries. */
+  external: [layerExternal(LAMBDA_LAYER_MOUNT)],
   banner: ESM_REQUIRE_BANNER,
-  alias: BUNDLE_ALIASES,
+  alias: { ...BUNDLE_ALIASES, ...layerAliases(LAMBDA_LAYER_MOUNT) },
 } as const;
 
 /** A function's bundle budget in bytes (minified, without source map), and why if it is not the default. */
@@ -94,8 +66,17 @@ export function bundleBudget(name: FunctionName): BundleBudget {
 /** The bench's target for a fresh import of a bundle (median), as the issue sets it. */
 export const IMPORT_TARGET_MS = 150;
 
-/** The same options as esbuild's API takes them (the budget test and the bench build with these). */
-export function esbuildOptions(projectRoot: string, entry: string, outfile: string): BuildOptions {
+/**
+ * The same options as esbuild's API takes them (the budget test and the bench build with these).
+ * `layerMount`: where the dependencies layer is mounted, /opt as in Lambda unless a test or the
+ * bench mounts it elsewhere.
+ */
+export function esbuildOptions(
+  projectRoot: string,
+  entry: string,
+  outfile: string,
+  layerMount: string = LAMBDA_LAYER_MOUNT,
+): BuildOptions {
   return {
     entryPoints: [join(projectRoot, entry)],
     outfile,
@@ -106,9 +87,9 @@ export function esbuildOptions(projectRoot: string, entry: string, outfile: stri
     mainFields: [...FUNCTION_BUNDLE.mainFields],
     minify: FUNCTION_BUNDLE.minify,
     sourcemap: FUNCTION_BUNDLE.sourcemap,
-    external: [...FUNCTION_BUNDLE.external],
+    external: [layerExternal(layerMount)],
     banner: { js: FUNCTION_BUNDLE.banner },
-    alias: { ...FUNCTION_BUNDLE.alias },
+    alias: { ...BUNDLE_ALIASES, ...layerAliases(layerMount) },
     absWorkingDir: projectRoot,
     tsconfig: join(projectRoot, 'tsconfig.json'),
     logLevel: 'error',

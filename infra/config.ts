@@ -85,8 +85,8 @@ const schema = z
     /** Alarm notifications go to this address (subscription to confirm by email). */
     alarmEmail: optionalText(z.string().email('an email address')),
     /**
-     * Powertools Tracer in every function, from the Powertools layer (docs/deploy.md, "Tracing"):
-     * SDK calls as subsegments, for ≈ 35 ms more per cold start. `-c tracer=false` leaves X-Ray's
+     * Powertools Tracer in every function, from the dependencies layer (docs/deploy.md, "Tracing"):
+     * SDK calls as subsegments, for 10–20 ms more per cold start. `-c tracer=false` leaves X-Ray's
      * active tracing alone (invocations, init, the service map) and loads no Tracer.
      */
     tracer: z

@@ -5,10 +5,10 @@ import type { Tracer } from '@aws-lambda-powertools/tracer';
  * cold start and its service, and each AWS SDK call of the function a subsegment beneath it, on top
  * of what X-Ray's active tracing records (the invocation, its init, the services it calls).
  *
- * The stack turns it on (`POWERTOOLS_TRACE_ENABLED=true`, infra/function-environment.ts) and gives
- * every function the Powertools Lambda layer of the version this project pins
- * (infra/powertools-layer.ts): the package is not in the bundles (with aws-xray-sdk-core it would add
- * 121 KB to each). Off — local mode, tests, tools — it is never loaded.
+ * The stack turns it on (`POWERTOOLS_TRACE_ENABLED=true`, infra/function-environment.ts); the package
+ * is not in the bundles (with aws-xray-sdk-core it would add 121 KB to each) but in the dependencies
+ * layer every function has, at the version this project pins (infra/deps-layer.ts). Off — local
+ * mode, tests, tools — it is never loaded.
  *
  * Outbound HTTP is not captured (`captureHTTPsRequests: false`): a customer's webhook URL may carry a
  * token in its query, and the provider and webhook latencies are metrics already. Neither responses

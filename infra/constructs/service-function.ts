@@ -12,8 +12,8 @@ import { functionEnvironment } from '#infra/function-environment.ts';
 import { secretsPrefix, type DataFile, type FunctionName, type FunctionSpec } from '#infra/wiring.ts';
 import { FILES_PREFIX, type StatefulStack } from '#infra/stacks/stateful-stack.ts';
 import type { GrantTargets } from './grant-targets.ts';
+import { depsLayer } from './deps-layer.ts';
 import { pascal } from './names.ts';
-import { powertoolsLayer } from '../powertools-layer.ts';
 
 /**
  * One Lambda function of infra/wiring.ts's FUNCTIONS: its own log group, its own role holding exactly
@@ -125,15 +125,15 @@ export function serviceFunction(
     projectRoot,
     depsLockFilePath: join(projectRoot, 'package-lock.json'),
     runtime: lambda.Runtime.NODEJS_22_X,
-    // The bundles use the AWS SDK this runtime ships (infra/bundling.ts): the runtime, and with it
-    // the SDK, changes only when the stack deploys, never under a running function.
+    // The runtime changes only when the stack deploys, never under a running function (the SDK
+    // and the Tracer are the layer's, from the lockfile: infra/deps-layer.ts).
     runtimeManagementMode: lambda.RuntimeManagementMode.FUNCTION_UPDATE,
     architecture: lambda.Architecture.ARM_64,
     memorySize: spec.memoryMb,
     timeout: Duration.seconds(spec.timeoutSeconds),
     tracing: lambda.Tracing.ACTIVE,
-    // Powertools Tracer (functions/lib/tracing.ts), from the layer of the pinned version.
-    layers: config.tracer ? [powertoolsLayer(scope)] : [],
+    // The AWS SDK clients and the Powertools Tracer (functions/lib/tracing.ts) of the lockfile.
+    layers: [depsLayer(scope, projectRoot)],
     loggingFormat: lambda.LoggingFormat.JSON,
     logGroup,
     role,

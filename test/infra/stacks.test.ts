@@ -31,7 +31,7 @@ import {
 import { TABLE } from '#shared/adapters/dynamodb/table-definition.ts';
 import { ENV } from '#shared/config/env-names.ts';
 import { idOf, ofType, props, resources, type Props } from '../helpers/template.ts';
-import { POWERTOOLS_LAYER_PARAMETER, POWERTOOLS_VERSION } from '#infra/powertools-layer.ts';
+import { LAYER_PACKAGE } from '#infra/deps-layer.ts';
 
 /**
  * The properties of the synthesized stacks that matter for correctness and safety. Bundling is
@@ -259,18 +259,24 @@ describe('event sources', () => {
 });
 
 describe('functions', () => {
-  it('take the Powertools layer of the version package.json pins, from its public SSM parameter', () => {
-    const parameters = stateless.toJSON().Parameters as Record<string, { Type: string; Default: string }>;
-    const layer = Object.entries(parameters).filter(([id]) => /powertools/i.test(id));
-    expect(layer).toHaveLength(1);
-    expect(layer[0]?.[1]).toEqual({
-      Type: 'AWS::SSM::Parameter::Value<String>',
-      Default: POWERTOOLS_LAYER_PARAMETER,
-    });
-    expect(POWERTOOLS_LAYER_PARAMETER).toBe(
-      `/aws/service/powertools/typescript/generic/all/${POWERTOOLS_VERSION}`,
+  it('share one dependencies layer built from the lockfile, for Node.js 22 on ARM64', () => {
+    // (The dashboard's deployment, a CDK custom resource, brings the AWS CLI's layer: not ours.)
+    const layers = ofType(stateless, 'AWS::Lambda::LayerVersion').filter(([, r]) =>
+      String(r.Properties?.Description ?? '').includes(LAYER_PACKAGE),
     );
-    expect(POWERTOOLS_VERSION).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(layers).toHaveLength(1);
+    const [id, layer] = layers[0] ?? [];
+    expect(layer?.Properties).toMatchObject({
+      CompatibleRuntimes: ['nodejs22.x'],
+      CompatibleArchitectures: ['arm64'],
+      Description: expect.stringContaining(LAYER_PACKAGE),
+    });
+    for (const name of FUNCTION_NAMES)
+      expect(props(stateless, fnId(name)).Layers, name).toEqual([{ Ref: id }]);
+    // No public layer looked up by parameter: everything a function loads is built here.
+    expect(
+      Object.keys((stateless.toJSON().Parameters ?? {}) as object).filter((p) => /ssm|layer/i.test(p)),
+    ).toEqual([]);
   });
 
   it.each(FUNCTION_NAMES)('%s runs Node.js 22 on ARM64 with X-Ray, JSON logs and its environment', (name) => {
@@ -284,9 +290,8 @@ describe('functions', () => {
       Timeout: FUNCTIONS[name].timeoutSeconds,
     });
     const env = (fn.Environment as { Variables: Props }).Variables;
-    // Powertools Tracer on, from the layer of the pinned version (resolved from AWS's public parameter).
+    // Powertools Tracer on (from the dependencies layer, checked above).
     expect(env.POWERTOOLS_TRACE_ENABLED).toBe('true');
-    expect(fn.Layers).toEqual([{ Ref: expect.stringMatching(/^SsmParameterValue.*powertools/) }]);
     expect(env[ENV.tableName]).toEqual(importOf(stateful, idOf(prod.stateful, prod.stateful.table), 'Ref'));
     expect(env[ENV.serviceName]).toBe(`batch-calls-${name}`);
     expect(env[ENV.publicBaseUrl]).toBeDefined();
@@ -950,18 +955,16 @@ describe('stages and configuration', () => {
     expect(() => parseDeployConfig({ region: 'eu-west-1', retentionDays: 0 }, {})).toThrow(/retentionDays/);
   });
 
-  it('leaves the Powertools Tracer out with -c tracer=false: no layer, tracing off, X-Ray still active', () => {
+  it('leaves the Powertools Tracer out with -c tracer=false: tracing off, X-Ray still active', () => {
     const lean = build({ tracer: 'false' });
     const t = Template.fromStack(lean.stateless);
     for (const name of FUNCTION_NAMES) {
       const fn = props(t, fnId(name));
-      expect(fn.Layers ?? [], name).toEqual([]);
+      // The layer stays (it holds the SDK); the functions never import its Tracer.
+      expect(fn.Layers, name).toHaveLength(1);
       expect(fn.TracingConfig).toEqual({ Mode: 'Active' });
       expect((fn.Environment as { Variables: Props }).Variables.POWERTOOLS_TRACE_ENABLED).toBe('false');
     }
-    expect(
-      Object.keys((t.toJSON().Parameters ?? {}) as object).filter((id) => /powertools/i.test(id)),
-    ).toEqual([]);
     expect(() => parseDeployConfig({ region: 'eu-west-1', tracer: 'maybe' }, {})).toThrow(/tracer/);
   });
 

@@ -4,13 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  BUNDLE_BUDGETS,
-  bundleBudget,
-  DEFAULT_BUNDLE_BUDGET,
-  esbuildOptions,
-  PROVIDED_AT_RUN_TIME,
-} from '#infra/bundling.ts';
+import { BUNDLE_BUDGETS, bundleBudget, DEFAULT_BUNDLE_BUDGET, esbuildOptions } from '#infra/bundling.ts';
+import { LAYER_MODULES, moduleOfLayerPath } from '#infra/deps-layer.ts';
 import { FUNCTIONS, PHONE_METADATA_DATA, type FunctionAccess, type FunctionName } from '#infra/wiring.ts';
 
 /**
@@ -38,10 +33,14 @@ function largestInputs(inputs: Record<string, { bytesInOutput: number }>, count:
     .map(([owner, bytes]) => `${owner} ${(bytes / 1024).toFixed(0)} KB`);
 }
 
-/** The AWS SDK client packages a bundle imports (DynamoDB's document client counts as DynamoDB). */
-function sdkClients(external: string[]): string[] {
-  return [...new Set(external.filter((path) => path.startsWith('@aws-sdk/client-')))].sort();
+/** The layer modules a bundle imports by the given kind of import, by their package names. */
+function layerImports(imports: { path: string; kind: string }[], kind: string): string[] {
+  const modules = imports.filter((i) => i.kind === kind).map((i) => moduleOfLayerPath(i.path));
+  return [...new Set(modules.filter((m) => m !== null))].sort();
 }
+
+/** The AWS SDK client packages among them (DynamoDB's document client counts as DynamoDB). */
+const sdkClients = (modules: string[]) => modules.filter((m) => m.startsWith('@aws-sdk/client-'));
 
 /** The clients a function's grants (infra/wiring.ts) need: the table always, the rest by grant. */
 function clientsGranted(access: FunctionAccess): string[] {
@@ -71,30 +70,29 @@ describe('function bundle budgets', () => {
         bytes,
         `${name}: ${(bytes / 1024).toFixed(0)} KB > ${(budget.bytes / 1024).toFixed(0)} KB; largest: ${largestInputs(output?.inputs ?? {}, 6).join(', ')}`,
       ).toBeLessThanOrEqual(budget.bytes);
-      // The runtime's SDK clients and the layer's Tracer stay outside (a bundled client is 150–350 KB
-      // more), and nothing else does: every import left for run time is Node's own, a client the
-      // runtime ships or the Tracer the Powertools layer ships.
+      // The layer's modules (infra/deps-layer.ts) stay outside, a bundled client is 150–350 KB more,
+      // and nothing else does: every import left for run time is Node's own or one of the layer's.
       const bundled = Object.keys(output?.inputs ?? {}).filter((path) =>
-        PROVIDED_AT_RUN_TIME.some((name) => path.includes(`node_modules/${name}/`)),
+        Object.keys(LAYER_MODULES).some((module) => path.includes(`node_modules/${module}/`)),
       );
-      const external = (output?.imports ?? []).filter((i) => i.external).map((i) => i.path);
-      const provided: readonly string[] = PROVIDED_AT_RUN_TIME;
-      expect(external.filter((path) => !isBuiltin(path) && !provided.includes(path))).toEqual([]);
+      const imports = (output?.imports ?? []).filter((i) => i.external);
+      expect(imports.filter((i) => !isBuiltin(i.path) && !moduleOfLayerPath(i.path))).toEqual([]);
       expect(bundled).toEqual([]);
       // The SDK clients it loads at a cold start are the ones its grants use, no more: each client
       // left in by an import it does not need costs tens of milliseconds of every cold start.
-      // S3 is loaded on first use (shared/adapters/s3/s3-client.ts), except by the function that
-      // signs uploads (the presigned-POST package imports it statically).
-      const imports = (output?.imports ?? []).filter((i) => i.external);
-      const atStart = sdkClients(imports.filter((i) => i.kind === 'import-statement').map((i) => i.path));
-      const onUse = sdkClients(imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path));
+      // S3 is loaded on first use (shared/adapters/s3/s3-client.ts), and so is the POST pre-signer
+      // of the function that signs uploads (it imports S3).
+      const atStart = layerImports(imports, 'import-statement');
+      const onUse = layerImports(imports, 'dynamic-import');
       const granted = clientsGranted(FUNCTIONS[name].access);
       const signs = FUNCTIONS[name].access.uploads === 'sign';
-      expect(atStart, name).toEqual(granted.filter((c) => signs || c !== '@aws-sdk/client-s3'));
-      expect(onUse, name).toEqual(granted.filter((c) => c === '@aws-sdk/client-s3'));
+      expect(sdkClients(atStart), name).toEqual(granted.filter((c) => c !== '@aws-sdk/client-s3'));
+      expect(sdkClients(onUse), name).toEqual(granted.filter((c) => c === '@aws-sdk/client-s3'));
+      expect(onUse.includes('@aws-sdk/s3-presigned-post'), name).toBe(signs);
+      expect(atStart.includes('@aws-sdk/s3-presigned-post'), name).toBe(false);
       // Every function has the Tracer, and loads it only when tracing is on (functions/lib/tracing.ts).
-      const tracer = imports.filter((i) => i.path === '@aws-lambda-powertools/tracer').map((i) => i.kind);
-      expect(tracer, name).toEqual(['dynamic-import']);
+      expect(onUse.includes('@aws-lambda-powertools/tracer'), name).toBe(true);
+      expect(atStart.includes('@aws-lambda-powertools/tracer'), name).toBe(false);
       // Phone validation reads libphonenumber's metadata from a file beside the bundle: a function
       // that validates phones ships it, and none carries the metadata as code.
       const inputs = Object.entries(output?.inputs ?? {})

@@ -3,7 +3,7 @@ import { copyFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { build } from 'esbuild';
-import { ESM_REQUIRE_BANNER, FUNCTION_BUNDLE } from '../../bundling.ts';
+import { BUNDLE_ALIASES, ESM_REQUIRE_BANNER } from '../../bundling.ts';
 import { FUNCTIONS, type FunctionName } from '../../wiring.ts';
 
 /**
@@ -42,8 +42,9 @@ async function bundle(repoRoot: string): Promise<Record<FunctionName, string>> {
     outExtension: { '.js': '.mjs' },
     // As in the stack: CommonJS dependencies bundled into ESM need a `require`.
     banner: { js: ESM_REQUIRE_BANNER },
-    // As in the stack: phone validation reads its data from a file beside the bundle.
-    alias: { ...FUNCTION_BUNDLE.alias },
+    // As in the stack: phone validation reads its data from a file beside the bundle. The SDK and
+    // the Tracer are bundled from node_modules (the stack takes the same versions from its layer).
+    alias: { ...BUNDLE_ALIASES },
     absWorkingDir: repoRoot,
     logLevel: 'silent',
     tsconfig: join(repoRoot, 'tsconfig.json'),

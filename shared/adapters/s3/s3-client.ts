@@ -8,8 +8,8 @@ import { commonClientConfig, type AwsClientOptions } from '../aws/client-options
  * opt-out, the sweeper writes one only for a call it settles by asking the provider, the create
  * reads an upload only when the batch names one. So the adapters load it on first use
  * (`lazyS3`): a bundle keeps a static import of an SDK package at its top, loaded at every start,
- * whereas `import()` of it runs when called. The function that signs uploads still loads it at the
- * start (the presigned-POST package imports it statically).
+ * whereas `import()` of it runs when called. The function that signs uploads loads the POST
+ * pre-signer the same way (s3-upload-store.ts).
  */
 export type S3Sdk = typeof import('@aws-sdk/client-s3');
 

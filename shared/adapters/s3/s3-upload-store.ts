@@ -1,5 +1,4 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { uploadKey, type UploadStore } from '../../ports/uploads.ts';
 import { s3Access, type S3Access } from './s3-client.ts';
 
@@ -21,6 +20,8 @@ export function createS3UploadStore(options: {
     async presign({ workspaceId, uploadId, maxBytes, expiresInSeconds }) {
       const key = uploadKey(workspaceId, uploadId);
       const { client } = await s3.load();
+      // On first use, as the S3 client itself (s3-client.ts): the signer imports the S3 SDK.
+      const { createPresignedPost } = await loadPresigner();
       const { url, fields } = await createPresignedPost(client, {
         Bucket: bucket,
         Key: key,
@@ -61,4 +62,11 @@ export function createS3UploadReader(options: {
       }
     },
   };
+}
+
+/** The POST pre-signer, loaded on the first signature (a bundled copy may hand it over as `default`). */
+type Presigner = typeof import('@aws-sdk/s3-presigned-post');
+async function loadPresigner(): Promise<Presigner> {
+  const loaded = (await import('@aws-sdk/s3-presigned-post')) as Presigner & { default?: Presigner };
+  return typeof loaded.createPresignedPost === 'function' ? loaded : (loaded.default ?? loaded);
 }
