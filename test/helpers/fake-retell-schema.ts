@@ -35,6 +35,26 @@ const any = z.unknown().optional();
  * `CallCreatePhoneCallParams.AgentOverride.Agent`: every documented property (in the SDK's order);
  * the one we send is type-checked, the others only have their names accepted.
  */
+/** retell-sdk `AgentOverride.Agent.webhook_events`' members. */
+export const RETELL_WEBHOOK_EVENT_TYPES = [
+  'call_started',
+  'call_ended',
+  'call_analyzed',
+  'transcript_updated',
+  'transfer_started',
+  'transfer_bridged',
+  'transfer_cancelled',
+  'transfer_ended',
+] as const;
+const DEFAULT_WEBHOOK_EVENTS = ['call_started', 'call_ended', 'call_analyzed'];
+
+/** The events a call's webhooks go out for: its override's list, or Retell's default three. */
+export function webhookEventsOf(request: {
+  agent_override?: { agent?: { webhook_events?: readonly string[] | null } };
+}) {
+  return new Set<string>(request.agent_override?.agent?.webhook_events ?? DEFAULT_WEBHOOK_EVENTS);
+}
+
 const agentOverrideAgentSchema = z.strictObject({
   agent_name: any,
   allow_dtmf_interruption: any,
@@ -88,7 +108,9 @@ const agentOverrideAgentSchema = z.strictObject({
   voice_temperature: any,
   voicemail_option: any,
   volume: any,
-  webhook_events: any,
+  // "Which webhook events this agent should receive. If not set, defaults to call_started,
+  // call_ended, call_analyzed."
+  webhook_events: z.array(z.enum(RETELL_WEBHOOK_EVENT_TYPES)).nullable().optional(),
   webhook_timeout_ms: any,
   webhook_url: any,
 });

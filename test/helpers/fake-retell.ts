@@ -6,6 +6,7 @@ import {
   RETELL_ERRORS,
   retellSignature,
   type CreatePhoneCallParams,
+  webhookEventsOf,
   webhookSchema,
 } from './fake-retell-schema.ts';
 import { sleep } from './wait.ts';
@@ -20,7 +21,8 @@ import { readBody } from './http-body.ts';
  * `call_analyzed` (with it), each `{event, call}` signed with `x-retell-signature` by the API key,
  * with a 10 s timeout and "retried, up to 3 times" when not answered 2xx. `metadata` and
  * `retell_llm_dynamic_variables` are omitted from the call when the create did not give them.
- * `agent_override.agent.ring_duration_ms` (30 s by default) bounds how long 0002 rings.
+ * `agent_override.agent.ring_duration_ms` (30 s by default) bounds how long 0002 rings, and
+ * `agent_override.agent.webhook_events` (Retell's default three when absent) which webhooks go out.
  *
  * The called number's last four digits pick the `disconnection_reason`: 0001 dial_busy, 0002
  * dial_no_answer, 0003 dial_failed, 0004 voicemail_reached, 0005 invalid_destination; any other number
@@ -107,6 +109,8 @@ export async function startFakeRetell(options: FakeRetellOptions): Promise<FakeR
 
   const chains = new Map<string, Promise<void>>();
   function sendWebhook(entry: FakeRetellCall, event: string, call: Record<string, unknown>) {
+    // Only the events the call's agent (or its per-call override) subscribes to go out.
+    if (!webhookEventsOf(entry.request).has(event)) return;
     const record = { event, httpStatus: null as number | null, tries: 0 };
     entry.webhooks.push(record);
     if (dropped.has(`${entry.call.to_number} ${event}`) || webhookUrl === null) return;

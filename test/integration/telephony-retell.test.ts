@@ -9,8 +9,8 @@ import { sleep } from '../helpers/wait.ts';
 
 /**
  * Whole batches through the local service with a Retell number: the real Retell adapter talks over
- * HTTP to a local server that behaves like Retell's documented API and posts signed webhooks
- * (call_started, call_ended, call_analyzed) to our provider-events route. MAX_CALL_SECONDS is short
+ * HTTP to a local server that behaves like Retell's documented API and posts signed webhooks (the
+ * call_ended and call_analyzed our calls subscribe to) to our provider-events route. MAX_CALL_SECONDS is short
  * so that the sweeper's reconciliation runs within a test.
  */
 
@@ -104,9 +104,11 @@ describe('a batch through Retell', () => {
       override_agent_id: RETELL_AGENT,
       retell_llm_dynamic_variables: { first_name: 'Alice', visits: '3' },
       metadata: { batch_id: batchId, recipient_index: 0, attempt: 1, recipient_id: by.Alice.id },
-      // The batch's 1 s ringing timeout, raised to the least Retell accepts (5 s).
-      agent_override: { agent: { ring_duration_ms: 5_000 } },
+      // The batch's 1 s ringing timeout, raised to the least Retell accepts (5 s), and only the
+      // webhooks that end a call (call_started would be a paid callback that changes nothing).
+      agent_override: { agent: { ring_duration_ms: 5_000, webhook_events: ['call_ended', 'call_analyzed'] } },
     });
+    expect(alice?.webhooks.map((w) => w.event)).toEqual(['call_ended', 'call_analyzed']);
 
     // Ended by call_analyzed (it carries the analysis); the transcript is Retell's transcript_object.
     const conversation = await conversationOf(batchId, by.Alice.id);
@@ -137,7 +139,9 @@ describe('a batch through Retell', () => {
       ringing_timeout_ms: 20_000,
     });
     expect(done.recipients[0]).toMatchObject({ status: 'completed', outcome: 'answered' });
-    expect(callsOf(batchId)[0]?.request.agent_override).toEqual({ agent: { ring_duration_ms: 20_000 } });
+    expect(callsOf(batchId)[0]?.request.agent_override).toEqual({
+      agent: { ring_duration_ms: 20_000, webhook_events: ['call_ended', 'call_analyzed'] },
+    });
   });
 
   it('the local Retell refuses what its reference does not document, with its 400 body', async () => {
@@ -157,6 +161,9 @@ describe('a batch through Retell', () => {
     expect(await post({ ...good, agent_id: RETELL_AGENT })).toEqual(refused);
     expect(await post({ ...good, agent_override: { agent: { ring_timeout_ms: 9000 } } })).toEqual(refused);
     expect(await post({ ...good, agent_override: { agent: { ring_duration_ms: 1000 } } })).toEqual(refused);
+    expect(await post({ ...good, agent_override: { agent: { webhook_events: ['call_start'] } } })).toEqual(
+      refused,
+    );
     expect(await post({ ...good, retell_llm_dynamic_variables: { visits: 3 } })).toEqual(refused);
     expect(await post({ to_number: good.to_number })).toEqual(refused);
   });
@@ -235,7 +242,6 @@ describe('a batch through Retell', () => {
     expect(lost).toMatchObject({ status: 'completed', outcome: 'answered', attempts: 1 });
     const webhooks = callsOf(batchId)[0]?.webhooks.map((w) => [w.event, w.httpStatus]);
     expect(webhooks).toEqual([
-      ['call_started', 200],
       ['call_ended', 200],
       ['call_analyzed', null],
     ]);

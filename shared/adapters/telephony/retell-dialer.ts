@@ -43,6 +43,14 @@ function ringDurationMs(ringingTimeoutMs: number): number {
   return Math.min(RING_DURATION_MS.max, Math.max(RING_DURATION_MS.min, Math.round(ringingTimeoutMs)));
 }
 
+/**
+ * The webhook events each call asks for (`agent_override.agent.webhook_events`, retell-sdk: "Which
+ * webhook events this agent should receive. If not set, defaults to call_started, call_ended,
+ * call_analyzed"): the two that end a call (retell-callbacks.ts). `call_started` changes nothing
+ * here, and each callback is an API Gateway request and an invocation paid per call.
+ */
+export const RETELL_WEBHOOK_EVENTS = ['call_ended', 'call_analyzed'] as const;
+
 /** Retell's dynamic variables are strings only. */
 function stringVars(vars: PlaceCallInput['dynamicVars']): Record<string, string> {
   return Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, String(v)]));
@@ -52,7 +60,8 @@ function stringVars(vars: PlaceCallInput['dynamicVars']): Record<string, string>
  * The Dialer for Retell. `placeCall` is `POST /v2/create-phone-call` with the calling number, the
  * agent's Retell agent (`override_agent_id`), the recipient's variables as
  * `retell_llm_dynamic_variables`, our ref in `metadata` and the batch's ringing timeout as
- * `agent_override.agent.ring_duration_ms` (a per-call override of the agent). Outcome: 201 → placed; 429 →
+ * `agent_override.agent.ring_duration_ms` and only the webhook events that end a call
+ * (`agent_override.agent.webhook_events`), per-call overrides of the agent. Outcome: 201 → placed; 429 →
  * rate_limited; 401/403 → rejected naming the api_key; other 4xx (a number Retell does not own, an
  * unknown agent, no payment method) → rejected with Retell's message; 5xx, a timeout or a broken
  * connection once sent → unknown (Retell has no idempotency key, so a re-send could call twice).
@@ -90,7 +99,12 @@ export function createRetellDialer(options: RetellDialerOptions): Dialer {
           override_agent_id: agentId,
           retell_llm_dynamic_variables: stringVars(input.dynamicVars),
           metadata,
-          agent_override: { agent: { ring_duration_ms: ringDurationMs(input.ringingTimeoutMs) } },
+          agent_override: {
+            agent: {
+              ring_duration_ms: ringDurationMs(input.ringingTimeoutMs),
+              webhook_events: [...RETELL_WEBHOOK_EVENTS],
+            },
+          },
         },
       });
       return placeResultOf(READING, answer);
