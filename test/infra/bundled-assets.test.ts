@@ -24,7 +24,7 @@ interface AssetFunction {
 
 const outdir = mkdtempSync(join(tmpdir(), 'batch-calls-cdk-bundled-'));
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
-let functions: AssetFunction[] = [];
+const functions: AssetFunction[] = [];
 let layerDir = '';
 
 beforeAll(() => {
