@@ -26,12 +26,19 @@ export function breakerMark(outcome: CallOutcome): BreakerMark {
   return outcome === 'failed' ? 'f' : 'o';
 }
 
+/** Whether the guardrails have a failure breaker: the only reader of the breaker marks. */
+export function hasBreaker(
+  guardrails: Guardrails | null,
+): guardrails is Guardrails & { maxFailureRate: number } {
+  return typeof guardrails?.maxFailureRate === 'number';
+}
+
 /**
  * The breaker trips once at least `minCalls` attempts have ended and, among the last `minCalls` of
  * them, the share that failed reaches `maxFailureRate`. `recent` is oldest first.
  */
 export function breakerTripped(guardrails: Guardrails | null, recent: readonly BreakerMark[]): boolean {
-  if (!guardrails || guardrails.maxFailureRate === null) return false;
+  if (!hasBreaker(guardrails)) return false;
   const n = guardrails.minCalls;
   if (recent.length < n) return false;
   const window = recent.slice(recent.length - n);

@@ -21,11 +21,11 @@ export interface CallEnd {
   /** The live-call shard the attempt's claim took (the recipient's `liveShard`): the end releases it. */
   liveShard: number;
   /**
-   * False when the batch has no failure breaker: the end then appends no breaker mark to the batch
-   * item (a list nothing reads would grow by one mark an attempt, and every later write of the batch
-   * item is paid by its size). Absent: the mark is appended.
+   * Whether the end appends this attempt's breaker mark to the batch item: only when the batch has a
+   * failure breaker (domain/guardrails.ts hasBreaker), the marks' only reader — a list nothing reads
+   * would grow by one mark an attempt, and every later write of the batch item is paid by its size.
    */
-  breakerMark?: boolean;
+  breakerMark: boolean;
 }
 
 /** What an end transaction writes beside the end itself. */

@@ -155,9 +155,8 @@ export interface RunStore {
   clearWake(workspaceId: string, batchId: string, at: string): Promise<void>;
   /**
    * Drops the `count` oldest breaker marks (only appends happen meanwhile, so they are still the
-   * oldest); the batch keeps the ones its failure breaker looks at.
+   * oldest), only while at least `keep` would remain: the ones its failure breaker looks at.
    */
-  /** Removes the `count` oldest breaker marks, only while at least `keep` would remain. */
   trimOutcomes(workspaceId: string, batchId: string, count: number, keep: number): Promise<void>;
   /** Sets the number of dial turns (the sweeper's repair), only if it is still `expected`. */
   repairSlots(workspaceId: string, batchId: string, expected: number, actual: number): Promise<boolean>;

@@ -82,6 +82,7 @@ const ended = (liveShard: number): CallEnd => ({
   dialedAt: iso(T0),
   retryAt: null,
   liveShard,
+  breakerMark: true,
 });
 
 describe('the pacing slot in the claim', () => {

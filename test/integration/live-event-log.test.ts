@@ -73,6 +73,7 @@ const ended = (over: Partial<CallEnd> = {}): CallEnd => ({
   transcriptKey: null,
   dialedAt: NOW,
   retryAt: null,
+  breakerMark: true,
   ...over,
   // One live-call shard in these workspaces: the claim took shard 0.
   liveShard: over.liveShard ?? 0,

@@ -42,6 +42,7 @@ const end = (retryAt: string | null = null) => ({
   retryAt,
   // One live-call shard in these workspaces: the claim took shard 0.
   liveShard: 0,
+  breakerMark: true,
 });
 
 function outboxFor(workspaceId: string, batchId: string, index: number): OutboxRecord {

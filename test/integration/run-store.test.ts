@@ -56,6 +56,7 @@ const answered = {
   dialedAt: NOW,
   retryAt: null,
   liveShard: 0,
+  breakerMark: true,
 };
 
 describe('starting', () => {
@@ -565,6 +566,7 @@ describe('waiting recipients and dial turns (round two)', () => {
     dialedAt: NOW,
     retryAt,
     liveShard: 0,
+    breakerMark: true,
   });
 
   /** A running batch whose recipient 0 was dispatched (it holds a dial turn). */

@@ -220,8 +220,16 @@ describe('dialing a recipient', () => {
         retryAt: null,
         // The end releases the live-call shard the claim took.
         liveShard: 2,
+        // No failure breaker on this batch: no breaker mark to keep.
+        breakerMark: false,
       }),
     );
+    const guarded = setup({
+      result: { kind: 'rejected', error: 'invalid number' },
+      batch: { guardrails: { maxFailureRate: 0.5, minCalls: 10, maxCallMinutes: null } },
+    });
+    expect(await dialRecipient(guarded.deps, ref)).toBe('rejected');
+    expect(guarded.run.endCall).toHaveBeenCalledWith(ref, expect.objectContaining({ breakerMark: true }));
     // A batch whose retry rules name `failed` tries the refused call again after its delay.
     const retried = setup({
       result: { kind: 'rejected', error: 'invalid number' },

@@ -1,14 +1,14 @@
 import { newId } from '../../domain/ids.ts';
 import { httpsRecordingUrl } from '../../domain/recording-url.ts';
 import { endedAttempt, endedFields, statusForOutcome } from '../../domain/recipient.ts';
-import { breakerMark, callTimeMs } from '../../domain/guardrails.ts';
+import { breakerMark, callTimeMs, hasBreaker } from '../../domain/guardrails.ts';
 import { nextRetry } from '../../domain/retry.ts';
 import type { CallEndedEvent, CallRef } from '../../ports/dialer.ts';
 import type { CallEnd, RecipientRun } from '../../ports/run-store.ts';
 import { callOptsOut } from '../../domain/opt-out.ts';
 import { transcriptKey } from '../../ports/transcripts.ts';
 import { passTurn } from './dispatch.ts';
-import { applyGuardrails, hasBreaker } from './guardrails.ts';
+import { applyGuardrails } from './guardrails.ts';
 import { queueWebhook, recipientEventRecord } from './outbox-events.ts';
 import type { RunDeps } from './run-deps.ts';
 

@@ -18,6 +18,7 @@ import { nextRetry } from '../../domain/retry.ts';
 import { applyCallingWindow, applyContactLimit, park, skipAndPass, waitForWorkspace } from './dial-waits.ts';
 import { passTurn } from './dispatch.ts';
 import { pauseFor } from './guardrails.ts';
+import { hasBreaker } from '../../domain/guardrails.ts';
 import type { RunDeps } from './run-deps.ts';
 import { batchLevelProblem, failBatch } from './start-batch.ts';
 
@@ -156,6 +157,7 @@ export async function dialRecipient(deps: DialDeps, message: DialMessage): Promi
         dialedAt: endedAt.toISOString(),
         retryAt: retryAt?.toISOString() ?? null,
         liveShard: taken.liveShard,
+        breakerMark: hasBreaker(batch.guardrails),
       });
       return 'rejected';
     }

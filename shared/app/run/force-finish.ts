@@ -111,6 +111,8 @@ function failLiveCall(deps: ForceFinishDeps, workspaceId: string, r: RecipientRu
       // Never retried: the operator ends the batch.
       retryAt: null,
       liveShard: r.liveShard,
+      // The batch finishes here: no breaker reads its marks again.
+      breakerMark: false,
     },
   );
 }

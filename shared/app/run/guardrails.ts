@@ -1,6 +1,6 @@
 import { batchTransition, type PauseReason } from '../../domain/batch.ts';
 import { StateConflictError } from '../../domain/errors.ts';
-import { breakerTripped, spendCapReached } from '../../domain/guardrails.ts';
+import { breakerTripped, hasBreaker, spendCapReached } from '../../domain/guardrails.ts';
 import type { BatchRun } from '../../ports/run-store.ts';
 import type { RunDeps } from './run-deps.ts';
 
@@ -18,11 +18,6 @@ type GuardrailDeps = Pick<RunDeps, 'store' | 'runStore' | 'clock' | 'logger'>;
 
 /** Marks kept beyond what the breaker looks at before a trim (a trim is one extra write). */
 const TRIM_SLACK = 100;
-/** Whether the batch's guardrails have a failure breaker (which reads the marks). */
-export function hasBreaker(guardrails: BatchRun['guardrails']): boolean {
-  return guardrails !== null && guardrails.maxFailureRate !== null;
-}
-
 /** Marks kept for a batch without a breaker (bounded: the list lives in the batch item). */
 const MARKS_WITHOUT_BREAKER = 0;
 /** Marks removed by one trim at most. */
@@ -30,7 +25,7 @@ const MAX_TRIM = 150;
 
 export async function applyGuardrails(deps: GuardrailDeps, batch: BatchRun): Promise<PauseReason | null> {
   const g = batch.guardrails;
-  const keep = hasBreaker(g) ? (g?.minCalls ?? 0) : MARKS_WITHOUT_BREAKER;
+  const keep = hasBreaker(g) ? g.minCalls : MARKS_WITHOUT_BREAKER;
   if (batch.recentOutcomes.length > keep + TRIM_SLACK) {
     // Bounded per write (an update expression is at most 4 KB); the next end trims the rest. Never
     // below `keep`, even when two ends trim at once (the write's condition).

@@ -1,4 +1,5 @@
-import type { RecipientRun } from '../../ports/run-store.ts';
+import type { BatchRun, RecipientRun } from '../../ports/run-store.ts';
+import { hasBreaker } from '../../domain/guardrails.ts';
 import { credentialsRef } from '../../ports/secret-store.ts';
 import { attemptEndedUnrecorded, attentionDelayMs, nextLook } from './attention.ts';
 import { recordCallEnded } from './call-ended.ts';
@@ -203,7 +204,7 @@ async function sweepBatch(
       r.dialingSince &&
       Date.parse(r.dialingSince) < nowMs - stuckAfterMs
     ) {
-      await settleStuckCall(deps, batch.workspaceId, batch.phoneNumberId, r, report);
+      await settleStuckCall(deps, batch, r, report);
     }
   }
   if (lost.length > 0 && batch.status !== 'stopping') {
@@ -272,11 +273,11 @@ async function sweepBatch(
 /** Asks the provider how a call with no callback ended; without an answer, fails it with the reason. */
 async function settleStuckCall(
   deps: SweepDeps,
-  workspaceId: string,
-  phoneNumberId: string,
+  batch: Pick<BatchRun, 'workspaceId' | 'phoneNumberId' | 'guardrails'>,
   r: RecipientRun,
   report: SweepReport,
 ) {
+  const { workspaceId, phoneNumberId } = batch;
   const ref = { workspaceId, batchId: r.batchId, recipientIndex: r.index, attempt: r.attempts };
   const dialer = r.provider ? deps.dialerFor(r.provider) : undefined;
   if (dialer?.getCall && r.providerCallId && r.provider) {
@@ -317,6 +318,7 @@ async function settleStuckCall(
     // Its outcome is unknown: retrying could call a person twice, so it is never retried.
     retryAt: null,
     liveShard: r.liveShard,
+    breakerMark: hasBreaker(batch.guardrails),
   });
   if (ended) report.failedStuck++;
 }

@@ -155,17 +155,18 @@ export function callEnds(table: Table): Pick<RunStore, 'endCall' | 'endCallAndPa
  */
 function withGuardrailFigures(move: TransactItem, end: CallEnd): TransactItem {
   if (!move.Update) return move;
-  const marks = end.breakerMark !== false;
   return {
     Update: {
       ...move.Update,
       UpdateExpression:
         `${move.Update.UpdateExpression}, ` +
-        (marks ? 'recentOutcomes = list_append(if_not_exists(recentOutcomes, :noMarks), :mark), ' : '') +
+        (end.breakerMark
+          ? 'recentOutcomes = list_append(if_not_exists(recentOutcomes, :noMarks), :mark), '
+          : '') +
         'callMs = if_not_exists(callMs, :zeroMs) + :callMs',
       ExpressionAttributeValues: {
         ...move.Update.ExpressionAttributeValues,
-        ...(marks ? { ':noMarks': [], ':mark': [breakerMark(end.outcome)] } : {}),
+        ...(end.breakerMark ? { ':noMarks': [], ':mark': [breakerMark(end.outcome)] } : {}),
         ':zeroMs': 0,
         ':callMs': callTimeMs(end.startedAt, end.endedAt, end.durationSecs),
       },
