@@ -1,13 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
-import { createDocumentClient, createDynamoDbClient } from '#shared/adapters/dynamodb/client.ts';
 import { createDynamoStore } from '#shared/adapters/dynamodb/dynamo-store.ts';
 import { loadRuntimeConfig } from '#shared/config/runtime-config.ts';
 import { createKeyAuthenticator } from '#shared/http/authenticate.ts';
 import { serveBatchEvents } from '#shared/http/batch-events.ts';
 import { composeEventLog } from '../lib/compose.ts';
 import { streamify, streamingResponse } from '../lib/streaming.ts';
-import { traceClient, traced } from '../lib/tracing.ts';
+import { traced } from '../lib/tracing.ts';
+import { composeDocumentClient } from '../lib/compose-dynamo.ts';
 
 /**
  * Live progress of a batch as Server-Sent Events (`GET /v1/agents/batch-calls/{id}/events`). API
@@ -17,13 +17,12 @@ import { traceClient, traced } from '../lib/tracing.ts';
  */
 const config = loadRuntimeConfig();
 const logger = new Logger({ serviceName: 'batch-calls-events' });
-const store = createDynamoStore({
-  client: createDocumentClient({ client: traceClient(createDynamoDbClient()) }),
-  tableName: config.tableName,
-});
+// One document client for the store and the event log.
+const dynamo = composeDocumentClient();
+const store = createDynamoStore({ client: dynamo, tableName: config.tableName });
 const deps = {
   store,
-  eventLog: composeEventLog(config),
+  eventLog: composeEventLog(config, dynamo),
   authenticate: createKeyAuthenticator(store, config.authCacheTtlSeconds),
   logger,
 };

@@ -1,7 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient, createDynamoDbClient } from '#shared/adapters/dynamodb/client.ts';
 import { createDynamoStore } from '#shared/adapters/dynamodb/dynamo-store.ts';
 import { dnsHostResolver } from '#shared/adapters/net/dns-host-resolver.ts';
 import type { AppDeps } from '#shared/app/deps.ts';
@@ -12,7 +11,8 @@ import type { ApiEvent } from '#shared/http/api-request.ts';
 import { handleApiRequest, type ApiFunctionDeps } from '#shared/http/handle-api-request.ts';
 import type { HttpResponse } from '#shared/http/respond.ts';
 import type { ApiRouter } from '#shared/http/routes/route-kit.ts';
-import { traceClient, traced } from './tracing.ts';
+import { traced } from './tracing.ts';
+import { composeDocumentClient } from './compose-dynamo.ts';
 import { notComposed } from './not-composed.ts';
 
 /**
@@ -50,7 +50,7 @@ export interface ComposedApi extends ApiFunctionDeps {
 
 export function composeApi(name: ApiFunction, parts: (core: ApiCore) => ApiParts = () => ({})): ComposedApi {
   const config = loadRuntimeConfig();
-  const dynamo = createDocumentClient({ client: traceClient(createDynamoDbClient()) });
+  const dynamo = composeDocumentClient();
   const store = createDynamoStore({
     client: dynamo,
     tableName: config.tableName,

@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { createDynamoDbClient, createDocumentClient } from '#shared/adapters/dynamodb/client.ts';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDynamoStore } from '#shared/adapters/dynamodb/dynamo-store.ts';
 import { createDynamoRunStore } from '#shared/adapters/dynamodb/run-store.ts';
 import { createDynamoEventLog } from '#shared/adapters/dynamodb/entities/live-events.ts';
@@ -10,7 +10,7 @@ import { sleep, type RunDeps } from '#shared/app/run/run-deps.ts';
 import { loadRuntimeConfig, type RuntimeConfig } from '#shared/config/runtime-config.ts';
 import type { EventLog } from '#shared/ports/event-log.ts';
 import type { OperationalMetrics } from '#shared/ports/metrics.ts';
-import { traceClient } from './tracing.ts';
+import { composeDocumentClient } from './compose-dynamo.ts';
 import { notComposed, notComposedError } from './not-composed.ts';
 
 /**
@@ -47,7 +47,7 @@ export function composeRunDeps(
   serviceName = 'batch-calls',
   parts: RunParts = {},
 ): ComposedRunDeps {
-  const dynamo = createDocumentClient({ client: traceClient(createDynamoDbClient()) });
+  const dynamo = composeDocumentClient();
   const metrics = createPowertoolsMetrics();
   return {
     // Agents and numbers read by the run path are kept for a bounded time (shared/app/run/cached-config.ts).
@@ -88,10 +88,13 @@ export function composeRunDeps(
   };
 }
 
-/** A batch's live event log, as the events function reads it (the run path's transactions write it). */
-export function composeEventLog(config: RuntimeConfig = loadRuntimeConfig()): EventLog {
-  return createDynamoEventLog({
-    client: createDocumentClient({ client: traceClient(createDynamoDbClient()) }),
-    tableName: config.tableName,
-  });
+/**
+ * A batch's live event log, as the events function reads it (the run path's transactions write it),
+ * over the function's document client.
+ */
+export function composeEventLog(
+  config: RuntimeConfig = loadRuntimeConfig(),
+  client: DynamoDBDocumentClient = composeDocumentClient(),
+): EventLog {
+  return createDynamoEventLog({ client, tableName: config.tableName });
 }
