@@ -31,16 +31,23 @@ export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
   'libphonenumber-js/core': './functions/lib/phone-parser.ts',
 };
 
+/**
+ * What a bundle leaves to the dependencies layer mounted at `mount` (/opt in Lambda): every import of
+ * a layer module aliased to its entry's path there, and those paths left external.
+ */
+function layerImports(mount: string): { external: string[]; alias: Record<string, string> } {
+  return { external: [layerExternal(mount)], alias: { ...BUNDLE_ALIASES, ...layerAliases(mount) } };
+}
+
 export const FUNCTION_BUNDLE = {
   format: 'esm',
   target: 'node22',
   mainFields: ['module', 'main'],
   minify: true,
   sourcemap: false,
-  /** Everything a function imports from outside its bundle: the layer's entries. */
-  external: [layerExternal(LAMBDA_LAYER_MOUNT)],
   banner: ESM_REQUIRE_BANNER,
-  alias: { ...BUNDLE_ALIASES, ...layerAliases(LAMBDA_LAYER_MOUNT) },
+  /** Everything a function imports from outside its bundle: the layer's entries. */
+  ...layerImports(LAMBDA_LAYER_MOUNT),
 } as const;
 
 /** A function's bundle budget in bytes (minified, without source map), and why if it is not the default. */
@@ -87,9 +94,8 @@ export function esbuildOptions(
     mainFields: [...FUNCTION_BUNDLE.mainFields],
     minify: FUNCTION_BUNDLE.minify,
     sourcemap: FUNCTION_BUNDLE.sourcemap,
-    external: [layerExternal(layerMount)],
     banner: { js: FUNCTION_BUNDLE.banner },
-    alias: { ...BUNDLE_ALIASES, ...layerAliases(layerMount) },
+    ...layerImports(layerMount),
     absWorkingDir: projectRoot,
     tsconfig: join(projectRoot, 'tsconfig.json'),
     logLevel: 'error',

@@ -67,10 +67,14 @@ export function s3Access(client: S3Client | S3Access): S3Access {
 }
 
 /**
- * The SDK package is CommonJS: Node's `import()` names its exports, but a bundle that carries the
- * package (local mode's, which splits chunks) hands it over as the module's `default`.
+ * The exports of a CommonJS package loaded by `import()`: Node names them, but a bundle that carries
+ * the package (local mode's, which splits chunks) hands them over as the module's `default`. `probe`
+ * is an export the package surely has.
  */
+export function cjsExports<T extends object>(loaded: T & { default?: T }, probe: keyof T): T {
+  return typeof loaded[probe] === 'function' ? loaded : (loaded.default ?? loaded);
+}
+
 async function loadSdk(): Promise<S3Sdk> {
-  const loaded = (await import('@aws-sdk/client-s3')) as S3Sdk & { default?: S3Sdk };
-  return typeof loaded.S3Client === 'function' ? loaded : (loaded.default ?? loaded);
+  return cjsExports(await import('@aws-sdk/client-s3'), 'S3Client');
 }

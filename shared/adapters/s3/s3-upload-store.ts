@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { uploadKey, type UploadStore } from '../../ports/uploads.ts';
-import { s3Access, type S3Access } from './s3-client.ts';
+import { cjsExports, s3Access, type S3Access } from './s3-client.ts';
 
 /**
  * CSV uploads in the files bucket. The POST policy caps the size (`content-length-range`) and pins
@@ -64,9 +64,7 @@ export function createS3UploadReader(options: {
   };
 }
 
-/** The POST pre-signer, loaded on the first signature (a bundled copy may hand it over as `default`). */
-type Presigner = typeof import('@aws-sdk/s3-presigned-post');
-async function loadPresigner(): Promise<Presigner> {
-  const loaded = (await import('@aws-sdk/s3-presigned-post')) as Presigner & { default?: Presigner };
-  return typeof loaded.createPresignedPost === 'function' ? loaded : (loaded.default ?? loaded);
+/** The POST pre-signer, loaded on the first signature. */
+async function loadPresigner(): Promise<typeof import('@aws-sdk/s3-presigned-post')> {
+  return cjsExports(await import('@aws-sdk/s3-presigned-post'), 'createPresignedPost');
 }

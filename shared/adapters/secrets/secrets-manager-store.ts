@@ -10,11 +10,12 @@ import {
 import type { SecretStore } from '../../ports/secret-store.ts';
 import { SDK_REQUEST_HANDLER } from '../sdk-http.ts';
 
-/** Provider credentials in AWS Secrets Manager, one secret per phone number (`batch-calls/<ws>/<pn>`). */
+/** The Secrets Manager client the store uses (the functions wrap it for tracing first). */
 export function createSecretsManagerClient(): SecretsManagerClient {
   return new SecretsManagerClient({ requestHandler: SDK_REQUEST_HANDLER });
 }
 
+/** Provider credentials in AWS Secrets Manager, one secret per phone number (`batch-calls/<ws>/<pn>`). */
 export function createSecretsManagerStore(
   client: SecretsManagerClient = createSecretsManagerClient(),
 ): SecretStore {
