@@ -193,9 +193,13 @@ describe('a batch through Twilio', () => {
     expect(paused.batch).toMatchObject({ pause_reason: 'provider_auth', counts: { pending: 2, failed: 0 } });
     for (const r of paused.recipients) expect(r).toMatchObject({ status: 'pending', attempts: 0 });
     expect(twilio.calls().length).toBe(before);
-    expect(createsTo('+14155556001').map((r) => r.status)).toEqual([401]);
-    expect(createsTo('+14155556002').every((r) => r.status === 401)).toBe(true);
-    expect(createsTo('+14155556002').length).toBeLessThanOrEqual(1);
+    // Which of the two is dialed first is not ordered: the first refusal (either) pauses the batch.
+    const creates = ['+14155556001', '+14155556002'].map(createsTo);
+    for (const tried of creates) {
+      expect(tried.every((r) => r.status === 401)).toBe(true);
+      expect(tried.length).toBeLessThanOrEqual(1);
+    }
+    expect(creates.flat().length).toBeGreaterThanOrEqual(1);
     expect((await c.post(`/v1/agents/batch-calls/${batchId}/stop`, {})).status).toBe(200);
   });
 
