@@ -76,8 +76,9 @@ describe('the batch detail page', () => {
       if (Date.now() > deadline) throw new Error(`not completed: ${JSON.stringify(seen)}`);
       await page.waitForTimeout(100);
     }
-    // Each row was seen dialing before its end: the page followed the run as it happened.
-    expect(seen[0]).toContain('dialing');
+    // Rows 1 and 2 were seen dialing before their end: the page followed the run as it happened.
+    // Row 0 is dialed at create, before the page has loaded: on a slow machine it may first be seen ended.
+    expect(seen[0]?.at(-1)).toBe('completed');
     expect(seen[1]?.slice(-2)).toEqual(['dialing', 'failed']);
     expect(seen[2]?.slice(-2)).toEqual(['dialing', 'completed']);
     // One stream, with the API key; the batch itself was fetched once at load (and at most once more

@@ -330,7 +330,8 @@ describe('local EventBridge Scheduler', () => {
     await first.scheduler.scheduleStart({
       workspaceId: 'ws_1',
       batchId: 'soon',
-      at: new Date(Date.now() + 1_500).toISOString(),
+      // Far enough ahead that a slow restart still sees it not yet due (times round up to the second).
+      at: new Date(Date.now() + 4_000).toISOString(),
     });
     await first.scheduler.scheduleStart({
       workspaceId: 'ws_1',
@@ -364,7 +365,7 @@ describe('local EventBridge Scheduler', () => {
     await until(() => fired.length === 1, 1_000, 'the missed schedule');
     expect(fired[0]?.event).toEqual({ workspaceId: 'ws_1', batchId: 'missed' });
     expect((fired[0]?.at ?? 0) - startedAt).toBeLessThan(500);
-    await until(() => fired.length === 2, 3_000, 'the schedule still ahead');
+    await until(() => fired.length === 2, 6_000, 'the schedule still ahead');
     expect(fired[1]?.event).toEqual({ workspaceId: 'ws_1', batchId: 'soon' });
     await until(() => second.emulator.schedules().length === 0, 1_000, 'both to delete themselves');
 

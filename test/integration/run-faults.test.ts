@@ -153,6 +153,13 @@ describe('faults while running batches', () => {
     const batchId = await createBatch(1, {}, 4000);
     const done = await waitForEnd(batchId);
     const recipient = done.recipients[0];
+    const webhookId = `conversation.completed:${recipient.id}`;
+    // Its webhook first reaches the receiver (the consumer may hold it for its batching window).
+    await pollUntil(
+      () => attempts.has(webhookId),
+      (has) => has,
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
     // Feed the stream function (in its worker) the recipient's end again, as a retried stream batch would.
     const handler = (event: unknown) =>
       invokeFunction('tableStream', service.functions.handler('tableStream'), event);
@@ -171,7 +178,7 @@ describe('faults while running batches', () => {
     await handler({ Records: [record, record] });
     await sleep(1_500);
     const ids = [...attempts.keys()].filter((id) => id.includes(recipient.id));
-    expect(ids).toEqual([`conversation.completed:${recipient.id}`]);
+    expect(ids).toEqual([webhookId]);
     const log = await c.get(`/v1/agents/batch-calls/${batchId}/webhook-deliveries`);
     expect(log.body.deliveries.filter((d: any) => d.webhook_id.includes(recipient.id))).toHaveLength(1);
   });

@@ -182,7 +182,12 @@ describe('ElevenLabs Agents as the dialer', () => {
     expect(by.Broken).toMatchObject({ status: 'failed', outcome: 'failed' });
     expect(by.Busy.error).toContain('busy');
     // Settled by the webhook itself (accepted), not by the sweeper's reconciliation.
-    const failures = fake.webhooks().filter((w) => w.type === 'call_initiation_failure');
+    // The fake records a webhook once our answer is back, which may be after the batch reads completed.
+    const failures = await pollUntil(
+      () => fake.webhooks().filter((w) => w.type === 'call_initiation_failure'),
+      (f) => f.length >= 3,
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
     expect(failures.length).toBeGreaterThanOrEqual(3);
     expect(failures.every((w) => w.status === 200)).toBe(true);
   });

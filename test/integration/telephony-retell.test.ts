@@ -5,7 +5,7 @@ import { client, type TestClient } from '../helpers/http-client.ts';
 import { seedRetellAgent } from '../helpers/seed.ts';
 import { startLocalService } from '../helpers/local-service.ts';
 import { runBatchToEnd, runBatchUntilPaused } from '../helpers/batch-run.ts';
-import { sleep } from '../helpers/wait.ts';
+import { pollUntil, sleep } from '../helpers/wait.ts';
 
 /**
  * Whole batches through the local service with a Retell number: the real Retell adapter talks over
@@ -125,7 +125,16 @@ describe('a batch through Retell', () => {
     });
     expect(conversation.body.recording_url).toContain(alice?.call.call_id);
 
-    // Every webhook was accepted, the not-connected calls' late call_analyzed included.
+    // Every webhook was accepted, the not-connected calls' late call_analyzed included (sent after
+    // call_ended has ended the batch, and recorded by the fake once our answer is back).
+    await pollUntil(
+      () =>
+        calls.every(
+          (call) => call.webhooks.length === 2 && call.webhooks.every((w) => w.httpStatus !== null),
+        ),
+      (all) => all,
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
     for (const call of calls) {
       expect(call.webhooks.every((w) => w.httpStatus === 200 && w.tries === 1)).toBe(true);
     }

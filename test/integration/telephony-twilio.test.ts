@@ -4,7 +4,7 @@ import { startFakeTwilio, type FakeTwilio } from '../helpers/fake-twilio.ts';
 import { client, type TestClient } from '../helpers/http-client.ts';
 import { startLocalService } from '../helpers/local-service.ts';
 import { runBatchToEnd, runBatchUntilPaused } from '../helpers/batch-run.ts';
-import { sleep } from '../helpers/wait.ts';
+import { pollUntil, sleep } from '../helpers/wait.ts';
 
 /**
  * Whole batches through the local service with a Twilio number: the real Twilio adapter talks over
@@ -119,6 +119,12 @@ describe('a batch through Twilio', () => {
     expect(statusCallback.startsWith(`${service.baseUrl}/v1/telephony/twilio/events?`)).toBe(true);
     // One callback per call, accepted by the provider-events route.
     expect(alice?.callbacks.map((cb) => cb.event)).toEqual(['completed']);
+    // The fake records our answer once it is back, which may be after the batch reads completed.
+    await pollUntil(
+      () => calls.every((call) => call.callbacks.every((cb) => cb.httpStatus !== null)),
+      (all) => all,
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
     for (const call of calls) for (const cb of call.callbacks) expect(cb.httpStatus).toBe(200);
     aliceCallbackUrl = statusCallback;
     aliceSid = alice?.sid ?? '';

@@ -157,7 +157,12 @@ describe('Vapi as the dialer', () => {
     // Settled by the reports themselves, and only they are asked for: one callback per call, no
     // status updates to verify and drop (issue 16's fewest callbacks).
     expect(call?.assistantOverrides.serverMessages).toEqual(['end-of-call-report']);
-    const messages = messagesTo(done.recipients.map((r: any) => r.phone));
+    // The fake records a message once our answer is back, which may be after the batch reads completed.
+    const messages = await pollUntil(
+      () => messagesTo(done.recipients.map((r: any) => r.phone)),
+      (m) => m.length >= 5,
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
     expect(messages.map((m) => m.type)).toEqual(Array(5).fill('end-of-call-report'));
     expect(messages.filter((m) => m.status !== 200)).toEqual([]);
 
