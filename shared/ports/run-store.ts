@@ -247,7 +247,9 @@ export interface RunStore {
    * `endCall` that also passes the call's dial turn to the next fresh recipient in the same write,
    * when the batch still runs and its cursor is still `dispatched` (what the caller read): the
    * cursor moves on and that recipient is marked dispatched. `handedTo` is its index, or null when
-   * the cursor had moved (the call is ended all the same, and the caller passes the turn itself).
+   * the cursor had moved (the call is ended all the same, and the caller passes the turn itself), or
+   * pointed at this very recipient (dialed before its turn: the cursor steps past it, and the caller
+   * passes the turn itself).
    */
   endCallAndPass(
     ref: CallRef,

@@ -110,6 +110,18 @@ describe('an end that passes the turn in its own write', () => {
     expect((await run.getRecipientRun(batchId, 3))?.dispatchedAt).toBeNull();
   });
 
+  it('ends a recipient dialed before the cursor reached it: the cursor steps past it, no turn handed', async () => {
+    // Cursor at 2: recipient 2 was claimed through a dial message the cursor never handed out.
+    const { workspaceId, batchId } = await runningBatch(4, 2);
+    await run.claimRecipient(ref(workspaceId, batchId, 2), NOW, '+14155550102', NO_LIMIT);
+    const result = await run.endCallAndPass(ref(workspaceId, batchId, 2), end(), { dispatched: 2, now: NOW });
+    expect(result).toEqual({ ended: true, handedTo: null });
+    expect(await run.getRecipientRun(batchId, 2)).toMatchObject({ status: 'completed', dispatchedAt: null });
+    // The caller's usual hand-over then takes the recipient after it.
+    expect((await run.getBatchRun(workspaceId, batchId))?.dispatched).toBe(3);
+    expect(await run.takeNextIndex(workspaceId, batchId, NOW)).toMatchObject({ recipientIndex: 3 });
+  });
+
   it('passes nothing once the batch no longer runs, and still records the end', async () => {
     const { workspaceId, batchId } = await runningBatch(4, 1);
     await run.claimRecipient(ref(workspaceId, batchId, 0), NOW, '+14155550100', NO_LIMIT);

@@ -30,6 +30,12 @@ interface HandOver {
   /** The cursor the caller read: the index the turn passes to. */
   dispatched: number;
   now: string;
+  /**
+   * False when the cursor points at the recipient ending: it was dialed before the cursor reached it
+   * (a dial message the cursor never handed out). Its end then only steps the cursor past it (a
+   * transaction may not touch one item twice) and the caller passes the turn the usual way.
+   */
+  toNext: boolean;
 }
 
 function endItems(
@@ -87,7 +93,7 @@ function endItems(
     releaseLiveCall(tableName, ref.workspaceId, end.liveShard),
     ...(due ? [putDue(tableName, due)] : []),
     ...(options.outbox ? [{ Put: { TableName: tableName, Item: outboxToItem(options.outbox) } }] : []),
-    ...(handOver ? [dispatchedMark(tableName, ref.batchId, handOver)] : []),
+    ...(handOver?.toNext ? [dispatchedMark(tableName, ref.batchId, handOver)] : []),
     // The live feed's entry for this change (./live-events.ts): no request of its own.
     liveEventPut(tableName, ref.batchId, ref.recipientIndex, { ...endedFields(end), attempts: ref.attempt }),
   ];
@@ -136,9 +142,13 @@ export function callEnds(table: Table): Pick<RunStore, 'endCall' | 'endCallAndPa
     },
 
     async endCallAndPass(ref, end, options) {
-      const handOver = { dispatched: options.dispatched, now: options.now };
+      const handOver = {
+        dispatched: options.dispatched,
+        now: options.now,
+        toNext: options.dispatched !== ref.recipientIndex,
+      };
       const failed = await table.transact(endItems(table.name, ref, end, options, handOver));
-      if (failed === null) return { ended: true, handedTo: handOver.dispatched };
+      if (failed === null) return { ended: true, handedTo: handOver.toNext ? handOver.dispatched : null };
       // The recipient's own condition: a duplicate end, nothing written.
       if (failed[0]) return { ended: false, handedTo: null };
       // The cursor moved (or the batch stopped running): the end alone.
