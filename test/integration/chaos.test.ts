@@ -10,6 +10,7 @@ import type { FunctionHandler } from '#infra/local/functions/invoke.ts';
 import { client, type TestClient } from '../helpers/http-client.ts';
 import { startLocalService, type LocalService } from '../helpers/local-service.ts';
 import { maxLiveCalls } from '../helpers/live-calls.ts';
+import { watchMalformedRequests } from '../helpers/malformed-requests.ts';
 import { seeded } from '../helpers/random.ts';
 import { sleep } from '../helpers/wait.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
@@ -65,6 +66,7 @@ let receiver: WebhookReceiver | undefined;
 let receiverUrl: string;
 let webhookSecret = '';
 const deliveries: Delivery[] = [];
+const malformed = watchMalformedRequests();
 /** Failed answers per webhook-id: an event is failed at most twice (see the receiver). */
 const failuresById = new Map<string, number>();
 const chaosLog: Record<string, number> = {};
@@ -144,6 +146,7 @@ beforeAll(async () => {
     sweeperIntervalMs: 1_000,
     retryBaseMs: 100,
     network: { duplicateCallbacks: true, callbackDelayJitterMs: 500 },
+    output: malformed.output,
     // A message held by a killed worker comes back after its visibility timeout, as in SQS.
     queueOverrides: { dial: { visibilityTimeoutSeconds: 3 }, webhook: { visibilityTimeoutSeconds: 3 } },
     // A call with no callback is reconciled with the network after ringing timeout + this; work whose
@@ -371,6 +374,7 @@ describe('chaos', () => {
       }),
     );
     // The faults did happen.
+    expect(malformed.seen()).toEqual([]);
     expect(chaosLog['workers killed and restarted'] ?? 0).toBeGreaterThan(0);
     expect(failed).toBeGreaterThan(0);
   }, 150_000);

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   signSimulatedCallback,
   SIMULATED_SIGNATURE_HEADER,
@@ -11,6 +11,7 @@ import { invokeFunction } from '#infra/local/functions/invoke.ts';
 import { client, type TestClient } from '../helpers/http-client.ts';
 import { startLocalService } from '../helpers/local-service.ts';
 import { maxLiveCalls } from '../helpers/live-calls.ts';
+import { watchMalformedRequests } from '../helpers/malformed-requests.ts';
 import { waitForBatchEnd } from '../helpers/batch-run.ts';
 import { pollUntil, sleep } from '../helpers/wait.ts';
 
@@ -27,6 +28,7 @@ let receiverUrl: string;
 /** webhook-id → answers given so far; the receiver fails the first `failFirst` attempts of each id. */
 const attempts = new Map<string, number[]>();
 let failFirst = 0;
+const malformed = watchMalformedRequests();
 let agentId: string;
 
 beforeAll(async () => {
@@ -43,7 +45,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
 
-  service = await startLocalService({ simCallMs: 300, sweeperIntervalMs: 1_000 });
+  service = await startLocalService({ simCallMs: 300, sweeperIntervalMs: 1_000, output: malformed.output });
   c = client(service.baseUrl, service.apiKey);
   const phone = await c.post('/v1/phone-numbers', {
     phone_number: '+14155550100',
@@ -61,6 +63,12 @@ beforeAll(async () => {
   expect(agent.status, agent.text).toBe(201);
   agentId = agent.body.id;
 }, 120_000);
+
+// A fault may slow a run down, never make a request AWS refuses as malformed (a slower path, such as
+// the sweeper, could still end the batch and hide it).
+afterEach(() => {
+  expect(malformed.seen()).toEqual([]);
+});
 
 afterAll(async () => {
   await service?.stop();

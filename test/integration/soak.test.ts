@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTsx, spawnTsx, type Spawned } from '../helpers/cli.ts';
 import { client, type TestClient, type TestResponse } from '../helpers/http-client.ts';
 import { startLocalService, type LocalService } from '../helpers/local-service.ts';
+import { watchMalformedRequests } from '../helpers/malformed-requests.ts';
 import { seeded } from '../helpers/random.ts';
 import { sleep } from '../helpers/wait.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
@@ -46,6 +47,7 @@ const SETTLE_DEADLINE_MS = 90_000;
 const FINAL = new Set(['completed', 'failed', 'cancelled']);
 
 const random = seeded(SEED);
+const malformed = watchMalformedRequests();
 const between = (min: number, max: number) => min + Math.floor(random() * (max - min + 1));
 const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
 
@@ -106,7 +108,7 @@ beforeAll(async () => {
   });
   await other.waitFor('Press Ctrl-C to stop.', 90_000);
 
-  service = await startLocalService({ simCallMs: SIM_CALL_MS });
+  service = await startLocalService({ simCallMs: SIM_CALL_MS, output: malformed.output });
   c = client(service.baseUrl, service.apiKey);
   const phone = await c.post('/v1/phone-numbers', {
     phone_number: '+14155550100',
@@ -582,6 +584,7 @@ describe('soak', () => {
         }),
       );
       expect(fiveHundreds).toEqual([]);
+      expect(malformed.seen()).toEqual([]);
       expect(p99).toBeLessThanOrEqual(WEBHOOK_P99_MS);
     },
     SOAK_MS + 300_000,
