@@ -16,9 +16,6 @@ import type { FunctionName } from './wiring.ts';
  *   entry's path in the layer (/opt/...) and left out of the bundle.
  */
 
-/** esbuild output is ESM; CommonJS dependencies that call `require` need one (the layer's too). */
-export { ESM_REQUIRE_BANNER };
-
 /**
  * Modules replaced when bundling, so phone validation costs the functions that do it 23 KB of code
  * instead of 190 KB: libphonenumber's metadata is read from a data file beside the bundle

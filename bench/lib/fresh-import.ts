@@ -1,7 +1,11 @@
 import { spawn } from 'node:child_process';
+import { copyFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { build, type BuildOptions } from 'esbuild';
+import { esbuildOptions } from '#infra/bundling.ts';
 import { functionEnvironment } from '#infra/function-environment.ts';
-import type { FunctionName } from '#infra/wiring.ts';
+import { FUNCTIONS, type FunctionName } from '#infra/wiring.ts';
 
 /**
  * Importing a function bundle in a fresh Node process, as a Lambda cold start does before the first
@@ -9,6 +13,25 @@ import type { FunctionName } from '#infra/wiring.ts';
  * The bench's cold-start section times it; the dependencies layer's test uses it to prove that the
  * shipped bundles load against the layer.
  */
+
+/**
+ * Bundles a function with the stack's options (infra/bundling.ts) for the dependencies layer mounted
+ * at `layerMount`, `overrides` over them (a variant), into `outfile` with the function's data files
+ * beside it, as in its Lambda package (a function that validates phones reads their metadata at load).
+ */
+export async function bundleFunction(
+  root: string,
+  name: FunctionName,
+  outfile: string,
+  layerMount: string,
+  overrides: Partial<BuildOptions> = {},
+): Promise<string> {
+  await build({ ...esbuildOptions(root, FUNCTIONS[name].entry, outfile, layerMount), ...overrides });
+  for (const file of FUNCTIONS[name].dataFiles ?? []) {
+    await copyFile(join(root, file.from), join(dirname(outfile), file.to));
+  }
+  return outfile;
+}
 
 /** What the stack gives each function (dummy values: importing makes no request), plus the runtime's. */
 export function lambdaLikeEnv(name: FunctionName): Record<string, string> {

@@ -1,16 +1,10 @@
-import { copyFile, mkdir, readdir, rm, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { build } from 'esbuild';
-import {
-  BUNDLE_ALIASES,
-  bundleBudget,
-  DEFAULT_BUNDLE_BUDGET,
-  esbuildOptions,
-  IMPORT_TARGET_MS,
-} from '#infra/bundling.ts';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { BuildOptions } from 'esbuild';
+import { BUNDLE_ALIASES, bundleBudget, DEFAULT_BUNDLE_BUDGET, IMPORT_TARGET_MS } from '#infra/bundling.ts';
 import { buildDepsLayer, LAYER_MODULES } from '#infra/deps-layer.ts';
 import { FUNCTIONS, type FunctionName } from '#infra/wiring.ts';
-import { importOnce } from '../lib/fresh-import.ts';
+import { bundleFunction, importOnce } from '../lib/fresh-import.ts';
 import { summarize, type Summary } from '../lib/stats.ts';
 
 /**
@@ -64,19 +58,14 @@ async function directoryBytes(dir: string): Promise<{ bytes: number; files: numb
   return { bytes, files };
 }
 
-/** Builds one variant of a function's bundle and puts its data files beside it. */
-async function bundleVariant(
+/** One variant of a function's bundle, in `dir/<function>/index.mjs`. */
+function bundleVariant(
   name: FunctionName,
   dir: string,
   layerMount: string,
-  overrides: object = {},
-): Promise<string> {
-  const outfile = join(dir, name, 'index.mjs');
-  await build({ ...esbuildOptions(ROOT, FUNCTIONS[name].entry, outfile, layerMount), ...overrides });
-  for (const file of FUNCTIONS[name].dataFiles ?? []) {
-    await copyFile(join(ROOT, file.from), join(dirname(outfile), file.to));
-  }
-  return outfile;
+  overrides: Partial<BuildOptions> = {},
+) {
+  return bundleFunction(ROOT, name, join(dir, name, 'index.mjs'), layerMount, overrides);
 }
 
 export async function benchColdStart(runs: number): Promise<ColdStartResult[]> {

@@ -31,10 +31,6 @@ export const RETELL_ERRORS = {
 const E164 = /^\+[1-9]\d{1,14}$/;
 const any = z.unknown().optional();
 
-/**
- * `CallCreatePhoneCallParams.AgentOverride.Agent`: every documented property (in the SDK's order);
- * the one we send is type-checked, the others only have their names accepted.
- */
 /** retell-sdk `AgentOverride.Agent.webhook_events`' members. */
 export const RETELL_WEBHOOK_EVENT_TYPES = [
   'call_started',
@@ -55,6 +51,10 @@ export function webhookEventsOf(request: {
   return new Set<string>(request.agent_override?.agent?.webhook_events ?? DEFAULT_WEBHOOK_EVENTS);
 }
 
+/**
+ * `CallCreatePhoneCallParams.AgentOverride.Agent`: every documented property (in the SDK's order);
+ * the ones we send are type-checked, the others only have their names accepted.
+ */
 const agentOverrideAgentSchema = z.strictObject({
   agent_name: any,
   allow_dtmf_interruption: any,

@@ -8,14 +8,15 @@ const REFUSAL = 'ValidationException';
  * two operations on one item in a transaction, an item over 400 KB, an expression naming a value it
  * lacks). Never a fault to tolerate: always a request we built wrong, and one the same input rebuilds
  * every time. Functions log at ERROR in tests, so such a refusal shows only as a log line, and a run
- * can still end well by a slower path (the sweeper) that hides it: a test asserts `seen()` is empty.
+ * can still end well by a slower path (the sweeper) that hides it: a test asserts `take()` is empty.
  * The output is still forwarded to the test's own streams.
  */
 export function watchMalformedRequests(): {
   output: NonNullable<LocalServiceOptions['output']>;
-  seen(): string[];
+  /** The refusals seen since the last take (so each test answers for its own). */
+  take(): string[];
 } {
-  const seen: string[] = [];
+  let seen: string[] = [];
   // The end of each stream's previous chunk, so a name split across two chunks is still found.
   const tails = new Map<string, string>();
   return {
@@ -27,6 +28,10 @@ export function watchMalformedRequests(): {
       const at = text.indexOf(REFUSAL);
       if (at >= 0) seen.push(`${name}: ${text.slice(Math.max(0, at - 200), at + 300)}`);
     },
-    seen: () => [...seen],
+    take() {
+      const taken = seen;
+      seen = [];
+      return taken;
+    },
   };
 }

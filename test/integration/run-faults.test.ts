@@ -67,7 +67,7 @@ beforeAll(async () => {
 // A fault may slow a run down, never make a request AWS refuses as malformed (a slower path, such as
 // the sweeper, could still end the batch and hide it).
 afterEach(() => {
-  expect(malformed.seen()).toEqual([]);
+  expect(malformed.take()).toEqual([]);
 });
 
 afterAll(async () => {

@@ -1,13 +1,11 @@
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { esbuildOptions } from '#infra/bundling.ts';
 import { buildDepsLayer, LAYER_MODULES, LAYER_PACKAGE, type LayerModule } from '#infra/deps-layer.ts';
 import { FUNCTIONS, type FunctionName } from '#infra/wiring.ts';
-import { importOnce } from '../../bench/lib/fresh-import.ts';
+import { bundleFunction, importOnce } from '../../bench/lib/fresh-import.ts';
 
 /**
  * The dependencies layer (infra/deps-layer.ts) as the stack builds it, and the function bundles as
@@ -64,19 +62,21 @@ describe('each shipped bundle with the layer', () => {
     '%s loads, with the Tracer on and off',
     async (name) => {
       // The shipped options, for the layer mounted here instead of at /opt.
-      const outfile = join(dir, 'task', name, 'index.mjs');
-      await build(esbuildOptions(ROOT, FUNCTIONS[name].entry, outfile, join(dir, 'layer')));
-      for (const file of FUNCTIONS[name].dataFiles ?? [])
-        copyFileSync(join(ROOT, file.from), join(dirname(outfile), file.to));
-      const on = await importOnce(name, outfile, {}, 'process.stdout.write(typeof mod.handler);');
-      expect(on.output).toBe('function');
-      const off = await importOnce(
+      const outfile = await bundleFunction(
+        ROOT,
         name,
-        outfile,
-        { POWERTOOLS_TRACE_ENABLED: 'false' },
-        'process.stdout.write(typeof mod.handler);',
+        join(dir, 'task', name, 'index.mjs'),
+        join(dir, 'layer'),
       );
-      expect(off.output).toBe('function');
+      for (const tracing of ['true', 'false']) {
+        const loaded = await importOnce(
+          name,
+          outfile,
+          { POWERTOOLS_TRACE_ENABLED: tracing },
+          'process.stdout.write(typeof mod.handler);',
+        );
+        expect(loaded.output, `tracing ${tracing}`).toBe('function');
+      }
     },
     60_000,
   );

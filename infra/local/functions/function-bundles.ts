@@ -3,7 +3,8 @@ import { copyFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { build } from 'esbuild';
-import { BUNDLE_ALIASES, ESM_REQUIRE_BANNER } from '../../bundling.ts';
+import { BUNDLE_ALIASES } from '../../bundling.ts';
+import { ESM_REQUIRE_BANNER } from '../../deps-layer.ts';
 import { FUNCTIONS, type FunctionName } from '../../wiring.ts';
 
 /**
